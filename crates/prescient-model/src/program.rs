@@ -1,0 +1,240 @@
+//! The program model: what the analyser found, in the form every later stage reads
+//! and `prescient analyze --json` prints (schema `prescient.analysis/1`, documented in
+//! `docs/schema/analysis.md`).
+//!
+//! Sizes here are numbers evaluated under the analysis' stated assumptions; where a
+//! number depends on an unknown, the symbolic form is kept beside it.
+
+use serde::{Deserialize, Serialize};
+
+pub const ANALYSIS_SCHEMA: &str = "prescient.analysis/1";
+
+/// The stable category vocabulary of kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Matmul,
+    Nn,
+    Crypto,
+    Signal,
+    Elementwise,
+    Reduction,
+    Sort,
+    Io,
+    Memory,
+    Python,
+    Other,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Matmul => "matmul",
+            Category::Nn => "nn",
+            Category::Crypto => "crypto",
+            Category::Signal => "signal",
+            Category::Elementwise => "elementwise",
+            Category::Reduction => "reduction",
+            Category::Sort => "sort",
+            Category::Io => "io",
+            Category::Memory => "memory",
+            Category::Python => "python",
+            Category::Other => "other",
+        }
+    }
+}
+
+/// How a kernel's work can use cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parallelism {
+    /// Multi-threaded library code (BLAS/LAPACK, FFT backends, torch intra-op).
+    Threaded,
+    /// Vectorised single-threaded library code (numpy ufuncs, hashing).
+    Serial,
+    /// The Python interpreter itself: one core, per-bytecode overhead.
+    Interpreter,
+}
+
+/// Interpreted operations by class, the unit the interpreter cost model is
+/// calibrated in. Totals over all executions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PyOps {
+    pub loop_iters: f64,
+    pub int_arith: f64,
+    pub float_arith: f64,
+    pub bit_ops: f64,
+    pub indexing: f64,
+    pub calls: f64,
+    pub other: f64,
+}
+
+impl PyOps {
+    pub fn total(&self) -> f64 {
+        self.loop_iters
+            + self.int_arith
+            + self.float_arith
+            + self.bit_ops
+            + self.indexing
+            + self.calls
+            + self.other
+    }
+
+    pub fn scaled(&self, k: f64) -> PyOps {
+        PyOps {
+            loop_iters: self.loop_iters * k,
+            int_arith: self.int_arith * k,
+            float_arith: self.float_arith * k,
+            bit_ops: self.bit_ops * k,
+            indexing: self.indexing * k,
+            calls: self.calls * k,
+            other: self.other * k,
+        }
+    }
+
+    pub fn add(&mut self, o: &PyOps) {
+        self.loop_iters += o.loop_iters;
+        self.int_arith += o.int_arith;
+        self.float_arith += o.float_arith;
+        self.bit_ops += o.bit_ops;
+        self.indexing += o.indexing;
+        self.calls += o.calls;
+        self.other += o.other;
+    }
+}
+
+/// Symbolic forms of a kernel's numbers, present when they depend on unknowns.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SymbolicCost {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flops: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_moved: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_allocated: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<String>,
+}
+
+impl SymbolicCost {
+    pub fn is_empty(&self) -> bool {
+        self.flops.is_none()
+            && self.bytes_moved.is_none()
+            && self.bytes_allocated.is_none()
+            && self.count.is_none()
+    }
+}
+
+/// One recognised unit of work.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Kernel {
+    pub category: Category,
+    /// How the work is written: `numpy.matmul`, `loop.matmul`, `hashlib.sha256`, ...
+    pub pattern: String,
+    pub line: u32,
+    /// Floating-point (or, for crypto and integer work, primitive) operations, total
+    /// over all `count` executions.
+    pub flops: f64,
+    /// Bytes read plus bytes written, total over all executions.
+    pub bytes_moved: f64,
+    /// Bytes one execution allocates (results and temporaries): its memory footprint.
+    pub bytes_allocated: f64,
+    /// How many times the kernel runs (loop trip counts multiplied out).
+    pub count: f64,
+    pub parallelism: Parallelism,
+    /// Element type of the data, when known (`float64`, `uint8`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dtype: Option<String>,
+    /// ISA features or accelerators the kernel profits from (`fma`, `avx2`, `aes`,
+    /// `sha`, `gpu`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub affinity: Vec<String>,
+    /// Interpreted operations by class, for `python` work.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub py_ops: Option<PyOps>,
+    /// The user function this kernel was found in, if not at module level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// e.g. `line 12: a @ b, 3000x3000 @ 3000x3000 float64 -> matmul, 54 GFLOP`.
+    pub evidence: String,
+    #[serde(skip_serializing_if = "SymbolicCost::is_empty", default)]
+    pub symbolic: SymbolicCost,
+}
+
+/// Memory facts the analyser can state from lifetimes alone.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SectionMemory {
+    /// Bytes of arrays and buffers reachable from the namespace when the section ends.
+    pub live_bytes_after: f64,
+    /// Live bytes at the section's start plus the largest set of allocations alive
+    /// together inside it (an upper bound: temporaries are counted until their
+    /// statement ends).
+    pub peak_bytes: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub index: usize,
+    pub start_line: u32,
+    pub end_line: u32,
+    /// True when the job can be checkpointed and moved before this section starts.
+    pub safe_point: bool,
+    /// Why the start is not a safe point, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safe_point_blocker: Option<String>,
+    /// `module`, or the name of the entry function (e.g. `main`) whose body this is.
+    pub scope: String,
+    /// For a top-level `for` loop: its trip count; each iteration is a safe point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<f64>,
+    pub kernels: Vec<Kernel>,
+    pub memory: SectionMemory,
+}
+
+/// A size or count the analyser could not know, and what it assumed instead.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unknown {
+    pub symbol: String,
+    pub assumed: f64,
+    pub line: u32,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnresolvedCall {
+    pub name: String,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallStats {
+    /// Calls to library and builtin functions seen (user functions are analysed, not counted).
+    pub total: usize,
+    pub understood: usize,
+    /// `understood / total`, 1.0 when there were no calls.
+    pub share: f64,
+}
+
+/// The whole analysis of one program run with one argument list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub schema: String,
+    pub file: String,
+    pub args: Vec<String>,
+    /// SHA-256 of the source, hex: identifies code seen before.
+    pub source_hash: String,
+    pub sections: Vec<Section>,
+    pub unknowns: Vec<Unknown>,
+    pub unresolved_calls: Vec<UnresolvedCall>,
+    pub calls: CallStats,
+    /// Libraries the program imports (top-level package names).
+    pub imports: Vec<String>,
+    /// Other assumptions and limits of the analysis, in words.
+    pub notes: Vec<String>,
+}
+
+impl Analysis {
+    pub fn kernels(&self) -> impl Iterator<Item = &Kernel> {
+        self.sections.iter().flat_map(|s| s.kernels.iter())
+    }
+}
