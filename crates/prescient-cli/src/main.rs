@@ -1,1 +1,60 @@
-fn main(){}
+//! `prescient`: predicts what a Python program will need before it runs.
+//!
+//! Exit codes (also in the README):
+//! - 0: success;
+//! - 1: an internal error, or output that could not be written;
+//! - 2: bad input: a usage error, a file that cannot be read, is not Python source
+//!   text, or has a syntax error (reported as `file:line:col: message`).
+
+mod analyze;
+mod files;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "prescient", version, about = "Predicts what a Python program will need, before it runs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse a program: its sections, the kernels they run, and their sizes.
+    Analyze(analyze::Args),
+}
+
+/// An error with the exit code it should produce.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn input(error: impl Into<anyhow::Error>) -> Self {
+        Failure { code: 2, error: error.into() }
+    }
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Failure { code: 1, error: error.into() }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("PRESCIENT_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}

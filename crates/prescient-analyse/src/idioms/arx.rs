@@ -1,0 +1,17 @@
+//! Add-rotate-xor (ARX) cipher rounds in pure Python: ChaCha/Salsa quarter rounds,
+//! Speck, TEA-like ciphers.
+//!
+//! Classified from the operations a loop nest executed (including inside the
+//! functions it called): 32/64-bit rotations `(x << r) | (x >> (32 - r))`, xors and
+//! modular additions `(a + b) & 0xFFFFFFFF`.
+//!
+//! Why: these run as interpreted integer operations, one core, at a few million
+//! operations per second; the same intent in a library would use vector units.
+
+use super::flags::*;
+use prescient_model::{Category, PyOps};
+
+pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<(Category, &'static str, &'static [&'static str], &'static str)> {
+    let arx = f & XOR != 0 && f & (ROTATE | SHIFT) != 0 && f & (ADD | MASK32) != 0;
+    (arx && ops.bit_ops > 0.0).then_some((Category::Crypto, "loop.arx_cipher", &[][..], "add-rotate-xor cipher rounds"))
+}

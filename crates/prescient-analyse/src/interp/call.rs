@@ -1,0 +1,324 @@
+//! Calls: user functions and methods are analysed at the call site with the
+//! arguments' abstract values; library calls go to the knowledge base.
+
+use super::*;
+use crate::kb::{self, CallArgs};
+use prescient_syntax::ast::*;
+use std::rc::Rc;
+
+impl Interp<'_> {
+    pub(crate) fn eval_call(
+        &mut self,
+        whole: &Expr,
+        func: &Expr,
+        args: &[Expr],
+        keywords: &[Keyword],
+    ) -> Value {
+        let callee = self.eval(func);
+        let mut pos = Vec::with_capacity(args.len());
+        for a in args {
+            match &a.kind {
+                ExprKind::Starred(inner) => {
+                    let v = self.eval(inner);
+                    match v {
+                        Value::Seq {
+                            items: SeqItems::Known(vs),
+                            ..
+                        } => pos.extend(vs),
+                        Value::Array(a) if a.shape.len() == 1 => {
+                            // f(*shape_array): unknown count of scalars.
+                            pos.push(Value::Unknown);
+                        }
+                        other => pos.push(Value::Starred(Box::new(other))),
+                    }
+                }
+                _ => pos.push(self.eval(a)),
+            }
+        }
+        let mut kw = Vec::with_capacity(keywords.len());
+        for k in keywords {
+            let v = self.eval(&k.value);
+            match &k.name {
+                Some(n) => kw.push((n.clone(), v)),
+                None => {
+                    if let Value::Seq {
+                        kind: SeqKind::Dict,
+                        items: SeqItems::Known(kv),
+                    } = v
+                    {
+                        for p in kv {
+                            if let Value::Seq {
+                                items: SeqItems::Known(pair),
+                                ..
+                            } = p
+                            {
+                                if let (Some(k), Some(v)) = (pair.first().and_then(|x| x.as_text()), pair.get(1)) {
+                                    kw.push((k.to_string(), v.clone()));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.ops(|o, m| o.calls += m);
+        let line = self.line;
+        let text = unparse::unparse(whole);
+        self.call_value(callee, pos, kw, &text, func, args, line)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call_value(
+        &mut self,
+        callee: Value,
+        pos: Vec<Value>,
+        kw: Vec<(String, Value)>,
+        text: &str,
+        func_expr: &Expr,
+        arg_exprs: &[Expr],
+        line: u32,
+    ) -> Value {
+        match callee {
+            Value::Func(f) => self.call_function(&f, pos, kw),
+            Value::Method { func, recv } => {
+                let mut all = vec![*recv];
+                all.extend(pos);
+                self.call_function(&func, all, kw)
+            }
+            Value::Class(c) => self.instantiate(c, pos, kw, text, func_expr, arg_exprs, line),
+            Value::Lib(q) => self.call_lib(&q, None, pos, kw, text, arg_exprs, None, line),
+            Value::Bound { qual, recv } => {
+                let recv_expr = match &func_expr.kind {
+                    ExprKind::Attribute { value, .. } => Some((**value).clone()),
+                    _ => None,
+                };
+                self.call_lib(&qual, Some(*recv), pos, kw, text, arg_exprs, recv_expr, line)
+            }
+            Value::Obj { ref class, .. } => {
+                let qual = format!("{class}.__call__");
+                self.call_lib(&qual, Some(callee.clone()), pos, kw, text, arg_exprs, None, line)
+            }
+            Value::Instance { ref class, .. } => {
+                let class = class.clone();
+                if let Some(Value::Func(f)) = class.lookup("__call__") {
+                    let mut all = vec![callee.clone()];
+                    all.extend(pos);
+                    return self.call_function(&f, all, kw);
+                }
+                if class.lib_base().is_some_and(|b| b.starts_with("torch.nn")) {
+                    if let Some(Value::Func(f)) = class.lookup("forward") {
+                        let mut all = vec![callee.clone()];
+                        all.extend(pos);
+                        return self.call_function(&f, all, kw);
+                    }
+                }
+                Value::Unknown
+            }
+            Value::DType(d) => {
+                // np.float32(x): a scalar conversion.
+                let _ = d;
+                if d.is_float() { Value::Float(None) } else { pos.into_iter().next().unwrap_or(Value::Unknown) }
+            }
+            _ => {
+                let name = func_expr.dotted().unwrap_or_else(|| unparse::unparse(func_expr));
+                self.count_call(&name, false);
+                Value::Unknown
+            }
+        }
+    }
+
+    /// Calls a value with positional arguments only (from library code).
+    pub(crate) fn call_value_simple(&mut self, callee: Value, pos: Vec<Value>) -> Value {
+        let dummy = Expr {
+            span: Span::default(),
+            kind: ExprKind::Opaque,
+        };
+        let line = self.line;
+        self.call_value(callee, pos, vec![], "", &dummy, &[], line)
+    }
+
+    /// The canonical library name an expression refers to, if any, without
+    /// evaluating anything: `np.exp` -> `numpy.exp`, `x.max` -> `ndarray.max`.
+    pub(crate) fn qual_of(&self, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Name(n) => match self.lookup(n)? {
+                Value::Lib(q) => Some(kb::canonical(&q)),
+                _ => None,
+            },
+            ExprKind::Attribute { value, attr } => {
+                if let Some(base) = self.qual_of(value) {
+                    return Some(kb::canonical(&format!("{base}.{attr}")));
+                }
+                match &value.kind {
+                    ExprKind::Name(n) => match self.lookup(n)? {
+                        Value::Array(a) => Some(format!(
+                            "{}.{attr}",
+                            if a.lib == Lib::Torch { "Tensor" } else { "ndarray" }
+                        )),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call_lib(
+        &mut self,
+        qual: &str,
+        recv: Option<Value>,
+        pos: Vec<Value>,
+        kw: Vec<(String, Value)>,
+        text: &str,
+        arg_exprs: &[Expr],
+        recv_expr: Option<Expr>,
+        line: u32,
+    ) -> Value {
+        let qual = kb::canonical(qual);
+        let ca = CallArgs {
+            name: qual.clone(),
+            recv,
+            pos,
+            kw,
+            text: text.to_string(),
+            arg_exprs: arg_exprs.to_vec(),
+            recv_expr,
+            line,
+        };
+        match kb::call(self, &ca) {
+            Some(v) => {
+                self.count_call(&qual, true);
+                v
+            }
+            None => {
+                self.count_call(&qual, false);
+                // Whatever an unknown call does with an array, it yields something of
+                // unknown size; keep the receiver's kind for methods of arrays.
+                Value::Unknown
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn instantiate(
+        &mut self,
+        class: Rc<ClassVal>,
+        pos: Vec<Value>,
+        kw: Vec<(String, Value)>,
+        text: &str,
+        func_expr: &Expr,
+        arg_exprs: &[Expr],
+        line: u32,
+    ) -> Value {
+        let _ = (text, func_expr, arg_exprs, line);
+        let inst = Value::Instance {
+            class: class.clone(),
+            attrs: Rc::new(std::cell::RefCell::new(BTreeMap::new())),
+        };
+        if let Some(Value::Func(init)) = class.lookup("__init__") {
+            let mut all = vec![inst.clone()];
+            all.extend(pos);
+            self.call_function(&init, all, kw);
+        } else if class.lib_base().is_some_and(|b| b.ends_with("Exception") || b.ends_with("Error")) {
+            return inst;
+        }
+        inst
+    }
+
+    /// Analyses a user function with these arguments; returns its result.
+    pub(crate) fn call_function(
+        &mut self,
+        f: &Rc<FuncVal>,
+        pos: Vec<Value>,
+        kw: Vec<(String, Value)>,
+    ) -> Value {
+        if self.call_stack.contains(&f.id) {
+            self.note(format!(
+                "`{}` is recursive: each recursive call is costed once, not per level",
+                f.name
+            ));
+            return Value::Unknown;
+        }
+        if self.call_stack.len() >= MAX_CALL_DEPTH {
+            self.note(format!("calls nested deeper than {MAX_CALL_DEPTH} were not followed"));
+            return Value::Unknown;
+        }
+        let (params, body): (&Params, Option<&[Stmt]>) = match &f.callable {
+            Callable::Def(d) => (&d.params, Some(&d.body)),
+            Callable::Lambda { params, .. } => (params, None),
+        };
+        let mut frame = self.new_frame(&f.name, f.closure.clone());
+        let mut pos_iter = pos.into_iter();
+        for p in &params.positional {
+            let v = match pos_iter.next() {
+                Some(v) => v,
+                None => kw
+                    .iter()
+                    .find(|(k, _)| k == &p.name)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| f.defaults.get(&p.name).cloned())
+                    .unwrap_or(Value::Unknown),
+            };
+            frame.locals.insert(p.name.clone(), v);
+        }
+        if let Some(va) = &params.vararg {
+            let rest: Vec<Value> = pos_iter.collect();
+            frame.locals.insert(va.clone(), Value::tuple(rest));
+        }
+        for p in &params.kwonly {
+            let v = kw
+                .iter()
+                .find(|(k, _)| k == &p.name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| f.defaults.get(&p.name).cloned())
+                .unwrap_or(Value::Unknown);
+            frame.locals.insert(p.name.clone(), v);
+        }
+        if let Some(kwa) = &params.kwarg {
+            let items = kw
+                .iter()
+                .filter(|(k, _)| !params.positional.iter().chain(&params.kwonly).any(|p| &p.name == k))
+                .map(|(k, v)| Value::tuple(vec![Value::str_known(k), v.clone()]))
+                .collect();
+            frame.locals.insert(
+                kwa.clone(),
+                Value::Seq {
+                    kind: SeqKind::Dict,
+                    items: SeqItems::Known(items),
+                },
+            );
+        }
+        self.frames.push(frame);
+        self.call_stack.push(f.id);
+        let saved_line = self.line;
+        let result = match (&f.callable, body) {
+            (Callable::Lambda { body, .. }, _) => self.eval(body),
+            (_, Some(body)) => {
+                self.exec_block(body);
+                Value::None
+            }
+            _ => Value::Unknown,
+        };
+        self.line = saved_line;
+        self.call_stack.pop();
+        let frame = self.frames.pop().expect("frame");
+        if !frame.yields.is_empty() {
+            // A generator function: its result is the sequence of what it yields.
+            let (elem, _) = frame.yields[0].clone();
+            let n = Sym::sum(frame.yields.iter().map(|(_, m)| m.clone()));
+            return Value::homog(SeqKind::Tuple, elem, n);
+        }
+        if matches!(f.callable, Callable::Lambda { .. }) {
+            return result;
+        }
+        frame
+            .returns
+            .iter()
+            .find(|v| !matches!(v, Value::Unknown | Value::None))
+            .or(frame.returns.first())
+            .cloned()
+            .unwrap_or(Value::None)
+    }
+}

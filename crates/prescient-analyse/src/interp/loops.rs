@@ -1,0 +1,461 @@
+//! Loops and comprehensions, summarised symbolically: the body is analysed once with
+//! the loop variable standing for its mean value, and everything it does is
+//! multiplied by the trip count. Variables that accumulate across iterations
+//! (`x += ...`, `lst.append(...)`, `a = np.concatenate([a, ...])`) are extrapolated
+//! from the change one iteration makes. Idiom recognisers look at each loop body.
+
+use super::*;
+use crate::idioms;
+use prescient_syntax::ast::*;
+
+impl Interp<'_> {
+    /// Trip count and element value of iterating over `it`.
+    pub(crate) fn iteration(&mut self, it: &Value, iter_expr: &Expr) -> (Sym, Value) {
+        match it {
+            Value::Range { .. } | Value::Seq { .. } | Value::Str { .. } | Value::Bytes { .. } => {
+                let n = it.len().unwrap_or_else(Sym::zero);
+                (n, it.elem())
+            }
+            Value::Generator => {
+                let n = self.unknown_len(iter_expr);
+                (n, Value::Unknown)
+            }
+            Value::Array(a) if !a.shape.is_empty() => {
+                let a = a.clone();
+                let row = a.shape[1..].to_vec();
+                let elem = if row.is_empty() {
+                    if a.dtype.is_float() {
+                        Value::Float(None)
+                    } else {
+                        Value::Int(Sym::var("elem"))
+                    }
+                } else {
+                    self.view_of(&a, row)
+                };
+                (a.shape[0].clone(), elem)
+            }
+            Value::File { size, .. } => {
+                // Lines of a text file: an average line length is assumed.
+                let n = size.div(&Sym::num(80.0));
+                self.note(format!(
+                    "line {}: iterating over a file assumes 80-byte lines",
+                    self.line
+                ));
+                (
+                    n,
+                    Value::Str {
+                        len: Sym::num(80.0),
+                        text: None,
+                    },
+                )
+            }
+            Value::Obj { class, attrs } if class.as_ref() == "torch.utils.data.DataLoader" => {
+                let a = attrs.borrow();
+                let n = a.get("__len__").and_then(|v| v.as_sym());
+                let batch = a.get("__batch__").cloned().unwrap_or(Value::Unknown);
+                drop(a);
+                let n = n.unwrap_or_else(|| self.unknown_len(iter_expr));
+                (n, batch)
+            }
+            _ => {
+                let n = self.unknown_len(iter_expr);
+                (n, Value::Unknown)
+            }
+        }
+    }
+
+    fn unknown_len(&mut self, iter_expr: &Expr) -> Sym {
+        let text = unparse::unparse(iter_expr);
+        let base = format!("len({})", truncate(&text, 24));
+        self.unknown(
+            &base,
+            DEFAULT_SIZE,
+            format!(
+                "length of `{}` is not known; assumed {}",
+                truncate(&text, 60),
+                fmt_num(DEFAULT_SIZE)
+            ),
+        )
+    }
+
+    pub(crate) fn enter_loop(&mut self, vars: Vec<String>, trip: Sym, comprehension: bool) {
+        self.mult = self.mult.mul(&trip);
+        self.mult_num = self.num(&self.mult);
+        self.loops.push(LoopCtx {
+            vars,
+            trip,
+            line: self.line,
+            ops: PyOps::default(),
+            hits: Vec::new(),
+            frame: self.frames.len(),
+            accumulated: BTreeSet::new(),
+            comprehension,
+            lib_kernels: 0,
+            flags: 0,
+        });
+        self.ops(|o, m| o.loop_iters += m);
+    }
+
+    pub(crate) fn exit_loop(&mut self) {
+        let ctx = self.loops.pop().expect("loop stack");
+        self.recompute_mult();
+        let same_frame_parent = self
+            .loops
+            .last()
+            .is_some_and(|p| p.frame == ctx.frame);
+        if same_frame_parent {
+            let p = self.loops.last_mut().unwrap();
+            p.ops.add(&ctx.ops);
+            p.hits.extend(ctx.hits);
+            p.lib_kernels += ctx.lib_kernels;
+            p.flags |= ctx.flags;
+            // Accumulators of an inner loop are not extrapolated again by the outer one
+            // unless the outer body also updates them.
+        } else {
+            self.emit_loop_kernel(ctx);
+        }
+    }
+
+    fn recompute_mult(&mut self) {
+        self.mult = Sym::product(self.loops.iter().map(|l| l.trip.clone()));
+        self.mult_num = self.num(&self.mult);
+    }
+
+    /// One kernel for a whole loop nest: its idiom if one was recognised, else
+    /// interpreted Python work.
+    fn emit_loop_kernel(&mut self, mut ctx: LoopCtx) {
+        let total_ops = ctx.ops.total();
+        if ctx.hits.is_empty() {
+            if let Some((category, pattern, affinity, what)) = idioms::classify_ops(ctx.flags, &ctx.ops) {
+                let int_work = ctx.ops.bit_ops + ctx.ops.int_arith;
+                ctx.hits.push(IdiomHit {
+                    category,
+                    pattern,
+                    flops: int_work,
+                    flops_sym: Sym::num(int_work),
+                    affinity,
+                    what: what.to_string(),
+                    priority: 5,
+                });
+            }
+        }
+        let best = ctx
+            .hits
+            .iter()
+            .max_by(|a, b| a.priority.cmp(&b.priority).then(a.flops.total_cmp(&b.flops)))
+            .cloned();
+        if best.is_none() && total_ops < 1e4 {
+            // Too little interpreted work to matter; keep it with the statement.
+            self.straight_ops.add(&ctx.ops);
+            return;
+        }
+        if best.is_none() && ctx.lib_kernels > 0 && total_ops < 1e6 {
+            self.straight_ops.add(&ctx.ops);
+            return;
+        }
+        let count = self.mult.clone();
+        let iters = if self.mult_num > 0.0 {
+            ctx.ops.loop_iters / self.mult_num
+        } else {
+            ctx.ops.loop_iters
+        };
+        let kind = if ctx.comprehension { "comprehension" } else { "loop" };
+        let vars = if ctx.vars.is_empty() {
+            String::new()
+        } else {
+            format!(" over {}", ctx.vars.join(", "))
+        };
+        let (category, pattern, flops, flops_sym, affinity, what) = match &best {
+            Some(h) => (
+                h.category,
+                h.pattern.to_string(),
+                h.flops,
+                Some(h.flops_sym.clone()),
+                h.affinity,
+                format!(" -> {} ({})", h.what, fmt_flops(h.flops, "op")),
+            ),
+            None => (
+                Category::Python,
+                format!("{kind}.python"),
+                0.0,
+                None,
+                &[][..],
+                String::new(),
+            ),
+        };
+        let evidence = format!(
+            "line {}: {kind}{vars}, {} iterations, {} interpreted{what}",
+            ctx.line,
+            fmt_flops(iters, ""),
+            fmt_flops(total_ops, "op"),
+        )
+        .replace("  ", " ");
+        let symbolic = SymbolicCost {
+            flops: flops_sym.filter(|s| !s.vars().is_empty()).map(|s| s.to_string()),
+            count: (!count.vars().is_empty()).then(|| count.to_string()),
+            ..Default::default()
+        };
+        self.cur_kernels.push(Kernel {
+            category,
+            pattern,
+            line: ctx.line,
+            flops,
+            bytes_moved: 0.0,
+            bytes_allocated: 0.0,
+            count: self.mult_num,
+            parallelism: Parallelism::Interpreter,
+            dtype: None,
+            affinity: affinity.iter().map(|s| s.to_string()).collect(),
+            py_ops: Some(ctx.ops),
+            function: self.current_function(),
+            evidence,
+            symbolic,
+        });
+    }
+
+    pub(crate) fn exec_for(
+        &mut self,
+        s: &Stmt,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> Flow {
+        let it = self.eval(iter);
+        let (trip, elem) = self.iteration(&it, iter);
+        if self.top_stmt_addr == s as *const Stmt as usize {
+            self.last_top_trip = Some(self.num(&trip));
+        }
+        let before = self.scope_vars().clone();
+        self.enter_loop(target_names(target), trip.clone(), false);
+        self.assign(target, elem);
+        self.loop_body_idioms(body);
+        let flow = self.exec_block(body);
+        let accumulated = self.loops.last().map(|l| l.accumulated.clone()).unwrap_or_default();
+        self.exit_loop();
+        self.extrapolate(&before, &accumulated, &trip);
+        if !matches!(flow, Flow::Return) {
+            self.exec_block(orelse);
+        }
+        match flow {
+            Flow::Return => Flow::Return,
+            _ => Flow::Normal,
+        }
+    }
+
+    pub(crate) fn exec_while(
+        &mut self,
+        s: &Stmt,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> Flow {
+        let _ = s;
+        let t = self.eval(test);
+        if self.truthiness(&t, test) == Some(false) && !matches!(test.kind, ExprKind::Bool(true)) {
+            return self.exec_block(orelse);
+        }
+        let trip = self.while_trips(test, body);
+        let before = self.scope_vars().clone();
+        self.enter_loop(vec![], trip.clone(), false);
+        self.loop_body_idioms(body);
+        let flow = self.exec_block(body);
+        let accumulated = self.loops.last().map(|l| l.accumulated.clone()).unwrap_or_default();
+        self.exit_loop();
+        self.extrapolate(&before, &accumulated, &trip);
+        self.exec_block(orelse);
+        match flow {
+            Flow::Return => Flow::Return,
+            _ => Flow::Normal,
+        }
+    }
+
+    /// Trip count of `while a < b: ... a += c` style loops, else a named unknown.
+    fn while_trips(&mut self, test: &Expr, body: &[Stmt]) -> Sym {
+        if let ExprKind::Compare {
+            left,
+            ops,
+            comparators,
+        } = &test.kind
+        {
+            if let (Some(var), 1, Some(bound)) = (left.as_name(), ops.len(), comparators.first()) {
+                if let Some(trip) = self.counter_trips(var, ops[0], bound, body) {
+                    return trip;
+                }
+            }
+        }
+        let line = self.line;
+        self.unknown(
+            &format!("iters@{line}"),
+            DEFAULT_WHILE_TRIPS,
+            format!(
+                "trip count of the `while` loop at line {line} is not known; assumed {}",
+                fmt_num(DEFAULT_WHILE_TRIPS)
+            ),
+        )
+    }
+
+    fn counter_trips(&mut self, var: &str, op: CmpOp, bound: &Expr, body: &[Stmt]) -> Option<Sym> {
+        let start = self.lookup(var)?.as_sym()?;
+        let bound_v = self.eval(bound).as_sym()?;
+        // Find the update of `var` in the body (top level of the body only).
+        for s in body {
+            let (uop, step_expr) = match &s.kind {
+                StmtKind::AugAssign { target, op, value } if target.as_name() == Some(var) => {
+                    (*op, value)
+                }
+                StmtKind::Assign { targets, value } if targets.len() == 1 && targets[0].as_name() == Some(var) => {
+                    match &value.kind {
+                        ExprKind::BinOp { left, op, right } if left.as_name() == Some(var) => {
+                            (*op, &**right)
+                        }
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let step = self.eval(step_expr).as_sym()?;
+            let increasing = matches!(op, CmpOp::Lt | CmpOp::LtE | CmpOp::NotEq);
+            let decreasing = matches!(op, CmpOp::Gt | CmpOp::GtE | CmpOp::NotEq);
+            let inclusive = matches!(op, CmpOp::LtE | CmpOp::GtE);
+            let extra = if inclusive { Sym::one() } else { Sym::zero() };
+            return match uop {
+                BinOp::Add if increasing => {
+                    Some(range_len(&start, &bound_v.add(&extra), &step))
+                }
+                BinOp::Sub if decreasing => {
+                    Some(range_len(&start, &bound_v.sub(&extra), &step.scale(-1.0)))
+                }
+                BinOp::Mul | BinOp::LShift if increasing => {
+                    let factor = if uop == BinOp::LShift {
+                        Sym::num(2.0).pow(&step)
+                    } else {
+                        step
+                    };
+                    Some(bound_v.div(&start).log2().div(&factor.log2()).add(&Sym::one()))
+                }
+                BinOp::FloorDiv | BinOp::Div | BinOp::RShift if decreasing => {
+                    let factor = if uop == BinOp::RShift {
+                        Sym::num(2.0).pow(&step)
+                    } else {
+                        step
+                    };
+                    Some(start.div(&bound_v.max(&Sym::one())).log2().div(&factor.log2()).add(&Sym::one()))
+                }
+                _ => None,
+            };
+        }
+        None
+    }
+
+    /// Carries accumulations seen in one iteration over all `trip` iterations.
+    pub(crate) fn extrapolate(
+        &mut self,
+        before: &BTreeMap<String, Value>,
+        accumulated: &BTreeSet<String>,
+        trip: &Sym,
+    ) {
+        let rest = trip.sub(&Sym::one()).clamp0();
+        for name in accumulated {
+            let Some(old) = before.get(name) else { continue };
+            let Some(new) = self.scope_vars().get(name).cloned() else { continue };
+            let grown = |o: &Sym, n: &Sym| n.add(&n.sub(o).mul(&rest));
+            let v = match (old, &new) {
+                (Value::Int(o), Value::Int(n)) => Value::Int(grown(o, n)),
+                (Value::Str { len: o, .. }, Value::Str { len: n, .. }) => Value::Str {
+                    len: grown(o, n),
+                    text: None,
+                },
+                (Value::Bytes { len: o }, Value::Bytes { len: n }) => Value::Bytes { len: grown(o, n) },
+                (Value::Seq { .. }, Value::Seq { kind, .. }) => {
+                    let (o, n) = (old.len().unwrap_or_else(Sym::zero), new.len().unwrap_or_else(Sym::zero));
+                    Value::homog(*kind, new.elem(), grown(&o, &n))
+                }
+                (Value::Array(o), Value::Array(n)) if o.shape.len() == n.shape.len() => {
+                    let shape = o.shape.iter().zip(&n.shape).map(|(a, b)| grown(a, b)).collect();
+                    let (dtype, lib) = (n.dtype, n.lib);
+                    self.new_array(shape, dtype, lib, Origin::Plain)
+                }
+                _ => continue,
+            };
+            self.bind(name, v);
+        }
+    }
+
+    /// Runs the loop-body idiom recognisers for the nest that is now innermost.
+    fn loop_body_idioms(&mut self, body: &[Stmt]) {
+        let chain = self.loop_chain();
+        if let Some(hit) = idioms::check_loop_body(self, &chain, body) {
+            if let Some(ctx) = self.loops.last_mut() {
+                ctx.hits.push(hit);
+            }
+        }
+    }
+
+    /// Loop variables of the current frame's loops, outermost first.
+    pub(crate) fn loop_chain(&self) -> Vec<(Vec<String>, Sym)> {
+        let base = self.frames.last().map(|f| f.loop_base).unwrap_or(0);
+        self.loops[base.min(self.loops.len())..]
+            .iter()
+            .map(|l| (l.vars.clone(), l.trip.clone()))
+            .collect()
+    }
+
+    /// List/set/dict comprehensions and generator expressions.
+    pub(crate) fn eval_comp(
+        &mut self,
+        kind: CompKind,
+        elt: &Expr,
+        key: Option<&Expr>,
+        generators: &[Comprehension],
+    ) -> Value {
+        let mut total = Sym::one();
+        let mut entered = 0;
+        for g in generators {
+            let it = self.eval(&g.iter);
+            let (trip, elem) = self.iteration(&it, &g.iter);
+            self.enter_loop(target_names(&g.target), trip.clone(), true);
+            entered += 1;
+            self.assign(&g.target, elem);
+            for cond in &g.ifs {
+                self.eval(cond);
+            }
+            total = total.mul(&trip);
+        }
+        if let Some(hit) = idioms::check_comprehension(self, elt, generators) {
+            if let Some(ctx) = self.loops.last_mut() {
+                ctx.hits.push(hit);
+            }
+        }
+        let v = self.eval(elt);
+        let k = key.map(|k| self.eval(k));
+        for _ in 0..entered {
+            self.exit_loop();
+        }
+        match kind {
+            CompKind::List => Value::homog(SeqKind::List, v, total),
+            CompKind::Set => Value::homog(SeqKind::Set, v, total),
+            CompKind::Dict => Value::homog(SeqKind::Dict, Value::tuple(vec![k.unwrap_or(Value::Unknown), v]), total),
+            CompKind::Generator => Value::homog(SeqKind::Tuple, v, total),
+        }
+    }
+}
+
+pub(crate) fn target_names(t: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    t.walk(&mut |e| {
+        if let Some(n) = e.as_name() {
+            out.push(n.to_string());
+        }
+    });
+    out
+}
+
+pub(crate) fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let t: String = s.chars().take(n).collect();
+        format!("{t}…")
+    }
+}

@@ -1,0 +1,566 @@
+//! Abstract interpreter over Prescient's Python AST.
+//!
+//! It walks the program once, in order, the way Python would run it, but with
+//! abstract [`Value`]s: loops are analysed once and summarised by their trip count
+//! (never unrolled), user functions are analysed at each call site with the
+//! arguments' abstract values, and calls into known libraries are costed by the
+//! knowledge base ([`crate::kb`]). Work is recorded as kernels, per top-level
+//! statement, which [`crate::sections`] then groups into sections.
+//!
+//! Termination on any input is guaranteed by a step budget, a call-depth limit and
+//! recursion detection; sizes that cannot be known become named unknowns with a
+//! stated assumption.
+
+mod call;
+mod expr;
+mod loops;
+mod stmt;
+pub mod unparse;
+
+pub(crate) use expr::int_op as int_op_pub;
+pub(crate) use loops::target_names as loops_target_names;
+pub(crate) use expr::set_grad as set_grad_pub;
+
+use crate::value::*;
+use prescient_model::sym::fmt_num;
+use prescient_model::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Where the analyser learns the sizes of input files named on the command line.
+/// The CLI reads the real file system; tests supply a map.
+pub trait FileProbe: Sync {
+    fn size(&self, path: &str) -> Option<u64>;
+    /// The first `n` bytes of the file (for `.npy` headers).
+    fn head(&self, path: &str, n: usize) -> Option<Vec<u8>>;
+}
+
+/// A probe that knows no files.
+pub struct NoFiles;
+impl FileProbe for NoFiles {
+    fn size(&self, _: &str) -> Option<u64> {
+        None
+    }
+    fn head(&self, _: &str, _: usize) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// Statements executed before the analysis gives up on the rest of the program.
+pub const STEP_BUDGET: u64 = 2_000_000;
+/// Nested user-function calls followed.
+pub const MAX_CALL_DEPTH: usize = 24;
+/// What an unknown size is assumed to be when nothing better is known.
+pub const DEFAULT_SIZE: f64 = 1000.0;
+/// What an unknown `while` loop trip count is assumed to be.
+pub const DEFAULT_WHILE_TRIPS: f64 = 100.0;
+
+#[derive(Debug)]
+pub(crate) enum Flow {
+    Normal,
+    Return,
+    Break,
+    Continue,
+}
+
+pub(crate) struct Frame {
+    pub name: String,
+    pub locals: BTreeMap<String, Value>,
+    pub globals_decl: HashSet<String>,
+    pub closure: Option<Attrs>,
+    /// `loops.len()` when the frame was entered: loops above it belong to callers.
+    pub loop_base: usize,
+    pub returns: Vec<Value>,
+    pub yields: Vec<(Value, Sym)>,
+}
+
+/// An idiom found in a loop nest, with its arithmetic total.
+#[derive(Clone, Debug)]
+pub struct IdiomHit {
+    pub category: Category,
+    pub pattern: &'static str,
+    /// Operations over the whole nest (already multiplied out).
+    pub flops: f64,
+    pub flops_sym: Sym,
+    pub affinity: &'static [&'static str],
+    pub what: String,
+    /// Higher wins when several idioms are found in one nest.
+    pub priority: u8,
+}
+
+pub(crate) struct LoopCtx {
+    pub vars: Vec<String>,
+    pub trip: Sym,
+    pub line: u32,
+    pub ops: PyOps,
+    pub hits: Vec<IdiomHit>,
+    pub frame: usize,
+    pub accumulated: BTreeSet<String>,
+    pub comprehension: bool,
+    /// Library kernels emitted inside the nest: when present, interpreter overhead
+    /// is reported only if it is significant on its own.
+    pub lib_kernels: usize,
+    /// Integer operation kinds seen (see `idioms::flags`).
+    pub flags: u32,
+}
+
+/// What one top-level statement (of the module or the entry function) did.
+#[derive(Clone, Debug)]
+pub struct StmtRecord {
+    pub start_line: u32,
+    pub end_line: u32,
+    pub scope: String,
+    pub kernels: Vec<Kernel>,
+    pub live_after: f64,
+    pub peak: f64,
+    pub safe_blocker: Option<String>,
+    pub iterations: Option<f64>,
+    /// Loops, with-blocks and statements that emitted kernels are "heavy".
+    pub heavy: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct GradTape {
+    pub flops: f64,
+    pub act_bytes: f64,
+    pub disabled: usize,
+}
+
+pub struct Interp<'a> {
+    pub(crate) args: &'a [String],
+    pub(crate) file: &'a str,
+    pub(crate) probe: &'a dyn FileProbe,
+    pub(crate) globals: BTreeMap<String, Value>,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) loops: Vec<LoopCtx>,
+    /// Product of the trip counts of all active loops, and its value.
+    pub(crate) mult: Sym,
+    pub(crate) mult_num: f64,
+    pub(crate) records: Vec<StmtRecord>,
+    pub(crate) cur_kernels: Vec<Kernel>,
+    pub(crate) unknowns: Vec<Unknown>,
+    pub(crate) unknown_vals: HashMap<String, f64>,
+    pub(crate) unresolved: Vec<UnresolvedCall>,
+    unresolved_seen: HashSet<(String, u32)>,
+    pub(crate) calls_seen: HashSet<(String, u32)>,
+    pub(crate) calls: CallStats,
+    pub(crate) notes: Vec<String>,
+    pub(crate) imports: BTreeSet<String>,
+    pub(crate) steps: u64,
+    pub(crate) exhausted: bool,
+    next_id: u64,
+    pub(crate) stmt_alloc: f64,
+    pub(crate) straight_ops: PyOps,
+    pub(crate) name_hint: Option<String>,
+    pub(crate) grad: GradTape,
+    pub(crate) call_stack: Vec<u64>,
+    pub(crate) line: u32,
+    /// Trip count of the top-level `for` statement being recorded.
+    pub(crate) last_top_trip: Option<f64>,
+    pub(crate) top_stmt_addr: usize,
+}
+
+impl<'a> Interp<'a> {
+    pub fn new(file: &'a str, args: &'a [String], probe: &'a dyn FileProbe) -> Self {
+        Interp {
+            args,
+            file,
+            probe,
+            globals: BTreeMap::new(),
+            frames: Vec::new(),
+            loops: Vec::new(),
+            mult: Sym::one(),
+            mult_num: 1.0,
+            records: Vec::new(),
+            cur_kernels: Vec::new(),
+            unknowns: Vec::new(),
+            unknown_vals: HashMap::new(),
+            unresolved: Vec::new(),
+            unresolved_seen: HashSet::new(),
+            calls_seen: HashSet::new(),
+            calls: CallStats::default(),
+            notes: Vec::new(),
+            imports: BTreeSet::new(),
+            steps: 0,
+            exhausted: false,
+            next_id: 1,
+            stmt_alloc: 0.0,
+            straight_ops: PyOps::default(),
+            name_hint: None,
+            grad: GradTape::default(),
+            call_stack: Vec::new(),
+            line: 0,
+            last_top_trip: None,
+            top_stmt_addr: 0,
+        }
+    }
+
+    pub(crate) fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// A new unknown size, recorded with the value assumed for it.
+    pub(crate) fn unknown(&mut self, base: &str, assumed: f64, reason: String) -> Sym {
+        let mut name = base.to_string();
+        let mut k = 2;
+        while self.unknown_vals.contains_key(&name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        self.unknown_vals.insert(name.clone(), assumed);
+        self.unknowns.push(Unknown {
+            symbol: name.clone(),
+            assumed,
+            line: self.line,
+            reason,
+        });
+        Sym::var(&name)
+    }
+
+    /// An unknown integer named after the variable being assigned, if any.
+    pub(crate) fn unknown_int(&mut self, what: &str) -> Sym {
+        let base = self.name_hint.clone().unwrap_or_else(|| "n".to_string());
+        self.unknown(
+            &base,
+            DEFAULT_SIZE,
+            format!("{what} is not known before the run; assumed {}", fmt_num(DEFAULT_SIZE)),
+        )
+    }
+
+    /// Evaluates a symbolic size with the assumed values of the unknowns.
+    pub fn num(&self, s: &Sym) -> f64 {
+        s.eval(&|k| self.unknown_vals.get(k).copied())
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0)
+    }
+
+    pub(crate) fn note(&mut self, text: String) {
+        if !self.notes.contains(&text) && self.notes.len() < 200 {
+            self.notes.push(text);
+        }
+    }
+
+    pub(crate) fn unresolved_call(&mut self, name: &str) {
+        let key = (name.to_string(), self.line);
+        if self.unresolved_seen.insert(key) && self.unresolved.len() < 500 {
+            self.unresolved.push(UnresolvedCall {
+                name: name.to_string(),
+                line: self.line,
+            });
+        }
+    }
+
+    /// Counts one library call site for the understood-share statistic.
+    pub(crate) fn count_call(&mut self, name: &str, understood: bool) {
+        if self.calls_seen.insert((name.to_string(), self.line)) {
+            self.calls.total += 1;
+            if understood {
+                self.calls.understood += 1;
+            }
+        }
+        if !understood {
+            self.unresolved_call(name);
+        }
+    }
+
+    pub(crate) fn current_function(&self) -> Option<String> {
+        self.frames.last().map(|f| f.name.clone())
+    }
+
+    /// Adds interpreted operations, scaled by the loops around this point.
+    pub(crate) fn ops(&mut self, f: impl FnOnce(&mut PyOps, f64)) {
+        let m = self.mult_num;
+        match self.loops.last_mut() {
+            Some(ctx) => f(&mut ctx.ops, m),
+            None => f(&mut self.straight_ops, m),
+        }
+    }
+
+    pub(crate) fn flag(&mut self, f: u32) {
+        if let Some(ctx) = self.loops.last_mut() {
+            ctx.flags |= f;
+        }
+    }
+
+    /// Fuses the kernels emitted since `mark` into one, labelled with an idiom.
+    pub(crate) fn fuse_since(&mut self, mark: usize, idiom: &crate::idioms::ExprIdiom, text: &str) {
+        if self.cur_kernels.len() <= mark {
+            return;
+        }
+        let parts: Vec<Kernel> = self.cur_kernels.drain(mark..).collect();
+        let first = parts[0].clone();
+        let mut k = first;
+        for p in &parts[1..] {
+            k.flops += p.flops;
+            k.bytes_moved += p.bytes_moved;
+            k.bytes_allocated += p.bytes_allocated;
+        }
+        k.category = idiom.category;
+        k.pattern = idiom.pattern.to_string();
+        k.parallelism = Parallelism::Serial;
+        k.symbolic = SymbolicCost::default();
+        k.evidence = format!(
+            "line {}: {text} -> {} ({}), {} in {} steps",
+            k.line,
+            idiom.category.as_str(),
+            idiom.what,
+            fmt_flops(k.flops / k.count.max(1.0), "FLOP"),
+            parts.len()
+        );
+        self.cur_kernels.push(k);
+    }
+
+    /// Records a kernel at the current point; returns its index in the statement.
+    pub(crate) fn emit(&mut self, d: Draft) -> usize {
+        let count = self.mult.clone();
+        let flops_total = d.flops.mul(&count);
+        let moved_total = d.bytes_moved.mul(&count);
+        let alloc = self.num(&d.alloc);
+        self.stmt_alloc += alloc;
+        if let Some(ctx) = self.loops.last_mut() {
+            ctx.lib_kernels += 1;
+        }
+        let sym_of = |s: &Sym| {
+            if s.vars().is_empty() {
+                None
+            } else {
+                Some(s.to_string())
+            }
+        };
+        let symbolic = SymbolicCost {
+            flops: sym_of(&flops_total),
+            bytes_moved: sym_of(&moved_total),
+            bytes_allocated: sym_of(&d.alloc),
+            count: sym_of(&count),
+        };
+        let k = Kernel {
+            category: d.category,
+            pattern: d.pattern,
+            line: self.line,
+            flops: self.num(&flops_total),
+            bytes_moved: self.num(&moved_total),
+            bytes_allocated: alloc,
+            count: self.num(&count),
+            parallelism: d.parallelism,
+            dtype: d.dtype.map(|t| t.name().to_string()),
+            affinity: d.affinity.iter().map(|s| s.to_string()).collect(),
+            py_ops: None,
+            function: self.current_function(),
+            evidence: format!("line {}: {}", self.line, d.evidence),
+            symbolic,
+        };
+        self.cur_kernels.push(k);
+        self.cur_kernels.len() - 1
+    }
+
+    /// A library attribute, with the values that come from the job's command line.
+    pub(crate) fn lib_value(&self, qual: &str) -> Value {
+        match crate::kb::canonical(qual).as_str() {
+            "sys.argv" => {
+                let mut v = vec![Value::str_known(self.file)];
+                v.extend(self.args.iter().map(|a| Value::str_known(a)));
+                Value::list(v)
+            }
+            _ => crate::kb::lib_attr(qual),
+        }
+    }
+
+    /// Looks a name up: locals, closure, globals, then builtins.
+    pub(crate) fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(f) = self.frames.last() {
+            if !f.globals_decl.contains(name) {
+                if let Some(v) = f.locals.get(name) {
+                    return Some(v.clone());
+                }
+                if let Some(c) = &f.closure {
+                    if let Some(v) = c.borrow().get(name) {
+                        return Some(v.clone());
+                    }
+                }
+            }
+        }
+        if let Some(v) = self.globals.get(name) {
+            return Some(v.clone());
+        }
+        crate::kb::builtin(name)
+    }
+
+    pub(crate) fn bind(&mut self, name: &str, v: Value) {
+        match self.frames.last_mut() {
+            Some(f) if !f.globals_decl.contains(name) => {
+                f.locals.insert(name.to_string(), v);
+            }
+            _ => {
+                self.globals.insert(name.to_string(), v);
+            }
+        }
+    }
+
+    pub(crate) fn unbind(&mut self, name: &str) {
+        match self.frames.last_mut() {
+            Some(f) if !f.globals_decl.contains(name) => {
+                f.locals.remove(name);
+            }
+            _ => {
+                self.globals.remove(name);
+            }
+        }
+    }
+
+    /// The variables of the innermost scope (for loop extrapolation).
+    pub(crate) fn scope_vars(&self) -> &BTreeMap<String, Value> {
+        match self.frames.last() {
+            Some(f) => &f.locals,
+            None => &self.globals,
+        }
+    }
+
+    pub(crate) fn new_array(
+        &mut self,
+        shape: Vec<Sym>,
+        dtype: DType,
+        lib: Lib,
+        origin: Origin,
+    ) -> Value {
+        let id = self.fresh_id();
+        Value::Array(std::rc::Rc::new(ArrayVal {
+            shape,
+            dtype,
+            lib,
+            id,
+            base: id,
+            origin,
+            requires_grad: false,
+        }))
+    }
+
+    /// A view of `base` with a new shape: no memory of its own.
+    pub(crate) fn view_of(&mut self, base: &ArrayVal, shape: Vec<Sym>) -> Value {
+        let id = self.fresh_id();
+        Value::Array(std::rc::Rc::new(ArrayVal {
+            shape,
+            dtype: base.dtype,
+            lib: base.lib,
+            id,
+            base: base.base,
+            origin: Origin::Plain,
+            requires_grad: base.requires_grad,
+        }))
+    }
+
+    /// Bytes held by the values reachable from module and frame namespaces.
+    pub(crate) fn live_bytes(&self) -> f64 {
+        let mut seen = HashSet::new();
+        let mut total = 0.0;
+        let scopes = std::iter::once(&self.globals).chain(self.frames.iter().map(|f| &f.locals));
+        for scope in scopes {
+            for v in scope.values() {
+                total += self.value_bytes(v, &mut seen, 0);
+            }
+        }
+        total
+    }
+
+    pub(crate) fn value_bytes(&self, v: &Value, seen: &mut HashSet<u64>, depth: u32) -> f64 {
+        if depth > 6 {
+            return 0.0;
+        }
+        match v {
+            Value::Array(a) => {
+                if seen.insert(a.base) {
+                    self.num(&a.nbytes())
+                } else {
+                    0.0
+                }
+            }
+            Value::Str { len, .. } => 49.0 + self.num(len),
+            Value::Bytes { len } => 33.0 + self.num(len),
+            Value::Seq { items, kind } => {
+                let per_slot = if *kind == SeqKind::Dict { 100.0 } else { 8.0 };
+                match items {
+                    SeqItems::Known(vs) => {
+                        56.0 + vs
+                            .iter()
+                            .map(|x| per_slot + self.value_bytes(x, seen, depth + 1))
+                            .sum::<f64>()
+                    }
+                    SeqItems::Homog { elem, len } => {
+                        // Distinct arrays per element: count the element's bytes each time.
+                        let mut local = seen.clone();
+                        let e = self.value_bytes(elem, &mut local, depth + 1);
+                        56.0 + self.num(len) * (per_slot + e)
+                    }
+                }
+            }
+            Value::Int(_) | Value::Float(_) => 24.0,
+            Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => {
+                let attrs = attrs.borrow();
+                attrs
+                    .values()
+                    .map(|x| self.value_bytes(x, seen, depth + 1))
+                    .sum::<f64>()
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// Why the namespace cannot be checkpointed right now, if it cannot.
+    pub(crate) fn safe_blocker(&self) -> Option<String> {
+        let scopes = std::iter::once(&self.globals).chain(self.frames.iter().map(|f| &f.locals));
+        for scope in scopes {
+            for (name, v) in scope {
+                let why = match v {
+                    Value::File { .. } => "an open file",
+                    Value::Generator => "a generator",
+                    Value::Obj { class, .. } if class.starts_with("socket.") => "a socket",
+                    Value::Obj { class, .. } if class.starts_with("threading.") => "a thread",
+                    _ => continue,
+                };
+                return Some(format!("`{name}` holds {why}"));
+            }
+        }
+        None
+    }
+}
+
+/// A kernel before loop multipliers are applied.
+pub(crate) struct Draft {
+    pub category: Category,
+    pub pattern: String,
+    pub flops: Sym,
+    pub bytes_moved: Sym,
+    pub alloc: Sym,
+    pub dtype: Option<DType>,
+    pub parallelism: Parallelism,
+    pub affinity: &'static [&'static str],
+    pub evidence: String,
+}
+
+/// Formats an operation count for evidence: `54 GFLOP`, `1.2 MFLOP`.
+pub fn fmt_flops(v: f64, unit: &str) -> String {
+    let (k, p) = if v >= 1e12 {
+        (1e12, "T")
+    } else if v >= 1e9 {
+        (1e9, "G")
+    } else if v >= 1e6 {
+        (1e6, "M")
+    } else if v >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
+    format!("{} {p}{unit}", fmt_num((v / k * 10.0).round() / 10.0))
+}
+
+pub fn fmt_bytes(v: f64) -> String {
+    let (k, p) = if v >= 1024.0 * 1024.0 * 1024.0 {
+        (1024.0 * 1024.0 * 1024.0, "GiB")
+    } else if v >= 1024.0 * 1024.0 {
+        (1024.0 * 1024.0, "MiB")
+    } else if v >= 1024.0 {
+        (1024.0, "KiB")
+    } else {
+        (1.0, "B")
+    };
+    format!("{} {p}", fmt_num((v / k * 10.0).round() / 10.0))
+}

@@ -1,0 +1,652 @@
+//! Statements: the module driver (top-level statements and the entry function's
+//! body become records), assignment, control flow and definitions.
+
+use super::*;
+use prescient_syntax::ast::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+impl Interp<'_> {
+    /// Runs the whole module, recording each top-level statement.
+    pub fn run_module(&mut self, module: &Module) {
+        for s in &module.body {
+            if self.exhausted {
+                break;
+            }
+            if let Some(block) = main_guard(s) {
+                for inner in block {
+                    if let Some(func) = self.entry_call(inner) {
+                        self.run_entry(&func, inner);
+                    } else {
+                        self.top_stmt(inner, "module");
+                    }
+                }
+            } else {
+                self.top_stmt(s, "module");
+            }
+        }
+        if self.exhausted {
+            self.note(format!(
+                "analysis stopped after {STEP_BUDGET} statement evaluations; later code is not included"
+            ));
+        }
+    }
+
+    /// `main()`, `sys.exit(main())`, `raise SystemExit(main())`: a call of a user
+    /// function with no required parameters whose body becomes top level.
+    fn entry_call(&self, s: &Stmt) -> Option<Rc<FuncVal>> {
+        let call = match &s.kind {
+            StmtKind::Expr(e) => e,
+            StmtKind::Raise(Some(e)) => e,
+            _ => return None,
+        };
+        let mut e = call;
+        // Unwrap sys.exit(...)/exit(...)/SystemExit(...)
+        if let ExprKind::Call { func, args, .. } = &e.kind {
+            let name = func.dotted().unwrap_or_default();
+            if matches!(
+                name.as_str(),
+                "sys.exit" | "exit" | "quit" | "SystemExit" | "raise SystemExit"
+            ) && args.len() == 1
+            {
+                e = &args[0];
+            }
+        }
+        let ExprKind::Call { func, args, keywords } = &e.kind else {
+            return None;
+        };
+        if !args.is_empty() || !keywords.is_empty() {
+            return None;
+        }
+        let name = func.as_name()?;
+        match self.globals.get(name) {
+            Some(Value::Func(f)) => match &f.callable {
+                Callable::Def(d) if d.params.positional.iter().all(|p| p.default.is_some()) => {
+                    Some(f.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn run_entry(&mut self, func: &Rc<FuncVal>, call_stmt: &Stmt) {
+        let Callable::Def(def) = &func.callable else {
+            return;
+        };
+        let mut frame = self.new_frame(&func.name, func.closure.clone());
+        for p in &def.params.positional {
+            if let Some(v) = func.defaults.get(&p.name) {
+                frame.locals.insert(p.name.clone(), v.clone());
+            }
+        }
+        self.frames.push(frame);
+        self.call_stack.push(func.id);
+        for s in &def.body {
+            if self.exhausted {
+                break;
+            }
+            let flow = self.top_stmt(s, &func.name);
+            if matches!(flow, Flow::Return) {
+                break;
+            }
+        }
+        self.call_stack.pop();
+        self.frames.pop();
+        let _ = call_stmt;
+    }
+
+    pub(crate) fn new_frame(&self, name: &str, closure: Option<Attrs>) -> Frame {
+        Frame {
+            name: name.to_string(),
+            locals: BTreeMap::new(),
+            globals_decl: HashSet::new(),
+            closure,
+            loop_base: self.loops.len(),
+            returns: Vec::new(),
+            yields: Vec::new(),
+        }
+    }
+
+    fn top_stmt(&mut self, s: &Stmt, scope: &str) -> Flow {
+        let safe_blocker = self.safe_blocker();
+        let live_before = self.live_bytes();
+        self.stmt_alloc = 0.0;
+        self.straight_ops = PyOps::default();
+        self.top_stmt_addr = s as *const Stmt as usize;
+        let flow = self.exec(s);
+        let mut kernels = std::mem::take(&mut self.cur_kernels);
+        let ops = std::mem::take(&mut self.straight_ops);
+        if ops.total() >= 1e5 {
+            kernels.push(Kernel {
+                category: Category::Python,
+                pattern: "python.statements".into(),
+                line: s.span.line,
+                flops: 0.0,
+                bytes_moved: 0.0,
+                bytes_allocated: 0.0,
+                count: 1.0,
+                parallelism: Parallelism::Interpreter,
+                dtype: None,
+                affinity: vec![],
+                evidence: format!(
+                    "line {}: interpreted code outside loops, {}",
+                    s.span.line,
+                    fmt_flops(ops.total(), "op")
+                ),
+                py_ops: Some(ops),
+                function: self.current_function(),
+                symbolic: SymbolicCost::default(),
+            });
+        }
+        let live_after = self.live_bytes();
+        let iterations = self.last_top_trip.take();
+        let heavy = !kernels.is_empty()
+            || matches!(
+                s.kind,
+                StmtKind::For { .. } | StmtKind::While { .. } | StmtKind::With { .. }
+            );
+        self.records.push(StmtRecord {
+            start_line: s.span.line,
+            end_line: s.span.end_line,
+            scope: scope.to_string(),
+            kernels,
+            live_after,
+            peak: (live_before + self.stmt_alloc).max(live_after),
+            safe_blocker,
+            iterations,
+            heavy,
+        });
+        flow
+    }
+
+    pub(crate) fn exec_block(&mut self, body: &[Stmt]) -> Flow {
+        for s in body {
+            match self.exec(s) {
+                Flow::Normal => {}
+                other => return other,
+            }
+        }
+        Flow::Normal
+    }
+
+    pub(crate) fn exec(&mut self, s: &Stmt) -> Flow {
+        self.steps += 1;
+        if self.steps > STEP_BUDGET {
+            self.exhausted = true;
+            return Flow::Return;
+        }
+        self.line = s.span.line;
+        match &s.kind {
+            StmtKind::FunctionDef(d) => {
+                let f = self.make_function(d);
+                self.bind(&d.name, f);
+            }
+            StmtKind::ClassDef(c) => self.define_class(c),
+            StmtKind::Return(v) => {
+                let val = match v {
+                    Some(e) => self.eval_idiomatic(e),
+                    None => Value::None,
+                };
+                if let Some(f) = self.frames.last_mut() {
+                    f.returns.push(val);
+                }
+                return Flow::Return;
+            }
+            StmtKind::Delete(targets) => {
+                for t in targets {
+                    if let Some(n) = t.as_name() {
+                        self.unbind(n);
+                    }
+                }
+            }
+            StmtKind::Assign { targets, value } => {
+                self.name_hint = targets.first().and_then(|t| t.as_name()).map(String::from);
+                self.note_self_accumulation(targets, value);
+                let v = self.eval_idiomatic(value);
+                self.name_hint = None;
+                for t in targets {
+                    self.assign(t, v.clone());
+                }
+            }
+            StmtKind::AnnAssign { target, value } => {
+                if let Some(value) = value {
+                    self.name_hint = target.as_name().map(String::from);
+                    let v = self.eval(value);
+                    self.name_hint = None;
+                    self.assign(target, v);
+                }
+            }
+            StmtKind::AugAssign { target, op, value } => self.aug_assign(target, *op, value),
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+            } => return self.exec_for(s, target, iter, body, orelse),
+            StmtKind::While { test, body, orelse } => return self.exec_while(s, test, body, orelse),
+            StmtKind::If { test, body, orelse } => return self.exec_if(test, body, orelse),
+            StmtKind::With { items, body } => {
+                for item in items {
+                    let v = self.eval(&item.context);
+                    let bound = self.enter_context(v);
+                    if let Some(t) = &item.target {
+                        self.assign(t, bound);
+                    }
+                }
+                let flow = self.exec_block(body);
+                for item in items.iter().rev() {
+                    if let Some(ExprKind::Name(_)) = item.target.as_ref().map(|t| &t.kind) {
+                        // Files opened by `with` are closed at the end of the block.
+                        if let Some(n) = item.target.as_ref().and_then(|t| t.as_name()) {
+                            if matches!(self.lookup(n), Some(Value::File { .. })) {
+                                self.bind(n, Value::None);
+                            }
+                        }
+                    }
+                    if matches!(item.context.dotted().as_deref(), Some(n) if n.ends_with("no_grad") || n.ends_with("inference_mode"))
+                        || matches!(&item.context.kind, ExprKind::Call { func, .. } if func.dotted().is_some_and(|n| n.ends_with("no_grad") || n.ends_with("inference_mode")))
+                    {
+                        self.grad.disabled = self.grad.disabled.saturating_sub(1);
+                    }
+                }
+                return flow;
+            }
+            StmtKind::Match { subject, cases } => {
+                self.eval(subject);
+                let n = cases.len().max(1) as f64;
+                return self.weighted_branches(cases.iter().map(|c| c.as_slice()).collect(), 1.0 / n);
+            }
+            StmtKind::Raise(e) => {
+                if let Some(e) = e {
+                    self.eval(e);
+                }
+                return Flow::Return;
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                let flow = self.exec_block(body);
+                // Handlers are assumed not to run; their names still get bound.
+                for h in handlers {
+                    if let Some(n) = &h.name {
+                        self.bind(n, Value::Unknown);
+                    }
+                }
+                let flow = if matches!(flow, Flow::Normal) {
+                    self.exec_block(orelse)
+                } else {
+                    flow
+                };
+                let f2 = self.exec_block(finalbody);
+                return if matches!(f2, Flow::Normal) { flow } else { f2 };
+            }
+            StmtKind::Assert(e) => {
+                self.eval(e);
+            }
+            StmtKind::Import(names) => {
+                for a in names {
+                    self.imports
+                        .insert(a.name.split('.').next().unwrap_or("").to_string());
+                    match &a.asname {
+                        Some(alias) => self.bind(alias, Value::Lib(Arc::from(a.name.as_str()))),
+                        None => {
+                            let top = a.name.split('.').next().unwrap_or("");
+                            self.bind(top, Value::Lib(Arc::from(top)));
+                        }
+                    }
+                }
+            }
+            StmtKind::ImportFrom { module, names, level } => {
+                if *level == 0 {
+                    self.imports
+                        .insert(module.split('.').next().unwrap_or("").to_string());
+                }
+                for a in names {
+                    if a.name == "*" {
+                        self.note(format!("`from {module} import *`: names from it are resolved only when known to the knowledge base"));
+                        continue;
+                    }
+                    let qual = if *level > 0 {
+                        Value::Unknown
+                    } else {
+                        self.lib_value(&format!("{module}.{}", a.name))
+                    };
+                    self.bind(a.asname.as_deref().unwrap_or(&a.name), qual);
+                }
+            }
+            StmtKind::Global(names) | StmtKind::Nonlocal(names) => {
+                if let Some(f) = self.frames.last_mut() {
+                    if matches!(s.kind, StmtKind::Global(_)) {
+                        f.globals_decl.extend(names.iter().cloned());
+                    }
+                }
+            }
+            StmtKind::Expr(e) => {
+                self.eval_idiomatic(e);
+            }
+            StmtKind::Pass => {}
+            StmtKind::Break => return Flow::Break,
+            StmtKind::Continue => return Flow::Continue,
+        }
+        Flow::Normal
+    }
+
+    /// Evaluates a statement's expression, then fuses its kernels if the whole
+    /// expression is a recognised idiom (softmax, GELU, shifted-slice FIR, ...).
+    fn eval_idiomatic(&mut self, e: &Expr) -> Value {
+        let mark = self.cur_kernels.len();
+        let v = self.eval(e);
+        if self.cur_kernels.len() > mark {
+            if let Some(idiom) = crate::idioms::check_expr(self, e) {
+                let text = unparse::unparse(e);
+                self.fuse_since(mark, &idiom, &text);
+            }
+        }
+        v
+    }
+
+    /// `x = x + ...`, `x = np.concatenate([x, ...])`: x accumulates across loop iterations.
+    fn note_self_accumulation(&mut self, targets: &[Expr], value: &Expr) {
+        if self.loops.is_empty() {
+            return;
+        }
+        let Some(name) = targets.first().and_then(|t| t.as_name()) else {
+            return;
+        };
+        let mut uses_self = false;
+        value.walk(&mut |e| {
+            if e.as_name() == Some(name) {
+                uses_self = true;
+            }
+        });
+        let grows = match &value.kind {
+            ExprKind::BinOp { left, op, .. } => {
+                matches!(op, BinOp::Add | BinOp::Mul) && left.as_name() == Some(name)
+            }
+            ExprKind::Call { func, .. } => {
+                let f = func.dotted().unwrap_or_default();
+                ["concatenate", "append", "vstack", "hstack", "stack", "cat", "column_stack"]
+                    .iter()
+                    .any(|n| f.ends_with(n))
+            }
+            _ => false,
+        };
+        if uses_self && grows {
+            self.mark_accumulated(name);
+        }
+    }
+
+    pub(crate) fn mark_accumulated(&mut self, name: &str) {
+        if let Some(ctx) = self.loops.last_mut() {
+            ctx.accumulated.insert(name.to_string());
+        }
+    }
+
+    fn aug_assign(&mut self, target: &Expr, op: BinOp, value: &Expr) {
+        if let Some(n) = target.as_name() {
+            self.mark_accumulated(n);
+        }
+        let cur = self.eval(target);
+        let rhs = self.eval(value);
+        let v = self.binop(op, cur, rhs, true, target, value);
+        match &target.kind {
+            ExprKind::Subscript { .. } => {
+                // In-place update of an element or slice: no rebinding of the container.
+            }
+            _ => self.assign(target, v),
+        }
+    }
+
+    fn exec_if(&mut self, test: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Flow {
+        let t = self.eval(test);
+        match self.truthiness(&t, test) {
+            Some(true) => self.exec_block(body),
+            Some(false) => self.exec_block(orelse),
+            None if orelse.is_empty() => {
+                // A lone branch is assumed taken: an upper bound on cost.
+                let _ = self.exec_block(body);
+                Flow::Normal
+            }
+            None => self.weighted_branches(vec![body, orelse], 0.5),
+        }
+    }
+
+    /// Runs each branch with its cost weighted; returns only if all branches return.
+    fn weighted_branches(&mut self, blocks: Vec<&[Stmt]>, weight: f64) -> Flow {
+        let saved = (self.mult.clone(), self.mult_num);
+        self.mult = self.mult.scale(weight);
+        self.mult_num *= weight;
+        let mut all_return = !blocks.is_empty();
+        for b in blocks {
+            let f = self.exec_block(b);
+            all_return &= matches!(f, Flow::Return);
+        }
+        self.mult = saved.0;
+        self.mult_num = saved.1;
+        if all_return {
+            Flow::Return
+        } else {
+            Flow::Normal
+        }
+    }
+
+    /// What a `with` statement binds, and its side effects.
+    fn enter_context(&mut self, v: Value) -> Value {
+        match &v {
+            Value::Obj { class, .. }
+                if class.ends_with("no_grad") || class.ends_with("inference_mode") =>
+            {
+                self.grad.disabled += 1;
+                v
+            }
+            _ => v,
+        }
+    }
+
+    pub(crate) fn make_function(&mut self, d: &Arc<FunctionDef>) -> Value {
+        let mut defaults = BTreeMap::new();
+        for p in d.params.positional.iter().chain(d.params.kwonly.iter()) {
+            if let Some(e) = &p.default {
+                let v = self.eval(e);
+                defaults.insert(p.name.clone(), v);
+            }
+        }
+        let closure = self.capture_closure();
+        let id = self.fresh_id();
+        Value::Func(Rc::new(FuncVal {
+            name: d.name.clone(),
+            callable: Callable::Def(d.clone()),
+            defaults,
+            closure,
+            id,
+        }))
+    }
+
+    pub(crate) fn capture_closure(&self) -> Option<Attrs> {
+        let f = self.frames.last()?;
+        let mut env = f
+            .closure
+            .as_ref()
+            .map(|c| c.borrow().clone())
+            .unwrap_or_default();
+        env.extend(f.locals.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Some(Rc::new(RefCell::new(env)))
+    }
+
+    fn define_class(&mut self, c: &Arc<ClassDef>) {
+        let bases = c.bases.iter().map(|b| self.eval(b)).collect();
+        let class = Rc::new(ClassVal {
+            name: c.name.clone(),
+            def: c.clone(),
+            bases,
+            attrs: RefCell::new(BTreeMap::new()),
+        });
+        // Class bodies run in their own namespace; methods become class attributes.
+        let frame = self.new_frame(&c.name, self.capture_closure());
+        self.frames.push(frame);
+        for s in &c.body {
+            self.exec(s);
+        }
+        let frame = self.frames.pop().expect("class frame");
+        *class.attrs.borrow_mut() = frame.locals;
+        self.bind(&c.name, Value::Class(class));
+    }
+
+    /// Binds a value to an assignment target, unpacking tuples.
+    pub(crate) fn assign(&mut self, target: &Expr, v: Value) {
+        match &target.kind {
+            ExprKind::Name(n) => self.bind(n, v),
+            ExprKind::Tuple(ts) | ExprKind::List(ts) => {
+                let parts = self.unpack(&v, ts.len());
+                for (t, p) in ts.iter().zip(parts) {
+                    match &t.kind {
+                        ExprKind::Starred(inner) => {
+                            let rest = Value::homog(SeqKind::List, v.elem(), Sym::var("rest"));
+                            let _ = p;
+                            self.assign(inner, rest);
+                        }
+                        _ => self.assign(t, p),
+                    }
+                }
+            }
+            ExprKind::Attribute { value, attr } => {
+                let obj = self.eval(value);
+                match obj {
+                    Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => {
+                        attrs.borrow_mut().insert(attr.clone(), v);
+                    }
+                    Value::Class(c) => {
+                        c.attrs.borrow_mut().insert(attr.clone(), v);
+                    }
+                    _ => {}
+                }
+            }
+            ExprKind::Subscript { value, index } => self.store_subscript(value, index, v),
+            ExprKind::Starred(inner) => self.assign(inner, v),
+            _ => {}
+        }
+    }
+
+    /// Splits a value into `n` parts for tuple unpacking.
+    pub(crate) fn unpack(&mut self, v: &Value, n: usize) -> Vec<Value> {
+        match v {
+            Value::Seq {
+                items: SeqItems::Known(items),
+                ..
+            } if items.len() == n => items.clone(),
+            Value::Array(a) if !a.shape.is_empty() => {
+                let row = a.shape[1..].to_vec();
+                let a = a.clone();
+                (0..n).map(|_| self.view_of(&a, row.clone())).collect()
+            }
+            other => vec![other.elem(); n],
+        }
+    }
+
+    /// `x[i] = v`: dictionary insertions grow the dict; array slice stores copy data.
+    fn store_subscript(&mut self, container: &Expr, index: &Expr, v: Value) {
+        let c = self.eval(container);
+        let idx = self.eval(index);
+        self.ops(|o, m| o.indexing += m);
+        match (&c, container.as_name()) {
+            (
+                Value::Seq {
+                    kind: SeqKind::Dict,
+                    items,
+                },
+                Some(name),
+            ) => {
+                let new = match (items, idx.as_text()) {
+                    (SeqItems::Known(kv), Some(key)) => {
+                        let mut kv = kv.clone();
+                        kv.retain(|p| !matches!(p, Value::Seq { items: SeqItems::Known(x), .. } if x.first().and_then(|k| k.as_text()) == Some(key)));
+                        kv.push(Value::tuple(vec![idx.clone(), v]));
+                        Value::Seq {
+                            kind: SeqKind::Dict,
+                            items: SeqItems::Known(kv),
+                        }
+                    }
+                    _ => {
+                        let len = c.len().unwrap_or_else(Sym::zero).add(&Sym::one());
+                        self.mark_accumulated(name);
+                        Value::homog(SeqKind::Dict, Value::tuple(vec![idx.clone(), v]), len)
+                    }
+                };
+                self.bind(name, new);
+            }
+            (Value::Array(a), _) => {
+                let sel = self.index_array(a, &idx);
+                if let Value::Array(sub) = sel {
+                    let n = sub.nbytes();
+                    if self.num(&n) >= 4096.0 {
+                        let a = a.clone();
+                        self.emit(Draft {
+                            category: Category::Memory,
+                            pattern: "numpy.setitem".into(),
+                            flops: Sym::zero(),
+                            bytes_moved: n.scale(2.0),
+                            alloc: Sym::zero(),
+                            dtype: Some(a.dtype),
+                            parallelism: Parallelism::Serial,
+                            affinity: &[],
+                            evidence: format!(
+                                "{}[...] = ..., {} slice store",
+                                unparse::unparse(container),
+                                shape_str(&sub.shape)
+                            ),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a condition is known to hold, known not to, or unknown.
+    pub(crate) fn truthiness(&mut self, v: &Value, test: &Expr) -> Option<bool> {
+        if let ExprKind::Compare { left, ops, .. } = &test.kind {
+            if left.as_name() == Some("__name__") && ops.len() == 1 {
+                return None;
+            }
+        }
+        match v {
+            Value::Bool(b) => *b,
+            Value::None => Some(false),
+            Value::Int(s) => s.as_num().map(|x| x != 0.0),
+            Value::Float(Some(f)) => Some(*f != 0.0),
+            Value::Str { len, .. } | Value::Bytes { len } => len.as_num().map(|x| x != 0.0),
+            Value::Seq {
+                items: SeqItems::Known(v),
+                ..
+            } => Some(!v.is_empty()),
+            Value::Func(_) | Value::Class(_) | Value::Lib(_) | Value::Array(_) => None,
+            _ => None,
+        }
+    }
+}
+
+/// The block under `if __name__ == "__main__":`, if `s` is that statement.
+fn main_guard(s: &Stmt) -> Option<&[Stmt]> {
+    let StmtKind::If { test, body, .. } = &s.kind else {
+        return None;
+    };
+    let ExprKind::Compare {
+        left, comparators, ..
+    } = &test.kind
+    else {
+        return None;
+    };
+    let is_main = |e: &Expr| matches!(&e.kind, ExprKind::Str(s) if &**s == "__main__");
+    let is_name = |e: &Expr| e.as_name() == Some("__name__");
+    let c = comparators.first()?;
+    if (is_name(left) && is_main(c)) || (is_main(left) && is_name(c)) {
+        Some(body)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,924 @@
+//! The Python standard library and builtins: sequences and their methods, `math`,
+//! `random`, `statistics`, `sys.argv`, `os`, files, `argparse`, `time`.
+//!
+//! Builtins that walk a Python sequence (`sum`, `sorted`, `max`, `statistics.mean`)
+//! are interpreted work and are costed in interpreter operations.
+
+use super::{draft, e, CallArgs, Entry, Rule};
+use crate::interp::{fmt_bytes, Interp};
+use crate::value::*;
+use prescient_model::{Category as C, Parallelism as P, Sym};
+use std::sync::Arc;
+
+use Rule::Custom;
+
+pub const ENTRIES: &[Entry] = &[
+    e(&["len"], C::Python, Custom(len)),
+    e(&["range"], C::Python, Custom(range)),
+    e(&["enumerate"], C::Python, Custom(enumerate)),
+    e(&["zip"], C::Python, Custom(zip)),
+    e(&["sum", "math.fsum", "math.prod"], C::Python, Custom(py_reduce)),
+    e(&["min", "max"], C::Python, Custom(py_reduce)),
+    e(&["any", "all"], C::Python, Custom(py_reduce)),
+    e(&["sorted", "list.sort"], C::Sort, Custom(sorted)),
+    e(&["reversed", "list", "tuple", "set", "frozenset", "iter", "list.copy", "dict.copy"], C::Python, Custom(convert_seq)),
+    e(&["dict"], C::Python, Custom(dict)),
+    e(&["map"], C::Python, Custom(map)),
+    e(&["filter"], C::Python, Custom(filter)),
+    e(&["next"], C::Python, Custom(next)),
+    e(&["int", "float", "complex", "bool", "abs", "round", "ord", "hash", "id", "divmod", "pow", "math.floor", "math.ceil", "math.trunc", "math.isqrt", "math.gcd", "math.lcm", "math.factorial", "math.comb", "math.perm", "operator.add", "operator.mul", "operator.xor", "math.log2"], C::Python, Custom(scalar)),
+    e(&["math.sqrt", "math.exp", "math.log", "math.log10", "math.log1p", "math.expm1", "math.sin", "math.cos", "math.tan", "math.asin", "math.acos", "math.atan", "math.atan2", "math.sinh", "math.cosh", "math.tanh", "math.pow", "math.fabs", "math.hypot", "math.erf", "math.erfc", "math.gamma", "math.lgamma", "math.radians", "math.degrees", "math.copysign", "math.fmod", "math.dist", "math.isclose", "math.isnan", "math.isinf", "math.isfinite", "cmath.exp", "cmath.sqrt", "cmath.phase", "cmath.polar", "cmath.rect", "cmath.log"], C::Python, Custom(scalar)),
+    e(&["str", "repr", "format", "hex", "bin", "oct", "chr", "ascii", "input", "str.join", "str.format", "str.upper", "str.lower", "str.strip", "str.lstrip", "str.rstrip", "str.replace", "str.zfill", "str.ljust", "str.rjust", "str.center", "str.title", "str.capitalize", "bytes.hex", "bytes.decode", "str.swapcase", "str.casefold", "str.expandtabs"], C::Python, Custom(strings)),
+    e(&["str.split", "str.splitlines", "str.rsplit", "str.partition", "bytes.split"], C::Python, Custom(str_split)),
+    e(&["str.encode", "bytes", "bytearray", "bytes.fromhex", "bytearray.fromhex", "memoryview", "bytes.join", "int.to_bytes", "str.startswith", "str.endswith", "str.find", "str.index", "str.count", "str.isdigit", "str.isalpha", "str.isspace", "int.from_bytes", "int.bit_length", "bytes.startswith", "bytes.find", "str.rfind", "bytes.count", "str.isnumeric", "str.isalnum", "str.isupper", "str.islower"], C::Python, Custom(bytes_ops)),
+    e(&["list.append", "list.extend", "list.insert", "list.pop", "list.remove", "list.clear", "list.index", "list.count", "list.reverse", "set.add", "set.update", "set.discard", "set.remove", "set.pop", "dict.update", "dict.setdefault", "dict.pop", "dict.get", "dict.keys", "dict.values", "dict.items", "dict.clear", "dict.popitem", "set.union", "set.intersection", "set.difference", "collections.deque.append", "collections.deque.popleft", "collections.deque.appendleft"], C::Python, Custom(containers)),
+    e(&["print", "pprint.pprint", "logging.info", "logging.debug", "logging.warning", "logging.error", "logging.basicConfig", "sys.stdout.write", "sys.stderr.write", "sys.stdout.flush", "warnings.warn", "warnings.filterwarnings", "logging.getLogger", "sys.setrecursionlimit", "gc.collect", "gc.disable", "gc.enable", "atexit.register", "signal.signal", "faulthandler.enable"], C::Io, Custom(print)),
+    e(&["isinstance", "issubclass", "callable", "hasattr", "os.path.exists", "os.path.isfile", "os.path.isdir", "type", "vars", "dir", "globals", "locals", "object", "super", "setattr", "delattr", "NotImplementedError", "ValueError", "TypeError", "RuntimeError", "Exception", "KeyError", "IndexError", "SystemExit", "AssertionError", "StopIteration", "OSError", "FileNotFoundError", "ZeroDivisionError", "staticmethod", "classmethod", "property", "functools.wraps", "functools.lru_cache", "functools.cache", "dataclasses.dataclass", "dataclasses.field", "typing.cast", "contextlib.contextmanager", "abc.abstractmethod", "exit", "quit", "sys.exit", "os._exit", "functools.partial", "collections.namedtuple", "typing.NamedTuple", "enum.Enum", "copy.copy", "copy.deepcopy", "slice", "os.makedirs", "os.mkdir", "os.remove", "os.unlink", "os.chdir", "os.getcwd", "os.listdir", "os.path.basename", "os.path.dirname", "os.path.splitext", "os.path.abspath", "os.getpid", "platform.platform", "platform.machine", "platform.python_version", "socket.gethostname"], C::Other, Custom(misc)),
+    e(&["getattr"], C::Other, Custom(getattr)),
+    e(&["super_proxy.__init__", "super_proxy.forward", "super_proxy.__call__"], C::Other, Custom(misc)),
+    e(&["os.path.join"], C::Other, Custom(path_join)),
+    e(&["os.path.getsize", "os.stat"], C::Io, Custom(getsize)),
+    e(&["os.environ.get", "os.getenv"], C::Other, Custom(environ)),
+    e(&["os.cpu_count", "multiprocessing.cpu_count", "os.sched_getaffinity"], C::Other, Custom(cpu_count)),
+    e(&["open", "io.open", "gzip.open", "bz2.open", "lzma.open", "io.BytesIO", "io.StringIO", "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile"], C::Io, Custom(open)),
+    e(&["file.read", "file.readlines", "file.readline", "file.write", "file.writelines", "file.close", "file.seek", "file.tell", "file.flush", "file.__enter__", "file.getvalue", "file.fileno", "pathlib.Path.read_bytes", "pathlib.Path.read_text"], C::Io, Custom(file_ops)),
+    e(&["time.time", "time.perf_counter", "time.monotonic", "time.process_time", "time.time_ns", "time.perf_counter_ns", "timeit.default_timer", "time.thread_time"], C::Other, Custom(clock)),
+    e(&["time.sleep"], C::Other, Custom(sleep)),
+    e(&["random.random", "random.uniform", "random.gauss", "random.normalvariate", "random.expovariate", "random.betavariate", "random.triangular", "random.lognormvariate", "random.vonmisesvariate", "random.gammavariate"], C::Python, Custom(scalar)),
+    e(&["random.randint", "random.randrange", "random.getrandbits", "secrets.randbelow", "secrets.randbits"], C::Python, Custom(scalar)),
+    e(&["random.choice", "secrets.choice"], C::Python, Custom(rand_choice)),
+    e(&["random.seed", "random.setstate", "random.getstate", "random.Random"], C::Other, Custom(misc)),
+    e(&["random.shuffle", "random.sample", "random.choices"], C::Python, Custom(rand_seq)),
+    e(&["random.randbytes"], C::Crypto, Custom(randbytes)),
+    e(&["statistics.mean", "statistics.fmean", "statistics.median", "statistics.stdev", "statistics.pstdev", "statistics.variance", "statistics.pvariance", "statistics.mode", "statistics.geometric_mean", "statistics.harmonic_mean", "statistics.quantiles", "statistics.median_low", "statistics.median_high"], C::Python, Custom(statistics)),
+    e(&["argparse.ArgumentParser"], C::Other, Custom(argparser)),
+    e(&["argparse.ArgumentParser.add_argument", "argparse.ArgumentParser.add_argument_group", "argparse.ArgumentParser.add_mutually_exclusive_group", "argparse.ArgumentParser.set_defaults", "argparse.ArgumentParser.print_help", "argparse.ArgumentParser.error"], C::Other, Custom(add_argument)),
+    e(&["argparse.ArgumentParser.parse_args", "argparse.ArgumentParser.parse_known_args"], C::Other, Custom(parse_args)),
+];
+
+// ---------- builtins ----------
+
+fn len(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let v = ca.pos.first()?;
+    match v.len() {
+        Some(n) => Some(Value::Int(n)),
+        None => match v {
+            Value::Instance { class, .. } => match class.lookup("__len__") {
+                Some(Value::Func(f)) => Some(it.call_function(&f, vec![v.clone()], vec![])),
+                _ => Some(Value::Int(it.unknown_int("a length"))),
+            },
+            _ => Some(Value::Int(it.unknown_int(&format!("`{}`", ca.text)))),
+        },
+    }
+}
+
+fn int_arg(it: &mut Interp, v: &Value, what: &str) -> Sym {
+    match v {
+        Value::Int(s) => s.clone(),
+        Value::Float(Some(f)) => Sym::num(f.floor()),
+        Value::Bool(Some(b)) => Sym::from(*b as i64),
+        _ => it.unknown_int(what),
+    }
+}
+
+fn range(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let a: Vec<Sym> = ca.pos.iter().map(|v| int_arg(it, v, "a range bound")).collect();
+    let (start, stop, step) = match a.as_slice() {
+        [n] => (Sym::zero(), n.clone(), Sym::one()),
+        [s, n] => (s.clone(), n.clone(), Sym::one()),
+        [s, n, k, ..] => (s.clone(), n.clone(), k.clone()),
+        [] => return None,
+    };
+    Some(Value::Range { start, stop, step })
+}
+
+fn enumerate(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let v = ca.pos.first()?;
+    let n = v.len().unwrap_or_else(|| Sym::var("n"));
+    Some(Value::homog(SeqKind::List, Value::tuple(vec![Value::Int(n.scale(0.5)), v.elem()]), n))
+}
+
+fn zip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let mut n: Option<Sym> = None;
+    let mut elems = Vec::new();
+    for v in &ca.pos {
+        if let Value::Starred(inner) = v {
+            // zip(*rows): transposes; each element is a column.
+            let rows = inner.len().unwrap_or_else(Sym::one);
+            let cols = inner.elem().len().unwrap_or_else(Sym::one);
+            return Some(Value::homog(SeqKind::List, Value::homog(SeqKind::Tuple, inner.elem().elem(), rows), cols));
+        }
+        let l = match v.len() {
+            Some(l) => l,
+            None => it.unknown_int("the length of a zipped sequence"),
+        };
+        n = Some(match n {
+            Some(m) => m.min(&l),
+            None => l,
+        });
+        elems.push(v.elem());
+    }
+    Some(Value::homog(SeqKind::List, Value::tuple(elems), n.unwrap_or_else(Sym::zero)))
+}
+
+fn py_reduce(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let name = ca.short();
+    if ca.pos.len() >= 2 && name != "sum" {
+        return Some(ca.pos.iter().find(|v| !matches!(v, Value::Unknown)).cloned().unwrap_or(Value::Unknown));
+    }
+    let v = ca.pos.first()?;
+    if let Value::Array(a) = v {
+        // Python's sum over an array iterates its first axis.
+        let a = a.clone();
+        let n = a.size();
+        it.emit(draft(C::Reduction, &format!("builtins.{name}"), n.clone(), a.nbytes(), Sym::zero(), Some(a.dtype), P::Interpreter, &[], format!("{}, Python {name} over {} -> reduction", ca.text, shape_str(&a.shape))));
+        let row = a.shape[1..].to_vec();
+        return Some(if row.is_empty() { Value::Float(None) } else { it.new_array(row, a.dtype, a.lib, Origin::Plain) });
+    }
+    let n = v.len().unwrap_or_else(Sym::one);
+    let k = it.num(&n);
+    it.ops(|o, m| o.float_arith += m * k);
+    Some(match name {
+        "any" | "all" => Value::Bool(None),
+        _ => match v.elem() {
+            Value::Int(_) if name == "sum" => Value::Int(Sym::var("total")),
+            Value::Unknown => Value::Float(None),
+            e => e,
+        },
+    })
+}
+
+fn sorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let v = ca.subject()?.clone();
+    let n = v.len()?;
+    let flops = n.mul(&n.log2());
+    let f = it.num(&flops);
+    let in_place = ca.recv.is_some();
+    it.emit(draft(C::Sort, "builtins.sorted", flops, n.scale(8.0), if in_place { Sym::zero() } else { n.scale(8.0) }, None, P::Interpreter, &[], format!("{}, {} items -> sort, {} comparisons", ca.text, n, crate::interp::fmt_flops(f, ""))));
+    if in_place {
+        return Some(Value::None);
+    }
+    Some(Value::homog(SeqKind::List, v.elem(), n))
+}
+
+fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let v = match ca.subject() {
+        Some(v) => v.clone(),
+        None => return Some(Value::list(vec![])),
+    };
+    let kind = match ca.short() {
+        "tuple" => SeqKind::Tuple,
+        "set" | "frozenset" => SeqKind::Set,
+        "copy" if matches!(v, Value::Seq { kind: SeqKind::Dict, .. }) => SeqKind::Dict,
+        _ => SeqKind::List,
+    };
+    if ca.short() == "iter" {
+        return Some(v);
+    }
+    match &v {
+        Value::Seq { items, .. } => Some(Value::Seq { kind, items: items.clone() }),
+        Value::Array(a) => {
+            let a = a.clone();
+            let n = a.shape.first().cloned().unwrap_or_else(Sym::one);
+            let elem = v.elem();
+            let elem = match elem {
+                Value::Unknown if a.ndim() == 1 => if a.dtype.is_float() { Value::Float(None) } else { Value::Int(Sym::var("elem")) },
+                Value::Unknown => it.view_of(&a, a.shape[1..].to_vec()),
+                e => e,
+            };
+            Some(Value::homog(kind, elem, n))
+        }
+        other => {
+            let n = other.len().unwrap_or_else(|| Sym::var("n"));
+            Some(Value::homog(kind, other.elem(), n))
+        }
+    }
+}
+
+fn dict(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let mut kv: Vec<Value> = ca.kw.iter().map(|(k, v)| Value::tuple(vec![Value::str_known(k), v.clone()])).collect();
+    if let Some(Value::Seq { items: SeqItems::Known(items), kind: SeqKind::Dict }) = ca.pos.first() {
+        kv.extend(items.iter().cloned());
+    } else if let Some(v) = ca.pos.first() {
+        if let Some(n) = v.len() {
+            return Some(Value::homog(SeqKind::Dict, v.elem(), n));
+        }
+    }
+    Some(Value::Seq { kind: SeqKind::Dict, items: SeqItems::Known(kv) })
+}
+
+fn map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let f = ca.pos.first()?.clone();
+    let seq = ca.pos.get(1)?;
+    let n = seq.len().unwrap_or_else(|| Sym::var("n"));
+    it.enter_loop(vec![], n.clone(), true);
+    let out = match &f {
+        Value::Func(func) => {
+            let func = func.clone();
+            it.call_function(&func, vec![seq.elem()], vec![])
+        }
+        Value::Lib(q) if q.as_ref() == "builtins.int" => Value::Int(Sym::var("elem")),
+        Value::Lib(q) if q.as_ref() == "builtins.float" => Value::Float(None),
+        _ => Value::Unknown,
+    };
+    it.exit_loop();
+    Some(Value::homog(SeqKind::List, out, n))
+}
+
+fn filter(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let seq = ca.pos.get(1)?;
+    let n = seq.len().unwrap_or_else(|| Sym::var("n"));
+    Some(Value::homog(SeqKind::List, seq.elem(), n.scale(0.5)))
+}
+
+fn next(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    Some(ca.pos.first().map(|v| v.elem()).unwrap_or(Value::Unknown))
+}
+
+/// Scalar builtins and math functions: interpreted, one call each.
+fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    it.ops(|o, m| o.float_arith += m);
+    let name = ca.name.as_str();
+    let first = ca.pos.first();
+    Some(match name {
+        "int" | "math.floor" | "math.ceil" | "math.trunc" | "round" if !(name == "round" && ca.pos.len() > 1) => match first {
+            Some(Value::Str { text: Some(t), .. }) => match t.trim().replace('_', "").parse::<i64>() {
+                Ok(v) => Value::int(v),
+                Err(_) => match t.trim().parse::<f64>() {
+                    Ok(f) => Value::Int(Sym::num(f.trunc())),
+                    Err(_) => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
+                },
+            },
+            Some(Value::Str { .. }) => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
+            Some(Value::Int(s)) => Value::Int(s.clone()),
+            Some(Value::Float(Some(f))) => Value::Int(Sym::num(match name {
+                "math.ceil" => f.ceil(),
+                "round" => f.round(),
+                "math.floor" => f.floor(),
+                _ => f.trunc(),
+            })),
+            Some(Value::Array(_)) => Value::Int(Sym::var("elem")),
+            Some(Value::Unknown) | None if name == "int" && first.is_none() => Value::int(0),
+            _ => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
+        },
+        "float" => match first {
+            Some(Value::Str { text: Some(t), .. }) => Value::Float(t.trim().parse().ok()),
+            Some(Value::Int(s)) => Value::Float(s.as_num()),
+            Some(Value::Float(f)) => Value::Float(*f),
+            _ => Value::Float(None),
+        },
+        "bool" => Value::Bool(None),
+        "complex" => Value::Complex,
+        "abs" => match first {
+            Some(Value::Int(s)) => Value::Int(match s.as_num() {
+                Some(v) => Sym::num(v.abs()),
+                None => s.clone(),
+            }),
+            Some(Value::Float(f)) => Value::Float(f.map(f64::abs)),
+            Some(Value::Complex) => Value::Float(None),
+            Some(a @ Value::Array(_)) => {
+                let a = a.clone();
+                return super::numpy::map_rule(it, &CallArgs { name: "numpy.abs".into(), recv: None, pos: vec![a], kw: vec![], text: ca.text.clone(), arg_exprs: vec![], recv_expr: None, line: ca.line }, super::lookup("numpy.abs")?, 1.0, super::Out::Same);
+            }
+            _ => Value::Float(None),
+        },
+        "math.isqrt" => match first.and_then(|v| v.as_sym()) {
+            Some(s) => Value::Int(match s.as_num() {
+                Some(v) => Sym::num(v.sqrt().floor()),
+                None => s.pow(&Sym::num(0.5)),
+            }),
+            None => Value::Int(Sym::var("isqrt")),
+        },
+        "math.log2" => match first.and_then(|v| v.as_sym()) {
+            Some(s) => Value::Float(s.as_num().map(f64::log2)),
+            None => Value::Float(None),
+        },
+        "pow" if ca.pos.len() == 3 => {
+            // Modular exponentiation: the core of RSA/Diffie-Hellman in pure Python.
+            let bits = ca.pos.get(1).and_then(|v| v.as_sym()).map(|s| s.log2()).unwrap_or_else(|| Sym::num(64.0));
+            let mbits = ca.pos.get(2).and_then(|v| v.as_sym()).map(|s| s.log2()).unwrap_or_else(|| Sym::num(64.0));
+            let flops = bits.mul(&mbits).mul(&mbits).scale(1.5 / 64.0);
+            it.emit(draft(C::Crypto, "builtins.pow_mod", flops, Sym::zero(), Sym::zero(), None, P::Interpreter, &[], format!("{}, modular exponentiation -> crypto", ca.text)));
+            Value::Int(Sym::var("residue"))
+        }
+        "divmod" => Value::tuple(vec![Value::Int(Sym::var("q")), Value::Int(Sym::var("r"))]),
+        "ord" | "hash" | "id" | "math.gcd" | "math.lcm" | "math.factorial" | "math.comb" | "math.perm" | "random.randint" | "random.randrange" | "random.getrandbits" | "secrets.randbelow" | "secrets.randbits" => Value::Int(Sym::var("value")),
+        "pow" | "operator.mul" | "operator.add" => match (ca.pos.first(), ca.pos.get(1)) {
+            (Some(Value::Int(a)), Some(Value::Int(b))) => Value::Int(crate::interp::int_op_pub(match name { "operator.add" => prescient_syntax::ast::BinOp::Add, "operator.mul" => prescient_syntax::ast::BinOp::Mul, _ => prescient_syntax::ast::BinOp::Pow }, a, b)),
+            _ => Value::Float(None),
+        },
+        "operator.xor" => Value::Int(Sym::var("value")),
+        "math.isclose" | "math.isnan" | "math.isinf" | "math.isfinite" => Value::Bool(None),
+        "cmath.exp" | "cmath.sqrt" | "cmath.rect" | "cmath.log" => Value::Complex,
+        "cmath.polar" => Value::tuple(vec![Value::Float(None), Value::Float(None)]),
+        _ => {
+            // math.* and random floats: evaluate constant arguments where cheap.
+            let x = first.and_then(|v| match v {
+                Value::Int(s) => s.as_num(),
+                Value::Float(f) => *f,
+                _ => None,
+            });
+            Value::Float(match (name, x) {
+                ("math.sqrt", Some(x)) if x >= 0.0 => Some(x.sqrt()),
+                ("math.exp", Some(x)) => Some(x.exp()),
+                ("math.log", Some(x)) if x > 0.0 && ca.pos.len() == 1 => Some(x.ln()),
+                ("math.log10", Some(x)) if x > 0.0 => Some(x.log10()),
+                ("math.sin", Some(x)) => Some(x.sin()),
+                ("math.cos", Some(x)) => Some(x.cos()),
+                _ => None,
+            })
+        }
+    })
+}
+
+fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    it.ops(|o, m| o.other += m);
+    let subject_len = ca.subject().and_then(|v| v.len());
+    Some(match ca.name.as_str() {
+        "str" | "repr" | "format" | "ascii" => match ca.pos.first() {
+            Some(v @ Value::Str { .. }) => v.clone(),
+            Some(Value::Int(s)) => match s.as_int() {
+                Some(i) => Value::str_known(&i.to_string()),
+                None => Value::Str { len: Sym::num(8.0), text: None },
+            },
+            Some(Value::Array(a)) => Value::Str { len: a.size().scale(10.0).min(&Sym::num(2000.0)), text: None },
+            _ => Value::Str { len: Sym::num(16.0), text: None },
+        },
+        "hex" | "bin" | "oct" => Value::Str { len: Sym::num(18.0), text: None },
+        "chr" => Value::Str { len: Sym::one(), text: None },
+        "input" => Value::Str { len: Sym::num(16.0), text: None },
+        "bytes.hex" => Value::Str { len: subject_len.unwrap_or_else(Sym::one).scale(2.0), text: None },
+        "bytes.decode" => Value::Str { len: subject_len.unwrap_or_else(Sym::one), text: None },
+        "str.join" => {
+            let parts = ca.pos.first()?;
+            let n = parts.len().unwrap_or_else(Sym::one);
+            let each = parts.elem().len().unwrap_or_else(Sym::one);
+            let sep = subject_len.unwrap_or_else(Sym::zero);
+            Value::Str { len: n.mul(&each.add(&sep)), text: None }
+        }
+        "str.format" => Value::Str { len: subject_len.unwrap_or_else(Sym::one).add(&Sym::num(8.0 * ca.pos.len() as f64)), text: None },
+        _ => match ca.subject() {
+            Some(Value::Str { len, text }) => {
+                let t = text.as_ref().map(|t| match ca.short() {
+                    "upper" => Arc::from(t.to_uppercase()),
+                    "lower" => Arc::from(t.to_lowercase()),
+                    "strip" => Arc::from(t.trim()),
+                    _ => t.clone(),
+                });
+                let len = t.as_ref().map(|t| Sym::from(t.chars().count())).unwrap_or_else(|| len.clone());
+                Value::Str { len, text: t }
+            }
+            _ => Value::Str { len: Sym::num(16.0), text: None },
+        },
+    })
+}
+
+fn str_split(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let s = ca.subject()?;
+    if let (Some(t), "split") = (s.as_text(), ca.short()) {
+        let sep = ca.pos.first().and_then(|v| v.as_text());
+        let parts: Vec<Value> = match sep {
+            Some(sep) if !sep.is_empty() => t.split(sep).map(Value::str_known).collect(),
+            _ => t.split_whitespace().map(Value::str_known).collect(),
+        };
+        if parts.len() <= 256 {
+            return Some(Value::list(parts));
+        }
+    }
+    let n = s.len().unwrap_or_else(Sym::one);
+    // Without the text, assume 8-character fields (80 for lines).
+    let each = if ca.short() == "splitlines" { 80.0 } else { 8.0 };
+    let elem = if matches!(s, Value::Bytes { .. }) { Value::Bytes { len: Sym::num(each) } } else { Value::Str { len: Sym::num(each), text: None } };
+    Some(Value::homog(SeqKind::List, elem, n.div(&Sym::num(each))))
+}
+
+fn bytes_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let subject_len = ca.subject().and_then(|v| v.len());
+    Some(match ca.name.as_str() {
+        "str.encode" => Value::Bytes { len: subject_len.unwrap_or_else(Sym::one) },
+        "bytes" | "bytearray" => match ca.pos.first() {
+            Some(Value::Int(n)) => {
+                let n = n.clone();
+                if it.num(&n) >= 1e6 {
+                    let b = it.num(&n);
+                    it.emit(draft(C::Memory, &format!("builtins.{}", ca.name), Sym::zero(), n.clone(), n.clone(), Some(DType::UInt8), P::Serial, &[], format!("{}, allocates {} -> memory", ca.text, fmt_bytes(b))));
+                }
+                Value::Bytes { len: n }
+            }
+            Some(v) => Value::Bytes { len: v.len().unwrap_or_else(Sym::one) },
+            None => Value::Bytes { len: Sym::zero() },
+        },
+        "bytes.fromhex" | "bytearray.fromhex" => Value::Bytes { len: ca.pos.first().and_then(|v| v.len()).unwrap_or_else(Sym::one).scale(0.5) },
+        "memoryview" => ca.pos.first().cloned().unwrap_or(Value::Unknown),
+        "bytes.join" => {
+            let parts = ca.pos.first()?;
+            Value::Bytes { len: parts.len().unwrap_or_else(Sym::one).mul(&parts.elem().len().unwrap_or_else(Sym::one)) }
+        }
+        "int.to_bytes" => Value::Bytes { len: ca.pos.first().and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(8.0)) },
+        "int.from_bytes" | "int.bit_length" | "str.find" | "str.index" | "str.count" | "str.rfind" | "bytes.find" | "bytes.count" => Value::Int(Sym::var("value")),
+        _ => Value::Bool(None),
+    })
+}
+
+/// Mutating container methods rebind the receiver so that lengths stay right.
+fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let recv = ca.recv.clone()?;
+    let short = ca.short();
+    it.ops(|o, m| o.calls += m);
+    let len = recv.len().unwrap_or_else(Sym::zero);
+    let (new_recv, result) = match short {
+        "append" | "add" | "appendleft" => {
+            let x = ca.pos.first().cloned().unwrap_or(Value::Unknown);
+            let kind = match &recv {
+                Value::Seq { kind, .. } => *kind,
+                _ => SeqKind::List,
+            };
+            let v = match &recv {
+                Value::Seq { items: SeqItems::Known(items), .. } if items.len() < 16 && it.loops.is_empty() => {
+                    let mut items = items.clone();
+                    items.push(x);
+                    Value::Seq { kind, items: SeqItems::Known(items) }
+                }
+                _ => {
+                    let elem = match recv.elem() {
+                        Value::Unknown => x,
+                        e if matches!(x, Value::Array(_)) => if matches!(e, Value::Array(_)) { x } else { e },
+                        e => e,
+                    };
+                    Value::homog(kind, elem, len.add(&Sym::one()))
+                }
+            };
+            (Some(v), Value::None)
+        }
+        "extend" | "update" if !matches!(recv, Value::Seq { kind: SeqKind::Dict, .. }) || short == "update" => {
+            let other = ca.pos.first().cloned().unwrap_or(Value::Unknown);
+            let add = other.len().unwrap_or_else(Sym::one);
+            let elem = match recv.elem() {
+                Value::Unknown => other.elem(),
+                e => e,
+            };
+            let kind = match &recv {
+                Value::Seq { kind, .. } => *kind,
+                _ => SeqKind::List,
+            };
+            (Some(Value::homog(kind, elem, len.add(&add))), Value::None)
+        }
+        "insert" => (Some(Value::homog(SeqKind::List, recv.elem(), len.add(&Sym::one()))), Value::None),
+        "pop" | "popleft" | "popitem" | "remove" | "discard" => {
+            let elem = recv.elem();
+            let v = if matches!(recv, Value::Seq { kind: SeqKind::Dict, .. }) {
+                None
+            } else {
+                Some(Value::homog(match &recv { Value::Seq { kind, .. } => *kind, _ => SeqKind::List }, elem.clone(), len.sub(&Sym::one()).clamp0()))
+            };
+            (v, elem)
+        }
+        "clear" => (Some(Value::list(vec![])), Value::None),
+        "get" | "setdefault" => {
+            let key = ca.pos.first().and_then(|k| k.as_text()).map(str::to_string);
+            let found = match (&recv, key) {
+                (Value::Seq { items: SeqItems::Known(kv), .. }, Some(k)) => kv.iter().find_map(|p| match p {
+                    Value::Seq { items: SeqItems::Known(pair), .. } if pair.first().and_then(|x| x.as_text()) == Some(k.as_str()) => pair.get(1).cloned(),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            (None, found.or_else(|| ca.pos.get(1).cloned()).unwrap_or(Value::Unknown))
+        }
+        "keys" | "values" | "items" => {
+            let pair = recv.elem();
+            let e = match (&pair, short) {
+                (Value::Seq { items: SeqItems::Known(p), .. }, "keys") => p.first().cloned().unwrap_or(Value::Unknown),
+                (Value::Seq { items: SeqItems::Known(p), .. }, "values") => p.get(1).cloned().unwrap_or(Value::Unknown),
+                _ => pair.clone(),
+            };
+            (None, Value::homog(SeqKind::List, e, len))
+        }
+        "index" | "count" => (None, Value::Int(Sym::var("index"))),
+        "union" | "intersection" | "difference" | "copy" => (None, recv.clone()),
+        _ => (None, Value::None),
+    };
+    if let (Some(v), Some(target)) = (new_recv, &ca.recv_expr) {
+        if let Some(n) = target.as_name() {
+            it.mark_accumulated(n);
+        }
+        it.assign(target, v);
+    }
+    Some(result)
+}
+
+fn print(it: &mut Interp, _: &CallArgs) -> Option<Value> {
+    it.ops(|o, m| o.calls += m * 4.0);
+    Some(Value::None)
+}
+
+fn misc(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    Some(match ca.name.as_str() {
+        "isinstance" | "issubclass" | "callable" | "hasattr" | "os.path.exists" | "os.path.isfile" | "os.path.isdir" => Value::Bool(None),
+        "copy.copy" | "copy.deepcopy" | "typing.cast" => ca.pos.last().cloned().unwrap_or(Value::Unknown),
+        "functools.lru_cache" | "functools.cache" | "functools.wraps" | "staticmethod" | "classmethod" | "property" | "dataclasses.dataclass" | "contextlib.contextmanager" | "abc.abstractmethod" => ca.pos.first().cloned().unwrap_or(Value::Unknown),
+        "os.path.basename" | "os.path.dirname" | "os.path.abspath" | "os.getcwd" => Value::Str { len: Sym::num(32.0), text: None },
+        "random.Random" => Value::new_obj("random.Random"),
+        "super" => Value::Lib(Arc::from("super_proxy")),
+        _ => Value::None,
+    })
+}
+
+fn getattr(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let obj = ca.pos.first()?.clone();
+    match ca.pos.get(1).and_then(|v| v.as_text()) {
+        Some(name) => {
+            let name = name.to_string();
+            let v = it.attribute(obj, &name);
+            Some(match v {
+                Value::Unknown => ca.pos.get(2).cloned().unwrap_or(Value::Unknown),
+                v => v,
+            })
+        }
+        None => Some(ca.pos.get(2).cloned().unwrap_or(Value::Unknown)),
+    }
+}
+
+fn path_join(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let parts: Option<Vec<&str>> = ca.pos.iter().map(|v| v.as_text()).collect();
+    Some(match parts {
+        Some(p) => {
+            let mut out = std::path::PathBuf::new();
+            for x in p {
+                out.push(x);
+            }
+            Value::str_known(&out.to_string_lossy())
+        }
+        None => Value::Str { len: Sym::num(32.0), text: None },
+    })
+}
+
+fn getsize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let path = ca.pos.first()?;
+    let size = match path.as_text() {
+        Some(p) => it.probe.size(p).map(|s| Sym::num(s as f64)),
+        None => None,
+    };
+    let size = size.unwrap_or_else(|| it.unknown("file_size", 1e6, format!("size of the file in `{}` is not known at analysis time", ca.text)));
+    if ca.name == "os.stat" {
+        let st = Value::new_obj("os.stat_result");
+        if let Value::Obj { attrs, .. } = &st {
+            attrs.borrow_mut().insert("st_size".into(), Value::Int(size));
+        }
+        return Some(st);
+    }
+    Some(Value::Int(size))
+}
+
+fn environ(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let key = ca.pos.first().and_then(|v| v.as_text()).unwrap_or("?").to_string();
+    match ca.pos.get(1) {
+        Some(default) => {
+            it.note(format!("environment variable {key} is assumed unset (its default is used)"));
+            Some(default.clone())
+        }
+        None => Some(Value::Str { len: Sym::num(8.0), text: None }),
+    }
+}
+
+fn cpu_count(it: &mut Interp, _: &CallArgs) -> Option<Value> {
+    let n = it.unknown("cpu_count", 2.0, "the core count of the node the job will run on; assumed 2".into());
+    Some(Value::Int(n))
+}
+
+fn open(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let mode = ca.arg(1, "mode").and_then(|v| v.as_text()).unwrap_or("r").to_string();
+    let binary = mode.contains('b') || ca.name == "io.BytesIO";
+    if mode.contains('w') || mode.contains('a') || ca.name.starts_with("io.") || ca.name.starts_with("tempfile") {
+        return Some(Value::File { size: Sym::zero(), binary });
+    }
+    let size = match ca.pos.first() {
+        Some(p) => match p.as_text() {
+            Some(path) => match it.probe.size(path) {
+                Some(s) => Sym::num(s as f64),
+                None => it.unknown("file_size", 1e6, format!("size of `{path}` is not known (the file does not exist at analysis time); assumed 1000000")),
+            },
+            None => it.unknown("file_size", 1e6, format!("the file opened by `{}` is not known; assumed 1000000 bytes", ca.text)),
+        },
+        None => Sym::zero(),
+    };
+    let _ = fmt_bytes;
+    Some(Value::File { size, binary })
+}
+
+fn file_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let (size, binary) = match ca.recv.as_ref()? {
+        Value::File { size, binary } => (size.clone(), *binary),
+        _ => (Sym::num(1e6), false),
+    };
+    let short = ca.short();
+    let content = |n: Sym| if binary { Value::Bytes { len: n } } else { Value::Str { len: n, text: None } };
+    Some(match short {
+        "read" | "read_bytes" | "read_text" | "getvalue" => {
+            let n = match ca.pos.first().and_then(|v| v.as_sym()) {
+                Some(k) if k.as_num().is_none_or(|x| x >= 0.0) => k.min(&size),
+                _ => size.clone(),
+            };
+            let b = it.num(&n);
+            it.emit(draft(C::Io, "file.read", Sym::zero(), n.clone(), n.clone(), None, P::Serial, &[], format!("{}, reads {} -> io", ca.text, fmt_bytes(b))));
+            content(n)
+        }
+        "readlines" => Value::homog(SeqKind::List, content(Sym::num(80.0)), size.div(&Sym::num(80.0))),
+        "readline" => content(Sym::num(80.0)),
+        "write" | "writelines" => {
+            let n = ca.pos.first().and_then(|v| v.len()).unwrap_or_else(Sym::one);
+            if it.num(&n) >= 1e5 {
+                let b = it.num(&n);
+                it.emit(draft(C::Io, "file.write", Sym::zero(), n.clone(), Sym::zero(), None, P::Serial, &[], format!("{}, writes {} -> io", ca.text, fmt_bytes(b))));
+            } else {
+                it.ops(|o, m| o.calls += m);
+            }
+            Value::Int(n)
+        }
+        "__enter__" => ca.recv.clone()?,
+        _ => Value::None,
+    })
+}
+
+fn clock(it: &mut Interp, _: &CallArgs) -> Option<Value> {
+    it.ops(|o, m| o.calls += m);
+    Some(Value::Float(None))
+}
+
+fn sleep(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let secs = ca.pos.first().and_then(|v| v.as_sym()).unwrap_or_else(Sym::zero);
+    let s = it.num(&secs);
+    // Sleeping is wall time with no CPU: recorded with seconds in `bytes_moved`-free form.
+    it.emit(draft(C::Other, "time.sleep", Sym::zero(), Sym::zero(), Sym::zero(), None, P::Serial, &[], format!("{}, sleeps {s} s", ca.text)));
+    Some(Value::None)
+}
+
+fn rand_choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    it.ops(|o, m| o.calls += m);
+    Some(ca.pos.first().map(|v| v.elem()).unwrap_or(Value::Unknown))
+}
+
+fn rand_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let v = ca.pos.first()?;
+    let n = v.len().unwrap_or_else(Sym::one);
+    let k = it.num(&n);
+    it.ops(|o, m| o.calls += m * k);
+    Some(match ca.short() {
+        "shuffle" => Value::None,
+        "sample" => Value::homog(SeqKind::List, v.elem(), ca.pos.get(1).and_then(|x| x.as_sym()).unwrap_or(n)),
+        _ => Value::homog(SeqKind::List, v.elem(), ca.kwarg("k").and_then(|x| x.as_sym()).unwrap_or_else(Sym::one)),
+    })
+}
+
+fn randbytes(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let n = ca.pos.first()?.as_sym()?;
+    it.emit(draft(C::Crypto, "random.randbytes", n.scale(0.5), n.clone(), n.clone(), Some(DType::UInt8), P::Serial, &[], format!("{}, {} bytes -> crypto", ca.text, n)));
+    Some(Value::Bytes { len: n })
+}
+
+fn statistics(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let v = ca.pos.first()?;
+    let n = v.len().unwrap_or_else(Sym::one);
+    let sort = matches!(ca.short(), "median" | "median_low" | "median_high" | "quantiles" | "mode");
+    let flops = if sort { n.mul(&n.log2()) } else { n.scale(if ca.short().contains("dev") || ca.short().contains("variance") { 6.0 } else { 3.0 }) };
+    let f = it.num(&flops);
+    it.emit(draft(if sort { C::Sort } else { C::Reduction }, &ca.name, flops, n.scale(8.0), Sym::zero(), None, P::Interpreter, &[], format!("{}, {} items -> interpreted {} ({})", ca.text, n, if sort { "sort" } else { "reduction" }, crate::interp::fmt_flops(f, "op"))));
+    Some(Value::Float(None))
+}
+
+// ---------- argparse ----------
+
+fn argparser(_: &mut Interp, _: &CallArgs) -> Option<Value> {
+    let p = Value::new_obj("argparse.ArgumentParser");
+    if let Value::Obj { attrs, .. } = &p {
+        attrs.borrow_mut().insert("__specs__".into(), Value::list(vec![]));
+    }
+    Some(p)
+}
+
+fn add_argument(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let Value::Obj { attrs, .. } = ca.recv.as_ref()? else { return None };
+    match ca.short() {
+        "add_argument" => {}
+        "add_argument_group" | "add_mutually_exclusive_group" => return ca.recv.clone(),
+        "set_defaults" => {
+            let mut a = attrs.borrow_mut();
+            for (k, v) in &ca.kw {
+                a.insert(format!("__default_{k}"), v.clone());
+            }
+            return Some(Value::None);
+        }
+        _ => return Some(Value::None),
+    }
+    let spec = Value::new_obj("argparse.Action");
+    if let Value::Obj { attrs: sa, .. } = &spec {
+        let mut sa = sa.borrow_mut();
+        let flags: Vec<Value> = ca.pos.clone();
+        sa.insert("flags".into(), Value::list(flags));
+        for (k, v) in &ca.kw {
+            sa.insert(k.clone(), v.clone());
+        }
+    }
+    let mut a = attrs.borrow_mut();
+    if let Some(Value::Seq { items: SeqItems::Known(specs), .. }) = a.get_mut("__specs__") {
+        specs.push(spec);
+    }
+    Some(Value::None)
+}
+
+struct Spec {
+    flags: Vec<String>,
+    dest: String,
+    kw: std::collections::BTreeMap<String, Value>,
+}
+
+impl Spec {
+    fn positional(&self) -> bool {
+        self.flags.iter().all(|f| !f.starts_with('-'))
+    }
+    fn action(&self) -> &str {
+        self.kw.get("action").and_then(|v| v.as_text()).unwrap_or("store")
+    }
+    fn nargs(&self) -> Option<String> {
+        match self.kw.get("nargs") {
+            Some(Value::Str { text: Some(t), .. }) => Some(t.to_string()),
+            Some(Value::Int(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+}
+
+fn convert(spec: &Spec, raw: &str) -> Value {
+    match spec.kw.get("type") {
+        Some(Value::Lib(q)) if q.as_ref() == "builtins.int" => match raw.replace('_', "").parse::<i64>() {
+            Ok(v) => Value::int(v),
+            Err(_) => Value::Int(Sym::var(&spec.dest)),
+        },
+        Some(Value::Lib(q)) if q.as_ref() == "builtins.float" => Value::Float(raw.parse().ok()),
+        Some(Value::Lib(q)) if q.as_ref() == "argparse.FileType" || q.as_ref() == "pathlib.Path" => Value::str_known(raw),
+        _ => Value::str_known(raw),
+    }
+}
+
+/// Binds the job's command line the way argparse would.
+fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let Value::Obj { attrs, .. } = ca.recv.as_ref()? else { return None };
+    let parser = attrs.borrow();
+    let specs: Vec<Spec> = match parser.get("__specs__") {
+        Some(Value::Seq { items: SeqItems::Known(v), .. }) => v
+            .iter()
+            .filter_map(|s| match s {
+                Value::Obj { attrs, .. } => {
+                    let a = attrs.borrow();
+                    let flags: Vec<String> = match a.get("flags") {
+                        Some(Value::Seq { items: SeqItems::Known(f), .. }) => f.iter().filter_map(|x| x.as_text().map(str::to_string)).collect(),
+                        _ => vec![],
+                    };
+                    let dest = a.get("dest").and_then(|d| d.as_text()).map(str::to_string).unwrap_or_else(|| {
+                        let long = flags.iter().find(|f| f.starts_with("--")).or(flags.first()).cloned().unwrap_or_default();
+                        long.trim_start_matches('-').replace('-', "_")
+                    });
+                    Some(Spec { flags, dest, kw: a.clone() })
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let set_defaults: Vec<(String, Value)> = parser.iter().filter_map(|(k, v)| k.strip_prefix("__default_").map(|d| (d.to_string(), v.clone()))).collect();
+    drop(parser);
+    // An explicit list passed to parse_args replaces sys.argv[1:].
+    let argv: Vec<String> = match ca.arg(0, "args") {
+        Some(Value::Seq { items: SeqItems::Known(v), .. }) => v.iter().filter_map(|x| x.as_text().map(str::to_string)).collect(),
+        _ => it.args.to_vec(),
+    };
+    let mut values: std::collections::BTreeMap<String, Value> = Default::default();
+    let mut given: std::collections::BTreeSet<String> = Default::default();
+    let mut positionals = specs.iter().filter(|s| s.positional());
+    let is_flag = |t: &str| t.starts_with('-') && t.len() > 1 && t.parse::<f64>().is_err();
+    let mut i = 0;
+    let mut extras = Vec::new();
+    while i < argv.len() {
+        let tok = &argv[i];
+        if tok == "--" {
+            i += 1;
+            continue;
+        }
+        if is_flag(tok) {
+            let (name, inline) = match tok.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (tok.clone(), None),
+            };
+            let spec = specs.iter().find(|s| s.flags.iter().any(|f| *f == name)).or_else(|| {
+                // argparse accepts unambiguous prefixes of long options.
+                let cands: Vec<&Spec> = specs.iter().filter(|s| s.flags.iter().any(|f| f.starts_with("--") && f.starts_with(&name) && name.starts_with("--"))).collect();
+                if cands.len() == 1 { Some(cands[0]) } else { None }
+            });
+            i += 1;
+            let Some(spec) = spec else {
+                extras.push(name);
+                continue;
+            };
+            given.insert(spec.dest.clone());
+            match spec.action() {
+                "store_true" => {
+                    values.insert(spec.dest.clone(), Value::Bool(Some(true)));
+                }
+                "store_false" => {
+                    values.insert(spec.dest.clone(), Value::Bool(Some(false)));
+                }
+                "count" => {
+                    let cur = values.get(&spec.dest).and_then(|v| v.as_sym()).and_then(|s| s.as_int()).unwrap_or(0);
+                    values.insert(spec.dest.clone(), Value::int(cur + 1));
+                }
+                "store_const" => {
+                    values.insert(spec.dest.clone(), spec.kw.get("const").cloned().unwrap_or(Value::None));
+                }
+                _ => {
+                    let many = matches!(spec.nargs().as_deref(), Some("+") | Some("*"));
+                    let fixed: Option<usize> = spec.nargs().and_then(|n| n.parse().ok());
+                    if let Some(v) = inline {
+                        values.insert(spec.dest.clone(), convert(spec, &v));
+                    } else if many || fixed.is_some() {
+                        let mut list = Vec::new();
+                        while i < argv.len() && !is_flag(&argv[i]) && fixed.is_none_or(|k| list.len() < k) {
+                            list.push(convert(spec, &argv[i]));
+                            i += 1;
+                        }
+                        values.insert(spec.dest.clone(), Value::list(list));
+                    } else if i < argv.len() {
+                        let v = convert(spec, &argv[i]);
+                        i += 1;
+                        if spec.action() == "append" {
+                            let mut cur = match values.remove(&spec.dest) {
+                                Some(Value::Seq { items: SeqItems::Known(v), .. }) => v,
+                                _ => vec![],
+                            };
+                            cur.push(v);
+                            values.insert(spec.dest.clone(), Value::list(cur));
+                        } else {
+                            values.insert(spec.dest.clone(), v);
+                        }
+                    }
+                }
+            }
+        } else {
+            match positionals.next() {
+                Some(spec) => {
+                    given.insert(spec.dest.clone());
+                    if matches!(spec.nargs().as_deref(), Some("+") | Some("*")) {
+                        let mut list = vec![convert(spec, tok)];
+                        i += 1;
+                        while i < argv.len() && !is_flag(&argv[i]) {
+                            list.push(convert(spec, &argv[i]));
+                            i += 1;
+                        }
+                        values.insert(spec.dest.clone(), Value::list(list));
+                        continue;
+                    }
+                    values.insert(spec.dest.clone(), convert(spec, tok));
+                }
+                None => extras.push(tok.clone()),
+            }
+            i += 1;
+        }
+    }
+    for spec in &specs {
+        if given.contains(&spec.dest) {
+            continue;
+        }
+        let default = spec.kw.get("default").cloned().or_else(|| set_defaults.iter().find(|(k, _)| *k == spec.dest).map(|(_, v)| v.clone()));
+        let v = match (spec.action(), default) {
+            ("store_true", None) => Value::Bool(Some(false)),
+            ("store_false", None) => Value::Bool(Some(true)),
+            ("count", None) => Value::None,
+            (_, Some(Value::Str { text: Some(t), .. })) if spec.kw.contains_key("type") => convert(spec, &t),
+            (_, Some(d)) => d,
+            (_, None) if spec.positional() && spec.nargs().as_deref() != Some("?") && spec.nargs().as_deref() != Some("*") => {
+                let s = it.unknown(&spec.dest, crate::interp::DEFAULT_SIZE, format!("required argument `{}` was not given on the command line; assumed {}", spec.dest, crate::interp::DEFAULT_SIZE));
+                match spec.kw.get("type") {
+                    Some(Value::Lib(q)) if q.as_ref() == "builtins.float" => Value::Float(s.eval(&|_| None)),
+                    Some(Value::Lib(q)) if q.as_ref() == "builtins.int" => Value::Int(s),
+                    _ => Value::Str { len: Sym::num(16.0), text: None },
+                }
+            }
+            _ => Value::None,
+        };
+        values.insert(spec.dest.clone(), v);
+    }
+    for (k, v) in set_defaults {
+        values.entry(k).or_insert(v);
+    }
+    if !extras.is_empty() && ca.short() == "parse_args" {
+        it.note(format!("arguments not recognised by the program's argparse parser: {}", extras.join(" ")));
+    }
+    let ns = Value::new_obj("argparse.Namespace");
+    if let Value::Obj { attrs, .. } = &ns {
+        attrs.borrow_mut().extend(values);
+    }
+    if ca.short() == "parse_known_args" {
+        let rest = Value::list(extras.iter().map(|s| Value::str_known(s)).collect());
+        return Some(Value::tuple(vec![ns, rest]));
+    }
+    Some(ns)
+}

@@ -1,0 +1,91 @@
+//! The human-readable analysis report (`prescient analyze` without `--json`).
+
+use crate::interp::{fmt_bytes, fmt_flops};
+use prescient_model::sym::fmt_num;
+use prescient_model::Analysis;
+use std::fmt::Write;
+
+/// Kernels listed per section before the rest are summarised.
+const MAX_KERNELS: usize = 25;
+
+pub fn render(a: &Analysis) -> String {
+    let mut out = String::new();
+    let args = if a.args.is_empty() {
+        String::new()
+    } else {
+        format!(" -- {}", a.args.join(" "))
+    };
+    let _ = writeln!(out, "{}{args}", a.file);
+    if !a.imports.is_empty() {
+        let _ = writeln!(out, "  imports: {}", a.imports.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "  library calls understood: {} of {} ({:.0}%)",
+        a.calls.understood,
+        a.calls.total,
+        a.calls.share * 100.0
+    );
+    for s in &a.sections {
+        let _ = writeln!(out);
+        let mut head = format!(
+            "section {}  lines {}-{}  [{}]",
+            s.index, s.start_line, s.end_line, s.scope
+        );
+        if let Some(n) = s.iterations {
+            let _ = write!(head, "  loop of {} iterations, each a safe point", fmt_num(n));
+        }
+        match &s.safe_point_blocker {
+            None => head.push_str("  safe point"),
+            Some(why) => {
+                let _ = write!(head, "  not a safe point: {why}");
+            }
+        }
+        let _ = writeln!(out, "{head}");
+        if s.kernels.is_empty() {
+            let _ = writeln!(out, "  (no significant work)");
+        }
+        for k in s.kernels.iter().take(MAX_KERNELS) {
+            let times = if k.count > 1.0 {
+                format!("  [x{}]", fmt_flops(k.count, "").trim())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {}{times}", k.evidence);
+            if let Some(f) = &k.symbolic.flops {
+                let _ = writeln!(out, "      total work: {f}");
+            }
+        }
+        if s.kernels.len() > MAX_KERNELS {
+            let _ = writeln!(out, "  ... and {} more kernels", s.kernels.len() - MAX_KERNELS);
+        }
+        let _ = writeln!(
+            out,
+            "  memory: {} live after, {} peak (arrays and buffers)",
+            fmt_bytes(s.memory.live_bytes_after),
+            fmt_bytes(s.memory.peak_bytes)
+        );
+    }
+    if !a.unknowns.is_empty() {
+        let _ = writeln!(out, "\nunknowns and assumptions:");
+        for u in &a.unknowns {
+            let _ = writeln!(out, "  {} = {}  (line {}: {})", u.symbol, fmt_num(u.assumed), u.line, u.reason);
+        }
+    }
+    if !a.unresolved_calls.is_empty() {
+        let _ = writeln!(out, "\ncalls not understood:");
+        for c in a.unresolved_calls.iter().take(40) {
+            let _ = writeln!(out, "  line {}: {}", c.line, c.name);
+        }
+        if a.unresolved_calls.len() > 40 {
+            let _ = writeln!(out, "  ... and {} more", a.unresolved_calls.len() - 40);
+        }
+    }
+    if !a.notes.is_empty() {
+        let _ = writeln!(out, "\nnotes:");
+        for n in &a.notes {
+            let _ = writeln!(out, "  {n}");
+        }
+    }
+    out
+}

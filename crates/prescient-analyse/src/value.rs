@@ -1,0 +1,509 @@
+//! The abstract value domain of the interpreter.
+//!
+//! A [`Value`] stands for every concrete value a Python expression could take at that
+//! point, summarised by what matters for cost: numbers that may be symbolic, lengths
+//! of strings, bytes and sequences, and arrays with a symbolic shape and a dtype.
+//! Anything the analyser cannot describe is [`Value::Unknown`].
+
+use prescient_model::Sym;
+use prescient_syntax::ast::{ClassDef, Expr, FunctionDef, Params};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DType {
+    Bool,
+    Int8,
+    UInt8,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    Float16,
+    BFloat16,
+    Float32,
+    Float64,
+    Complex64,
+    Complex128,
+    Object,
+}
+
+impl DType {
+    pub fn itemsize(self) -> f64 {
+        match self {
+            DType::Bool | DType::Int8 | DType::UInt8 => 1.0,
+            DType::Int16 | DType::UInt16 | DType::Float16 | DType::BFloat16 => 2.0,
+            DType::Int32 | DType::UInt32 | DType::Float32 => 4.0,
+            DType::Int64 | DType::UInt64 | DType::Float64 | DType::Complex64 | DType::Object => 8.0,
+            DType::Complex128 => 16.0,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::Int8 => "int8",
+            DType::UInt8 => "uint8",
+            DType::Int16 => "int16",
+            DType::UInt16 => "uint16",
+            DType::Int32 => "int32",
+            DType::UInt32 => "uint32",
+            DType::Int64 => "int64",
+            DType::UInt64 => "uint64",
+            DType::Float16 => "float16",
+            DType::BFloat16 => "bfloat16",
+            DType::Float32 => "float32",
+            DType::Float64 => "float64",
+            DType::Complex64 => "complex64",
+            DType::Complex128 => "complex128",
+            DType::Object => "object",
+        }
+    }
+
+    /// Parses numpy/torch dtype spellings: `float32`, `np.float32`, `'f4'`, `'<f8'`, `int`.
+    pub fn parse(s: &str) -> Option<DType> {
+        let s = s.rsplit('.').next().unwrap_or(s);
+        let s = s.trim_start_matches(['<', '>', '=', '|']);
+        Some(match s {
+            "bool" | "bool_" | "?" | "b1" => DType::Bool,
+            "int8" | "i1" | "byte" => DType::Int8,
+            "uint8" | "u1" | "ubyte" | "B" => DType::UInt8,
+            "int16" | "i2" | "short" => DType::Int16,
+            "uint16" | "u2" => DType::UInt16,
+            "int32" | "i4" | "intc" => DType::Int32,
+            "uint32" | "u4" | "uintc" => DType::UInt32,
+            "int64" | "i8" | "int" | "int_" | "intp" | "long" | "longlong" => DType::Int64,
+            "uint64" | "u8" | "uint" | "uintp" => DType::UInt64,
+            "float16" | "f2" | "half" => DType::Float16,
+            "bfloat16" => DType::BFloat16,
+            "float32" | "f4" | "single" | "f" => DType::Float32,
+            "float" | "float64" | "f8" | "double" | "float_" | "d" => DType::Float64,
+            "complex64" | "c8" | "csingle" => DType::Complex64,
+            "complex" | "complex128" | "c16" | "cdouble" | "complex_" => DType::Complex128,
+            "object" | "object_" | "O" | "str" | "str_" | "U" => DType::Object,
+            _ => return None,
+        })
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(
+            self,
+            DType::Float16 | DType::BFloat16 | DType::Float32 | DType::Float64
+        )
+    }
+    pub fn is_complex(self) -> bool {
+        matches!(self, DType::Complex64 | DType::Complex128)
+    }
+    pub fn is_int(self) -> bool {
+        !self.is_float() && !self.is_complex() && self != DType::Object
+    }
+
+    /// numpy's result type for a binary operation between two arrays (simplified).
+    pub fn promote(a: DType, b: DType) -> DType {
+        if a == b {
+            return a;
+        }
+        if a.is_complex() || b.is_complex() {
+            let wide = a == DType::Complex128
+                || b == DType::Complex128
+                || a == DType::Float64
+                || b == DType::Float64;
+            return if wide { DType::Complex128 } else { DType::Complex64 };
+        }
+        if a.is_float() || b.is_float() {
+            if a.is_float() && b.is_float() {
+                return a.max(b);
+            }
+            let f = if a.is_float() { a } else { b };
+            let i = if a.is_float() { b } else { a };
+            // float32 with a wide int becomes float64 in numpy.
+            return if i.itemsize() >= 4.0 && f < DType::Float64 && i != DType::Bool {
+                DType::Float64
+            } else {
+                f
+            };
+        }
+        a.max(b)
+    }
+
+    /// The complex type of the same precision (results of FFTs).
+    pub fn to_complex(self) -> DType {
+        match self {
+            DType::Float32 | DType::Float16 | DType::Complex64 => DType::Complex64,
+            _ => DType::Complex128,
+        }
+    }
+
+    /// The real type of the same precision (`abs` of a complex array).
+    pub fn to_real(self) -> DType {
+        match self {
+            DType::Complex64 => DType::Float32,
+            DType::Complex128 => DType::Float64,
+            d => d,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lib {
+    Numpy,
+    Torch,
+}
+
+/// What computed an array, for recognisers that look across statements
+/// (softmax = exp(x - max) / sum(exp(...)), dense layer = x @ W + b, ...).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Origin {
+    #[default]
+    Plain,
+    /// `exp` of something; carries the id of its argument's source when known.
+    Exp(u64),
+    /// A reduction (`sum`/`max`/`mean`/`var`) of the array with this id.
+    Reduce(&'static str, u64),
+    /// `x - mean(x)` or `x - max(x)` of the array with this id.
+    Centered(u64),
+    /// Result of the kernel with this index (matmul), for layer recognition.
+    Matmul(usize),
+    /// A sliding-window view (stride tricks) of the array with this id.
+    Windows,
+    /// An `arange`/index grid, used by DFT-matrix recognition.
+    Grid,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrayVal {
+    pub shape: Vec<Sym>,
+    pub dtype: DType,
+    pub lib: Lib,
+    pub id: u64,
+    /// Id of the buffer this array's memory belongs to (its own id unless a view).
+    pub base: u64,
+    pub origin: Origin,
+    /// Torch: participates in autograd.
+    pub requires_grad: bool,
+}
+
+impl ArrayVal {
+    pub fn size(&self) -> Sym {
+        Sym::product(self.shape.iter().cloned())
+    }
+    pub fn nbytes(&self) -> Sym {
+        self.size().scale(self.dtype.itemsize())
+    }
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+    pub fn is_view(&self) -> bool {
+        self.base != self.id
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum SeqItems {
+    /// Every item known (a literal, a tuple of known values).
+    Known(Vec<Value>),
+    /// Homogeneous items of this kind, `len` of them.
+    Homog { elem: Box<Value>, len: Sym },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeqKind {
+    List,
+    Tuple,
+    Set,
+    Dict,
+}
+
+#[derive(Clone, Debug)]
+pub enum Callable {
+    Def(Arc<FunctionDef>),
+    Lambda { params: Arc<Params>, body: Arc<Expr> },
+}
+
+#[derive(Debug)]
+pub struct FuncVal {
+    pub name: String,
+    pub callable: Callable,
+    /// Default values, evaluated where the function was defined, by parameter name.
+    pub defaults: BTreeMap<String, Value>,
+    /// Names visible from enclosing function scopes at definition time.
+    pub closure: Option<Rc<RefCell<BTreeMap<String, Value>>>>,
+    pub id: u64,
+}
+
+#[derive(Debug)]
+pub struct ClassVal {
+    pub name: String,
+    pub def: Arc<ClassDef>,
+    pub bases: Vec<Value>,
+    pub attrs: RefCell<BTreeMap<String, Value>>,
+}
+
+impl ClassVal {
+    /// Looks an attribute up the user-class hierarchy.
+    pub fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.attrs.borrow().get(name) {
+            return Some(v.clone());
+        }
+        for b in &self.bases {
+            if let Value::Class(c) = b {
+                if let Some(v) = c.lookup(name) {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
+    /// The first library base class (e.g. `torch.nn.Module`), if any.
+    pub fn lib_base(&self) -> Option<Arc<str>> {
+        for b in &self.bases {
+            match b {
+                Value::Lib(q) => return Some(q.clone()),
+                Value::Class(c) => {
+                    if let Some(q) = c.lib_base() {
+                        return Some(q);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+pub type Attrs = Rc<RefCell<BTreeMap<String, Value>>>;
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Unknown,
+    None,
+    Bool(Option<bool>),
+    Int(Sym),
+    Float(Option<f64>),
+    Complex,
+    Str {
+        len: Sym,
+        text: Option<Arc<str>>,
+    },
+    Bytes {
+        len: Sym,
+    },
+    Seq {
+        kind: SeqKind,
+        items: SeqItems,
+    },
+    Range {
+        start: Sym,
+        stop: Sym,
+        step: Sym,
+    },
+    Array(Rc<ArrayVal>),
+    DType(DType),
+    /// A module, function or constant of a library, by qualified name (`numpy.linalg`).
+    Lib(Arc<str>),
+    /// A library method bound to its receiver (`ndarray.sum` on an array).
+    Bound {
+        qual: Arc<str>,
+        recv: Box<Value>,
+    },
+    /// An instance of a library class (`hashlib.sha256` object, `torch.nn.Linear`,
+    /// `numpy.random.Generator`, an argparse parser).
+    Obj {
+        class: Arc<str>,
+        attrs: Attrs,
+    },
+    Func(Rc<FuncVal>),
+    Class(Rc<ClassVal>),
+    Instance {
+        class: Rc<ClassVal>,
+        attrs: Attrs,
+    },
+    Method {
+        func: Rc<FuncVal>,
+        recv: Box<Value>,
+    },
+    /// An open file; `size` is its size in bytes when known.
+    File {
+        size: Sym,
+        binary: bool,
+    },
+    /// A generator object or iterator: state that cannot be checkpointed.
+    Generator,
+    /// `*x` in a call whose length is not known.
+    Starred(Box<Value>),
+}
+
+impl Value {
+    pub fn int(v: i64) -> Value {
+        Value::Int(Sym::from(v))
+    }
+
+    pub fn str_known(s: &str) -> Value {
+        Value::Str {
+            len: Sym::from(s.chars().count()),
+            text: Some(Arc::from(s)),
+        }
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::Seq {
+            kind: SeqKind::List,
+            items: SeqItems::Known(items),
+        }
+    }
+
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Seq {
+            kind: SeqKind::Tuple,
+            items: SeqItems::Known(items),
+        }
+    }
+
+    pub fn homog(kind: SeqKind, elem: Value, len: Sym) -> Value {
+        Value::Seq {
+            kind,
+            items: SeqItems::Homog {
+                elem: Box::new(elem),
+                len,
+            },
+        }
+    }
+
+    pub fn new_obj(class: &str) -> Value {
+        Value::Obj {
+            class: Arc::from(class),
+            attrs: Rc::new(RefCell::new(BTreeMap::new())),
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&Rc<ArrayVal>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_sym(&self) -> Option<Sym> {
+        match self {
+            Value::Int(s) => Some(s.clone()),
+            Value::Bool(Some(b)) => Some(Sym::from(*b as i64)),
+            Value::Float(Some(f)) => Some(Sym::num(*f)),
+            _ => None,
+        }
+    }
+
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Str { text: Some(t), .. } => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn is_numeric_scalar(&self) -> bool {
+        matches!(
+            self,
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Complex
+        )
+    }
+
+    /// Length of a sized value (str, bytes, sequence, range, first array axis).
+    pub fn len(&self) -> Option<Sym> {
+        match self {
+            Value::Str { len, .. } | Value::Bytes { len } => Some(len.clone()),
+            Value::Seq { items, .. } => Some(match items {
+                SeqItems::Known(v) => Sym::from(v.len()),
+                SeqItems::Homog { len, .. } => len.clone(),
+            }),
+            Value::Range { start, stop, step } => Some(range_len(start, stop, step)),
+            Value::Array(a) => a.shape.first().cloned(),
+            _ => None,
+        }
+    }
+
+    /// The value of one element when iterating or indexing.
+    pub fn elem(&self) -> Value {
+        match self {
+            Value::Str { .. } => Value::Str {
+                len: Sym::one(),
+                text: None,
+            },
+            Value::Bytes { .. } => Value::Int(Sym::var("byte")),
+            Value::Seq { items, .. } => match items {
+                SeqItems::Known(v) => v.first().cloned().unwrap_or(Value::Unknown),
+                SeqItems::Homog { elem, .. } => (**elem).clone(),
+            },
+            Value::Range { start, stop, step } => {
+                // The mean element stands for all of them: exact for costs linear in it.
+                let n = range_len(start, stop, step);
+                Value::Int(start.add(&n.sub(&Sym::one()).clamp0().mul(step).scale(0.5)))
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    /// A short description for evidence strings: `3000x3000 float64`, `bytes[1048576]`.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Array(a) => format!("{} {}", shape_str(&a.shape), a.dtype.name()),
+            Value::Bytes { len } => format!("bytes[{len}]"),
+            Value::Str { len, .. } => format!("str[{len}]"),
+            Value::Seq { kind, .. } => format!(
+                "{}[{}]",
+                match kind {
+                    SeqKind::List => "list",
+                    SeqKind::Tuple => "tuple",
+                    SeqKind::Set => "set",
+                    SeqKind::Dict => "dict",
+                },
+                self.len().map(|l| l.to_string()).unwrap_or_default()
+            ),
+            Value::Int(s) => format!("int {s}"),
+            Value::Float(_) => "float".into(),
+            _ => "value".into(),
+        }
+    }
+}
+
+pub fn range_len(start: &Sym, stop: &Sym, step: &Sym) -> Sym {
+    match step.as_num() {
+        Some(s) if s > 0.0 => {
+            if s == 1.0 {
+                stop.sub(start).clamp0()
+            } else {
+                let n = stop.sub(start).add(&Sym::num(s - 1.0)).floordiv(&Sym::num(s));
+                n.clamp0()
+            }
+        }
+        Some(s) if s < 0.0 => {
+            let n = start
+                .sub(stop)
+                .add(&Sym::num(-s - 1.0))
+                .floordiv(&Sym::num(-s));
+            n.clamp0()
+        }
+        _ => stop.sub(start).div(step).clamp0(),
+    }
+}
+
+pub fn shape_str(shape: &[Sym]) -> String {
+    if shape.is_empty() {
+        return "scalar".into();
+    }
+    shape
+        .iter()
+        .map(|d| {
+            let s = d.to_string();
+            if s.contains(' ') {
+                format!("({s})")
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("x")
+}
