@@ -99,7 +99,12 @@ pub fn analyze_here(
         calls.understood as f64 / calls.total as f64
     };
     let records = std::mem::take(&mut it.records);
-    let mut imports: Vec<String> = it.imports.iter().filter(|s| !s.is_empty()).cloned().collect();
+    let mut imports: Vec<String> = it
+        .imports
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect();
     imports.sort();
     Ok(Analysis {
         schema: ANALYSIS_SCHEMA.to_string(),

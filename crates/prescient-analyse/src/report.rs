@@ -1,6 +1,6 @@
 //! The human-readable analysis report (`prescient analyze` without `--json`).
 
-use crate::interp::{fmt_bytes, fmt_flops};
+use crate::interp::{fmt_bytes, fmt_count};
 use prescient_model::sym::fmt_num;
 use prescient_model::Analysis;
 use std::fmt::Write;
@@ -33,7 +33,11 @@ pub fn render(a: &Analysis) -> String {
             s.index, s.start_line, s.end_line, s.scope
         );
         if let Some(n) = s.iterations {
-            let _ = write!(head, "  loop of {} iterations, each a safe point", fmt_num(n));
+            let _ = write!(
+                head,
+                "  loop of {} iterations, each a safe point",
+                fmt_num(n)
+            );
         }
         match &s.safe_point_blocker {
             None => head.push_str("  safe point"),
@@ -47,7 +51,7 @@ pub fn render(a: &Analysis) -> String {
         }
         for k in s.kernels.iter().take(MAX_KERNELS) {
             let times = if k.count > 1.0 {
-                format!("  [x{}]", fmt_flops(k.count, "").trim())
+                format!("  [x{}]", fmt_count(k.count))
             } else {
                 String::new()
             };
@@ -57,7 +61,11 @@ pub fn render(a: &Analysis) -> String {
             }
         }
         if s.kernels.len() > MAX_KERNELS {
-            let _ = writeln!(out, "  ... and {} more kernels", s.kernels.len() - MAX_KERNELS);
+            let _ = writeln!(
+                out,
+                "  ... and {} more kernels",
+                s.kernels.len() - MAX_KERNELS
+            );
         }
         let _ = writeln!(
             out,
@@ -69,7 +77,14 @@ pub fn render(a: &Analysis) -> String {
     if !a.unknowns.is_empty() {
         let _ = writeln!(out, "\nunknowns and assumptions:");
         for u in &a.unknowns {
-            let _ = writeln!(out, "  {} = {}  (line {}: {})", u.symbol, fmt_num(u.assumed), u.line, u.reason);
+            let _ = writeln!(
+                out,
+                "  {} = {}  (line {}: {})",
+                u.symbol,
+                fmt_num(u.assumed),
+                u.line,
+                u.reason
+            );
         }
     }
     if !a.unresolved_calls.is_empty() {

@@ -112,7 +112,11 @@ impl DType {
                 || b == DType::Complex128
                 || a == DType::Float64
                 || b == DType::Float64;
-            return if wide { DType::Complex128 } else { DType::Complex64 };
+            return if wide {
+                DType::Complex128
+            } else {
+                DType::Complex64
+            };
         }
         if a.is_float() || b.is_float() {
             if a.is_float() && b.is_float() {
@@ -221,7 +225,10 @@ pub enum SeqKind {
 #[derive(Clone, Debug)]
 pub enum Callable {
     Def(Arc<FunctionDef>),
-    Lambda { params: Arc<Params>, body: Arc<Expr> },
+    Lambda {
+        params: Arc<Params>,
+        body: Arc<Expr>,
+    },
 }
 
 #[derive(Debug)]
@@ -475,7 +482,10 @@ pub fn range_len(start: &Sym, stop: &Sym, step: &Sym) -> Sym {
             if s == 1.0 {
                 stop.sub(start).clamp0()
             } else {
-                let n = stop.sub(start).add(&Sym::num(s - 1.0)).floordiv(&Sym::num(s));
+                let n = stop
+                    .sub(start)
+                    .add(&Sym::num(s - 1.0))
+                    .floordiv(&Sym::num(s));
                 n.clamp0()
             }
         }

@@ -25,7 +25,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
         .with_context(|| format!("cannot read {name}"))
         .map_err(Failure::input)?;
     if meta.is_dir() {
-        return Err(Failure::input(anyhow::anyhow!("{name} is a directory, not a Python file")));
+        return Err(Failure::input(anyhow::anyhow!(
+            "{name} is a directory, not a Python file"
+        )));
     }
     if meta.len() > prescient_syntax_limit() {
         return Err(Failure::input(anyhow::anyhow!(
@@ -54,7 +56,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is not an error of ours.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::internal(anyhow::Error::new(e).context("cannot write the report"))),
+        Err(e) => Err(Failure::internal(
+            anyhow::Error::new(e).context("cannot write the report"),
+        )),
     }
 }
 

@@ -8,7 +8,10 @@ pub struct RealFiles;
 
 impl FileProbe for RealFiles {
     fn size(&self, path: &str) -> Option<u64> {
-        std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
+        std::fs::metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
     }
 
     fn head(&self, path: &str, n: usize) -> Option<Vec<u8>> {

@@ -13,7 +13,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "prescient", version, about = "Predicts what a Python program will need, before it runs")]
+#[command(
+    name = "prescient",
+    version,
+    about = "Predicts what a Python program will need, before it runs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,10 +38,16 @@ pub struct Failure {
 
 impl Failure {
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
-        Failure { code: 2, error: error.into() }
+        Failure {
+            code: 2,
+            error: error.into(),
+        }
     }
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Failure { code: 1, error: error.into() }
+        Failure {
+            code: 1,
+            error: error.into(),
+        }
     }
 }
 

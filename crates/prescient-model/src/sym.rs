@@ -174,7 +174,13 @@ impl Sym {
         let mut out: Vec<Sym> = collected
             .into_iter()
             .filter(|(k, _)| *k != 0.0)
-            .map(|(k, r)| if k == 1.0 { r } else { Sym::product([Sym::Num(k), r]) })
+            .map(|(k, r)| {
+                if k == 1.0 {
+                    r
+                } else {
+                    Sym::product([Sym::Num(k), r])
+                }
+            })
             .collect();
         out.sort_by_cached_key(|s| s.to_string());
         if constant != 0.0 || out.is_empty() {
@@ -426,7 +432,11 @@ impl fmt::Display for Sym {
                 b.fmt_child(3, f)
             }
             Sym::Max(v) | Sym::Min(v) => {
-                f.write_str(if matches!(self, Sym::Max(_)) { "max(" } else { "min(" })?;
+                f.write_str(if matches!(self, Sym::Max(_)) {
+                    "max("
+                } else {
+                    "min("
+                })?;
                 for (i, t) in v.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;

@@ -424,11 +424,7 @@ impl Expr {
                 f(target);
                 f(value)
             }
-            ExprKind::Yield(e) => {
-                if let Some(e) = e {
-                    f(e)
-                }
-            }
+            ExprKind::Yield(Some(e)) => f(e),
             _ => {}
         }
     }

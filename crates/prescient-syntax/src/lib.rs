@@ -22,7 +22,11 @@ pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("{line}:{col}: {message}")]
-    Syntax { line: u32, col: u32, message: String },
+    Syntax {
+        line: u32,
+        col: u32,
+        message: String,
+    },
     #[error("not a Python source file: binary data (NUL byte at offset {offset})")]
     Binary { offset: usize },
     #[error("not a Python source file: invalid UTF-8 at byte offset {offset}")]

@@ -25,30 +25,64 @@ fn has_const(e: &Expr, v: f64) -> bool {
 }
 
 pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
-    let relu = ExprIdiom { category: Category::Nn, pattern: "idiom.relu", what: "ReLU activation" };
+    let relu = ExprIdiom {
+        category: Category::Nn,
+        pattern: "idiom.relu",
+        what: "ReLU activation",
+    };
     if let ExprKind::Call { func, args, .. } = &e.kind {
         let q = it.qual_of(func).unwrap_or_default();
         match q.as_str() {
             "numpy.maximum" | "torch.maximum" if args.iter().any(is_zero) => return Some(relu),
             "numpy.clip" | "ndarray.clip" if args.iter().any(is_zero) => return Some(relu),
-            "numpy.where" if args.len() == 3 && is_zero(&args[2]) && matches!(&args[0].kind, ExprKind::Compare { comparators, .. } if comparators.first().is_some_and(is_zero)) => return Some(relu),
+            "numpy.where"
+                if args.len() == 3
+                    && is_zero(&args[2])
+                    && matches!(&args[0].kind, ExprKind::Compare { comparators, .. } if comparators.first().is_some_and(is_zero)) =>
+            {
+                return Some(relu)
+            }
             _ => {}
         }
     }
-    if let ExprKind::BinOp { left, op: BinOp::Mul, right } = &e.kind {
+    if let ExprKind::BinOp {
+        left,
+        op: BinOp::Mul,
+        right,
+    } = &e.kind
+    {
         let cmp_zero = |x: &Expr| matches!(&x.kind, ExprKind::Compare { comparators, .. } if comparators.first().is_some_and(is_zero));
         if cmp_zero(left) || cmp_zero(right) {
             return Some(relu);
         }
     }
     let exp = calls_any(it, e, &["numpy.exp", "torch.exp", "math.exp"]);
-    if has_const(e, 0.044715) || (calls_any(it, e, &["scipy.special.erf", "math.erf", "torch.erf"]) && has_const(e, 0.5)) || has_const(e, 1.702) {
-        return Some(ExprIdiom { category: Category::Nn, pattern: "idiom.gelu", what: "GELU activation" });
+    if has_const(e, 0.044715)
+        || (calls_any(it, e, &["scipy.special.erf", "math.erf", "torch.erf"]) && has_const(e, 0.5))
+        || has_const(e, 1.702)
+    {
+        return Some(ExprIdiom {
+            category: Category::Nn,
+            pattern: "idiom.gelu",
+            what: "GELU activation",
+        });
     }
-    if let ExprKind::BinOp { left, op: BinOp::Div, right } = &e.kind {
-        let one = |x: &Expr| matches!(x.kind, ExprKind::Int(Some(1))) || matches!(x.kind, ExprKind::Float(f) if f == 1.0);
+    if let ExprKind::BinOp {
+        left,
+        op: BinOp::Div,
+        right,
+    } = &e.kind
+    {
+        let one = |x: &Expr| {
+            matches!(x.kind, ExprKind::Int(Some(1)))
+                || matches!(x.kind, ExprKind::Float(f) if f == 1.0)
+        };
         if one(left) && exp && matches!(&right.kind, ExprKind::BinOp { op: BinOp::Add, .. }) {
-            return Some(ExprIdiom { category: Category::Nn, pattern: "idiom.sigmoid", what: "sigmoid activation" });
+            return Some(ExprIdiom {
+                category: Category::Nn,
+                pattern: "idiom.sigmoid",
+                what: "sigmoid activation",
+            });
         }
     }
     None

@@ -11,7 +11,20 @@
 use super::flags::*;
 use prescient_model::{Category, PyOps};
 
-pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<(Category, &'static str, &'static [&'static str], &'static str)> {
+pub(crate) fn classify(
+    f: u32,
+    ops: &PyOps,
+) -> Option<(
+    Category,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+)> {
     let arx = f & XOR != 0 && f & (ROTATE | SHIFT) != 0 && f & (ADD | MASK32) != 0;
-    (arx && ops.bit_ops > 0.0).then_some((Category::Crypto, "loop.arx_cipher", &[][..], "add-rotate-xor cipher rounds"))
+    (arx && ops.bit_ops > 0.0).then_some((
+        Category::Crypto,
+        "loop.arx_cipher",
+        &[][..],
+        "add-rotate-xor cipher rounds",
+    ))
 }

@@ -7,11 +7,19 @@
 
 use super::*;
 
-pub(crate) fn after_add(it: &mut Interp, op: BinOp, l: &Value, r: &Value, out: &Value) -> Option<Value> {
+pub(crate) fn after_add(
+    it: &mut Interp,
+    op: BinOp,
+    l: &Value,
+    r: &Value,
+    out: &Value,
+) -> Option<Value> {
     if op != BinOp::Add {
         return None;
     }
-    let (Value::Array(a), Value::Array(b)) = (l, r) else { return None };
+    let (Value::Array(a), Value::Array(b)) = (l, r) else {
+        return None;
+    };
     let (mm, bias) = match (&a.origin, &b.origin) {
         (Origin::Matmul(i), _) => (*i, b),
         (_, Origin::Matmul(i)) => (*i, a),
@@ -28,6 +36,9 @@ pub(crate) fn after_add(it: &mut Interp, op: BinOp, l: &Value, r: &Value, out: &
     k.pattern = "idiom.dense".into();
     k.flops += add.flops;
     k.bytes_moved += add.bytes_moved;
-    k.evidence = format!("{} + bias -> nn (dense layer)", k.evidence.replace(" -> matmul", ""));
+    k.evidence = format!(
+        "{} + bias -> nn (dense layer)",
+        k.evidence.replace(" -> matmul", "")
+    );
     Some(out.clone())
 }

@@ -36,7 +36,17 @@ fn twiddle(it: &Interp, e: &Expr, vars: &[String]) -> bool {
         }
         if let ExprKind::Call { func, args, .. } = &x.kind {
             let q = it.qual_of(func).unwrap_or_default();
-            let trig = ["cmath.exp", "numpy.exp", "math.cos", "math.sin", "numpy.cos", "numpy.sin", "cmath.cos", "cmath.sin", "torch.exp"];
+            let trig = [
+                "cmath.exp",
+                "numpy.exp",
+                "math.cos",
+                "math.sin",
+                "numpy.cos",
+                "numpy.sin",
+                "cmath.cos",
+                "cmath.sin",
+                "torch.exp",
+            ];
             if trig.contains(&q.as_str()) {
                 if let Some(a) = args.first() {
                     if mentions_pi(it, a) && loop_var_product(a, vars) {
@@ -56,7 +66,15 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
     let vars = chain_vars(chain);
     for s in flat_stmts(body) {
         if s.exprs().iter().any(|e| twiddle(it, e, &vars)) {
-            return Some(hit(it, Category::Signal, "loop.dft", 8.0, &[], "naive DFT (O(N^2))".into(), 8));
+            return Some(hit(
+                it,
+                Category::Signal,
+                "loop.dft",
+                8.0,
+                &[],
+                "naive DFT (O(N^2))".into(),
+                8,
+            ));
         }
     }
     None
@@ -67,12 +85,24 @@ pub(crate) fn check_expr(it: &mut Interp, chain: &Chain, elt: &Expr) -> Option<I
         return None;
     }
     let vars = chain_vars(chain);
-    twiddle(it, elt, &vars).then(|| hit(it, Category::Signal, "loop.dft", 8.0, &[], "naive DFT in comprehensions (O(N^2))".into(), 8))
+    twiddle(it, elt, &vars).then(|| {
+        hit(
+            it,
+            Category::Signal,
+            "loop.dft",
+            8.0,
+            &[],
+            "naive DFT in comprehensions (O(N^2))".into(),
+            8,
+        )
+    })
 }
 
 /// `np.exp(-2j * np.pi * np.outer(k, n) / N)` and `k * n` over index grids.
 pub(crate) fn check_matrix(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
-    let ExprKind::Call { func, args, .. } = &e.kind else { return None };
+    let ExprKind::Call { func, args, .. } = &e.kind else {
+        return None;
+    };
     if !matches!(it.qual_of(func).as_deref(), Some("numpy.exp" | "torch.exp")) {
         return None;
     }
@@ -81,7 +111,9 @@ pub(crate) fn check_matrix(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
     let mut grid = false;
     a.walk(&mut |x| match &x.kind {
         ExprKind::Complex(_) => complex = true,
-        ExprKind::Call { func, .. } if it.qual_of(func).is_some_and(|q| q.ends_with("outer")) => grid = true,
+        ExprKind::Call { func, .. } if it.qual_of(func).is_some_and(|q| q.ends_with("outer")) => {
+            grid = true
+        }
         ExprKind::Name(n) => {
             if let Some(Value::Array(arr)) = it.lookup(n) {
                 if arr.origin == Origin::Grid && arr.ndim() >= 2 || arr.ndim() == 2 {

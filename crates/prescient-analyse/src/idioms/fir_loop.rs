@@ -18,21 +18,29 @@ fn shifted(e: &Expr, vars: &[String]) -> bool {
             op: BinOp::Add | BinOp::Sub,
             right,
         } => {
-            let l = left.as_name().is_some_and(|n| vars.iter().any(|v| v == n));
-            let r = right.as_name().is_some_and(|n| vars.iter().any(|v| v == n));
-            (l && r) || (l && shifted(right, vars)) || (r && shifted(left, vars)) || (shifted(left, vars) && r)
+            let var = |e: &Expr| e.as_name().is_some_and(|n| vars.iter().any(|v| v == n));
+            // Both operands are loop variables or shifted indices, at least one a variable.
+            (var(left) || var(right))
+                && (var(left) || shifted(left, vars))
+                && (var(right) || shifted(right, vars))
         }
         _ => false,
     }
 }
 
 fn classify(vars: &[String], term: &Expr) -> Option<(&'static str, Category, &'static str)> {
-    let subs: Vec<(String, Vec<&Expr>)> = factors(term).into_iter().filter_map(subscript_parts).collect();
+    let subs: Vec<(String, Vec<&Expr>)> = factors(term)
+        .into_iter()
+        .filter_map(subscript_parts)
+        .collect();
     if subs.len() < 2 {
         return None;
     }
     let nshift = |idx: &Vec<&Expr>| idx.iter().filter(|i| shifted(i, vars)).count();
-    let plain = |idx: &Vec<&Expr>| idx.iter().all(|i| i.as_name().is_some_and(|n| vars.iter().any(|v| v == n)));
+    let plain = |idx: &Vec<&Expr>| {
+        idx.iter()
+            .all(|i| i.as_name().is_some_and(|n| vars.iter().any(|v| v == n)))
+    };
     for (ai, (abase, a)) in subs.iter().enumerate() {
         let sh = nshift(a);
         if sh == 0 {
@@ -43,9 +51,21 @@ fn classify(vars: &[String], term: &Expr) -> Option<(&'static str, Category, &'s
                 continue;
             }
             return Some(match (sh, b.len()) {
-                (1, 1) => ("loop.fir", Category::Signal, "FIR filter / correlation as a loop"),
-                (_, n) if n >= 3 => ("loop.conv_layer", Category::Nn, "convolution layer as a loop nest"),
-                _ => ("loop.conv2d", Category::Signal, "2-D sliding-window convolution as a loop nest"),
+                (1, 1) => (
+                    "loop.fir",
+                    Category::Signal,
+                    "FIR filter / correlation as a loop",
+                ),
+                (_, n) if n >= 3 => (
+                    "loop.conv_layer",
+                    Category::Nn,
+                    "convolution layer as a loop nest",
+                ),
+                _ => (
+                    "loop.conv2d",
+                    Category::Signal,
+                    "2-D sliding-window convolution as a loop nest",
+                ),
             });
         }
     }
@@ -55,7 +75,9 @@ fn classify(vars: &[String], term: &Expr) -> Option<(&'static str, Category, &'s
 pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
     let vars = chain_vars(chain);
     for s in flat_stmts(body) {
-        let Some(term) = accumulated_term(s) else { continue };
+        let Some(term) = accumulated_term(s) else {
+            continue;
+        };
         if let Some((pattern, cat, what)) = classify(&vars, term) {
             return Some(hit(it, cat, pattern, 2.0, &["fma"], what.into(), 9));
         }

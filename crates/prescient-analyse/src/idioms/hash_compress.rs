@@ -10,7 +10,20 @@
 use super::flags::*;
 use prescient_model::{Category, PyOps};
 
-pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<(Category, &'static str, &'static [&'static str], &'static str)> {
+pub(crate) fn classify(
+    f: u32,
+    ops: &PyOps,
+) -> Option<(
+    Category,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+)> {
     let hash = f & CHOOSE != 0 && f & XOR != 0 && f & (ROTATE | SHIFT) != 0 && f & MASK32 != 0;
-    (hash && ops.bit_ops > 0.0).then_some((Category::Crypto, "loop.hash_compress", &["sha"][..], "hash compression rounds"))
+    (hash && ops.bit_ops > 0.0).then_some((
+        Category::Crypto,
+        "loop.hash_compress",
+        &["sha"][..],
+        "hash compression rounds",
+    ))
 }

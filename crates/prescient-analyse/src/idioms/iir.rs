@@ -38,7 +38,10 @@ fn has_bit_ops(e: &Expr) -> bool {
     let mut found = false;
     e.walk(&mut |x| {
         if let ExprKind::BinOp { op, .. } = &x.kind {
-            if matches!(op, BinOp::BitXor | BinOp::BitAnd | BinOp::BitOr | BinOp::LShift | BinOp::RShift) {
+            if matches!(
+                op,
+                BinOp::BitXor | BinOp::BitAnd | BinOp::BitOr | BinOp::LShift | BinOp::RShift
+            ) {
                 found = true;
             }
         }
@@ -93,7 +96,11 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
     for s in &stmts {
         if let StmtKind::Assign { targets, value } = &s.kind {
             if let Some((base, idx)) = targets.first().and_then(subscript_parts) {
-                if idx.len() == 1 && idx[0].as_name() == Some(var.as_str()) && reads_earlier(value, &base, &var) && !has_bit_ops(value) {
+                if idx.len() == 1
+                    && idx[0].as_name() == Some(var.as_str())
+                    && reads_earlier(value, &base, &var)
+                    && !has_bit_ops(value)
+                {
                     recursive = true;
                 }
             }
@@ -106,7 +113,9 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
     if !recursive {
         let assigns = |name: &str| {
             stmts.iter().any(|o| match &o.kind {
-                StmtKind::Assign { targets, .. } => targets.iter().any(|x| x.as_name() == Some(name)),
+                StmtKind::Assign { targets, .. } => {
+                    targets.iter().any(|x| x.as_name() == Some(name))
+                }
                 StmtKind::AugAssign { target, .. } => target.as_name() == Some(name),
                 _ => false,
             })
@@ -117,13 +126,18 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
         let mut any_bits = false;
         for s in &stmts {
             let (target, value, aug) = match &s.kind {
-                StmtKind::Assign { targets, value } if targets.len() == 1 => (targets[0].as_name(), value, false),
+                StmtKind::Assign { targets, value } if targets.len() == 1 => {
+                    (targets[0].as_name(), value, false)
+                }
                 StmtKind::AugAssign { target, value, .. } => (target.as_name(), value, true),
                 _ => continue,
             };
             any_bits |= has_bit_ops(value);
             let reads = names_in(value);
-            for r in reads.iter().chain(target.filter(|_| aug).map(String::from).iter()) {
+            for r in reads
+                .iter()
+                .chain(target.filter(|_| aug).map(String::from).iter())
+            {
                 if !assigned.contains(r) && r != &var && assigns(r) {
                     carried.insert(r.clone());
                 }
@@ -135,12 +149,24 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
         }
         // A recursion: some multiply-add update reads a carried state explicitly
         // (a plain `acc += a * b` reads none and is a reduction).
-        let feeds_back = updates.iter().any(|(reads, mul)| *mul && reads.iter().any(|r| carried.contains(r)));
-        let samples = stmts.iter().any(|s| s.exprs().iter().any(|e| reads_sample(e, &var)));
+        let feeds_back = updates
+            .iter()
+            .any(|(reads, mul)| *mul && reads.iter().any(|r| carried.contains(r)));
+        let samples = stmts
+            .iter()
+            .any(|s| s.exprs().iter().any(|e| reads_sample(e, &var)));
         recursive = feeds_back && !any_bits && samples;
     }
     if !recursive {
         return None;
     }
-    Some(hit(it, Category::Signal, "loop.iir", ops.max(2.0), &[], "recursive (IIR) filter, sample by sample".into(), 11))
+    Some(hit(
+        it,
+        Category::Signal,
+        "loop.iir",
+        ops.max(2.0),
+        &[],
+        "recursive (IIR) filter, sample by sample".into(),
+        11,
+    ))
 }

@@ -31,12 +31,38 @@ pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
     let mut core = e;
     loop {
         match &core.kind {
-            ExprKind::BinOp { left, op: BinOp::Add | BinOp::Mul, .. } if matches!(left.kind, ExprKind::BinOp { op: BinOp::Div, .. } | ExprKind::BinOp { op: BinOp::Mul, .. } | ExprKind::BinOp { op: BinOp::Add, .. }) => core = left,
+            ExprKind::BinOp {
+                left,
+                op: BinOp::Add | BinOp::Mul,
+                ..
+            } if matches!(
+                left.kind,
+                ExprKind::BinOp { op: BinOp::Div, .. }
+                    | ExprKind::BinOp { op: BinOp::Mul, .. }
+                    | ExprKind::BinOp { op: BinOp::Add, .. }
+            ) =>
+            {
+                core = left
+            }
             _ => break,
         }
     }
-    let ExprKind::BinOp { left, op: BinOp::Div, right } = &core.kind else { return None };
-    let ExprKind::BinOp { op: BinOp::Sub, right: mean, .. } = &left.kind else { return None };
+    let ExprKind::BinOp {
+        left,
+        op: BinOp::Div,
+        right,
+    } = &core.kind
+    else {
+        return None;
+    };
+    let ExprKind::BinOp {
+        op: BinOp::Sub,
+        right: mean,
+        ..
+    } = &left.kind
+    else {
+        return None;
+    };
     if !is_reduction_named(it, mean, &["mean"]) {
         return None;
     }
@@ -46,5 +72,9 @@ pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
             ok = true;
         }
     });
-    ok.then_some(ExprIdiom { category: Category::Nn, pattern: "idiom.layer_norm", what: "layer normalisation" })
+    ok.then_some(ExprIdiom {
+        category: Category::Nn,
+        pattern: "idiom.layer_norm",
+        what: "layer normalisation",
+    })
 }

@@ -19,9 +19,16 @@ fn plain_indices(e: &Expr) -> Option<(String, Vec<String>)> {
     Some((base, names?))
 }
 
-/// Classifies a product term by its subscripted factors.
-fn classify(vars: &[String], term: &Expr) -> Option<(&'static str, Category)> {
-    let subs: Vec<(String, Vec<String>)> = factors(term).into_iter().filter_map(plain_indices).collect();
+/// Classifies a product term by its subscripted factors (seeing through scalars
+/// hoisted out of the inner loop, `a = A[i][k]`).
+fn classify(it: &Interp, vars: &[String], term: &Expr) -> Option<(&'static str, Category)> {
+    let subs: Vec<(String, Vec<String>)> = factors(term)
+        .into_iter()
+        .filter_map(|f| match f.as_name().and_then(|n| it.hoisted.get(n)) {
+            Some(h) => plain_indices(h),
+            None => plain_indices(f),
+        })
+        .collect();
     for (i, (_, a)) in subs.iter().enumerate() {
         for (_, b) in subs.iter().skip(i + 1) {
             if a.len() == 2 && b.len() == 2 {
@@ -44,9 +51,15 @@ fn classify(vars: &[String], term: &Expr) -> Option<(&'static str, Category)> {
 pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
     let vars = chain_vars(chain);
     for s in flat_stmts(body) {
-        let Some(term) = accumulated_term(s) else { continue };
-        if let Some((pattern, cat)) = classify(&vars, term) {
-            let what = if cat == Category::Matmul { "matrix multiply as a loop nest" } else { "dot product as a loop" };
+        let Some(term) = accumulated_term(s) else {
+            continue;
+        };
+        if let Some((pattern, cat)) = classify(it, &vars, term) {
+            let what = if cat == Category::Matmul {
+                "matrix multiply as a loop nest"
+            } else {
+                "dot product as a loop"
+            };
             let prio = if cat == Category::Matmul { 10 } else { 3 };
             return Some(hit(it, cat, pattern, 2.0, &[], what.into(), prio));
         }
@@ -55,15 +68,30 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
 }
 
 /// `sum(a[i][k] * b[k][j] for k in ...)` and `sum(x * y for x, y in zip(r, c))`.
-pub(crate) fn check_term(it: &mut Interp, chain: &Chain, elt: &Expr, generators: &[Comprehension]) -> Option<IdiomHit> {
+pub(crate) fn check_term(
+    it: &mut Interp,
+    chain: &Chain,
+    elt: &Expr,
+    generators: &[Comprehension],
+) -> Option<IdiomHit> {
     let vars = chain_vars(chain);
-    if let Some((pattern, cat)) = classify(&vars, elt) {
+    if let Some((pattern, cat)) = classify(it, &vars, elt) {
         let prio = if cat == Category::Matmul { 10 } else { 3 };
-        return Some(hit(it, cat, pattern, 2.0, &[], "matrix multiply in comprehensions".into(), prio));
+        return Some(hit(
+            it,
+            cat,
+            pattern,
+            2.0,
+            &[],
+            "matrix multiply in comprehensions".into(),
+            prio,
+        ));
     }
     // Dot product over zip(): both factors are targets of the innermost generator.
     let g = generators.last()?;
-    let ExprKind::Call { func, args, .. } = &g.iter.kind else { return None };
+    let ExprKind::Call { func, args, .. } = &g.iter.kind else {
+        return None;
+    };
     if func.as_name() != Some("zip") || args.len() != 2 {
         return None;
     }
@@ -73,8 +101,20 @@ pub(crate) fn check_term(it: &mut Interp, chain: &Chain, elt: &Expr, generators:
     if named.len() >= 2 && named.iter().all(|n| targets.iter().any(|t| t == n)) {
         // Within two more loops (rows x columns), a dot product is a matrix multiply.
         let depth = chain.len();
-        let (pattern, cat, prio) = if depth >= 3 { ("loop.matmul", Category::Matmul, 10) } else { ("loop.dot", Category::Reduction, 3) };
-        return Some(hit(it, cat, pattern, 2.0, &[], "dot products over zip()".into(), prio));
+        let (pattern, cat, prio) = if depth >= 3 {
+            ("loop.matmul", Category::Matmul, 10)
+        } else {
+            ("loop.dot", Category::Reduction, 3)
+        };
+        return Some(hit(
+            it,
+            cat,
+            pattern,
+            2.0,
+            &[],
+            "dot products over zip()".into(),
+            prio,
+        ));
     }
     None
 }

@@ -51,7 +51,15 @@ pub(crate) fn chain_vars(chain: &Chain) -> Vec<String> {
 }
 
 /// A hit whose work is `per_exec` operations per execution of the current point.
-pub(crate) fn hit(it: &Interp, category: Category, pattern: &'static str, per_exec: f64, affinity: &'static [&'static str], what: String, priority: u8) -> IdiomHit {
+pub(crate) fn hit(
+    it: &Interp,
+    category: Category,
+    pattern: &'static str,
+    per_exec: f64,
+    affinity: &'static [&'static str],
+    what: String,
+    priority: u8,
+) -> IdiomHit {
     IdiomHit {
         category,
         pattern,
@@ -72,7 +80,11 @@ pub(crate) fn check_loop_body(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> 
 }
 
 /// Recognisers for the element of a comprehension (`sum(a[i][k]*b[k][j] for k ...)`).
-pub(crate) fn check_comprehension(it: &mut Interp, elt: &Expr, generators: &[Comprehension]) -> Option<IdiomHit> {
+pub(crate) fn check_comprehension(
+    it: &mut Interp,
+    elt: &Expr,
+    generators: &[Comprehension],
+) -> Option<IdiomHit> {
     let chain = it.loop_chain();
     dft::check_expr(it, &chain, elt)
         .or_else(|| fir_loop::check_term(it, &chain, elt))
@@ -80,7 +92,15 @@ pub(crate) fn check_comprehension(it: &mut Interp, elt: &Expr, generators: &[Com
 }
 
 /// Classifies a finished loop nest by the integer operations it executed.
-pub(crate) fn classify_ops(flag_bits: u32, ops: &PyOps) -> Option<(Category, &'static str, &'static [&'static str], &'static str)> {
+pub(crate) fn classify_ops(
+    flag_bits: u32,
+    ops: &PyOps,
+) -> Option<(
+    Category,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+)> {
     hash_compress::classify(flag_bits, ops)
         .or_else(|| arx::classify(flag_bits, ops))
         .or_else(|| sbox::classify(flag_bits, ops))
@@ -103,7 +123,15 @@ pub(crate) fn check_expr(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
 }
 
 /// Provenance-based recognisers, run after each array operator.
-pub(crate) fn after_array_binop(it: &mut Interp, op: BinOp, l: &Value, r: &Value, out: &Value, lexpr: &Expr, rexpr: &Expr) -> Value {
+pub(crate) fn after_array_binop(
+    it: &mut Interp,
+    op: BinOp,
+    l: &Value,
+    r: &Value,
+    out: &Value,
+    lexpr: &Expr,
+    rexpr: &Expr,
+) -> Value {
     let _ = (lexpr, rexpr);
     if let Some(v) = dense::after_add(it, op, l, r, out) {
         return v;
@@ -120,21 +148,16 @@ pub(crate) fn after_array_binop(it: &mut Interp, op: BinOp, l: &Value, r: &Value
 pub(crate) fn subscript_parts(e: &Expr) -> Option<(String, Vec<&Expr>)> {
     let mut idx: Vec<&Expr> = Vec::new();
     let mut cur = e;
-    loop {
-        match &cur.kind {
-            ExprKind::Subscript { value, index } => {
-                match &index.kind {
-                    ExprKind::Tuple(items) => {
-                        for it in items.iter().rev() {
-                            idx.push(it)
-                        }
-                    }
-                    _ => idx.push(index),
+    while let ExprKind::Subscript { value, index } = &cur.kind {
+        match &index.kind {
+            ExprKind::Tuple(items) => {
+                for it in items.iter().rev() {
+                    idx.push(it)
                 }
-                cur = value;
             }
-            _ => break,
+            _ => idx.push(index),
         }
+        cur = value;
     }
     if idx.is_empty() {
         return None;
@@ -217,7 +240,9 @@ pub(crate) fn flat_stmts(body: &[Stmt]) -> Vec<&Stmt> {
                 out.extend(flat_stmts(body));
                 out.extend(flat_stmts(orelse));
             }
-            StmtKind::With { body, .. } | StmtKind::Try { body, .. } => out.extend(flat_stmts(body)),
+            StmtKind::With { body, .. } | StmtKind::Try { body, .. } => {
+                out.extend(flat_stmts(body))
+            }
             _ => out.push(s),
         }
     }
@@ -229,7 +254,10 @@ pub(crate) fn arith_ops(e: &Expr) -> f64 {
     let mut n = 0.0;
     e.walk(&mut |x| {
         if let ExprKind::BinOp { op, .. } = &x.kind {
-            if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Pow) {
+            if matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Pow
+            ) {
                 n += 1.0;
             }
         }
@@ -247,7 +275,10 @@ pub(crate) fn calls_any(it: &Interp, e: &Expr, names: &[&str]) -> bool {
         if let ExprKind::Call { func, .. } = &x.kind {
             let q = it.qual_of(func).or_else(|| func.dotted());
             if let Some(q) = q {
-                if names.iter().any(|n| q == *n || q.ends_with(&format!(".{n}"))) {
+                if names
+                    .iter()
+                    .any(|n| q == *n || q.ends_with(&format!(".{n}")))
+                {
                     found = true;
                 }
             }
@@ -261,10 +292,17 @@ pub(crate) fn mentions_pi(it: &Interp, e: &Expr) -> bool {
     e.walk(&mut |x| match &x.kind {
         ExprKind::Name(n) if n == "pi" => found = true,
         ExprKind::Attribute { attr, .. } if attr == "pi" => found = true,
-        ExprKind::Float(f) if (*f - std::f64::consts::PI).abs() < 1e-3 || (*f - std::f64::consts::TAU).abs() < 1e-3 => found = true,
+        ExprKind::Float(f)
+            if (*f - std::f64::consts::PI).abs() < 1e-3
+                || (*f - std::f64::consts::TAU).abs() < 1e-3 =>
+        {
+            found = true
+        }
         ExprKind::Name(n) => {
             if let Some(Value::Float(Some(f))) = it.lookup(n) {
-                if (f - std::f64::consts::PI).abs() < 1e-6 || (f - std::f64::consts::TAU).abs() < 1e-6 {
+                if (f - std::f64::consts::PI).abs() < 1e-6
+                    || (f - std::f64::consts::TAU).abs() < 1e-6
+                {
                     found = true;
                 }
             }

@@ -10,6 +10,19 @@
 use super::flags::*;
 use prescient_model::{Category, PyOps};
 
-pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<(Category, &'static str, &'static [&'static str], &'static str)> {
-    (f & TABLE != 0 && f & XOR != 0 && ops.bit_ops > 0.0).then_some((Category::Crypto, "loop.sbox_cipher", &["aes"][..], "S-box / table-lookup cipher"))
+pub(crate) fn classify(
+    f: u32,
+    ops: &PyOps,
+) -> Option<(
+    Category,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+)> {
+    (f & TABLE != 0 && f & XOR != 0 && ops.bit_ops > 0.0).then_some((
+        Category::Crypto,
+        "loop.sbox_cipher",
+        &["aes"][..],
+        "S-box / table-lookup cipher",
+    ))
 }

@@ -11,18 +11,36 @@ use std::rc::Rc;
 pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
     let exps = ["numpy.exp", "torch.exp"];
     match &e.kind {
-        ExprKind::BinOp { left, op: BinOp::Div, right } => {
+        ExprKind::BinOp {
+            left,
+            op: BinOp::Div,
+            right,
+        } => {
             let sums = ["numpy.sum", "ndarray.sum", "torch.sum", "Tensor.sum"];
-            let right_sums = calls_any(it, right, &sums) || matches!(&right.kind, ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Attribute { attr, .. } if attr == "sum"));
+            let right_sums = calls_any(it, right, &sums)
+                || matches!(&right.kind, ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Attribute { attr, .. } if attr == "sum"));
             if calls_any(it, left, &exps) && right_sums {
-                return Some(ExprIdiom { category: Category::Nn, pattern: "idiom.softmax", what: "softmax" });
+                return Some(ExprIdiom {
+                    category: Category::Nn,
+                    pattern: "idiom.softmax",
+                    what: "softmax",
+                });
             }
             None
         }
-        ExprKind::BinOp { op: BinOp::Sub, right, .. } => {
-            let logsum = calls_any(it, right, &["numpy.log", "torch.log"]) && calls_any(it, right, &exps);
+        ExprKind::BinOp {
+            op: BinOp::Sub,
+            right,
+            ..
+        } => {
+            let logsum =
+                calls_any(it, right, &["numpy.log", "torch.log"]) && calls_any(it, right, &exps);
             let lse = calls_any(it, right, &["scipy.special.logsumexp", "torch.logsumexp"]);
-            (logsum || lse).then_some(ExprIdiom { category: Category::Nn, pattern: "idiom.log_softmax", what: "log-softmax" })
+            (logsum || lse).then_some(ExprIdiom {
+                category: Category::Nn,
+                pattern: "idiom.log_softmax",
+                what: "log-softmax",
+            })
         }
         _ => None,
     }
@@ -44,18 +62,31 @@ pub(crate) fn centered(it: &mut Interp, op: BinOp, l: &Value, r: &Value, out: &V
 }
 
 /// `e / e.sum(...)` where `e` came from `exp`: the division completes a softmax.
-pub(crate) fn after_div(it: &mut Interp, op: BinOp, l: &Value, r: &Value, out: &Value) -> Option<Value> {
+pub(crate) fn after_div(
+    it: &mut Interp,
+    op: BinOp,
+    l: &Value,
+    r: &Value,
+    out: &Value,
+) -> Option<Value> {
     if op != BinOp::Div {
         return None;
     }
-    let (Value::Array(a), Value::Array(b)) = (l, r) else { return None };
-    if !matches!(a.origin, Origin::Exp(_)) || !matches!(b.origin, Origin::Reduce("sum", src) if src == a.id) {
+    let (Value::Array(a), Value::Array(b)) = (l, r) else {
+        return None;
+    };
+    if !matches!(a.origin, Origin::Exp(_))
+        || !matches!(b.origin, Origin::Reduce("sum", src) if src == a.id)
+    {
         return None;
     }
     if let Some(k) = it.cur_kernels.last_mut() {
         k.category = Category::Nn;
         k.pattern = "idiom.softmax".into();
-        k.evidence = format!("{} (completes a softmax)", k.evidence.replace("-> elementwise", "-> nn"));
+        k.evidence = format!(
+            "{} (completes a softmax)",
+            k.evidence.replace("-> elementwise", "-> nn")
+        );
     }
     Some(out.clone())
 }

@@ -52,7 +52,9 @@ impl Interp<'_> {
                                 ..
                             } = p
                             {
-                                if let (Some(k), Some(v)) = (pair.first().and_then(|x| x.as_text()), pair.get(1)) {
+                                if let (Some(k), Some(v)) =
+                                    (pair.first().and_then(|x| x.as_text()), pair.get(1))
+                                {
                                     kw.push((k.to_string(), v.clone()));
                                 }
                             }
@@ -92,11 +94,29 @@ impl Interp<'_> {
                     ExprKind::Attribute { value, .. } => Some((**value).clone()),
                     _ => None,
                 };
-                self.call_lib(&qual, Some(*recv), pos, kw, text, arg_exprs, recv_expr, line)
+                self.call_lib(
+                    &qual,
+                    Some(*recv),
+                    pos,
+                    kw,
+                    text,
+                    arg_exprs,
+                    recv_expr,
+                    line,
+                )
             }
             Value::Obj { ref class, .. } => {
                 let qual = format!("{class}.__call__");
-                self.call_lib(&qual, Some(callee.clone()), pos, kw, text, arg_exprs, None, line)
+                self.call_lib(
+                    &qual,
+                    Some(callee.clone()),
+                    pos,
+                    kw,
+                    text,
+                    arg_exprs,
+                    None,
+                    line,
+                )
             }
             Value::Instance { ref class, .. } => {
                 let class = class.clone();
@@ -117,10 +137,16 @@ impl Interp<'_> {
             Value::DType(d) => {
                 // np.float32(x): a scalar conversion.
                 let _ = d;
-                if d.is_float() { Value::Float(None) } else { pos.into_iter().next().unwrap_or(Value::Unknown) }
+                if d.is_float() {
+                    Value::Float(None)
+                } else {
+                    pos.into_iter().next().unwrap_or(Value::Unknown)
+                }
             }
             _ => {
-                let name = func_expr.dotted().unwrap_or_else(|| unparse::unparse(func_expr));
+                let name = func_expr
+                    .dotted()
+                    .unwrap_or_else(|| unparse::unparse(func_expr));
                 self.count_call(&name, false);
                 Value::Unknown
             }
@@ -153,7 +179,11 @@ impl Interp<'_> {
                     ExprKind::Name(n) => match self.lookup(n)? {
                         Value::Array(a) => Some(format!(
                             "{}.{attr}",
-                            if a.lib == Lib::Torch { "Tensor" } else { "ndarray" }
+                            if a.lib == Lib::Torch {
+                                "Tensor"
+                            } else {
+                                "ndarray"
+                            }
                         )),
                         _ => None,
                     },
@@ -221,7 +251,10 @@ impl Interp<'_> {
             let mut all = vec![inst.clone()];
             all.extend(pos);
             self.call_function(&init, all, kw);
-        } else if class.lib_base().is_some_and(|b| b.ends_with("Exception") || b.ends_with("Error")) {
+        } else if class
+            .lib_base()
+            .is_some_and(|b| b.ends_with("Exception") || b.ends_with("Error"))
+        {
             return inst;
         }
         inst
@@ -242,7 +275,9 @@ impl Interp<'_> {
             return Value::Unknown;
         }
         if self.call_stack.len() >= MAX_CALL_DEPTH {
-            self.note(format!("calls nested deeper than {MAX_CALL_DEPTH} were not followed"));
+            self.note(format!(
+                "calls nested deeper than {MAX_CALL_DEPTH} were not followed"
+            ));
             return Value::Unknown;
         }
         let (params, body): (&Params, Option<&[Stmt]>) = match &f.callable {
@@ -279,7 +314,13 @@ impl Interp<'_> {
         if let Some(kwa) = &params.kwarg {
             let items = kw
                 .iter()
-                .filter(|(k, _)| !params.positional.iter().chain(&params.kwonly).any(|p| &p.name == k))
+                .filter(|(k, _)| {
+                    !params
+                        .positional
+                        .iter()
+                        .chain(&params.kwonly)
+                        .any(|p| &p.name == k)
+                })
                 .map(|(k, v)| Value::tuple(vec![Value::str_known(k), v.clone()]))
                 .collect();
             frame.locals.insert(

@@ -45,7 +45,12 @@ impl Interp<'_> {
             ExprKind::Subscript { value, index } => {
                 let v = self.eval(value);
                 let i = self.eval(index);
-                if !self.loops.is_empty() && is_lookup_table(&v) && value.as_name().is_some_and(|n| self.globals.contains_key(n)) {
+                if !self.loops.is_empty()
+                    && is_lookup_table(&v)
+                    && value
+                        .as_name()
+                        .is_some_and(|n| self.globals.contains_key(n))
+                {
                     self.flag(crate::idioms::flags::TABLE);
                 }
                 self.subscript(v, i, e)
@@ -59,9 +64,13 @@ impl Interp<'_> {
                 Value::Obj {
                     class: Arc::from("builtins.slice"),
                     attrs: Rc::new(std::cell::RefCell::new(
-                        [("start".to_string(), l), ("stop".to_string(), u), ("step".to_string(), s)]
-                            .into_iter()
-                            .collect(),
+                        [
+                            ("start".to_string(), l),
+                            ("stop".to_string(), u),
+                            ("step".to_string(), s),
+                        ]
+                        .into_iter()
+                        .collect(),
                     )),
                 }
             }
@@ -231,7 +240,11 @@ impl Interp<'_> {
     /// Product of the trip counts of loops entered in the current frame.
     pub(crate) fn frame_mult(&self) -> Sym {
         let base = self.frames.last().map(|f| f.loop_base).unwrap_or(0);
-        Sym::product(self.loops[base.min(self.loops.len())..].iter().map(|l| l.trip.clone()))
+        Sym::product(
+            self.loops[base.min(self.loops.len())..]
+                .iter()
+                .map(|l| l.trip.clone()),
+        )
     }
 
     fn compare(&mut self, left: &Expr, ops: &[CmpOp], comparators: &[Expr]) -> Value {
@@ -242,7 +255,8 @@ impl Interp<'_> {
             let r = self.eval(c);
             self.ops(|o, m| o.other += m);
             if l.as_array().is_some() || r.as_array().is_some() {
-                array_result = Some(self.array_binop(l.clone(), r.clone(), 1.0, "compare", false, true));
+                array_result =
+                    Some(self.array_binop(l.clone(), r.clone(), 1.0, "compare", false, true));
                 result = None;
             } else {
                 let known = match (&l, &r) {
@@ -309,7 +323,14 @@ impl Interp<'_> {
     fn array_unary(&mut self, v: Value, pattern: &str, flops: f64) -> Value {
         let a = v.as_array().cloned().expect("array");
         let out = self.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain);
-        let d = elementwise_draft(&[&a], &a.shape, a.dtype, flops, pattern, pattern.rsplit('.').next().unwrap_or(""));
+        let d = elementwise_draft(
+            &[&a],
+            &a.shape,
+            a.dtype,
+            flops,
+            pattern,
+            pattern.rsplit('.').next().unwrap_or(""),
+        );
         self.emit(d);
         out
     }
@@ -360,43 +381,70 @@ impl Interp<'_> {
                 self.ops(|o, m| o.float_arith += m);
                 Value::Complex
             }
-            (Value::Str { len: a, text: ta }, Value::Str { len: b, text: tb }) if op == BinOp::Add => {
+            (Value::Str { len: a, text: ta }, Value::Str { len: b, text: tb })
+                if op == BinOp::Add =>
+            {
                 self.ops(|o, m| o.other += m);
                 let text = match (ta, tb) {
-                    (Some(x), Some(y)) if x.len() + y.len() < 4096 => Some(Arc::from(format!("{x}{y}"))),
+                    (Some(x), Some(y)) if x.len() + y.len() < 4096 => {
+                        Some(Arc::from(format!("{x}{y}")))
+                    }
                     _ => None,
                 };
-                Value::Str { len: a.add(b), text }
+                Value::Str {
+                    len: a.add(b),
+                    text,
+                }
             }
             (Value::Str { len, .. }, Value::Int(n)) | (Value::Int(n), Value::Str { len, .. })
                 if op == BinOp::Mul =>
             {
-                Value::Str { len: len.mul(n), text: None }
+                Value::Str {
+                    len: len.mul(n),
+                    text: None,
+                }
             }
             (Value::Str { len, .. }, _) if op == BinOp::Mod => {
                 self.ops(|o, m| o.other += m);
-                Value::Str { len: len.clone(), text: None }
+                Value::Str {
+                    len: len.clone(),
+                    text: None,
+                }
             }
             (Value::Bytes { len: a }, Value::Bytes { len: b }) if op == BinOp::Add => {
                 self.ops(|o, m| o.other += m);
                 Value::Bytes { len: a.add(b) }
             }
-            (Value::Bytes { len }, Value::Int(n)) | (Value::Int(n), Value::Bytes { len }) if op == BinOp::Mul => {
+            (Value::Bytes { len }, Value::Int(n)) | (Value::Int(n), Value::Bytes { len })
+                if op == BinOp::Mul =>
+            {
                 Value::Bytes { len: len.mul(n) }
             }
             (Value::Seq { kind, .. }, Value::Seq { .. }) if op == BinOp::Add => {
                 self.ops(|o, m| o.other += m);
                 match (&l, &r) {
                     (
-                        Value::Seq { items: SeqItems::Known(a), .. },
-                        Value::Seq { items: SeqItems::Known(b), .. },
+                        Value::Seq {
+                            items: SeqItems::Known(a),
+                            ..
+                        },
+                        Value::Seq {
+                            items: SeqItems::Known(b),
+                            ..
+                        },
                     ) if a.len() + b.len() <= 64 => {
                         let mut v = a.clone();
                         v.extend(b.iter().cloned());
-                        Value::Seq { kind: *kind, items: SeqItems::Known(v) }
+                        Value::Seq {
+                            kind: *kind,
+                            items: SeqItems::Known(v),
+                        }
                     }
                     _ => {
-                        let n = l.len().unwrap_or_else(Sym::zero).add(&r.len().unwrap_or_else(Sym::zero));
+                        let n = l
+                            .len()
+                            .unwrap_or_else(Sym::zero)
+                            .add(&r.len().unwrap_or_else(Sym::zero));
                         let elem = match l.elem() {
                             Value::Unknown => r.elem(),
                             e => e,
@@ -408,7 +456,11 @@ impl Interp<'_> {
             (Value::Seq { kind, .. }, Value::Int(n)) | (Value::Int(n), Value::Seq { kind, .. })
                 if op == BinOp::Mul =>
             {
-                let seq = if matches!(l, Value::Seq { .. }) { &l } else { &r };
+                let seq = if matches!(l, Value::Seq { .. }) {
+                    &l
+                } else {
+                    &r
+                };
                 let len = seq.len().unwrap_or_else(Sym::one).mul(n);
                 Value::homog(*kind, seq.elem(), len)
             }
@@ -421,7 +473,9 @@ impl Interp<'_> {
                     _ => "",
                 };
                 match class.lookup(name) {
-                    Some(Value::Func(f)) => self.call_function(&f, vec![l.clone(), r.clone()], vec![]),
+                    Some(Value::Func(f)) => {
+                        self.call_function(&f, vec![l.clone(), r.clone()], vec![])
+                    }
                     _ => Value::Unknown,
                 }
             }
@@ -432,7 +486,8 @@ impl Interp<'_> {
     /// Notes the kinds of integer operations a loop runs (for cipher/hash recognition).
     fn int_op_flags(&mut self, op: BinOp, a: &Sym, b: &Sym, lexpr: &Expr, rexpr: &Expr) {
         use crate::idioms::flags::*;
-        let is_shift = |e: &Expr, which: BinOp| matches!(&e.kind, ExprKind::BinOp { op, .. } if *op == which);
+        let is_shift =
+            |e: &Expr, which: BinOp| matches!(&e.kind, ExprKind::BinOp { op, .. } if *op == which);
         let mask = |s: &Sym| matches!(s.as_int(), Some(0xFFFF_FFFF) | Some(0xFF) | Some(0xFFFF));
         let f = match op {
             BinOp::BitXor => XOR,
@@ -444,7 +499,15 @@ impl Interp<'_> {
             }
             BinOp::LShift | BinOp::RShift => SHIFT,
             BinOp::BitAnd => {
-                let inv = |e: &Expr| matches!(&e.kind, ExprKind::UnaryOp { op: UnaryOp::Invert, .. });
+                let inv = |e: &Expr| {
+                    matches!(
+                        &e.kind,
+                        ExprKind::UnaryOp {
+                            op: UnaryOp::Invert,
+                            ..
+                        }
+                    )
+                };
                 let mut f = 0;
                 if mask(a) || mask(b) {
                     f |= MASK32;
@@ -470,7 +533,17 @@ impl Interp<'_> {
         rexpr: &Expr,
     ) -> Value {
         if op == BinOp::MatMul {
-            return crate::kb::numpy::matmul_values(self, &l, &r, &format!("{} @ {}", unparse::unparse(lexpr), unparse::unparse(rexpr)), "operator.matmul");
+            return crate::kb::numpy::matmul_values(
+                self,
+                &l,
+                &r,
+                &format!(
+                    "{} @ {}",
+                    unparse::unparse_operand(lexpr),
+                    unparse::unparse_operand(rexpr)
+                ),
+                "operator.matmul",
+            );
         }
         let (flops, name) = match op {
             BinOp::Add => (1.0, "add"),
@@ -493,9 +566,9 @@ impl Interp<'_> {
         };
         let text = format!(
             "{} {} {}",
-            unparse::unparse(lexpr),
+            unparse::unparse_operand(lexpr),
             op.symbol(),
-            unparse::unparse(rexpr)
+            unparse::unparse_operand(rexpr)
         );
         let out = self.array_binop_named(l.clone(), r.clone(), flops, name, in_place, false, &text);
         crate::idioms::after_array_binop(self, op, &l, &r, &out, lexpr, rexpr)
@@ -527,7 +600,11 @@ impl Interp<'_> {
         let la = self.as_array_like(&l);
         let ra = self.as_array_like(&r);
         let shape = broadcast(&la.shape, &ra.shape);
-        let lib = if la.lib == Lib::Torch || ra.lib == Lib::Torch { Lib::Torch } else { Lib::Numpy };
+        let lib = if la.lib == Lib::Torch || ra.lib == Lib::Torch {
+            Lib::Torch
+        } else {
+            Lib::Numpy
+        };
         let mut dtype = result_dtype(&la, &l, &ra, &r);
         if name == "divide" && !dtype.is_float() && !dtype.is_complex() {
             dtype = DType::Float64;
@@ -535,8 +612,14 @@ impl Interp<'_> {
         if boolean {
             dtype = DType::Bool;
         }
-        let inputs: Vec<&ArrayVal> = [&la, &ra].into_iter().filter(|a| !a.shape.is_empty()).collect();
-        let pattern = format!("{}.{name}", if lib == Lib::Torch { "torch" } else { "numpy" });
+        let inputs: Vec<&ArrayVal> = [&la, &ra]
+            .into_iter()
+            .filter(|a| !a.shape.is_empty())
+            .collect();
+        let pattern = format!(
+            "{}.{name}",
+            if lib == Lib::Torch { "torch" } else { "numpy" }
+        );
         let mut d = elementwise_draft(&inputs, &shape, dtype, flops, &pattern, text);
         if in_place {
             d.alloc = Sym::zero();
@@ -561,7 +644,15 @@ impl Interp<'_> {
             Value::Array(a) => (**a).clone(),
             Value::Seq { .. } => {
                 let (shape, dtype) = crate::kb::numpy::seq_shape(v);
-                ArrayVal { shape, dtype, lib: Lib::Numpy, id: 0, base: 0, origin: Origin::Plain, requires_grad: false }
+                ArrayVal {
+                    shape,
+                    dtype,
+                    lib: Lib::Numpy,
+                    id: 0,
+                    base: 0,
+                    origin: Origin::Plain,
+                    requires_grad: false,
+                }
             }
             other => ArrayVal {
                 shape: vec![],
@@ -580,11 +671,19 @@ impl Interp<'_> {
     }
 
     /// Records forward work on tensors that require gradients, for `backward()`.
-    pub(crate) fn autograd(&mut self, inputs: &[&Value], flops_per_elem: f64, shape: &[Sym], dtype: DType) {
+    pub(crate) fn autograd(
+        &mut self,
+        inputs: &[&Value],
+        flops_per_elem: f64,
+        shape: &[Sym],
+        dtype: DType,
+    ) {
         if self.grad.disabled > 0 {
             return;
         }
-        let tracked = inputs.iter().any(|v| matches!(v, Value::Array(a) if a.requires_grad));
+        let tracked = inputs
+            .iter()
+            .any(|v| matches!(v, Value::Array(a) if a.requires_grad));
         if tracked {
             let n = self.num(&Sym::product(shape.iter().cloned()));
             self.grad.flops += n * flops_per_elem * self.mult_num;
@@ -610,7 +709,12 @@ impl Interp<'_> {
                 }
                 "real" | "imag" => {
                     let a = a.clone();
-                    let mut out = (*self.view_of(&a, a.shape.clone()).as_array().unwrap().clone()).clone();
+                    let mut out = (*self
+                        .view_of(&a, a.shape.clone())
+                        .as_array()
+                        .unwrap()
+                        .clone())
+                    .clone();
                     out.dtype = a.dtype.to_real();
                     Value::Array(Rc::new(out))
                 }
@@ -622,7 +726,11 @@ impl Interp<'_> {
                 _ => Value::Bound {
                     qual: Arc::from(format!(
                         "{}.{attr}",
-                        if a.lib == Lib::Torch { "Tensor" } else { "ndarray" }
+                        if a.lib == Lib::Torch {
+                            "Tensor"
+                        } else {
+                            "ndarray"
+                        }
                     )),
                     recv: Box::new(v.clone()),
                 },
@@ -649,7 +757,10 @@ impl Interp<'_> {
                         } else if is_prop {
                             self.call_function(&f, vec![v.clone()], vec![])
                         } else {
-                            Value::Method { func: f, recv: Box::new(v.clone()) }
+                            Value::Method {
+                                func: f,
+                                recv: Box::new(v.clone()),
+                            }
                         }
                     }
                     Some(other) => other,
@@ -666,8 +777,14 @@ impl Interp<'_> {
                 Some(x) => x,
                 None => Value::Unknown,
             },
-            Value::Str { .. } => Value::Bound { qual: Arc::from(format!("str.{attr}")), recv: Box::new(v.clone()) },
-            Value::Bytes { .. } => Value::Bound { qual: Arc::from(format!("bytes.{attr}")), recv: Box::new(v.clone()) },
+            Value::Str { .. } => Value::Bound {
+                qual: Arc::from(format!("str.{attr}")),
+                recv: Box::new(v.clone()),
+            },
+            Value::Bytes { .. } => Value::Bound {
+                qual: Arc::from(format!("bytes.{attr}")),
+                recv: Box::new(v.clone()),
+            },
             Value::Seq { kind, .. } => {
                 let k = match kind {
                     SeqKind::List => "list",
@@ -675,10 +792,19 @@ impl Interp<'_> {
                     SeqKind::Set => "set",
                     SeqKind::Dict => "dict",
                 };
-                Value::Bound { qual: Arc::from(format!("{k}.{attr}")), recv: Box::new(v.clone()) }
+                Value::Bound {
+                    qual: Arc::from(format!("{k}.{attr}")),
+                    recv: Box::new(v.clone()),
+                }
             }
-            Value::File { .. } => Value::Bound { qual: Arc::from(format!("file.{attr}")), recv: Box::new(v.clone()) },
-            Value::Int(_) | Value::Float(_) => Value::Bound { qual: Arc::from(format!("number.{attr}")), recv: Box::new(v.clone()) },
+            Value::File { .. } => Value::Bound {
+                qual: Arc::from(format!("file.{attr}")),
+                recv: Box::new(v.clone()),
+            },
+            Value::Int(_) | Value::Float(_) => Value::Bound {
+                qual: Arc::from(format!("number.{attr}")),
+                recv: Box::new(v.clone()),
+            },
             Value::DType(d) => match attr {
                 "itemsize" => Value::Int(Sym::num(d.itemsize())),
                 _ => Value::Unknown,
@@ -720,10 +846,19 @@ impl Interp<'_> {
                     let n = slice_len(&attrs.borrow(), &len);
                     Value::homog(*kind, v.elem(), n)
                 }
-                (k @ Value::Str { text: Some(key), .. }, SeqItems::Known(kv)) if *kind == SeqKind::Dict => {
+                (
+                    k @ Value::Str {
+                        text: Some(key), ..
+                    },
+                    SeqItems::Known(kv),
+                ) if *kind == SeqKind::Dict => {
                     let _ = k;
                     for p in kv {
-                        if let Value::Seq { items: SeqItems::Known(pair), .. } = p {
+                        if let Value::Seq {
+                            items: SeqItems::Known(pair),
+                            ..
+                        } = p
+                        {
                             if pair.first().and_then(|x| x.as_text()) == Some(key) {
                                 return pair.get(1).cloned().unwrap_or(Value::Unknown);
                             }
@@ -732,7 +867,10 @@ impl Interp<'_> {
                     Value::Unknown
                 }
                 (_, SeqItems::Homog { elem, .. }) if *kind == SeqKind::Dict => match &**elem {
-                    Value::Seq { items: SeqItems::Known(pair), .. } => pair.get(1).cloned().unwrap_or(Value::Unknown),
+                    Value::Seq {
+                        items: SeqItems::Known(pair),
+                        ..
+                    } => pair.get(1).cloned().unwrap_or(Value::Unknown),
                     _ => Value::Unknown,
                 },
                 (Value::Int(i), SeqItems::Known(vs)) => match i.as_int() {
@@ -776,7 +914,10 @@ impl Interp<'_> {
     /// numpy indexing: ints drop axes, slices give views, arrays gather (copy).
     pub(crate) fn index_array(&mut self, a: &Rc<ArrayVal>, idx: &Value) -> Value {
         let parts: Vec<Value> = match idx {
-            Value::Seq { kind: SeqKind::Tuple, items: SeqItems::Known(v) } => v.clone(),
+            Value::Seq {
+                kind: SeqKind::Tuple,
+                items: SeqItems::Known(v),
+            } => v.clone(),
             other => vec![other.clone()],
         };
         let mut shape = Vec::new();
@@ -784,7 +925,10 @@ impl Interp<'_> {
         let mut copy = false;
         let n_consuming = parts
             .iter()
-            .filter(|p| !matches!(p, Value::None) && !matches!(p, Value::Lib(q) if q.as_ref() == "builtins.Ellipsis"))
+            .filter(|p| {
+                !matches!(p, Value::None)
+                    && !matches!(p, Value::Lib(q) if q.as_ref() == "builtins.Ellipsis")
+            })
             .count();
         for p in &parts {
             match p {
@@ -808,7 +952,12 @@ impl Interp<'_> {
                     copy = true;
                     if ix.dtype == DType::Bool {
                         // A mask selects an unknown number of elements; assume half.
-                        let sel: Sym = Sym::product(a.shape[axis.min(a.shape.len())..(axis + ix.ndim()).min(a.shape.len())].iter().cloned()).scale(0.5);
+                        let sel: Sym = Sym::product(
+                            a.shape[axis.min(a.shape.len())..(axis + ix.ndim()).min(a.shape.len())]
+                                .iter()
+                                .cloned(),
+                        )
+                        .scale(0.5);
                         shape.push(sel);
                         axis += ix.ndim();
                     } else {

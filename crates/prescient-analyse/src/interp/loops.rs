@@ -99,10 +99,7 @@ impl Interp<'_> {
     pub(crate) fn exit_loop(&mut self) {
         let ctx = self.loops.pop().expect("loop stack");
         self.recompute_mult();
-        let same_frame_parent = self
-            .loops
-            .last()
-            .is_some_and(|p| p.frame == ctx.frame);
+        let same_frame_parent = self.loops.last().is_some_and(|p| p.frame == ctx.frame);
         if same_frame_parent {
             let p = self.loops.last_mut().unwrap();
             p.ops.add(&ctx.ops);
@@ -126,7 +123,9 @@ impl Interp<'_> {
     fn emit_loop_kernel(&mut self, mut ctx: LoopCtx) {
         let total_ops = ctx.ops.total();
         if ctx.hits.is_empty() {
-            if let Some((category, pattern, affinity, what)) = idioms::classify_ops(ctx.flags, &ctx.ops) {
+            if let Some((category, pattern, affinity, what)) =
+                idioms::classify_ops(ctx.flags, &ctx.ops)
+            {
                 let int_work = ctx.ops.bit_ops + ctx.ops.int_arith;
                 ctx.hits.push(IdiomHit {
                     category,
@@ -142,7 +141,11 @@ impl Interp<'_> {
         let best = ctx
             .hits
             .iter()
-            .max_by(|a, b| a.priority.cmp(&b.priority).then(a.flops.total_cmp(&b.flops)))
+            .max_by(|a, b| {
+                a.priority
+                    .cmp(&b.priority)
+                    .then(a.flops.total_cmp(&b.flops))
+            })
             .cloned();
         if best.is_none() && total_ops < 1e4 {
             // Too little interpreted work to matter; keep it with the statement.
@@ -159,7 +162,11 @@ impl Interp<'_> {
         } else {
             ctx.ops.loop_iters
         };
-        let kind = if ctx.comprehension { "comprehension" } else { "loop" };
+        let kind = if ctx.comprehension {
+            "comprehension"
+        } else {
+            "loop"
+        };
         let vars = if ctx.vars.is_empty() {
             String::new()
         } else {
@@ -172,7 +179,13 @@ impl Interp<'_> {
                 h.flops,
                 Some(h.flops_sym.clone()),
                 h.affinity,
-                format!(" -> {} ({})", h.what, fmt_flops(h.flops, "op")),
+                format!(
+                    " -> {} ({}: {}), {}",
+                    h.category.as_str(),
+                    h.pattern,
+                    h.what,
+                    fmt_flops(h.flops, "op")
+                ),
             ),
             None => (
                 Category::Python,
@@ -191,7 +204,9 @@ impl Interp<'_> {
         )
         .replace("  ", " ");
         let symbolic = SymbolicCost {
-            flops: flops_sym.filter(|s| !s.vars().is_empty()).map(|s| s.to_string()),
+            flops: flops_sym
+                .filter(|s| !s.vars().is_empty())
+                .map(|s| s.to_string()),
             count: (!count.vars().is_empty()).then(|| count.to_string()),
             ..Default::default()
         };
@@ -231,7 +246,11 @@ impl Interp<'_> {
         self.assign(target, elem);
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
-        let accumulated = self.loops.last().map(|l| l.accumulated.clone()).unwrap_or_default();
+        let accumulated = self
+            .loops
+            .last()
+            .map(|l| l.accumulated.clone())
+            .unwrap_or_default();
         self.exit_loop();
         self.extrapolate(&before, &accumulated, &trip);
         if !matches!(flow, Flow::Return) {
@@ -260,7 +279,11 @@ impl Interp<'_> {
         self.enter_loop(vec![], trip.clone(), false);
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
-        let accumulated = self.loops.last().map(|l| l.accumulated.clone()).unwrap_or_default();
+        let accumulated = self
+            .loops
+            .last()
+            .map(|l| l.accumulated.clone())
+            .unwrap_or_default();
         self.exit_loop();
         self.extrapolate(&before, &accumulated, &trip);
         self.exec_block(orelse);
@@ -304,7 +327,9 @@ impl Interp<'_> {
                 StmtKind::AugAssign { target, op, value } if target.as_name() == Some(var) => {
                     (*op, value)
                 }
-                StmtKind::Assign { targets, value } if targets.len() == 1 && targets[0].as_name() == Some(var) => {
+                StmtKind::Assign { targets, value }
+                    if targets.len() == 1 && targets[0].as_name() == Some(var) =>
+                {
                     match &value.kind {
                         ExprKind::BinOp { left, op, right } if left.as_name() == Some(var) => {
                             (*op, &**right)
@@ -320,9 +345,7 @@ impl Interp<'_> {
             let inclusive = matches!(op, CmpOp::LtE | CmpOp::GtE);
             let extra = if inclusive { Sym::one() } else { Sym::zero() };
             return match uop {
-                BinOp::Add if increasing => {
-                    Some(range_len(&start, &bound_v.add(&extra), &step))
-                }
+                BinOp::Add if increasing => Some(range_len(&start, &bound_v.add(&extra), &step)),
                 BinOp::Sub if decreasing => {
                     Some(range_len(&start, &bound_v.sub(&extra), &step.scale(-1.0)))
                 }
@@ -332,7 +355,13 @@ impl Interp<'_> {
                     } else {
                         step
                     };
-                    Some(bound_v.div(&start).log2().div(&factor.log2()).add(&Sym::one()))
+                    Some(
+                        bound_v
+                            .div(&start)
+                            .log2()
+                            .div(&factor.log2())
+                            .add(&Sym::one()),
+                    )
                 }
                 BinOp::FloorDiv | BinOp::Div | BinOp::RShift if decreasing => {
                     let factor = if uop == BinOp::RShift {
@@ -340,7 +369,13 @@ impl Interp<'_> {
                     } else {
                         step
                     };
-                    Some(start.div(&bound_v.max(&Sym::one())).log2().div(&factor.log2()).add(&Sym::one()))
+                    Some(
+                        start
+                            .div(&bound_v.max(&Sym::one()))
+                            .log2()
+                            .div(&factor.log2())
+                            .add(&Sym::one()),
+                    )
                 }
                 _ => None,
             };
@@ -357,8 +392,12 @@ impl Interp<'_> {
     ) {
         let rest = trip.sub(&Sym::one()).clamp0();
         for name in accumulated {
-            let Some(old) = before.get(name) else { continue };
-            let Some(new) = self.scope_vars().get(name).cloned() else { continue };
+            let Some(old) = before.get(name) else {
+                continue;
+            };
+            let Some(new) = self.scope_vars().get(name).cloned() else {
+                continue;
+            };
             let grown = |o: &Sym, n: &Sym| n.add(&n.sub(o).mul(&rest));
             let v = match (old, &new) {
                 (Value::Int(o), Value::Int(n)) => Value::Int(grown(o, n)),
@@ -366,13 +405,23 @@ impl Interp<'_> {
                     len: grown(o, n),
                     text: None,
                 },
-                (Value::Bytes { len: o }, Value::Bytes { len: n }) => Value::Bytes { len: grown(o, n) },
+                (Value::Bytes { len: o }, Value::Bytes { len: n }) => {
+                    Value::Bytes { len: grown(o, n) }
+                }
                 (Value::Seq { .. }, Value::Seq { kind, .. }) => {
-                    let (o, n) = (old.len().unwrap_or_else(Sym::zero), new.len().unwrap_or_else(Sym::zero));
+                    let (o, n) = (
+                        old.len().unwrap_or_else(Sym::zero),
+                        new.len().unwrap_or_else(Sym::zero),
+                    );
                     Value::homog(*kind, new.elem(), grown(&o, &n))
                 }
                 (Value::Array(o), Value::Array(n)) if o.shape.len() == n.shape.len() => {
-                    let shape = o.shape.iter().zip(&n.shape).map(|(a, b)| grown(a, b)).collect();
+                    let shape = o
+                        .shape
+                        .iter()
+                        .zip(&n.shape)
+                        .map(|(a, b)| grown(a, b))
+                        .collect();
                     let (dtype, lib) = (n.dtype, n.lib);
                     self.new_array(shape, dtype, lib, Origin::Plain)
                 }
@@ -435,7 +484,11 @@ impl Interp<'_> {
         match kind {
             CompKind::List => Value::homog(SeqKind::List, v, total),
             CompKind::Set => Value::homog(SeqKind::Set, v, total),
-            CompKind::Dict => Value::homog(SeqKind::Dict, Value::tuple(vec![k.unwrap_or(Value::Unknown), v]), total),
+            CompKind::Dict => Value::homog(
+                SeqKind::Dict,
+                Value::tuple(vec![k.unwrap_or(Value::Unknown), v]),
+                total,
+            ),
             CompKind::Generator => Value::homog(SeqKind::Tuple, v, total),
         }
     }

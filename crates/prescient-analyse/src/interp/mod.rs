@@ -18,8 +18,8 @@ mod stmt;
 pub mod unparse;
 
 pub(crate) use expr::int_op as int_op_pub;
-pub(crate) use loops::target_names as loops_target_names;
 pub(crate) use expr::set_grad as set_grad_pub;
+pub(crate) use loops::target_names as loops_target_names;
 
 use crate::value::*;
 use prescient_model::sym::fmt_num;
@@ -154,6 +154,11 @@ pub struct Interp<'a> {
     pub(crate) grad: GradTape,
     pub(crate) call_stack: Vec<u64>,
     pub(crate) line: u32,
+    /// Scalars loaded from subscripts inside loops (`a = A[i][k]`), so recognisers
+    /// see through the hoisting.
+    pub(crate) hoisted: HashMap<String, prescient_syntax::ast::Expr>,
+    /// Files the program writes, by path: their size and the array written.
+    pub(crate) written: HashMap<String, (f64, Option<std::rc::Rc<ArrayVal>>)>,
     /// Trip count of the top-level `for` statement being recorded.
     pub(crate) last_top_trip: Option<f64>,
     pub(crate) top_stmt_addr: usize,
@@ -189,6 +194,8 @@ impl<'a> Interp<'a> {
             grad: GradTape::default(),
             call_stack: Vec::new(),
             line: 0,
+            hoisted: HashMap::new(),
+            written: HashMap::new(),
             last_top_trip: None,
             top_stmt_addr: 0,
         }
@@ -223,7 +230,10 @@ impl<'a> Interp<'a> {
         self.unknown(
             &base,
             DEFAULT_SIZE,
-            format!("{what} is not known before the run; assumed {}", fmt_num(DEFAULT_SIZE)),
+            format!(
+                "{what} is not known before the run; assumed {}",
+                fmt_num(DEFAULT_SIZE)
+            ),
         )
     }
 
@@ -284,6 +294,18 @@ impl<'a> Interp<'a> {
 
     /// Fuses the kernels emitted since `mark` into one, labelled with an idiom.
     pub(crate) fn fuse_since(&mut self, mark: usize, idiom: &crate::idioms::ExprIdiom, text: &str) {
+        self.fuse_kernels(mark, idiom.category, idiom.pattern, idiom.what, text);
+    }
+
+    /// Fuses the kernels emitted since `mark` into one kernel of `category`/`pattern`.
+    pub(crate) fn fuse_kernels(
+        &mut self,
+        mark: usize,
+        category: Category,
+        pattern: &str,
+        what: &str,
+        text: &str,
+    ) {
         if self.cur_kernels.len() <= mark {
             return;
         }
@@ -295,15 +317,15 @@ impl<'a> Interp<'a> {
             k.bytes_moved += p.bytes_moved;
             k.bytes_allocated += p.bytes_allocated;
         }
-        k.category = idiom.category;
-        k.pattern = idiom.pattern.to_string();
+        k.category = category;
+        k.pattern = pattern.to_string();
         k.parallelism = Parallelism::Serial;
         k.symbolic = SymbolicCost::default();
         k.evidence = format!(
             "line {}: {text} -> {} ({}), {} in {} steps",
             k.line,
-            idiom.category.as_str(),
-            idiom.what,
+            category.as_str(),
+            what,
             fmt_flops(k.flops / k.count.max(1.0), "FLOP"),
             parts.len()
         );
@@ -466,13 +488,7 @@ impl<'a> Interp<'a> {
             return 0.0;
         }
         match v {
-            Value::Array(a) => {
-                if seen.insert(a.base) {
-                    self.num(&a.nbytes())
-                } else {
-                    0.0
-                }
-            }
+            Value::Array(a) if seen.insert(a.base) => self.num(&a.nbytes()),
             Value::Str { len, .. } => 49.0 + self.num(len),
             Value::Bytes { len } => 33.0 + self.num(len),
             Value::Seq { items, kind } => {
@@ -550,6 +566,11 @@ pub fn fmt_flops(v: f64, unit: &str) -> String {
         (1.0, "")
     };
     format!("{} {p}{unit}", fmt_num((v / k * 10.0).round() / 10.0))
+}
+
+/// A count without a unit: `160`, `2k`, `1.5M`.
+pub fn fmt_count(v: f64) -> String {
+    fmt_flops(v, "").replace(' ', "")
 }
 
 pub fn fmt_bytes(v: f64) -> String {

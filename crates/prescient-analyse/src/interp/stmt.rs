@@ -53,7 +53,12 @@ impl Interp<'_> {
                 e = &args[0];
             }
         }
-        let ExprKind::Call { func, args, keywords } = &e.kind else {
+        let ExprKind::Call {
+            func,
+            args,
+            keywords,
+        } = &e.kind
+        else {
             return None;
         };
         if !args.is_empty() || !keywords.is_empty() {
@@ -204,6 +209,17 @@ impl Interp<'_> {
             StmtKind::Assign { targets, value } => {
                 self.name_hint = targets.first().and_then(|t| t.as_name()).map(String::from);
                 self.note_self_accumulation(targets, value);
+                if let [t] = targets.as_slice() {
+                    if let Some(n) = t.as_name() {
+                        if !self.loops.is_empty()
+                            && matches!(value.kind, ExprKind::Subscript { .. })
+                        {
+                            self.hoisted.insert(n.to_string(), value.clone());
+                        } else {
+                            self.hoisted.remove(n);
+                        }
+                    }
+                }
                 let v = self.eval_idiomatic(value);
                 self.name_hint = None;
                 for t in targets {
@@ -225,7 +241,9 @@ impl Interp<'_> {
                 body,
                 orelse,
             } => return self.exec_for(s, target, iter, body, orelse),
-            StmtKind::While { test, body, orelse } => return self.exec_while(s, test, body, orelse),
+            StmtKind::While { test, body, orelse } => {
+                return self.exec_while(s, test, body, orelse)
+            }
             StmtKind::If { test, body, orelse } => return self.exec_if(test, body, orelse),
             StmtKind::With { items, body } => {
                 for item in items {
@@ -256,7 +274,8 @@ impl Interp<'_> {
             StmtKind::Match { subject, cases } => {
                 self.eval(subject);
                 let n = cases.len().max(1) as f64;
-                return self.weighted_branches(cases.iter().map(|c| c.as_slice()).collect(), 1.0 / n);
+                return self
+                    .weighted_branches(cases.iter().map(|c| c.as_slice()).collect(), 1.0 / n);
             }
             StmtKind::Raise(e) => {
                 if let Some(e) = e {
@@ -301,7 +320,11 @@ impl Interp<'_> {
                     }
                 }
             }
-            StmtKind::ImportFrom { module, names, level } => {
+            StmtKind::ImportFrom {
+                module,
+                names,
+                level,
+            } => {
                 if *level == 0 {
                     self.imports
                         .insert(module.split('.').next().unwrap_or("").to_string());
@@ -370,9 +393,17 @@ impl Interp<'_> {
             }
             ExprKind::Call { func, .. } => {
                 let f = func.dotted().unwrap_or_default();
-                ["concatenate", "append", "vstack", "hstack", "stack", "cat", "column_stack"]
-                    .iter()
-                    .any(|n| f.ends_with(n))
+                [
+                    "concatenate",
+                    "append",
+                    "vstack",
+                    "hstack",
+                    "stack",
+                    "cat",
+                    "column_stack",
+                ]
+                .iter()
+                .any(|n| f.ends_with(n))
             }
             _ => false,
         };

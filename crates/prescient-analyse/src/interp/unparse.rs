@@ -15,6 +15,22 @@ pub fn unparse(e: &Expr) -> String {
     }
 }
 
+/// Like [`unparse`], parenthesised when it is itself an operator expression.
+pub fn unparse_operand(e: &Expr) -> String {
+    let s = unparse(e);
+    if matches!(
+        e.kind,
+        ExprKind::BinOp { .. }
+            | ExprKind::BoolOp { .. }
+            | ExprKind::Compare { .. }
+            | ExprKind::IfExp { .. }
+    ) {
+        format!("({s})")
+    } else {
+        s
+    }
+}
+
 fn list(items: &[Expr], out: &mut String, depth: u32) {
     for (i, x) in items.iter().enumerate() {
         if i > 0 {
@@ -155,6 +171,9 @@ fn write(e: &Expr, out: &mut String, depth: u32) {
         ExprKind::Tuple(v) => {
             out.push('(');
             list(v, out, depth);
+            if v.len() == 1 {
+                out.push(',');
+            }
             out.push(')');
         }
         ExprKind::Set(v) => {
@@ -196,7 +215,10 @@ fn write(e: &Expr, out: &mut String, depth: u32) {
 fn paren(e: &Expr, out: &mut String, depth: u32) {
     let needs = matches!(
         e.kind,
-        ExprKind::BinOp { .. } | ExprKind::BoolOp { .. } | ExprKind::Compare { .. } | ExprKind::IfExp { .. }
+        ExprKind::BinOp { .. }
+            | ExprKind::BoolOp { .. }
+            | ExprKind::Compare { .. }
+            | ExprKind::IfExp { .. }
     );
     if needs {
         out.push('(');

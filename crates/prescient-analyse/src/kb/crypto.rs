@@ -14,22 +14,169 @@ use prescient_model::{Category as C, Parallelism as P, Sym};
 use Rule::Custom;
 
 pub const ENTRIES: &[Entry] = &[
-    e(&["hashlib.md5", "hashlib.sha1", "hashlib.sha224", "hashlib.sha256", "hashlib.sha384", "hashlib.sha512", "hashlib.sha3_224", "hashlib.sha3_256", "hashlib.sha3_384", "hashlib.sha3_512", "hashlib.blake2b", "hashlib.blake2s", "hashlib.shake_128", "hashlib.shake_256", "hashlib.new", "cryptography.hashes.Hash", "Crypto.Hash.SHA256.new", "Crypto.Hash.SHA1.new", "Crypto.Hash.MD5.new", "Crypto.Hash.SHA512.new"], C::Crypto, Custom(hash_new)),
-    e(&["hashlib.Hash.update", "hashlib.Hash.digest", "hashlib.Hash.hexdigest", "hashlib.Hash.copy", "hashlib.Hash.finalize", "hmac.HMAC.update", "hmac.HMAC.digest", "hmac.HMAC.hexdigest", "hmac.HMAC.copy"], C::Crypto, Custom(hash_method)),
+    e(
+        &[
+            "hashlib.md5",
+            "hashlib.sha1",
+            "hashlib.sha224",
+            "hashlib.sha256",
+            "hashlib.sha384",
+            "hashlib.sha512",
+            "hashlib.sha3_224",
+            "hashlib.sha3_256",
+            "hashlib.sha3_384",
+            "hashlib.sha3_512",
+            "hashlib.blake2b",
+            "hashlib.blake2s",
+            "hashlib.shake_128",
+            "hashlib.shake_256",
+            "hashlib.new",
+            "cryptography.hashes.Hash",
+            "Crypto.Hash.SHA256.new",
+            "Crypto.Hash.SHA1.new",
+            "Crypto.Hash.MD5.new",
+            "Crypto.Hash.SHA512.new",
+        ],
+        C::Crypto,
+        Custom(hash_new),
+    ),
+    e(
+        &[
+            "hashlib.Hash.update",
+            "hashlib.Hash.digest",
+            "hashlib.Hash.hexdigest",
+            "hashlib.Hash.copy",
+            "hashlib.Hash.finalize",
+            "hmac.HMAC.update",
+            "hmac.HMAC.digest",
+            "hmac.HMAC.hexdigest",
+            "hmac.HMAC.copy",
+        ],
+        C::Crypto,
+        Custom(hash_method),
+    ),
     e(&["hashlib.pbkdf2_hmac"], C::Crypto, Custom(pbkdf2)),
     e(&["hashlib.scrypt"], C::Crypto, Custom(scrypt)),
     e(&["hashlib.file_digest"], C::Crypto, Custom(file_digest)),
-    e(&["hmac.new", "hmac.digest", "hmac.HMAC"], C::Crypto, Custom(hmac_new)),
-    e(&["hmac.compare_digest", "secrets.compare_digest"], C::Crypto, Custom(compare)),
-    e(&["os.urandom", "secrets.token_bytes", "secrets.token_hex", "secrets.token_urlsafe", "Crypto.Random.get_random_bytes"], C::Crypto, Custom(urandom)),
-    e(&["zlib.crc32", "zlib.adler32", "binascii.crc32", "zlib.compress", "zlib.decompress", "gzip.compress", "gzip.decompress", "bz2.compress", "lzma.compress", "base64.b64encode", "base64.b64decode", "binascii.hexlify", "binascii.unhexlify", "base64.urlsafe_b64encode"], C::Other, Custom(bytes_codec)),
-    e(&["cryptography.ciphers.algorithms.AES", "cryptography.ciphers.algorithms.AES128", "cryptography.ciphers.algorithms.AES256", "cryptography.ciphers.algorithms.ChaCha20", "cryptography.ciphers.algorithms.TripleDES", "cryptography.ciphers.algorithms.Camellia", "cryptography.ciphers.modes.CBC", "cryptography.ciphers.modes.CTR", "cryptography.ciphers.modes.GCM", "cryptography.ciphers.modes.ECB", "cryptography.ciphers.modes.CFB", "cryptography.ciphers.modes.OFB", "cryptography.ciphers.modes.XTS", "cryptography.hashes.SHA256", "cryptography.hashes.SHA1", "cryptography.hashes.SHA512", "cryptography.hashes.SHA384", "cryptography.hashes.MD5", "cryptography.hashes.SHA3_256", "cryptography.hashes.BLAKE2b"], C::Crypto, Custom(cipher_part)),
+    e(
+        &["hmac.new", "hmac.digest", "hmac.HMAC"],
+        C::Crypto,
+        Custom(hmac_new),
+    ),
+    e(
+        &["hmac.compare_digest", "secrets.compare_digest"],
+        C::Crypto,
+        Custom(compare),
+    ),
+    e(
+        &[
+            "os.urandom",
+            "secrets.token_bytes",
+            "secrets.token_hex",
+            "secrets.token_urlsafe",
+            "Crypto.Random.get_random_bytes",
+        ],
+        C::Crypto,
+        Custom(urandom),
+    ),
+    e(
+        &[
+            "zlib.crc32",
+            "zlib.adler32",
+            "binascii.crc32",
+            "zlib.compress",
+            "zlib.decompress",
+            "gzip.compress",
+            "gzip.decompress",
+            "bz2.compress",
+            "lzma.compress",
+            "base64.b64encode",
+            "base64.b64decode",
+            "binascii.hexlify",
+            "binascii.unhexlify",
+            "base64.urlsafe_b64encode",
+        ],
+        C::Other,
+        Custom(bytes_codec),
+    ),
+    e(
+        &[
+            "cryptography.ciphers.algorithms.AES",
+            "cryptography.ciphers.algorithms.AES128",
+            "cryptography.ciphers.algorithms.AES256",
+            "cryptography.ciphers.algorithms.ChaCha20",
+            "cryptography.ciphers.algorithms.TripleDES",
+            "cryptography.ciphers.algorithms.Camellia",
+            "cryptography.ciphers.modes.CBC",
+            "cryptography.ciphers.modes.CTR",
+            "cryptography.ciphers.modes.GCM",
+            "cryptography.ciphers.modes.ECB",
+            "cryptography.ciphers.modes.CFB",
+            "cryptography.ciphers.modes.OFB",
+            "cryptography.ciphers.modes.XTS",
+            "cryptography.hashes.SHA256",
+            "cryptography.hashes.SHA1",
+            "cryptography.hashes.SHA512",
+            "cryptography.hashes.SHA384",
+            "cryptography.hashes.MD5",
+            "cryptography.hashes.SHA3_256",
+            "cryptography.hashes.BLAKE2b",
+        ],
+        C::Crypto,
+        Custom(cipher_part),
+    ),
     e(&["cryptography.ciphers.Cipher"], C::Crypto, Custom(cipher)),
-    e(&["cryptography.Cipher.encryptor", "cryptography.Cipher.decryptor"], C::Crypto, Custom(cipher_ctx)),
-    e(&["cryptography.CipherContext.update", "cryptography.CipherContext.finalize", "cryptography.CipherContext.encrypt", "cryptography.CipherContext.decrypt", "cryptography.CipherContext.update_into", "cryptography.CipherContext.finalize_with_tag", "cryptography.CipherContext.encrypt_and_digest", "cryptography.CipherContext.decrypt_and_verify"], C::Crypto, Custom(cipher_update)),
-    e(&["cryptography.ciphers.aead.AESGCM", "cryptography.ciphers.aead.ChaCha20Poly1305", "cryptography.ciphers.aead.AESCCM", "cryptography.ciphers.aead.AESOCB3", "cryptography.ciphers.aead.AESSIV", "cryptography.fernet.Fernet", "Crypto.Cipher.AES.new", "Crypto.Cipher.ChaCha20.new", "Crypto.Cipher.ChaCha20_Poly1305.new"], C::Crypto, Custom(aead_new)),
-    e(&["cryptography.AEAD.encrypt", "cryptography.AEAD.decrypt"], C::Crypto, Custom(aead_op)),
-    e(&["cryptography.ciphers.aead.AESGCM.generate_key", "cryptography.ciphers.aead.ChaCha20Poly1305.generate_key", "cryptography.fernet.Fernet.generate_key"], C::Crypto, Custom(gen_key)),
+    e(
+        &[
+            "cryptography.Cipher.encryptor",
+            "cryptography.Cipher.decryptor",
+        ],
+        C::Crypto,
+        Custom(cipher_ctx),
+    ),
+    e(
+        &[
+            "cryptography.CipherContext.update",
+            "cryptography.CipherContext.finalize",
+            "cryptography.CipherContext.encrypt",
+            "cryptography.CipherContext.decrypt",
+            "cryptography.CipherContext.update_into",
+            "cryptography.CipherContext.finalize_with_tag",
+            "cryptography.CipherContext.encrypt_and_digest",
+            "cryptography.CipherContext.decrypt_and_verify",
+        ],
+        C::Crypto,
+        Custom(cipher_update),
+    ),
+    e(
+        &[
+            "cryptography.ciphers.aead.AESGCM",
+            "cryptography.ciphers.aead.ChaCha20Poly1305",
+            "cryptography.ciphers.aead.AESCCM",
+            "cryptography.ciphers.aead.AESOCB3",
+            "cryptography.ciphers.aead.AESSIV",
+            "cryptography.fernet.Fernet",
+            "Crypto.Cipher.AES.new",
+            "Crypto.Cipher.ChaCha20.new",
+            "Crypto.Cipher.ChaCha20_Poly1305.new",
+        ],
+        C::Crypto,
+        Custom(aead_new),
+    ),
+    e(
+        &["cryptography.AEAD.encrypt", "cryptography.AEAD.decrypt"],
+        C::Crypto,
+        Custom(aead_op),
+    ),
+    e(
+        &[
+            "cryptography.ciphers.aead.AESGCM.generate_key",
+            "cryptography.ciphers.aead.ChaCha20Poly1305.generate_key",
+            "cryptography.fernet.Fernet.generate_key",
+        ],
+        C::Crypto,
+        Custom(gen_key),
+    ),
 ];
 
 fn algo_info(name: &str) -> (&'static str, f64, f64, &'static [&'static str]) {
@@ -67,7 +214,17 @@ fn hash_kernel(it: &mut Interp, algo: &str, n: &Sym, text: &str) {
     // Padding makes at least one block per call.
     let work = n.max(&Sym::num(block));
     let b = it.num(n);
-    it.emit(draft(C::Crypto, &format!("hashlib.{name}"), work.clone(), work, Sym::zero(), Some(DType::UInt8), P::Serial, aff, format!("{text}, hashes {} -> crypto ({name})", fmt_bytes(b))));
+    it.emit(draft(
+        C::Crypto,
+        &format!("hashlib.{name}"),
+        work.clone(),
+        work,
+        Sym::zero(),
+        Some(DType::UInt8),
+        P::Serial,
+        aff,
+        format!("{text}, hashes {} -> crypto ({name})", fmt_bytes(b)),
+    ));
 }
 
 fn set(obj: &Value, k: &str, v: Value) {
@@ -85,13 +242,25 @@ fn get(obj: &Value, k: &str) -> Option<Value> {
 
 fn hash_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let (algo, data) = if ca.short() == "new" && ca.name.starts_with("hashlib") {
-        (algo_name_of(ca.pos.first()).unwrap_or_else(|| "sha256".into()), ca.arg(1, "data"))
+        (
+            algo_name_of(ca.pos.first()).unwrap_or_else(|| "sha256".into()),
+            ca.arg(1, "data"),
+        )
     } else if ca.name.starts_with("cryptography") {
-        (algo_name_of(ca.pos.first()).unwrap_or_else(|| "sha256".into()), None)
+        (
+            algo_name_of(ca.pos.first()).unwrap_or_else(|| "sha256".into()),
+            None,
+        )
     } else if ca.name.starts_with("Crypto.Hash") {
-        (ca.name.split('.').nth(2).unwrap_or("sha256").to_string(), ca.arg(0, "data"))
+        (
+            ca.name.split('.').nth(2).unwrap_or("sha256").to_string(),
+            ca.arg(0, "data"),
+        )
     } else {
-        (ca.short().to_string(), ca.arg(0, "data").or(ca.arg(0, "string")))
+        (
+            ca.short().to_string(),
+            ca.arg(0, "data").or(ca.arg(0, "string")),
+        )
     };
     let obj = Value::new_obj("hashlib.Hash");
     set(&obj, "algo", Value::str_known(&algo));
@@ -105,7 +274,9 @@ fn hash_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn hash_method(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let obj = ca.recv.clone()?;
-    let algo = get(&obj, "algo").and_then(|v| v.as_text().map(str::to_string)).unwrap_or_else(|| "sha256".into());
+    let algo = get(&obj, "algo")
+        .and_then(|v| v.as_text().map(str::to_string))
+        .unwrap_or_else(|| "sha256".into());
     let (_, digest, _, _) = algo_info(&algo);
     let digest = match ca.pos.first().and_then(|v| v.as_sym()) {
         Some(n) if algo.starts_with("shake") => n,
@@ -113,39 +284,92 @@ fn hash_method(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     };
     Some(match ca.short() {
         "update" => {
-            let n = ca.pos.first().and_then(|v| v.len()).unwrap_or_else(Sym::one);
+            let n = ca
+                .pos
+                .first()
+                .and_then(|v| v.len())
+                .unwrap_or_else(Sym::one);
             hash_kernel(it, &algo, &n, &ca.text);
             Value::None
         }
         "digest" | "finalize" => Value::Bytes { len: digest },
-        "hexdigest" => Value::Str { len: digest.scale(2.0), text: None },
+        "hexdigest" => Value::Str {
+            len: digest.scale(2.0),
+            text: None,
+        },
         _ => obj,
     })
 }
 
 fn pbkdf2(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let algo = algo_name_of(ca.arg(0, "hash_name")).unwrap_or_else(|| "sha256".into());
-    let iters = ca.arg(3, "iterations").and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(1.0));
+    let iters = ca
+        .arg(3, "iterations")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(1.0));
     let (name, digest, block, aff) = algo_info(&algo);
-    let dklen = ca.arg(4, "dklen").and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(digest));
+    let dklen = ca
+        .arg(4, "dklen")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(digest));
     let blocks = dklen.div(&Sym::num(digest)).max(&Sym::one());
     // Each iteration is one HMAC: two compression calls over a block each.
     let work = iters.mul(&blocks).scale(2.0 * block);
     let n = it.num(&iters);
-    it.emit(draft(C::Crypto, "hashlib.pbkdf2_hmac", work.clone(), work, Sym::zero(), Some(DType::UInt8), P::Serial, aff, format!("{}, {} iterations of HMAC-{name} -> crypto", ca.text, crate::interp::fmt_flops(n, ""))));
+    it.emit(draft(
+        C::Crypto,
+        "hashlib.pbkdf2_hmac",
+        work.clone(),
+        work,
+        Sym::zero(),
+        Some(DType::UInt8),
+        P::Serial,
+        aff,
+        format!(
+            "{}, {} iterations of HMAC-{name} -> crypto",
+            ca.text,
+            crate::interp::fmt_flops(n, "")
+        ),
+    ));
     Some(Value::Bytes { len: dklen })
 }
 
 fn scrypt(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let n = ca.kwarg("n").and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(16384.0));
-    let r = ca.kwarg("r").and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(8.0));
-    let p = ca.kwarg("p").and_then(|v| v.as_sym()).unwrap_or_else(Sym::one);
-    let dklen = ca.kwarg("dklen").and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(64.0));
+    let n = ca
+        .kwarg("n")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(16384.0));
+    let r = ca
+        .kwarg("r")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(8.0));
+    let p = ca
+        .kwarg("p")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(Sym::one);
+    let dklen = ca
+        .kwarg("dklen")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(64.0));
     // ROMix fills and then reads back N blocks of 128*r bytes, p times.
     let mem = n.mul(&r).scale(128.0);
     let work = mem.mul(&p).scale(2.0);
     let m = it.num(&mem);
-    it.emit(draft(C::Crypto, "hashlib.scrypt", work.clone(), work, mem, Some(DType::UInt8), P::Serial, &[], format!("{}, memory-hard KDF over {} -> crypto", ca.text, fmt_bytes(m))));
+    it.emit(draft(
+        C::Crypto,
+        "hashlib.scrypt",
+        work.clone(),
+        work,
+        mem,
+        Some(DType::UInt8),
+        P::Serial,
+        &[],
+        format!(
+            "{}, memory-hard KDF over {} -> crypto",
+            ca.text,
+            fmt_bytes(m)
+        ),
+    ));
     Some(Value::Bytes { len: dklen })
 }
 
@@ -162,14 +386,17 @@ fn file_digest(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 fn hmac_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let algo = algo_name_of(ca.arg(2, "digestmod").or(ca.arg(2, "digest"))).unwrap_or_else(|| "sha256".into());
+    let algo = algo_name_of(ca.arg(2, "digestmod").or(ca.arg(2, "digest")))
+        .unwrap_or_else(|| "sha256".into());
     let (_, digest, block, _) = algo_info(&algo);
     if let Some(n) = ca.arg(1, "msg").and_then(|m| m.len()) {
         // The inner and outer hashes add two blocks of key padding.
         hash_kernel(it, &algo, &n.add(&Sym::num(2.0 * block)), &ca.text);
     }
     if ca.short() == "digest" {
-        return Some(Value::Bytes { len: Sym::num(digest) });
+        return Some(Value::Bytes {
+            len: Sym::num(digest),
+        });
     }
     let obj = Value::new_obj("hmac.HMAC");
     set(&obj, "algo", Value::str_known(&algo));
@@ -182,7 +409,11 @@ fn compare(it: &mut Interp, _: &CallArgs) -> Option<Value> {
 }
 
 fn urandom(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let n = ca.pos.first().and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(32.0));
+    let n = ca
+        .pos
+        .first()
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(32.0));
     let b = it.num(&n);
     let pattern = match ca.name.as_str() {
         "os.urandom" => "os.urandom",
@@ -190,19 +421,39 @@ fn urandom(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         _ => "secrets.token_bytes",
     };
     if b >= 4096.0 {
-        it.emit(draft(C::Crypto, pattern, n.clone(), n.clone(), n.clone(), Some(DType::UInt8), P::Serial, &[], format!("{}, {} of OS randomness -> crypto", ca.text, fmt_bytes(b))));
+        it.emit(draft(
+            C::Crypto,
+            pattern,
+            n.clone(),
+            n.clone(),
+            n.clone(),
+            Some(DType::UInt8),
+            P::Serial,
+            &[],
+            format!("{}, {} of OS randomness -> crypto", ca.text, fmt_bytes(b)),
+        ));
     } else {
         it.ops(|o, m| o.calls += m);
     }
     Some(match ca.short() {
-        "token_hex" => Value::Str { len: n.scale(2.0), text: None },
-        "token_urlsafe" => Value::Str { len: n.scale(4.0 / 3.0), text: None },
+        "token_hex" => Value::Str {
+            len: n.scale(2.0),
+            text: None,
+        },
+        "token_urlsafe" => Value::Str {
+            len: n.scale(4.0 / 3.0),
+            text: None,
+        },
         _ => Value::Bytes { len: n },
     })
 }
 
 fn bytes_codec(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let n = ca.pos.first().and_then(|v| v.len()).unwrap_or_else(Sym::one);
+    let n = ca
+        .pos
+        .first()
+        .and_then(|v| v.len())
+        .unwrap_or_else(Sym::one);
     let short = ca.short();
     let (work_per, out): (f64, Option<Sym>) = match short {
         "crc32" | "adler32" => (0.3, None),
@@ -215,7 +466,17 @@ fn bytes_codec(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     };
     let b = it.num(&n);
     if b >= 4096.0 {
-        it.emit(draft(C::Other, &ca.name, n.scale(work_per), n.clone(), out.clone().unwrap_or_else(Sym::zero), Some(DType::UInt8), P::Serial, &[], format!("{}, {} -> other", ca.text, fmt_bytes(b))));
+        it.emit(draft(
+            C::Other,
+            &ca.name,
+            n.scale(work_per),
+            n.clone(),
+            out.clone().unwrap_or_else(Sym::zero),
+            Some(DType::UInt8),
+            P::Serial,
+            &[],
+            format!("{}, {} -> other", ca.text, fmt_bytes(b)),
+        ));
     }
     Some(match out {
         Some(len) => Value::Bytes { len },
@@ -232,10 +493,16 @@ fn cipher_part(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn cipher(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let algo = match ca.pos.first() {
-        Some(v) => get(v, "name").and_then(|n| n.as_text().map(str::to_string)).unwrap_or_else(|| "AES".into()),
+        Some(v) => get(v, "name")
+            .and_then(|n| n.as_text().map(str::to_string))
+            .unwrap_or_else(|| "AES".into()),
         None => "AES".into(),
     };
-    let mode = ca.arg(1, "mode").and_then(|v| get(v, "name")).and_then(|n| n.as_text().map(str::to_string)).unwrap_or_else(|| "CTR".into());
+    let mode = ca
+        .arg(1, "mode")
+        .and_then(|v| get(v, "name"))
+        .and_then(|n| n.as_text().map(str::to_string))
+        .unwrap_or_else(|| "CTR".into());
     let obj = Value::new_obj("cryptography.Cipher");
     set(&obj, "algo", Value::str_known(&algo));
     set(&obj, "mode", Value::str_known(&mode));
@@ -266,19 +533,51 @@ fn cipher_pattern(algo: &str) -> (String, &'static [&'static str]) {
 
 fn cipher_update(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let ctx = ca.recv.clone()?;
-    let algo = get(&ctx, "algo").and_then(|v| v.as_text().map(str::to_string)).unwrap_or_else(|| "AES".into());
-    let mode = get(&ctx, "mode").and_then(|v| v.as_text().map(str::to_string)).unwrap_or_default();
+    let algo = get(&ctx, "algo")
+        .and_then(|v| v.as_text().map(str::to_string))
+        .unwrap_or_else(|| "AES".into());
+    let mode = get(&ctx, "mode")
+        .and_then(|v| v.as_text().map(str::to_string))
+        .unwrap_or_default();
     match ca.short() {
-        "finalize" | "finalize_with_tag" => return Some(Value::Bytes { len: Sym::num(16.0) }),
+        "finalize" | "finalize_with_tag" => {
+            return Some(Value::Bytes {
+                len: Sym::num(16.0),
+            })
+        }
         _ => {}
     }
     let data = ca.pos.first()?;
     let n = data.len().unwrap_or_else(Sym::one);
     let (pattern, aff) = cipher_pattern(&algo);
     let b = it.num(&n);
-    it.emit(draft(C::Crypto, &pattern, n.clone(), n.scale(2.0), n.clone(), Some(DType::UInt8), P::Serial, aff, format!("{}, {} through {algo}{} -> crypto", ca.text, fmt_bytes(b), if mode.is_empty() { String::new() } else { format!("-{mode}") })));
+    it.emit(draft(
+        C::Crypto,
+        &pattern,
+        n.clone(),
+        n.scale(2.0),
+        n.clone(),
+        Some(DType::UInt8),
+        P::Serial,
+        aff,
+        format!(
+            "{}, {} through {algo}{} -> crypto",
+            ca.text,
+            fmt_bytes(b),
+            if mode.is_empty() {
+                String::new()
+            } else {
+                format!("-{mode}")
+            }
+        ),
+    ));
     Some(match ca.short() {
-        "encrypt_and_digest" => Value::tuple(vec![Value::Bytes { len: n }, Value::Bytes { len: Sym::num(16.0) }]),
+        "encrypt_and_digest" => Value::tuple(vec![
+            Value::Bytes { len: n },
+            Value::Bytes {
+                len: Sym::num(16.0),
+            },
+        ]),
         "update_into" => Value::Int(n),
         _ => Value::Bytes { len: n },
     })
@@ -290,7 +589,11 @@ fn aead_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "Fernet" => "AES-Fernet",
         _ => "AES",
     };
-    let class = if ca.name.starts_with("Crypto.") { "cryptography.CipherContext" } else { "cryptography.AEAD" };
+    let class = if ca.name.starts_with("Crypto.") {
+        "cryptography.CipherContext"
+    } else {
+        "cryptography.AEAD"
+    };
     let obj = Value::new_obj(class);
     set(&obj, "algo", Value::str_known(algo));
     set(&obj, "kind", Value::str_known(ca.short()));
@@ -299,14 +602,34 @@ fn aead_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn aead_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let obj = ca.recv.clone()?;
-    let algo = get(&obj, "algo").and_then(|v| v.as_text().map(str::to_string)).unwrap_or_else(|| "AES".into());
+    let algo = get(&obj, "algo")
+        .and_then(|v| v.as_text().map(str::to_string))
+        .unwrap_or_else(|| "AES".into());
     let fernet = algo == "AES-Fernet";
-    let data = if fernet { ca.pos.first() } else { ca.arg(1, "data") }?;
+    let data = if fernet {
+        ca.pos.first()
+    } else {
+        ca.arg(1, "data")
+    }?;
     let n = data.len().unwrap_or_else(Sym::one);
     let (pattern, aff) = cipher_pattern(&algo);
     let b = it.num(&n);
     // AEADs also authenticate: GHASH/Poly1305 about doubles the work per byte.
-    it.emit(draft(C::Crypto, &pattern, n.scale(2.0), n.scale(2.0), n.clone(), Some(DType::UInt8), P::Serial, aff, format!("{}, {} through {algo} AEAD -> crypto", ca.text, fmt_bytes(b))));
+    it.emit(draft(
+        C::Crypto,
+        &pattern,
+        n.scale(2.0),
+        n.scale(2.0),
+        n.clone(),
+        Some(DType::UInt8),
+        P::Serial,
+        aff,
+        format!(
+            "{}, {} through {algo} AEAD -> crypto",
+            ca.text,
+            fmt_bytes(b)
+        ),
+    ));
     let out = match (ca.short(), fernet) {
         ("encrypt", true) => n.add(&Sym::num(57.0)).scale(4.0 / 3.0),
         ("encrypt", false) => n.add(&Sym::num(16.0)),
@@ -317,6 +640,11 @@ fn aead_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 fn gen_key(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let bits = ca.arg(0, "bit_length").and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(256.0));
-    Some(Value::Bytes { len: bits.scale(1.0 / 8.0) })
+    let bits = ca
+        .arg(0, "bit_length")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(256.0));
+    Some(Value::Bytes {
+        len: bits.scale(1.0 / 8.0),
+    })
 }

@@ -94,7 +94,11 @@ pub enum Rule {
     Reduce { flops: f64, out: Out },
     /// A new array from a shape argument (positional index, keyword), filled at
     /// `flops` per element.
-    Create { shape: ShapeArg, dtype: DType, flops: f64 },
+    Create {
+        shape: ShapeArg,
+        dtype: DType,
+        flops: f64,
+    },
     /// Anything else.
     Custom(Handler),
 }
@@ -132,14 +136,35 @@ pub const fn e(names: &'static [&'static str], category: Category, rule: Rule) -
     }
 }
 
-pub struct Resolved {
-    pub pattern: &'static str,
+/// A table entry as stored: how calls to a name are costed.
+pub struct Stored {
     pub category: Category,
     pub rule: Rule,
 }
 
-pub fn table() -> &'static HashMap<&'static str, Resolved> {
-    static TABLE: OnceLock<HashMap<&'static str, Resolved>> = OnceLock::new();
+/// An entry resolved for one call, with the pattern name that call reports.
+pub struct Resolved {
+    pub pattern: String,
+    pub category: Category,
+    pub rule: Rule,
+}
+
+/// The pattern a call reports: its canonical name, with method spellings mapped
+/// to the library function (`ndarray.sum` -> `numpy.sum`, `len` -> `builtins.len`).
+pub fn pattern_of(name: &str) -> String {
+    if let Some(rest) = name.strip_prefix("ndarray.") {
+        format!("numpy.{rest}")
+    } else if let Some(rest) = name.strip_prefix("Tensor.") {
+        format!("torch.{rest}")
+    } else if !name.contains('.') {
+        format!("builtins.{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+pub fn table() -> &'static HashMap<&'static str, Stored> {
+    static TABLE: OnceLock<HashMap<&'static str, Stored>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut m = HashMap::new();
         for list in [
@@ -150,12 +175,10 @@ pub fn table() -> &'static HashMap<&'static str, Resolved> {
             pystd::ENTRIES,
         ] {
             for ent in list {
-                let pattern = ent.names[0];
                 for n in ent.names {
                     m.insert(
                         *n,
-                        Resolved {
-                            pattern,
+                        Stored {
                             category: ent.category,
                             rule: ent.rule,
                         },
@@ -179,7 +202,10 @@ pub fn canonical(name: &str) -> String {
         ("numpy.matlib.", "numpy."),
         ("scipy.fftpack.", "scipy.fft."),
         ("torch.functional.", "torch."),
-        ("cryptography.hazmat.primitives.ciphers.", "cryptography.ciphers."),
+        (
+            "cryptography.hazmat.primitives.ciphers.",
+            "cryptography.ciphers.",
+        ),
         ("cryptography.hazmat.primitives.", "cryptography."),
         ("Cryptodome.", "Crypto."),
         ("torch.nn.modules.", "torch.nn."),
@@ -196,7 +222,16 @@ pub fn canonical(name: &str) -> String {
 
 /// Finds the entry for a canonical name, falling back between numpy and torch
 /// spellings of the same operation.
-pub fn lookup(name: &str) -> Option<&'static Resolved> {
+pub fn lookup(name: &str) -> Option<Resolved> {
+    let stored = lookup_stored(name)?;
+    Some(Resolved {
+        pattern: pattern_of(name),
+        category: stored.category,
+        rule: stored.rule,
+    })
+}
+
+fn lookup_stored(name: &str) -> Option<&'static Stored> {
     let t = table();
     if let Some(r) = t.get(name) {
         return Some(r);
@@ -226,9 +261,13 @@ pub fn call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let r = lookup(&ca.name)?;
     match r.rule {
         Rule::Custom(h) => h(it, ca),
-        Rule::Map { flops, out } => numpy::map_rule(it, ca, r, flops, out),
-        Rule::Reduce { flops, out } => numpy::reduce_rule(it, ca, r, flops, out),
-        Rule::Create { shape, dtype, flops } => numpy::create_rule(it, ca, r, shape, dtype, flops),
+        Rule::Map { flops, out } => numpy::map_rule(it, ca, &r, flops, out),
+        Rule::Reduce { flops, out } => numpy::reduce_rule(it, ca, &r, flops, out),
+        Rule::Create {
+            shape,
+            dtype,
+            flops,
+        } => numpy::create_rule(it, ca, &r, shape, dtype, flops),
     }
 }
 
@@ -253,7 +292,21 @@ pub fn lib_attr(qual: &str) -> Value {
         if let Some(d) = DType::parse(last) {
             // `numpy.float` etc. are not dtypes; only spelled-out names are.
             if last.chars().any(|c| c.is_ascii_digit())
-                || matches!(last, "bool_" | "double" | "single" | "half" | "cdouble" | "intp" | "uint" | "bool" | "long" | "short" | "byte" | "ubyte")
+                || matches!(
+                    last,
+                    "bool_"
+                        | "double"
+                        | "single"
+                        | "half"
+                        | "cdouble"
+                        | "intp"
+                        | "uint"
+                        | "bool"
+                        | "long"
+                        | "short"
+                        | "byte"
+                        | "ubyte"
+                )
             {
                 return Value::DType(d);
             }
@@ -263,18 +316,96 @@ pub fn lib_attr(qual: &str) -> Value {
 }
 
 const BUILTINS: &[&str] = &[
-    "abs", "all", "any", "bin", "bool", "bytearray", "bytes", "callable", "chr", "complex",
-    "dict", "dir", "divmod", "enumerate", "exit", "filter", "float", "format", "frozenset",
-    "getattr", "hasattr", "hash", "hex", "id", "input", "int", "isinstance", "issubclass",
-    "iter", "len", "list", "map", "max", "memoryview", "min", "next", "object", "oct", "open",
-    "ord", "pow", "print", "quit", "range", "repr", "reversed", "round", "set", "setattr",
-    "slice", "sorted", "str", "sum", "super", "tuple", "type", "vars", "zip", "staticmethod",
-    "classmethod", "property", "Exception", "ValueError", "TypeError", "RuntimeError",
-    "KeyError", "IndexError", "SystemExit", "KeyboardInterrupt", "NotImplementedError",
-    "StopIteration", "AssertionError", "OSError", "IOError", "FileNotFoundError",
-    "ZeroDivisionError", "ArithmeticError", "OverflowError", "AttributeError", "ImportError",
-    "globals", "locals", "delattr", "ascii", "breakpoint", "compile", "eval", "exec",
-    "NotImplemented", "Ellipsis",
+    "abs",
+    "all",
+    "any",
+    "bin",
+    "bool",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "complex",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "exit",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "hasattr",
+    "hash",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "list",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "quit",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
+    "staticmethod",
+    "classmethod",
+    "property",
+    "Exception",
+    "ValueError",
+    "TypeError",
+    "RuntimeError",
+    "KeyError",
+    "IndexError",
+    "SystemExit",
+    "KeyboardInterrupt",
+    "NotImplementedError",
+    "StopIteration",
+    "AssertionError",
+    "OSError",
+    "IOError",
+    "FileNotFoundError",
+    "ZeroDivisionError",
+    "ArithmeticError",
+    "OverflowError",
+    "AttributeError",
+    "ImportError",
+    "globals",
+    "locals",
+    "delattr",
+    "ascii",
+    "breakpoint",
+    "compile",
+    "eval",
+    "exec",
+    "NotImplemented",
+    "Ellipsis",
 ];
 
 /// A builtin name as a library value.

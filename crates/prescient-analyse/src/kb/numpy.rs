@@ -13,103 +13,1132 @@ use Rule::{Create, Custom, Map, Reduce};
 
 pub const ENTRIES: &[Entry] = &[
     // Creation.
-    e(&["numpy.zeros", "torch.zeros"], C::Memory, Create { shape: ShapeArg::Arg(0, "shape"), dtype: DType::Float64, flops: 0.0 }),
-    e(&["numpy.ones", "torch.ones"], C::Memory, Create { shape: ShapeArg::Arg(0, "shape"), dtype: DType::Float64, flops: 0.0 }),
-    e(&["numpy.empty", "torch.empty"], C::Memory, Create { shape: ShapeArg::Arg(0, "shape"), dtype: DType::Float64, flops: 0.0 }),
-    e(&["numpy.full", "torch.full"], C::Memory, Create { shape: ShapeArg::Arg(0, "shape"), dtype: DType::Float64, flops: 0.0 }),
-    e(&["numpy.random.rand", "torch.rand"], C::Memory, Create { shape: ShapeArg::Varargs, dtype: DType::Float64, flops: 4.0 }),
-    e(&["numpy.random.randn", "torch.randn"], C::Memory, Create { shape: ShapeArg::Varargs, dtype: DType::Float64, flops: 12.0 }),
-    e(&["numpy.random.random", "numpy.random.random_sample", "numpy.random.ranf", "numpy.random.sample"], C::Memory, Create { shape: ShapeArg::Arg(0, "size"), dtype: DType::Float64, flops: 4.0 }),
-    e(&["numpy.random.standard_normal", "numpy.random.Generator.standard_normal"], C::Memory, Create { shape: ShapeArg::Arg(0, "size"), dtype: DType::Float64, flops: 12.0 }),
-    e(&["numpy.random.Generator.random"], C::Memory, Create { shape: ShapeArg::Arg(0, "size"), dtype: DType::Float64, flops: 4.0 }),
-    e(&["numpy.random.uniform", "numpy.random.Generator.uniform"], C::Memory, Create { shape: ShapeArg::Arg(2, "size"), dtype: DType::Float64, flops: 5.0 }),
-    e(&["numpy.random.normal", "numpy.random.Generator.normal"], C::Memory, Create { shape: ShapeArg::Arg(2, "size"), dtype: DType::Float64, flops: 14.0 }),
-    e(&["numpy.random.randint", "numpy.random.Generator.integers"], C::Memory, Create { shape: ShapeArg::Arg(2, "size"), dtype: DType::Int64, flops: 6.0 }),
-    e(&["numpy.random.exponential", "numpy.random.Generator.exponential"], C::Memory, Create { shape: ShapeArg::Arg(1, "size"), dtype: DType::Float64, flops: 20.0 }),
-    e(&["numpy.random.poisson", "numpy.random.Generator.poisson"], C::Memory, Create { shape: ShapeArg::Arg(1, "size"), dtype: DType::Int64, flops: 30.0 }),
-    e(&["numpy.random.binomial", "numpy.random.Generator.binomial"], C::Memory, Create { shape: ShapeArg::Arg(2, "size"), dtype: DType::Int64, flops: 30.0 }),
-    e(&["numpy.random.choice", "numpy.random.Generator.choice"], C::Memory, Custom(choice)),
-    e(&["numpy.random.permutation", "numpy.random.Generator.permutation", "torch.randperm"], C::Memory, Custom(permutation)),
-    e(&["numpy.random.shuffle", "numpy.random.Generator.shuffle"], C::Memory, Custom(shuffle)),
-    e(&["numpy.random.seed", "torch.manual_seed", "numpy.random.Generator.bit_generator", "numpy.seterr", "numpy.set_printoptions", "torch.set_num_threads", "torch.set_grad_enabled", "torch.use_deterministic_algorithms", "numpy.random.set_state", "numpy.random.get_state"], C::Other, Custom(returns_none)),
-    e(&["numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "numpy.random.PCG64"], C::Other, Custom(make_rng)),
-    e(&["numpy.zeros_like", "torch.zeros_like", "numpy.ones_like", "torch.ones_like", "numpy.empty_like", "torch.empty_like", "numpy.full_like", "torch.full_like", "torch.rand_like", "torch.randn_like"], C::Memory, Custom(like)),
-    e(&["numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.ascontiguousarray", "numpy.asfortranarray", "torch.tensor", "torch.as_tensor", "torch.from_numpy", "numpy.copy", "ndarray.copy", "Tensor.clone", "Tensor.contiguous", "Tensor.detach", "Tensor.numpy", "Tensor.cpu", "Tensor.to", "Tensor.cuda", "Tensor.float", "Tensor.double", "Tensor.half", "Tensor.long", "Tensor.int", "Tensor.bool", "ndarray.astype", "Tensor.type", "numpy.asmatrix", "ndarray.tolist", "Tensor.tolist", "Tensor.item", "ndarray.item", "Tensor.requires_grad_", "numpy.require"], C::Memory, Custom(array)),
+    e(
+        &["numpy.zeros", "torch.zeros"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(0, "shape"),
+            dtype: DType::Float64,
+            flops: 0.0,
+        },
+    ),
+    e(
+        &["numpy.ones", "torch.ones"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(0, "shape"),
+            dtype: DType::Float64,
+            flops: 0.0,
+        },
+    ),
+    e(
+        &["numpy.empty", "torch.empty"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(0, "shape"),
+            dtype: DType::Float64,
+            flops: 0.0,
+        },
+    ),
+    e(
+        &["numpy.full", "torch.full"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(0, "shape"),
+            dtype: DType::Float64,
+            flops: 0.0,
+        },
+    ),
+    e(
+        &["numpy.random.rand", "torch.rand"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Varargs,
+            dtype: DType::Float64,
+            flops: 4.0,
+        },
+    ),
+    e(
+        &["numpy.random.randn", "torch.randn"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Varargs,
+            dtype: DType::Float64,
+            flops: 12.0,
+        },
+    ),
+    e(
+        &[
+            "numpy.random.random",
+            "numpy.random.random_sample",
+            "numpy.random.ranf",
+            "numpy.random.sample",
+        ],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(0, "size"),
+            dtype: DType::Float64,
+            flops: 4.0,
+        },
+    ),
+    e(
+        &[
+            "numpy.random.standard_normal",
+            "numpy.random.Generator.standard_normal",
+        ],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(0, "size"),
+            dtype: DType::Float64,
+            flops: 12.0,
+        },
+    ),
+    e(
+        &["numpy.random.Generator.random"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(0, "size"),
+            dtype: DType::Float64,
+            flops: 4.0,
+        },
+    ),
+    e(
+        &["numpy.random.uniform", "numpy.random.Generator.uniform"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(2, "size"),
+            dtype: DType::Float64,
+            flops: 5.0,
+        },
+    ),
+    e(
+        &["numpy.random.normal", "numpy.random.Generator.normal"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(2, "size"),
+            dtype: DType::Float64,
+            flops: 14.0,
+        },
+    ),
+    e(
+        &["numpy.random.randint", "numpy.random.Generator.integers"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(2, "size"),
+            dtype: DType::Int64,
+            flops: 6.0,
+        },
+    ),
+    e(&["torch.randint"], C::Memory, Custom(torch_randint)),
+    e(
+        &[
+            "numpy.random.exponential",
+            "numpy.random.Generator.exponential",
+        ],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(1, "size"),
+            dtype: DType::Float64,
+            flops: 20.0,
+        },
+    ),
+    e(
+        &["numpy.random.poisson", "numpy.random.Generator.poisson"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(1, "size"),
+            dtype: DType::Int64,
+            flops: 30.0,
+        },
+    ),
+    e(
+        &["numpy.random.binomial", "numpy.random.Generator.binomial"],
+        C::Memory,
+        Create {
+            shape: ShapeArg::Arg(2, "size"),
+            dtype: DType::Int64,
+            flops: 30.0,
+        },
+    ),
+    e(
+        &["numpy.random.choice", "numpy.random.Generator.choice"],
+        C::Memory,
+        Custom(choice),
+    ),
+    e(
+        &[
+            "numpy.random.permutation",
+            "numpy.random.Generator.permutation",
+            "torch.randperm",
+        ],
+        C::Memory,
+        Custom(permutation),
+    ),
+    e(
+        &["numpy.random.shuffle", "numpy.random.Generator.shuffle"],
+        C::Memory,
+        Custom(shuffle),
+    ),
+    e(
+        &[
+            "numpy.random.seed",
+            "torch.manual_seed",
+            "numpy.random.Generator.bit_generator",
+            "numpy.seterr",
+            "numpy.set_printoptions",
+            "torch.set_num_threads",
+            "torch.set_grad_enabled",
+            "torch.use_deterministic_algorithms",
+            "numpy.random.set_state",
+            "numpy.random.get_state",
+        ],
+        C::Other,
+        Custom(returns_none),
+    ),
+    e(
+        &[
+            "numpy.random.default_rng",
+            "numpy.random.RandomState",
+            "numpy.random.Generator",
+            "numpy.random.PCG64",
+        ],
+        C::Other,
+        Custom(make_rng),
+    ),
+    e(
+        &[
+            "numpy.zeros_like",
+            "torch.zeros_like",
+            "numpy.ones_like",
+            "torch.ones_like",
+            "numpy.empty_like",
+            "torch.empty_like",
+            "numpy.full_like",
+            "torch.full_like",
+            "torch.rand_like",
+            "torch.randn_like",
+        ],
+        C::Memory,
+        Custom(like),
+    ),
+    e(
+        &[
+            "numpy.array",
+            "numpy.asarray",
+            "numpy.asanyarray",
+            "numpy.ascontiguousarray",
+            "numpy.asfortranarray",
+            "torch.tensor",
+            "torch.as_tensor",
+            "torch.from_numpy",
+            "numpy.copy",
+            "ndarray.copy",
+            "Tensor.clone",
+            "Tensor.contiguous",
+            "Tensor.detach",
+            "Tensor.numpy",
+            "Tensor.cpu",
+            "Tensor.to",
+            "Tensor.cuda",
+            "Tensor.float",
+            "Tensor.double",
+            "Tensor.half",
+            "Tensor.long",
+            "Tensor.int",
+            "Tensor.bool",
+            "ndarray.astype",
+            "Tensor.type",
+            "numpy.asmatrix",
+            "ndarray.tolist",
+            "Tensor.tolist",
+            "Tensor.item",
+            "ndarray.item",
+            "Tensor.requires_grad_",
+            "numpy.require",
+        ],
+        C::Memory,
+        Custom(array),
+    ),
     e(&["numpy.arange", "torch.arange"], C::Memory, Custom(arange)),
-    e(&["numpy.linspace", "torch.linspace", "numpy.logspace", "torch.logspace", "numpy.geomspace"], C::Memory, Custom(linspace)),
-    e(&["numpy.eye", "numpy.identity", "torch.eye"], C::Memory, Custom(eye)),
+    e(
+        &[
+            "numpy.linspace",
+            "torch.linspace",
+            "numpy.logspace",
+            "torch.logspace",
+            "numpy.geomspace",
+        ],
+        C::Memory,
+        Custom(linspace),
+    ),
+    e(
+        &["numpy.eye", "numpy.identity", "torch.eye"],
+        C::Memory,
+        Custom(eye),
+    ),
     e(&["numpy.fromfunction"], C::Memory, Custom(fromfunction)),
-    e(&["numpy.meshgrid", "torch.meshgrid"], C::Memory, Custom(meshgrid)),
+    e(
+        &["numpy.meshgrid", "torch.meshgrid"],
+        C::Memory,
+        Custom(meshgrid),
+    ),
     e(&["numpy.indices"], C::Memory, Custom(indices)),
-    e(&["numpy.tile", "numpy.repeat", "ndarray.repeat", "Tensor.repeat", "torch.repeat_interleave"], C::Memory, Custom(tile)),
-    e(&["numpy.pad", "torch.nn.functional.pad"], C::Memory, Custom(pad)),
-    e(&["numpy.diag", "numpy.diagflat", "torch.diag"], C::Memory, Custom(diag)),
-    e(&["numpy.triu", "numpy.tril", "torch.triu", "torch.tril", "numpy.roll", "torch.roll", "numpy.nan_to_num"], C::Memory, Custom(copy_same)),
+    e(
+        &[
+            "numpy.tile",
+            "numpy.repeat",
+            "ndarray.repeat",
+            "Tensor.repeat",
+            "torch.repeat_interleave",
+        ],
+        C::Memory,
+        Custom(tile),
+    ),
+    e(
+        &["numpy.pad", "torch.nn.functional.pad"],
+        C::Memory,
+        Custom(pad),
+    ),
+    e(
+        &["numpy.diag", "numpy.diagflat", "torch.diag"],
+        C::Memory,
+        Custom(diag),
+    ),
+    e(
+        &[
+            "numpy.triu",
+            "numpy.tril",
+            "torch.triu",
+            "torch.tril",
+            "numpy.roll",
+            "torch.roll",
+            "numpy.nan_to_num",
+        ],
+        C::Memory,
+        Custom(copy_same),
+    ),
     // Views.
-    e(&["ndarray.reshape", "numpy.reshape", "Tensor.reshape", "Tensor.view", "torch.reshape", "ndarray.view"], C::Memory, Custom(reshape)),
-    e(&["ndarray.transpose", "numpy.transpose", "Tensor.permute", "torch.permute", "Tensor.transpose", "torch.transpose", "Tensor.t", "numpy.swapaxes", "ndarray.swapaxes", "numpy.moveaxis", "numpy.rollaxis"], C::Memory, Custom(transpose)),
-    e(&["ndarray.ravel", "numpy.ravel", "ndarray.flatten", "Tensor.flatten", "torch.flatten", "numpy.squeeze", "ndarray.squeeze", "Tensor.squeeze", "torch.squeeze", "numpy.expand_dims", "Tensor.unsqueeze", "torch.unsqueeze", "numpy.atleast_1d", "numpy.atleast_2d", "numpy.flip", "numpy.fliplr", "numpy.flipud", "torch.flip", "numpy.broadcast_to", "Tensor.expand", "Tensor.expand_as", "numpy.lib.stride_tricks.as_strided", "numpy.lib.stride_tricks.sliding_window_view", "numpy.lib.stride_tricks.broadcast_to", "Tensor.unfold", "ndarray.conj", "numpy.conj", "numpy.real", "numpy.imag", "numpy.asarray_chkfinite"], C::Memory, Custom(view_ops)),
+    e(
+        &[
+            "ndarray.reshape",
+            "numpy.reshape",
+            "Tensor.reshape",
+            "Tensor.view",
+            "torch.reshape",
+            "ndarray.view",
+        ],
+        C::Memory,
+        Custom(reshape),
+    ),
+    e(
+        &[
+            "ndarray.transpose",
+            "numpy.transpose",
+            "Tensor.permute",
+            "torch.permute",
+            "Tensor.transpose",
+            "torch.transpose",
+            "Tensor.t",
+            "numpy.swapaxes",
+            "ndarray.swapaxes",
+            "numpy.moveaxis",
+            "numpy.rollaxis",
+        ],
+        C::Memory,
+        Custom(transpose),
+    ),
+    e(
+        &[
+            "ndarray.ravel",
+            "numpy.ravel",
+            "ndarray.flatten",
+            "Tensor.flatten",
+            "torch.flatten",
+            "numpy.squeeze",
+            "ndarray.squeeze",
+            "Tensor.squeeze",
+            "torch.squeeze",
+            "numpy.expand_dims",
+            "Tensor.unsqueeze",
+            "torch.unsqueeze",
+            "numpy.atleast_1d",
+            "numpy.atleast_2d",
+            "numpy.flip",
+            "numpy.fliplr",
+            "numpy.flipud",
+            "torch.flip",
+            "numpy.broadcast_to",
+            "Tensor.expand",
+            "Tensor.expand_as",
+            "numpy.lib.stride_tricks.as_strided",
+            "numpy.lib.stride_tricks.sliding_window_view",
+            "numpy.lib.stride_tricks.broadcast_to",
+            "Tensor.unfold",
+            "ndarray.conj",
+            "numpy.conj",
+            "numpy.real",
+            "numpy.imag",
+            "numpy.asarray_chkfinite",
+        ],
+        C::Memory,
+        Custom(view_ops),
+    ),
     // Unary ufuncs: flops per element weigh their relative cost.
-    e(&["numpy.exp", "torch.exp", "Tensor.exp", "numpy.exp2", "numpy.expm1", "torch.expm1"], C::Elementwise, Map { flops: 20.0, out: Out::Float }),
-    e(&["numpy.log", "torch.log", "Tensor.log", "numpy.log2", "numpy.log10", "numpy.log1p", "torch.log1p", "torch.log2", "torch.log10"], C::Elementwise, Map { flops: 20.0, out: Out::Float }),
-    e(&["numpy.sqrt", "torch.sqrt", "Tensor.sqrt", "numpy.cbrt", "torch.rsqrt", "numpy.reciprocal", "torch.reciprocal"], C::Elementwise, Map { flops: 4.0, out: Out::Float }),
-    e(&["numpy.sin", "numpy.cos", "numpy.tan", "numpy.arcsin", "numpy.arccos", "numpy.arctan", "numpy.sinh", "numpy.cosh", "numpy.arcsinh", "numpy.arccosh", "numpy.arctanh", "torch.sin", "torch.cos", "torch.tan", "torch.atan", "numpy.sinc", "numpy.deg2rad", "numpy.rad2deg", "numpy.radians", "numpy.degrees", "numpy.angle"], C::Elementwise, Map { flops: 20.0, out: Out::Float }),
-    e(&["numpy.tanh", "torch.tanh", "Tensor.tanh"], C::Nn, Map { flops: 20.0, out: Out::Float }),
-    e(&["scipy.special.expit", "torch.sigmoid", "Tensor.sigmoid", "torch.special.expit"], C::Nn, Map { flops: 24.0, out: Out::Float }),
-    e(&["scipy.special.erf", "torch.erf", "scipy.special.erfc", "scipy.special.gamma", "scipy.special.gammaln", "scipy.special.logit", "scipy.special.xlogy", "scipy.special.i0", "numpy.i0"], C::Elementwise, Map { flops: 30.0, out: Out::Float }),
-    e(&["scipy.special.softmax", "scipy.special.log_softmax"], C::Nn, Custom(special_softmax)),
-    e(&["scipy.special.logsumexp"], C::Reduction, Reduce { flops: 22.0, out: Out::Float }),
-    e(&["numpy.square", "torch.square", "numpy.abs", "numpy.absolute", "numpy.fabs", "torch.abs", "Tensor.abs", "numpy.negative", "numpy.positive", "numpy.sign", "torch.sign", "numpy.floor", "numpy.ceil", "numpy.round", "numpy.around", "numpy.rint", "numpy.trunc", "numpy.fix", "torch.floor", "torch.ceil", "torch.round", "ndarray.round", "numpy.conjugate", "numpy.invert", "numpy.bitwise_not", "numpy.spacing"], C::Elementwise, Map { flops: 1.0, out: Out::Same }),
-    e(&["numpy.isnan", "numpy.isinf", "numpy.isfinite", "numpy.logical_not", "torch.isnan", "torch.isfinite", "numpy.signbit", "numpy.iscomplex", "numpy.isreal"], C::Elementwise, Map { flops: 1.0, out: Out::Bool }),
+    e(
+        &[
+            "numpy.exp",
+            "torch.exp",
+            "Tensor.exp",
+            "numpy.exp2",
+            "numpy.expm1",
+            "torch.expm1",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 20.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.log",
+            "torch.log",
+            "Tensor.log",
+            "numpy.log2",
+            "numpy.log10",
+            "numpy.log1p",
+            "torch.log1p",
+            "torch.log2",
+            "torch.log10",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 20.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.sqrt",
+            "torch.sqrt",
+            "Tensor.sqrt",
+            "numpy.cbrt",
+            "torch.rsqrt",
+            "numpy.reciprocal",
+            "torch.reciprocal",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 4.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.sin",
+            "numpy.cos",
+            "numpy.tan",
+            "numpy.arcsin",
+            "numpy.arccos",
+            "numpy.arctan",
+            "numpy.sinh",
+            "numpy.cosh",
+            "numpy.arcsinh",
+            "numpy.arccosh",
+            "numpy.arctanh",
+            "torch.sin",
+            "torch.cos",
+            "torch.tan",
+            "torch.atan",
+            "numpy.sinc",
+            "numpy.deg2rad",
+            "numpy.rad2deg",
+            "numpy.radians",
+            "numpy.degrees",
+            "numpy.angle",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 20.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &["numpy.tanh", "torch.tanh", "Tensor.tanh"],
+        C::Nn,
+        Map {
+            flops: 20.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "scipy.special.expit",
+            "torch.sigmoid",
+            "Tensor.sigmoid",
+            "torch.special.expit",
+        ],
+        C::Nn,
+        Map {
+            flops: 24.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "scipy.special.erf",
+            "torch.erf",
+            "scipy.special.erfc",
+            "scipy.special.gamma",
+            "scipy.special.gammaln",
+            "scipy.special.logit",
+            "scipy.special.xlogy",
+            "scipy.special.i0",
+            "numpy.i0",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 30.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &["scipy.special.softmax", "scipy.special.log_softmax"],
+        C::Nn,
+        Custom(special_softmax),
+    ),
+    e(
+        &["scipy.special.logsumexp"],
+        C::Reduction,
+        Reduce {
+            flops: 22.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.abs",
+            "numpy.absolute",
+            "numpy.fabs",
+            "torch.abs",
+            "Tensor.abs",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 1.0,
+            out: Out::Real,
+        },
+    ),
+    e(
+        &[
+            "numpy.square",
+            "torch.square",
+            "numpy.negative",
+            "numpy.positive",
+            "numpy.sign",
+            "torch.sign",
+            "numpy.floor",
+            "numpy.ceil",
+            "numpy.round",
+            "numpy.around",
+            "numpy.rint",
+            "numpy.trunc",
+            "numpy.fix",
+            "torch.floor",
+            "torch.ceil",
+            "torch.round",
+            "ndarray.round",
+            "numpy.conjugate",
+            "numpy.invert",
+            "numpy.bitwise_not",
+            "numpy.spacing",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 1.0,
+            out: Out::Same,
+        },
+    ),
+    e(
+        &[
+            "numpy.isnan",
+            "numpy.isinf",
+            "numpy.isfinite",
+            "numpy.logical_not",
+            "torch.isnan",
+            "torch.isfinite",
+            "numpy.signbit",
+            "numpy.iscomplex",
+            "numpy.isreal",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 1.0,
+            out: Out::Bool,
+        },
+    ),
     // Binary ufuncs.
-    e(&["numpy.add", "numpy.subtract", "numpy.multiply", "torch.add", "torch.sub", "torch.mul", "Tensor.add", "Tensor.sub", "Tensor.mul", "Tensor.add_", "Tensor.mul_", "Tensor.sub_", "numpy.maximum", "numpy.minimum", "numpy.fmax", "numpy.fmin", "torch.maximum", "torch.minimum", "numpy.copysign", "numpy.heaviside", "numpy.bitwise_and", "numpy.bitwise_or", "numpy.bitwise_xor", "numpy.left_shift", "numpy.right_shift", "numpy.logaddexp", "torch.lerp", "torch.addcmul"], C::Elementwise, Map { flops: 1.0, out: Out::Same }),
-    e(&["numpy.divide", "numpy.true_divide", "torch.div", "Tensor.div", "torch.true_divide", "numpy.floor_divide", "numpy.mod", "numpy.remainder", "numpy.fmod", "numpy.hypot", "numpy.divmod"], C::Elementwise, Map { flops: 4.0, out: Out::Float }),
-    e(&["numpy.power", "numpy.float_power", "torch.pow", "Tensor.pow", "numpy.arctan2", "torch.atan2"], C::Elementwise, Map { flops: 40.0, out: Out::Float }),
-    e(&["numpy.greater", "numpy.less", "numpy.equal", "numpy.not_equal", "numpy.greater_equal", "numpy.less_equal", "numpy.logical_and", "numpy.logical_or", "numpy.logical_xor", "numpy.isclose", "torch.isclose", "torch.eq", "torch.gt", "torch.lt"], C::Elementwise, Map { flops: 1.0, out: Out::Bool }),
-    e(&["numpy.where", "torch.where"], C::Elementwise, Custom(where_)),
-    e(&["numpy.clip", "ndarray.clip", "torch.clamp", "Tensor.clamp", "torch.clip", "Tensor.clip", "Tensor.clamp_"], C::Elementwise, Custom(clip)),
+    e(
+        &[
+            "numpy.add",
+            "numpy.subtract",
+            "numpy.multiply",
+            "torch.add",
+            "torch.sub",
+            "torch.mul",
+            "Tensor.add",
+            "Tensor.sub",
+            "Tensor.mul",
+            "Tensor.add_",
+            "Tensor.mul_",
+            "Tensor.sub_",
+            "numpy.maximum",
+            "numpy.minimum",
+            "numpy.fmax",
+            "numpy.fmin",
+            "torch.maximum",
+            "torch.minimum",
+            "numpy.copysign",
+            "numpy.heaviside",
+            "numpy.bitwise_and",
+            "numpy.bitwise_or",
+            "numpy.bitwise_xor",
+            "numpy.left_shift",
+            "numpy.right_shift",
+            "numpy.logaddexp",
+            "torch.lerp",
+            "torch.addcmul",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 1.0,
+            out: Out::Same,
+        },
+    ),
+    e(
+        &[
+            "numpy.divide",
+            "numpy.true_divide",
+            "torch.div",
+            "Tensor.div",
+            "torch.true_divide",
+            "numpy.floor_divide",
+            "numpy.mod",
+            "numpy.remainder",
+            "numpy.fmod",
+            "numpy.hypot",
+            "numpy.divmod",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 4.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.power",
+            "numpy.float_power",
+            "torch.pow",
+            "Tensor.pow",
+            "numpy.arctan2",
+            "torch.atan2",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 40.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.greater",
+            "numpy.less",
+            "numpy.equal",
+            "numpy.not_equal",
+            "numpy.greater_equal",
+            "numpy.less_equal",
+            "numpy.logical_and",
+            "numpy.logical_or",
+            "numpy.logical_xor",
+            "numpy.isclose",
+            "torch.isclose",
+            "torch.eq",
+            "torch.gt",
+            "torch.lt",
+        ],
+        C::Elementwise,
+        Map {
+            flops: 1.0,
+            out: Out::Bool,
+        },
+    ),
+    e(
+        &["numpy.where", "torch.where"],
+        C::Elementwise,
+        Custom(where_),
+    ),
+    e(
+        &[
+            "numpy.clip",
+            "ndarray.clip",
+            "torch.clamp",
+            "Tensor.clamp",
+            "torch.clip",
+            "Tensor.clip",
+            "Tensor.clamp_",
+        ],
+        C::Elementwise,
+        Custom(clip),
+    ),
     // Reductions.
-    e(&["numpy.sum", "ndarray.sum", "torch.sum", "numpy.nansum", "numpy.add.reduce", "numpy.prod", "ndarray.prod", "torch.prod", "numpy.trace", "ndarray.trace", "numpy.count_nonzero", "numpy.average"], C::Reduction, Reduce { flops: 1.0, out: Out::Same }),
-    e(&["numpy.mean", "ndarray.mean", "torch.mean", "numpy.nanmean"], C::Reduction, Reduce { flops: 1.0, out: Out::Float }),
-    e(&["numpy.std", "ndarray.std", "torch.std", "numpy.var", "ndarray.var", "torch.var", "numpy.nanstd", "numpy.nanvar"], C::Reduction, Reduce { flops: 4.0, out: Out::Float }),
-    e(&["numpy.max", "numpy.amax", "ndarray.max", "torch.max", "numpy.min", "numpy.amin", "ndarray.min", "torch.min", "numpy.nanmax", "numpy.nanmin", "numpy.ptp", "torch.amax", "torch.amin", "numpy.maximum.reduce"], C::Reduction, Reduce { flops: 1.0, out: Out::Same }),
-    e(&["numpy.argmax", "numpy.argmin", "ndarray.argmax", "ndarray.argmin", "torch.argmax", "torch.argmin"], C::Reduction, Reduce { flops: 1.0, out: Out::Int }),
-    e(&["numpy.any", "numpy.all", "ndarray.any", "ndarray.all", "torch.any", "torch.all", "numpy.allclose", "numpy.array_equal", "torch.allclose", "torch.equal"], C::Reduction, Reduce { flops: 1.0, out: Out::Bool }),
-    e(&["numpy.linalg.norm", "torch.norm", "Tensor.norm", "scipy.linalg.norm"], C::Reduction, Reduce { flops: 2.0, out: Out::Real }),
-    e(&["numpy.median", "numpy.percentile", "numpy.quantile", "numpy.nanmedian", "numpy.nanpercentile", "torch.median", "torch.quantile"], C::Sort, Reduce { flops: 12.0, out: Out::Float }),
-    e(&["numpy.cumsum", "ndarray.cumsum", "torch.cumsum", "numpy.cumprod", "ndarray.cumprod", "torch.cumprod", "numpy.nancumsum"], C::Reduction, Custom(scan)),
-    e(&["numpy.diff", "numpy.gradient", "numpy.ediff1d"], C::Elementwise, Custom(diff)),
+    e(
+        &[
+            "numpy.sum",
+            "ndarray.sum",
+            "torch.sum",
+            "numpy.nansum",
+            "numpy.add.reduce",
+            "numpy.prod",
+            "ndarray.prod",
+            "torch.prod",
+            "numpy.trace",
+            "ndarray.trace",
+            "numpy.count_nonzero",
+            "numpy.average",
+        ],
+        C::Reduction,
+        Reduce {
+            flops: 1.0,
+            out: Out::Same,
+        },
+    ),
+    e(
+        &["numpy.mean", "ndarray.mean", "torch.mean", "numpy.nanmean"],
+        C::Reduction,
+        Reduce {
+            flops: 1.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.std",
+            "ndarray.std",
+            "torch.std",
+            "numpy.var",
+            "ndarray.var",
+            "torch.var",
+            "numpy.nanstd",
+            "numpy.nanvar",
+        ],
+        C::Reduction,
+        Reduce {
+            flops: 4.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.max",
+            "numpy.amax",
+            "ndarray.max",
+            "torch.max",
+            "numpy.min",
+            "numpy.amin",
+            "ndarray.min",
+            "torch.min",
+            "numpy.nanmax",
+            "numpy.nanmin",
+            "numpy.ptp",
+            "torch.amax",
+            "torch.amin",
+            "numpy.maximum.reduce",
+        ],
+        C::Reduction,
+        Reduce {
+            flops: 1.0,
+            out: Out::Same,
+        },
+    ),
+    e(
+        &[
+            "numpy.argmax",
+            "numpy.argmin",
+            "ndarray.argmax",
+            "ndarray.argmin",
+            "torch.argmax",
+            "torch.argmin",
+        ],
+        C::Reduction,
+        Reduce {
+            flops: 1.0,
+            out: Out::Int,
+        },
+    ),
+    e(
+        &[
+            "numpy.any",
+            "numpy.all",
+            "ndarray.any",
+            "ndarray.all",
+            "torch.any",
+            "torch.all",
+            "numpy.allclose",
+            "numpy.array_equal",
+            "torch.allclose",
+            "torch.equal",
+        ],
+        C::Reduction,
+        Reduce {
+            flops: 1.0,
+            out: Out::Bool,
+        },
+    ),
+    e(
+        &[
+            "numpy.linalg.norm",
+            "torch.norm",
+            "Tensor.norm",
+            "scipy.linalg.norm",
+        ],
+        C::Reduction,
+        Reduce {
+            flops: 2.0,
+            out: Out::Real,
+        },
+    ),
+    e(
+        &[
+            "numpy.median",
+            "numpy.percentile",
+            "numpy.quantile",
+            "numpy.nanmedian",
+            "numpy.nanpercentile",
+            "torch.median",
+            "torch.quantile",
+        ],
+        C::Sort,
+        Reduce {
+            flops: 12.0,
+            out: Out::Float,
+        },
+    ),
+    e(
+        &[
+            "numpy.cumsum",
+            "ndarray.cumsum",
+            "torch.cumsum",
+            "numpy.cumprod",
+            "ndarray.cumprod",
+            "torch.cumprod",
+            "numpy.nancumsum",
+        ],
+        C::Reduction,
+        Custom(scan),
+    ),
+    e(
+        &["numpy.diff", "numpy.gradient", "numpy.ediff1d"],
+        C::Elementwise,
+        Custom(diff),
+    ),
     // Linear algebra.
-    e(&["numpy.matmul", "numpy.dot", "ndarray.dot", "torch.matmul", "torch.mm", "torch.bmm", "Tensor.matmul", "Tensor.mm", "torch.mv", "numpy.vdot", "numpy.inner", "torch.dot", "torch.inner", "numpy.linalg.matmul"], C::Matmul, Custom(matmul_call)),
-    e(&["numpy.outer", "torch.outer", "torch.ger"], C::Matmul, Custom(outer)),
+    e(
+        &[
+            "numpy.matmul",
+            "numpy.dot",
+            "ndarray.dot",
+            "torch.matmul",
+            "torch.mm",
+            "torch.bmm",
+            "Tensor.matmul",
+            "Tensor.mm",
+            "torch.mv",
+            "numpy.vdot",
+            "numpy.inner",
+            "torch.dot",
+            "torch.inner",
+            "numpy.linalg.matmul",
+        ],
+        C::Matmul,
+        Custom(matmul_call),
+    ),
+    e(
+        &["numpy.outer", "torch.outer", "torch.ger"],
+        C::Matmul,
+        Custom(outer),
+    ),
     e(&["numpy.kron", "torch.kron"], C::Matmul, Custom(kron)),
     e(&["numpy.einsum", "torch.einsum"], C::Matmul, Custom(einsum)),
-    e(&["numpy.tensordot", "torch.tensordot"], C::Matmul, Custom(tensordot)),
+    e(
+        &["numpy.tensordot", "torch.tensordot"],
+        C::Matmul,
+        Custom(tensordot),
+    ),
     e(&["numpy.linalg.multi_dot"], C::Matmul, Custom(multi_dot)),
-    e(&["numpy.linalg.matrix_power"], C::Matmul, Custom(matrix_power)),
-    e(&["numpy.linalg.solve", "scipy.linalg.solve", "torch.linalg.solve", "scipy.linalg.cho_solve", "scipy.linalg.lu_solve", "scipy.linalg.solve_triangular", "numpy.linalg.inv", "scipy.linalg.inv", "torch.inverse", "numpy.linalg.pinv", "numpy.linalg.det", "numpy.linalg.slogdet", "numpy.linalg.cholesky", "scipy.linalg.cholesky", "scipy.linalg.cho_factor", "numpy.linalg.qr", "scipy.linalg.qr", "numpy.linalg.svd", "scipy.linalg.svd", "torch.svd", "numpy.linalg.eig", "scipy.linalg.eig", "numpy.linalg.eigh", "scipy.linalg.eigh", "numpy.linalg.eigvals", "numpy.linalg.eigvalsh", "scipy.linalg.eigvals", "scipy.linalg.eigvalsh", "numpy.linalg.lstsq", "scipy.linalg.lstsq", "numpy.linalg.matrix_rank", "numpy.linalg.cond", "scipy.linalg.lu", "scipy.linalg.lu_factor", "scipy.linalg.expm", "numpy.linalg.svdvals", "scipy.linalg.svdvals"], C::Matmul, Custom(linalg)),
+    e(
+        &["numpy.linalg.matrix_power"],
+        C::Matmul,
+        Custom(matrix_power),
+    ),
+    e(
+        &[
+            "numpy.linalg.solve",
+            "scipy.linalg.solve",
+            "torch.linalg.solve",
+            "scipy.linalg.cho_solve",
+            "scipy.linalg.lu_solve",
+            "scipy.linalg.solve_triangular",
+            "numpy.linalg.inv",
+            "scipy.linalg.inv",
+            "torch.inverse",
+            "numpy.linalg.pinv",
+            "numpy.linalg.det",
+            "numpy.linalg.slogdet",
+            "numpy.linalg.cholesky",
+            "scipy.linalg.cholesky",
+            "scipy.linalg.cho_factor",
+            "numpy.linalg.qr",
+            "scipy.linalg.qr",
+            "numpy.linalg.svd",
+            "scipy.linalg.svd",
+            "torch.svd",
+            "numpy.linalg.eig",
+            "scipy.linalg.eig",
+            "numpy.linalg.eigh",
+            "scipy.linalg.eigh",
+            "numpy.linalg.eigvals",
+            "numpy.linalg.eigvalsh",
+            "scipy.linalg.eigvals",
+            "scipy.linalg.eigvalsh",
+            "numpy.linalg.lstsq",
+            "scipy.linalg.lstsq",
+            "numpy.linalg.matrix_rank",
+            "numpy.linalg.cond",
+            "scipy.linalg.lu",
+            "scipy.linalg.lu_factor",
+            "scipy.linalg.expm",
+            "numpy.linalg.svdvals",
+            "scipy.linalg.svdvals",
+        ],
+        C::Matmul,
+        Custom(linalg),
+    ),
     // FFT.
-    e(&["numpy.fft.fft", "numpy.fft.ifft", "numpy.fft.rfft", "numpy.fft.irfft", "numpy.fft.fft2", "numpy.fft.ifft2", "numpy.fft.rfft2", "numpy.fft.irfft2", "numpy.fft.fftn", "numpy.fft.ifftn", "numpy.fft.rfftn", "numpy.fft.irfftn", "numpy.fft.hfft", "numpy.fft.ihfft"], C::Signal, Custom(fft)),
-    e(&["numpy.fft.fftfreq", "numpy.fft.rfftfreq"], C::Memory, Custom(fftfreq)),
-    e(&["numpy.fft.fftshift", "numpy.fft.ifftshift"], C::Memory, Custom(copy_same)),
-    e(&["numpy.convolve", "numpy.correlate"], C::Signal, Custom(convolve1d)),
+    e(
+        &[
+            "numpy.fft.fft",
+            "numpy.fft.ifft",
+            "numpy.fft.rfft",
+            "numpy.fft.irfft",
+            "numpy.fft.fft2",
+            "numpy.fft.ifft2",
+            "numpy.fft.rfft2",
+            "numpy.fft.irfft2",
+            "numpy.fft.fftn",
+            "numpy.fft.ifftn",
+            "numpy.fft.rfftn",
+            "numpy.fft.irfftn",
+            "numpy.fft.hfft",
+            "numpy.fft.ihfft",
+        ],
+        C::Signal,
+        Custom(fft),
+    ),
+    e(
+        &["numpy.fft.fftfreq", "numpy.fft.rfftfreq"],
+        C::Memory,
+        Custom(fftfreq),
+    ),
+    e(
+        &[
+            "numpy.hanning",
+            "numpy.hamming",
+            "numpy.blackman",
+            "numpy.bartlett",
+            "numpy.kaiser",
+        ],
+        C::Signal,
+        Custom(window),
+    ),
+    e(
+        &["numpy.fft.fftshift", "numpy.fft.ifftshift"],
+        C::Memory,
+        Custom(copy_same),
+    ),
+    e(
+        &["numpy.convolve", "numpy.correlate"],
+        C::Signal,
+        Custom(convolve1d),
+    ),
     // Sorting and searching.
-    e(&["numpy.sort", "ndarray.sort", "torch.sort", "Tensor.sort", "numpy.argsort", "ndarray.argsort", "torch.argsort", "numpy.partition", "numpy.argpartition", "numpy.lexsort", "numpy.msort", "numpy.sort_complex"], C::Sort, Custom(sort)),
+    e(
+        &[
+            "numpy.sort",
+            "ndarray.sort",
+            "torch.sort",
+            "Tensor.sort",
+            "numpy.argsort",
+            "ndarray.argsort",
+            "torch.argsort",
+            "numpy.partition",
+            "numpy.argpartition",
+            "numpy.lexsort",
+            "numpy.msort",
+            "numpy.sort_complex",
+        ],
+        C::Sort,
+        Custom(sort),
+    ),
     e(&["numpy.unique", "torch.unique"], C::Sort, Custom(unique)),
-    e(&["numpy.searchsorted", "torch.searchsorted", "numpy.digitize"], C::Sort, Custom(searchsorted)),
+    e(
+        &["numpy.searchsorted", "torch.searchsorted", "numpy.digitize"],
+        C::Sort,
+        Custom(searchsorted),
+    ),
     e(&["torch.topk", "Tensor.topk"], C::Sort, Custom(sort)),
-    e(&["numpy.nonzero", "numpy.flatnonzero", "numpy.argwhere", "ndarray.nonzero", "torch.nonzero"], C::Reduction, Custom(nonzero)),
-    e(&["numpy.bincount", "numpy.histogram", "torch.histc", "torch.bincount"], C::Reduction, Custom(histogram)),
+    e(
+        &[
+            "numpy.nonzero",
+            "numpy.flatnonzero",
+            "numpy.argwhere",
+            "ndarray.nonzero",
+            "torch.nonzero",
+        ],
+        C::Reduction,
+        Custom(nonzero),
+    ),
+    e(
+        &[
+            "numpy.bincount",
+            "numpy.histogram",
+            "torch.histc",
+            "torch.bincount",
+        ],
+        C::Reduction,
+        Custom(histogram),
+    ),
     // Joining and splitting.
-    e(&["numpy.concatenate", "numpy.stack", "numpy.vstack", "numpy.hstack", "numpy.column_stack", "numpy.dstack", "numpy.row_stack", "torch.cat", "torch.stack", "torch.concatenate", "torch.vstack", "torch.hstack", "numpy.append", "numpy.block"], C::Memory, Custom(concatenate)),
-    e(&["numpy.split", "numpy.array_split", "numpy.hsplit", "numpy.vsplit", "torch.split", "torch.chunk", "Tensor.split", "Tensor.chunk"], C::Memory, Custom(split)),
+    e(
+        &[
+            "numpy.concatenate",
+            "numpy.stack",
+            "numpy.vstack",
+            "numpy.hstack",
+            "numpy.column_stack",
+            "numpy.dstack",
+            "numpy.row_stack",
+            "torch.cat",
+            "torch.stack",
+            "torch.concatenate",
+            "torch.vstack",
+            "torch.hstack",
+            "numpy.append",
+            "numpy.block",
+        ],
+        C::Memory,
+        Custom(concatenate),
+    ),
+    e(
+        &[
+            "numpy.split",
+            "numpy.array_split",
+            "numpy.hsplit",
+            "numpy.vsplit",
+            "torch.split",
+            "torch.chunk",
+            "Tensor.split",
+            "Tensor.chunk",
+        ],
+        C::Memory,
+        Custom(split),
+    ),
     // Bytes and files.
-    e(&["ndarray.tobytes", "ndarray.tostring"], C::Memory, Custom(tobytes)),
+    e(
+        &["ndarray.tobytes", "ndarray.tostring"],
+        C::Memory,
+        Custom(tobytes),
+    ),
     e(&["numpy.frombuffer"], C::Memory, Custom(frombuffer)),
-    e(&["ndarray.tofile", "numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.savetxt", "torch.save"], C::Io, Custom(save)),
-    e(&["numpy.fromfile", "numpy.load", "numpy.loadtxt", "numpy.genfromtxt", "torch.load", "numpy.memmap"], C::Io, Custom(load)),
-    e(&["ndarray.fill", "Tensor.fill_", "Tensor.zero_", "Tensor.normal_", "Tensor.uniform_", "numpy.copyto", "numpy.put", "numpy.place", "ndarray.setflags", "numpy.fill_diagonal"], C::Memory, Custom(fill)),
-    e(&["numpy.shape", "numpy.ndim", "numpy.size", "Tensor.size", "Tensor.dim", "Tensor.numel", "numpy.result_type", "numpy.dtype", "numpy.finfo", "numpy.iinfo", "numpy.isscalar", "numpy.iscomplexobj", "numpy.issubdtype", "Tensor.backward_hook", "numpy.errstate", "Tensor.retain_grad", "numpy.printoptions", "numpy.may_share_memory", "numpy.shares_memory", "numpy.get_include", "numpy.show_config", "Tensor.element_size", "Tensor.stride", "Tensor.is_contiguous", "Tensor.dtype", "Tensor.device", "torch.device", "torch.is_tensor", "torch.cuda.is_available", "torch.get_num_threads", "torch.no_grad", "torch.inference_mode", "torch.enable_grad"], C::Other, Custom(meta)),
+    e(
+        &[
+            "ndarray.tofile",
+            "numpy.save",
+            "numpy.savez",
+            "numpy.savez_compressed",
+            "numpy.savetxt",
+            "torch.save",
+        ],
+        C::Io,
+        Custom(save),
+    ),
+    e(
+        &[
+            "numpy.fromfile",
+            "numpy.load",
+            "numpy.loadtxt",
+            "numpy.genfromtxt",
+            "torch.load",
+            "numpy.memmap",
+        ],
+        C::Io,
+        Custom(load),
+    ),
+    e(
+        &[
+            "ndarray.fill",
+            "Tensor.fill_",
+            "Tensor.zero_",
+            "Tensor.normal_",
+            "Tensor.uniform_",
+            "numpy.copyto",
+            "numpy.put",
+            "numpy.place",
+            "ndarray.setflags",
+            "numpy.fill_diagonal",
+        ],
+        C::Memory,
+        Custom(fill),
+    ),
+    e(
+        &[
+            "numpy.shape",
+            "numpy.ndim",
+            "numpy.size",
+            "Tensor.size",
+            "Tensor.dim",
+            "Tensor.numel",
+            "numpy.result_type",
+            "numpy.dtype",
+            "numpy.finfo",
+            "numpy.iinfo",
+            "numpy.isscalar",
+            "numpy.iscomplexobj",
+            "numpy.issubdtype",
+            "Tensor.backward_hook",
+            "numpy.errstate",
+            "Tensor.retain_grad",
+            "numpy.printoptions",
+            "numpy.may_share_memory",
+            "numpy.shares_memory",
+            "numpy.get_include",
+            "numpy.show_config",
+            "Tensor.element_size",
+            "Tensor.stride",
+            "Tensor.is_contiguous",
+            "Tensor.dtype",
+            "Tensor.device",
+            "torch.device",
+            "torch.is_tensor",
+            "torch.cuda.is_available",
+            "torch.get_num_threads",
+            "torch.no_grad",
+            "torch.inference_mode",
+            "torch.enable_grad",
+        ],
+        C::Other,
+        Custom(meta),
+    ),
 ];
 
 // ---------- shared helpers ----------
@@ -119,17 +1148,24 @@ pub fn broadcast(a: &[Sym], b: &[Sym]) -> Vec<Sym> {
     let n = a.len().max(b.len());
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let x = if i + a.len() >= n { Some(&a[i + a.len() - n]) } else { None };
-        let y = if i + b.len() >= n { Some(&b[i + b.len() - n]) } else { None };
+        let x = if i + a.len() >= n {
+            Some(&a[i + a.len() - n])
+        } else {
+            None
+        };
+        let y = if i + b.len() >= n {
+            Some(&b[i + b.len() - n])
+        } else {
+            None
+        };
         out.push(match (x, y) {
             (Some(x), None) => x.clone(),
             (None, Some(y)) => y.clone(),
             (Some(x), Some(y)) => {
                 if x.is_num(1.0) {
                     y.clone()
-                } else if y.is_num(1.0) || x == y {
-                    x.clone()
-                } else if x.as_num().is_some() && y.as_num().is_none() {
+                } else if y.is_num(1.0) || x == y || (x.as_num().is_some() && y.as_num().is_none())
+                {
                     x.clone()
                 } else if y.as_num().is_some() && x.as_num().is_none() {
                     y.clone()
@@ -144,11 +1180,21 @@ pub fn broadcast(a: &[Sym], b: &[Sym]) -> Vec<Sym> {
 }
 
 /// The kernel of an elementwise operation over `inputs` producing `shape`.
-pub(crate) fn elementwise_draft(inputs: &[&ArrayVal], shape: &[Sym], dtype: DType, flops: f64, pattern: &str, text: &str) -> Draft {
+pub(crate) fn elementwise_draft(
+    inputs: &[&ArrayVal],
+    shape: &[Sym],
+    dtype: DType,
+    flops: f64,
+    pattern: &str,
+    text: &str,
+) -> Draft {
     let n = Sym::product(shape.iter().cloned());
     let out_bytes = n.scale(dtype.itemsize());
     let read = Sym::sum(inputs.iter().map(|a| a.nbytes()));
-    let cat = if pattern.ends_with("tanh") || pattern.ends_with("sigmoid") || pattern.ends_with("expit") {
+    let cat = if pattern.ends_with("tanh")
+        || pattern.ends_with("sigmoid")
+        || pattern.ends_with("expit")
+    {
         C::Nn
     } else {
         C::Elementwise
@@ -163,7 +1209,12 @@ pub(crate) fn elementwise_draft(inputs: &[&ArrayVal], shape: &[Sym], dtype: DTyp
         Some(dtype),
         P::Serial,
         if dtype.is_float() { &["avx2"] } else { &[] },
-        format!("{text}, {} {} -> {}", shape_str(shape), dtype.name(), cat.as_str()),
+        format!(
+            "{text}, {} {} -> {}",
+            shape_str(shape),
+            dtype.name(),
+            cat.as_str()
+        ),
     )
 }
 
@@ -220,14 +1271,21 @@ fn emit_alloc(it: &mut Interp, ca: &CallArgs, r: &Resolved, out: &Value, flops_p
         let b = it.num(&bytes);
         it.emit(draft(
             r.category,
-            r.pattern,
+            &r.pattern,
             n.scale(flops_per),
             bytes.clone(),
             bytes,
             Some(a.dtype),
             P::Serial,
             &[],
-            format!("{}, {} {} -> {}, allocates {}", ca.text, shape_str(&a.shape), a.dtype.name(), r.category.as_str(), fmt_bytes(b)),
+            format!(
+                "{}, {} {} -> {}, allocates {}",
+                ca.text,
+                shape_str(&a.shape),
+                a.dtype.name(),
+                r.category.as_str(),
+                fmt_bytes(b)
+            ),
         ));
     }
 }
@@ -263,13 +1321,23 @@ fn scalar_of(d: DType) -> Value {
 
 // ---------- generic rules ----------
 
-pub(crate) fn map_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f64, out: Out) -> Option<Value> {
+pub(crate) fn map_rule(
+    it: &mut Interp,
+    ca: &CallArgs,
+    r: &Resolved,
+    flops: f64,
+    out: Out,
+) -> Option<Value> {
     let mut vals: Vec<&Value> = Vec::new();
     if let Some(rv) = &ca.recv {
         vals.push(rv);
     }
     vals.extend(ca.pos.iter());
-    let arrays: Vec<ArrayVal> = vals.iter().filter(|v| matches!(v, Value::Array(_) | Value::Seq { .. })).map(|v| it.as_array_like(v)).collect();
+    let arrays: Vec<ArrayVal> = vals
+        .iter()
+        .filter(|v| matches!(v, Value::Array(_) | Value::Seq { .. }))
+        .map(|v| it.as_array_like(v))
+        .collect();
     if arrays.is_empty() {
         // Scalar math through numpy (np.exp(1.0)): no array work.
         if vals.iter().all(|v| v.is_numeric_scalar()) {
@@ -286,7 +1354,7 @@ pub(crate) fn map_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f64,
     }
     let dtype = out_dtype(out, dtype);
     let refs: Vec<&ArrayVal> = arrays.iter().collect();
-    let mut d = elementwise_draft(&refs, &shape, dtype, flops, r.pattern, &ca.text);
+    let mut d = elementwise_draft(&refs, &shape, dtype, flops, &r.pattern, &ca.text);
     if r.category == C::Nn {
         d.category = C::Nn;
     }
@@ -297,7 +1365,11 @@ pub(crate) fn map_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f64,
     it.emit(d);
     let inputs: Vec<&Value> = vals.clone();
     it.autograd(&inputs, flops, &shape, dtype);
-    let lib = if arrays.iter().any(|a| a.lib == Lib::Torch) || ca.lib() == Lib::Torch { Lib::Torch } else { Lib::Numpy };
+    let lib = if arrays.iter().any(|a| a.lib == Lib::Torch) || ca.lib() == Lib::Torch {
+        Lib::Torch
+    } else {
+        Lib::Numpy
+    };
     let rg = arrays.iter().any(|a| a.requires_grad);
     let origin = if r.pattern.ends_with(".exp") {
         Origin::Exp(arrays[0].id)
@@ -320,7 +1392,15 @@ fn axes_of(v: Option<&Value>, ndim: usize) -> Option<Vec<usize>> {
     match v {
         None | Some(Value::None) => None,
         Some(Value::Int(s)) => Some(vec![norm(s.as_int().unwrap_or(0))]),
-        Some(Value::Seq { items: SeqItems::Known(v), .. }) => Some(v.iter().filter_map(|x| x.as_sym().and_then(|s| s.as_int())).map(norm).collect()),
+        Some(Value::Seq {
+            items: SeqItems::Known(v),
+            ..
+        }) => Some(
+            v.iter()
+                .filter_map(|x| x.as_sym().and_then(|s| s.as_int()))
+                .map(norm)
+                .collect(),
+        ),
         _ => Some(vec![ndim.saturating_sub(1)]),
     }
 }
@@ -329,7 +1409,13 @@ fn is_true(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::Bool(Some(true))))
 }
 
-pub(crate) fn reduce_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f64, out: Out) -> Option<Value> {
+pub(crate) fn reduce_rule(
+    it: &mut Interp,
+    ca: &CallArgs,
+    r: &Resolved,
+    flops: f64,
+    out: Out,
+) -> Option<Value> {
     let subject = ca.subject()?;
     let a = match subject {
         Value::Array(a) => (**a).clone(),
@@ -341,10 +1427,17 @@ pub(crate) fn reduce_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f
             return None;
         }
     };
-    let axis_kw = if ca.name.starts_with("torch") || ca.name.starts_with("Tensor") { "dim" } else { "axis" };
+    let axis_kw = if ca.name.starts_with("torch") || ca.name.starts_with("Tensor") {
+        "dim"
+    } else {
+        "axis"
+    };
     let axis_v = ca.kwarg(axis_kw).or(ca.kwarg("axis")).or_else(|| {
         // Positional axis: second argument of the function form, first of the method.
-        if ca.name.contains("norm") || ca.name.contains("percentile") || ca.name.contains("quantile") {
+        if ca.name.contains("norm")
+            || ca.name.contains("percentile")
+            || ca.name.contains("quantile")
+        {
             None
         } else {
             ca.after_subject(0, "__axis")
@@ -364,21 +1457,30 @@ pub(crate) fn reduce_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f
     let dtype = out_dtype(out, a.dtype);
     let n = a.size();
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
-    let flops_total = if ca.name.contains("median") || ca.name.contains("percentile") || ca.name.contains("quantile") {
+    let flops_total = if ca.name.contains("median")
+        || ca.name.contains("percentile")
+        || ca.name.contains("quantile")
+    {
         n.mul(&n.log2()).scale(1.5)
     } else {
         n.scale(flops)
     };
     it.emit(draft(
         r.category,
-        r.pattern,
+        &r.pattern,
         flops_total,
         a.nbytes().add(&out_bytes),
         out_bytes,
         Some(dtype),
         P::Serial,
         &[],
-        format!("{}, {} {} -> {}", ca.text, shape_str(&a.shape), a.dtype.name(), r.category.as_str()),
+        format!(
+            "{}, {} {} -> {}",
+            ca.text,
+            shape_str(&a.shape),
+            a.dtype.name(),
+            r.category.as_str()
+        ),
     ));
     it.autograd(&[subject], flops, &a.shape, dtype);
     let lib = a.lib;
@@ -392,13 +1494,16 @@ pub(crate) fn reduce_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f
                 Origin::Exp(_) => a.id,
                 _ => a.id,
             };
-            Origin::Reduce(match short {
-                "sum" => "sum",
-                "max" | "amax" => "max",
-                "mean" => "mean",
-                "logsumexp" => "logsumexp",
-                _ => "var",
-            }, src)
+            Origin::Reduce(
+                match short {
+                    "sum" => "sum",
+                    "max" | "amax" => "max",
+                    "mean" => "mean",
+                    "logsumexp" => "logsumexp",
+                    _ => "var",
+                },
+                src,
+            )
         }
         _ => Origin::Plain,
     };
@@ -406,7 +1511,14 @@ pub(crate) fn reduce_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, flops: f
     Some(crate::interp::set_grad_pub(v, a.requires_grad))
 }
 
-pub(crate) fn create_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, shape_arg: ShapeArg, default: DType, flops: f64) -> Option<Value> {
+pub(crate) fn create_rule(
+    it: &mut Interp,
+    ca: &CallArgs,
+    r: &Resolved,
+    shape_arg: ShapeArg,
+    default: DType,
+    flops: f64,
+) -> Option<Value> {
     let lib = ca.lib();
     let shape = match shape_arg {
         ShapeArg::Varargs => {
@@ -427,7 +1539,10 @@ pub(crate) fn create_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, shape_ar
             dims
         }
         ShapeArg::Arg(i, kw) => {
-            if lib == Lib::Torch && matches!(ca.short(), "zeros" | "ones" | "empty" | "rand" | "randn") && ca.pos.len() > 1 {
+            if lib == Lib::Torch
+                && matches!(ca.short(), "zeros" | "ones" | "empty" | "rand" | "randn")
+                && ca.pos.len() > 1
+            {
                 ca.pos.iter().filter_map(|v| v.as_sym()).collect()
             } else {
                 match ca.arg(i, kw) {
@@ -445,11 +1560,9 @@ pub(crate) fn create_rule(it: &mut Interp, ca: &CallArgs, r: &Resolved, shape_ar
     if lib == Lib::Torch && ca.kwarg("dtype").is_none() && default == DType::Float64 {
         dtype = DType::Float32;
     }
-    if ca.short() == "full" {
-        if ca.kwarg("dtype").is_none() {
-            if let Some(Value::Int(_)) = ca.arg(1, "fill_value") {
-                dtype = DType::Int64;
-            }
+    if ca.short() == "full" && ca.kwarg("dtype").is_none() {
+        if let Some(Value::Int(_)) = ca.arg(1, "fill_value") {
+            dtype = DType::Int64;
         }
     }
     if shape.is_empty() && ca.name.contains("random") {
@@ -472,7 +1585,11 @@ fn returns_none(_: &mut Interp, _: &CallArgs) -> Option<Value> {
 fn meta(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let subject = ca.subject();
     Some(match (ca.short(), subject) {
-        ("size" | "shape", Some(Value::Array(a))) => match ca.after_subject(0, "dim").and_then(|v| v.as_sym()).and_then(|s| s.as_int()) {
+        ("size" | "shape", Some(Value::Array(a))) => match ca
+            .after_subject(0, "dim")
+            .and_then(|v| v.as_sym())
+            .and_then(|s| s.as_int())
+        {
             Some(i) => {
                 let n = a.ndim() as i64;
                 let j = if i < 0 { n + i } else { i };
@@ -485,12 +1602,30 @@ fn meta(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         ("no_grad" | "inference_mode" | "enable_grad", _) => Value::new_obj(&ca.name),
         ("device", _) => Value::new_obj("torch.device"),
         ("is_available", _) => Value::Bool(Some(false)),
-        ("dtype", _) => ca.pos.first().and_then(dtype_of).map(Value::DType).unwrap_or(Value::Unknown),
+        ("dtype", _) => ca
+            .pos
+            .first()
+            .and_then(dtype_of)
+            .map(Value::DType)
+            .unwrap_or(Value::Unknown),
         _ => {
             let _ = it;
             Value::Unknown
         }
     })
+}
+
+/// `torch.randint(high, size)` or `torch.randint(low, high, size)`.
+fn torch_randint(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let size = ca
+        .kwarg("size")
+        .or_else(|| ca.pos.iter().find(|v| matches!(v, Value::Seq { .. })))?;
+    let shape = shape_of(it, size)?;
+    let dtype = ca.kwarg("dtype").and_then(dtype_of).unwrap_or(DType::Int64);
+    let v = it.new_array(shape, dtype, Lib::Torch, Origin::Plain);
+    let r = super::lookup(&ca.name)?;
+    emit_alloc(it, ca, &r, &v, 6.0);
+    Some(v)
 }
 
 fn make_rng(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -503,8 +1638,12 @@ fn like(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let dtype = ca.kwarg("dtype").and_then(dtype_of).unwrap_or(a.dtype);
     let v = it.new_array(a.shape.clone(), dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    let flops = if ca.short().starts_with("rand") { 6.0 } else { 0.0 };
-    emit_alloc(it, ca, r, &v, flops);
+    let flops = if ca.short().starts_with("rand") {
+        6.0
+    } else {
+        0.0
+    };
+    emit_alloc(it, ca, &r, &v, flops);
     Some(v)
 }
 
@@ -521,7 +1660,17 @@ fn array(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     if matches!(short, "tolist") {
         let a = as_arr(it, Some(&src))?;
         let n = a.size();
-        it.emit(draft(C::Python, "numpy.tolist", n.clone(), a.nbytes(), n.scale(32.0), Some(a.dtype), P::Interpreter, &[], format!("{}, {} elements boxed into Python objects", ca.text, n)));
+        it.emit(draft(
+            C::Python,
+            "numpy.tolist",
+            n.clone(),
+            a.nbytes(),
+            n.scale(32.0),
+            Some(a.dtype),
+            P::Interpreter,
+            &[],
+            format!("{}, {} elements boxed into Python objects", ca.text, n),
+        ));
         let mut v = scalar_of(a.dtype);
         for d in a.shape.iter().rev() {
             v = Value::homog(SeqKind::List, v, d.clone());
@@ -543,16 +1692,45 @@ fn array(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             // Converting Python objects element by element is interpreter-bound.
             it.ops(|o, m| o.indexing += m * 0.0);
             let lib = ca.lib();
-            let dtype = if lib == Lib::Torch && dtype == DType::Float64 { DType::Float32 } else { dtype };
+            let dtype = if lib == Lib::Torch && dtype == DType::Float64 {
+                DType::Float32
+            } else {
+                dtype
+            };
             let _ = n;
-            ArrayVal { shape, dtype, lib, id: 0, base: 0, origin: Origin::Plain, requires_grad: false }
+            ArrayVal {
+                shape,
+                dtype,
+                lib,
+                id: 0,
+                base: 0,
+                origin: Origin::Plain,
+                requires_grad: false,
+            }
         }
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
             let lib = ca.lib();
-            let v = it.new_array(vec![], if matches!(src, Value::Float(_)) { DType::Float64 } else { DType::Int64 }, lib, Origin::Plain);
+            let v = it.new_array(
+                vec![],
+                if matches!(src, Value::Float(_)) {
+                    DType::Float64
+                } else {
+                    DType::Int64
+                },
+                lib,
+                Origin::Plain,
+            );
             return Some(v);
         }
-        Value::Bytes { len } => ArrayVal { shape: vec![len.clone()], dtype: DType::UInt8, lib: ca.lib(), id: 0, base: 0, origin: Origin::Plain, requires_grad: false },
+        Value::Bytes { len } => ArrayVal {
+            shape: vec![len.clone()],
+            dtype: DType::UInt8,
+            lib: ca.lib(),
+            id: 0,
+            base: 0,
+            origin: Origin::Plain,
+            requires_grad: false,
+        },
         _ => return None,
     };
     let want = match short {
@@ -563,13 +1741,35 @@ fn array(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "int" => Some(DType::Int32),
         "bool" => Some(DType::Bool),
         "astype" | "type" => ca.after_subject(0, "dtype").and_then(dtype_of),
-        "to" => ca.after_subject(0, "dtype").and_then(dtype_of).or(ca.kwarg("dtype").and_then(dtype_of)),
-        _ => ca.kwarg("dtype").and_then(dtype_of).or_else(|| if matches!(short, "array" | "asarray") { ca.pos.get(1).and_then(dtype_of) } else { None }),
+        "to" => ca
+            .after_subject(0, "dtype")
+            .and_then(dtype_of)
+            .or(ca.kwarg("dtype").and_then(dtype_of)),
+        _ => ca.kwarg("dtype").and_then(dtype_of).or_else(|| {
+            if matches!(short, "array" | "asarray") {
+                ca.pos.get(1).and_then(dtype_of)
+            } else {
+                None
+            }
+        }),
     };
     let from_array = matches!(src, Value::Array(_));
     let no_copy = from_array
-        && (matches!(short, "asarray" | "asanyarray" | "from_numpy" | "as_tensor" | "numpy" | "cpu" | "to" | "cuda" | "contiguous" | "require" | "asmatrix")
-            || (short == "astype" && matches!(ca.after_subject(1, "copy"), Some(Value::Bool(Some(false))))))
+        && (matches!(
+            short,
+            "asarray"
+                | "asanyarray"
+                | "from_numpy"
+                | "as_tensor"
+                | "numpy"
+                | "cpu"
+                | "to"
+                | "cuda"
+                | "contiguous"
+                | "require"
+                | "asmatrix"
+        ) || (short == "astype"
+            && matches!(ca.after_subject(1, "copy"), Some(Value::Bool(Some(false))))))
         && want.is_none_or(|d| d == a.dtype);
     if let Some(d) = want {
         a.dtype = d;
@@ -591,18 +1791,56 @@ fn array(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let v = it.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
     let bytes = a.size().scale(a.dtype.itemsize());
-    let read = if from_array { a.size().scale(match &src { Value::Array(s) => s.dtype.itemsize(), _ => 8.0 }) } else { a.size().scale(32.0) };
+    let read = if from_array {
+        a.size().scale(match &src {
+            Value::Array(s) => s.dtype.itemsize(),
+            _ => 8.0,
+        })
+    } else {
+        a.size().scale(32.0)
+    };
     let b = it.num(&bytes);
-    let (cat, par) = if from_array { (C::Memory, P::Serial) } else { (C::Memory, P::Interpreter) };
-    it.emit(draft(cat, r.pattern, Sym::zero(), read.add(&bytes), bytes, Some(a.dtype), par, &[], format!("{}, {} {} -> memory, copies {}", ca.text, shape_str(&a.shape), a.dtype.name(), fmt_bytes(b))));
+    let (cat, par) = if from_array {
+        (C::Memory, P::Serial)
+    } else {
+        (C::Memory, P::Interpreter)
+    };
+    it.emit(draft(
+        cat,
+        &r.pattern,
+        Sym::zero(),
+        read.add(&bytes),
+        bytes,
+        Some(a.dtype),
+        par,
+        &[],
+        format!(
+            "{}, {} {} -> memory, copies {}",
+            ca.text,
+            shape_str(&a.shape),
+            a.dtype.name(),
+            fmt_bytes(b)
+        ),
+    ));
     Some(crate::interp::set_grad_pub(v, rg))
 }
 
 fn arange(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let nums: Vec<Value> = ca.pos.iter().filter(|v| !matches!(v, Value::DType(_))).cloned().collect();
+    let nums: Vec<Value> = ca
+        .pos
+        .iter()
+        .filter(|v| !matches!(v, Value::DType(_)))
+        .cloned()
+        .collect();
     let g = |i: usize| nums.get(i).and_then(|v| v.as_sym());
     let (start, stop, step) = match nums.len() {
-        0 => (Sym::zero(), ca.kwarg("stop").and_then(|v| v.as_sym()).unwrap_or_else(Sym::zero), Sym::one()),
+        0 => (
+            Sym::zero(),
+            ca.kwarg("stop")
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(Sym::zero),
+            Sym::one(),
+        ),
         1 => (Sym::zero(), g(0)?, Sym::one()),
         2 => (g(0)?, g(1)?, Sym::one()),
         _ => (g(0)?, g(1)?, g(2)?),
@@ -613,35 +1851,67 @@ fn arange(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         range_len(&start, &stop, &step)
     };
     let is_float = nums.iter().any(|v| matches!(v, Value::Float(_)));
-    let mut dtype = ca.kwarg("dtype").and_then(dtype_of).or(ca.pos.iter().find_map(dtype_of)).unwrap_or(if is_float { DType::Float64 } else { DType::Int64 });
+    let mut dtype = ca
+        .kwarg("dtype")
+        .and_then(dtype_of)
+        .or(ca.pos.iter().find_map(dtype_of))
+        .unwrap_or(if is_float {
+            DType::Float64
+        } else {
+            DType::Int64
+        });
     if ca.lib() == Lib::Torch && is_float && ca.kwarg("dtype").is_none() {
         dtype = DType::Float32;
     }
     let v = it.new_array(vec![n], dtype, ca.lib(), Origin::Grid);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 1.0);
+    emit_alloc(it, ca, &r, &v, 1.0);
     Some(v)
 }
 
 fn linspace(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let n = match ca.arg(2, if ca.lib() == Lib::Torch { "steps" } else { "num" }) {
+    let n = match ca.arg(
+        2,
+        if ca.lib() == Lib::Torch {
+            "steps"
+        } else {
+            "num"
+        },
+    ) {
         Some(v) => v.as_sym().unwrap_or_else(|| Sym::num(50.0)),
         None => Sym::num(if ca.lib() == Lib::Torch { 100.0 } else { 50.0 }),
     };
-    let dtype = ca.kwarg("dtype").and_then(dtype_of).unwrap_or(if ca.lib() == Lib::Torch { DType::Float32 } else { DType::Float64 });
+    let dtype = ca
+        .kwarg("dtype")
+        .and_then(dtype_of)
+        .unwrap_or(if ca.lib() == Lib::Torch {
+            DType::Float32
+        } else {
+            DType::Float64
+        });
     let v = it.new_array(vec![n], dtype, ca.lib(), Origin::Grid);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 2.0);
+    emit_alloc(it, ca, &r, &v, 2.0);
     Some(v)
 }
 
 fn eye(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let n = ca.arg(0, "N").or(ca.kwarg("n")).and_then(|v| v.as_sym())?;
-    let m = ca.arg(1, "M").and_then(|v| v.as_sym()).unwrap_or_else(|| n.clone());
-    let dtype = ca.kwarg("dtype").and_then(dtype_of).unwrap_or(if ca.lib() == Lib::Torch { DType::Float32 } else { DType::Float64 });
+    let m = ca
+        .arg(1, "M")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| n.clone());
+    let dtype = ca
+        .kwarg("dtype")
+        .and_then(dtype_of)
+        .unwrap_or(if ca.lib() == Lib::Torch {
+            DType::Float32
+        } else {
+            DType::Float64
+        });
     let v = it.new_array(vec![n, m], dtype, ca.lib(), Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 0.0);
+    emit_alloc(it, ca, &r, &v, 0.0);
     Some(v)
 }
 
@@ -649,11 +1919,35 @@ fn eye(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let f = ca.arg(0, "function")?.clone();
     let shape = shape_of(it, ca.arg(1, "shape")?)?;
-    let dtype = ca.kwarg("dtype").and_then(dtype_of).unwrap_or(DType::Float64);
-    let grids: Vec<Value> = (0..shape.len()).map(|_| it.new_array(shape.clone(), dtype, Lib::Numpy, Origin::Grid)).collect();
-    let grid_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize() * shape.len() as f64);
+    let dtype = ca
+        .kwarg("dtype")
+        .and_then(dtype_of)
+        .unwrap_or(DType::Float64);
+    let grids: Vec<Value> = (0..shape.len())
+        .map(|_| it.new_array(shape.clone(), dtype, Lib::Numpy, Origin::Grid))
+        .collect();
+    let grid_bytes =
+        Sym::product(shape.iter().cloned()).scale(dtype.itemsize() * shape.len() as f64);
     let b = it.num(&grid_bytes);
-    it.emit(draft(C::Memory, "numpy.fromfunction", Sym::product(shape.iter().cloned()).scale(shape.len() as f64), grid_bytes.clone(), grid_bytes, Some(dtype), P::Serial, &[], format!("{}, {} index grids of {} -> memory, allocates {}", ca.text, shape.len(), shape_str(&shape), fmt_bytes(b))));
+    it.emit(draft(
+        C::Memory,
+        "numpy.fromfunction",
+        Sym::product(shape.iter().cloned()).scale(shape.len() as f64),
+        grid_bytes.clone(),
+        grid_bytes,
+        Some(dtype),
+        P::Serial,
+        &[],
+        format!(
+            "{}, {} index grids of {} -> memory, allocates {}",
+            ca.text,
+            shape.len(),
+            shape_str(&shape),
+            fmt_bytes(b)
+        ),
+    ));
+    // The function's elementwise work over the grids is part of this call.
+    let mark = it.cur_kernels.len();
     let result = match &f {
         Value::Func(func) => {
             let func = func.clone();
@@ -661,6 +1955,13 @@ fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         }
         _ => Value::Unknown,
     };
+    it.fuse_kernels(
+        mark - 1,
+        C::Memory,
+        "numpy.fromfunction",
+        "index grids and the function over them",
+        &ca.text,
+    );
     match result {
         Value::Array(_) => Some(result),
         _ => Some(it.new_array(shape, dtype, Lib::Numpy, Origin::Plain)),
@@ -673,17 +1974,38 @@ fn meshgrid(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         return None;
     }
     let mut shape: Vec<Sym> = arrays.iter().map(|a| a.size()).collect();
-    let ij = matches!(ca.kwarg("indexing").and_then(|v| v.as_text()), Some("ij")) || ca.lib() == Lib::Torch;
+    let ij = matches!(ca.kwarg("indexing").and_then(|v| v.as_text()), Some("ij"))
+        || ca.lib() == Lib::Torch;
     if !ij && shape.len() >= 2 {
         shape.swap(0, 1);
     }
     let dtype = arrays[0].dtype;
     let sparse = is_true(ca.kwarg("sparse"));
-    let outs: Vec<Value> = arrays.iter().map(|_| it.new_array(shape.clone(), dtype, arrays[0].lib, Origin::Grid)).collect();
+    let outs: Vec<Value> = arrays
+        .iter()
+        .map(|_| it.new_array(shape.clone(), dtype, arrays[0].lib, Origin::Grid))
+        .collect();
     if !sparse {
-        let bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize() * arrays.len() as f64);
+        let bytes =
+            Sym::product(shape.iter().cloned()).scale(dtype.itemsize() * arrays.len() as f64);
         let b = it.num(&bytes);
-        it.emit(draft(C::Memory, "numpy.meshgrid", Sym::zero(), bytes.clone(), bytes, Some(dtype), P::Serial, &[], format!("{}, {} grids of {} -> memory, allocates {}", ca.text, arrays.len(), shape_str(&shape), fmt_bytes(b))));
+        it.emit(draft(
+            C::Memory,
+            "numpy.meshgrid",
+            Sym::zero(),
+            bytes.clone(),
+            bytes,
+            Some(dtype),
+            P::Serial,
+            &[],
+            format!(
+                "{}, {} grids of {} -> memory, allocates {}",
+                ca.text,
+                arrays.len(),
+                shape_str(&shape),
+                fmt_bytes(b)
+            ),
+        ));
     }
     Some(Value::tuple(outs))
 }
@@ -694,13 +2016,15 @@ fn indices(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     full.extend(shape);
     let v = it.new_array(full, DType::Int64, Lib::Numpy, Origin::Grid);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 0.0);
+    emit_alloc(it, ca, &r, &v, 0.0);
     Some(v)
 }
 
 fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.subject())?;
-    let reps = ca.after_subject(0, "repeats").or(ca.after_subject(0, "reps"));
+    let reps = ca
+        .after_subject(0, "repeats")
+        .or(ca.after_subject(0, "reps"));
     let factor = match reps {
         Some(v) => match shape_of(it, v) {
             Some(s) => Sym::product(s),
@@ -718,26 +2042,33 @@ fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
     let v = it.new_array(shape, a.dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 0.0);
+    emit_alloc(it, ca, &r, &v, 0.0);
     Some(v)
 }
 
 fn pad(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.pos.first())?;
-    let w = ca.arg(1, "pad_width").and_then(|v| v.as_sym()).unwrap_or_else(Sym::zero);
+    let w = ca
+        .arg(1, "pad_width")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(Sym::zero);
     let shape: Vec<Sym> = a.shape.iter().map(|d| d.add(&w.scale(2.0))).collect();
     let v = it.new_array(shape, a.dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 0.0);
+    emit_alloc(it, ca, &r, &v, 0.0);
     Some(v)
 }
 
 fn diag(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.pos.first())?;
-    let shape = if a.ndim() == 1 { vec![a.shape[0].clone(), a.shape[0].clone()] } else { vec![a.shape.first().cloned().unwrap_or_else(Sym::one)] };
+    let shape = if a.ndim() == 1 {
+        vec![a.shape[0].clone(), a.shape[0].clone()]
+    } else {
+        vec![a.shape.first().cloned().unwrap_or_else(Sym::one)]
+    };
     let v = it.new_array(shape, a.dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 0.0);
+    emit_alloc(it, ca, &r, &v, 0.0);
     Some(v)
 }
 
@@ -745,7 +2076,7 @@ fn copy_same(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.subject())?;
     let v = it.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 1.0);
+    emit_alloc(it, ca, &r, &v, 1.0);
     Some(v)
 }
 
@@ -764,7 +2095,7 @@ fn choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     };
     let v = it.new_array(shape, dtype, Lib::Numpy, Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 6.0);
+    emit_alloc(it, ca, &r, &v, 6.0);
     Some(v)
 }
 
@@ -776,28 +2107,56 @@ fn permutation(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     };
     let v = it.new_array(shape, dtype, ca.lib(), Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 8.0);
+    emit_alloc(it, ca, &r, &v, 8.0);
     Some(v)
 }
 
 fn shuffle(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.pos.first())?;
     let n = a.size();
-    it.emit(draft(C::Memory, "numpy.random.shuffle", n.scale(8.0), a.nbytes().scale(2.0), Sym::zero(), Some(a.dtype), P::Serial, &[], format!("{}, {} -> memory", ca.text, shape_str(&a.shape))));
+    it.emit(draft(
+        C::Memory,
+        "numpy.random.shuffle",
+        n.scale(8.0),
+        a.nbytes().scale(2.0),
+        Sym::zero(),
+        Some(a.dtype),
+        P::Serial,
+        &[],
+        format!("{}, {} -> memory", ca.text, shape_str(&a.shape)),
+    ));
     Some(Value::None)
 }
 
 fn fill(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
-    it.emit(draft(C::Memory, "numpy.fill", a.size(), a.nbytes(), Sym::zero(), Some(a.dtype), P::Serial, &[], format!("{}, {} -> memory", ca.text, shape_str(&a.shape))));
-    Some(if ca.recv.is_some() { ca.recv.clone().unwrap() } else { Value::None })
+    it.emit(draft(
+        C::Memory,
+        "numpy.fill",
+        a.size(),
+        a.nbytes(),
+        Sym::zero(),
+        Some(a.dtype),
+        P::Serial,
+        &[],
+        format!("{}, {} -> memory", ca.text, shape_str(&a.shape)),
+    ));
+    Some(if ca.recv.is_some() {
+        ca.recv.clone().unwrap()
+    } else {
+        Value::None
+    })
 }
 
 // ---------- views ----------
 
 fn reshape(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
-    let args: Vec<Value> = if ca.recv.is_some() { ca.pos.clone() } else { ca.pos.iter().skip(1).cloned().collect() };
+    let args: Vec<Value> = if ca.recv.is_some() {
+        ca.pos.clone()
+    } else {
+        ca.pos.iter().skip(1).cloned().collect()
+    };
     let spec = match args.as_slice() {
         [one] => shape_of(it, one)?,
         many if !many.is_empty() => many.iter().filter_map(|v| v.as_sym()).collect(),
@@ -808,7 +2167,13 @@ fn reshape(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let total = a.size();
     let shape: Vec<Sym> = spec
         .iter()
-        .map(|d| if d.is_num(-1.0) { total.div(&Sym::product(known.iter().map(|x| (*x).clone()))) } else { d.clone() })
+        .map(|d| {
+            if d.is_num(-1.0) {
+                total.div(&Sym::product(known.iter().map(|x| (*x).clone())))
+            } else {
+                d.clone()
+            }
+        })
         .collect();
     Some(it.view_of(&a, shape))
 }
@@ -816,17 +2181,36 @@ fn reshape(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn transpose(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     let mut shape = a.shape.clone();
-    let rest: Vec<i64> = (0..4).filter_map(|i| ca.after_subject(i, "__axes").and_then(|v| v.as_sym()).and_then(|s| s.as_int())).collect();
-    let norm = |x: i64| if x < 0 { (shape.len() as i64 + x) as usize } else { x as usize };
+    let rest: Vec<i64> = (0..4)
+        .filter_map(|i| {
+            ca.after_subject(i, "__axes")
+                .and_then(|v| v.as_sym())
+                .and_then(|s| s.as_int())
+        })
+        .collect();
+    let norm = |x: i64| {
+        if x < 0 {
+            (shape.len() as i64 + x) as usize
+        } else {
+            x as usize
+        }
+    };
     match ca.short() {
-        "swapaxes" | "transpose" if rest.len() == 2 && ca.name != "numpy.transpose" && ca.name != "ndarray.transpose" => {
+        "swapaxes" | "transpose"
+            if rest.len() == 2
+                && ca.name != "numpy.transpose"
+                && ca.name != "ndarray.transpose" =>
+        {
             let (i, j) = (norm(rest[0]), norm(rest[1]));
             if i < shape.len() && j < shape.len() {
                 shape.swap(i, j);
             }
         }
         "permute" | "transpose" if rest.len() == shape.len() && !rest.is_empty() => {
-            shape = rest.iter().map(|&i| a.shape.get(norm(i)).cloned().unwrap_or_else(Sym::one)).collect();
+            shape = rest
+                .iter()
+                .map(|&i| a.shape.get(norm(i)).cloned().unwrap_or_else(Sym::one))
+                .collect();
         }
         "moveaxis" | "rollaxis" if rest.len() == 2 => {
             let (i, j) = (norm(rest[0]), norm(rest[1]));
@@ -844,12 +2228,53 @@ fn view_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     let short = ca.short();
     let shape: Vec<Sym> = match short {
+        "flatten" if ca.lib() == Lib::Torch => {
+            let nd = a.ndim() as i64;
+            let norm = |x: i64| {
+                if x < 0 {
+                    (nd + x).max(0) as usize
+                } else {
+                    (x as usize).min(a.ndim())
+                }
+            };
+            let start = norm(
+                ca.after_subject(0, "start_dim")
+                    .and_then(|v| v.as_sym())
+                    .and_then(|s| s.as_int())
+                    .unwrap_or(0),
+            );
+            let end = norm(
+                ca.after_subject(1, "end_dim")
+                    .and_then(|v| v.as_sym())
+                    .and_then(|s| s.as_int())
+                    .unwrap_or(-1),
+            );
+            if a.shape.is_empty() || start > end.min(a.ndim() - 1) {
+                a.shape.clone()
+            } else {
+                let mut s: Vec<Sym> = a.shape[..start].to_vec();
+                s.push(Sym::product(
+                    a.shape[start..=end.min(a.ndim() - 1)].iter().cloned(),
+                ));
+                s.extend(a.shape[end.min(a.ndim() - 1) + 1..].iter().cloned());
+                s
+            }
+        }
         "ravel" | "flatten" => vec![a.size()],
         "squeeze" => a.shape.iter().filter(|d| !d.is_num(1.0)).cloned().collect(),
         "expand_dims" | "unsqueeze" => {
-            let ax = ca.after_subject(0, "axis").or(ca.kwarg("dim")).and_then(|v| v.as_sym()).and_then(|s| s.as_int()).unwrap_or(0);
+            let ax = ca
+                .after_subject(0, "axis")
+                .or(ca.kwarg("dim"))
+                .and_then(|v| v.as_sym())
+                .and_then(|s| s.as_int())
+                .unwrap_or(0);
             let mut s = a.shape.clone();
-            let pos = if ax < 0 { (s.len() as i64 + 1 + ax).max(0) as usize } else { (ax as usize).min(s.len()) };
+            let pos = if ax < 0 {
+                (s.len() as i64 + 1 + ax).max(0) as usize
+            } else {
+                (ax as usize).min(s.len())
+            };
             s.insert(pos, Sym::one());
             s
         }
@@ -859,8 +2284,12 @@ fn view_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             s.extend(a.shape.iter().cloned());
             s
         }
-        "broadcast_to" | "expand" => shape_of(it, ca.after_subject(0, "shape")?).unwrap_or_else(|| a.shape.clone()),
-        "as_strided" => shape_of(it, ca.after_subject(0, "shape")?).unwrap_or_else(|| a.shape.clone()),
+        "broadcast_to" | "expand" => {
+            shape_of(it, ca.after_subject(0, "shape")?).unwrap_or_else(|| a.shape.clone())
+        }
+        "as_strided" => {
+            shape_of(it, ca.after_subject(0, "shape")?).unwrap_or_else(|| a.shape.clone())
+        }
         "sliding_window_view" => {
             let w = shape_of(it, ca.after_subject(0, "window_shape")?)?;
             let mut s = a.shape.clone();
@@ -876,9 +2305,23 @@ fn view_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         }
         "unfold" => {
             // Tensor.unfold(dim, size, step)
-            let dim = ca.pos.first().and_then(|v| v.as_sym()).and_then(|s| s.as_int()).unwrap_or(0).max(0) as usize;
-            let size = ca.pos.get(1).and_then(|v| v.as_sym()).unwrap_or_else(Sym::one);
-            let step = ca.pos.get(2).and_then(|v| v.as_sym()).unwrap_or_else(Sym::one);
+            let dim = ca
+                .pos
+                .first()
+                .and_then(|v| v.as_sym())
+                .and_then(|s| s.as_int())
+                .unwrap_or(0)
+                .max(0) as usize;
+            let size = ca
+                .pos
+                .get(1)
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(Sym::one);
+            let step = ca
+                .pos
+                .get(2)
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(Sym::one);
             let mut s = a.shape.clone();
             if dim < s.len() {
                 s[dim] = s[dim].sub(&size).floordiv(&step).add(&Sym::one());
@@ -898,7 +2341,7 @@ fn view_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     if short == "flatten" && a.lib == Lib::Numpy {
         let v = it.new_array(shape, a.dtype, a.lib, Origin::Plain);
         let r = super::lookup(&ca.name)?;
-        emit_alloc(it, ca, r, &v, 0.0);
+        emit_alloc(it, ca, &r, &v, 0.0);
         return Some(v);
     }
     Some(it.view_of(&a, shape))
@@ -915,11 +2358,20 @@ fn where_(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     for p in &parts {
         shape = broadcast(&shape, &p.shape);
     }
-    let dtype = parts.iter().skip(1).map(|p| p.dtype).reduce(DType::promote).unwrap_or(DType::Float64);
+    let dtype = parts
+        .iter()
+        .skip(1)
+        .map(|p| p.dtype)
+        .reduce(DType::promote)
+        .unwrap_or(DType::Float64);
     let refs: Vec<&ArrayVal> = parts.iter().filter(|p| !p.shape.is_empty()).collect();
     let d = elementwise_draft(&refs, &shape, dtype, 1.0, "numpy.where", &ca.text);
     it.emit(d);
-    let lib = parts.iter().find(|p| p.lib == Lib::Torch).map(|_| Lib::Torch).unwrap_or(Lib::Numpy);
+    let lib = parts
+        .iter()
+        .find(|p| p.lib == Lib::Torch)
+        .map(|_| Lib::Torch)
+        .unwrap_or(Lib::Numpy);
     Some(it.new_array(shape, dtype, lib, Origin::Plain))
 }
 
@@ -941,15 +2393,48 @@ fn special_softmax(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.pos.first())?;
     let n = a.size();
     let bytes = a.nbytes();
-    it.emit(draft(C::Nn, if ca.short() == "softmax" { "scipy.special.softmax" } else { "scipy.special.log_softmax" }, n.scale(25.0), bytes.scale(4.0), bytes.scale(2.0), Some(a.dtype), P::Serial, &["avx2"], format!("{}, {} {} -> nn", ca.text, shape_str(&a.shape), a.dtype.name())));
+    it.emit(draft(
+        C::Nn,
+        if ca.short() == "softmax" {
+            "scipy.special.softmax"
+        } else {
+            "scipy.special.log_softmax"
+        },
+        n.scale(25.0),
+        bytes.scale(4.0),
+        bytes.scale(2.0),
+        Some(a.dtype),
+        P::Serial,
+        &["avx2"],
+        format!(
+            "{}, {} {} -> nn",
+            ca.text,
+            shape_str(&a.shape),
+            a.dtype.name()
+        ),
+    ));
     Some(it.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain))
 }
 
 fn scan(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.subject())?;
-    let axis = ca.kwarg("axis").or(ca.kwarg("dim")).or(ca.after_subject(0, "__axis"));
-    let shape = if axis.is_none() && a.lib == Lib::Numpy { vec![a.size()] } else { a.shape.clone() };
-    let d = elementwise_draft(&[&a], &shape, a.dtype, 1.0, super::lookup(&ca.name)?.pattern, &ca.text);
+    let axis = ca
+        .kwarg("axis")
+        .or(ca.kwarg("dim"))
+        .or(ca.after_subject(0, "__axis"));
+    let shape = if axis.is_none() && a.lib == Lib::Numpy {
+        vec![a.size()]
+    } else {
+        a.shape.clone()
+    };
+    let d = elementwise_draft(
+        &[&a],
+        &shape,
+        a.dtype,
+        1.0,
+        &super::pattern_of(&ca.name),
+        &ca.text,
+    );
     let mut d = d;
     d.category = C::Reduction;
     it.emit(d);
@@ -961,11 +2446,21 @@ fn diff(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let mut shape = a.shape.clone();
     if ca.short() == "diff" {
         if let Some(last) = shape.last_mut() {
-            let n = ca.arg(1, "n").and_then(|v| v.as_sym()).unwrap_or_else(Sym::one);
+            let n = ca
+                .arg(1, "n")
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(Sym::one);
             *last = last.sub(&n).clamp0();
         }
     }
-    let d = elementwise_draft(&[&a], &shape, a.dtype, 1.0, super::lookup(&ca.name)?.pattern, &ca.text);
+    let d = elementwise_draft(
+        &[&a],
+        &shape,
+        a.dtype,
+        1.0,
+        &super::pattern_of(&ca.name),
+        &ca.text,
+    );
     it.emit(d);
     Some(it.new_array(shape, out_dtype(Out::Float, a.dtype), a.lib, Origin::Plain))
 }
@@ -979,10 +2474,26 @@ pub fn matmul_values(it: &mut Interp, l: &Value, r: &Value, text: &str, pattern:
     if a.shape.is_empty() || b.shape.is_empty() {
         return it.array_binop(l.clone(), r.clone(), 1.0, "multiply", false, false);
     }
-    let (m, k) = if a.ndim() == 1 { (Sym::one(), a.shape[0].clone()) } else { (a.shape[a.ndim() - 2].clone(), a.shape[a.ndim() - 1].clone()) };
-    let n = if b.ndim() == 1 { Sym::one() } else { b.shape[b.ndim() - 1].clone() };
-    let batch_a = if a.ndim() > 2 { a.shape[..a.ndim() - 2].to_vec() } else { vec![] };
-    let batch_b = if b.ndim() > 2 { b.shape[..b.ndim() - 2].to_vec() } else { vec![] };
+    let (m, k) = if a.ndim() == 1 {
+        (Sym::one(), a.shape[0].clone())
+    } else {
+        (a.shape[a.ndim() - 2].clone(), a.shape[a.ndim() - 1].clone())
+    };
+    let n = if b.ndim() == 1 {
+        Sym::one()
+    } else {
+        b.shape[b.ndim() - 1].clone()
+    };
+    let batch_a = if a.ndim() > 2 {
+        a.shape[..a.ndim() - 2].to_vec()
+    } else {
+        vec![]
+    };
+    let batch_b = if b.ndim() > 2 {
+        b.shape[..b.ndim() - 2].to_vec()
+    } else {
+        vec![]
+    };
     let batch = broadcast(&batch_a, &batch_b);
     let mut shape = batch.clone();
     if a.ndim() > 1 {
@@ -996,12 +2507,26 @@ pub fn matmul_values(it: &mut Interp, l: &Value, r: &Value, text: &str, pattern:
     let flops = Sym::product([Sym::num(2.0), bsz.clone(), m.clone(), n.clone(), k.clone()]);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
     let fl = it.num(&flops);
-    let lib = if a.lib == Lib::Torch || b.lib == Lib::Torch { Lib::Torch } else { Lib::Numpy };
+    let lib = if a.lib == Lib::Torch || b.lib == Lib::Torch {
+        Lib::Torch
+    } else {
+        Lib::Numpy
+    };
     let pat = match pattern {
-        "operator.matmul" => if lib == Lib::Torch { "torch.matmul" } else { "numpy.matmul" },
+        "operator.matmul" => {
+            if lib == Lib::Torch {
+                "torch.matmul"
+            } else {
+                "numpy.matmul"
+            }
+        }
         p => p,
     };
-    let (cat, par) = if dtype.is_float() || dtype.is_complex() { (C::Matmul, P::Threaded) } else { (C::Matmul, P::Serial) };
+    let (cat, par) = if dtype.is_float() || dtype.is_complex() {
+        (C::Matmul, P::Threaded)
+    } else {
+        (C::Matmul, P::Serial)
+    };
     let idx = it.emit(draft(
         cat,
         pat,
@@ -1011,7 +2536,13 @@ pub fn matmul_values(it: &mut Interp, l: &Value, r: &Value, text: &str, pattern:
         Some(dtype),
         par,
         &["fma", "avx2"],
-        format!("{text}, {} @ {} {} -> matmul, {}", shape_str(&a.shape), shape_str(&b.shape), dtype.name(), fmt_flops(fl, "FLOP")),
+        format!(
+            "{text}, {} @ {} {} -> matmul, {}",
+            shape_str(&a.shape),
+            shape_str(&b.shape),
+            dtype.name(),
+            fmt_flops(fl, "FLOP")
+        ),
     ));
     let two = Sym::product([Sym::num(2.0), bsz, m, n, k]);
     it.autograd(&[l, r], 0.0, &[], dtype);
@@ -1031,8 +2562,12 @@ fn matmul_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         Some(rv) => (rv.clone(), ca.pos.first()?.clone()),
         None => (ca.pos.first()?.clone(), ca.pos.get(1)?.clone()),
     };
-    let pattern = super::lookup(&ca.name)?.pattern;
-    let pat = if ca.name.contains("dot") && !ca.name.starts_with("torch") { "numpy.dot" } else { pattern };
+    let pattern = super::pattern_of(&ca.name);
+    let pat = if ca.name.contains("dot") && !ca.name.starts_with("torch") {
+        "numpy.dot"
+    } else {
+        &pattern
+    };
     Some(matmul_values(it, &l, &r, &ca.text, pat))
 }
 
@@ -1051,11 +2586,15 @@ fn outer(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn kron(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.pos.first())?;
     let b = as_arr(it, ca.pos.get(1))?;
-    let shape = broadcast(&a.shape, &b.shape).iter().enumerate().map(|(i, _)| {
-        let x = a.shape.get(i).cloned().unwrap_or_else(Sym::one);
-        let y = b.shape.get(i).cloned().unwrap_or_else(Sym::one);
-        x.mul(&y)
-    }).collect::<Vec<_>>();
+    let shape = broadcast(&a.shape, &b.shape)
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let x = a.shape.get(i).cloned().unwrap_or_else(Sym::one);
+            let y = b.shape.get(i).cloned().unwrap_or_else(Sym::one);
+            x.mul(&y)
+        })
+        .collect::<Vec<_>>();
     let dtype = DType::promote(a.dtype, b.dtype);
     let mut d = elementwise_draft(&[&a, &b], &shape, dtype, 1.0, "numpy.kron", &ca.text);
     d.category = C::Matmul;
@@ -1066,7 +2605,12 @@ fn kron(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 /// `einsum('ij,jk->ik', a, b)`: flops = 2 x product of all index extents.
 fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let spec = ca.pos.first()?.as_text()?.replace(' ', "");
-    let operands: Vec<ArrayVal> = ca.pos.iter().skip(1).filter_map(|v| as_arr(it, Some(v))).collect();
+    let operands: Vec<ArrayVal> = ca
+        .pos
+        .iter()
+        .skip(1)
+        .filter_map(|v| as_arr(it, Some(v)))
+        .collect();
     let (ins, out) = match spec.split_once("->") {
         Some((i, o)) => (i.to_string(), Some(o.to_string())),
         None => (spec.clone(), None),
@@ -1088,16 +2632,33 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
     let out_spec: String = match out {
         Some(o) => o,
-        None => counts.iter().filter(|(_, n)| **n == 1).map(|(c, _)| *c).collect(),
+        None => counts
+            .iter()
+            .filter(|(_, n)| **n == 1)
+            .map(|(c, _)| *c)
+            .collect(),
     };
-    let shape: Vec<Sym> = out_spec.chars().map(|c| extent.get(&c).cloned().unwrap_or_else(Sym::one)).collect();
+    let shape: Vec<Sym> = out_spec
+        .chars()
+        .map(|c| extent.get(&c).cloned().unwrap_or_else(Sym::one))
+        .collect();
     let all = Sym::product(extent.values().cloned());
     let contracted = extent.keys().any(|c| !out_spec.contains(*c));
     let flops = all.scale(if operands.len() > 1 { 2.0 } else { 1.0 });
-    let dtype = operands.iter().map(|a| a.dtype).reduce(DType::promote).unwrap_or(DType::Float64);
+    let dtype = operands
+        .iter()
+        .map(|a| a.dtype)
+        .reduce(DType::promote)
+        .unwrap_or(DType::Float64);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
     let windows = crate::idioms::conv_layer::over_windows(&operands.iter().collect::<Vec<_>>());
-    let (cat, pattern) = if windows { (C::Nn, "idiom.conv_einsum") } else if contracted && operands.len() > 1 { (C::Matmul, "numpy.einsum") } else { (C::Elementwise, "numpy.einsum") };
+    let (cat, pattern) = if windows {
+        (C::Nn, "idiom.conv_einsum")
+    } else if contracted && operands.len() > 1 {
+        (C::Matmul, "numpy.einsum")
+    } else {
+        (C::Elementwise, "numpy.einsum")
+    };
     let fl = it.num(&flops);
     let idx = it.emit(draft(
         cat,
@@ -1108,7 +2669,22 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         Some(dtype),
         if contracted { P::Threaded } else { P::Serial },
         &["fma", "avx2"],
-        format!("{}, '{spec}' over {} -> {}{}, {}", ca.text, operands.iter().map(|a| shape_str(&a.shape)).collect::<Vec<_>>().join(", "), cat.as_str(), if windows { " (convolution via sliding windows)" } else { "" }, fmt_flops(fl, "FLOP")),
+        format!(
+            "{}, '{spec}' over {} -> {}{}, {}",
+            ca.text,
+            operands
+                .iter()
+                .map(|a| shape_str(&a.shape))
+                .collect::<Vec<_>>()
+                .join(", "),
+            cat.as_str(),
+            if windows {
+                " (convolution via sliding windows)"
+            } else {
+                ""
+            },
+            fmt_flops(fl, "FLOP")
+        ),
     ));
     let lib = operands.first().map(|a| a.lib).unwrap_or(Lib::Numpy);
     if shape.is_empty() && lib == Lib::Numpy {
@@ -1120,19 +2696,42 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn tensordot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.pos.first())?;
     let b = as_arr(it, ca.pos.get(1))?;
-    let axes = ca.arg(2, if ca.lib() == Lib::Torch { "dims" } else { "axes" });
+    let axes = ca.arg(
+        2,
+        if ca.lib() == Lib::Torch {
+            "dims"
+        } else {
+            "axes"
+        },
+    );
     let (ax_a, ax_b): (Vec<usize>, Vec<usize>) = match axes {
         Some(Value::Int(n)) => {
             let n = n.as_int().unwrap_or(2).max(0) as usize;
             let n = n.min(a.ndim()).min(b.ndim());
             ((a.ndim() - n..a.ndim()).collect(), (0..n).collect())
         }
-        Some(Value::Seq { items: SeqItems::Known(pair), .. }) if pair.len() == 2 => {
+        Some(Value::Seq {
+            items: SeqItems::Known(pair),
+            ..
+        }) if pair.len() == 2 => {
             let get = |v: &Value, nd: usize| -> Vec<usize> {
-                let norm = |x: i64| if x < 0 { (nd as i64 + x).max(0) as usize } else { x as usize };
+                let norm = |x: i64| {
+                    if x < 0 {
+                        (nd as i64 + x).max(0) as usize
+                    } else {
+                        x as usize
+                    }
+                };
                 match v {
                     Value::Int(s) => vec![norm(s.as_int().unwrap_or(0))],
-                    Value::Seq { items: SeqItems::Known(xs), .. } => xs.iter().filter_map(|x| x.as_sym()?.as_int()).map(norm).collect(),
+                    Value::Seq {
+                        items: SeqItems::Known(xs),
+                        ..
+                    } => xs
+                        .iter()
+                        .filter_map(|x| x.as_sym()?.as_int())
+                        .map(norm)
+                        .collect(),
                     _ => vec![],
                 }
             };
@@ -1144,20 +2743,59 @@ fn tensordot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         }
     };
     let k = Sym::product(ax_a.iter().filter_map(|&i| a.shape.get(i).cloned()));
-    let mut shape: Vec<Sym> = a.shape.iter().enumerate().filter(|(i, _)| !ax_a.contains(i)).map(|(_, d)| d.clone()).collect();
-    shape.extend(b.shape.iter().enumerate().filter(|(i, _)| !ax_b.contains(i)).map(|(_, d)| d.clone()));
+    let mut shape: Vec<Sym> = a
+        .shape
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !ax_a.contains(i))
+        .map(|(_, d)| d.clone())
+        .collect();
+    shape.extend(
+        b.shape
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !ax_b.contains(i))
+            .map(|(_, d)| d.clone()),
+    );
     let dtype = DType::promote(a.dtype, b.dtype);
     let flops = Sym::product(shape.iter().cloned()).mul(&k).scale(2.0);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
     let fl = it.num(&flops);
     let windows = crate::idioms::conv_layer::over_windows(&[&a, &b]);
-    let (cat, pat) = if windows { (C::Nn, "idiom.conv_tensordot") } else { (C::Matmul, "numpy.tensordot") };
-    let idx = it.emit(draft(cat, pat, flops, a.nbytes().add(&b.nbytes()).add(&out_bytes), out_bytes, Some(dtype), P::Threaded, &["fma", "avx2"], format!("{}, {} . {} -> {}, {}", ca.text, shape_str(&a.shape), shape_str(&b.shape), cat.as_str(), fmt_flops(fl, "FLOP"))));
+    let (cat, pat) = if windows {
+        (C::Nn, "idiom.conv_tensordot")
+    } else {
+        (C::Matmul, "numpy.tensordot")
+    };
+    let idx = it.emit(draft(
+        cat,
+        pat,
+        flops,
+        a.nbytes().add(&b.nbytes()).add(&out_bytes),
+        out_bytes,
+        Some(dtype),
+        P::Threaded,
+        &["fma", "avx2"],
+        format!(
+            "{}, {} . {} -> {}, {}",
+            ca.text,
+            shape_str(&a.shape),
+            shape_str(&b.shape),
+            cat.as_str(),
+            fmt_flops(fl, "FLOP")
+        ),
+    ));
     Some(it.new_array(shape, dtype, a.lib, Origin::Matmul(idx)))
 }
 
 fn multi_dot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let Value::Seq { items: SeqItems::Known(ms), .. } = ca.pos.first()? else { return None };
+    let Value::Seq {
+        items: SeqItems::Known(ms),
+        ..
+    } = ca.pos.first()?
+    else {
+        return None;
+    };
     let mut acc = ms.first()?.clone();
     for m in &ms[1..] {
         acc = matmul_values(it, &acc, m, &ca.text, "numpy.linalg.multi_dot");
@@ -1173,7 +2811,22 @@ fn matrix_power(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let flops = n.mul(&n).mul(&n).scale(2.0 * muls);
     let bytes = a.nbytes();
     let fl = it.num(&flops);
-    it.emit(draft(C::Matmul, "numpy.linalg.matrix_power", flops, bytes.scale(3.0 * muls), bytes.scale(2.0), Some(a.dtype), P::Threaded, &["fma", "avx2"], format!("{}, {} -> matmul, {}", ca.text, shape_str(&a.shape), fmt_flops(fl, "FLOP"))));
+    it.emit(draft(
+        C::Matmul,
+        "numpy.linalg.matrix_power",
+        flops,
+        bytes.scale(3.0 * muls),
+        bytes.scale(2.0),
+        Some(a.dtype),
+        P::Threaded,
+        &["fma", "avx2"],
+        format!(
+            "{}, {} -> matmul, {}",
+            ca.text,
+            shape_str(&a.shape),
+            fmt_flops(fl, "FLOP")
+        ),
+    ));
     Some(it.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain))
 }
 
@@ -1205,7 +2858,8 @@ fn linalg(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let dtype = out_dtype(Out::Float, a.dtype);
     let full_uv = !matches!(ca.arg(1, "full_matrices"), Some(Value::Bool(Some(false))));
     let compute_uv = !matches!(ca.kwarg("compute_uv"), Some(Value::Bool(Some(false))));
-    let new = |it: &mut Interp, shape: Vec<Sym>, d: DType| it.new_array(shape, d, a.lib, Origin::Plain);
+    let new =
+        |it: &mut Interp, shape: Vec<Sym>, d: DType| it.new_array(shape, d, a.lib, Origin::Plain);
     let mut bshape = a.shape[..a.ndim() - 2].to_vec();
     let with = |s: &mut Vec<Sym>, extra: &[Sym]| {
         let mut v = s.clone();
@@ -1215,7 +2869,11 @@ fn linalg(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let (flops, result): (Sym, Value) = match short {
         "solve" | "cho_solve" | "lu_solve" | "solve_triangular" => {
             let b = ca.pos.get(1).cloned().unwrap_or(Value::Unknown);
-            let f = if short == "solve" { n3.scale(2.0 / 3.0).add(&n.mul(&n).mul(&nrhs).scale(2.0)) } else { n.mul(&n).mul(&nrhs).scale(2.0) };
+            let f = if short == "solve" {
+                n3.scale(2.0 / 3.0).add(&n.mul(&n).mul(&nrhs).scale(2.0))
+            } else {
+                n.mul(&n).mul(&nrhs).scale(2.0)
+            };
             let out = match &b {
                 Value::Array(bb) => new(it, bb.shape.clone(), dtype),
                 _ => new(it, vec![n.clone()], dtype),
@@ -1223,47 +2881,128 @@ fn linalg(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             (f, out)
         }
         "inv" | "inverse" => (n3.scale(2.0), new(it, a.shape.clone(), dtype)),
-        "pinv" => (mn2.scale(6.0).add(&n3.scale(20.0)), new(it, with(&mut bshape, &[n.clone(), m.clone()]), dtype)),
-        "det" | "slogdet" => (n3.scale(2.0 / 3.0), if short == "det" { Value::Float(None) } else { Value::tuple(vec![Value::Float(None), Value::Float(None)]) }),
+        "pinv" => (
+            mn2.scale(6.0).add(&n3.scale(20.0)),
+            new(it, with(&mut bshape, &[n.clone(), m.clone()]), dtype),
+        ),
+        "det" | "slogdet" => (
+            n3.scale(2.0 / 3.0),
+            if short == "det" {
+                Value::Float(None)
+            } else {
+                Value::tuple(vec![Value::Float(None), Value::Float(None)])
+            },
+        ),
         "cholesky" | "cho_factor" => (n3.scale(1.0 / 3.0), new(it, a.shape.clone(), dtype)),
         "qr" => {
-            let f = mn2.scale(2.0).sub(&n3.scale(2.0 / 3.0)).add(&mn2.scale(2.0));
+            let f = mn2
+                .scale(2.0)
+                .sub(&n3.scale(2.0 / 3.0))
+                .add(&mn2.scale(2.0));
             let q = new(it, with(&mut bshape, &[m.clone(), m.min(&n)]), dtype);
             let r = new(it, with(&mut bshape, &[m.min(&n), n.clone()]), dtype);
             (f, Value::tuple(vec![q, r]))
         }
         "svd" | "svdvals" => {
-            let f = if compute_uv && short == "svd" { mn2.scale(4.0).add(&n3.scale(22.0)) } else { mn2.scale(4.0).sub(&n3.scale(4.0 / 3.0)).clamp0() };
+            let f = if compute_uv && short == "svd" {
+                mn2.scale(4.0).add(&n3.scale(22.0))
+            } else {
+                mn2.scale(4.0).sub(&n3.scale(4.0 / 3.0)).clamp0()
+            };
             let k = m.min(&n);
-            let s = new(it, with(&mut bshape, std::slice::from_ref(&k)), dtype.to_real());
+            let s = new(
+                it,
+                with(&mut bshape, std::slice::from_ref(&k)),
+                dtype.to_real(),
+            );
             if short == "svdvals" || !compute_uv {
                 (f, s)
             } else {
-                let (um, vn) = if full_uv { (m.clone(), n.clone()) } else { (k.clone(), k.clone()) };
+                let (um, vn) = if full_uv {
+                    (m.clone(), n.clone())
+                } else {
+                    (k.clone(), k.clone())
+                };
                 let u = new(it, with(&mut bshape, &[m.clone(), um]), dtype);
                 let vt = new(it, with(&mut bshape, &[vn, n.clone()]), dtype);
                 (f, Value::tuple(vec![u, s, vt]))
             }
         }
-        "eig" => (n3.scale(25.0), Value::tuple(vec![new(it, with(&mut bshape, std::slice::from_ref(&n)), dtype.to_complex()), new(it, a.shape.clone(), dtype.to_complex())])),
-        "eigh" => (n3.scale(9.0), Value::tuple(vec![new(it, with(&mut bshape, std::slice::from_ref(&n)), dtype.to_real()), new(it, a.shape.clone(), dtype)])),
-        "eigvals" => (n3.scale(10.0), new(it, with(&mut bshape, std::slice::from_ref(&n)), dtype.to_complex())),
-        "eigvalsh" => (n3.scale(4.0 / 3.0), new(it, with(&mut bshape, std::slice::from_ref(&n)), dtype.to_real())),
+        "eig" => (
+            n3.scale(25.0),
+            Value::tuple(vec![
+                new(
+                    it,
+                    with(&mut bshape, std::slice::from_ref(&n)),
+                    dtype.to_complex(),
+                ),
+                new(it, a.shape.clone(), dtype.to_complex()),
+            ]),
+        ),
+        "eigh" => (
+            n3.scale(9.0),
+            Value::tuple(vec![
+                new(
+                    it,
+                    with(&mut bshape, std::slice::from_ref(&n)),
+                    dtype.to_real(),
+                ),
+                new(it, a.shape.clone(), dtype),
+            ]),
+        ),
+        "eigvals" => (
+            n3.scale(10.0),
+            new(
+                it,
+                with(&mut bshape, std::slice::from_ref(&n)),
+                dtype.to_complex(),
+            ),
+        ),
+        "eigvalsh" => (
+            n3.scale(4.0 / 3.0),
+            new(
+                it,
+                with(&mut bshape, std::slice::from_ref(&n)),
+                dtype.to_real(),
+            ),
+        ),
         "lstsq" => {
             let x = new(it, vec![n.clone(), nrhs.clone()], dtype);
-            (mn2.scale(4.0).add(&n3.scale(8.0)), Value::tuple(vec![x, Value::Unknown, Value::Int(n.clone()), Value::Unknown]))
+            (
+                mn2.scale(4.0).add(&n3.scale(8.0)),
+                Value::tuple(vec![
+                    x,
+                    Value::Unknown,
+                    Value::Int(n.clone()),
+                    Value::Unknown,
+                ]),
+            )
         }
-        "matrix_rank" | "cond" => (mn2.scale(4.0), if short == "cond" { Value::Float(None) } else { Value::Int(n.clone()) }),
-        "lu" | "lu_factor" => (n3.scale(2.0 / 3.0), Value::tuple(vec![new(it, a.shape.clone(), dtype), new(it, a.shape.clone(), dtype), new(it, a.shape.clone(), dtype)])),
+        "matrix_rank" | "cond" => (
+            mn2.scale(4.0),
+            if short == "cond" {
+                Value::Float(None)
+            } else {
+                Value::Int(n.clone())
+            },
+        ),
+        "lu" | "lu_factor" => (
+            n3.scale(2.0 / 3.0),
+            Value::tuple(vec![
+                new(it, a.shape.clone(), dtype),
+                new(it, a.shape.clone(), dtype),
+                new(it, a.shape.clone(), dtype),
+            ]),
+        ),
         "expm" => (n3.scale(20.0), new(it, a.shape.clone(), dtype)),
         _ => return None,
     };
     let flops = flops.mul(&batch);
     let fl = it.num(&flops);
-    let pattern = super::lookup(&ca.name)?.pattern;
+    let pattern = super::pattern_of(&ca.name);
     let pattern = match short {
         "inverse" => "numpy.linalg.inv",
-        _ => pattern,
+        _ => &pattern,
     };
     let pattern = if pattern.starts_with("numpy.linalg.") || pattern.starts_with("scipy.linalg.") {
         pattern.to_string()
@@ -1273,14 +3012,24 @@ fn linalg(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let ws = a.nbytes().scale(2.0);
     it.emit(Draft {
         category: C::Matmul,
-        pattern: if ca.name.starts_with("scipy.linalg") { format!("scipy.linalg.{short}") } else { pattern },
+        pattern: if ca.name.starts_with("scipy.linalg") {
+            format!("scipy.linalg.{short}")
+        } else {
+            pattern
+        },
         flops,
         bytes_moved: a.nbytes().scale(3.0),
         alloc: ws,
         dtype: Some(dtype),
         parallelism: P::Threaded,
         affinity: &["fma", "avx2"],
-        evidence: format!("{}, {} {} -> matmul (LAPACK {short}), {}", ca.text, shape_str(&a.shape), dtype.name(), fmt_flops(fl, "FLOP")),
+        evidence: format!(
+            "{}, {} {} -> matmul (LAPACK {short}), {}",
+            ca.text,
+            shape_str(&a.shape),
+            dtype.name(),
+            fmt_flops(fl, "FLOP")
+        ),
     });
     Some(result)
 }
@@ -1295,7 +3044,13 @@ fn fft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         return None;
     }
     let multi = short.ends_with('2') || short.ends_with('n');
-    let naxes = if short.ends_with('2') { 2 } else if short.ends_with('n') { shape.len() } else { 1 };
+    let naxes = if short.ends_with('2') {
+        2
+    } else if short.ends_with('n') {
+        shape.len()
+    } else {
+        1
+    };
     let nd = shape.len();
     if let Some(nv) = ca.arg(1, "n").and_then(|v| v.as_sym()) {
         if !multi {
@@ -1308,15 +3063,24 @@ fn fft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     } else if short.starts_with("irfft") {
         shape[nd - 1] = last.sub(&Sym::one()).scale(2.0);
     }
-    let dtype = if short.starts_with("irfft") || short == "hfft" { a.dtype.to_real() } else { a.dtype.to_complex() };
-    let dtype = if dtype == DType::Float32 || dtype == DType::Complex64 || dtype.is_float() && dtype != DType::Float64 { dtype } else { dtype };
+    let dtype = if short.starts_with("irfft") || short == "hfft" {
+        a.dtype.to_real()
+    } else {
+        a.dtype.to_complex()
+    };
     let transform: Sym = Sym::product(a.shape[nd.saturating_sub(naxes)..].iter().cloned());
     let total = a.size();
     let real_factor = if short.contains("rfft") { 0.5 } else { 1.0 };
     let flops = total.mul(&transform.log2()).scale(5.0 * real_factor);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
     let fl = it.num(&flops);
-    let pattern = if ca.name.starts_with("scipy") { format!("scipy.fft.{short}") } else if ca.name.starts_with("torch") { format!("torch.fft.{short}") } else { format!("numpy.fft.{short}") };
+    let pattern = if ca.name.starts_with("scipy") {
+        format!("scipy.fft.{short}")
+    } else if ca.name.starts_with("torch") {
+        format!("torch.fft.{short}")
+    } else {
+        format!("numpy.fft.{short}")
+    };
     it.emit(Draft {
         category: C::Signal,
         pattern,
@@ -1326,15 +3090,33 @@ fn fft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         dtype: Some(dtype),
         parallelism: P::Serial,
         affinity: &["avx2", "fma"],
-        evidence: format!("{}, {} {} -> signal (FFT), {}", ca.text, shape_str(&a.shape), a.dtype.name(), fmt_flops(fl, "FLOP")),
+        evidence: format!(
+            "{}, {} {} -> signal (FFT), {}",
+            ca.text,
+            shape_str(&a.shape),
+            a.dtype.name(),
+            fmt_flops(fl, "FLOP")
+        ),
     });
     Some(it.new_array(shape, dtype, a.lib, Origin::Plain))
 }
 
 fn fftfreq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let n = ca.pos.first()?.as_sym()?;
-    let len = if ca.short() == "rfftfreq" { n.floordiv(&Sym::num(2.0)).add(&Sym::one()) } else { n };
+    let len = if ca.short() == "rfftfreq" {
+        n.floordiv(&Sym::num(2.0)).add(&Sym::one())
+    } else {
+        n
+    };
     Some(it.new_array(vec![len], DType::Float64, Lib::Numpy, Origin::Plain))
+}
+
+fn window(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let n = ca.pos.first()?.as_sym()?;
+    let v = it.new_array(vec![n], DType::Float64, Lib::Numpy, Origin::Plain);
+    let r = super::lookup(&ca.name)?;
+    emit_alloc(it, ca, &r, &v, 10.0);
+    Some(v)
 }
 
 /// Output length of a 1-D convolution in a numpy/scipy mode.
@@ -1349,8 +3131,16 @@ pub fn conv_len(n: &Sym, m: &Sym, mode: &str) -> Sym {
 fn convolve1d(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.pos.first())?;
     let v = as_arr(it, ca.pos.get(1))?;
-    let default_mode = if ca.short() == "correlate" { "valid" } else { "full" };
-    let mode = ca.arg(2, "mode").and_then(|m| m.as_text()).unwrap_or(default_mode).to_string();
+    let default_mode = if ca.short() == "correlate" {
+        "valid"
+    } else {
+        "full"
+    };
+    let mode = ca
+        .arg(2, "mode")
+        .and_then(|m| m.as_text())
+        .unwrap_or(default_mode)
+        .to_string();
     let n = a.size();
     let m = v.size();
     let out = conv_len(&n, &m, &mode);
@@ -1358,7 +3148,23 @@ fn convolve1d(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let flops = out.mul(&n.min(&m)).scale(2.0);
     let out_bytes = out.scale(dtype.itemsize());
     let fl = it.num(&flops);
-    it.emit(draft(C::Signal, &format!("numpy.{}", ca.short()), flops, a.nbytes().add(&v.nbytes()).add(&out_bytes), out_bytes, Some(dtype), P::Serial, &["fma", "avx2"], format!("{}, {} * {} mode={mode} -> signal, {}", ca.text, shape_str(&a.shape), shape_str(&v.shape), fmt_flops(fl, "FLOP"))));
+    it.emit(draft(
+        C::Signal,
+        &format!("numpy.{}", ca.short()),
+        flops,
+        a.nbytes().add(&v.nbytes()).add(&out_bytes),
+        out_bytes,
+        Some(dtype),
+        P::Serial,
+        &["fma", "avx2"],
+        format!(
+            "{}, {} * {} mode={mode} -> signal, {}",
+            ca.text,
+            shape_str(&a.shape),
+            shape_str(&v.shape),
+            fmt_flops(fl, "FLOP")
+        ),
+    ));
     Some(it.new_array(vec![out], dtype, Lib::Numpy, Origin::Plain))
 }
 
@@ -1367,17 +3173,56 @@ fn convolve1d(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn sort(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.subject())?;
     let short = ca.short();
-    let axis_none = ca.lib() == Lib::Numpy && matches!(ca.kwarg("axis").or(ca.after_subject(0, "__axis")), Some(Value::None));
-    let shape = if axis_none { vec![a.size()] } else { a.shape.clone() };
+    let axis_none = ca.lib() == Lib::Numpy
+        && matches!(
+            ca.kwarg("axis").or(ca.after_subject(0, "__axis")),
+            Some(Value::None)
+        );
+    let shape = if axis_none {
+        vec![a.size()]
+    } else {
+        a.shape.clone()
+    };
     let n_axis = shape.last().cloned().unwrap_or_else(Sym::one);
     let total = a.size();
-    let flops = if short.contains("partition") || short == "topk" { total.scale(3.0) } else { total.mul(&n_axis.log2()) };
+    let flops = if short.contains("partition") || short == "topk" {
+        total.scale(3.0)
+    } else {
+        total.mul(&n_axis.log2())
+    };
     let in_place = ca.recv.is_some() && ca.lib() == Lib::Numpy && short == "sort";
-    let out_dtype = if short.starts_with("arg") || short == "lexsort" { DType::Int64 } else { a.dtype };
+    let out_dtype = if short.starts_with("arg") || short == "lexsort" {
+        DType::Int64
+    } else {
+        a.dtype
+    };
     let out_bytes = Sym::product(shape.iter().cloned()).scale(out_dtype.itemsize());
     let fl = it.num(&flops);
-    let pattern = format!("{}.{short}", if ca.lib() == Lib::Torch { "torch" } else { "numpy" });
-    it.emit(draft(C::Sort, &pattern, flops, a.nbytes().scale(2.0).add(&out_bytes), if in_place { Sym::zero() } else { out_bytes }, Some(a.dtype), P::Serial, &[], format!("{}, {} {} -> sort, {}", ca.text, shape_str(&a.shape), a.dtype.name(), fmt_flops(fl, "op"))));
+    let pattern = format!(
+        "{}.{short}",
+        if ca.lib() == Lib::Torch {
+            "torch"
+        } else {
+            "numpy"
+        }
+    );
+    it.emit(draft(
+        C::Sort,
+        &pattern,
+        flops,
+        a.nbytes().scale(2.0).add(&out_bytes),
+        if in_place { Sym::zero() } else { out_bytes },
+        Some(a.dtype),
+        P::Serial,
+        &[],
+        format!(
+            "{}, {} {} -> sort, {}",
+            ca.text,
+            shape_str(&a.shape),
+            a.dtype.name(),
+            fmt_flops(fl, "op")
+        ),
+    ));
     if in_place {
         return Some(Value::None);
     }
@@ -1395,9 +3240,29 @@ fn unique(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let flops = n.mul(&n.log2());
     let fl = it.num(&flops);
     // The number of distinct values is data-dependent: the input size bounds it.
-    it.emit(draft(C::Sort, "numpy.unique", flops, a.nbytes().scale(3.0), a.nbytes().scale(2.0), Some(a.dtype), P::Serial, &[], format!("{}, {} {} -> sort, {} (output size unknown, bounded by the input)", ca.text, shape_str(&a.shape), a.dtype.name(), fmt_flops(fl, "op"))));
+    it.emit(draft(
+        C::Sort,
+        "numpy.unique",
+        flops,
+        a.nbytes().scale(3.0),
+        a.nbytes().scale(2.0),
+        Some(a.dtype),
+        P::Serial,
+        &[],
+        format!(
+            "{}, {} {} -> sort, {} (output size unknown, bounded by the input)",
+            ca.text,
+            shape_str(&a.shape),
+            a.dtype.name(),
+            fmt_flops(fl, "op")
+        ),
+    ));
     let out = it.new_array(vec![n], a.dtype, a.lib, Origin::Plain);
-    let extra = ca.kw.iter().filter(|(k, v)| k.starts_with("return_") && matches!(v, Value::Bool(Some(true)))).count();
+    let extra = ca
+        .kw
+        .iter()
+        .filter(|(k, v)| k.starts_with("return_") && matches!(v, Value::Bool(Some(true))))
+        .count();
     if extra > 0 {
         let mut v = vec![out];
         for _ in 0..extra {
@@ -1414,9 +3279,21 @@ fn searchsorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let q = as_arr(it, Some(v));
     let nq = q.as_ref().map(|x| x.size()).unwrap_or_else(Sym::one);
     let flops = nq.mul(&a.size().log2());
-    it.emit(draft(C::Sort, "numpy.searchsorted", flops, nq.scale(16.0), nq.scale(8.0), None, P::Serial, &[], format!("{}, {} queries -> sort", ca.text, nq)));
+    it.emit(draft(
+        C::Sort,
+        "numpy.searchsorted",
+        flops,
+        nq.scale(16.0),
+        nq.scale(8.0),
+        None,
+        P::Serial,
+        &[],
+        format!("{}, {} queries -> sort", ca.text, nq),
+    ));
     match q {
-        Some(q) if !q.shape.is_empty() => Some(it.new_array(q.shape.clone(), DType::Int64, a.lib, Origin::Plain)),
+        Some(q) if !q.shape.is_empty() => {
+            Some(it.new_array(q.shape.clone(), DType::Int64, a.lib, Origin::Plain))
+        }
         _ => Some(Value::Int(Sym::var("index"))),
     }
 }
@@ -1425,22 +3302,61 @@ fn nonzero(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.subject())?;
     // Data-dependent: assume half of the elements are selected.
     let k = a.size().scale(0.5);
-    it.emit(draft(C::Reduction, "numpy.nonzero", a.size(), a.nbytes().add(&k.scale(8.0)), k.scale(8.0 * a.ndim().max(1) as f64), None, P::Serial, &[], format!("{}, {} -> reduction (assumes half the elements selected)", ca.text, shape_str(&a.shape))));
-    let idx: Vec<Value> = (0..a.ndim().max(1)).map(|_| it.new_array(vec![k.clone()], DType::Int64, a.lib, Origin::Plain)).collect();
+    it.emit(draft(
+        C::Reduction,
+        "numpy.nonzero",
+        a.size(),
+        a.nbytes().add(&k.scale(8.0)),
+        k.scale(8.0 * a.ndim().max(1) as f64),
+        None,
+        P::Serial,
+        &[],
+        format!(
+            "{}, {} -> reduction (assumes half the elements selected)",
+            ca.text,
+            shape_str(&a.shape)
+        ),
+    ));
+    let idx: Vec<Value> = (0..a.ndim().max(1))
+        .map(|_| it.new_array(vec![k.clone()], DType::Int64, a.lib, Origin::Plain))
+        .collect();
     match ca.short() {
         "flatnonzero" => Some(idx.into_iter().next().unwrap()),
-        "argwhere" => Some(it.new_array(vec![k, Sym::from(a.ndim())], DType::Int64, a.lib, Origin::Plain)),
+        "argwhere" => Some(it.new_array(
+            vec![k, Sym::from(a.ndim())],
+            DType::Int64,
+            a.lib,
+            Origin::Plain,
+        )),
         _ => Some(Value::tuple(idx)),
     }
 }
 
 fn histogram(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.pos.first())?;
-    let bins = ca.arg(1, "bins").and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(10.0));
-    it.emit(draft(C::Reduction, super::lookup(&ca.name)?.pattern, a.size().scale(4.0), a.nbytes(), bins.scale(8.0), Some(a.dtype), P::Serial, &[], format!("{}, {} -> reduction", ca.text, shape_str(&a.shape))));
+    let bins = ca
+        .arg(1, "bins")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(10.0));
+    it.emit(draft(
+        C::Reduction,
+        &super::pattern_of(&ca.name),
+        a.size().scale(4.0),
+        a.nbytes(),
+        bins.scale(8.0),
+        Some(a.dtype),
+        P::Serial,
+        &[],
+        format!("{}, {} -> reduction", ca.text, shape_str(&a.shape)),
+    ));
     let h = it.new_array(vec![bins.clone()], DType::Int64, a.lib, Origin::Plain);
     if ca.short() == "histogram" {
-        let edges = it.new_array(vec![bins.add(&Sym::one())], DType::Float64, a.lib, Origin::Plain);
+        let edges = it.new_array(
+            vec![bins.add(&Sym::one())],
+            DType::Float64,
+            a.lib,
+            Origin::Plain,
+        );
         return Some(Value::tuple(vec![h, edges]));
     }
     Some(h)
@@ -1451,11 +3367,21 @@ fn histogram(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
     let parts: Vec<ArrayVal> = if short == "append" {
-        ca.pos.iter().take(2).filter_map(|v| as_arr(it, Some(v))).collect()
+        ca.pos
+            .iter()
+            .take(2)
+            .filter_map(|v| as_arr(it, Some(v)))
+            .collect()
     } else {
         match ca.pos.first()? {
-            Value::Seq { items: SeqItems::Known(v), .. } => v.iter().filter_map(|x| as_arr(it, Some(x))).collect(),
-            Value::Seq { items: SeqItems::Homog { elem, len }, .. } => {
+            Value::Seq {
+                items: SeqItems::Known(v),
+                ..
+            } => v.iter().filter_map(|x| as_arr(it, Some(x))).collect(),
+            Value::Seq {
+                items: SeqItems::Homog { elem, len },
+                ..
+            } => {
                 let e = as_arr(it, Some(elem))?;
                 let mut x = e.clone();
                 // n equal parts joined: the first axis (or a new one) grows n-fold.
@@ -1472,8 +3398,19 @@ fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     if parts.is_empty() {
         return None;
     }
-    let homog_stacked = matches!(ca.pos.first(), Some(Value::Seq { items: SeqItems::Homog { .. }, .. })) && short != "append";
-    let axis = ca.kwarg("axis").or(ca.kwarg("dim")).and_then(|v| v.as_sym()).and_then(|s| s.as_int()).unwrap_or(0);
+    let homog_stacked = matches!(
+        ca.pos.first(),
+        Some(Value::Seq {
+            items: SeqItems::Homog { .. },
+            ..
+        })
+    ) && short != "append";
+    let axis = ca
+        .kwarg("axis")
+        .or(ca.kwarg("dim"))
+        .and_then(|v| v.as_sym())
+        .and_then(|s| s.as_int())
+        .unwrap_or(0);
     let first = &parts[0];
     let shape: Vec<Sym> = if homog_stacked {
         first.shape.clone()
@@ -1481,14 +3418,24 @@ fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         match short {
             "stack" => {
                 let mut s = first.shape.clone();
-                let ax = if axis < 0 { (s.len() as i64 + 1 + axis).max(0) as usize } else { (axis as usize).min(s.len()) };
+                let ax = if axis < 0 {
+                    (s.len() as i64 + 1 + axis).max(0) as usize
+                } else {
+                    (axis as usize).min(s.len())
+                };
                 s.insert(ax, Sym::from(parts.len()));
                 s
             }
-            "column_stack" | "hstack" if first.ndim() == 1 && short == "column_stack" => vec![first.shape[0].clone(), Sym::from(parts.len())],
+            "column_stack" | "hstack" if first.ndim() == 1 && short == "column_stack" => {
+                vec![first.shape[0].clone(), Sym::from(parts.len())]
+            }
             "hstack" if first.ndim() == 1 => vec![Sym::sum(parts.iter().map(|p| p.size()))],
-            "vstack" | "row_stack" if first.ndim() == 1 => vec![Sym::from(parts.len()), first.shape[0].clone()],
-            "append" if ca.kwarg("axis").is_none() => vec![Sym::sum(parts.iter().map(|p| p.size()))],
+            "vstack" | "row_stack" if first.ndim() == 1 => {
+                vec![Sym::from(parts.len()), first.shape[0].clone()]
+            }
+            "append" if ca.kwarg("axis").is_none() => {
+                vec![Sym::sum(parts.iter().map(|p| p.size()))]
+            }
             _ => {
                 let ax = match short {
                     "hstack" | "column_stack" => 1usize,
@@ -1503,30 +3450,54 @@ fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 };
                 let mut s = first.shape.clone();
                 if ax < s.len() {
-                    s[ax] = Sym::sum(parts.iter().map(|p| p.shape.get(ax).cloned().unwrap_or_else(Sym::one)));
+                    s[ax] = Sym::sum(
+                        parts
+                            .iter()
+                            .map(|p| p.shape.get(ax).cloned().unwrap_or_else(Sym::one)),
+                    );
                 }
                 s
             }
         }
     };
-    let dtype = parts.iter().map(|p| p.dtype).reduce(DType::promote).unwrap_or(DType::Float64);
-    let lib = parts.iter().find(|p| p.lib == Lib::Torch).map(|_| Lib::Torch).unwrap_or(Lib::Numpy);
+    let dtype = parts
+        .iter()
+        .map(|p| p.dtype)
+        .reduce(DType::promote)
+        .unwrap_or(DType::Float64);
+    let lib = parts
+        .iter()
+        .find(|p| p.lib == Lib::Torch)
+        .map(|_| Lib::Torch)
+        .unwrap_or(Lib::Numpy);
     let v = it.new_array(shape, dtype, lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
-    emit_alloc(it, ca, r, &v, 0.0);
+    emit_alloc(it, ca, &r, &v, 0.0);
     let rg = parts.iter().any(|p| p.requires_grad);
     Some(crate::interp::set_grad_pub(v, rg))
 }
 
 fn split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
-    let k = ca.after_subject(0, "indices_or_sections").or(ca.after_subject(0, "chunks")).and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(2.0));
+    let k = ca
+        .after_subject(0, "indices_or_sections")
+        .or(ca.after_subject(0, "chunks"))
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(|| Sym::num(2.0));
     let mut shape = a.shape.clone();
     if let Some(first) = shape.first_mut() {
-        *first = if ca.short() == "split" && ca.lib() == Lib::Torch { k.clone() } else { first.div(&k) };
+        *first = if ca.short() == "split" && ca.lib() == Lib::Torch {
+            k.clone()
+        } else {
+            first.div(&k)
+        };
     }
     let part = it.view_of(&a, shape);
-    let count = if ca.short() == "split" && ca.lib() == Lib::Torch { a.shape.first().cloned().unwrap_or_else(Sym::one).div(&k) } else { k };
+    let count = if ca.short() == "split" && ca.lib() == Lib::Torch {
+        a.shape.first().cloned().unwrap_or_else(Sym::one).div(&k)
+    } else {
+        k
+    };
     Some(Value::homog(SeqKind::List, part, count))
 }
 
@@ -1535,28 +3506,77 @@ fn split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn tobytes(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.recv.as_ref())?;
     let n = a.nbytes();
-    it.emit(draft(C::Memory, "numpy.tobytes", Sym::zero(), n.scale(2.0), n.clone(), Some(a.dtype), P::Serial, &[], format!("{}, {} -> memory, copies {}", ca.text, shape_str(&a.shape), fmt_bytes(it.num(&n)))));
+    it.emit(draft(
+        C::Memory,
+        "numpy.tobytes",
+        Sym::zero(),
+        n.scale(2.0),
+        n.clone(),
+        Some(a.dtype),
+        P::Serial,
+        &[],
+        format!(
+            "{}, {} -> memory, copies {}",
+            ca.text,
+            shape_str(&a.shape),
+            fmt_bytes(it.num(&n))
+        ),
+    ));
     Some(Value::Bytes { len: n })
 }
 
 fn frombuffer(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let len = ca.pos.first()?.len()?;
-    let dtype = ca.arg(1, "dtype").and_then(dtype_of).unwrap_or(DType::Float64);
+    let dtype = ca
+        .arg(1, "dtype")
+        .and_then(dtype_of)
+        .unwrap_or(DType::Float64);
     let n = len.div(&Sym::num(dtype.itemsize()));
     // A view of the buffer: no copy.
     Some(it.new_array(vec![n], dtype, Lib::Numpy, Origin::Plain))
 }
 
 fn save(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let arrays: Vec<ArrayVal> = ca.recv.iter().chain(ca.pos.iter()).chain(ca.kw.iter().map(|(_, v)| v)).filter_map(|v| match v {
-        Value::Array(a) => Some((**a).clone()),
-        _ => None,
-    }).collect();
+    let arrays: Vec<ArrayVal> = ca
+        .recv
+        .iter()
+        .chain(ca.pos.iter())
+        .chain(ca.kw.iter().map(|(_, v)| v))
+        .filter_map(|v| match v {
+            Value::Array(a) => Some((**a).clone()),
+            _ => None,
+        })
+        .collect();
     let bytes = Sym::sum(arrays.iter().map(|a| a.nbytes()));
     let b = it.num(&bytes);
-    let pattern = super::lookup(&ca.name)?.pattern;
+    let pattern = super::pattern_of(&ca.name);
     let text_mode = ca.short() == "savetxt";
-    it.emit(draft(C::Io, pattern, if text_mode { bytes.scale(10.0) } else { Sym::zero() }, bytes.clone(), Sym::zero(), None, if text_mode { P::Interpreter } else { P::Serial }, &[], format!("{}, writes {} -> io", ca.text, fmt_bytes(b))));
+    // Files the program writes itself are known when it reads them back.
+    let path = ca.pos.first().and_then(|v| v.as_text()).map(str::to_string);
+    if let (Some(mut p), Some(first)) = (path, arrays.first()) {
+        if matches!(ca.short(), "save") && !p.ends_with(".npy") {
+            p.push_str(".npy");
+        }
+        let header = if ca.short() == "save" { 128.0 } else { 0.0 };
+        let size = it.num(&bytes) + header;
+        it.written
+            .insert(p, (size, Some(std::rc::Rc::new(first.clone()))));
+    }
+    it.emit(draft(
+        C::Io,
+        &pattern,
+        if text_mode {
+            bytes.scale(10.0)
+        } else {
+            Sym::zero()
+        },
+        bytes.clone(),
+        Sym::zero(),
+        None,
+        if text_mode { P::Interpreter } else { P::Serial },
+        &[],
+        format!("{}, writes {} -> io", ca.text, fmt_bytes(b)),
+    ));
     Some(Value::None)
 }
 
@@ -1572,13 +3592,25 @@ pub fn parse_npy_header(head: &[u8]) -> Option<(Vec<usize>, DType)> {
         if head.len() < 12 {
             return None;
         }
-        (u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize, 12)
+        (
+            u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize,
+            12,
+        )
     };
     let text = std::str::from_utf8(head.get(start..start + hlen.min(head.len() - start))?).ok()?;
     let descr = text.split("'descr':").nth(1)?.split('\'').nth(1)?;
     let dtype = DType::parse(descr)?;
-    let shape_txt = text.split("'shape':").nth(1)?.split('(').nth(1)?.split(')').next()?;
-    let shape: Vec<usize> = shape_txt.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    let shape_txt = text
+        .split("'shape':")
+        .nth(1)?
+        .split('(')
+        .nth(1)?
+        .split(')')
+        .next()?;
+    let shape: Vec<usize> = shape_txt
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
     Some((shape, dtype))
 }
 
@@ -1586,6 +3618,38 @@ fn load(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
     let path = ca.pos.first().and_then(|v| v.as_text()).map(str::to_string);
     let dtype_arg = ca.arg(1, "dtype").and_then(dtype_of);
+    let written = path.as_deref().and_then(|p| it.written.get(p).cloned());
+    if let (Some((_, Some(arr))), "load" | "fromfile") = (&written, short) {
+        let dtype = if short == "fromfile" {
+            dtype_arg.unwrap_or(DType::Float64)
+        } else {
+            arr.dtype
+        };
+        let shape = if short == "fromfile" {
+            vec![arr.nbytes().div(&Sym::num(dtype.itemsize()))]
+        } else {
+            arr.shape.clone()
+        };
+        let v = it.new_array(shape, dtype, ca.lib(), Origin::Plain);
+        let bytes = v.as_array().map(|a| a.nbytes()).unwrap_or_else(Sym::zero);
+        let b = it.num(&bytes);
+        it.emit(draft(
+            C::Io,
+            &super::pattern_of(&ca.name),
+            Sym::zero(),
+            bytes.clone(),
+            bytes,
+            Some(dtype),
+            P::Serial,
+            &[],
+            format!(
+                "{}, reads back {} written earlier -> io",
+                ca.text,
+                fmt_bytes(b)
+            ),
+        ));
+        return Some(v);
+    }
     let size = path.as_deref().and_then(|p| it.probe.size(p));
     let (shape, dtype) = match (short, path.as_deref()) {
         ("load" | "memmap", Some(p)) if p.ends_with(".npy") => match it.probe.head(p, 4096).and_then(|h| parse_npy_header(&h)) {
@@ -1593,7 +3657,7 @@ fn load(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             None => (vec![it.unknown("npy_elements", crate::interp::DEFAULT_SIZE * 1000.0, format!("shape of the array in `{p}` is not known (file not readable at analysis time)"))], DType::Float64),
         },
         _ => {
-            let dtype = dtype_arg.unwrap_or(if short == "fromfile" { DType::Float64 } else { DType::Float64 });
+            let dtype = dtype_arg.unwrap_or(DType::Float64);
             let n = match size {
                 Some(sz) if short == "fromfile" => Sym::num((sz as f64 / dtype.itemsize()).floor()),
                 // Text: assume ~10 characters per number.
@@ -1609,9 +3673,32 @@ fn load(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         let bytes = a.nbytes();
         let b = it.num(&bytes);
         let text_mode = short.starts_with("loadtxt") || short.starts_with("genfromtxt");
-        let mapped = short == "memmap" || ca.kwarg("mmap_mode").is_some_and(|m| !matches!(m, Value::None));
-        let pattern = super::lookup(&ca.name)?.pattern;
-        it.emit(draft(C::Io, pattern, if text_mode { bytes.scale(10.0) } else { Sym::zero() }, bytes.clone(), if mapped { Sym::zero() } else { bytes }, Some(dtype), if text_mode { P::Interpreter } else { P::Serial }, &[], format!("{}, reads {} {} ({}) -> io", ca.text, shape_str(&a.shape), dtype.name(), fmt_bytes(b))));
+        let mapped = short == "memmap"
+            || ca
+                .kwarg("mmap_mode")
+                .is_some_and(|m| !matches!(m, Value::None));
+        let pattern = super::pattern_of(&ca.name);
+        it.emit(draft(
+            C::Io,
+            &pattern,
+            if text_mode {
+                bytes.scale(10.0)
+            } else {
+                Sym::zero()
+            },
+            bytes.clone(),
+            if mapped { Sym::zero() } else { bytes },
+            Some(dtype),
+            if text_mode { P::Interpreter } else { P::Serial },
+            &[],
+            format!(
+                "{}, reads {} {} ({}) -> io",
+                ca.text,
+                shape_str(&a.shape),
+                dtype.name(),
+                fmt_bytes(b)
+            ),
+        ));
     }
     Some(v)
 }

@@ -17,43 +17,540 @@ pub const ENTRIES: &[Entry] = &[
     e(&["range"], C::Python, Custom(range)),
     e(&["enumerate"], C::Python, Custom(enumerate)),
     e(&["zip"], C::Python, Custom(zip)),
-    e(&["sum", "math.fsum", "math.prod"], C::Python, Custom(py_reduce)),
+    e(
+        &["sum", "math.fsum", "math.prod"],
+        C::Python,
+        Custom(py_reduce),
+    ),
     e(&["min", "max"], C::Python, Custom(py_reduce)),
     e(&["any", "all"], C::Python, Custom(py_reduce)),
     e(&["sorted", "list.sort"], C::Sort, Custom(sorted)),
-    e(&["reversed", "list", "tuple", "set", "frozenset", "iter", "list.copy", "dict.copy"], C::Python, Custom(convert_seq)),
+    e(
+        &[
+            "reversed",
+            "list",
+            "tuple",
+            "set",
+            "frozenset",
+            "iter",
+            "list.copy",
+            "dict.copy",
+        ],
+        C::Python,
+        Custom(convert_seq),
+    ),
     e(&["dict"], C::Python, Custom(dict)),
     e(&["map"], C::Python, Custom(map)),
     e(&["filter"], C::Python, Custom(filter)),
     e(&["next"], C::Python, Custom(next)),
-    e(&["int", "float", "complex", "bool", "abs", "round", "ord", "hash", "id", "divmod", "pow", "math.floor", "math.ceil", "math.trunc", "math.isqrt", "math.gcd", "math.lcm", "math.factorial", "math.comb", "math.perm", "operator.add", "operator.mul", "operator.xor", "math.log2"], C::Python, Custom(scalar)),
-    e(&["math.sqrt", "math.exp", "math.log", "math.log10", "math.log1p", "math.expm1", "math.sin", "math.cos", "math.tan", "math.asin", "math.acos", "math.atan", "math.atan2", "math.sinh", "math.cosh", "math.tanh", "math.pow", "math.fabs", "math.hypot", "math.erf", "math.erfc", "math.gamma", "math.lgamma", "math.radians", "math.degrees", "math.copysign", "math.fmod", "math.dist", "math.isclose", "math.isnan", "math.isinf", "math.isfinite", "cmath.exp", "cmath.sqrt", "cmath.phase", "cmath.polar", "cmath.rect", "cmath.log"], C::Python, Custom(scalar)),
-    e(&["str", "repr", "format", "hex", "bin", "oct", "chr", "ascii", "input", "str.join", "str.format", "str.upper", "str.lower", "str.strip", "str.lstrip", "str.rstrip", "str.replace", "str.zfill", "str.ljust", "str.rjust", "str.center", "str.title", "str.capitalize", "bytes.hex", "bytes.decode", "str.swapcase", "str.casefold", "str.expandtabs"], C::Python, Custom(strings)),
-    e(&["str.split", "str.splitlines", "str.rsplit", "str.partition", "bytes.split"], C::Python, Custom(str_split)),
-    e(&["str.encode", "bytes", "bytearray", "bytes.fromhex", "bytearray.fromhex", "memoryview", "bytes.join", "int.to_bytes", "str.startswith", "str.endswith", "str.find", "str.index", "str.count", "str.isdigit", "str.isalpha", "str.isspace", "int.from_bytes", "int.bit_length", "bytes.startswith", "bytes.find", "str.rfind", "bytes.count", "str.isnumeric", "str.isalnum", "str.isupper", "str.islower"], C::Python, Custom(bytes_ops)),
-    e(&["list.append", "list.extend", "list.insert", "list.pop", "list.remove", "list.clear", "list.index", "list.count", "list.reverse", "set.add", "set.update", "set.discard", "set.remove", "set.pop", "dict.update", "dict.setdefault", "dict.pop", "dict.get", "dict.keys", "dict.values", "dict.items", "dict.clear", "dict.popitem", "set.union", "set.intersection", "set.difference", "collections.deque.append", "collections.deque.popleft", "collections.deque.appendleft"], C::Python, Custom(containers)),
-    e(&["print", "pprint.pprint", "logging.info", "logging.debug", "logging.warning", "logging.error", "logging.basicConfig", "sys.stdout.write", "sys.stderr.write", "sys.stdout.flush", "warnings.warn", "warnings.filterwarnings", "logging.getLogger", "sys.setrecursionlimit", "gc.collect", "gc.disable", "gc.enable", "atexit.register", "signal.signal", "faulthandler.enable"], C::Io, Custom(print)),
-    e(&["isinstance", "issubclass", "callable", "hasattr", "os.path.exists", "os.path.isfile", "os.path.isdir", "type", "vars", "dir", "globals", "locals", "object", "super", "setattr", "delattr", "NotImplementedError", "ValueError", "TypeError", "RuntimeError", "Exception", "KeyError", "IndexError", "SystemExit", "AssertionError", "StopIteration", "OSError", "FileNotFoundError", "ZeroDivisionError", "staticmethod", "classmethod", "property", "functools.wraps", "functools.lru_cache", "functools.cache", "dataclasses.dataclass", "dataclasses.field", "typing.cast", "contextlib.contextmanager", "abc.abstractmethod", "exit", "quit", "sys.exit", "os._exit", "functools.partial", "collections.namedtuple", "typing.NamedTuple", "enum.Enum", "copy.copy", "copy.deepcopy", "slice", "os.makedirs", "os.mkdir", "os.remove", "os.unlink", "os.chdir", "os.getcwd", "os.listdir", "os.path.basename", "os.path.dirname", "os.path.splitext", "os.path.abspath", "os.getpid", "platform.platform", "platform.machine", "platform.python_version", "socket.gethostname"], C::Other, Custom(misc)),
+    e(
+        &[
+            "int",
+            "float",
+            "complex",
+            "bool",
+            "abs",
+            "round",
+            "ord",
+            "hash",
+            "id",
+            "divmod",
+            "pow",
+            "math.floor",
+            "math.ceil",
+            "math.trunc",
+            "math.isqrt",
+            "math.gcd",
+            "math.lcm",
+            "math.factorial",
+            "math.comb",
+            "math.perm",
+            "operator.add",
+            "operator.mul",
+            "operator.xor",
+            "math.log2",
+        ],
+        C::Python,
+        Custom(scalar),
+    ),
+    e(
+        &[
+            "math.sqrt",
+            "math.exp",
+            "math.log",
+            "math.log10",
+            "math.log1p",
+            "math.expm1",
+            "math.sin",
+            "math.cos",
+            "math.tan",
+            "math.asin",
+            "math.acos",
+            "math.atan",
+            "math.atan2",
+            "math.sinh",
+            "math.cosh",
+            "math.tanh",
+            "math.pow",
+            "math.fabs",
+            "math.hypot",
+            "math.erf",
+            "math.erfc",
+            "math.gamma",
+            "math.lgamma",
+            "math.radians",
+            "math.degrees",
+            "math.copysign",
+            "math.fmod",
+            "math.dist",
+            "math.isclose",
+            "math.isnan",
+            "math.isinf",
+            "math.isfinite",
+            "cmath.exp",
+            "cmath.sqrt",
+            "cmath.phase",
+            "cmath.polar",
+            "cmath.rect",
+            "cmath.log",
+        ],
+        C::Python,
+        Custom(scalar),
+    ),
+    e(
+        &[
+            "str",
+            "repr",
+            "format",
+            "hex",
+            "bin",
+            "oct",
+            "chr",
+            "ascii",
+            "input",
+            "str.join",
+            "str.format",
+            "str.upper",
+            "str.lower",
+            "str.strip",
+            "str.lstrip",
+            "str.rstrip",
+            "str.replace",
+            "str.zfill",
+            "str.ljust",
+            "str.rjust",
+            "str.center",
+            "str.title",
+            "str.capitalize",
+            "bytes.hex",
+            "bytes.decode",
+            "str.swapcase",
+            "str.casefold",
+            "str.expandtabs",
+        ],
+        C::Python,
+        Custom(strings),
+    ),
+    e(
+        &[
+            "str.split",
+            "str.splitlines",
+            "str.rsplit",
+            "str.partition",
+            "bytes.split",
+        ],
+        C::Python,
+        Custom(str_split),
+    ),
+    e(
+        &[
+            "str.encode",
+            "bytes",
+            "bytearray",
+            "bytes.fromhex",
+            "bytearray.fromhex",
+            "memoryview",
+            "bytes.join",
+            "int.to_bytes",
+            "str.startswith",
+            "str.endswith",
+            "str.find",
+            "str.index",
+            "str.count",
+            "str.isdigit",
+            "str.isalpha",
+            "str.isspace",
+            "int.from_bytes",
+            "int.bit_length",
+            "bytes.startswith",
+            "bytes.find",
+            "str.rfind",
+            "bytes.count",
+            "str.isnumeric",
+            "str.isalnum",
+            "str.isupper",
+            "str.islower",
+        ],
+        C::Python,
+        Custom(bytes_ops),
+    ),
+    e(
+        &[
+            "bytes.append",
+            "bytes.extend",
+            "list.append",
+            "list.extend",
+            "list.insert",
+            "list.pop",
+            "list.remove",
+            "list.clear",
+            "list.index",
+            "list.count",
+            "list.reverse",
+            "set.add",
+            "set.update",
+            "set.discard",
+            "set.remove",
+            "set.pop",
+            "dict.update",
+            "dict.setdefault",
+            "dict.pop",
+            "dict.get",
+            "dict.keys",
+            "dict.values",
+            "dict.items",
+            "dict.clear",
+            "dict.popitem",
+            "set.union",
+            "set.intersection",
+            "set.difference",
+            "collections.deque.append",
+            "collections.deque.popleft",
+            "collections.deque.appendleft",
+        ],
+        C::Python,
+        Custom(containers),
+    ),
+    e(
+        &[
+            "print",
+            "pprint.pprint",
+            "logging.info",
+            "logging.debug",
+            "logging.warning",
+            "logging.error",
+            "logging.basicConfig",
+            "sys.stdout.write",
+            "sys.stderr.write",
+            "sys.stdout.flush",
+            "warnings.warn",
+            "warnings.filterwarnings",
+            "logging.getLogger",
+            "sys.setrecursionlimit",
+            "gc.collect",
+            "gc.disable",
+            "gc.enable",
+            "atexit.register",
+            "signal.signal",
+            "faulthandler.enable",
+        ],
+        C::Io,
+        Custom(print),
+    ),
+    e(
+        &[
+            "isinstance",
+            "issubclass",
+            "callable",
+            "hasattr",
+            "os.path.exists",
+            "os.path.isfile",
+            "os.path.isdir",
+            "type",
+            "vars",
+            "dir",
+            "globals",
+            "locals",
+            "object",
+            "super",
+            "setattr",
+            "delattr",
+            "NotImplementedError",
+            "ValueError",
+            "TypeError",
+            "RuntimeError",
+            "Exception",
+            "KeyError",
+            "IndexError",
+            "SystemExit",
+            "AssertionError",
+            "StopIteration",
+            "OSError",
+            "FileNotFoundError",
+            "ZeroDivisionError",
+            "staticmethod",
+            "classmethod",
+            "property",
+            "functools.wraps",
+            "functools.lru_cache",
+            "functools.cache",
+            "dataclasses.dataclass",
+            "dataclasses.field",
+            "typing.cast",
+            "contextlib.contextmanager",
+            "abc.abstractmethod",
+            "exit",
+            "quit",
+            "sys.exit",
+            "os._exit",
+            "functools.partial",
+            "collections.namedtuple",
+            "typing.NamedTuple",
+            "enum.Enum",
+            "copy.copy",
+            "copy.deepcopy",
+            "slice",
+            "os.makedirs",
+            "os.mkdir",
+            "os.remove",
+            "os.unlink",
+            "os.chdir",
+            "os.getcwd",
+            "os.listdir",
+            "os.path.basename",
+            "os.path.dirname",
+            "os.path.splitext",
+            "os.path.abspath",
+            "os.getpid",
+            "platform.platform",
+            "platform.machine",
+            "platform.python_version",
+            "socket.gethostname",
+        ],
+        C::Other,
+        Custom(misc),
+    ),
     e(&["getattr"], C::Other, Custom(getattr)),
-    e(&["super_proxy.__init__", "super_proxy.forward", "super_proxy.__call__"], C::Other, Custom(misc)),
+    e(
+        &[
+            "collections.Counter",
+            "collections.defaultdict",
+            "collections.OrderedDict",
+            "collections.deque",
+        ],
+        C::Python,
+        Custom(collection),
+    ),
+    e(&["dict.most_common"], C::Sort, Custom(most_common)),
+    e(
+        &[
+            "struct.pack",
+            "struct.unpack",
+            "struct.calcsize",
+            "struct.pack_into",
+            "struct.unpack_from",
+            "struct.iter_unpack",
+        ],
+        C::Python,
+        Custom(struct_ops),
+    ),
+    e(
+        &[
+            "itertools.product",
+            "itertools.combinations",
+            "itertools.permutations",
+            "itertools.chain",
+            "itertools.islice",
+            "itertools.repeat",
+            "itertools.count",
+            "itertools.accumulate",
+            "itertools.cycle",
+            "itertools.starmap",
+            "itertools.zip_longest",
+            "itertools.combinations_with_replacement",
+            "itertools.chain.from_iterable",
+            "itertools.pairwise",
+            "itertools.groupby",
+            "functools.reduce",
+        ],
+        C::Python,
+        Custom(itertools),
+    ),
+    e(
+        &[
+            "json.dumps",
+            "json.loads",
+            "json.dump",
+            "json.load",
+            "pickle.dumps",
+            "pickle.loads",
+            "pickle.dump",
+            "pickle.load",
+            "csv.reader",
+            "csv.writer",
+        ],
+        C::Io,
+        Custom(serialize),
+    ),
+    e(
+        &[
+            "super_proxy.__init__",
+            "super_proxy.forward",
+            "super_proxy.__call__",
+        ],
+        C::Other,
+        Custom(misc),
+    ),
     e(&["os.path.join"], C::Other, Custom(path_join)),
     e(&["os.path.getsize", "os.stat"], C::Io, Custom(getsize)),
     e(&["os.environ.get", "os.getenv"], C::Other, Custom(environ)),
-    e(&["os.cpu_count", "multiprocessing.cpu_count", "os.sched_getaffinity"], C::Other, Custom(cpu_count)),
-    e(&["open", "io.open", "gzip.open", "bz2.open", "lzma.open", "io.BytesIO", "io.StringIO", "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile"], C::Io, Custom(open)),
-    e(&["file.read", "file.readlines", "file.readline", "file.write", "file.writelines", "file.close", "file.seek", "file.tell", "file.flush", "file.__enter__", "file.getvalue", "file.fileno", "pathlib.Path.read_bytes", "pathlib.Path.read_text"], C::Io, Custom(file_ops)),
-    e(&["time.time", "time.perf_counter", "time.monotonic", "time.process_time", "time.time_ns", "time.perf_counter_ns", "timeit.default_timer", "time.thread_time"], C::Other, Custom(clock)),
+    e(
+        &[
+            "os.cpu_count",
+            "multiprocessing.cpu_count",
+            "os.sched_getaffinity",
+        ],
+        C::Other,
+        Custom(cpu_count),
+    ),
+    e(
+        &[
+            "open",
+            "io.open",
+            "gzip.open",
+            "bz2.open",
+            "lzma.open",
+            "io.BytesIO",
+            "io.StringIO",
+            "tempfile.NamedTemporaryFile",
+            "tempfile.TemporaryFile",
+        ],
+        C::Io,
+        Custom(open),
+    ),
+    e(
+        &[
+            "file.read",
+            "file.readlines",
+            "file.readline",
+            "file.write",
+            "file.writelines",
+            "file.close",
+            "file.seek",
+            "file.tell",
+            "file.flush",
+            "file.__enter__",
+            "file.getvalue",
+            "file.fileno",
+            "pathlib.Path.read_bytes",
+            "pathlib.Path.read_text",
+        ],
+        C::Io,
+        Custom(file_ops),
+    ),
+    e(
+        &[
+            "time.time",
+            "time.perf_counter",
+            "time.monotonic",
+            "time.process_time",
+            "time.time_ns",
+            "time.perf_counter_ns",
+            "timeit.default_timer",
+            "time.thread_time",
+        ],
+        C::Other,
+        Custom(clock),
+    ),
     e(&["time.sleep"], C::Other, Custom(sleep)),
-    e(&["random.random", "random.uniform", "random.gauss", "random.normalvariate", "random.expovariate", "random.betavariate", "random.triangular", "random.lognormvariate", "random.vonmisesvariate", "random.gammavariate"], C::Python, Custom(scalar)),
-    e(&["random.randint", "random.randrange", "random.getrandbits", "secrets.randbelow", "secrets.randbits"], C::Python, Custom(scalar)),
-    e(&["random.choice", "secrets.choice"], C::Python, Custom(rand_choice)),
-    e(&["random.seed", "random.setstate", "random.getstate", "random.Random"], C::Other, Custom(misc)),
-    e(&["random.shuffle", "random.sample", "random.choices"], C::Python, Custom(rand_seq)),
+    e(
+        &[
+            "random.random",
+            "random.uniform",
+            "random.gauss",
+            "random.normalvariate",
+            "random.expovariate",
+            "random.betavariate",
+            "random.triangular",
+            "random.lognormvariate",
+            "random.vonmisesvariate",
+            "random.gammavariate",
+        ],
+        C::Python,
+        Custom(scalar),
+    ),
+    e(
+        &[
+            "random.randint",
+            "random.randrange",
+            "random.getrandbits",
+            "secrets.randbelow",
+            "secrets.randbits",
+        ],
+        C::Python,
+        Custom(scalar),
+    ),
+    e(
+        &["random.choice", "secrets.choice"],
+        C::Python,
+        Custom(rand_choice),
+    ),
+    e(
+        &[
+            "random.seed",
+            "random.setstate",
+            "random.getstate",
+            "random.Random",
+        ],
+        C::Other,
+        Custom(misc),
+    ),
+    e(
+        &["random.shuffle", "random.sample", "random.choices"],
+        C::Python,
+        Custom(rand_seq),
+    ),
     e(&["random.randbytes"], C::Crypto, Custom(randbytes)),
-    e(&["statistics.mean", "statistics.fmean", "statistics.median", "statistics.stdev", "statistics.pstdev", "statistics.variance", "statistics.pvariance", "statistics.mode", "statistics.geometric_mean", "statistics.harmonic_mean", "statistics.quantiles", "statistics.median_low", "statistics.median_high"], C::Python, Custom(statistics)),
+    e(
+        &[
+            "statistics.mean",
+            "statistics.fmean",
+            "statistics.median",
+            "statistics.stdev",
+            "statistics.pstdev",
+            "statistics.variance",
+            "statistics.pvariance",
+            "statistics.mode",
+            "statistics.geometric_mean",
+            "statistics.harmonic_mean",
+            "statistics.quantiles",
+            "statistics.median_low",
+            "statistics.median_high",
+        ],
+        C::Python,
+        Custom(statistics),
+    ),
     e(&["argparse.ArgumentParser"], C::Other, Custom(argparser)),
-    e(&["argparse.ArgumentParser.add_argument", "argparse.ArgumentParser.add_argument_group", "argparse.ArgumentParser.add_mutually_exclusive_group", "argparse.ArgumentParser.set_defaults", "argparse.ArgumentParser.print_help", "argparse.ArgumentParser.error"], C::Other, Custom(add_argument)),
-    e(&["argparse.ArgumentParser.parse_args", "argparse.ArgumentParser.parse_known_args"], C::Other, Custom(parse_args)),
+    e(
+        &[
+            "argparse.ArgumentParser.add_argument",
+            "argparse.ArgumentParser.add_argument_group",
+            "argparse.ArgumentParser.add_mutually_exclusive_group",
+            "argparse.ArgumentParser.set_defaults",
+            "argparse.ArgumentParser.print_help",
+            "argparse.ArgumentParser.error",
+        ],
+        C::Other,
+        Custom(add_argument),
+    ),
+    e(
+        &[
+            "argparse.ArgumentParser.parse_args",
+            "argparse.ArgumentParser.parse_known_args",
+        ],
+        C::Other,
+        Custom(parse_args),
+    ),
 ];
 
 // ---------- builtins ----------
@@ -82,7 +579,11 @@ fn int_arg(it: &mut Interp, v: &Value, what: &str) -> Sym {
 }
 
 fn range(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a: Vec<Sym> = ca.pos.iter().map(|v| int_arg(it, v, "a range bound")).collect();
+    let a: Vec<Sym> = ca
+        .pos
+        .iter()
+        .map(|v| int_arg(it, v, "a range bound"))
+        .collect();
     let (start, stop, step) = match a.as_slice() {
         [n] => (Sym::zero(), n.clone(), Sym::one()),
         [s, n] => (s.clone(), n.clone(), Sym::one()),
@@ -95,7 +596,11 @@ fn range(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn enumerate(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let v = ca.pos.first()?;
     let n = v.len().unwrap_or_else(|| Sym::var("n"));
-    Some(Value::homog(SeqKind::List, Value::tuple(vec![Value::Int(n.scale(0.5)), v.elem()]), n))
+    Some(Value::homog(
+        SeqKind::List,
+        Value::tuple(vec![Value::Int(n.scale(0.5)), v.elem()]),
+        n,
+    ))
 }
 
 fn zip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -106,7 +611,11 @@ fn zip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             // zip(*rows): transposes; each element is a column.
             let rows = inner.len().unwrap_or_else(Sym::one);
             let cols = inner.elem().len().unwrap_or_else(Sym::one);
-            return Some(Value::homog(SeqKind::List, Value::homog(SeqKind::Tuple, inner.elem().elem(), rows), cols));
+            return Some(Value::homog(
+                SeqKind::List,
+                Value::homog(SeqKind::Tuple, inner.elem().elem(), rows),
+                cols,
+            ));
         }
         let l = match v.len() {
             Some(l) => l,
@@ -118,22 +627,50 @@ fn zip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         });
         elems.push(v.elem());
     }
-    Some(Value::homog(SeqKind::List, Value::tuple(elems), n.unwrap_or_else(Sym::zero)))
+    Some(Value::homog(
+        SeqKind::List,
+        Value::tuple(elems),
+        n.unwrap_or_else(Sym::zero),
+    ))
 }
 
 fn py_reduce(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let name = ca.short();
     if ca.pos.len() >= 2 && name != "sum" {
-        return Some(ca.pos.iter().find(|v| !matches!(v, Value::Unknown)).cloned().unwrap_or(Value::Unknown));
+        return Some(
+            ca.pos
+                .iter()
+                .find(|v| !matches!(v, Value::Unknown))
+                .cloned()
+                .unwrap_or(Value::Unknown),
+        );
     }
     let v = ca.pos.first()?;
     if let Value::Array(a) = v {
         // Python's sum over an array iterates its first axis.
         let a = a.clone();
         let n = a.size();
-        it.emit(draft(C::Reduction, &format!("builtins.{name}"), n.clone(), a.nbytes(), Sym::zero(), Some(a.dtype), P::Interpreter, &[], format!("{}, Python {name} over {} -> reduction", ca.text, shape_str(&a.shape))));
+        it.emit(draft(
+            C::Reduction,
+            &format!("builtins.{name}"),
+            n.clone(),
+            a.nbytes(),
+            Sym::zero(),
+            Some(a.dtype),
+            P::Interpreter,
+            &[],
+            format!(
+                "{}, Python {name} over {} -> reduction",
+                ca.text,
+                shape_str(&a.shape)
+            ),
+        ));
         let row = a.shape[1..].to_vec();
-        return Some(if row.is_empty() { Value::Float(None) } else { it.new_array(row, a.dtype, a.lib, Origin::Plain) });
+        return Some(if row.is_empty() {
+            Value::Float(None)
+        } else {
+            it.new_array(row, a.dtype, a.lib, Origin::Plain)
+        });
     }
     let n = v.len().unwrap_or_else(Sym::one);
     let k = it.num(&n);
@@ -154,7 +691,22 @@ fn sorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let flops = n.mul(&n.log2());
     let f = it.num(&flops);
     let in_place = ca.recv.is_some();
-    it.emit(draft(C::Sort, "builtins.sorted", flops, n.scale(8.0), if in_place { Sym::zero() } else { n.scale(8.0) }, None, P::Interpreter, &[], format!("{}, {} items -> sort, {} comparisons", ca.text, n, crate::interp::fmt_flops(f, ""))));
+    it.emit(draft(
+        C::Sort,
+        "builtins.sorted",
+        flops,
+        n.scale(8.0),
+        if in_place { Sym::zero() } else { n.scale(8.0) },
+        None,
+        P::Interpreter,
+        &[],
+        format!(
+            "{}, {} items -> sort, {} comparisons",
+            ca.text,
+            n,
+            crate::interp::fmt_flops(f, "")
+        ),
+    ));
     if in_place {
         return Some(Value::None);
     }
@@ -169,20 +721,39 @@ fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let kind = match ca.short() {
         "tuple" => SeqKind::Tuple,
         "set" | "frozenset" => SeqKind::Set,
-        "copy" if matches!(v, Value::Seq { kind: SeqKind::Dict, .. }) => SeqKind::Dict,
+        "copy"
+            if matches!(
+                v,
+                Value::Seq {
+                    kind: SeqKind::Dict,
+                    ..
+                }
+            ) =>
+        {
+            SeqKind::Dict
+        }
         _ => SeqKind::List,
     };
     if ca.short() == "iter" {
         return Some(v);
     }
     match &v {
-        Value::Seq { items, .. } => Some(Value::Seq { kind, items: items.clone() }),
+        Value::Seq { items, .. } => Some(Value::Seq {
+            kind,
+            items: items.clone(),
+        }),
         Value::Array(a) => {
             let a = a.clone();
             let n = a.shape.first().cloned().unwrap_or_else(Sym::one);
             let elem = v.elem();
             let elem = match elem {
-                Value::Unknown if a.ndim() == 1 => if a.dtype.is_float() { Value::Float(None) } else { Value::Int(Sym::var("elem")) },
+                Value::Unknown if a.ndim() == 1 => {
+                    if a.dtype.is_float() {
+                        Value::Float(None)
+                    } else {
+                        Value::Int(Sym::var("elem"))
+                    }
+                }
                 Value::Unknown => it.view_of(&a, a.shape[1..].to_vec()),
                 e => e,
             };
@@ -196,15 +767,26 @@ fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 fn dict(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let mut kv: Vec<Value> = ca.kw.iter().map(|(k, v)| Value::tuple(vec![Value::str_known(k), v.clone()])).collect();
-    if let Some(Value::Seq { items: SeqItems::Known(items), kind: SeqKind::Dict }) = ca.pos.first() {
+    let mut kv: Vec<Value> = ca
+        .kw
+        .iter()
+        .map(|(k, v)| Value::tuple(vec![Value::str_known(k), v.clone()]))
+        .collect();
+    if let Some(Value::Seq {
+        items: SeqItems::Known(items),
+        kind: SeqKind::Dict,
+    }) = ca.pos.first()
+    {
         kv.extend(items.iter().cloned());
     } else if let Some(v) = ca.pos.first() {
         if let Some(n) = v.len() {
             return Some(Value::homog(SeqKind::Dict, v.elem(), n));
         }
     }
-    Some(Value::Seq { kind: SeqKind::Dict, items: SeqItems::Known(kv) })
+    Some(Value::Seq {
+        kind: SeqKind::Dict,
+        items: SeqItems::Known(kv),
+    })
 }
 
 fn map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -241,26 +823,32 @@ fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let name = ca.name.as_str();
     let first = ca.pos.first();
     Some(match name {
-        "int" | "math.floor" | "math.ceil" | "math.trunc" | "round" if !(name == "round" && ca.pos.len() > 1) => match first {
-            Some(Value::Str { text: Some(t), .. }) => match t.trim().replace('_', "").parse::<i64>() {
-                Ok(v) => Value::int(v),
-                Err(_) => match t.trim().parse::<f64>() {
-                    Ok(f) => Value::Int(Sym::num(f.trunc())),
-                    Err(_) => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
-                },
-            },
-            Some(Value::Str { .. }) => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
-            Some(Value::Int(s)) => Value::Int(s.clone()),
-            Some(Value::Float(Some(f))) => Value::Int(Sym::num(match name {
-                "math.ceil" => f.ceil(),
-                "round" => f.round(),
-                "math.floor" => f.floor(),
-                _ => f.trunc(),
-            })),
-            Some(Value::Array(_)) => Value::Int(Sym::var("elem")),
-            Some(Value::Unknown) | None if name == "int" && first.is_none() => Value::int(0),
-            _ => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
-        },
+        "int" | "math.floor" | "math.ceil" | "math.trunc" | "round"
+            if !(name == "round" && ca.pos.len() > 1) =>
+        {
+            match first {
+                Some(Value::Str { text: Some(t), .. }) => {
+                    match t.trim().replace('_', "").parse::<i64>() {
+                        Ok(v) => Value::int(v),
+                        Err(_) => match t.trim().parse::<f64>() {
+                            Ok(f) => Value::Int(Sym::num(f.trunc())),
+                            Err(_) => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
+                        },
+                    }
+                }
+                Some(Value::Str { .. }) => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
+                Some(Value::Int(s)) => Value::Int(s.clone()),
+                Some(Value::Float(Some(f))) => Value::Int(Sym::num(match name {
+                    "math.ceil" => f.ceil(),
+                    "round" => f.round(),
+                    "math.floor" => f.floor(),
+                    _ => f.trunc(),
+                })),
+                Some(Value::Array(_)) => Value::Int(Sym::var("elem")),
+                Some(Value::Unknown) | None if name == "int" && first.is_none() => Value::int(0),
+                _ => Value::Int(it.unknown_int(&format!("`{}`", ca.text))),
+            }
+        }
         "float" => match first {
             Some(Value::Str { text: Some(t), .. }) => Value::Float(t.trim().parse().ok()),
             Some(Value::Int(s)) => Value::Float(s.as_num()),
@@ -278,7 +866,22 @@ fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             Some(Value::Complex) => Value::Float(None),
             Some(a @ Value::Array(_)) => {
                 let a = a.clone();
-                return super::numpy::map_rule(it, &CallArgs { name: "numpy.abs".into(), recv: None, pos: vec![a], kw: vec![], text: ca.text.clone(), arg_exprs: vec![], recv_expr: None, line: ca.line }, super::lookup("numpy.abs")?, 1.0, super::Out::Same);
+                return super::numpy::map_rule(
+                    it,
+                    &CallArgs {
+                        name: "numpy.abs".into(),
+                        recv: None,
+                        pos: vec![a],
+                        kw: vec![],
+                        text: ca.text.clone(),
+                        arg_exprs: vec![],
+                        recv_expr: None,
+                        line: ca.line,
+                    },
+                    &super::lookup("numpy.abs")?,
+                    1.0,
+                    super::Out::Real,
+                );
             }
             _ => Value::Float(None),
         },
@@ -295,16 +898,46 @@ fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         },
         "pow" if ca.pos.len() == 3 => {
             // Modular exponentiation: the core of RSA/Diffie-Hellman in pure Python.
-            let bits = ca.pos.get(1).and_then(|v| v.as_sym()).map(|s| s.log2()).unwrap_or_else(|| Sym::num(64.0));
-            let mbits = ca.pos.get(2).and_then(|v| v.as_sym()).map(|s| s.log2()).unwrap_or_else(|| Sym::num(64.0));
+            let bits = ca
+                .pos
+                .get(1)
+                .and_then(|v| v.as_sym())
+                .map(|s| s.log2())
+                .unwrap_or_else(|| Sym::num(64.0));
+            let mbits = ca
+                .pos
+                .get(2)
+                .and_then(|v| v.as_sym())
+                .map(|s| s.log2())
+                .unwrap_or_else(|| Sym::num(64.0));
             let flops = bits.mul(&mbits).mul(&mbits).scale(1.5 / 64.0);
-            it.emit(draft(C::Crypto, "builtins.pow_mod", flops, Sym::zero(), Sym::zero(), None, P::Interpreter, &[], format!("{}, modular exponentiation -> crypto", ca.text)));
+            it.emit(draft(
+                C::Crypto,
+                "builtins.pow_mod",
+                flops,
+                Sym::zero(),
+                Sym::zero(),
+                None,
+                P::Interpreter,
+                &[],
+                format!("{}, modular exponentiation -> crypto", ca.text),
+            ));
             Value::Int(Sym::var("residue"))
         }
         "divmod" => Value::tuple(vec![Value::Int(Sym::var("q")), Value::Int(Sym::var("r"))]),
-        "ord" | "hash" | "id" | "math.gcd" | "math.lcm" | "math.factorial" | "math.comb" | "math.perm" | "random.randint" | "random.randrange" | "random.getrandbits" | "secrets.randbelow" | "secrets.randbits" => Value::Int(Sym::var("value")),
+        "ord" | "hash" | "id" | "math.gcd" | "math.lcm" | "math.factorial" | "math.comb"
+        | "math.perm" | "random.randint" | "random.randrange" | "random.getrandbits"
+        | "secrets.randbelow" | "secrets.randbits" => Value::Int(Sym::var("value")),
         "pow" | "operator.mul" | "operator.add" => match (ca.pos.first(), ca.pos.get(1)) {
-            (Some(Value::Int(a)), Some(Value::Int(b))) => Value::Int(crate::interp::int_op_pub(match name { "operator.add" => prescient_syntax::ast::BinOp::Add, "operator.mul" => prescient_syntax::ast::BinOp::Mul, _ => prescient_syntax::ast::BinOp::Pow }, a, b)),
+            (Some(Value::Int(a)), Some(Value::Int(b))) => Value::Int(crate::interp::int_op_pub(
+                match name {
+                    "operator.add" => prescient_syntax::ast::BinOp::Add,
+                    "operator.mul" => prescient_syntax::ast::BinOp::Mul,
+                    _ => prescient_syntax::ast::BinOp::Pow,
+                },
+                a,
+                b,
+            )),
             _ => Value::Float(None),
         },
         "operator.xor" => Value::Int(Sym::var("value")),
@@ -339,24 +972,56 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             Some(v @ Value::Str { .. }) => v.clone(),
             Some(Value::Int(s)) => match s.as_int() {
                 Some(i) => Value::str_known(&i.to_string()),
-                None => Value::Str { len: Sym::num(8.0), text: None },
+                None => Value::Str {
+                    len: Sym::num(8.0),
+                    text: None,
+                },
             },
-            Some(Value::Array(a)) => Value::Str { len: a.size().scale(10.0).min(&Sym::num(2000.0)), text: None },
-            _ => Value::Str { len: Sym::num(16.0), text: None },
+            Some(Value::Array(a)) => Value::Str {
+                len: a.size().scale(10.0).min(&Sym::num(2000.0)),
+                text: None,
+            },
+            _ => Value::Str {
+                len: Sym::num(16.0),
+                text: None,
+            },
         },
-        "hex" | "bin" | "oct" => Value::Str { len: Sym::num(18.0), text: None },
-        "chr" => Value::Str { len: Sym::one(), text: None },
-        "input" => Value::Str { len: Sym::num(16.0), text: None },
-        "bytes.hex" => Value::Str { len: subject_len.unwrap_or_else(Sym::one).scale(2.0), text: None },
-        "bytes.decode" => Value::Str { len: subject_len.unwrap_or_else(Sym::one), text: None },
+        "hex" | "bin" | "oct" => Value::Str {
+            len: Sym::num(18.0),
+            text: None,
+        },
+        "chr" => Value::Str {
+            len: Sym::one(),
+            text: None,
+        },
+        "input" => Value::Str {
+            len: Sym::num(16.0),
+            text: None,
+        },
+        "bytes.hex" => Value::Str {
+            len: subject_len.unwrap_or_else(Sym::one).scale(2.0),
+            text: None,
+        },
+        "bytes.decode" => Value::Str {
+            len: subject_len.unwrap_or_else(Sym::one),
+            text: None,
+        },
         "str.join" => {
             let parts = ca.pos.first()?;
             let n = parts.len().unwrap_or_else(Sym::one);
             let each = parts.elem().len().unwrap_or_else(Sym::one);
             let sep = subject_len.unwrap_or_else(Sym::zero);
-            Value::Str { len: n.mul(&each.add(&sep)), text: None }
+            Value::Str {
+                len: n.mul(&each.add(&sep)),
+                text: None,
+            }
         }
-        "str.format" => Value::Str { len: subject_len.unwrap_or_else(Sym::one).add(&Sym::num(8.0 * ca.pos.len() as f64)), text: None },
+        "str.format" => Value::Str {
+            len: subject_len
+                .unwrap_or_else(Sym::one)
+                .add(&Sym::num(8.0 * ca.pos.len() as f64)),
+            text: None,
+        },
         _ => match ca.subject() {
             Some(Value::Str { len, text }) => {
                 let t = text.as_ref().map(|t| match ca.short() {
@@ -365,10 +1030,16 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                     "strip" => Arc::from(t.trim()),
                     _ => t.clone(),
                 });
-                let len = t.as_ref().map(|t| Sym::from(t.chars().count())).unwrap_or_else(|| len.clone());
+                let len = t
+                    .as_ref()
+                    .map(|t| Sym::from(t.chars().count()))
+                    .unwrap_or_else(|| len.clone());
                 Value::Str { len, text: t }
             }
-            _ => Value::Str { len: Sym::num(16.0), text: None },
+            _ => Value::Str {
+                len: Sym::num(16.0),
+                text: None,
+            },
         },
     })
 }
@@ -387,35 +1058,81 @@ fn str_split(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
     let n = s.len().unwrap_or_else(Sym::one);
     // Without the text, assume 8-character fields (80 for lines).
-    let each = if ca.short() == "splitlines" { 80.0 } else { 8.0 };
-    let elem = if matches!(s, Value::Bytes { .. }) { Value::Bytes { len: Sym::num(each) } } else { Value::Str { len: Sym::num(each), text: None } };
+    let each = if ca.short() == "splitlines" {
+        80.0
+    } else {
+        8.0
+    };
+    let elem = if matches!(s, Value::Bytes { .. }) {
+        Value::Bytes {
+            len: Sym::num(each),
+        }
+    } else {
+        Value::Str {
+            len: Sym::num(each),
+            text: None,
+        }
+    };
     Some(Value::homog(SeqKind::List, elem, n.div(&Sym::num(each))))
 }
 
 fn bytes_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let subject_len = ca.subject().and_then(|v| v.len());
     Some(match ca.name.as_str() {
-        "str.encode" => Value::Bytes { len: subject_len.unwrap_or_else(Sym::one) },
+        "str.encode" => Value::Bytes {
+            len: subject_len.unwrap_or_else(Sym::one),
+        },
         "bytes" | "bytearray" => match ca.pos.first() {
             Some(Value::Int(n)) => {
                 let n = n.clone();
                 if it.num(&n) >= 1e6 {
                     let b = it.num(&n);
-                    it.emit(draft(C::Memory, &format!("builtins.{}", ca.name), Sym::zero(), n.clone(), n.clone(), Some(DType::UInt8), P::Serial, &[], format!("{}, allocates {} -> memory", ca.text, fmt_bytes(b))));
+                    it.emit(draft(
+                        C::Memory,
+                        &format!("builtins.{}", ca.name),
+                        Sym::zero(),
+                        n.clone(),
+                        n.clone(),
+                        Some(DType::UInt8),
+                        P::Serial,
+                        &[],
+                        format!("{}, allocates {} -> memory", ca.text, fmt_bytes(b)),
+                    ));
                 }
                 Value::Bytes { len: n }
             }
-            Some(v) => Value::Bytes { len: v.len().unwrap_or_else(Sym::one) },
+            Some(v) => Value::Bytes {
+                len: v.len().unwrap_or_else(Sym::one),
+            },
             None => Value::Bytes { len: Sym::zero() },
         },
-        "bytes.fromhex" | "bytearray.fromhex" => Value::Bytes { len: ca.pos.first().and_then(|v| v.len()).unwrap_or_else(Sym::one).scale(0.5) },
+        "bytes.fromhex" | "bytearray.fromhex" => Value::Bytes {
+            len: ca
+                .pos
+                .first()
+                .and_then(|v| v.len())
+                .unwrap_or_else(Sym::one)
+                .scale(0.5),
+        },
         "memoryview" => ca.pos.first().cloned().unwrap_or(Value::Unknown),
         "bytes.join" => {
             let parts = ca.pos.first()?;
-            Value::Bytes { len: parts.len().unwrap_or_else(Sym::one).mul(&parts.elem().len().unwrap_or_else(Sym::one)) }
+            Value::Bytes {
+                len: parts
+                    .len()
+                    .unwrap_or_else(Sym::one)
+                    .mul(&parts.elem().len().unwrap_or_else(Sym::one)),
+            }
         }
-        "int.to_bytes" => Value::Bytes { len: ca.pos.first().and_then(|v| v.as_sym()).unwrap_or_else(|| Sym::num(8.0)) },
-        "int.from_bytes" | "int.bit_length" | "str.find" | "str.index" | "str.count" | "str.rfind" | "bytes.find" | "bytes.count" => Value::Int(Sym::var("value")),
+        "int.to_bytes" => Value::Bytes {
+            len: ca
+                .pos
+                .first()
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(|| Sym::num(8.0)),
+        },
+        "int.from_bytes" | "int.bit_length" | "str.find" | "str.index" | "str.count"
+        | "str.rfind" | "bytes.find" | "bytes.count" => Value::Int(Sym::var("value")),
         _ => Value::Bool(None),
     })
 }
@@ -434,15 +1151,30 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 _ => SeqKind::List,
             };
             let v = match &recv {
-                Value::Seq { items: SeqItems::Known(items), .. } if items.len() < 16 && it.loops.is_empty() => {
+                Value::Bytes { len } => Value::Bytes {
+                    len: len.add(&Sym::one()),
+                },
+                Value::Seq {
+                    items: SeqItems::Known(items),
+                    ..
+                } if items.len() < 16 && it.loops.is_empty() => {
                     let mut items = items.clone();
                     items.push(x);
-                    Value::Seq { kind, items: SeqItems::Known(items) }
+                    Value::Seq {
+                        kind,
+                        items: SeqItems::Known(items),
+                    }
                 }
                 _ => {
                     let elem = match recv.elem() {
                         Value::Unknown => x,
-                        e if matches!(x, Value::Array(_)) => if matches!(e, Value::Array(_)) { x } else { e },
+                        e if matches!(x, Value::Array(_)) => {
+                            if matches!(e, Value::Array(_)) {
+                                x
+                            } else {
+                                e
+                            }
+                        }
                         e => e,
                     };
                     Value::homog(kind, elem, len.add(&Sym::one()))
@@ -450,9 +1182,27 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             };
             (Some(v), Value::None)
         }
-        "extend" | "update" if !matches!(recv, Value::Seq { kind: SeqKind::Dict, .. }) || short == "update" => {
+        "extend" | "update"
+            if !matches!(
+                recv,
+                Value::Seq {
+                    kind: SeqKind::Dict,
+                    ..
+                }
+            ) || short == "update" =>
+        {
             let other = ca.pos.first().cloned().unwrap_or(Value::Unknown);
             let add = other.len().unwrap_or_else(Sym::one);
+            if let Value::Bytes { len } = &recv {
+                let v = Value::Bytes { len: len.add(&add) };
+                if let Some(target) = &ca.recv_expr {
+                    if let Some(n) = target.as_name() {
+                        it.mark_accumulated(n);
+                    }
+                    it.assign(target, v);
+                }
+                return Some(Value::None);
+            }
             let elem = match recv.elem() {
                 Value::Unknown => other.elem(),
                 e => e,
@@ -463,13 +1213,33 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             };
             (Some(Value::homog(kind, elem, len.add(&add))), Value::None)
         }
-        "insert" => (Some(Value::homog(SeqKind::List, recv.elem(), len.add(&Sym::one()))), Value::None),
+        "insert" => (
+            Some(Value::homog(
+                SeqKind::List,
+                recv.elem(),
+                len.add(&Sym::one()),
+            )),
+            Value::None,
+        ),
         "pop" | "popleft" | "popitem" | "remove" | "discard" => {
             let elem = recv.elem();
-            let v = if matches!(recv, Value::Seq { kind: SeqKind::Dict, .. }) {
+            let v = if matches!(
+                recv,
+                Value::Seq {
+                    kind: SeqKind::Dict,
+                    ..
+                }
+            ) {
                 None
             } else {
-                Some(Value::homog(match &recv { Value::Seq { kind, .. } => *kind, _ => SeqKind::List }, elem.clone(), len.sub(&Sym::one()).clamp0()))
+                Some(Value::homog(
+                    match &recv {
+                        Value::Seq { kind, .. } => *kind,
+                        _ => SeqKind::List,
+                    },
+                    elem.clone(),
+                    len.sub(&Sym::one()).clamp0(),
+                ))
             };
             (v, elem)
         }
@@ -477,19 +1247,47 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "get" | "setdefault" => {
             let key = ca.pos.first().and_then(|k| k.as_text()).map(str::to_string);
             let found = match (&recv, key) {
-                (Value::Seq { items: SeqItems::Known(kv), .. }, Some(k)) => kv.iter().find_map(|p| match p {
-                    Value::Seq { items: SeqItems::Known(pair), .. } if pair.first().and_then(|x| x.as_text()) == Some(k.as_str()) => pair.get(1).cloned(),
+                (
+                    Value::Seq {
+                        items: SeqItems::Known(kv),
+                        ..
+                    },
+                    Some(k),
+                ) => kv.iter().find_map(|p| match p {
+                    Value::Seq {
+                        items: SeqItems::Known(pair),
+                        ..
+                    } if pair.first().and_then(|x| x.as_text()) == Some(k.as_str()) => {
+                        pair.get(1).cloned()
+                    }
                     _ => None,
                 }),
                 _ => None,
             };
-            (None, found.or_else(|| ca.pos.get(1).cloned()).unwrap_or(Value::Unknown))
+            (
+                None,
+                found
+                    .or_else(|| ca.pos.get(1).cloned())
+                    .unwrap_or(Value::Unknown),
+            )
         }
         "keys" | "values" | "items" => {
             let pair = recv.elem();
             let e = match (&pair, short) {
-                (Value::Seq { items: SeqItems::Known(p), .. }, "keys") => p.first().cloned().unwrap_or(Value::Unknown),
-                (Value::Seq { items: SeqItems::Known(p), .. }, "values") => p.get(1).cloned().unwrap_or(Value::Unknown),
+                (
+                    Value::Seq {
+                        items: SeqItems::Known(p),
+                        ..
+                    },
+                    "keys",
+                ) => p.first().cloned().unwrap_or(Value::Unknown),
+                (
+                    Value::Seq {
+                        items: SeqItems::Known(p),
+                        ..
+                    },
+                    "values",
+                ) => p.get(1).cloned().unwrap_or(Value::Unknown),
                 _ => pair.clone(),
             };
             (None, Value::homog(SeqKind::List, e, len))
@@ -514,10 +1312,24 @@ fn print(it: &mut Interp, _: &CallArgs) -> Option<Value> {
 
 fn misc(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(match ca.name.as_str() {
-        "isinstance" | "issubclass" | "callable" | "hasattr" | "os.path.exists" | "os.path.isfile" | "os.path.isdir" => Value::Bool(None),
-        "copy.copy" | "copy.deepcopy" | "typing.cast" => ca.pos.last().cloned().unwrap_or(Value::Unknown),
-        "functools.lru_cache" | "functools.cache" | "functools.wraps" | "staticmethod" | "classmethod" | "property" | "dataclasses.dataclass" | "contextlib.contextmanager" | "abc.abstractmethod" => ca.pos.first().cloned().unwrap_or(Value::Unknown),
-        "os.path.basename" | "os.path.dirname" | "os.path.abspath" | "os.getcwd" => Value::Str { len: Sym::num(32.0), text: None },
+        "isinstance" | "issubclass" | "callable" | "hasattr" | "os.path.exists"
+        | "os.path.isfile" | "os.path.isdir" => Value::Bool(None),
+        "copy.copy" | "copy.deepcopy" | "typing.cast" => {
+            ca.pos.last().cloned().unwrap_or(Value::Unknown)
+        }
+        "functools.lru_cache"
+        | "functools.cache"
+        | "functools.wraps"
+        | "staticmethod"
+        | "classmethod"
+        | "property"
+        | "dataclasses.dataclass"
+        | "contextlib.contextmanager"
+        | "abc.abstractmethod" => ca.pos.first().cloned().unwrap_or(Value::Unknown),
+        "os.path.basename" | "os.path.dirname" | "os.path.abspath" | "os.getcwd" => Value::Str {
+            len: Sym::num(32.0),
+            text: None,
+        },
         "random.Random" => Value::new_obj("random.Random"),
         "super" => Value::Lib(Arc::from("super_proxy")),
         _ => Value::None,
@@ -549,21 +1361,39 @@ fn path_join(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
             }
             Value::str_known(&out.to_string_lossy())
         }
-        None => Value::Str { len: Sym::num(32.0), text: None },
+        None => Value::Str {
+            len: Sym::num(32.0),
+            text: None,
+        },
     })
 }
 
 fn getsize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let path = ca.pos.first()?;
     let size = match path.as_text() {
-        Some(p) => it.probe.size(p).map(|s| Sym::num(s as f64)),
+        Some(p) => it
+            .written
+            .get(p)
+            .map(|(s, _)| Sym::num(*s))
+            .or_else(|| it.probe.size(p).map(|s| Sym::num(s as f64))),
         None => None,
     };
-    let size = size.unwrap_or_else(|| it.unknown("file_size", 1e6, format!("size of the file in `{}` is not known at analysis time", ca.text)));
+    let size = size.unwrap_or_else(|| {
+        it.unknown(
+            "file_size",
+            1e6,
+            format!(
+                "size of the file in `{}` is not known at analysis time",
+                ca.text
+            ),
+        )
+    });
     if ca.name == "os.stat" {
         let st = Value::new_obj("os.stat_result");
         if let Value::Obj { attrs, .. } = &st {
-            attrs.borrow_mut().insert("st_size".into(), Value::Int(size));
+            attrs
+                .borrow_mut()
+                .insert("st_size".into(), Value::Int(size));
         }
         return Some(st);
     }
@@ -571,26 +1401,51 @@ fn getsize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 fn environ(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let key = ca.pos.first().and_then(|v| v.as_text()).unwrap_or("?").to_string();
+    let key = ca
+        .pos
+        .first()
+        .and_then(|v| v.as_text())
+        .unwrap_or("?")
+        .to_string();
     match ca.pos.get(1) {
         Some(default) => {
-            it.note(format!("environment variable {key} is assumed unset (its default is used)"));
+            it.note(format!(
+                "environment variable {key} is assumed unset (its default is used)"
+            ));
             Some(default.clone())
         }
-        None => Some(Value::Str { len: Sym::num(8.0), text: None }),
+        None => Some(Value::Str {
+            len: Sym::num(8.0),
+            text: None,
+        }),
     }
 }
 
 fn cpu_count(it: &mut Interp, _: &CallArgs) -> Option<Value> {
-    let n = it.unknown("cpu_count", 2.0, "the core count of the node the job will run on; assumed 2".into());
+    let n = it.unknown(
+        "cpu_count",
+        2.0,
+        "the core count of the node the job will run on; assumed 2".into(),
+    );
     Some(Value::Int(n))
 }
 
 fn open(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let mode = ca.arg(1, "mode").and_then(|v| v.as_text()).unwrap_or("r").to_string();
+    let mode = ca
+        .arg(1, "mode")
+        .and_then(|v| v.as_text())
+        .unwrap_or("r")
+        .to_string();
     let binary = mode.contains('b') || ca.name == "io.BytesIO";
-    if mode.contains('w') || mode.contains('a') || ca.name.starts_with("io.") || ca.name.starts_with("tempfile") {
-        return Some(Value::File { size: Sym::zero(), binary });
+    if mode.contains('w')
+        || mode.contains('a')
+        || ca.name.starts_with("io.")
+        || ca.name.starts_with("tempfile")
+    {
+        return Some(Value::File {
+            size: Sym::zero(),
+            binary,
+        });
     }
     let size = match ca.pos.first() {
         Some(p) => match p.as_text() {
@@ -612,7 +1467,13 @@ fn file_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         _ => (Sym::num(1e6), false),
     };
     let short = ca.short();
-    let content = |n: Sym| if binary { Value::Bytes { len: n } } else { Value::Str { len: n, text: None } };
+    let content = |n: Sym| {
+        if binary {
+            Value::Bytes { len: n }
+        } else {
+            Value::Str { len: n, text: None }
+        }
+    };
     Some(match short {
         "read" | "read_bytes" | "read_text" | "getvalue" => {
             let n = match ca.pos.first().and_then(|v| v.as_sym()) {
@@ -620,16 +1481,44 @@ fn file_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 _ => size.clone(),
             };
             let b = it.num(&n);
-            it.emit(draft(C::Io, "file.read", Sym::zero(), n.clone(), n.clone(), None, P::Serial, &[], format!("{}, reads {} -> io", ca.text, fmt_bytes(b))));
+            it.emit(draft(
+                C::Io,
+                "file.read",
+                Sym::zero(),
+                n.clone(),
+                n.clone(),
+                None,
+                P::Serial,
+                &[],
+                format!("{}, reads {} -> io", ca.text, fmt_bytes(b)),
+            ));
             content(n)
         }
-        "readlines" => Value::homog(SeqKind::List, content(Sym::num(80.0)), size.div(&Sym::num(80.0))),
+        "readlines" => Value::homog(
+            SeqKind::List,
+            content(Sym::num(80.0)),
+            size.div(&Sym::num(80.0)),
+        ),
         "readline" => content(Sym::num(80.0)),
         "write" | "writelines" => {
-            let n = ca.pos.first().and_then(|v| v.len()).unwrap_or_else(Sym::one);
+            let n = ca
+                .pos
+                .first()
+                .and_then(|v| v.len())
+                .unwrap_or_else(Sym::one);
             if it.num(&n) >= 1e5 {
                 let b = it.num(&n);
-                it.emit(draft(C::Io, "file.write", Sym::zero(), n.clone(), Sym::zero(), None, P::Serial, &[], format!("{}, writes {} -> io", ca.text, fmt_bytes(b))));
+                it.emit(draft(
+                    C::Io,
+                    "file.write",
+                    Sym::zero(),
+                    n.clone(),
+                    Sym::zero(),
+                    None,
+                    P::Serial,
+                    &[],
+                    format!("{}, writes {} -> io", ca.text, fmt_bytes(b)),
+                ));
             } else {
                 it.ops(|o, m| o.calls += m);
             }
@@ -646,10 +1535,24 @@ fn clock(it: &mut Interp, _: &CallArgs) -> Option<Value> {
 }
 
 fn sleep(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let secs = ca.pos.first().and_then(|v| v.as_sym()).unwrap_or_else(Sym::zero);
+    let secs = ca
+        .pos
+        .first()
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(Sym::zero);
     let s = it.num(&secs);
     // Sleeping is wall time with no CPU: recorded with seconds in `bytes_moved`-free form.
-    it.emit(draft(C::Other, "time.sleep", Sym::zero(), Sym::zero(), Sym::zero(), None, P::Serial, &[], format!("{}, sleeps {s} s", ca.text)));
+    it.emit(draft(
+        C::Other,
+        "time.sleep",
+        Sym::zero(),
+        Sym::zero(),
+        Sym::zero(),
+        None,
+        P::Serial,
+        &[],
+        format!("{}, sleeps {s} s", ca.text),
+    ));
     Some(Value::None)
 }
 
@@ -665,25 +1568,277 @@ fn rand_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m * k);
     Some(match ca.short() {
         "shuffle" => Value::None,
-        "sample" => Value::homog(SeqKind::List, v.elem(), ca.pos.get(1).and_then(|x| x.as_sym()).unwrap_or(n)),
-        _ => Value::homog(SeqKind::List, v.elem(), ca.kwarg("k").and_then(|x| x.as_sym()).unwrap_or_else(Sym::one)),
+        "sample" => Value::homog(
+            SeqKind::List,
+            v.elem(),
+            ca.pos.get(1).and_then(|x| x.as_sym()).unwrap_or(n),
+        ),
+        _ => Value::homog(
+            SeqKind::List,
+            v.elem(),
+            ca.kwarg("k")
+                .and_then(|x| x.as_sym())
+                .unwrap_or_else(Sym::one),
+        ),
     })
 }
 
 fn randbytes(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let n = ca.pos.first()?.as_sym()?;
-    it.emit(draft(C::Crypto, "random.randbytes", n.scale(0.5), n.clone(), n.clone(), Some(DType::UInt8), P::Serial, &[], format!("{}, {} bytes -> crypto", ca.text, n)));
+    it.emit(draft(
+        C::Crypto,
+        "random.randbytes",
+        n.scale(0.5),
+        n.clone(),
+        n.clone(),
+        Some(DType::UInt8),
+        P::Serial,
+        &[],
+        format!("{}, {} bytes -> crypto", ca.text, n),
+    ));
     Some(Value::Bytes { len: n })
 }
 
 fn statistics(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let v = ca.pos.first()?;
     let n = v.len().unwrap_or_else(Sym::one);
-    let sort = matches!(ca.short(), "median" | "median_low" | "median_high" | "quantiles" | "mode");
-    let flops = if sort { n.mul(&n.log2()) } else { n.scale(if ca.short().contains("dev") || ca.short().contains("variance") { 6.0 } else { 3.0 }) };
+    let sort = matches!(
+        ca.short(),
+        "median" | "median_low" | "median_high" | "quantiles" | "mode"
+    );
+    let flops = if sort {
+        n.mul(&n.log2())
+    } else {
+        n.scale(
+            if ca.short().contains("dev") || ca.short().contains("variance") {
+                6.0
+            } else {
+                3.0
+            },
+        )
+    };
     let f = it.num(&flops);
-    it.emit(draft(if sort { C::Sort } else { C::Reduction }, &ca.name, flops, n.scale(8.0), Sym::zero(), None, P::Interpreter, &[], format!("{}, {} items -> interpreted {} ({})", ca.text, n, if sort { "sort" } else { "reduction" }, crate::interp::fmt_flops(f, "op"))));
+    it.emit(draft(
+        if sort { C::Sort } else { C::Reduction },
+        &ca.name,
+        flops,
+        n.scale(8.0),
+        Sym::zero(),
+        None,
+        P::Interpreter,
+        &[],
+        format!(
+            "{}, {} items -> interpreted {} ({})",
+            ca.text,
+            n,
+            if sort { "sort" } else { "reduction" },
+            crate::interp::fmt_flops(f, "op")
+        ),
+    ));
     Some(Value::Float(None))
+}
+
+fn collection(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let src = ca.pos.first();
+    Some(match (ca.short(), src) {
+        ("Counter", Some(v)) => {
+            // At most one entry per element; assume half are distinct.
+            let n = v.len().unwrap_or_else(Sym::one).scale(0.5);
+            Value::homog(
+                SeqKind::Dict,
+                Value::tuple(vec![v.elem(), Value::Int(Sym::var("count"))]),
+                n,
+            )
+        }
+        ("deque", Some(v)) => match v.len() {
+            Some(n) => Value::homog(SeqKind::List, v.elem(), n),
+            None => Value::list(vec![]),
+        },
+        _ => Value::Seq {
+            kind: SeqKind::Dict,
+            items: SeqItems::Known(vec![]),
+        },
+    })
+}
+
+fn most_common(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let recv = ca.recv.as_ref()?;
+    let n = recv.len().unwrap_or_else(Sym::one);
+    let flops = n.mul(&n.log2());
+    it.emit(draft(
+        C::Sort,
+        "collections.Counter.most_common",
+        flops,
+        n.scale(16.0),
+        n.scale(8.0),
+        None,
+        P::Interpreter,
+        &[],
+        format!("{}, {} entries -> sort", ca.text, n),
+    ));
+    let k = ca.pos.first().and_then(|v| v.as_sym()).unwrap_or(n);
+    Some(Value::homog(SeqKind::List, recv.elem(), k))
+}
+
+/// Size of a `struct` format: standard sizes, repeat counts, `s` strings.
+fn struct_size(fmt: &str) -> f64 {
+    let mut total = 0.0;
+    let mut count = String::new();
+    for c in fmt.chars() {
+        if c.is_ascii_digit() {
+            count.push(c);
+            continue;
+        }
+        let n: f64 = count.parse().unwrap_or(1.0);
+        count.clear();
+        let size = match c {
+            'x' | 'c' | 'b' | 'B' | '?' | 's' | 'p' => 1.0,
+            'h' | 'H' | 'e' => 2.0,
+            'i' | 'I' | 'l' | 'L' | 'f' => 4.0,
+            'q' | 'Q' | 'd' | 'n' | 'N' | 'P' => 8.0,
+            _ => 0.0,
+        };
+        total += n * size;
+    }
+    total
+}
+
+fn struct_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    it.ops(|o, m| o.calls += m);
+    let fmt = ca.pos.first().and_then(|v| v.as_text()).unwrap_or("");
+    let size = Sym::num(struct_size(fmt));
+    Some(match ca.short() {
+        "pack" => Value::Bytes { len: size },
+        "calcsize" => Value::Int(size),
+        "unpack" | "unpack_from" => {
+            let n = fmt
+                .chars()
+                .filter(|c| c.is_ascii_alphabetic() && *c != 'x')
+                .count()
+                .max(1);
+            let reps: f64 = fmt
+                .trim_start_matches(['<', '>', '!', '=', '@'])
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<String>()
+                .parse()
+                .unwrap_or(1.0);
+            let elem = if fmt.contains(['f', 'd', 'e']) {
+                Value::Float(None)
+            } else {
+                Value::Int(Sym::var("field"))
+            };
+            Value::homog(SeqKind::Tuple, elem, Sym::num(reps.max(n as f64)))
+        }
+        _ => Value::None,
+    })
+}
+
+fn itertools(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let lens: Vec<Sym> = ca
+        .pos
+        .iter()
+        .map(|v| v.len().unwrap_or_else(Sym::one))
+        .collect();
+    let first = ca.pos.first().cloned().unwrap_or(Value::Unknown);
+    let r = ca.arg(1, "r").and_then(|v| v.as_sym());
+    Some(match ca.short() {
+        "product" => {
+            let rep = ca
+                .kwarg("repeat")
+                .and_then(|v| v.as_sym())
+                .and_then(|s| s.as_int())
+                .unwrap_or(1)
+                .clamp(1, 8) as usize;
+            let mut n = Sym::product(lens.iter().cloned());
+            for _ in 1..rep {
+                n = n.mul(&Sym::product(lens.iter().cloned()));
+            }
+            Value::homog(
+                SeqKind::List,
+                Value::tuple(ca.pos.iter().map(|v| v.elem()).collect()),
+                n,
+            )
+        }
+        "combinations" | "permutations" | "combinations_with_replacement" => {
+            let n = first.len().unwrap_or_else(Sym::one);
+            let k = r.unwrap_or_else(|| n.clone());
+            let count = match (n.as_num(), k.as_num()) {
+                (Some(n), Some(k)) if k <= n && k >= 0.0 => {
+                    let mut c = 1.0;
+                    for i in 0..(k as i64) {
+                        c *= (n - i as f64)
+                            / if ca.short() == "permutations" {
+                                1.0
+                            } else {
+                                (i + 1) as f64
+                            };
+                    }
+                    Sym::num(c.round())
+                }
+                _ => n.pow(&k),
+            };
+            Value::homog(
+                SeqKind::List,
+                Value::homog(SeqKind::Tuple, first.elem(), k),
+                count,
+            )
+        }
+        "chain" => Value::homog(SeqKind::List, first.elem(), Sym::sum(lens)),
+        "from_iterable" => Value::homog(
+            SeqKind::List,
+            first.elem().elem(),
+            first
+                .len()
+                .unwrap_or_else(Sym::one)
+                .mul(&first.elem().len().unwrap_or_else(Sym::one)),
+        ),
+        "islice" => Value::homog(
+            SeqKind::List,
+            first.elem(),
+            ca.pos
+                .last()
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(|| lens[0].clone()),
+        ),
+        "repeat" => Value::homog(
+            SeqKind::List,
+            first.clone(),
+            ca.arg(1, "times")
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(|| it.unknown_int("the length of itertools.repeat")),
+        ),
+        "count" | "cycle" => Value::Generator,
+        "reduce" => {
+            let f = first;
+            let seq = ca.pos.get(1).cloned().unwrap_or(Value::Unknown);
+            let n = seq.len().unwrap_or_else(Sym::one);
+            it.enter_loop(vec![], n, true);
+            let out = it.call_value_simple(f, vec![seq.elem(), seq.elem()]);
+            it.exit_loop();
+            out
+        }
+        _ => Value::homog(
+            SeqKind::List,
+            first.elem(),
+            lens.first().cloned().unwrap_or_else(Sym::one),
+        ),
+    })
+}
+
+fn serialize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let n = ca
+        .pos
+        .first()
+        .and_then(|v| v.len())
+        .unwrap_or_else(|| Sym::num(64.0));
+    it.ops(|o, m| o.calls += m * 10.0);
+    Some(match ca.name.as_str() {
+        "json.dumps" => Value::Str { len: n, text: None },
+        "pickle.dumps" => Value::Bytes { len: n },
+        "json.dump" | "pickle.dump" => Value::None,
+        _ => Value::Unknown,
+    })
 }
 
 // ---------- argparse ----------
@@ -691,13 +1846,17 @@ fn statistics(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn argparser(_: &mut Interp, _: &CallArgs) -> Option<Value> {
     let p = Value::new_obj("argparse.ArgumentParser");
     if let Value::Obj { attrs, .. } = &p {
-        attrs.borrow_mut().insert("__specs__".into(), Value::list(vec![]));
+        attrs
+            .borrow_mut()
+            .insert("__specs__".into(), Value::list(vec![]));
     }
     Some(p)
 }
 
 fn add_argument(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let Value::Obj { attrs, .. } = ca.recv.as_ref()? else { return None };
+    let Value::Obj { attrs, .. } = ca.recv.as_ref()? else {
+        return None;
+    };
     match ca.short() {
         "add_argument" => {}
         "add_argument_group" | "add_mutually_exclusive_group" => return ca.recv.clone(),
@@ -720,7 +1879,11 @@ fn add_argument(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
         }
     }
     let mut a = attrs.borrow_mut();
-    if let Some(Value::Seq { items: SeqItems::Known(specs), .. }) = a.get_mut("__specs__") {
+    if let Some(Value::Seq {
+        items: SeqItems::Known(specs),
+        ..
+    }) = a.get_mut("__specs__")
+    {
         specs.push(spec);
     }
     Some(Value::None)
@@ -737,7 +1900,10 @@ impl Spec {
         self.flags.iter().all(|f| !f.starts_with('-'))
     }
     fn action(&self) -> &str {
-        self.kw.get("action").and_then(|v| v.as_text()).unwrap_or("store")
+        self.kw
+            .get("action")
+            .and_then(|v| v.as_text())
+            .unwrap_or("store")
     }
     fn nargs(&self) -> Option<String> {
         match self.kw.get("nargs") {
@@ -750,46 +1916,88 @@ impl Spec {
 
 fn convert(spec: &Spec, raw: &str) -> Value {
     match spec.kw.get("type") {
-        Some(Value::Lib(q)) if q.as_ref() == "builtins.int" => match raw.replace('_', "").parse::<i64>() {
-            Ok(v) => Value::int(v),
-            Err(_) => Value::Int(Sym::var(&spec.dest)),
-        },
+        Some(Value::Lib(q)) if q.as_ref() == "builtins.int" => {
+            match raw.replace('_', "").parse::<i64>() {
+                Ok(v) => Value::int(v),
+                Err(_) => Value::Int(Sym::var(&spec.dest)),
+            }
+        }
         Some(Value::Lib(q)) if q.as_ref() == "builtins.float" => Value::Float(raw.parse().ok()),
-        Some(Value::Lib(q)) if q.as_ref() == "argparse.FileType" || q.as_ref() == "pathlib.Path" => Value::str_known(raw),
+        Some(Value::Lib(q))
+            if q.as_ref() == "argparse.FileType" || q.as_ref() == "pathlib.Path" =>
+        {
+            Value::str_known(raw)
+        }
         _ => Value::str_known(raw),
     }
 }
 
 /// Binds the job's command line the way argparse would.
 fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let Value::Obj { attrs, .. } = ca.recv.as_ref()? else { return None };
+    let Value::Obj { attrs, .. } = ca.recv.as_ref()? else {
+        return None;
+    };
     let parser = attrs.borrow();
     let specs: Vec<Spec> = match parser.get("__specs__") {
-        Some(Value::Seq { items: SeqItems::Known(v), .. }) => v
+        Some(Value::Seq {
+            items: SeqItems::Known(v),
+            ..
+        }) => v
             .iter()
             .filter_map(|s| match s {
                 Value::Obj { attrs, .. } => {
                     let a = attrs.borrow();
                     let flags: Vec<String> = match a.get("flags") {
-                        Some(Value::Seq { items: SeqItems::Known(f), .. }) => f.iter().filter_map(|x| x.as_text().map(str::to_string)).collect(),
+                        Some(Value::Seq {
+                            items: SeqItems::Known(f),
+                            ..
+                        }) => f
+                            .iter()
+                            .filter_map(|x| x.as_text().map(str::to_string))
+                            .collect(),
                         _ => vec![],
                     };
-                    let dest = a.get("dest").and_then(|d| d.as_text()).map(str::to_string).unwrap_or_else(|| {
-                        let long = flags.iter().find(|f| f.starts_with("--")).or(flags.first()).cloned().unwrap_or_default();
-                        long.trim_start_matches('-').replace('-', "_")
-                    });
-                    Some(Spec { flags, dest, kw: a.clone() })
+                    let dest = a
+                        .get("dest")
+                        .and_then(|d| d.as_text())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| {
+                            let long = flags
+                                .iter()
+                                .find(|f| f.starts_with("--"))
+                                .or(flags.first())
+                                .cloned()
+                                .unwrap_or_default();
+                            long.trim_start_matches('-').replace('-', "_")
+                        });
+                    Some(Spec {
+                        flags,
+                        dest,
+                        kw: a.clone(),
+                    })
                 }
                 _ => None,
             })
             .collect(),
         _ => vec![],
     };
-    let set_defaults: Vec<(String, Value)> = parser.iter().filter_map(|(k, v)| k.strip_prefix("__default_").map(|d| (d.to_string(), v.clone()))).collect();
+    let set_defaults: Vec<(String, Value)> = parser
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("__default_")
+                .map(|d| (d.to_string(), v.clone()))
+        })
+        .collect();
     drop(parser);
     // An explicit list passed to parse_args replaces sys.argv[1:].
     let argv: Vec<String> = match ca.arg(0, "args") {
-        Some(Value::Seq { items: SeqItems::Known(v), .. }) => v.iter().filter_map(|x| x.as_text().map(str::to_string)).collect(),
+        Some(Value::Seq {
+            items: SeqItems::Known(v),
+            ..
+        }) => v
+            .iter()
+            .filter_map(|x| x.as_text().map(str::to_string))
+            .collect(),
         _ => it.args.to_vec(),
     };
     let mut values: std::collections::BTreeMap<String, Value> = Default::default();
@@ -809,10 +2017,21 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (tok.clone(), None),
             };
-            let spec = specs.iter().find(|s| s.flags.iter().any(|f| *f == name)).or_else(|| {
+            let spec = specs.iter().find(|s| s.flags.contains(&name)).or_else(|| {
                 // argparse accepts unambiguous prefixes of long options.
-                let cands: Vec<&Spec> = specs.iter().filter(|s| s.flags.iter().any(|f| f.starts_with("--") && f.starts_with(&name) && name.starts_with("--"))).collect();
-                if cands.len() == 1 { Some(cands[0]) } else { None }
+                let cands: Vec<&Spec> = specs
+                    .iter()
+                    .filter(|s| {
+                        s.flags.iter().any(|f| {
+                            f.starts_with("--") && f.starts_with(&name) && name.starts_with("--")
+                        })
+                    })
+                    .collect();
+                if cands.len() == 1 {
+                    Some(cands[0])
+                } else {
+                    None
+                }
             });
             i += 1;
             let Some(spec) = spec else {
@@ -828,11 +2047,18 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                     values.insert(spec.dest.clone(), Value::Bool(Some(false)));
                 }
                 "count" => {
-                    let cur = values.get(&spec.dest).and_then(|v| v.as_sym()).and_then(|s| s.as_int()).unwrap_or(0);
+                    let cur = values
+                        .get(&spec.dest)
+                        .and_then(|v| v.as_sym())
+                        .and_then(|s| s.as_int())
+                        .unwrap_or(0);
                     values.insert(spec.dest.clone(), Value::int(cur + 1));
                 }
                 "store_const" => {
-                    values.insert(spec.dest.clone(), spec.kw.get("const").cloned().unwrap_or(Value::None));
+                    values.insert(
+                        spec.dest.clone(),
+                        spec.kw.get("const").cloned().unwrap_or(Value::None),
+                    );
                 }
                 _ => {
                     let many = matches!(spec.nargs().as_deref(), Some("+") | Some("*"));
@@ -841,7 +2067,10 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                         values.insert(spec.dest.clone(), convert(spec, &v));
                     } else if many || fixed.is_some() {
                         let mut list = Vec::new();
-                        while i < argv.len() && !is_flag(&argv[i]) && fixed.is_none_or(|k| list.len() < k) {
+                        while i < argv.len()
+                            && !is_flag(&argv[i])
+                            && fixed.is_none_or(|k| list.len() < k)
+                        {
                             list.push(convert(spec, &argv[i]));
                             i += 1;
                         }
@@ -851,7 +2080,10 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                         i += 1;
                         if spec.action() == "append" {
                             let mut cur = match values.remove(&spec.dest) {
-                                Some(Value::Seq { items: SeqItems::Known(v), .. }) => v,
+                                Some(Value::Seq {
+                                    items: SeqItems::Known(v),
+                                    ..
+                                }) => v,
                                 _ => vec![],
                             };
                             cur.push(v);
@@ -887,19 +2119,43 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         if given.contains(&spec.dest) {
             continue;
         }
-        let default = spec.kw.get("default").cloned().or_else(|| set_defaults.iter().find(|(k, _)| *k == spec.dest).map(|(_, v)| v.clone()));
+        let default = spec.kw.get("default").cloned().or_else(|| {
+            set_defaults
+                .iter()
+                .find(|(k, _)| *k == spec.dest)
+                .map(|(_, v)| v.clone())
+        });
         let v = match (spec.action(), default) {
             ("store_true", None) => Value::Bool(Some(false)),
             ("store_false", None) => Value::Bool(Some(true)),
             ("count", None) => Value::None,
-            (_, Some(Value::Str { text: Some(t), .. })) if spec.kw.contains_key("type") => convert(spec, &t),
+            (_, Some(Value::Str { text: Some(t), .. })) if spec.kw.contains_key("type") => {
+                convert(spec, &t)
+            }
             (_, Some(d)) => d,
-            (_, None) if spec.positional() && spec.nargs().as_deref() != Some("?") && spec.nargs().as_deref() != Some("*") => {
-                let s = it.unknown(&spec.dest, crate::interp::DEFAULT_SIZE, format!("required argument `{}` was not given on the command line; assumed {}", spec.dest, crate::interp::DEFAULT_SIZE));
+            (_, None)
+                if spec.positional()
+                    && spec.nargs().as_deref() != Some("?")
+                    && spec.nargs().as_deref() != Some("*") =>
+            {
+                let s = it.unknown(
+                    &spec.dest,
+                    crate::interp::DEFAULT_SIZE,
+                    format!(
+                        "required argument `{}` was not given on the command line; assumed {}",
+                        spec.dest,
+                        crate::interp::DEFAULT_SIZE
+                    ),
+                );
                 match spec.kw.get("type") {
-                    Some(Value::Lib(q)) if q.as_ref() == "builtins.float" => Value::Float(s.eval(&|_| None)),
+                    Some(Value::Lib(q)) if q.as_ref() == "builtins.float" => {
+                        Value::Float(s.eval(&|_| None))
+                    }
                     Some(Value::Lib(q)) if q.as_ref() == "builtins.int" => Value::Int(s),
-                    _ => Value::Str { len: Sym::num(16.0), text: None },
+                    _ => Value::Str {
+                        len: Sym::num(16.0),
+                        text: None,
+                    },
                 }
             }
             _ => Value::None,
@@ -910,7 +2166,10 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         values.entry(k).or_insert(v);
     }
     if !extras.is_empty() && ca.short() == "parse_args" {
-        it.note(format!("arguments not recognised by the program's argparse parser: {}", extras.join(" ")));
+        it.note(format!(
+            "arguments not recognised by the program's argparse parser: {}",
+            extras.join(" ")
+        ));
     }
     let ns = Value::new_obj("argparse.Namespace");
     if let Value::Obj { attrs, .. } = &ns {

@@ -17,26 +17,257 @@ use std::rc::Rc;
 use Rule::Custom;
 
 pub const ENTRIES: &[Entry] = &[
-    e(&["torch.nn.Linear", "torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d", "torch.nn.ConvTranspose2d", "torch.nn.ReLU", "torch.nn.GELU", "torch.nn.SiLU", "torch.nn.Sigmoid", "torch.nn.Tanh", "torch.nn.LeakyReLU", "torch.nn.ELU", "torch.nn.Softmax", "torch.nn.LogSoftmax", "torch.nn.LayerNorm", "torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d", "torch.nn.GroupNorm", "torch.nn.Dropout", "torch.nn.Dropout2d", "torch.nn.Identity", "torch.nn.Flatten", "torch.nn.Embedding", "torch.nn.MaxPool1d", "torch.nn.MaxPool2d", "torch.nn.AvgPool2d", "torch.nn.AdaptiveAvgPool2d", "torch.nn.AdaptiveAvgPool1d", "torch.nn.MultiheadAttention", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN", "torch.nn.TransformerEncoderLayer", "torch.nn.CrossEntropyLoss", "torch.nn.MSELoss", "torch.nn.L1Loss", "torch.nn.NLLLoss", "torch.nn.BCELoss", "torch.nn.BCEWithLogitsLoss", "torch.nn.SmoothL1Loss", "torch.nn.HuberLoss", "torch.nn.KLDivLoss", "torch.nn.Upsample"], C::Nn, Custom(layer_new)),
-    e(&["torch.nn.Sequential", "torch.nn.ModuleList"], C::Nn, Custom(sequential_new)),
-    e(&["torch.nn.Layer.__call__", "torch.nn.Layer.forward"], C::Nn, Custom(layer_call)),
-    e(&["torch.nn.Sequential.__call__", "torch.nn.Sequential.forward"], C::Nn, Custom(sequential_call)),
-    e(&["torch.nn.Layer.parameters", "torch.nn.Sequential.parameters", "torch.nn.Module.parameters", "torch.nn.Module.named_parameters", "torch.nn.Layer.named_parameters", "torch.nn.Sequential.named_parameters"], C::Nn, Custom(parameters)),
-    e(&["torch.nn.Module.train", "torch.nn.Module.eval", "torch.nn.Module.to", "torch.nn.Module.cuda", "torch.nn.Module.cpu", "torch.nn.Module.float", "torch.nn.Module.double", "torch.nn.Layer.train", "torch.nn.Layer.eval", "torch.nn.Layer.to", "torch.nn.Sequential.train", "torch.nn.Sequential.eval", "torch.nn.Sequential.to", "torch.compile", "torch.jit.script", "torch.nn.Module.requires_grad_", "torch.nn.Module.apply", "torch.nn.Sequential.cuda", "torch.nn.Layer.cuda", "torch.nn.Sequential.cpu"], C::Nn, Custom(returns_self)),
-    e(&["torch.nn.Module.__init__", "torch.nn.Module.zero_grad", "torch.nn.Layer.zero_grad", "torch.nn.Sequential.zero_grad", "torch.nn.Module.register_buffer", "torch.nn.Module.add_module", "torch.nn.Module.state_dict", "torch.nn.Module.load_state_dict", "torch.nn.init.xavier_uniform_", "torch.nn.init.kaiming_normal_", "torch.nn.init.normal_", "torch.nn.init.zeros_", "torch.nn.init.constant_", "torch.nn.init.uniform_", "torch.nn.init.kaiming_uniform_", "torch.nn.init.xavier_normal_", "torch.nn.Sequential.state_dict", "torch.nn.Sequential.append", "torch.nn.Module.modules", "torch.nn.Module.children"], C::Nn, Custom(nothing)),
-    e(&["torch.nn.Module.__call__", "torch.nn.Module.forward"], C::Nn, Custom(nothing)),
-    e(&["torch.nn.functional.relu", "torch.relu", "Tensor.relu", "torch.nn.functional.relu_", "torch.nn.functional.leaky_relu", "torch.nn.functional.elu", "torch.nn.functional.dropout", "torch.nn.functional.gelu", "torch.nn.functional.silu", "torch.nn.functional.sigmoid", "torch.nn.functional.tanh", "torch.nn.functional.softmax", "torch.softmax", "Tensor.softmax", "torch.nn.functional.log_softmax", "torch.log_softmax", "Tensor.log_softmax", "torch.nn.functional.layer_norm", "torch.nn.functional.batch_norm", "torch.nn.functional.normalize", "torch.nn.functional.softplus", "torch.nn.functional.mish", "torch.nn.functional.hardswish", "torch.nn.functional.group_norm"], C::Nn, Custom(functional_map)),
-    e(&["torch.nn.functional.linear"], C::Nn, Custom(functional_linear)),
-    e(&["torch.nn.functional.conv1d", "torch.nn.functional.conv2d"], C::Nn, Custom(functional_conv)),
-    e(&["torch.nn.functional.max_pool2d", "torch.nn.functional.avg_pool2d", "torch.nn.functional.max_pool1d", "torch.nn.functional.avg_pool1d", "torch.nn.functional.adaptive_avg_pool2d", "torch.nn.functional.interpolate"], C::Nn, Custom(functional_pool)),
-    e(&["torch.nn.functional.embedding"], C::Nn, Custom(functional_embedding)),
-    e(&["torch.nn.functional.scaled_dot_product_attention"], C::Nn, Custom(sdpa)),
-    e(&["torch.nn.functional.cross_entropy", "torch.nn.functional.mse_loss", "torch.nn.functional.nll_loss", "torch.nn.functional.l1_loss", "torch.nn.functional.binary_cross_entropy", "torch.nn.functional.binary_cross_entropy_with_logits", "torch.nn.functional.smooth_l1_loss", "torch.nn.functional.kl_div"], C::Nn, Custom(functional_loss)),
-    e(&["Tensor.backward", "torch.autograd.backward"], C::Nn, Custom(backward)),
-    e(&["torch.optim.SGD", "torch.optim.Adam", "torch.optim.AdamW", "torch.optim.RMSprop", "torch.optim.Adagrad", "torch.optim.LBFGS"], C::Nn, Custom(optimizer_new)),
-    e(&["torch.optim.Optimizer.step", "torch.optim.Optimizer.zero_grad", "torch.optim.lr_scheduler.StepLR", "torch.optim.lr_scheduler.CosineAnnealingLR", "torch.optim.lr_scheduler.ExponentialLR", "torch.optim.Scheduler.step"], C::Nn, Custom(optimizer_op)),
-    e(&["torch.utils.data.TensorDataset"], C::Other, Custom(tensor_dataset)),
-    e(&["torch.utils.data.DataLoader"], C::Other, Custom(dataloader)),
+    e(
+        &[
+            "torch.nn.Linear",
+            "torch.nn.Conv1d",
+            "torch.nn.Conv2d",
+            "torch.nn.Conv3d",
+            "torch.nn.ConvTranspose2d",
+            "torch.nn.ReLU",
+            "torch.nn.GELU",
+            "torch.nn.SiLU",
+            "torch.nn.Sigmoid",
+            "torch.nn.Tanh",
+            "torch.nn.LeakyReLU",
+            "torch.nn.ELU",
+            "torch.nn.Softmax",
+            "torch.nn.LogSoftmax",
+            "torch.nn.LayerNorm",
+            "torch.nn.BatchNorm1d",
+            "torch.nn.BatchNorm2d",
+            "torch.nn.GroupNorm",
+            "torch.nn.Dropout",
+            "torch.nn.Dropout2d",
+            "torch.nn.Identity",
+            "torch.nn.Flatten",
+            "torch.nn.Embedding",
+            "torch.nn.MaxPool1d",
+            "torch.nn.MaxPool2d",
+            "torch.nn.AvgPool2d",
+            "torch.nn.AdaptiveAvgPool2d",
+            "torch.nn.AdaptiveAvgPool1d",
+            "torch.nn.MultiheadAttention",
+            "torch.nn.LSTM",
+            "torch.nn.GRU",
+            "torch.nn.RNN",
+            "torch.nn.TransformerEncoderLayer",
+            "torch.nn.CrossEntropyLoss",
+            "torch.nn.MSELoss",
+            "torch.nn.L1Loss",
+            "torch.nn.NLLLoss",
+            "torch.nn.BCELoss",
+            "torch.nn.BCEWithLogitsLoss",
+            "torch.nn.SmoothL1Loss",
+            "torch.nn.HuberLoss",
+            "torch.nn.KLDivLoss",
+            "torch.nn.Upsample",
+        ],
+        C::Nn,
+        Custom(layer_new),
+    ),
+    e(
+        &["torch.nn.Sequential", "torch.nn.ModuleList"],
+        C::Nn,
+        Custom(sequential_new),
+    ),
+    e(
+        &["torch.nn.Layer.__call__", "torch.nn.Layer.forward"],
+        C::Nn,
+        Custom(layer_call),
+    ),
+    e(
+        &[
+            "torch.nn.Sequential.__call__",
+            "torch.nn.Sequential.forward",
+        ],
+        C::Nn,
+        Custom(sequential_call),
+    ),
+    e(
+        &[
+            "torch.nn.Layer.parameters",
+            "torch.nn.Sequential.parameters",
+            "torch.nn.Module.parameters",
+            "torch.nn.Module.named_parameters",
+            "torch.nn.Layer.named_parameters",
+            "torch.nn.Sequential.named_parameters",
+        ],
+        C::Nn,
+        Custom(parameters),
+    ),
+    e(
+        &[
+            "torch.nn.Module.train",
+            "torch.nn.Module.eval",
+            "torch.nn.Module.to",
+            "torch.nn.Module.cuda",
+            "torch.nn.Module.cpu",
+            "torch.nn.Module.float",
+            "torch.nn.Module.double",
+            "torch.nn.Layer.train",
+            "torch.nn.Layer.eval",
+            "torch.nn.Layer.to",
+            "torch.nn.Sequential.train",
+            "torch.nn.Sequential.eval",
+            "torch.nn.Sequential.to",
+            "torch.compile",
+            "torch.jit.script",
+            "torch.nn.Module.requires_grad_",
+            "torch.nn.Module.apply",
+            "torch.nn.Sequential.cuda",
+            "torch.nn.Layer.cuda",
+            "torch.nn.Sequential.cpu",
+        ],
+        C::Nn,
+        Custom(returns_self),
+    ),
+    e(
+        &[
+            "torch.nn.Module.__init__",
+            "torch.nn.Module.zero_grad",
+            "torch.nn.Layer.zero_grad",
+            "torch.nn.Sequential.zero_grad",
+            "torch.nn.Module.register_buffer",
+            "torch.nn.Module.add_module",
+            "torch.nn.Module.state_dict",
+            "torch.nn.Module.load_state_dict",
+            "torch.nn.init.xavier_uniform_",
+            "torch.nn.init.kaiming_normal_",
+            "torch.nn.init.normal_",
+            "torch.nn.init.zeros_",
+            "torch.nn.init.constant_",
+            "torch.nn.init.uniform_",
+            "torch.nn.init.kaiming_uniform_",
+            "torch.nn.init.xavier_normal_",
+            "torch.nn.Sequential.state_dict",
+            "torch.nn.Sequential.append",
+            "torch.nn.Module.modules",
+            "torch.nn.Module.children",
+        ],
+        C::Nn,
+        Custom(nothing),
+    ),
+    e(
+        &["torch.nn.Module.__call__", "torch.nn.Module.forward"],
+        C::Nn,
+        Custom(nothing),
+    ),
+    e(
+        &[
+            "torch.nn.functional.relu",
+            "torch.relu",
+            "Tensor.relu",
+            "torch.nn.functional.relu_",
+            "torch.nn.functional.leaky_relu",
+            "torch.nn.functional.elu",
+            "torch.nn.functional.dropout",
+            "torch.nn.functional.gelu",
+            "torch.nn.functional.silu",
+            "torch.nn.functional.sigmoid",
+            "torch.nn.functional.tanh",
+            "torch.nn.functional.softmax",
+            "torch.softmax",
+            "Tensor.softmax",
+            "torch.nn.functional.log_softmax",
+            "torch.log_softmax",
+            "Tensor.log_softmax",
+            "torch.nn.functional.layer_norm",
+            "torch.nn.functional.batch_norm",
+            "torch.nn.functional.normalize",
+            "torch.nn.functional.softplus",
+            "torch.nn.functional.mish",
+            "torch.nn.functional.hardswish",
+            "torch.nn.functional.group_norm",
+        ],
+        C::Nn,
+        Custom(functional_map),
+    ),
+    e(
+        &["torch.nn.functional.linear"],
+        C::Nn,
+        Custom(functional_linear),
+    ),
+    e(
+        &["torch.nn.functional.conv1d", "torch.nn.functional.conv2d"],
+        C::Nn,
+        Custom(functional_conv),
+    ),
+    e(
+        &[
+            "torch.nn.functional.max_pool2d",
+            "torch.nn.functional.avg_pool2d",
+            "torch.nn.functional.max_pool1d",
+            "torch.nn.functional.avg_pool1d",
+            "torch.nn.functional.adaptive_avg_pool2d",
+            "torch.nn.functional.interpolate",
+        ],
+        C::Nn,
+        Custom(functional_pool),
+    ),
+    e(
+        &["torch.nn.functional.embedding"],
+        C::Nn,
+        Custom(functional_embedding),
+    ),
+    e(
+        &["torch.nn.functional.scaled_dot_product_attention"],
+        C::Nn,
+        Custom(sdpa),
+    ),
+    e(
+        &[
+            "torch.nn.functional.cross_entropy",
+            "torch.nn.functional.mse_loss",
+            "torch.nn.functional.nll_loss",
+            "torch.nn.functional.l1_loss",
+            "torch.nn.functional.binary_cross_entropy",
+            "torch.nn.functional.binary_cross_entropy_with_logits",
+            "torch.nn.functional.smooth_l1_loss",
+            "torch.nn.functional.kl_div",
+        ],
+        C::Nn,
+        Custom(functional_loss),
+    ),
+    e(
+        &["Tensor.backward", "torch.autograd.backward"],
+        C::Nn,
+        Custom(backward),
+    ),
+    e(
+        &[
+            "torch.optim.SGD",
+            "torch.optim.Adam",
+            "torch.optim.AdamW",
+            "torch.optim.RMSprop",
+            "torch.optim.Adagrad",
+            "torch.optim.LBFGS",
+        ],
+        C::Nn,
+        Custom(optimizer_new),
+    ),
+    e(
+        &[
+            "torch.optim.Optimizer.step",
+            "torch.optim.Optimizer.zero_grad",
+            "torch.optim.lr_scheduler.StepLR",
+            "torch.optim.lr_scheduler.CosineAnnealingLR",
+            "torch.optim.lr_scheduler.ExponentialLR",
+            "torch.optim.Scheduler.step",
+        ],
+        C::Nn,
+        Custom(optimizer_op),
+    ),
+    e(
+        &["torch.utils.data.TensorDataset"],
+        C::Other,
+        Custom(tensor_dataset),
+    ),
+    e(
+        &["torch.utils.data.DataLoader"],
+        C::Other,
+        Custom(dataloader),
+    ),
 ];
 
 fn set(obj: &Value, k: &str, v: Value) {
@@ -65,7 +296,13 @@ fn param(it: &mut Interp, shape: Vec<Sym>) -> Value {
 fn pair(v: Option<&Value>, default: f64) -> (Sym, Sym) {
     match v {
         Some(Value::Int(k)) => (k.clone(), k.clone()),
-        Some(Value::Seq { items: SeqItems::Known(xs), .. }) if xs.len() >= 2 => (xs[0].as_sym().unwrap_or_else(|| Sym::num(default)), xs[1].as_sym().unwrap_or_else(|| Sym::num(default))),
+        Some(Value::Seq {
+            items: SeqItems::Known(xs),
+            ..
+        }) if xs.len() >= 2 => (
+            xs[0].as_sym().unwrap_or_else(|| Sym::num(default)),
+            xs[1].as_sym().unwrap_or_else(|| Sym::num(default)),
+        ),
         _ => (Sym::num(default), Sym::num(default)),
     }
 }
@@ -80,8 +317,10 @@ fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = |i: usize, k: &str| ca.arg(i, k).and_then(|v| v.as_sym());
     match kind.as_str() {
         "Linear" => {
-            let fin = a(0, "in_features").unwrap_or_else(|| it.unknown_int("in_features of nn.Linear"));
-            let fout = a(1, "out_features").unwrap_or_else(|| it.unknown_int("out_features of nn.Linear"));
+            let fin =
+                a(0, "in_features").unwrap_or_else(|| it.unknown_int("in_features of nn.Linear"));
+            let fout =
+                a(1, "out_features").unwrap_or_else(|| it.unknown_int("out_features of nn.Linear"));
             set(&obj, "in_features", Value::Int(fin.clone()));
             set(&obj, "out_features", Value::Int(fout.clone()));
             let w = param(it, vec![fout.clone(), fin]);
@@ -98,11 +337,27 @@ fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             let (sh, sw) = pair(ca.arg(3, "stride"), 1.0);
             let padding = ca.arg(4, "padding").cloned();
             let (ph, pw) = match &padding {
-                Some(Value::Str { text: Some(t), .. }) if &**t == "same" => (kh.sub(&Sym::one()).scale(0.5), kw.sub(&Sym::one()).scale(0.5)),
+                Some(Value::Str { text: Some(t), .. }) if &**t == "same" => (
+                    kh.sub(&Sym::one()).scale(0.5),
+                    kw.sub(&Sym::one()).scale(0.5),
+                ),
                 other => pair(other.as_ref(), 0.0),
             };
-            let groups = ca.kwarg("groups").and_then(|v| v.as_sym()).unwrap_or_else(Sym::one);
-            for (k, v) in [("in_channels", cin.clone()), ("out_channels", cout.clone()), ("kh", kh.clone()), ("kw", kw.clone()), ("sh", sh), ("sw", sw), ("ph", ph), ("pw", pw), ("groups", groups.clone())] {
+            let groups = ca
+                .kwarg("groups")
+                .and_then(|v| v.as_sym())
+                .unwrap_or_else(Sym::one);
+            for (k, v) in [
+                ("in_channels", cin.clone()),
+                ("out_channels", cout.clone()),
+                ("kh", kh.clone()),
+                ("kw", kw.clone()),
+                ("sh", sh),
+                ("sw", sw),
+                ("ph", ph),
+                ("pw", pw),
+                ("groups", groups.clone()),
+            ] {
                 set(&obj, k, Value::Int(v));
             }
             let mut wshape = vec![cout.clone(), cin.div(&groups), kh];
@@ -119,7 +374,11 @@ fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 Some(v) => shape_of(it, v).map(Sym::product).unwrap_or_else(Sym::one),
                 None => Sym::one(),
             };
-            let d = if kind == "GroupNorm" { a(1, "num_channels").unwrap_or(d) } else { d };
+            let d = if kind == "GroupNorm" {
+                a(1, "num_channels").unwrap_or(d)
+            } else {
+                d
+            };
             let w = param(it, vec![d.clone()]);
             set(&obj, "weight", w);
             let b = param(it, vec![d]);
@@ -133,7 +392,9 @@ fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             set(&obj, "weight", w);
         }
         "MultiheadAttention" | "TransformerEncoderLayer" => {
-            let e = a(0, "embed_dim").or(a(0, "d_model")).unwrap_or_else(|| it.unknown_int("embed_dim"));
+            let e = a(0, "embed_dim")
+                .or(a(0, "d_model"))
+                .unwrap_or_else(|| it.unknown_int("embed_dim"));
             set(&obj, "embed_dim", Value::Int(e.clone()));
             let w = param(it, vec![e.scale(3.0), e.clone()]);
             set(&obj, "in_proj_weight", w);
@@ -181,11 +442,23 @@ fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn sequential_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let obj = Value::new_obj("torch.nn.Sequential");
     let mods: Vec<Value> = match ca.pos.as_slice() {
-        [Value::Seq { kind: SeqKind::Dict, items: SeqItems::Known(kv) }] => kv.iter().filter_map(|p| match p {
-            Value::Seq { items: SeqItems::Known(pair), .. } => pair.get(1).cloned(),
-            _ => None,
-        }).collect(),
-        [Value::Seq { items: SeqItems::Known(v), .. }] => v.clone(),
+        [Value::Seq {
+            kind: SeqKind::Dict,
+            items: SeqItems::Known(kv),
+        }] => kv
+            .iter()
+            .filter_map(|p| match p {
+                Value::Seq {
+                    items: SeqItems::Known(pair),
+                    ..
+                } => pair.get(1).cloned(),
+                _ => None,
+            })
+            .collect(),
+        [Value::Seq {
+            items: SeqItems::Known(v),
+            ..
+        }] => v.clone(),
         other => other.to_vec(),
     };
     set(&obj, "__modules__", Value::list(mods));
@@ -200,11 +473,35 @@ fn tape(it: &mut Interp, flops: &Sym, out_bytes: &Sym) {
     }
 }
 
-fn nn_kernel(it: &mut Interp, pattern: &str, flops: Sym, x: &ArrayVal, out_shape: &[Sym], text: &str, threaded: bool) -> Value {
+fn nn_kernel(
+    it: &mut Interp,
+    pattern: &str,
+    flops: Sym,
+    x: &ArrayVal,
+    out_shape: &[Sym],
+    text: &str,
+    threaded: bool,
+) -> Value {
     let dtype = x.dtype;
     let out_bytes = Sym::product(out_shape.iter().cloned()).scale(dtype.itemsize());
     let fl = it.num(&flops);
-    it.emit(draft(C::Nn, pattern, flops.clone(), x.nbytes().add(&out_bytes), out_bytes.clone(), Some(dtype), if threaded { P::Threaded } else { P::Serial }, &["fma", "avx2"], format!("{text}, {} -> {} {} -> nn, {}", shape_str(&x.shape), shape_str(out_shape), dtype.name(), fmt_flops(fl, "FLOP"))));
+    it.emit(draft(
+        C::Nn,
+        pattern,
+        flops.clone(),
+        x.nbytes().add(&out_bytes),
+        out_bytes.clone(),
+        Some(dtype),
+        if threaded { P::Threaded } else { P::Serial },
+        &["fma", "avx2"],
+        format!(
+            "{text}, {} -> {} {} -> nn, {}",
+            shape_str(&x.shape),
+            shape_str(out_shape),
+            dtype.name(),
+            fmt_flops(fl, "FLOP")
+        ),
+    ));
     tape(it, &flops, &out_bytes);
     let v = it.new_array(out_shape.to_vec(), dtype, Lib::Torch, Origin::Plain);
     crate::interp::set_grad_pub(v, true)
@@ -223,8 +520,16 @@ fn conv_out(n: &Sym, k: &Sym, s: &Sym, p: &Sym) -> Sym {
 }
 
 /// Forward pass of a single layer object on input `x`.
-fn forward(it: &mut Interp, layer: &Value, x: &ArrayVal, rest: &[Value], text: &str) -> Option<Value> {
-    let kind = get(layer, "kind").and_then(|k| k.as_text().map(str::to_string)).unwrap_or_default();
+fn forward(
+    it: &mut Interp,
+    layer: &Value,
+    x: &ArrayVal,
+    rest: &[Value],
+    text: &str,
+) -> Option<Value> {
+    let kind = get(layer, "kind")
+        .and_then(|k| k.as_text().map(str::to_string))
+        .unwrap_or_default();
     let pat = format!("torch.nn.{kind}");
     let n = x.size();
     let ew = |it: &mut Interp, f: f64| nn_kernel(it, &pat, n.scale(f), x, &x.shape, text, false);
@@ -237,12 +542,27 @@ fn forward(it: &mut Interp, layer: &Value, x: &ArrayVal, rest: &[Value], text: &
             if let Some(l) = shape.last_mut() {
                 *l = fout.clone();
             }
-            nn_kernel(it, &pat, batch.mul(&fin).mul(&fout).scale(2.0), x, &shape, text, true)
+            nn_kernel(
+                it,
+                &pat,
+                batch.mul(&fin).mul(&fout).scale(2.0),
+                x,
+                &shape,
+                text,
+                true,
+            )
         }
         "Conv1d" | "Conv2d" | "Conv3d" | "ConvTranspose2d" => {
             let cin = geti(layer, "in_channels")?;
             let cout = geti(layer, "out_channels")?;
-            let (kh, kw, sh, sw, ph, pw) = (geti(layer, "kh")?, geti(layer, "kw")?, geti(layer, "sh")?, geti(layer, "sw")?, geti(layer, "ph")?, geti(layer, "pw")?);
+            let (kh, kw, sh, sw, ph, pw) = (
+                geti(layer, "kh")?,
+                geti(layer, "kw")?,
+                geti(layer, "sh")?,
+                geti(layer, "sw")?,
+                geti(layer, "ph")?,
+                geti(layer, "pw")?,
+            );
             let groups = geti(layer, "groups").unwrap_or_else(Sym::one);
             let nd = x.ndim();
             let (shape, k) = if kind == "Conv1d" {
@@ -273,7 +593,10 @@ fn forward(it: &mut Interp, layer: &Value, x: &ArrayVal, rest: &[Value], text: &
         "LayerNorm" | "GroupNorm" => ew(it, 8.0),
         "BatchNorm1d" | "BatchNorm2d" => ew(it, 6.0),
         "Flatten" => {
-            let start = geti(layer, "start_dim").and_then(|s| s.as_int()).unwrap_or(1).max(0) as usize;
+            let start = geti(layer, "start_dim")
+                .and_then(|s| s.as_int())
+                .unwrap_or(1)
+                .max(0) as usize;
             let mut s: Vec<Sym> = x.shape[..start.min(x.ndim())].to_vec();
             s.push(Sym::product(x.shape[start.min(x.ndim())..].iter().cloned()));
             let mut v = x.clone();
@@ -307,7 +630,9 @@ fn forward(it: &mut Interp, layer: &Value, x: &ArrayVal, rest: &[Value], text: &
             nn_kernel(it, &pat, n.clone(), x, &s, text, false)
         }
         "AdaptiveAvgPool2d" | "AdaptiveAvgPool1d" | "Upsample" => {
-            let target = get(layer, "arg0").or(get(layer, "output_size")).or(get(layer, "size"));
+            let target = get(layer, "arg0")
+                .or(get(layer, "output_size"))
+                .or(get(layer, "size"));
             let (oh, ow) = pair(target.as_ref(), 1.0);
             let nd = x.ndim();
             let mut s = x.shape.clone();
@@ -322,25 +647,60 @@ fn forward(it: &mut Interp, layer: &Value, x: &ArrayVal, rest: &[Value], text: &
         "MultiheadAttention" => {
             let e = geti(layer, "embed_dim")?;
             let batch_first = matches!(get(layer, "batch_first"), Some(Value::Bool(Some(true))));
-            let kv = rest.first().and_then(|v| v.as_array().cloned()).map(|a| (*a).clone()).unwrap_or_else(|| x.clone());
+            let kv = rest
+                .first()
+                .and_then(|v| v.as_array().cloned())
+                .map(|a| (*a).clone())
+                .unwrap_or_else(|| x.clone());
             let (l, s_len) = if batch_first {
-                (x.shape.get(x.ndim().saturating_sub(2)).cloned().unwrap_or_else(Sym::one), kv.shape.get(kv.ndim().saturating_sub(2)).cloned().unwrap_or_else(Sym::one))
+                (
+                    x.shape
+                        .get(x.ndim().saturating_sub(2))
+                        .cloned()
+                        .unwrap_or_else(Sym::one),
+                    kv.shape
+                        .get(kv.ndim().saturating_sub(2))
+                        .cloned()
+                        .unwrap_or_else(Sym::one),
+                )
             } else {
-                (x.shape.first().cloned().unwrap_or_else(Sym::one), kv.shape.first().cloned().unwrap_or_else(Sym::one))
+                (
+                    x.shape.first().cloned().unwrap_or_else(Sym::one),
+                    kv.shape.first().cloned().unwrap_or_else(Sym::one),
+                )
             };
             let nb = n.div(&l).div(&e);
-            let proj = nb.mul(&l.scale(2.0).add(&s_len.scale(2.0))).mul(&e).mul(&e).scale(2.0);
+            let proj = nb
+                .mul(&l.scale(2.0).add(&s_len.scale(2.0)))
+                .mul(&e)
+                .mul(&e)
+                .scale(2.0);
             let attn = nb.mul(&l).mul(&s_len).mul(&e).scale(4.0);
             let out = nn_kernel(it, &pat, proj.add(&attn), x, &x.shape, text, true);
-            let w = it.new_array(vec![nb, l, s_len], DType::Float32, Lib::Torch, Origin::Plain);
+            let w = it.new_array(
+                vec![nb, l, s_len],
+                DType::Float32,
+                Lib::Torch,
+                Origin::Plain,
+            );
             Value::tuple(vec![out, w])
         }
         "TransformerEncoderLayer" => {
             let e = geti(layer, "embed_dim")?;
             let ff = geti(layer, "ff")?;
             let tokens = n.div(&e);
-            let l = if matches!(get(layer, "batch_first"), Some(Value::Bool(Some(true)))) { x.shape.get(1).cloned() } else { x.shape.first().cloned() }.unwrap_or_else(Sym::one);
-            let flops = tokens.mul(&e).mul(&e).scale(8.0).add(&tokens.mul(&l).mul(&e).scale(4.0)).add(&tokens.mul(&e).mul(&ff).scale(4.0));
+            let l = if matches!(get(layer, "batch_first"), Some(Value::Bool(Some(true)))) {
+                x.shape.get(1).cloned()
+            } else {
+                x.shape.first().cloned()
+            }
+            .unwrap_or_else(Sym::one);
+            let flops = tokens
+                .mul(&e)
+                .mul(&e)
+                .scale(8.0)
+                .add(&tokens.mul(&l).mul(&e).scale(4.0))
+                .add(&tokens.mul(&e).mul(&ff).scale(4.0));
             nn_kernel(it, &pat, flops, x, &x.shape, text, true)
         }
         "LSTM" | "GRU" | "RNN" => {
@@ -352,7 +712,11 @@ fn forward(it: &mut Interp, layer: &Value, x: &ArrayVal, rest: &[Value], text: &
                 _ => 4.0,
             };
             let steps = n.div(&fin);
-            let flops = steps.mul(&layers).mul(&h.scale(gates)).mul(&fin.add(&h)).scale(2.0);
+            let flops = steps
+                .mul(&layers)
+                .mul(&h.scale(gates))
+                .mul(&fin.add(&h))
+                .scale(2.0);
             let mut s = x.shape.clone();
             if let Some(last) = s.last_mut() {
                 *last = h.clone();
@@ -379,7 +743,10 @@ fn layer_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn modules_of(obj: &Value) -> Vec<Value> {
     match get(obj, "__modules__") {
-        Some(Value::Seq { items: SeqItems::Known(v), .. }) => v,
+        Some(Value::Seq {
+            items: SeqItems::Known(v),
+            ..
+        }) => v,
         _ => vec![],
     }
 }
@@ -391,10 +758,31 @@ fn sequential_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         x = match &m {
             Value::Obj { class, .. } if class.as_ref() == "torch.nn.Layer" => {
                 let a = input(it, Some(&x))?;
-                forward(it, &m, &a, &[], &format!("{} [{}]", ca.text, get(&m, "kind").and_then(|k| k.as_text().map(str::to_string)).unwrap_or_default()))?
+                forward(
+                    it,
+                    &m,
+                    &a,
+                    &[],
+                    &format!(
+                        "{} [{}]",
+                        ca.text,
+                        get(&m, "kind")
+                            .and_then(|k| k.as_text().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
+                )?
             }
             Value::Obj { class, .. } if class.as_ref() == "torch.nn.Sequential" => {
-                let inner = CallArgs { name: "torch.nn.Sequential.__call__".into(), recv: Some(m.clone()), pos: vec![x], kw: vec![], text: ca.text.clone(), arg_exprs: vec![], recv_expr: None, line: ca.line };
+                let inner = CallArgs {
+                    name: "torch.nn.Sequential.__call__".into(),
+                    recv: Some(m.clone()),
+                    pos: vec![x],
+                    kw: vec![],
+                    text: ca.text.clone(),
+                    arg_exprs: vec![],
+                    recv_expr: None,
+                    line: ca.line,
+                };
                 sequential_call(it, &inner)?
             }
             other => it.call_value_simple(other.clone(), vec![x]),
@@ -409,22 +797,26 @@ pub fn collect_params(v: &Value, out: &mut Vec<Rc<ArrayVal>>, depth: u32) {
         return;
     }
     match v {
-        Value::Array(a) if a.requires_grad => {
-            if !out.iter().any(|p| p.id == a.id) {
-                out.push(a.clone());
-            }
+        Value::Array(a) if a.requires_grad && !out.iter().any(|p| p.id == a.id) => {
+            out.push(a.clone());
         }
         Value::Obj { attrs, .. } | Value::Instance { attrs, .. } => {
             for x in attrs.borrow().values() {
                 collect_params(x, out, depth + 1);
             }
         }
-        Value::Seq { items: SeqItems::Known(xs), .. } => {
+        Value::Seq {
+            items: SeqItems::Known(xs),
+            ..
+        } => {
             for x in xs {
                 collect_params(x, out, depth + 1);
             }
         }
-        Value::Seq { items: SeqItems::Homog { elem, len }, .. } => {
+        Value::Seq {
+            items: SeqItems::Homog { elem, len },
+            ..
+        } => {
             // n identical modules: count the element's parameters n times.
             let mut inner = Vec::new();
             collect_params(elem, &mut inner, depth + 1);
@@ -445,7 +837,12 @@ fn parameters(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 fn returns_self(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    Some(ca.recv.clone().or_else(|| ca.pos.first().cloned()).unwrap_or(Value::None))
+    Some(
+        ca.recv
+            .clone()
+            .or_else(|| ca.pos.first().cloned())
+            .unwrap_or(Value::None),
+    )
 }
 
 fn nothing(_: &mut Interp, _: &CallArgs) -> Option<Value> {
@@ -465,7 +862,11 @@ fn functional_map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let pattern = format!("torch.nn.functional.{short}");
     let n = x.size();
     let out = nn_kernel(it, &pattern, n.scale(f), &x, &x.shape, &ca.text, false);
-    Some(if x.requires_grad || it.grad.disabled > 0 { out } else { strip_grad(out) })
+    Some(if x.requires_grad || it.grad.disabled > 0 {
+        out
+    } else {
+        strip_grad(out)
+    })
 }
 
 fn strip_grad(v: Value) -> Value {
@@ -487,7 +888,15 @@ fn functional_linear(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let mut shape = x.shape.clone();
     *shape.last_mut()? = fout.clone();
     let flops = x.size().div(&fin).mul(&fin).mul(&fout).scale(2.0);
-    Some(nn_kernel(it, "torch.nn.functional.linear", flops, &x, &shape, &ca.text, true))
+    Some(nn_kernel(
+        it,
+        "torch.nn.functional.linear",
+        flops,
+        &x,
+        &shape,
+        &ca.text,
+        true,
+    ))
 }
 
 fn functional_conv(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -512,8 +921,19 @@ fn functional_conv(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         s.push(conv_out(&x.shape[nd - 1], &kw, &sw, &pw));
         (s, kh.mul(&kw))
     };
-    let flops = Sym::product(shape.iter().cloned()).mul(&cin_g).mul(&k).scale(2.0);
-    Some(nn_kernel(it, &format!("torch.nn.functional.{}", ca.short()), flops, &x, &shape, &ca.text, true))
+    let flops = Sym::product(shape.iter().cloned())
+        .mul(&cin_g)
+        .mul(&k)
+        .scale(2.0);
+    Some(nn_kernel(
+        it,
+        &format!("torch.nn.functional.{}", ca.short()),
+        flops,
+        &x,
+        &shape,
+        &ca.text,
+        true,
+    ))
 }
 
 fn functional_pool(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -543,7 +963,15 @@ fn functional_pool(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         }
     }
     let n = x.size();
-    Some(nn_kernel(it, &format!("torch.nn.functional.{}", ca.short()), n, &x, &s, &ca.text, false))
+    Some(nn_kernel(
+        it,
+        &format!("torch.nn.functional.{}", ca.short()),
+        n,
+        &x,
+        &s,
+        &ca.text,
+        false,
+    ))
 }
 
 fn functional_embedding(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -552,7 +980,15 @@ fn functional_embedding(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let mut s = idx.shape.clone();
     s.push(w.shape.get(1)?.clone());
     let n = Sym::product(s.iter().cloned());
-    Some(nn_kernel(it, "torch.nn.functional.embedding", n, &w, &s, &ca.text, false))
+    Some(nn_kernel(
+        it,
+        "torch.nn.functional.embedding",
+        n,
+        &w,
+        &s,
+        &ca.text,
+        false,
+    ))
 }
 
 fn sdpa(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -564,17 +1000,41 @@ fn sdpa(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
     let l = q.shape[nd - 2].clone();
     let e = q.shape[nd - 1].clone();
-    let s_len = k.shape.get(k.ndim().saturating_sub(2)).cloned().unwrap_or_else(|| l.clone());
+    let s_len = k
+        .shape
+        .get(k.ndim().saturating_sub(2))
+        .cloned()
+        .unwrap_or_else(|| l.clone());
     let batch = Sym::product(q.shape[..nd - 2].iter().cloned());
     let flops = batch.mul(&l).mul(&s_len).mul(&e).scale(4.0);
-    Some(nn_kernel(it, "torch.nn.functional.scaled_dot_product_attention", flops, &q, &q.shape, &ca.text, true))
+    Some(nn_kernel(
+        it,
+        "torch.nn.functional.scaled_dot_product_attention",
+        flops,
+        &q,
+        &q.shape,
+        &ca.text,
+        true,
+    ))
 }
 
 fn functional_loss(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let x = input(it, ca.pos.first())?;
-    let f = if ca.short() == "cross_entropy" { 30.0 } else { 3.0 };
+    let f = if ca.short() == "cross_entropy" {
+        30.0
+    } else {
+        3.0
+    };
     let n = x.size();
-    Some(nn_kernel(it, &format!("torch.nn.functional.{}", ca.short()), n.scale(f), &x, &[], &ca.text, false))
+    Some(nn_kernel(
+        it,
+        &format!("torch.nn.functional.{}", ca.short()),
+        n.scale(f),
+        &x,
+        &[],
+        &ca.text,
+        false,
+    ))
 }
 
 /// `loss.backward()`: about twice the forward work recorded since the last one,
@@ -588,7 +1048,22 @@ fn backward(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let per_exec = fwd / m;
     let flops = Sym::num(per_exec * 2.0);
     let b = act;
-    it.emit(draft(C::Nn, "torch.autograd.backward", flops, Sym::num(act * 3.0), Sym::num(act), Some(DType::Float32), P::Threaded, &["fma", "avx2"], format!("{}, gradients of {} of forward work, {} of saved activations -> nn", ca.text, fmt_flops(per_exec, "FLOP"), fmt_bytes(b))));
+    it.emit(draft(
+        C::Nn,
+        "torch.autograd.backward",
+        flops,
+        Sym::num(act * 3.0),
+        Sym::num(act),
+        Some(DType::Float32),
+        P::Threaded,
+        &["fma", "avx2"],
+        format!(
+            "{}, gradients of {} of forward work, {} of saved activations -> nn",
+            ca.text,
+            fmt_flops(per_exec, "FLOP"),
+            fmt_bytes(b)
+        ),
+    ));
     Some(Value::None)
 }
 
@@ -602,7 +1077,12 @@ fn optimizer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let obj = Value::new_obj("torch.optim.Optimizer");
     set(&obj, "kind", Value::str_known(&kind));
     set(&obj, "count", Value::Int(count.clone()));
-    let momentum = ca.kwarg("momentum").and_then(|v| v.as_sym()).and_then(|s| s.as_num()).unwrap_or(0.0) > 0.0;
+    let momentum = ca
+        .kwarg("momentum")
+        .and_then(|v| v.as_sym())
+        .and_then(|s| s.as_num())
+        .unwrap_or(0.0)
+        > 0.0;
     // Optimizer state lives as long as the optimizer: Adam keeps two moments.
     let state_per = match kind.as_str() {
         "Adam" | "AdamW" => 2.0,
@@ -612,7 +1092,12 @@ fn optimizer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         _ => 0.0,
     };
     if state_per > 0.0 {
-        let st = it.new_array(vec![count.scale(state_per)], DType::Float32, Lib::Torch, Origin::Plain);
+        let st = it.new_array(
+            vec![count.scale(state_per)],
+            DType::Float32,
+            Lib::Torch,
+            Origin::Plain,
+        );
         set(&obj, "state", st);
     }
     let _ = it;
@@ -624,7 +1109,9 @@ fn optimizer_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "step" if ca.name.starts_with("torch.optim.Optimizer") => {
             let obj = ca.recv.clone()?;
             let count = geti(&obj, "count").unwrap_or_else(Sym::zero);
-            let kind = get(&obj, "kind").and_then(|k| k.as_text().map(str::to_string)).unwrap_or_default();
+            let kind = get(&obj, "kind")
+                .and_then(|k| k.as_text().map(str::to_string))
+                .unwrap_or_default();
             let per = match kind.as_str() {
                 "Adam" | "AdamW" => 12.0,
                 "RMSprop" | "Adagrad" => 6.0,
@@ -632,10 +1119,22 @@ fn optimizer_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             };
             let bytes = count.scale(4.0 * per / 2.0);
             let n = it.num(&count);
-            it.emit(draft(C::Nn, &format!("torch.optim.{kind}.step"), count.scale(per), bytes, Sym::zero(), Some(DType::Float32), P::Serial, &["avx2"], format!("{}, updates {} parameters -> nn", ca.text, fmt_flops(n, ""))));
+            it.emit(draft(
+                C::Nn,
+                &format!("torch.optim.{kind}.step"),
+                count.scale(per),
+                bytes,
+                Sym::zero(),
+                Some(DType::Float32),
+                P::Serial,
+                &["avx2"],
+                format!("{}, updates {} parameters -> nn", ca.text, fmt_flops(n, "")),
+            ));
             Some(Value::None)
         }
-        "StepLR" | "CosineAnnealingLR" | "ExponentialLR" => Some(Value::new_obj("torch.optim.Scheduler")),
+        "StepLR" | "CosineAnnealingLR" | "ExponentialLR" => {
+            Some(Value::new_obj("torch.optim.Scheduler"))
+        }
         _ => Some(Value::None),
     }
 }
@@ -644,14 +1143,21 @@ fn tensor_dataset(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let obj = Value::new_obj("torch.utils.data.TensorDataset");
     set(&obj, "__tensors__", Value::tuple(ca.pos.clone()));
     if let Some(Value::Array(a)) = ca.pos.first() {
-        set(&obj, "__len__", Value::Int(a.shape.first().cloned().unwrap_or_else(Sym::one)));
+        set(
+            &obj,
+            "__len__",
+            Value::Int(a.shape.first().cloned().unwrap_or_else(Sym::one)),
+        );
     }
     Some(obj)
 }
 
 fn dataloader(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let ds = ca.arg(0, "dataset")?.clone();
-    let bs = ca.arg(1, "batch_size").and_then(|v| v.as_sym()).unwrap_or_else(Sym::one);
+    let bs = ca
+        .arg(1, "batch_size")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(Sym::one);
     let n = match &ds {
         Value::Obj { .. } => geti(&ds, "__len__"),
         other => other.len(),
@@ -659,7 +1165,10 @@ fn dataloader(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let n = n.unwrap_or_else(|| it.unknown_int("the dataset length"));
     let batches = n.add(&bs).sub(&Sym::one()).floordiv(&bs);
     let batch = match get(&ds, "__tensors__") {
-        Some(Value::Seq { items: SeqItems::Known(ts), .. }) => Value::tuple(
+        Some(Value::Seq {
+            items: SeqItems::Known(ts),
+            ..
+        }) => Value::tuple(
             ts.iter()
                 .map(|t| match t {
                     Value::Array(a) => {

@@ -1,0 +1,199 @@
+//! Bad input: nothing may panic, overflow the stack or hang.
+
+mod common;
+
+use prescient_analyse::{analyze, AnalyseError, NoFiles};
+use proptest::prelude::*;
+
+fn run(src: &[u8]) -> Result<prescient_model::Analysis, AnalyseError> {
+    analyze(src, "input.py", &[], &NoFiles)
+}
+
+#[test]
+fn syntax_error_has_file_line_col() {
+    let err = run(b"import numpy as np\nx = np.ones((3, 3)\ny = 2\n").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("input.py:3:1: "), "{msg}");
+}
+
+#[test]
+fn binary_input_is_rejected_clearly() {
+    let mut bytes = b"\x7fELF\x02\x01\x01".to_vec();
+    bytes.extend(std::iter::repeat_n(0u8, 100));
+    let msg = run(&bytes).unwrap_err().to_string();
+    assert!(msg.contains("not a Python source file"), "{msg}");
+    let latin1 = b"x = '\xe9t\xe9'\n";
+    assert!(run(latin1).unwrap_err().to_string().contains("UTF-8"));
+}
+
+#[test]
+fn fifty_megabyte_file_is_analysed() {
+    let line = "x = [i * 2 for i in range(10)]  # padding padding padding padding\n";
+    let n = 50 * 1024 * 1024 / line.len() + 1;
+    let src = line.repeat(n);
+    assert!(src.len() >= 50 * 1024 * 1024);
+    let a = run(src.as_bytes()).expect("a result");
+    // The step budget bounds the work; the analysis says it stopped early.
+    assert!(
+        a.notes.iter().any(|n| n.contains("stopped")),
+        "{:?}",
+        a.notes
+    );
+}
+
+#[test]
+fn ten_thousand_deep_nesting() {
+    for src in [
+        format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000)),
+        format!("x = {}1{}\n", "[".repeat(10_000), "]".repeat(10_000)),
+        format!("x = {}1\n", "-".repeat(10_000)),
+        format!("x = 1{}\n", " + 1".repeat(10_000)),
+        format!("x = {}0{}\n", "f(".repeat(5_000), ")".repeat(5_000)),
+    ] {
+        match run(src.as_bytes()) {
+            Ok(a) => assert!(a.sections.len() <= 1),
+            Err(e) => assert!(!e.to_string().contains("internal"), "{e}"),
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_blocks() {
+    let mut src = String::new();
+    for d in 0..1000 {
+        src.push_str(&" ".repeat(d));
+        src.push_str("if x:\n");
+    }
+    src.push_str(&" ".repeat(1000));
+    src.push_str("pass\n");
+    let _ = run(src.as_bytes());
+}
+
+#[test]
+fn hostile_programs_terminate() {
+    let cases = [
+        "def f():\n    return f()\nf()\n",
+        "def a(n):\n    return b(n) + b(n)\ndef b(n):\n    return a(n) + a(n)\na(3)\n",
+        "while True:\n    pass\n",
+        "x = []\nwhile True:\n    x.append(x)\n",
+        "class A:\n    def __init__(self):\n        self.a = A()\nA()\n",
+        "import numpy as np\nx = np.ones(10)\nfor i in range(10**18):\n    x = np.concatenate([x, x])\n",
+        "s = 'a'\nfor i in range(100):\n    s = s + s\n",
+        "x = 10 ** 10 ** 10\n",
+        "def g(*a, **k):\n    return g(*a, **k)\ng(1, x=2)\n",
+        "import numpy as np\nnp.zeros(-5)\nnp.ones((0, -3))\nnp.arange(0, 10, 0)\n",
+        "import numpy as np\na = np.ones(3)\na.reshape(-1, -1)\na[None, ..., None, ...]\n",
+        "(lambda f: f(f))(lambda f: f(f))\n",
+    ];
+    for src in cases {
+        let r = run(src.as_bytes());
+        assert!(r.is_ok(), "{src}: {:?}", r.err());
+    }
+}
+
+/// Fragments of real Python for the token-soup generator.
+const TOKENS: &[&str] = &[
+    "import numpy as np\n",
+    "x",
+    "=",
+    "np.ones",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "\n",
+    "    ",
+    "for i in range(10):",
+    "while",
+    "if",
+    "else",
+    "def f(a, *b, **c):",
+    "return",
+    "lambda",
+    "+",
+    "-",
+    "*",
+    "@",
+    "**",
+    "//",
+    "%",
+    "<<",
+    ">>",
+    "^",
+    "&",
+    "|",
+    "~",
+    "not",
+    "and",
+    "or",
+    "1",
+    "0",
+    "-1",
+    "3.5",
+    "1e308",
+    "'s'",
+    "b'\\x00'",
+    "f'{x}'",
+    "None",
+    "True",
+    "...",
+    "yield",
+    "class C:",
+    "self.x",
+    "with open('f') as g:",
+    "try:",
+    "except:",
+    "finally:",
+    "global x",
+    ".T",
+    ".reshape",
+    ".sum",
+    "np.dot",
+    "a",
+    "b",
+    "async",
+    "await",
+    "del x",
+    "assert",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let r = run(&bytes);
+        if let Err(AnalyseError::Internal { message, .. }) = &r {
+            prop_assert!(false, "internal error: {message}");
+        }
+    }
+
+    #[test]
+    fn token_soup_never_panics(idx in proptest::collection::vec(0..TOKENS.len(), 0..120)) {
+        let src: String = idx.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join(" ");
+        let r = run(src.as_bytes());
+        if let Err(AnalyseError::Internal { message, .. }) = &r {
+            prop_assert!(false, "internal error on {src:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn corpus_mutations_never_panic(which in 0usize..30, cut in 0usize..4000, junk in "[ -~\\n]{0,40}") {
+        let dir = common::corpus_dir();
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "py")).collect();
+        names.sort();
+        let path = &names[which % names.len()];
+        let src = std::fs::read_to_string(path).unwrap();
+        let at = cut.min(src.len());
+        let at = (0..=at).rev().find(|i| src.is_char_boundary(*i)).unwrap_or(0);
+        let mutated = format!("{}{}{}", &src[..at], junk, &src[at..]);
+        let r = run(mutated.as_bytes());
+        if let Err(AnalyseError::Internal { message, .. }) = &r {
+            prop_assert!(false, "internal error: {message}");
+        }
+    }
+}

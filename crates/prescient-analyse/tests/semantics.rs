@@ -1,0 +1,366 @@
+//! Targeted tests of what the analyser understands: name resolution, argument
+//! binding, file sizes, loops, functions and classes, sections, unknowns.
+
+mod common;
+
+use common::*;
+use prescient_model::Category;
+
+#[test]
+fn aliases_resolve_to_one_function() {
+    let forms = [
+        "import numpy as np\na = np.ones((300, 400))\nb = np.ones((400, 500))\nc = np.dot(a, b)\n",
+        "import numpy\na = numpy.ones((300, 400))\nb = numpy.ones((400, 500))\nc = numpy.dot(a, b)\n",
+        "from numpy import ones, dot as d\na = ones((300, 400))\nb = ones((400, 500))\nc = d(a, b)\n",
+        "import numpy as np\nf = np.dot\na = np.ones((300, 400))\nb = np.ones((400, 500))\nc = f(a, b)\n",
+    ];
+    for src in forms {
+        let a = analyze(src, &[]);
+        let k = find(&a, "numpy.dot");
+        assert_eq!(k.category, Category::Matmul);
+        assert_eq!(k.flops, 2.0 * 300.0 * 400.0 * 500.0, "{src}");
+    }
+}
+
+#[test]
+fn matmul_operator_evidence() {
+    let a = analyze(
+        "import numpy as np\na = np.zeros((3000, 3000))\nb = np.zeros((3000, 3000))\nc = a @ b\n",
+        &[],
+    );
+    let k = find(&a, "numpy.matmul");
+    assert_eq!(
+        k.evidence,
+        "line 4: a @ b, 3000x3000 @ 3000x3000 float64 -> matmul, 54 GFLOP"
+    );
+}
+
+#[test]
+fn argparse_binds_options_positionals_and_defaults() {
+    let src = r#"
+import argparse
+import numpy as np
+p = argparse.ArgumentParser()
+p.add_argument("rows", type=int)
+p.add_argument("--cols", type=int, default=7)
+p.add_argument("--scale", type=float, default=1.0)
+p.add_argument("--fast", action="store_true")
+p.add_argument("-k", "--depth", dest="k", type=int, default=3)
+args = p.parse_args()
+x = np.zeros((args.rows, args.cols, args.k))
+"#;
+    let a = analyze(src, &["120", "--depth=5", "--fast"]);
+    let k = find(&a, "numpy.zeros");
+    assert_eq!(k.bytes_allocated, 120.0 * 7.0 * 5.0 * 8.0);
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+    // Missing required positional: a named unknown with its assumption.
+    let b = analyze(src, &[]);
+    assert!(
+        b.unknowns.iter().any(|u| u.symbol == "rows"),
+        "{:?}",
+        b.unknowns
+    );
+}
+
+#[test]
+fn sys_argv_binds() {
+    let src = "import sys\nimport numpy as np\nn = int(sys.argv[1])\nm = int(sys.argv[2]) if len(sys.argv) > 2 else 10\nx = np.empty((n, m), dtype=np.float32)\n";
+    let a = analyze(src, &["640", "20"]);
+    assert_eq!(find(&a, "numpy.empty").bytes_allocated, 640.0 * 20.0 * 4.0);
+    let b = analyze(src, &["640"]);
+    assert_eq!(find(&b, "numpy.empty").bytes_allocated, 640.0 * 10.0 * 4.0);
+}
+
+#[test]
+fn input_file_sizes_come_from_the_file_system() {
+    let mut files = MapFiles::default();
+    files.0.insert("data.bin".into(), vec![0u8; 8000]);
+    files.0.insert("notes.txt".into(), vec![b'a'; 5000]);
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (30, 40), }";
+    npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    files.0.insert("w.npy".into(), npy);
+    let src = r#"
+import os, sys
+import numpy as np
+raw = np.fromfile(sys.argv[1], dtype=np.float64)
+text = open(sys.argv[2]).read()
+w = np.load(sys.argv[3])
+size = os.path.getsize(sys.argv[1])
+buf = np.zeros(size)
+"#;
+    let a = analyze_with(src, &["data.bin", "notes.txt", "w.npy"], &files);
+    assert!(find(&a, "numpy.fromfile").evidence.contains("1000 float64"));
+    assert!(find(&a, "file.read").evidence.contains("4.9 KiB"));
+    assert!(find(&a, "numpy.load").evidence.contains("30x40 float32"));
+    assert_eq!(find(&a, "numpy.zeros").bytes_allocated, 8000.0 * 8.0);
+}
+
+#[test]
+fn loops_are_summarised_not_unrolled() {
+    let src = |n: u64| {
+        format!("import numpy as np\nx = np.ones(100)\nfor i in range({n}):\n    for j in range(i):\n        y = x * 2.0\n")
+    };
+    let small = analyze(&src(10), &[]);
+    let huge = analyze(&src(1_000_000_000), &[]);
+    let k = find(&huge, "numpy.multiply");
+    // Triangular nest: n (n - 1) / 2 executions.
+    assert_eq!(k.count, 1e9 * (1e9 - 1.0) / 2.0);
+    assert_eq!(find(&small, "numpy.multiply").count, 45.0);
+}
+
+#[test]
+fn while_loops_counter_and_unknown() {
+    let a = analyze(
+        "import numpy as np\ni = 0\nwhile i < 64:\n    v = np.ones(10) + 1\n    i += 2\n",
+        &[],
+    );
+    assert_eq!(find(&a, "numpy.add").count, 32.0);
+    let b = analyze("import numpy as np\nerr = 1.0\nwhile err > 1e-6:\n    err = float(np.random.rand(4).sum())\n", &[]);
+    let u = b
+        .unknowns
+        .iter()
+        .find(|u| u.symbol.starts_with("iters@"))
+        .expect("unknown trip count");
+    assert_eq!(u.assumed, 100.0);
+    assert!(u.reason.contains("while"));
+}
+
+#[test]
+fn accumulation_is_extrapolated() {
+    let a = analyze("out = []\nfor i in range(500):\n    out.append(i * i)\nimport numpy as np\nz = np.zeros(len(out))\n", &[]);
+    assert_eq!(find(&a, "numpy.zeros").bytes_allocated, 500.0 * 8.0);
+    let b = analyze("import numpy as np\nacc = np.zeros(0)\nfor k in range(40):\n    acc = np.concatenate([acc, np.ones(25)])\ny = acc * 2\n", &[]);
+    assert_eq!(find(&b, "numpy.multiply").bytes_allocated, 1000.0 * 8.0);
+}
+
+#[test]
+fn functions_and_methods_analysed_at_call_sites() {
+    let src = r#"
+import numpy as np
+
+def gram(m):
+    return m.T @ m
+
+class Block:
+    def __init__(self, n):
+        self.w = np.ones((n, n))
+    def apply(self, x):
+        return x @ self.w
+
+g = gram(np.ones((50, 20)))
+b = Block(30)
+y = b.apply(np.ones((10, 30)))
+z = gram(np.ones((200, 10)))
+"#;
+    let a = analyze(src, &[]);
+    let mm: Vec<f64> = a
+        .kernels()
+        .filter(|k| k.pattern == "numpy.matmul")
+        .map(|k| k.flops)
+        .collect();
+    assert_eq!(
+        mm,
+        vec![
+            2.0 * 20.0 * 50.0 * 20.0,
+            2.0 * 10.0 * 30.0 * 30.0,
+            2.0 * 10.0 * 200.0 * 10.0
+        ]
+    );
+    assert!(a
+        .kernels()
+        .filter(|k| k.pattern == "numpy.matmul")
+        .all(|k| k.function.is_some()));
+}
+
+#[test]
+fn recursion_terminates_with_a_note() {
+    let a = analyze(
+        "def f(n):\n    return f(n - 1) + 1 if n else 0\nprint(f(10))\n",
+        &[],
+    );
+    assert!(a.notes.iter().any(|n| n.contains("recursive")));
+}
+
+#[test]
+fn unresolved_calls_are_listed_with_the_share() {
+    let a = analyze("import numpy as np\nimport mystery\nx = np.ones(10)\ny = mystery.transform(x)\nz = np.sum(x)\n", &[]);
+    assert!(a
+        .unresolved_calls
+        .iter()
+        .any(|c| c.name == "mystery.transform" && c.line == 4));
+    assert_eq!(a.calls.total, 3);
+    assert_eq!(a.calls.understood, 2);
+}
+
+#[test]
+fn large_allocation_is_a_memory_kernel() {
+    let a = analyze("import numpy as np\nbig = np.zeros((32768, 32768))\n", &[]);
+    let k = find(&a, "numpy.zeros");
+    assert_eq!(k.category, Category::Memory);
+    assert_eq!(k.bytes_allocated, 8.0 * 32768.0 * 32768.0);
+}
+
+#[test]
+fn views_do_not_allocate_and_copies_do() {
+    let a = analyze("import numpy as np\na = np.ones((1000, 1000))\nb = a.T\nc = a.reshape(-1)\nd = a[10:20]\ne = a.copy()\nf = a.astype(np.float32)\n", &[]);
+    let allocs: Vec<(String, f64)> = a
+        .kernels()
+        .map(|k| (k.pattern.clone(), k.bytes_allocated))
+        .collect();
+    assert_eq!(
+        allocs,
+        vec![
+            ("numpy.ones".to_string(), 8e6),
+            ("numpy.copy".to_string(), 8e6),
+            ("numpy.astype".to_string(), 4e6)
+        ]
+    );
+}
+
+#[test]
+fn expression_temporaries_are_counted() {
+    let a = analyze(
+        "import numpy as np\nx = np.ones(1000)\ny = x * 2 + x * 3 - 1\n",
+        &[],
+    );
+    let temps: usize = a
+        .sections
+        .iter()
+        .flat_map(|s| &s.kernels)
+        .filter(|k| k.category == Category::Elementwise)
+        .count();
+    assert_eq!(temps, 4);
+    let last = a.sections.last().unwrap();
+    // x plus y live; 3 more temporaries at the peak.
+    assert_eq!(last.memory.live_bytes_after, 16000.0);
+    assert!(last.memory.peak_bytes >= 16000.0 + 3.0 * 8000.0);
+}
+
+#[test]
+fn broadcasting_and_dtypes() {
+    let a = analyze("import numpy as np\na = np.ones((64, 1, 32), dtype=np.float32)\nb = np.ones((8, 1))\nc = a + b\nd = a * 2.0\n", &[]);
+    let add = find(&a, "numpy.add");
+    assert!(add.evidence.contains("64x8x32 float64"), "{}", add.evidence);
+    assert!(find(&a, "numpy.multiply")
+        .evidence
+        .contains("64x1x32 float32"));
+}
+
+#[test]
+fn main_body_is_top_level_and_loops_are_safe_points() {
+    let src = r#"
+import numpy as np
+
+def main():
+    x = np.ones((100, 100))
+    for step in range(25):
+        x = x @ x
+    with open("out.txt", "w") as f:
+        f.write(str(x.sum()))
+    return 0
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+"#;
+    let a = analyze(src, &[]);
+    let main: Vec<_> = a.sections.iter().filter(|s| s.scope == "main").collect();
+    assert!(main.len() >= 2, "{:#?}", a.sections);
+    let lp = main
+        .iter()
+        .find(|s| s.iterations.is_some())
+        .expect("loop section");
+    assert_eq!(lp.iterations, Some(25.0));
+    assert!(a.sections.iter().all(|s| s.safe_point));
+}
+
+#[test]
+fn open_files_block_safe_points() {
+    let src =
+        "import numpy as np\nf = open('log.txt', 'w')\nx = np.ones(10)\ny = x @ x\nf.close()\n";
+    let a = analyze(src, &[]);
+    let blocked = a
+        .sections
+        .iter()
+        .find(|s| !s.safe_point)
+        .expect("a blocked section");
+    assert!(blocked
+        .safe_point_blocker
+        .as_deref()
+        .unwrap()
+        .contains("open file"));
+}
+
+#[test]
+fn unknown_sizes_stay_symbolic() {
+    let a = analyze(
+        "import numpy as np\nn = int(input())\nx = np.ones((n, n))\ny = x @ x\n",
+        &[],
+    );
+    let k = find(&a, "numpy.matmul");
+    assert_eq!(k.symbolic.flops.as_deref(), Some("2*n^3"));
+    assert_eq!(k.flops, 2e9);
+    assert!(a
+        .unknowns
+        .iter()
+        .any(|u| u.symbol == "n" && u.assumed == 1000.0));
+}
+
+#[test]
+fn crypto_library_calls() {
+    let src = r#"
+import hashlib, hmac, os, secrets
+data = os.urandom(1 << 20)
+d = hashlib.sha256(data).digest()
+h = hashlib.new("sha3_256")
+h.update(data)
+k = hashlib.pbkdf2_hmac("sha512", b"pw", b"salt", 1000)
+s = hashlib.scrypt(b"pw", salt=b"s", n=16384, r=8, p=1)
+t = secrets.token_bytes(64)
+m = hmac.new(b"k", data, "sha1").hexdigest()
+"#;
+    let a = analyze(src, &[]);
+    assert_eq!(find(&a, "hashlib.sha256").flops, 1048576.0);
+    assert_eq!(find(&a, "hashlib.sha256").affinity, vec!["sha".to_string()]);
+    assert!(has(&a, "hashlib.sha3_256"));
+    assert_eq!(find(&a, "hashlib.pbkdf2_hmac").flops, 1000.0 * 2.0 * 128.0);
+    assert_eq!(
+        find(&a, "hashlib.scrypt").bytes_allocated,
+        128.0 * 8.0 * 16384.0
+    );
+    assert!(a.kernels().all(|k| k.category == Category::Crypto));
+}
+
+#[test]
+fn torch_training_memory_and_backward() {
+    let src = r#"
+import torch
+import torch.nn as nn
+model = nn.Linear(1024, 512)
+opt = torch.optim.Adam(model.parameters())
+for step in range(10):
+    x = torch.randn(64, 1024)
+    loss = model(x).sum()
+    loss.backward()
+    opt.step()
+"#;
+    let a = analyze(src, &[]);
+    let fwd = find(&a, "torch.nn.Linear");
+    assert_eq!(fwd.flops, 10.0 * 2.0 * 64.0 * 1024.0 * 512.0);
+    let bwd = find(&a, "torch.autograd.backward");
+    assert!(
+        bwd.flops >= 2.0 * fwd.flops * 0.99,
+        "{} vs {}",
+        bwd.flops,
+        fwd.flops
+    );
+    assert_eq!(find(&a, "torch.optim.Adam.step").count, 10.0);
+}
+
+#[test]
+fn scipy_signal_costs_scale_with_taps() {
+    let src = "import numpy as np\nfrom scipy.signal import lfilter\nx = np.zeros(10000)\ny = lfilter([1, 2, 3], [1, 0.5], x)\n";
+    let a = analyze(src, &[]);
+    assert_eq!(find(&a, "scipy.signal.lfilter").flops, 10000.0 * 5.0 * 2.0);
+}
