@@ -26,6 +26,7 @@ pub mod layernorm;
 pub mod matmul_loop;
 pub mod sbox;
 pub mod softmax;
+pub mod window_conv;
 
 use crate::interp::{IdiomHit, Interp};
 use crate::value::*;
@@ -116,6 +117,7 @@ pub struct ExprIdiom {
 /// Expression recognisers, run on a right-hand side after it was evaluated.
 pub(crate) fn check_expr(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
     softmax::check(it, e)
+        .or_else(|| window_conv::check(it, e))
         .or_else(|| layernorm::check(it, e))
         .or_else(|| activation::check(it, e))
         .or_else(|| fir_slices::check(it, e))

@@ -260,29 +260,16 @@ impl Interp<'_> {
         inst
     }
 
-    /// Analyses a user function with these arguments; returns its result.
-    pub(crate) fn call_function(
+    /// A new frame with the parameters of `f` bound to these arguments.
+    pub(crate) fn bind_params(
         &mut self,
         f: &Rc<FuncVal>,
         pos: Vec<Value>,
         kw: Vec<(String, Value)>,
-    ) -> Value {
-        if self.call_stack.contains(&f.id) {
-            self.note(format!(
-                "`{}` is recursive: each recursive call is costed once, not per level",
-                f.name
-            ));
-            return Value::Unknown;
-        }
-        if self.call_stack.len() >= MAX_CALL_DEPTH {
-            self.note(format!(
-                "calls nested deeper than {MAX_CALL_DEPTH} were not followed"
-            ));
-            return Value::Unknown;
-        }
-        let (params, body): (&Params, Option<&[Stmt]>) = match &f.callable {
-            Callable::Def(d) => (&d.params, Some(&d.body)),
-            Callable::Lambda { params, .. } => (params, None),
+    ) -> Frame {
+        let params: &Params = match &f.callable {
+            Callable::Def(d) => &d.params,
+            Callable::Lambda { params, .. } => params,
         };
         let mut frame = self.new_frame(&f.name, f.closure.clone());
         let mut pos_iter = pos.into_iter();
@@ -331,16 +318,39 @@ impl Interp<'_> {
                 },
             );
         }
+        frame
+    }
+
+    /// Analyses a user function with these arguments; returns its result.
+    pub(crate) fn call_function(
+        &mut self,
+        f: &Rc<FuncVal>,
+        pos: Vec<Value>,
+        kw: Vec<(String, Value)>,
+    ) -> Value {
+        if self.call_stack.contains(&f.id) {
+            self.note(format!(
+                "`{}` is recursive: each recursive call is costed once, not per level",
+                f.name
+            ));
+            return Value::Unknown;
+        }
+        if self.call_stack.len() >= MAX_CALL_DEPTH {
+            self.note(format!(
+                "calls nested deeper than {MAX_CALL_DEPTH} were not followed"
+            ));
+            return Value::Unknown;
+        }
+        let frame = self.bind_params(f, pos, kw);
         self.frames.push(frame);
         self.call_stack.push(f.id);
         let saved_line = self.line;
-        let result = match (&f.callable, body) {
-            (Callable::Lambda { body, .. }, _) => self.eval(body),
-            (_, Some(body)) => {
-                self.exec_block(body);
+        let result = match &f.callable {
+            Callable::Lambda { body, .. } => self.eval(body),
+            Callable::Def(d) => {
+                self.exec_block(&d.body);
                 Value::None
             }
-            _ => Value::Unknown,
         };
         self.line = saved_line;
         self.call_stack.pop();

@@ -11,13 +11,19 @@ use prescient_syntax::ast::*;
 impl Interp<'_> {
     /// Trip count and element value of iterating over `it`.
     pub(crate) fn iteration(&mut self, it: &Value, iter_expr: &Expr) -> (Sym, Value) {
+        let text = unparse::unparse(iter_expr);
+        self.iteration_named(it, &text)
+    }
+
+    /// [`Self::iteration`] for a value described by `text` (for naming unknowns).
+    pub(crate) fn iteration_named(&mut self, it: &Value, text: &str) -> (Sym, Value) {
         match it {
             Value::Range { .. } | Value::Seq { .. } | Value::Str { .. } | Value::Bytes { .. } => {
                 let n = it.len().unwrap_or_else(Sym::zero);
                 (n, it.elem())
             }
             Value::Generator => {
-                let n = self.unknown_len(iter_expr);
+                let n = self.unknown_len(text);
                 (n, Value::Unknown)
             }
             Value::Array(a) if !a.shape.is_empty() => {
@@ -54,31 +60,31 @@ impl Interp<'_> {
                 let n = a.get("__len__").and_then(|v| v.as_sym());
                 let batch = a.get("__batch__").cloned().unwrap_or(Value::Unknown);
                 drop(a);
-                let n = n.unwrap_or_else(|| self.unknown_len(iter_expr));
+                let n = n.unwrap_or_else(|| self.unknown_len(text));
                 (n, batch)
             }
             _ => {
-                let n = self.unknown_len(iter_expr);
+                let n = self.unknown_len(text);
                 (n, Value::Unknown)
             }
         }
     }
 
-    fn unknown_len(&mut self, iter_expr: &Expr) -> Sym {
-        let text = unparse::unparse(iter_expr);
-        let base = format!("len({})", truncate(&text, 24));
+    fn unknown_len(&mut self, text: &str) -> Sym {
+        let base = format!("len({})", truncate(text, 24));
         self.unknown(
             &base,
             DEFAULT_SIZE,
             format!(
                 "length of `{}` is not known; assumed {}",
-                truncate(&text, 60),
+                truncate(text, 60),
                 fmt_num(DEFAULT_SIZE)
             ),
         )
     }
 
     pub(crate) fn enter_loop(&mut self, vars: Vec<String>, trip: Sym, comprehension: bool) {
+        self.ensure_known(&trip);
         self.mult = self.mult.mul(&trip);
         self.mult_num = self.num(&self.mult);
         self.loops.push(LoopCtx {

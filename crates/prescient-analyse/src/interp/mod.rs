@@ -237,9 +237,28 @@ impl<'a> Interp<'a> {
         )
     }
 
+    /// Registers, as unknowns, the symbols of `s` that stand for values computed at
+    /// run time (an element read from data, a checksum) when they end up in a size.
+    pub(crate) fn ensure_known(&mut self, s: &Sym) {
+        for v in s.vars() {
+            if !self.unknown_vals.contains_key(&*v) {
+                self.unknown_vals.insert(v.to_string(), DEFAULT_SIZE);
+                self.unknowns.push(Unknown {
+                    symbol: v.to_string(),
+                    assumed: DEFAULT_SIZE,
+                    line: self.line,
+                    reason: format!(
+                        "a size depends on `{v}`, a value computed at run time; assumed {}",
+                        fmt_num(DEFAULT_SIZE)
+                    ),
+                });
+            }
+        }
+    }
+
     /// Evaluates a symbolic size with the assumed values of the unknowns.
     pub fn num(&self, s: &Sym) -> f64 {
-        s.eval(&|k| self.unknown_vals.get(k).copied())
+        s.eval(&|k| Some(self.unknown_vals.get(k).copied().unwrap_or(DEFAULT_SIZE)))
             .filter(|v| v.is_finite())
             .unwrap_or(0.0)
     }
@@ -334,6 +353,9 @@ impl<'a> Interp<'a> {
 
     /// Records a kernel at the current point; returns its index in the statement.
     pub(crate) fn emit(&mut self, d: Draft) -> usize {
+        self.ensure_known(&d.flops);
+        self.ensure_known(&d.alloc);
+        self.ensure_known(&d.bytes_moved);
         let count = self.mult.clone();
         let flops_total = d.flops.mul(&count);
         let moved_total = d.bytes_moved.mul(&count);

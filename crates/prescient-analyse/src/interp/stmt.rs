@@ -16,8 +16,8 @@ impl Interp<'_> {
             }
             if let Some(block) = main_guard(s) {
                 for inner in block {
-                    if let Some(func) = self.entry_call(inner) {
-                        self.run_entry(&func, inner);
+                    if let Some((func, call)) = self.entry_call(inner) {
+                        self.run_entry(&func, call);
                     } else {
                         self.top_stmt(inner, "module");
                     }
@@ -33,59 +33,47 @@ impl Interp<'_> {
         }
     }
 
-    /// `main()`, `sys.exit(main())`, `raise SystemExit(main())`: a call of a user
-    /// function with no required parameters whose body becomes top level.
-    fn entry_call(&self, s: &Stmt) -> Option<Rc<FuncVal>> {
-        let call = match &s.kind {
+    /// `main()`, `sys.exit(main(argv))`, `raise SystemExit(main())`: a call of a
+    /// user function whose body becomes top level. Returns the function and the call.
+    fn entry_call<'s>(&self, s: &'s Stmt) -> Option<(Rc<FuncVal>, &'s Expr)> {
+        let mut e = match &s.kind {
             StmtKind::Expr(e) => e,
             StmtKind::Raise(Some(e)) => e,
+            StmtKind::Assign { value, .. } => value,
             _ => return None,
         };
-        let mut e = call;
         // Unwrap sys.exit(...)/exit(...)/SystemExit(...)
         if let ExprKind::Call { func, args, .. } = &e.kind {
             let name = func.dotted().unwrap_or_default();
-            if matches!(
-                name.as_str(),
-                "sys.exit" | "exit" | "quit" | "SystemExit" | "raise SystemExit"
-            ) && args.len() == 1
+            if matches!(name.as_str(), "sys.exit" | "exit" | "quit" | "SystemExit")
+                && args.len() == 1
             {
                 e = &args[0];
             }
         }
-        let ExprKind::Call {
-            func,
-            args,
-            keywords,
-        } = &e.kind
-        else {
+        let ExprKind::Call { func, .. } = &e.kind else {
             return None;
         };
-        if !args.is_empty() || !keywords.is_empty() {
-            return None;
-        }
-        let name = func.as_name()?;
-        match self.globals.get(name) {
-            Some(Value::Func(f)) => match &f.callable {
-                Callable::Def(d) if d.params.positional.iter().all(|p| p.default.is_some()) => {
-                    Some(f.clone())
-                }
-                _ => None,
-            },
+        match self.globals.get(func.as_name()?) {
+            Some(Value::Func(f)) if matches!(f.callable, Callable::Def(_)) => Some((f.clone(), e)),
             _ => None,
         }
     }
 
-    fn run_entry(&mut self, func: &Rc<FuncVal>, call_stmt: &Stmt) {
+    fn run_entry(&mut self, func: &Rc<FuncVal>, call: &Expr) {
         let Callable::Def(def) = &func.callable else {
             return;
         };
-        let mut frame = self.new_frame(&func.name, func.closure.clone());
-        for p in &def.params.positional {
-            if let Some(v) = func.defaults.get(&p.name) {
-                frame.locals.insert(p.name.clone(), v.clone());
-            }
-        }
+        let ExprKind::Call { args, keywords, .. } = &call.kind else {
+            return;
+        };
+        self.line = call.span.line;
+        let pos: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        let kw: Vec<(String, Value)> = keywords
+            .iter()
+            .filter_map(|k| Some((k.name.clone()?, self.eval(&k.value))))
+            .collect();
+        let frame = self.bind_params(func, pos, kw);
         self.frames.push(frame);
         self.call_stack.push(func.id);
         for s in &def.body {
@@ -99,7 +87,6 @@ impl Interp<'_> {
         }
         self.call_stack.pop();
         self.frames.pop();
-        let _ = call_stmt;
     }
 
     pub(crate) fn new_frame(&self, name: &str, closure: Option<Attrs>) -> Frame {

@@ -61,12 +61,12 @@ fn write(e: &Expr, out: &mut String, depth: u32) {
         ExprKind::NoneLit => out.push_str("None"),
         ExprKind::Ellipsis => out.push_str("..."),
         ExprKind::Attribute { value, attr } => {
-            write(value, out, depth + 1);
+            paren(value, out, depth);
             out.push('.');
             out.push_str(attr);
         }
         ExprKind::Subscript { value, index } => {
-            write(value, out, depth + 1);
+            paren(value, out, depth);
             out.push('[');
             match &index.kind {
                 ExprKind::Tuple(items) => list(items, out, depth),
@@ -92,7 +92,7 @@ fn write(e: &Expr, out: &mut String, depth: u32) {
             args,
             keywords,
         } => {
-            write(func, out, depth + 1);
+            paren(func, out, depth);
             out.push('(');
             list(args, out, depth);
             for (i, k) in keywords.iter().enumerate() {

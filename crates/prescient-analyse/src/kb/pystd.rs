@@ -593,12 +593,11 @@ fn range(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::Range { start, stop, step })
 }
 
-fn enumerate(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let v = ca.pos.first()?;
-    let n = v.len().unwrap_or_else(|| Sym::var("n"));
+fn enumerate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let (n, elem) = it.iteration_named(ca.pos.first()?, &ca.text);
     Some(Value::homog(
         SeqKind::List,
-        Value::tuple(vec![Value::Int(n.scale(0.5)), v.elem()]),
+        Value::tuple(vec![Value::Int(n.scale(0.5)), elem]),
         n,
     ))
 }
@@ -617,15 +616,12 @@ fn zip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 cols,
             ));
         }
-        let l = match v.len() {
-            Some(l) => l,
-            None => it.unknown_int("the length of a zipped sequence"),
-        };
+        let (l, elem) = it.iteration_named(v, &ca.text);
         n = Some(match n {
             Some(m) => m.min(&l),
             None => l,
         });
-        elems.push(v.elem());
+        elems.push(elem);
     }
     Some(Value::homog(
         SeqKind::List,
@@ -760,8 +756,8 @@ fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             Some(Value::homog(kind, elem, n))
         }
         other => {
-            let n = other.len().unwrap_or_else(|| Sym::var("n"));
-            Some(Value::homog(kind, other.elem(), n))
+            let (n, elem) = it.iteration_named(other, &ca.text);
+            Some(Value::homog(kind, elem, n))
         }
     }
 }
@@ -791,13 +787,13 @@ fn dict(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let f = ca.pos.first()?.clone();
-    let seq = ca.pos.get(1)?;
-    let n = seq.len().unwrap_or_else(|| Sym::var("n"));
+    let seq = ca.pos.get(1)?.clone();
+    let (n, elem) = it.iteration_named(&seq, &ca.text);
     it.enter_loop(vec![], n.clone(), true);
     let out = match &f {
         Value::Func(func) => {
             let func = func.clone();
-            it.call_function(&func, vec![seq.elem()], vec![])
+            it.call_function(&func, vec![elem], vec![])
         }
         Value::Lib(q) if q.as_ref() == "builtins.int" => Value::Int(Sym::var("elem")),
         Value::Lib(q) if q.as_ref() == "builtins.float" => Value::Float(None),
@@ -807,10 +803,9 @@ fn map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::homog(SeqKind::List, out, n))
 }
 
-fn filter(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let seq = ca.pos.get(1)?;
-    let n = seq.len().unwrap_or_else(|| Sym::var("n"));
-    Some(Value::homog(SeqKind::List, seq.elem(), n.scale(0.5)))
+fn filter(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let (n, elem) = it.iteration_named(ca.pos.get(1)?, &ca.text);
+    Some(Value::homog(SeqKind::List, elem, n.scale(0.5)))
 }
 
 fn next(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -925,9 +920,25 @@ fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             Value::Int(Sym::var("residue"))
         }
         "divmod" => Value::tuple(vec![Value::Int(Sym::var("q")), Value::Int(Sym::var("r"))]),
+        // Random integers stand for their expected value.
+        "random.randint" | "random.randrange" | "secrets.randbelow" => {
+            let a = ca.pos.first().and_then(|v| v.as_sym());
+            let b = ca.pos.get(1).and_then(|v| v.as_sym());
+            match (name, a, b) {
+                ("random.randint", Some(a), Some(b)) => Value::Int(a.add(&b).scale(0.5)),
+                ("random.randrange", Some(a), Some(b)) => {
+                    Value::Int(a.add(&b).sub(&Sym::one()).scale(0.5))
+                }
+                (_, Some(n), None) => Value::Int(n.sub(&Sym::one()).scale(0.5)),
+                _ => Value::Int(Sym::var("value")),
+            }
+        }
+        "random.getrandbits" | "secrets.randbits" => match first.and_then(|v| v.as_sym()) {
+            Some(k) => Value::Int(Sym::num(2.0).pow(&k.sub(&Sym::one()))),
+            None => Value::Int(Sym::var("value")),
+        },
         "ord" | "hash" | "id" | "math.gcd" | "math.lcm" | "math.factorial" | "math.comb"
-        | "math.perm" | "random.randint" | "random.randrange" | "random.getrandbits"
-        | "secrets.randbelow" | "secrets.randbits" => Value::Int(Sym::var("value")),
+        | "math.perm" => Value::Int(Sym::var("value")),
         "pow" | "operator.mul" | "operator.add" => match (ca.pos.first(), ca.pos.get(1)) {
             (Some(Value::Int(a)), Some(Value::Int(b))) => Value::Int(crate::interp::int_op_pub(
                 match name {

@@ -242,6 +242,12 @@ pub const ENTRIES: &[Entry] = &[
             "torch.optim.RMSprop",
             "torch.optim.Adagrad",
             "torch.optim.LBFGS",
+            "torch.optim.Adadelta",
+            "torch.optim.Adamax",
+            "torch.optim.NAdam",
+            "torch.optim.RAdam",
+            "torch.optim.ASGD",
+            "torch.optim.Rprop",
         ],
         C::Nn,
         Custom(optimizer_new),
@@ -1085,8 +1091,8 @@ fn optimizer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         > 0.0;
     // Optimizer state lives as long as the optimizer: Adam keeps two moments.
     let state_per = match kind.as_str() {
-        "Adam" | "AdamW" => 2.0,
-        "RMSprop" | "Adagrad" => 1.0,
+        "Adam" | "AdamW" | "Adadelta" | "Adamax" | "NAdam" | "RAdam" => 2.0,
+        "RMSprop" | "Adagrad" | "ASGD" | "Rprop" => 1.0,
         "SGD" if momentum => 1.0,
         "LBFGS" => 20.0,
         _ => 0.0,
@@ -1113,7 +1119,7 @@ fn optimizer_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 .and_then(|k| k.as_text().map(str::to_string))
                 .unwrap_or_default();
             let per = match kind.as_str() {
-                "Adam" | "AdamW" => 12.0,
+                "Adam" | "AdamW" | "Adadelta" | "Adamax" | "NAdam" | "RAdam" => 12.0,
                 "RMSprop" | "Adagrad" => 6.0,
                 _ => 3.0,
             };
