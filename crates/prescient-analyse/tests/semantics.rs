@@ -131,6 +131,8 @@ fn while_loops_counter_and_unknown() {
 fn accumulation_is_extrapolated() {
     let a = analyze("out = []\nfor i in range(500):\n    out.append(i * i)\nimport numpy as np\nz = np.zeros(len(out))\n", &[]);
     assert_eq!(find(&a, "numpy.zeros").bytes_allocated, 500.0 * 8.0);
+    let nested = analyze("rows = []\nfor i in range(30):\n    for j in range(20):\n        rows.append((i, j))\nimport numpy as np\nz = np.zeros(len(rows))\n", &[]);
+    assert_eq!(find(&nested, "numpy.zeros").bytes_allocated, 600.0 * 8.0);
     let b = analyze("import numpy as np\nacc = np.zeros(0)\nfor k in range(40):\n    acc = np.concatenate([acc, np.ones(25)])\ny = acc * 2\n", &[]);
     assert_eq!(find(&b, "numpy.multiply").bytes_allocated, 1000.0 * 8.0);
 }

@@ -2,8 +2,8 @@
 //! Speck, TEA-like ciphers.
 //!
 //! Classified from the operations a loop nest executed (including inside the
-//! functions it called): 32/64-bit rotations `(x << r) | (x >> (32 - r))`, xors and
-//! modular additions `(a + b) & 0xFFFFFFFF`.
+//! functions it called): rotations `(x << r) | (x >> (32 - r))` or shifts, xors,
+//! and modular additions of words `(a + b) & 0xFFFFFFFF` (all three).
 //!
 //! Why: these run as interpreted integer operations, one core, at a few million
 //! operations per second; the same intent in a library would use vector units.
@@ -20,7 +20,7 @@ pub(crate) fn classify(
     &'static [&'static str],
     &'static str,
 )> {
-    let arx = f & XOR != 0 && f & (ROTATE | SHIFT) != 0 && f & (ADD | MASK32) != 0;
+    let arx = f & XOR != 0 && f & ADD != 0 && f & (ROTATE | SHIFT) != 0;
     (arx && ops.bit_ops > 0.0).then_some((
         Category::Crypto,
         "loop.arx_cipher",

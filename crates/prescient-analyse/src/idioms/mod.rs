@@ -7,14 +7,16 @@
 //!   convolution loops, recursive IIR filters, naive DFTs);
 //! - operation-profile recognisers classify a finished loop nest by the kinds of
 //!   integer operations it actually executed, including inside the functions it
-//!   called (add-rotate-xor ciphers, S-box ciphers, hash compression functions);
+//!   called (add-rotate-xor ciphers, S-box ciphers, hash compression functions,
+//!   CRC-style checksums);
 //! - expression recognisers look at a statement's right-hand side, with names
 //!   resolved semantically, and at the provenance of array values across
 //!   statements (activations, softmax, layer normalisation, dense layers,
-//!   shifted-slice filters, DFT matrices).
+//!   shifted-slice filters and stencils, window convolutions, DFT matrices).
 
 pub mod activation;
 pub mod arx;
+pub mod checksum;
 pub mod conv_layer;
 pub mod dense;
 pub mod dft;
@@ -105,6 +107,7 @@ pub(crate) fn classify_ops(
     hash_compress::classify(flag_bits, ops)
         .or_else(|| arx::classify(flag_bits, ops))
         .or_else(|| sbox::classify(flag_bits, ops))
+        .or_else(|| checksum::classify(flag_bits, ops))
 }
 
 /// A statement-level idiom: the kernels its expression emitted are fused into one.

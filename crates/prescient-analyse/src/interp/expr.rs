@@ -515,9 +515,21 @@ impl Interp<'_> {
                 if inv(lexpr) || inv(rexpr) {
                     f |= CHOOSE;
                 }
+                // Modular addition of words: `(a + b) & 0xFFFFFFFF`.
+                let is_add = |e: &Expr| matches!(&e.kind, ExprKind::BinOp { op: BinOp::Add, .. });
+                if (mask(a) || mask(b)) && (is_add(lexpr) || is_add(rexpr)) {
+                    f |= ADD;
+                }
                 f
             }
-            BinOp::Add => ADD,
+            // Additions of word-sized values, not loop counters.
+            BinOp::Add
+                if [a, b]
+                    .iter()
+                    .any(|s| s.as_num().is_some_and(|v| v.abs() >= 65536.0)) =>
+            {
+                ADD
+            }
             _ => 0,
         };
         self.flag(f);

@@ -94,7 +94,7 @@ impl Interp<'_> {
             ops: PyOps::default(),
             hits: Vec::new(),
             frame: self.frames.len(),
-            accumulated: BTreeSet::new(),
+            before: BTreeMap::new(),
             comprehension,
             lib_kernels: 0,
             flags: 0,
@@ -112,8 +112,6 @@ impl Interp<'_> {
             p.hits.extend(ctx.hits);
             p.lib_kernels += ctx.lib_kernels;
             p.flags |= ctx.flags;
-            // Accumulators of an inner loop are not extrapolated again by the outer one
-            // unless the outer body also updates them.
         } else {
             self.emit_loop_kernel(ctx);
         }
@@ -247,18 +245,17 @@ impl Interp<'_> {
         if self.top_stmt_addr == s as *const Stmt as usize {
             self.last_top_trip = Some(self.num(&trip));
         }
-        let before = self.scope_vars().clone();
         self.enter_loop(target_names(target), trip.clone(), false);
         self.assign(target, elem);
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
-        let accumulated = self
+        let before = self
             .loops
             .last()
-            .map(|l| l.accumulated.clone())
+            .map(|l| l.before.clone())
             .unwrap_or_default();
         self.exit_loop();
-        self.extrapolate(&before, &accumulated, &trip);
+        self.extrapolate(&before, &trip);
         if !matches!(flow, Flow::Return) {
             self.exec_block(orelse);
         }
@@ -281,17 +278,16 @@ impl Interp<'_> {
             return self.exec_block(orelse);
         }
         let trip = self.while_trips(test, body);
-        let before = self.scope_vars().clone();
         self.enter_loop(vec![], trip.clone(), false);
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
-        let accumulated = self
+        let before = self
             .loops
             .last()
-            .map(|l| l.accumulated.clone())
+            .map(|l| l.before.clone())
             .unwrap_or_default();
         self.exit_loop();
-        self.extrapolate(&before, &accumulated, &trip);
+        self.extrapolate(&before, &trip);
         self.exec_block(orelse);
         match flow {
             Flow::Return => Flow::Return,
@@ -390,17 +386,9 @@ impl Interp<'_> {
     }
 
     /// Carries accumulations seen in one iteration over all `trip` iterations.
-    pub(crate) fn extrapolate(
-        &mut self,
-        before: &BTreeMap<String, Value>,
-        accumulated: &BTreeSet<String>,
-        trip: &Sym,
-    ) {
+    pub(crate) fn extrapolate(&mut self, before: &BTreeMap<String, Value>, trip: &Sym) {
         let rest = trip.sub(&Sym::one()).clamp0();
-        for name in accumulated {
-            let Some(old) = before.get(name) else {
-                continue;
-            };
+        for (name, old) in before {
             let Some(new) = self.scope_vars().get(name).cloned() else {
                 continue;
             };

@@ -13,6 +13,7 @@
 
 mod call;
 mod expr;
+mod ledger;
 mod loops;
 mod stmt;
 pub mod unparse;
@@ -94,7 +95,8 @@ pub(crate) struct LoopCtx {
     pub ops: PyOps,
     pub hits: Vec<IdiomHit>,
     pub frame: usize,
-    pub accumulated: BTreeSet<String>,
+    /// Accumulating variables and their value before the loop (first update).
+    pub before: BTreeMap<String, Value>,
     pub comprehension: bool,
     /// Library kernels emitted inside the nest: when present, interpreter overhead
     /// is reported only if it is significant on its own.
@@ -159,6 +161,9 @@ pub struct Interp<'a> {
     pub(crate) hoisted: HashMap<String, prescient_syntax::ast::Expr>,
     /// Files the program writes, by path: their size and the array written.
     pub(crate) written: HashMap<String, (f64, Option<std::rc::Rc<ArrayVal>>)>,
+    pub(crate) ledger: ledger::Ledger,
+    /// The entry function's frame is `frames[0]` and survives between statements.
+    pub(crate) in_entry: bool,
     /// Trip count of the top-level `for` statement being recorded.
     pub(crate) last_top_trip: Option<f64>,
     pub(crate) top_stmt_addr: usize,
@@ -196,6 +201,8 @@ impl<'a> Interp<'a> {
             line: 0,
             hoisted: HashMap::new(),
             written: HashMap::new(),
+            ledger: ledger::Ledger::default(),
+            in_entry: false,
             last_top_trip: None,
             top_stmt_addr: 0,
         }
@@ -430,6 +437,7 @@ impl<'a> Interp<'a> {
     }
 
     pub(crate) fn bind(&mut self, name: &str, v: Value) {
+        self.touch(name);
         match self.frames.last_mut() {
             Some(f) if !f.globals_decl.contains(name) => {
                 f.locals.insert(name.to_string(), v);
@@ -441,6 +449,7 @@ impl<'a> Interp<'a> {
     }
 
     pub(crate) fn unbind(&mut self, name: &str) {
+        self.touch(name);
         match self.frames.last_mut() {
             Some(f) if !f.globals_decl.contains(name) => {
                 f.locals.remove(name);
@@ -448,6 +457,20 @@ impl<'a> Interp<'a> {
             _ => {
                 self.globals.remove(name);
             }
+        }
+    }
+
+    /// Tells the memory ledger that `name` in the current scope changed, if that
+    /// scope survives between top-level statements.
+    fn touch(&mut self, name: &str) {
+        let scope = match self.frames.last() {
+            Some(f) if f.globals_decl.contains(name) => Some(ledger::Scope::Globals),
+            None => Some(ledger::Scope::Globals),
+            Some(_) if self.frames.len() == 1 && self.in_entry => Some(ledger::Scope::Entry),
+            Some(_) => None,
+        };
+        if let Some(scope) = scope {
+            self.ledger.touch(scope, name);
         }
     }
 
@@ -492,72 +515,9 @@ impl<'a> Interp<'a> {
         }))
     }
 
-    /// Bytes held by the values reachable from module and frame namespaces.
-    pub(crate) fn live_bytes(&self) -> f64 {
-        let mut seen = HashSet::new();
-        let mut total = 0.0;
-        let scopes = std::iter::once(&self.globals).chain(self.frames.iter().map(|f| &f.locals));
-        for scope in scopes {
-            for v in scope.values() {
-                total += self.value_bytes(v, &mut seen, 0);
-            }
-        }
-        total
-    }
-
-    pub(crate) fn value_bytes(&self, v: &Value, seen: &mut HashSet<u64>, depth: u32) -> f64 {
-        if depth > 6 {
-            return 0.0;
-        }
-        match v {
-            Value::Array(a) if seen.insert(a.base) => self.num(&a.nbytes()),
-            Value::Str { len, .. } => 49.0 + self.num(len),
-            Value::Bytes { len } => 33.0 + self.num(len),
-            Value::Seq { items, kind } => {
-                let per_slot = if *kind == SeqKind::Dict { 100.0 } else { 8.0 };
-                match items {
-                    SeqItems::Known(vs) => {
-                        56.0 + vs
-                            .iter()
-                            .map(|x| per_slot + self.value_bytes(x, seen, depth + 1))
-                            .sum::<f64>()
-                    }
-                    SeqItems::Homog { elem, len } => {
-                        // Distinct arrays per element: count the element's bytes each time.
-                        let mut local = seen.clone();
-                        let e = self.value_bytes(elem, &mut local, depth + 1);
-                        56.0 + self.num(len) * (per_slot + e)
-                    }
-                }
-            }
-            Value::Int(_) | Value::Float(_) => 24.0,
-            Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => {
-                let attrs = attrs.borrow();
-                attrs
-                    .values()
-                    .map(|x| self.value_bytes(x, seen, depth + 1))
-                    .sum::<f64>()
-            }
-            _ => 0.0,
-        }
-    }
-
     /// Why the namespace cannot be checkpointed right now, if it cannot.
     pub(crate) fn safe_blocker(&self) -> Option<String> {
-        let scopes = std::iter::once(&self.globals).chain(self.frames.iter().map(|f| &f.locals));
-        for scope in scopes {
-            for (name, v) in scope {
-                let why = match v {
-                    Value::File { .. } => "an open file",
-                    Value::Generator => "a generator",
-                    Value::Obj { class, .. } if class.starts_with("socket.") => "a socket",
-                    Value::Obj { class, .. } if class.starts_with("threading.") => "a thread",
-                    _ => continue,
-                };
-                return Some(format!("`{name}` holds {why}"));
-            }
-        }
-        None
+        self.ledger.blocker()
     }
 }
 

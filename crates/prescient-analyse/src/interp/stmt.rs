@@ -42,13 +42,14 @@ impl Interp<'_> {
             StmtKind::Assign { value, .. } => value,
             _ => return None,
         };
-        // Unwrap sys.exit(...)/exit(...)/SystemExit(...)
-        if let ExprKind::Call { func, args, .. } = &e.kind {
-            let name = func.dotted().unwrap_or_default();
-            if matches!(name.as_str(), "sys.exit" | "exit" | "quit" | "SystemExit")
-                && args.len() == 1
-            {
-                e = &args[0];
+        // Look through wrappers: sys.exit(main()), print(main(argv)), exit(...).
+        while let ExprKind::Call { func, args, .. } = &e.kind {
+            let user = func
+                .as_name()
+                .is_some_and(|n| matches!(self.globals.get(n), Some(Value::Func(_))));
+            match args.as_slice() {
+                [inner] if !user && matches!(inner.kind, ExprKind::Call { .. }) => e = inner,
+                _ => break,
             }
         }
         let ExprKind::Call { func, .. } = &e.kind else {
@@ -74,7 +75,12 @@ impl Interp<'_> {
             .filter_map(|k| Some((k.name.clone()?, self.eval(&k.value))))
             .collect();
         let frame = self.bind_params(func, pos, kw);
+        let params: Vec<String> = frame.locals.keys().cloned().collect();
         self.frames.push(frame);
+        self.in_entry = true;
+        for p in params {
+            self.ledger.touch(super::ledger::Scope::Entry, &p);
+        }
         self.call_stack.push(func.id);
         for s in &def.body {
             if self.exhausted {
@@ -87,6 +93,8 @@ impl Interp<'_> {
         }
         self.call_stack.pop();
         self.frames.pop();
+        self.in_entry = false;
+        self.ledger.drop_scope(super::ledger::Scope::Entry);
     }
 
     pub(crate) fn new_frame(&self, name: &str, closure: Option<Attrs>) -> Frame {
@@ -103,7 +111,7 @@ impl Interp<'_> {
 
     fn top_stmt(&mut self, s: &Stmt, scope: &str) -> Flow {
         let safe_blocker = self.safe_blocker();
-        let live_before = self.live_bytes();
+        let live_before = self.ledger.total();
         self.stmt_alloc = 0.0;
         self.straight_ops = PyOps::default();
         self.top_stmt_addr = s as *const Stmt as usize;
@@ -132,7 +140,7 @@ impl Interp<'_> {
                 symbolic: SymbolicCost::default(),
             });
         }
-        let live_after = self.live_bytes();
+        let live_after = self.account();
         let iterations = self.last_top_trip.take();
         let heavy = !kernels.is_empty()
             || matches!(
@@ -399,9 +407,20 @@ impl Interp<'_> {
         }
     }
 
+    /// Notes that `name` accumulates across iterations of every loop of the current
+    /// function that encloses this point, remembering its value before the loops.
     pub(crate) fn mark_accumulated(&mut self, name: &str) {
-        if let Some(ctx) = self.loops.last_mut() {
-            ctx.accumulated.insert(name.to_string());
+        let base = self.frames.last().map(|f| f.loop_base).unwrap_or(0);
+        if base >= self.loops.len() {
+            return;
+        }
+        let Some(current) = self.scope_vars().get(name).cloned() else {
+            return;
+        };
+        for ctx in &mut self.loops[base..] {
+            ctx.before
+                .entry(name.to_string())
+                .or_insert_with(|| current.clone());
         }
     }
 

@@ -220,6 +220,23 @@ pub fn canonical(name: &str) -> String {
     n
 }
 
+/// ufunc methods (`np.add.outer`, `np.maximum.reduce`, `np.add.accumulate`) map to
+/// the generic rule of the method.
+fn ufunc_method(name: &str) -> Option<&'static str> {
+    let rest = name.strip_prefix("numpy.")?;
+    let (ufunc, method) = rest.split_once('.')?;
+    if !table().contains_key(format!("numpy.{ufunc}").as_str()) {
+        return None;
+    }
+    Some(match method {
+        "outer" => "numpy.outer",
+        "reduce" => "numpy.sum",
+        "accumulate" => "numpy.cumsum",
+        "at" => "numpy.add",
+        _ => return None,
+    })
+}
+
 /// Finds the entry for a canonical name, falling back between numpy and torch
 /// spellings of the same operation.
 pub fn lookup(name: &str) -> Option<Resolved> {
@@ -235,6 +252,9 @@ fn lookup_stored(name: &str) -> Option<&'static Stored> {
     let t = table();
     if let Some(r) = t.get(name) {
         return Some(r);
+    }
+    if let Some(m) = ufunc_method(name) {
+        return t.get(m);
     }
     let alt = if let Some(rest) = name.strip_prefix("Tensor.") {
         format!("ndarray.{rest}")

@@ -2022,24 +2022,70 @@ fn indices(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.subject())?;
-    let reps = ca
+    let reps_v = ca
         .after_subject(0, "repeats")
         .or(ca.after_subject(0, "reps"));
-    let factor = match reps {
-        Some(v) => match shape_of(it, v) {
-            Some(s) => Sym::product(s),
-            None => Sym::one(),
-        },
-        None => Sym::one(),
+    let reps: Vec<Sym> = match reps_v {
+        Some(v) => shape_of(it, v).unwrap_or_else(|| vec![Sym::one()]),
+        None => vec![Sym::one()],
     };
-    let mut shape = a.shape.clone();
-    if shape.is_empty() {
-        shape.push(factor);
-    } else if ca.short() == "repeat" && ca.kwarg("axis").is_none() && ca.lib() == Lib::Numpy {
-        shape = vec![a.size().mul(&factor)];
+    let shape: Vec<Sym> = if ca.short() == "tile" {
+        // Shapes align on the right; missing leading dimensions are 1.
+        let nd = a.ndim().max(reps.len());
+        (0..nd)
+            .map(|i| {
+                let d = (i + a.ndim())
+                    .checked_sub(nd)
+                    .map(|j| a.shape[j].clone())
+                    .unwrap_or_else(Sym::one);
+                let r = (i + reps.len())
+                    .checked_sub(nd)
+                    .map(|j| reps[j].clone())
+                    .unwrap_or_else(Sym::one);
+                d.mul(&r)
+            })
+            .collect()
     } else {
-        shape[0] = shape[0].mul(&factor);
-    }
+        // repeat: along `axis`, or over the flattened array.
+        let factor = Sym::product(reps);
+        let axis = ca
+            .kwarg("axis")
+            .or(ca.kwarg("dim"))
+            .and_then(|v| v.as_sym())
+            .and_then(|s| s.as_int());
+        match axis {
+            Some(ax) if !a.shape.is_empty() => {
+                let nd = a.ndim() as i64;
+                let ax = if ax < 0 {
+                    (nd + ax).max(0)
+                } else {
+                    ax.min(nd - 1)
+                } as usize;
+                let mut s = a.shape.clone();
+                s[ax] = s[ax].mul(&factor);
+                s
+            }
+            _ if ca.lib() == Lib::Torch && ca.short() == "repeat" => {
+                // Tensor.repeat(*sizes) works like np.tile.
+                let nd = a.ndim().max(ca.pos.len());
+                let sizes: Vec<Sym> = ca.pos.iter().filter_map(|v| v.as_sym()).collect();
+                (0..nd)
+                    .map(|i| {
+                        let d = (i + a.ndim())
+                            .checked_sub(nd)
+                            .map(|j| a.shape[j].clone())
+                            .unwrap_or_else(Sym::one);
+                        let r = (i + sizes.len())
+                            .checked_sub(nd)
+                            .map(|j| sizes[j].clone())
+                            .unwrap_or_else(Sym::one);
+                        d.mul(&r)
+                    })
+                    .collect()
+            }
+            _ => vec![a.size().mul(&factor)],
+        }
+    };
     let v = it.new_array(shape, a.dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
     emit_alloc(it, ca, &r, &v, 0.0);
@@ -3068,8 +3114,17 @@ fn fft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     } else {
         a.dtype.to_complex()
     };
-    let transform: Sym = Sym::product(a.shape[nd.saturating_sub(naxes)..].iter().cloned());
-    let total = a.size();
+    // The transform runs over the (possibly padded or cropped) length `n`.
+    let mut padded = a.shape.clone();
+    if !multi && !short.starts_with("irfft") {
+        padded[nd - 1] = if short.starts_with("rfft") {
+            last.clone()
+        } else {
+            shape[nd - 1].clone()
+        };
+    }
+    let transform: Sym = Sym::product(padded[nd.saturating_sub(naxes)..].iter().cloned());
+    let total = Sym::product(padded.iter().cloned());
     let real_factor = if short.contains("rfft") { 0.5 } else { 1.0 };
     let flops = total.mul(&transform.log2()).scale(5.0 * real_factor);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
