@@ -18,10 +18,12 @@ pub(crate) enum Scope {
     Entry,
 }
 
+/// What one name holds: array buffers (base id, bytes) and its other bytes.
+type Holding = (Vec<(u64, f64)>, f64);
+
 #[derive(Default)]
 pub(crate) struct Ledger {
-    /// Per name: the array buffers it holds (base id, bytes) and its other bytes.
-    entries: HashMap<(Scope, String), (Vec<(u64, f64)>, f64)>,
+    entries: HashMap<(Scope, String), Holding>,
     /// Buffer -> (bytes, how many entries hold it).
     bases: HashMap<u64, (f64, usize)>,
     loose: f64,
