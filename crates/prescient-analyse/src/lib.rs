@@ -29,12 +29,8 @@ const ANALYSIS_STACK: usize = 512 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyseError {
     /// The source is not valid Python (or not text).
-    #[error("{}", parse_message(file, source))]
-    Parse {
-        file: String,
-        #[source]
-        source: ParseError,
-    },
+    #[error("{}", parse_message(file, error))]
+    Parse { file: String, error: ParseError },
     /// A defect in the analyser; the message says where.
     #[error("internal error while analysing {file}: {message}")]
     Internal { file: String, message: String },
@@ -76,9 +72,9 @@ pub fn analyze_here(
     args: &[String],
     probe: &dyn FileProbe,
 ) -> Result<Analysis, AnalyseError> {
-    let parse_err = |source| AnalyseError::Parse {
+    let parse_err = |error| AnalyseError::Parse {
         file: file.to_string(),
-        source,
+        error,
     };
     let text = prescient_syntax::decode(source).map_err(parse_err)?;
     let module = prescient_syntax::parse(text).map_err(parse_err)?;

@@ -41,7 +41,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         .map_err(Failure::input)?;
     let analysis = match prescient_analyse::analyze(&source, &name, &a.args, &RealFiles) {
         Ok(x) => x,
-        Err(e @ AnalyseError::Parse { .. }) => return Err(Failure::input(e)),
+        Err(e @ AnalyseError::Parse { .. }) => return Err(Failure::diagnostic(e)),
         Err(e) => return Err(Failure::internal(e)),
     };
     let text = if a.json {

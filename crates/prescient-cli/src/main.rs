@@ -34,6 +34,8 @@ enum Command {
 pub struct Failure {
     pub code: u8,
     pub error: anyhow::Error,
+    /// Printed as it is, without the `error: ` prefix (compiler-style diagnostics).
+    pub plain: bool,
 }
 
 impl Failure {
@@ -41,12 +43,24 @@ impl Failure {
         Failure {
             code: 2,
             error: error.into(),
+            plain: false,
         }
     }
+
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             code: 1,
             error: error.into(),
+            plain: false,
+        }
+    }
+
+    /// A diagnostic about the user's source: `file:line:col: message`, exit 2.
+    pub fn diagnostic(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: 2,
+            error: error.into(),
+            plain: true,
         }
     }
 }
@@ -63,7 +77,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {:#}", f.error);
+            if f.plain {
+                eprintln!("{:#}", f.error);
+            } else {
+                eprintln!("error: {:#}", f.error);
+            }
             ExitCode::from(f.code)
         }
     }

@@ -117,8 +117,9 @@ fn syntax_error_exit_2_with_position() {
     let (code, out, err) = run(bin().arg("analyze").arg(&p));
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    let expected = format!("error: {}:1:7: ", p.display());
+    let expected = format!("{}:1:7: ", p.display());
     assert!(err.starts_with(&expected), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!err.contains("panicked"));
 }
 
