@@ -300,7 +300,7 @@ pub const ENTRIES: &[Entry] = &[
         Custom(pad),
     ),
     e(
-        &["numpy.diag", "numpy.diagflat", "torch.diag"],
+        &["numpy.tri", "numpy.diag", "numpy.diagflat", "torch.diag"],
         C::Memory,
         Custom(diag),
     ),
@@ -2106,13 +2106,29 @@ fn pad(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 fn diag(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
-    let shape = if a.ndim() == 1 {
-        vec![a.shape[0].clone(), a.shape[0].clone()]
+    let shape = if ca.short() == "tri" {
+        let n = ca.arg(0, "N").and_then(|v| v.as_sym())?;
+        let m = ca
+            .arg(1, "M")
+            .and_then(|v| v.as_sym())
+            .unwrap_or_else(|| n.clone());
+        vec![n, m]
     } else {
-        vec![a.shape.first().cloned().unwrap_or_else(Sym::one)]
+        let a = as_arr(it, ca.pos.first())?;
+        if a.ndim() == 1 {
+            vec![a.shape[0].clone(), a.shape[0].clone()]
+        } else {
+            vec![a.shape.first().cloned().unwrap_or_else(Sym::one)]
+        }
     };
-    let v = it.new_array(shape, a.dtype, a.lib, Origin::Plain);
+    let dtype = ca
+        .kwarg("dtype")
+        .and_then(dtype_of)
+        .unwrap_or(match ca.pos.first() {
+            Some(Value::Array(a)) => a.dtype,
+            _ => DType::Float64,
+        });
+    let v = it.new_array(shape, dtype, ca.lib(), Origin::Plain);
     let r = super::lookup(&ca.name)?;
     emit_alloc(it, ca, &r, &v, 0.0);
     Some(v)
@@ -3421,139 +3437,157 @@ fn histogram(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
-    let parts: Vec<ArrayVal> = if short == "append" {
+    // The parts, each with how many times it occurs (a homogeneous list of n arrays).
+    let parts: Vec<(ArrayVal, Sym)> = if short == "append" {
         ca.pos
             .iter()
             .take(2)
             .filter_map(|v| as_arr(it, Some(v)))
+            .map(|a| (a, Sym::one()))
             .collect()
     } else {
         match ca.pos.first()? {
             Value::Seq {
                 items: SeqItems::Known(v),
                 ..
-            } => v.iter().filter_map(|x| as_arr(it, Some(x))).collect(),
+            } => v
+                .iter()
+                .filter_map(|x| as_arr(it, Some(x)))
+                .map(|a| (a, Sym::one()))
+                .collect(),
             Value::Seq {
                 items: SeqItems::Homog { elem, len },
                 ..
-            } => {
-                let e = as_arr(it, Some(elem))?;
-                let mut x = e.clone();
-                // n equal parts joined: the first axis (or a new one) grows n-fold.
-                match short {
-                    "stack" => x.shape.insert(0, len.clone()),
-                    _ if x.shape.is_empty() => x.shape.push(len.clone()),
-                    _ => x.shape[0] = x.shape[0].mul(len),
-                }
-                vec![x]
-            }
+            } => vec![(as_arr(it, Some(elem))?, len.clone())],
             _ => return None,
         }
     };
     if parts.is_empty() {
         return None;
     }
-    let homog_stacked = matches!(
-        ca.pos.first(),
-        Some(Value::Seq {
-            items: SeqItems::Homog { .. },
-            ..
-        })
-    ) && short != "append";
-    let axis = ca
-        .kwarg("axis")
-        .or(ca.kwarg("dim"))
+    let count = Sym::sum(parts.iter().map(|(_, n)| n.clone()));
+    let total = |axis: usize| {
+        Sym::sum(
+            parts
+                .iter()
+                .map(|(p, n)| p.shape.get(axis).cloned().unwrap_or_else(Sym::one).mul(n)),
+        )
+    };
+    let axis_kw = ca.kwarg("axis").or(ca.kwarg("dim"));
+    let axis = axis_kw
         .and_then(|v| v.as_sym())
         .and_then(|s| s.as_int())
         .unwrap_or(0);
-    let first = &parts[0];
-    let shape: Vec<Sym> = if homog_stacked {
-        first.shape.clone()
-    } else {
-        match short {
-            "stack" => {
-                let mut s = first.shape.clone();
-                let ax = if axis < 0 {
-                    (s.len() as i64 + 1 + axis).max(0) as usize
-                } else {
-                    (axis as usize).min(s.len())
-                };
-                s.insert(ax, Sym::from(parts.len()));
-                s
+    let first = &parts[0].0;
+    let nd = first.ndim();
+    let norm = |ax: i64, nd: usize| {
+        if ax < 0 {
+            (nd as i64 + ax).max(0) as usize
+        } else {
+            ax as usize
+        }
+    };
+    let shape: Vec<Sym> = match short {
+        "stack" => {
+            let mut s = first.shape.clone();
+            let ax = norm(axis, nd + 1).min(s.len());
+            s.insert(ax, count);
+            s
+        }
+        "vstack" | "row_stack" if nd <= 1 => {
+            vec![count, first.shape.first().cloned().unwrap_or_else(Sym::one)]
+        }
+        "column_stack" if nd <= 1 => {
+            vec![first.shape.first().cloned().unwrap_or_else(Sym::one), count]
+        }
+        "dstack" if nd <= 2 => {
+            let mut s = first.shape.clone();
+            while s.len() < 2 {
+                s.insert(0, Sym::one());
             }
-            "column_stack" | "hstack" if first.ndim() == 1 && short == "column_stack" => {
-                vec![first.shape[0].clone(), Sym::from(parts.len())]
+            s.push(count);
+            s
+        }
+        "hstack" if nd <= 1 => vec![total(0)],
+        "append" if axis_kw.is_none() => vec![Sym::sum(parts.iter().map(|(p, n)| p.size().mul(n)))],
+        _ if nd == 0 => vec![count],
+        _ => {
+            let ax = match short {
+                "hstack" | "column_stack" => 1,
+                "dstack" => 2,
+                "vstack" | "row_stack" => 0,
+                _ => norm(axis, nd),
+            };
+            let mut s = first.shape.clone();
+            if ax < s.len() {
+                s[ax] = total(ax);
             }
-            "hstack" if first.ndim() == 1 => vec![Sym::sum(parts.iter().map(|p| p.size()))],
-            "vstack" | "row_stack" if first.ndim() == 1 => {
-                vec![Sym::from(parts.len()), first.shape[0].clone()]
-            }
-            "append" if ca.kwarg("axis").is_none() => {
-                vec![Sym::sum(parts.iter().map(|p| p.size()))]
-            }
-            _ => {
-                let ax = match short {
-                    "hstack" | "column_stack" => 1usize,
-                    "dstack" => 2,
-                    _ => {
-                        if axis < 0 {
-                            (first.ndim() as i64 + axis).max(0) as usize
-                        } else {
-                            axis as usize
-                        }
-                    }
-                };
-                let mut s = first.shape.clone();
-                if ax < s.len() {
-                    s[ax] = Sym::sum(
-                        parts
-                            .iter()
-                            .map(|p| p.shape.get(ax).cloned().unwrap_or_else(Sym::one)),
-                    );
-                }
-                s
-            }
+            s
         }
     };
     let dtype = parts
         .iter()
-        .map(|p| p.dtype)
+        .map(|(p, _)| p.dtype)
         .reduce(DType::promote)
         .unwrap_or(DType::Float64);
-    let lib = parts
-        .iter()
-        .find(|p| p.lib == Lib::Torch)
-        .map(|_| Lib::Torch)
-        .unwrap_or(Lib::Numpy);
+    let lib = if parts.iter().any(|(p, _)| p.lib == Lib::Torch) {
+        Lib::Torch
+    } else {
+        Lib::Numpy
+    };
     let v = it.new_array(shape, dtype, lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
     emit_alloc(it, ca, &r, &v, 0.0);
-    let rg = parts.iter().any(|p| p.requires_grad);
+    let rg = parts.iter().any(|(p, _)| p.requires_grad);
     Some(crate::interp::set_grad_pub(v, rg))
 }
 
 fn split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
-    let k = ca
-        .after_subject(0, "indices_or_sections")
-        .or(ca.after_subject(0, "chunks"))
-        .and_then(|v| v.as_sym())
-        .unwrap_or_else(|| Sym::num(2.0));
-    let mut shape = a.shape.clone();
-    if let Some(first) = shape.first_mut() {
-        *first = if ca.short() == "split" && ca.lib() == Lib::Torch {
-            k.clone()
-        } else {
-            first.div(&k)
-        };
-    }
-    let part = it.view_of(&a, shape);
-    let count = if ca.short() == "split" && ca.lib() == Lib::Torch {
-        a.shape.first().cloned().unwrap_or_else(Sym::one).div(&k)
-    } else {
-        k
+    let short = ca.short();
+    let torch = ca.lib() == Lib::Torch;
+    let nd = a.ndim() as i64;
+    let axis_v = ca
+        .kwarg(if torch { "dim" } else { "axis" })
+        .or_else(|| ca.after_subject(1, "__axis"));
+    let default_axis = match short {
+        "hsplit" => 1,
+        "dsplit" => 2,
+        _ => 0,
     };
-    Some(Value::homog(SeqKind::List, part, count))
+    let axis = axis_v
+        .and_then(|v| v.as_sym())
+        .and_then(|s| s.as_int())
+        .unwrap_or(default_axis);
+    let axis = if axis < 0 {
+        (nd + axis).max(0)
+    } else {
+        axis.min((nd - 1).max(0))
+    } as usize;
+    let len = a.shape.get(axis).cloned().unwrap_or_else(Sym::one);
+    let arg = ca
+        .after_subject(0, "indices_or_sections")
+        .or(ca.after_subject(0, "split_size_or_sections"))
+        .or(ca.after_subject(0, "chunks"));
+    // (number of parts, size of each part along the axis)
+    let (count, part) = match (short, arg) {
+        // torch.split(x, size): parts of `size`; torch.chunk(x, n): n parts.
+        ("split", Some(Value::Int(size))) if torch => (len.div(size), size.clone()),
+        (_, Some(Value::Int(k))) => (k.clone(), len.div(k)),
+        (_, Some(v @ Value::Seq { .. })) => {
+            let n = v.len().unwrap_or_else(Sym::one);
+            // Split points: one more part than points, sizes averaged.
+            let parts = if torch { n } else { n.add(&Sym::one()) };
+            (parts.clone(), len.div(&parts))
+        }
+        _ => (Sym::num(2.0), len.div(&Sym::num(2.0))),
+    };
+    let mut shape = a.shape.clone();
+    if let Some(d) = shape.get_mut(axis) {
+        *d = part;
+    }
+    let piece = it.view_of(&a, shape);
+    Some(Value::homog(SeqKind::List, piece, count))
 }
 
 // ---------- bytes and files ----------
