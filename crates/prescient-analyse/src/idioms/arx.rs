@@ -9,17 +9,10 @@
 //! operations per second; the same intent in a library would use vector units.
 
 use super::flags::*;
+use super::OpsLabel;
 use prescient_model::{Category, PyOps};
 
-pub(crate) fn classify(
-    f: u32,
-    ops: &PyOps,
-) -> Option<(
-    Category,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-)> {
+pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
     let arx = f & XOR != 0 && f & ADD != 0 && f & (ROTATE | SHIFT) != 0;
     (arx && ops.bit_ops > 0.0).then_some((
         Category::Crypto,

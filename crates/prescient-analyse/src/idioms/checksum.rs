@@ -8,17 +8,10 @@
 //! `binascii` does the same with table lookups or carry-less multiply in C.
 
 use super::flags::*;
+use super::OpsLabel;
 use prescient_model::{Category, PyOps};
 
-pub(crate) fn classify(
-    f: u32,
-    ops: &PyOps,
-) -> Option<(
-    Category,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-)> {
+pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
     let crc = f & XOR != 0 && f & SHIFT != 0 && f & ADD == 0;
     (crc && ops.bit_ops > 0.0).then_some((
         Category::Crypto,

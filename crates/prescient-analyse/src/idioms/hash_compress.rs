@@ -8,17 +8,10 @@
 //! 64-byte block; `hashlib` with SHA extensions does the same work in nanoseconds.
 
 use super::flags::*;
+use super::OpsLabel;
 use prescient_model::{Category, PyOps};
 
-pub(crate) fn classify(
-    f: u32,
-    ops: &PyOps,
-) -> Option<(
-    Category,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-)> {
+pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
     let hash = f & CHOOSE != 0 && f & XOR != 0 && f & (ROTATE | SHIFT) != 0 && f & MASK32 != 0;
     (hash && ops.bit_ops > 0.0).then_some((
         Category::Crypto,

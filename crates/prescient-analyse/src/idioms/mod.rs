@@ -94,16 +94,17 @@ pub(crate) fn check_comprehension(
         .or_else(|| matmul_loop::check_term(it, &chain, elt, generators))
 }
 
-/// Classifies a finished loop nest by the integer operations it executed.
-pub(crate) fn classify_ops(
-    flag_bits: u32,
-    ops: &PyOps,
-) -> Option<(
+/// A loop nest's label from its operation profile: category, pattern, the ISA
+/// features that would accelerate it, and a description.
+pub(crate) type OpsLabel = (
     Category,
     &'static str,
     &'static [&'static str],
     &'static str,
-)> {
+);
+
+/// Classifies a finished loop nest by the integer operations it executed.
+pub(crate) fn classify_ops(flag_bits: u32, ops: &PyOps) -> Option<OpsLabel> {
     hash_compress::classify(flag_bits, ops)
         .or_else(|| arx::classify(flag_bits, ops))
         .or_else(|| sbox::classify(flag_bits, ops))

@@ -8,17 +8,10 @@
 //! AES-NI or a C library is three orders of magnitude faster.
 
 use super::flags::*;
+use super::OpsLabel;
 use prescient_model::{Category, PyOps};
 
-pub(crate) fn classify(
-    f: u32,
-    ops: &PyOps,
-) -> Option<(
-    Category,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-)> {
+pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
     (f & TABLE != 0 && f & XOR != 0 && ops.bit_ops > 0.0).then_some((
         Category::Crypto,
         "loop.sbox_cipher",

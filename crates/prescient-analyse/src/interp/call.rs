@@ -272,16 +272,19 @@ impl Interp<'_> {
             Callable::Lambda { params, .. } => params,
         };
         let mut frame = self.new_frame(&f.name, f.closure.clone());
+        // A keyword argument, else the default, else unknown.
+        let by_name = |name: &str| {
+            kw.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| f.defaults.get(name).cloned())
+                .unwrap_or(Value::Unknown)
+        };
         let mut pos_iter = pos.into_iter();
         for p in &params.positional {
             let v = match pos_iter.next() {
                 Some(v) => v,
-                None => kw
-                    .iter()
-                    .find(|(k, _)| k == &p.name)
-                    .map(|(_, v)| v.clone())
-                    .or_else(|| f.defaults.get(&p.name).cloned())
-                    .unwrap_or(Value::Unknown),
+                None => by_name(&p.name),
             };
             frame.locals.insert(p.name.clone(), v);
         }
@@ -290,13 +293,7 @@ impl Interp<'_> {
             frame.locals.insert(va.clone(), Value::tuple(rest));
         }
         for p in &params.kwonly {
-            let v = kw
-                .iter()
-                .find(|(k, _)| k == &p.name)
-                .map(|(_, v)| v.clone())
-                .or_else(|| f.defaults.get(&p.name).cloned())
-                .unwrap_or(Value::Unknown);
-            frame.locals.insert(p.name.clone(), v);
+            frame.locals.insert(p.name.clone(), by_name(&p.name));
         }
         if let Some(kwa) = &params.kwarg {
             let items = kw

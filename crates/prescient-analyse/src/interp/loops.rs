@@ -247,15 +247,7 @@ impl Interp<'_> {
         }
         self.enter_loop(target_names(target), trip.clone(), false);
         self.assign(target, elem);
-        self.loop_body_idioms(body);
-        let flow = self.exec_block(body);
-        let before = self
-            .loops
-            .last()
-            .map(|l| l.before.clone())
-            .unwrap_or_default();
-        self.exit_loop();
-        self.extrapolate(&before, &trip);
+        let flow = self.run_loop_body(body, &trip);
         if !matches!(flow, Flow::Return) {
             self.exec_block(orelse);
         }
@@ -279,6 +271,17 @@ impl Interp<'_> {
         }
         let trip = self.while_trips(test, body);
         self.enter_loop(vec![], trip.clone(), false);
+        let flow = self.run_loop_body(body, &trip);
+        self.exec_block(orelse);
+        match flow {
+            Flow::Return => Flow::Return,
+            _ => Flow::Normal,
+        }
+    }
+
+    /// Runs the body of the loop just entered once, closes the loop and carries
+    /// accumulations over all `trip` iterations.
+    fn run_loop_body(&mut self, body: &[Stmt], trip: &Sym) -> Flow {
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
         let before = self
@@ -287,12 +290,8 @@ impl Interp<'_> {
             .map(|l| l.before.clone())
             .unwrap_or_default();
         self.exit_loop();
-        self.extrapolate(&before, &trip);
-        self.exec_block(orelse);
-        match flow {
-            Flow::Return => Flow::Return,
-            _ => Flow::Normal,
-        }
+        self.extrapolate(&before, trip);
+        flow
     }
 
     /// Trip count of `while a < b: ... a += c` style loops, else a named unknown.

@@ -2020,6 +2020,18 @@ fn indices(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
+/// `np.tile` shapes: aligned on the right, missing leading dimensions are 1.
+fn tiled(shape: &[Sym], reps: &[Sym]) -> Vec<Sym> {
+    let nd = shape.len().max(reps.len());
+    let at = |v: &[Sym], i: usize| {
+        (i + v.len())
+            .checked_sub(nd)
+            .map(|j| v[j].clone())
+            .unwrap_or_else(Sym::one)
+    };
+    (0..nd).map(|i| at(shape, i).mul(&at(reps, i))).collect()
+}
+
 fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(it, ca.subject())?;
     let reps_v = ca
@@ -2030,21 +2042,7 @@ fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         None => vec![Sym::one()],
     };
     let shape: Vec<Sym> = if ca.short() == "tile" {
-        // Shapes align on the right; missing leading dimensions are 1.
-        let nd = a.ndim().max(reps.len());
-        (0..nd)
-            .map(|i| {
-                let d = (i + a.ndim())
-                    .checked_sub(nd)
-                    .map(|j| a.shape[j].clone())
-                    .unwrap_or_else(Sym::one);
-                let r = (i + reps.len())
-                    .checked_sub(nd)
-                    .map(|j| reps[j].clone())
-                    .unwrap_or_else(Sym::one);
-                d.mul(&r)
-            })
-            .collect()
+        tiled(&a.shape, &reps)
     } else {
         // repeat: along `axis`, or over the flattened array.
         let factor = Sym::product(reps);
@@ -2065,23 +2063,10 @@ fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 s[ax] = s[ax].mul(&factor);
                 s
             }
+            // Tensor.repeat(*sizes) works like np.tile.
             _ if ca.lib() == Lib::Torch && ca.short() == "repeat" => {
-                // Tensor.repeat(*sizes) works like np.tile.
-                let nd = a.ndim().max(ca.pos.len());
                 let sizes: Vec<Sym> = ca.pos.iter().filter_map(|v| v.as_sym()).collect();
-                (0..nd)
-                    .map(|i| {
-                        let d = (i + a.ndim())
-                            .checked_sub(nd)
-                            .map(|j| a.shape[j].clone())
-                            .unwrap_or_else(Sym::one);
-                        let r = (i + sizes.len())
-                            .checked_sub(nd)
-                            .map(|j| sizes[j].clone())
-                            .unwrap_or_else(Sym::one);
-                        d.mul(&r)
-                    })
-                    .collect()
+                tiled(&a.shape, &sizes)
             }
             _ => vec![a.size().mul(&factor)],
         }
