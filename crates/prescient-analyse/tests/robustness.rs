@@ -197,3 +197,66 @@ proptest! {
         }
     }
 }
+
+/// Every knowledge-base entry, called with a spread of argument shapes and kinds:
+/// none may panic, whatever the arguments.
+#[test]
+fn every_library_rule_survives_odd_arguments() {
+    let prelude = "import numpy\nimport numpy as np\nimport torch\nimport scipy\nimport scipy.signal\nimport scipy.linalg\nimport scipy.special\nimport hashlib, hmac, os, secrets, math, random, statistics, struct, itertools, zlib, argparse, cmath\nimport cryptography\nx = np.ones(7)\nm = np.ones((3, 4))\nt = torch.ones(2, 3, 8, 8)\nz = np.zeros(())\nb = b'abc'\n";
+    let arg_sets = [
+        "",
+        "x",
+        "m",
+        "t",
+        "z",
+        "x, x",
+        "m, m",
+        "m, x",
+        "x, 3",
+        "3",
+        "(2, 3)",
+        "(2, 3), 4",
+        "'s'",
+        "b",
+        "None",
+        "-1",
+        "0",
+        "x, axis=1",
+        "m, axis=-1, keepdims=True",
+        "t, 3, 2, 1",
+        "[x, x]",
+        "[m, m], axis=1",
+        "'ij,jk->ik', m, m.T",
+        "m, (1, 0)",
+        "lambda i, j: i + j, (3, 3)",
+        "x, dtype=np.float32",
+        "1.5, 2.5, 10",
+    ];
+    let mut names: Vec<&str> = prescient_analyse::kb::table().keys().copied().collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for name in &names {
+        for args in arg_sets {
+            let call = if let Some(rest) = name.strip_prefix("ndarray.") {
+                format!("m.{rest}({args})")
+            } else if let Some(rest) = name.strip_prefix("Tensor.") {
+                format!("t.{rest}({args})")
+            } else if name.contains('.') {
+                format!("{name}({args})")
+            } else {
+                format!("{name}({args})")
+            };
+            let src = format!("{prelude}r = {call}\ns = r\n");
+            match run(src.as_bytes()) {
+                Ok(_) | Err(AnalyseError::Parse { .. }) => {}
+                Err(e) => failures.push(format!("{call}: {e}")),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

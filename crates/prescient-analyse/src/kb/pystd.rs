@@ -661,7 +661,7 @@ fn py_reduce(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 shape_str(&a.shape)
             ),
         ));
-        let row = a.shape[1..].to_vec();
+        let row = a.shape.get(1..).map(|r| r.to_vec()).unwrap_or_default();
         return Some(if row.is_empty() {
             Value::Float(None)
         } else {
@@ -750,7 +750,9 @@ fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                         Value::Int(Sym::var("elem"))
                     }
                 }
-                Value::Unknown => it.view_of(&a, a.shape[1..].to_vec()),
+                Value::Unknown => {
+                    it.view_of(&a, a.shape.get(1..).map(|r| r.to_vec()).unwrap_or_default())
+                }
                 e => e,
             };
             Some(Value::homog(kind, elem, n))
@@ -1810,7 +1812,7 @@ fn itertools(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             ca.pos
                 .last()
                 .and_then(|v| v.as_sym())
-                .unwrap_or_else(|| lens[0].clone()),
+                .unwrap_or_else(|| lens.first().cloned().unwrap_or_else(Sym::one)),
         ),
         "repeat" => Value::homog(
             SeqKind::List,

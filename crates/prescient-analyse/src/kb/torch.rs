@@ -535,7 +535,18 @@ fn forward(
 ) -> Option<Value> {
     let kind = get(layer, "kind")
         .and_then(|k| k.as_text().map(str::to_string))
-        .unwrap_or_default();
+        .unwrap_or_default(); // Layers need their batch/channel/spatial axes; anything smaller is not a call
+                              // the knowledge base can cost.
+    let needs = match kind.as_str() {
+        "Conv2d" | "Conv3d" | "ConvTranspose2d" => 3,
+        "Conv1d" | "MaxPool1d" | "AdaptiveAvgPool1d" | "MaxPool2d" | "AvgPool2d"
+        | "AdaptiveAvgPool2d" | "Upsample" => 2,
+        _ => 0,
+    };
+    if x.ndim() < needs {
+        return None;
+    }
+
     let pat = format!("torch.nn.{kind}");
     let n = x.size();
     let ew = |it: &mut Interp, f: f64| nn_kernel(it, &pat, n.scale(f), x, &x.shape, text, false);
@@ -910,6 +921,9 @@ fn functional_conv(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let w = input(it, ca.pos.get(1))?;
     let (sh, sw) = pair(ca.arg(3, "stride"), 1.0);
     let (ph, pw) = pair(ca.arg(4, "padding"), 0.0);
+    if x.ndim() < 3 {
+        return None;
+    }
     let cout = w.shape.first()?.clone();
     let cin_g = w.shape.get(1)?.clone();
     let nd = x.ndim();
@@ -945,6 +959,9 @@ fn functional_conv(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 fn functional_pool(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let x = input(it, ca.pos.first())?;
     let nd = x.ndim();
+    if nd < 2 {
+        return None;
+    }
     let mut s = x.shape.clone();
     match ca.short() {
         "adaptive_avg_pool2d" | "interpolate" => {
