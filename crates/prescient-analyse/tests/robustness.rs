@@ -241,8 +241,6 @@ fn every_library_rule_survives_odd_arguments() {
                 format!("m.{rest}({args})")
             } else if let Some(rest) = name.strip_prefix("Tensor.") {
                 format!("t.{rest}({args})")
-            } else if name.contains('.') {
-                format!("{name}({args})")
             } else {
                 format!("{name}({args})")
             };
