@@ -907,6 +907,10 @@ impl Interp<'_> {
                 _ => v.elem(),
             },
             Value::Range { .. } => v.elem(),
+            Value::Lib(q) => {
+                let q = q.clone();
+                self.index_grid(&q, &idx, e)
+            }
             Value::Instance { class, .. } => match class.lookup("__getitem__") {
                 Some(Value::Func(f)) => self.call_function(&f, vec![v.clone(), idx], vec![]),
                 _ => Value::Unknown,
@@ -921,6 +925,80 @@ impl Interp<'_> {
             }
             _ => Value::Unknown,
         }
+    }
+
+    /// `np.mgrid[0:n, 0:m]`, `np.ogrid[...]`, `np.r_[a, b]`, `np.c_[a, b]`.
+    fn index_grid(&mut self, q: &str, idx: &Value, e: &Expr) -> Value {
+        let parts: Vec<Value> = match idx {
+            Value::Seq {
+                kind: SeqKind::Tuple,
+                items: SeqItems::Known(v),
+            } => v.clone(),
+            other => vec![other.clone()],
+        };
+        // Length of each part: a slice `a:b:c` (a complex step is a count), or an array.
+        let lens: Vec<Sym> = parts
+            .iter()
+            .map(|p| match p {
+                Value::Obj { class, attrs } if class.as_ref() == "builtins.slice" => {
+                    let a = attrs.borrow();
+                    match a.get("step") {
+                        Some(Value::Complex) => Sym::num(50.0),
+                        _ => slice_len(&a, &Sym::num(f64::MAX)),
+                    }
+                }
+                Value::Array(a) => a.size(),
+                other => other.len().unwrap_or_else(Sym::one),
+            })
+            .collect();
+        let text = unparse::unparse(e);
+        let (shape, outs): (Vec<Sym>, Option<usize>) = match crate::kb::canonical(q).as_str() {
+            "numpy.mgrid" => {
+                let mut s = vec![Sym::from(lens.len())];
+                s.extend(lens.iter().cloned());
+                (s, None)
+            }
+            "numpy.ogrid" => (vec![], Some(lens.len())),
+            "numpy.r_" => (vec![Sym::sum(lens.iter().cloned())], None),
+            "numpy.c_" => (
+                vec![
+                    lens.first().cloned().unwrap_or_else(Sym::one),
+                    Sym::from(lens.len()),
+                ],
+                None,
+            ),
+            _ => return Value::Unknown,
+        };
+        if let Some(n) = outs {
+            let arrays = (0..n)
+                .map(|i| {
+                    let s: Vec<Sym> = (0..n)
+                        .map(|j| if i == j { lens[j].clone() } else { Sym::one() })
+                        .collect();
+                    self.new_array(s, DType::Float64, Lib::Numpy, Origin::Grid)
+                })
+                .collect();
+            return Value::list(arrays);
+        }
+        let out = self.new_array(shape.clone(), DType::Float64, Lib::Numpy, Origin::Grid);
+        let bytes = Sym::product(shape.iter().cloned()).scale(8.0);
+        let b = self.num(&bytes);
+        self.emit(Draft {
+            category: Category::Memory,
+            pattern: crate::kb::canonical(q),
+            flops: Sym::zero(),
+            bytes_moved: bytes.clone(),
+            alloc: bytes,
+            dtype: Some(DType::Float64),
+            parallelism: Parallelism::Serial,
+            affinity: &[],
+            evidence: format!(
+                "{text}, {} float64 -> memory, allocates {}",
+                shape_str(&shape),
+                fmt_bytes(b)
+            ),
+        });
+        out
     }
 
     /// numpy indexing: ints drop axes, slices give views, arrays gather (copy).

@@ -55,6 +55,14 @@ impl Interp<'_> {
                     },
                 )
             }
+            Value::Obj { attrs, .. } if attrs.borrow().contains_key("__modules__") => {
+                let mods = attrs
+                    .borrow()
+                    .get("__modules__")
+                    .cloned()
+                    .unwrap_or(Value::Unknown);
+                (mods.len().unwrap_or_else(Sym::one), mods.elem())
+            }
             Value::Obj { class, attrs } if class.as_ref() == "torch.utils.data.DataLoader" => {
                 let a = attrs.borrow();
                 let n = a.get("__len__").and_then(|v| v.as_sym());

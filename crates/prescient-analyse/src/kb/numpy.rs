@@ -1139,6 +1139,88 @@ pub const ENTRIES: &[Entry] = &[
         C::Other,
         Custom(meta),
     ),
+    e(
+        &["numpy.vectorize", "numpy.frompyfunc"],
+        C::Python,
+        Custom(vectorize),
+    ),
+    e(
+        &["numpy.vectorized.__call__"],
+        C::Python,
+        Custom(vectorized_call),
+    ),
+    e(
+        &["numpy.apply_along_axis"],
+        C::Python,
+        Custom(apply_along_axis),
+    ),
+    e(
+        &[
+            "numpy.take",
+            "ndarray.take",
+            "numpy.take_along_axis",
+            "torch.gather",
+            "torch.index_select",
+            "Tensor.gather",
+            "torch.take_along_dim",
+        ],
+        C::Memory,
+        Custom(take),
+    ),
+    e(
+        &["numpy.diagonal", "ndarray.diagonal", "torch.diagonal"],
+        C::Memory,
+        Custom(diagonal),
+    ),
+    e(
+        &[
+            "numpy.trapz",
+            "numpy.trapezoid",
+            "scipy.integrate.trapezoid",
+            "scipy.integrate.simpson",
+            "numpy.polyval",
+            "numpy.interp",
+            "numpy.cross",
+            "numpy.isin",
+            "numpy.in1d",
+            "numpy.select",
+            "numpy.piecewise",
+        ],
+        C::Elementwise,
+        Custom(misc_elementwise),
+    ),
+    e(&["numpy.polyfit"], C::Matmul, Custom(polyfit)),
+    e(
+        &[
+            "numpy.setdiff1d",
+            "numpy.union1d",
+            "numpy.intersect1d",
+            "numpy.setxor1d",
+        ],
+        C::Sort,
+        Custom(set_ops),
+    ),
+    e(
+        &[
+            "numpy.random.Generator.gamma",
+            "numpy.random.Generator.beta",
+            "numpy.random.Generator.lognormal",
+            "numpy.random.Generator.laplace",
+            "numpy.random.Generator.logistic",
+            "numpy.random.Generator.gumbel",
+            "numpy.random.Generator.standard_exponential",
+            "numpy.random.Generator.standard_gamma",
+            "numpy.random.gamma",
+            "numpy.random.beta",
+            "numpy.random.lognormal",
+            "numpy.random.laplace",
+            "numpy.random.standard_exponential",
+        ],
+        C::Memory,
+        Custom(random_dist),
+    ),
+    e(&["scipy.io.wavfile.read"], C::Io, Custom(wav_read)),
+    e(&["scipy.io.wavfile.write"], C::Io, Custom(save)),
 ];
 
 // ---------- shared helpers ----------
@@ -2662,10 +2744,48 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         Some((i, o)) => (i.to_string(), Some(o.to_string())),
         None => (spec.clone(), None),
     };
-    let in_specs: Vec<&str> = ins.split(',').collect();
-    if in_specs.len() != operands.len() || spec.contains("...") {
+    let raw_specs: Vec<&str> = ins.split(',').collect();
+    if raw_specs.len() != operands.len() {
         return None;
     }
+    // `...` stands for the leading (broadcast) axes: name them with capitals.
+    let broadcast_axes = raw_specs
+        .iter()
+        .zip(&operands)
+        .filter(|(s, _)| s.contains("..."))
+        .map(|(s, a)| a.ndim().saturating_sub(s.len() - 3))
+        .max()
+        .unwrap_or(0)
+        .min(20);
+    let letters: String = ('A'..='Z').take(broadcast_axes).collect();
+    let in_owned: Vec<String> = raw_specs
+        .iter()
+        .zip(&operands)
+        .map(|(s, a)| {
+            let k = a
+                .ndim()
+                .saturating_sub(s.len().saturating_sub(3))
+                .min(broadcast_axes);
+            s.replace("...", &letters[broadcast_axes - k..])
+        })
+        .collect();
+    let in_specs: Vec<&str> = in_owned.iter().map(|s| s.as_str()).collect();
+    let out = out.map(|o| o.replace("...", &letters)).or_else(|| {
+        if spec.contains("...") {
+            let mut once: Vec<char> = Vec::new();
+            for c in in_specs.iter().flat_map(|s| s.chars()) {
+                if c.is_ascii_lowercase()
+                    && in_specs.iter().map(|s| s.matches(c).count()).sum::<usize>() == 1
+                {
+                    once.push(c);
+                }
+            }
+            once.sort();
+            Some(format!("{letters}{}", once.into_iter().collect::<String>()))
+        } else {
+            None
+        }
+    });
     let mut extent: std::collections::BTreeMap<char, Sym> = Default::default();
     let mut counts: std::collections::BTreeMap<char, usize> = Default::default();
     for (s, a) in in_specs.iter().zip(&operands) {
@@ -3775,4 +3895,295 @@ fn load(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         ));
     }
     Some(v)
+}
+
+/// `np.vectorize(f)`: a callable that runs `f` once per element, in the interpreter.
+fn vectorize(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let f = ca.arg(0, "pyfunc")?.clone();
+    let obj = Value::new_obj("numpy.vectorized");
+    if let Value::Obj { attrs, .. } = &obj {
+        attrs.borrow_mut().insert("func".into(), f);
+    }
+    Some(obj)
+}
+
+fn vectorized_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let f = match ca.recv.as_ref()? {
+        Value::Obj { attrs, .. } => attrs.borrow().get("func").cloned()?,
+        _ => return None,
+    };
+    let arrays: Vec<ArrayVal> = ca.pos.iter().filter_map(|v| as_arr(it, Some(v))).collect();
+    let mut shape: Vec<Sym> = vec![];
+    for a in &arrays {
+        shape = broadcast(&shape, &a.shape);
+    }
+    let n = Sym::product(shape.iter().cloned());
+    let scalars: Vec<Value> = arrays.iter().map(|a| scalar_of(a.dtype)).collect();
+    it.enter_loop(vec![], n, true);
+    let r = it.call_value_simple(f, scalars);
+    it.exit_loop();
+    let dtype = match r {
+        Value::Int(_) => DType::Int64,
+        Value::Bool(_) => DType::Bool,
+        Value::Complex => DType::Complex128,
+        _ => DType::Float64,
+    };
+    Some(it.new_array(shape, dtype, Lib::Numpy, Origin::Plain))
+}
+
+/// `np.apply_along_axis(f, axis, a)`: `f` on each 1-D slice, from the interpreter.
+fn apply_along_axis(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let f = ca.arg(0, "func1d")?.clone();
+    let axis = ca
+        .arg(1, "axis")
+        .and_then(|v| v.as_sym())
+        .and_then(|s| s.as_int())
+        .unwrap_or(0);
+    let a = arr(ca.arg(2, "arr"))?;
+    let nd = a.ndim() as i64;
+    if nd == 0 {
+        return None;
+    }
+    let ax = if axis < 0 {
+        (nd + axis).max(0)
+    } else {
+        axis.min(nd - 1)
+    } as usize;
+    let line = a.shape[ax].clone();
+    let others: Vec<Sym> = a
+        .shape
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != ax)
+        .map(|(_, d)| d.clone())
+        .collect();
+    let slice = it.view_of(&a, vec![line]);
+    it.enter_loop(vec![], Sym::product(others.iter().cloned()), true);
+    let r = it.call_value_simple(f, vec![slice]);
+    it.exit_loop();
+    let mut shape = others;
+    if let Value::Array(ra) = &r {
+        shape.splice(
+            ax.min(shape.len())..ax.min(shape.len()),
+            ra.shape.iter().cloned(),
+        );
+    }
+    Some(it.new_array(shape, a.dtype, a.lib, Origin::Plain))
+}
+
+fn take(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(it, ca.subject())?;
+    let idx = ca
+        .after_subject(0, "indices")
+        .or(ca.after_subject(1, "index"))?;
+    let ix = as_arr(it, Some(idx)).unwrap_or_else(|| it.as_array_like(idx));
+    let short = ca.short();
+    let shape = if short == "take_along_axis" || short == "gather" || short == "take_along_dim" {
+        ix.shape.clone()
+    } else if ca.kwarg("axis").or(ca.kwarg("dim")).is_some() || short == "index_select" {
+        let mut s = a.shape.clone();
+        let axis = ca
+            .kwarg("axis")
+            .or(ca.kwarg("dim"))
+            .or(ca.after_subject(0, "dim"))
+            .and_then(|v| v.as_sym())
+            .and_then(|x| x.as_int())
+            .unwrap_or(0);
+        let nd = s.len() as i64;
+        if nd > 0 {
+            let ax = if axis < 0 {
+                (nd + axis).max(0)
+            } else {
+                axis.min(nd - 1)
+            } as usize;
+            s.splice(ax..=ax, ix.shape.iter().cloned());
+        }
+        s
+    } else {
+        ix.shape.clone()
+    };
+    let v = it.new_array(shape, a.dtype, a.lib, Origin::Plain);
+    let r = super::lookup(&ca.name)?;
+    emit_alloc(it, ca, &r, &v, 0.0);
+    Some(v)
+}
+
+fn diagonal(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let a = arr(ca.subject())?;
+    if a.ndim() < 2 {
+        return None;
+    }
+    let n = a.shape[a.ndim() - 2].min(&a.shape[a.ndim() - 1]);
+    let mut s = a.shape[..a.ndim() - 2].to_vec();
+    s.push(n);
+    Some(it.view_of(&a, s))
+}
+
+fn misc_elementwise(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let arrays: Vec<ArrayVal> = ca
+        .pos
+        .iter()
+        .filter_map(|v| as_arr(it, Some(v)))
+        .filter(|a| !a.shape.is_empty())
+        .collect();
+    let first = arrays.first()?.clone();
+    let short = ca.short();
+    let (shape, flops, dtype) = match short {
+        "trapz" | "trapezoid" | "simpson" => (vec![], 3.0, DType::Float64),
+        "polyval" => {
+            let deg = arrays.first().map(|p| p.size()).unwrap_or_else(Sym::one);
+            let x = arrays.get(1).cloned().unwrap_or_else(|| first.clone());
+            return Some(poly_kernel(it, ca, &x, deg));
+        }
+        "interp" => (first.shape.clone(), 10.0, DType::Float64),
+        "isin" | "in1d" => (first.shape.clone(), 8.0, DType::Bool),
+        _ => (first.shape.clone(), 2.0, first.dtype),
+    };
+    let refs: Vec<&ArrayVal> = arrays.iter().collect();
+    let pattern = super::pattern_of(&ca.name);
+    let d = elementwise_draft(&refs, &first.shape, dtype, flops, &pattern, &ca.text);
+    it.emit(d);
+    if shape.is_empty() {
+        return Some(Value::Float(None));
+    }
+    Some(it.new_array(shape, dtype, first.lib, Origin::Plain))
+}
+
+fn poly_kernel(it: &mut Interp, ca: &CallArgs, x: &ArrayVal, deg: Sym) -> Value {
+    let n = x.size();
+    let pattern = super::pattern_of(&ca.name);
+    it.emit(draft(
+        C::Elementwise,
+        &pattern,
+        n.mul(&deg).scale(2.0),
+        x.nbytes().scale(2.0),
+        x.nbytes(),
+        Some(x.dtype),
+        P::Serial,
+        &["fma"],
+        format!(
+            "{}, degree {} over {} -> elementwise",
+            ca.text,
+            deg,
+            shape_str(&x.shape)
+        ),
+    ));
+    it.new_array(x.shape.clone(), DType::Float64, x.lib, Origin::Plain)
+}
+
+/// `np.polyfit(x, y, deg)`: a least-squares solve on a Vandermonde matrix.
+fn polyfit(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let x = as_arr(it, ca.pos.first())?;
+    let deg = ca
+        .arg(2, "deg")
+        .and_then(|v| v.as_sym())
+        .unwrap_or_else(Sym::one)
+        .add(&Sym::one());
+    let n = x.size();
+    let flops = n.mul(&deg).mul(&deg).scale(4.0);
+    let fl = it.num(&flops);
+    it.emit(draft(
+        C::Matmul,
+        "numpy.polyfit",
+        flops,
+        n.mul(&deg).scale(8.0),
+        n.mul(&deg).scale(8.0),
+        Some(DType::Float64),
+        P::Threaded,
+        &["fma"],
+        format!(
+            "{}, {} points, {} coefficients -> matmul (least squares), {}",
+            ca.text,
+            n,
+            deg,
+            fmt_flops(fl, "FLOP")
+        ),
+    ));
+    Some(it.new_array(vec![deg], DType::Float64, Lib::Numpy, Origin::Plain))
+}
+
+fn set_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(it, ca.pos.first())?;
+    let b = as_arr(it, ca.pos.get(1)).unwrap_or_else(|| a.clone());
+    let n = a.size().add(&b.size());
+    let flops = n.mul(&n.log2());
+    let pattern = super::pattern_of(&ca.name);
+    it.emit(draft(
+        C::Sort,
+        &pattern,
+        flops,
+        n.scale(a.dtype.itemsize() * 3.0),
+        n.scale(a.dtype.itemsize()),
+        Some(a.dtype),
+        P::Serial,
+        &[],
+        format!(
+            "{}, {} elements -> sort (output size data-dependent, bounded by the inputs)",
+            ca.text, n
+        ),
+    ));
+    let out = if ca.short() == "intersect1d" {
+        a.size().min(&b.size())
+    } else {
+        n
+    };
+    Some(it.new_array(vec![out], a.dtype, Lib::Numpy, Origin::Plain))
+}
+
+fn random_dist(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    // The size is the last positional argument or `size=`.
+    let size = ca.kwarg("size").or_else(|| {
+        ca.pos.iter().rev().find(|v| {
+            matches!(v, Value::Seq { .. }) || (ca.pos.len() >= 2 && matches!(v, Value::Int(_)))
+        })
+    });
+    let shape = match size {
+        Some(v) => shape_of(it, v).unwrap_or_default(),
+        None => vec![],
+    };
+    if shape.is_empty() {
+        return Some(Value::Float(None));
+    }
+    let v = it.new_array(shape, DType::Float64, Lib::Numpy, Origin::Plain);
+    let r = super::lookup(&ca.name)?;
+    emit_alloc(it, ca, &r, &v, 30.0);
+    Some(v)
+}
+
+/// `scipy.io.wavfile.read(path)`: (rate, samples), 16-bit PCM assumed from the file size.
+fn wav_read(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let path = ca.pos.first().and_then(|v| v.as_text()).map(str::to_string);
+    let size = path.as_deref().and_then(|p| it.probe.size(p));
+    let n = match size {
+        Some(sz) => Sym::num(((sz as f64) - 44.0).max(0.0) / 2.0),
+        None => it.unknown(
+            "wav_samples",
+            1e6,
+            format!(
+                "the length of the audio in `{}` is not known at analysis time",
+                ca.text
+            ),
+        ),
+    };
+    let v = it.new_array(vec![n], DType::Int16, Lib::Numpy, Origin::Plain);
+    if let Value::Array(a) = &v {
+        let bytes = a.nbytes();
+        let b = it.num(&bytes);
+        it.emit(draft(
+            C::Io,
+            "scipy.io.wavfile.read",
+            Sym::zero(),
+            bytes.clone(),
+            bytes,
+            Some(DType::Int16),
+            P::Serial,
+            &[],
+            format!(
+                "{}, reads {} of 16-bit samples -> io",
+                ca.text,
+                fmt_bytes(b)
+            ),
+        ));
+    }
+    Some(Value::tuple(vec![Value::int(44100), v]))
 }

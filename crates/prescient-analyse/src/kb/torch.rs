@@ -447,27 +447,27 @@ fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 fn sequential_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let obj = Value::new_obj("torch.nn.Sequential");
-    let mods: Vec<Value> = match ca.pos.as_slice() {
+    let mods: Value = match ca.pos.as_slice() {
         [Value::Seq {
             kind: SeqKind::Dict,
             items: SeqItems::Known(kv),
-        }] => kv
-            .iter()
-            .filter_map(|p| match p {
-                Value::Seq {
-                    items: SeqItems::Known(pair),
-                    ..
-                } => pair.get(1).cloned(),
-                _ => None,
-            })
-            .collect(),
-        [Value::Seq {
-            items: SeqItems::Known(v),
-            ..
-        }] => v.clone(),
-        other => other.to_vec(),
+        }] => Value::list(
+            kv.iter()
+                .filter_map(|p| match p {
+                    Value::Seq {
+                        items: SeqItems::Known(pair),
+                        ..
+                    } => pair.get(1).cloned(),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        // A list of modules (`ModuleList([...])`, `Sequential(*layers)` spread).
+        [v @ Value::Seq { .. }] => v.clone(),
+        [Value::Starred(inner)] => (**inner).clone(),
+        other => Value::list(other.to_vec()),
     };
-    set(&obj, "__modules__", Value::list(mods));
+    set(&obj, "__modules__", mods);
     Some(obj)
 }
 
@@ -758,54 +758,57 @@ fn layer_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     forward(it, &layer, &x, &ca.pos[1..], &ca.text)
 }
 
-fn modules_of(obj: &Value) -> Vec<Value> {
-    match get(obj, "__modules__") {
-        Some(Value::Seq {
-            items: SeqItems::Known(v),
-            ..
-        }) => v,
-        _ => vec![],
-    }
-}
-
 fn sequential_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let seq = ca.recv.clone()?;
     let mut x = ca.pos.first()?.clone();
-    for m in modules_of(&seq) {
-        x = match &m {
-            Value::Obj { class, .. } if class.as_ref() == "torch.nn.Layer" => {
-                let a = input(it, Some(&x))?;
-                forward(
-                    it,
-                    &m,
-                    &a,
-                    &[],
-                    &format!(
-                        "{} [{}]",
-                        ca.text,
-                        get(&m, "kind")
-                            .and_then(|k| k.as_text().map(str::to_string))
-                            .unwrap_or_default()
-                    ),
-                )?
+    match get(&seq, "__modules__") {
+        Some(Value::Seq {
+            items: SeqItems::Known(mods),
+            ..
+        }) => {
+            for m in mods {
+                x = apply_module(it, ca, &m, x)?;
             }
-            Value::Obj { class, .. } if class.as_ref() == "torch.nn.Sequential" => {
-                let inner = CallArgs {
-                    name: "torch.nn.Sequential.__call__".into(),
-                    recv: Some(m.clone()),
-                    pos: vec![x],
-                    kw: vec![],
-                    text: ca.text.clone(),
-                    arg_exprs: vec![],
-                    recv_expr: None,
-                    line: ca.line,
-                };
-                sequential_call(it, &inner)?
-            }
-            other => it.call_value_simple(other.clone(), vec![x]),
-        };
+        }
+        // n copies of one module: its forward pass runs n times.
+        Some(Value::Seq {
+            items: SeqItems::Homog { elem, len },
+            ..
+        }) => {
+            it.enter_loop(vec![], len, true);
+            x = apply_module(it, ca, &elem, x)?;
+            it.exit_loop();
+        }
+        _ => {}
     }
     Some(x)
+}
+
+/// One module of a sequential container applied to `x`.
+fn apply_module(it: &mut Interp, ca: &CallArgs, m: &Value, x: Value) -> Option<Value> {
+    Some(match m {
+        Value::Obj { class, .. } if class.as_ref() == "torch.nn.Layer" => {
+            let a = input(it, Some(&x))?;
+            let kind = get(m, "kind")
+                .and_then(|k| k.as_text().map(str::to_string))
+                .unwrap_or_default();
+            forward(it, m, &a, &[], &format!("{} [{kind}]", ca.text))?
+        }
+        Value::Obj { class, .. } if class.as_ref() == "torch.nn.Sequential" => {
+            let inner = CallArgs {
+                name: "torch.nn.Sequential.__call__".into(),
+                recv: Some(m.clone()),
+                pos: vec![x],
+                kw: vec![],
+                text: ca.text.clone(),
+                arg_exprs: vec![],
+                recv_expr: None,
+                line: ca.line,
+            };
+            sequential_call(it, &inner)?
+        }
+        other => it.call_value_simple(other.clone(), vec![x]),
+    })
 }
 
 /// Every parameter array reachable from a module (layers, sequentials, user modules).
