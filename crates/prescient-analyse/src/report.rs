@@ -1,8 +1,10 @@
 //! The human-readable analysis report (`prescient analyze` without `--json`).
 
-use crate::interp::{fmt_bytes, fmt_count};
+use crate::interp::{fmt_bytes, fmt_count, fmt_flops};
 use prescient_model::sym::fmt_num;
 use prescient_model::Analysis;
+use prescient_model::{Category, Kernel};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Kernels listed per section before the rest are summarised.
@@ -67,6 +69,9 @@ pub fn render(a: &Analysis) -> String {
                 s.kernels.len() - MAX_KERNELS
             );
         }
+        if let Some(summary) = work_summary(&s.kernels) {
+            let _ = writeln!(out, "  work: {summary}");
+        }
         let _ = writeln!(
             out,
             "  memory: {} live after, {} peak (arrays and buffers)",
@@ -103,4 +108,33 @@ pub fn render(a: &Analysis) -> String {
         }
     }
     out
+}
+
+/// Totals by category, largest first, and the interpreted operations:
+/// `matmul 54 GFLOP, elementwise 9 MFLOP; 3.6 Mop interpreted`.
+fn work_summary(kernels: &[Kernel]) -> Option<String> {
+    let mut by_cat: BTreeMap<Category, f64> = BTreeMap::new();
+    let mut interp = 0.0;
+    for k in kernels {
+        if k.flops > 0.0 {
+            *by_cat.entry(k.category).or_default() += k.flops;
+        }
+        if let Some(ops) = &k.py_ops {
+            interp += ops.total();
+        }
+    }
+    let mut cats: Vec<(Category, f64)> = by_cat.into_iter().collect();
+    cats.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut parts: Vec<String> = cats
+        .iter()
+        .take(4)
+        .map(|(c, f)| {
+            let unit = if *c == Category::Crypto { "B" } else { "FLOP" };
+            format!("{} {}", c.as_str(), fmt_flops(*f, unit))
+        })
+        .collect();
+    if interp > 0.0 {
+        parts.push(format!("{} interpreted", fmt_flops(interp, "op")));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
