@@ -10,11 +10,11 @@
 
 use super::flags::*;
 use super::OpsLabel;
-use prescient_model::{Category, PyOps};
+use prescient_model::Category;
 
-pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
+pub(crate) fn classify(f: u32) -> Option<OpsLabel> {
     let arx = f & XOR != 0 && f & ADD != 0 && f & (ROTATE | SHIFT) != 0;
-    (arx && ops.bit_ops > 0.0).then_some((
+    (arx).then_some((
         Category::Crypto,
         "loop.arx_cipher",
         &[][..],

@@ -9,11 +9,11 @@
 
 use super::flags::*;
 use super::OpsLabel;
-use prescient_model::{Category, PyOps};
+use prescient_model::Category;
 
-pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
+pub(crate) fn classify(f: u32) -> Option<OpsLabel> {
     let crc = f & XOR != 0 && f & SHIFT != 0 && f & ADD == 0;
-    (crc && ops.bit_ops > 0.0).then_some((
+    (crc).then_some((
         Category::Crypto,
         "loop.checksum",
         &[][..],

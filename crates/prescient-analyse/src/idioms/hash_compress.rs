@@ -9,11 +9,11 @@
 
 use super::flags::*;
 use super::OpsLabel;
-use prescient_model::{Category, PyOps};
+use prescient_model::Category;
 
-pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
+pub(crate) fn classify(f: u32) -> Option<OpsLabel> {
     let hash = f & CHOOSE != 0 && f & XOR != 0 && f & (ROTATE | SHIFT) != 0 && f & MASK32 != 0;
-    (hash && ops.bit_ops > 0.0).then_some((
+    (hash).then_some((
         Category::Crypto,
         "loop.hash_compress",
         &["sha"][..],

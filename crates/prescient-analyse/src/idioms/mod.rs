@@ -32,7 +32,7 @@ pub mod window_conv;
 
 use crate::interp::{IdiomHit, Interp};
 use crate::value::*;
-use prescient_model::{Category, PyOps, Sym};
+use prescient_model::{Category, Sym};
 use prescient_syntax::ast::*;
 
 /// Bit flags for integer operations seen while a loop ran.
@@ -104,11 +104,11 @@ pub(crate) type OpsLabel = (
 );
 
 /// Classifies a finished loop nest by the integer operations it executed.
-pub(crate) fn classify_ops(flag_bits: u32, ops: &PyOps) -> Option<OpsLabel> {
-    hash_compress::classify(flag_bits, ops)
-        .or_else(|| arx::classify(flag_bits, ops))
-        .or_else(|| sbox::classify(flag_bits, ops))
-        .or_else(|| checksum::classify(flag_bits, ops))
+pub(crate) fn classify_ops(flag_bits: u32) -> Option<OpsLabel> {
+    hash_compress::classify(flag_bits)
+        .or_else(|| sbox::classify(flag_bits))
+        .or_else(|| arx::classify(flag_bits))
+        .or_else(|| checksum::classify(flag_bits))
 }
 
 /// A statement-level idiom: the kernels its expression emitted are fused into one.

@@ -9,10 +9,10 @@
 
 use super::flags::*;
 use super::OpsLabel;
-use prescient_model::{Category, PyOps};
+use prescient_model::Category;
 
-pub(crate) fn classify(f: u32, ops: &PyOps) -> Option<OpsLabel> {
-    (f & TABLE != 0 && f & XOR != 0 && ops.bit_ops > 0.0).then_some((
+pub(crate) fn classify(f: u32) -> Option<OpsLabel> {
+    (f & TABLE != 0 && f & XOR != 0).then_some((
         Category::Crypto,
         "loop.sbox_cipher",
         &["aes"][..],

@@ -106,6 +106,7 @@ impl Interp<'_> {
             comprehension,
             lib_kernels: 0,
             flags: 0,
+            kernel_mark: self.cur_kernels.len(),
         });
         self.ops(|o, m| o.loop_iters += m);
     }
@@ -121,7 +122,13 @@ impl Interp<'_> {
             p.lib_kernels += ctx.lib_kernels;
             p.flags |= ctx.flags;
         } else {
+            // A nest inside a called function: its operation profile also
+            // describes the caller's loop (cipher rounds split into helpers).
+            let flags = ctx.flags;
             self.emit_loop_kernel(ctx);
+            if let Some(p) = self.loops.last_mut() {
+                p.flags |= flags;
+            }
         }
     }
 
@@ -135,9 +142,7 @@ impl Interp<'_> {
     fn emit_loop_kernel(&mut self, mut ctx: LoopCtx) {
         let total_ops = ctx.ops.total();
         if ctx.hits.is_empty() {
-            if let Some((category, pattern, affinity, what)) =
-                idioms::classify_ops(ctx.flags, &ctx.ops)
-            {
+            if let Some((category, pattern, affinity, what)) = idioms::classify_ops(ctx.flags) {
                 let int_work = ctx.ops.bit_ops + ctx.ops.int_arith;
                 ctx.hits.push(IdiomHit {
                     category,
@@ -159,6 +164,33 @@ impl Interp<'_> {
                     .then(a.flops.total_cmp(&b.flops))
             })
             .cloned();
+        if let Some(h) = best
+            .as_ref()
+            .filter(|h| h.category == Category::Crypto && h.priority == 5)
+        {
+            // Interpreted helpers this nest called (S-box passes, key mixing) are
+            // part of the same cipher or hash.
+            let mark = ctx.kernel_mark.min(self.cur_kernels.len());
+            for k in &mut self.cur_kernels[mark..] {
+                if k.category == Category::Python || k.pattern == "loop.checksum" {
+                    k.category = h.category;
+                    k.pattern = h.pattern.to_string();
+                    let own = k
+                        .evidence
+                        .split(" -> ")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    k.evidence = format!(
+                        "{own} -> {} ({}: part of the {} at line {})",
+                        h.category.as_str(),
+                        h.pattern,
+                        h.what,
+                        ctx.line
+                    );
+                }
+            }
+        }
         if best.is_none() && total_ops < 1e4 {
             // Too little interpreted work to matter; keep it with the statement.
             self.straight_ops.add(&ctx.ops);
@@ -192,11 +224,15 @@ impl Interp<'_> {
                 Some(h.flops_sym.clone()),
                 h.affinity,
                 format!(
-                    " -> {} ({}: {}), {}",
+                    " -> {} ({}: {}){}",
                     h.category.as_str(),
                     h.pattern,
                     h.what,
-                    fmt_flops(h.flops, "op")
+                    if h.flops > 0.0 {
+                        format!(", {}", fmt_flops(h.flops, "op"))
+                    } else {
+                        String::new()
+                    }
                 ),
             ),
             None => (

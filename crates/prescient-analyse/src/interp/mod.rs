@@ -103,6 +103,8 @@ pub(crate) struct LoopCtx {
     pub lib_kernels: usize,
     /// Integer operation kinds seen (see `idioms::flags`).
     pub flags: u32,
+    /// Kernels emitted from here on (in `cur_kernels`) belong to this nest.
+    pub kernel_mark: usize,
 }
 
 /// What one top-level statement (of the module or the entry function) did.
