@@ -160,3 +160,27 @@ fn dense_and_convolution_layers() {
     assert_eq!(k.category, Category::Nn);
     assert_eq!(k.flops, 2.0 * 4.0 * 3.0 * 30.0 * 30.0 * 3.0 * 3.0 * 8.0);
 }
+
+#[test]
+fn ciphers_split_into_helper_functions() {
+    let table: Vec<String> = (0..256)
+        .map(|i| format!("{}", (i * 13 + 7) % 256))
+        .collect();
+    let src = format!(
+        "SBOX = [{}]\ndef sub(s):\n    for i in range(16):\n        s[i] = SBOX[s[i]]\ndef add_key(s, k):\n    for i in range(16):\n        s[i] ^= k[i]\ndef encrypt(s, keys):\n    for r in range(10):\n        sub(s)\n        add_key(s, keys[r])\n    return s\nkeys = [[1] * 16 for _ in range(10)]\nfor b in range(500):\n    encrypt([0] * 16, keys)\n",
+        table.join(", ")
+    );
+    let a = analyze(&src, &[]);
+    let interpreted: Vec<_> = a.kernels().filter(|k| k.py_ops.is_some()).collect();
+    assert!(interpreted.len() >= 3);
+    // The substitution pass alone has no xor; it is still part of the cipher.
+    assert!(
+        interpreted.iter().all(|k| k.category == Category::Crypto),
+        "{:#?}",
+        interpreted
+            .iter()
+            .map(|k| (&k.pattern, &k.evidence))
+            .collect::<Vec<_>>()
+    );
+    assert!(has(&a, "loop.sbox_cipher"));
+}

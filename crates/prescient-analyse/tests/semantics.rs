@@ -366,3 +366,14 @@ fn scipy_signal_costs_scale_with_taps() {
     let a = analyze(src, &[]);
     assert_eq!(find(&a, "scipy.signal.lfilter").flops, 10000.0 * 5.0 * 2.0);
 }
+
+#[test]
+fn chunked_file_reads_count_chunks() {
+    let mut files = MapFiles::default();
+    files.0.insert("big.bin".into(), vec![7u8; 1_000_000]);
+    let src = "import hashlib, sys\nh = hashlib.sha1()\nwith open(sys.argv[1], 'rb') as f:\n    while True:\n        b = f.read(4096)\n        if not b:\n            break\n        h.update(b)\n";
+    let a = analyze_with(src, &["big.bin"], &files);
+    // 245 chunks (the last one partial) and the final empty read.
+    assert_eq!(find(&a, "hashlib.sha1").count, 246.0);
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+}

@@ -352,6 +352,9 @@ impl Interp<'_> {
                 }
             }
         }
+        if let Some(trip) = self.chunked_read_trips(body) {
+            return trip;
+        }
         let line = self.line;
         self.unknown(
             &format!("iters@{line}"),
@@ -361,6 +364,39 @@ impl Interp<'_> {
                 fmt_num(DEFAULT_WHILE_TRIPS)
             ),
         )
+    }
+
+    /// `while True: block = f.read(n); if not block: break`: one iteration per
+    /// chunk of a file of known size, plus the final empty read.
+    fn chunked_read_trips(&mut self, body: &[Stmt]) -> Option<Sym> {
+        for s in body {
+            let StmtKind::Assign { value, .. } = &s.kind else {
+                continue;
+            };
+            let ExprKind::Call { func, args, .. } = &value.kind else {
+                continue;
+            };
+            let ExprKind::Attribute { value: recv, attr } = &func.kind else {
+                continue;
+            };
+            if !matches!(attr.as_str(), "read" | "recv" | "readinto") {
+                continue;
+            }
+            let Some(Value::File { size, .. }) = recv.as_name().and_then(|n| self.lookup(n)) else {
+                continue;
+            };
+            let chunk = args
+                .first()
+                .map(|a| self.eval(a))
+                .and_then(|v| v.as_sym())?;
+            return Some(
+                size.add(&chunk)
+                    .sub(&Sym::one())
+                    .floordiv(&chunk)
+                    .add(&Sym::one()),
+            );
+        }
+        None
     }
 
     fn counter_trips(&mut self, var: &str, op: CmpOp, bound: &Expr, body: &[Stmt]) -> Option<Sym> {
