@@ -4,8 +4,10 @@
 //! This crate does no I/O. Later stages (profile, forecast, plan) depend on it, never
 //! on the analyser itself.
 
+pub mod node;
 pub mod program;
 pub mod sym;
 
+pub use node::*;
 pub use program::*;
 pub use sym::Sym;

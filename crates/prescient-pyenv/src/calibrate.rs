@@ -1,0 +1,94 @@
+//! Runs the calibration microbenchmarks (`python/calibrate.py`) in the worker
+//! environment and turns their output into a [`NodeProfile`].
+
+use crate::{io_err, EnvError, Progress, WorkerEnv};
+use prescient_model::{Fingerprint, NodeProfile, Startup, NODE_SCHEMA};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+const SCRIPT: &str = include_str!("python/calibrate.py");
+
+#[derive(serde::Deserialize)]
+struct Raw {
+    fingerprint: Fingerprint,
+    blas_threads: u32,
+    rates: BTreeMap<String, f64>,
+    startup: BTreeMap<String, Startup>,
+}
+
+/// Measures this node. `full` runs more sizes and repeats for longer.
+pub fn calibrate(env: &WorkerEnv, full: bool) -> Result<NodeProfile, EnvError> {
+    let dir = crate::data_home().join("scripts");
+    std::fs::create_dir_all(&dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
+    let script = dir.join("calibrate.py");
+    std::fs::write(&script, SCRIPT).map_err(io_err("cannot write the calibration script"))?;
+    let mut cmd = Command::new(&env.python);
+    cmd.arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
+    if full {
+        cmd.arg("--full");
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(io_err(format!("cannot run {}", env.python.display())))?;
+    let mut stdout = child.stdout.take();
+    let out_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(o) = stdout.as_mut() {
+            let _ = o.read_to_string(&mut s);
+        }
+        s
+    });
+    let label = if full {
+        "calibrating this node (full)"
+    } else {
+        "calibrating this node (quick)"
+    };
+    let mut progress = Progress::new(label, 10);
+    let mut warnings = Vec::new();
+    if let Some(err) = child.stderr.take() {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("PROGRESS ") {
+                let mut parts = rest.splitn(3, ' ');
+                let done = parts.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+                let total = parts.next().and_then(|x| x.parse().ok()).unwrap_or(10);
+                progress.set(done, total, parts.next().unwrap_or(""));
+            } else if line.starts_with("WARN ") || line.contains("Error") {
+                warnings.push(line);
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(io_err("the calibration did not finish"))?;
+    let stdout = out_thread.join().unwrap_or_default();
+    if !status.success() {
+        return Err(EnvError::BadInterpreter {
+            path: env.python.display().to_string(),
+            reason: format!("the calibration failed: {}", warnings.join("; ")),
+        });
+    }
+    let raw: Raw = serde_json::from_str(stdout.trim()).map_err(|e| EnvError::BadInterpreter {
+        path: env.python.display().to_string(),
+        reason: format!("the calibration printed unexpected output ({e})"),
+    })?;
+    progress.finish(&format!("{} rates measured", raw.rates.len()));
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(NodeProfile {
+        schema: NODE_SCHEMA.to_string(),
+        fingerprint: raw.fingerprint,
+        quick: !full,
+        measured_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0),
+        blas_threads: raw.blas_threads,
+        rates: raw.rates,
+        startup: raw.startup,
+    })
+}

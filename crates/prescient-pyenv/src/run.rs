@@ -1,0 +1,133 @@
+//! Running a Python program and measuring it as the operating system sees it:
+//! wall time, CPU time (user + system) and peak resident set of that process,
+//! from `wait4`, the same figures `/usr/bin/time` reports.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug, Default)]
+pub struct Measured {
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    pub max_rss_bytes: f64,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Measured {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out
+    }
+
+    /// The last lines of stderr, for error messages.
+    pub fn stderr_tail(&self, lines: usize) -> String {
+        let text = String::from_utf8_lossy(&self.stderr);
+        let v: Vec<&str> = text.lines().collect();
+        v[v.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+/// Runs `python script args...` in `cwd`, capturing output, killing the whole
+/// process group at `timeout`.
+pub fn run_measured(
+    python: &Path,
+    script: &Path,
+    args: &[String],
+    cwd: &Path,
+    env: &[(String, String)],
+    timeout: Option<Duration>,
+) -> std::io::Result<Measured> {
+    let mut cmd = Command::new(python);
+    cmd.arg(script)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut out_pipe = child.stdout.take();
+    let mut err_pipe = child.stderr.take();
+    let out_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(p) = out_pipe.as_mut() {
+            let _ = p.read_to_end(&mut buf);
+        }
+        buf
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(p) = err_pipe.as_mut() {
+            let _ = p.read_to_end(&mut buf);
+        }
+        buf
+    });
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data, filled in by the kernel.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let mut timed_out = false;
+    loop {
+        // SAFETY: waiting on our own child's pid with valid out-pointers.
+        let rc = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if rc == pid {
+            break;
+        }
+        if rc < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        if let Some(t) = timeout {
+            if start.elapsed() >= t && !timed_out {
+                timed_out = true;
+                // SAFETY: signalling the process group we created for the child.
+                unsafe {
+                    libc::kill(-pid, libc::SIGKILL);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(
+            if start.elapsed() < Duration::from_secs(1) {
+                2
+            } else {
+                10
+            },
+        ));
+    }
+    let wall = start.elapsed().as_secs_f64();
+    // Anything the program left running in its group goes with it.
+    // SAFETY: as above; the group may already be gone.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    let (exit_code, signal) = if libc::WIFEXITED(status) {
+        (Some(libc::WEXITSTATUS(status)), None)
+    } else if libc::WIFSIGNALED(status) {
+        (None, Some(libc::WTERMSIG(status)))
+    } else {
+        (None, None)
+    };
+    Ok(Measured {
+        exit_code,
+        signal,
+        timed_out,
+        wall_seconds: wall,
+        cpu_seconds: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_bytes: usage.ru_maxrss as f64 * 1024.0,
+        stdout: out_thread.join().unwrap_or_default(),
+        stderr: err_thread.join().unwrap_or_default(),
+    })
+}

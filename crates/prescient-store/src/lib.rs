@@ -1,0 +1,338 @@
+//! The history database (SQLite, embedded): node profiles from calibration, and
+//! every evaluated or executed run with its prediction and what was measured.
+//! Prediction learns from it (exact reuse for code seen before, corrections per
+//! pattern, size bucket and node).
+//!
+//! The schema is versioned (`meta.schema_version`); opening a database written by
+//! a newer Prescient is refused rather than guessed at.
+
+use prescient_model::NodeProfile;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("history database {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("history database {path} has schema version {found}, newer than this Prescient understands ({SCHEMA_VERSION}); upgrade Prescient or point PRESCIENT_HOME elsewhere")]
+    TooNew { path: String, found: i64 },
+    #[error("history database {path}: stored data is not valid: {reason}")]
+    Corrupt { path: String, reason: String },
+}
+
+/// Demand measured or predicted for a whole program.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Demand {
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    pub peak_memory_bytes: f64,
+}
+
+/// One run of one program with one argument list on one node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub program_hash: String,
+    pub file: String,
+    pub args: Vec<String>,
+    pub node: String,
+    /// What was predicted before the run, with no history.
+    pub predicted: Demand,
+    pub actual: Demand,
+    /// Per-pattern predicted seconds, for learning corrections by pattern.
+    pub kernel_seconds: Vec<(String, f64)>,
+    pub created: f64,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: String,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let p = path.display().to_string();
+        let err = |source| StoreError::Sqlite {
+            path: p.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS nodes (
+                 fingerprint TEXT PRIMARY KEY,
+                 profile TEXT NOT NULL,
+                 quick INTEGER NOT NULL,
+                 measured_at REAL NOT NULL);
+             CREATE TABLE IF NOT EXISTS runs (
+                 id INTEGER PRIMARY KEY,
+                 program_hash TEXT NOT NULL,
+                 file TEXT NOT NULL,
+                 args TEXT NOT NULL,
+                 node TEXT NOT NULL,
+                 predicted TEXT NOT NULL,
+                 actual TEXT NOT NULL,
+                 kernels TEXT NOT NULL,
+                 created REAL NOT NULL);
+             CREATE INDEX IF NOT EXISTS runs_by_program ON runs (program_hash, args, node);
+             CREATE INDEX IF NOT EXISTS runs_by_node ON runs (node);",
+        )
+        .map_err(err)?;
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        match version.and_then(|v| v.parse::<i64>().ok()) {
+            Some(v) if v > SCHEMA_VERSION => return Err(StoreError::TooNew { path: p, found: v }),
+            Some(_) => {}
+            None => {
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    params![SCHEMA_VERSION.to_string()],
+                )
+                .map_err(err)?;
+            }
+        }
+        Ok(Store { conn, path: p })
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, StoreError> {
+        serde_json::from_str(text).map_err(|e| self.corrupt(e))
+    }
+
+    fn corrupt(&self, reason: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub fn save_node(&self, profile: &NodeProfile) -> Result<(), StoreError> {
+        let json = serde_json::to_string(profile).map_err(|e| self.corrupt(e))?;
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO nodes (fingerprint, profile, quick, measured_at) VALUES (?1, ?2, ?3, ?4)",
+                params![profile.fingerprint.id(), json, profile.quick as i64, profile.measured_at],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    pub fn node(&self, fingerprint_id: &str) -> Result<Option<NodeProfile>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT profile FROM nodes WHERE fingerprint = ?1",
+                params![fingerprint_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        text.map(|t| serde_json::from_str(&t).map_err(|e| self.corrupt(e)))
+            .transpose()
+    }
+
+    /// All stored node profiles, newest first.
+    pub fn nodes(&self) -> Result<Vec<NodeProfile>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT profile FROM nodes ORDER BY measured_at DESC")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for t in rows {
+            let t = t.map_err(self.err())?;
+            out.push(serde_json::from_str(&t).map_err(|e| self.corrupt(e))?);
+        }
+        Ok(out)
+    }
+
+    pub fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let j = |v: &dyn erased::Json| v.json();
+        self.conn
+            .execute(
+                "INSERT INTO runs (program_hash, file, args, node, predicted, actual, kernels, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    run.program_hash,
+                    run.file,
+                    j(&run.args),
+                    run.node,
+                    j(&run.predicted),
+                    j(&run.actual),
+                    j(&run.kernel_seconds),
+                    run.created
+                ],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn runs_where(
+        &self,
+        clause: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let sql = format!(
+            "SELECT program_hash, file, args, node, predicted, actual, kernels, created FROM runs WHERE {clause} ORDER BY created"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, f64>(7)?,
+                ))
+            })
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (program_hash, file, args, node, predicted, actual, kernels, created) =
+                row.map_err(self.err())?;
+            out.push(RunRecord {
+                program_hash,
+                file,
+                args: self.parse(&args)?,
+                node,
+                predicted: self.parse(&predicted)?,
+                actual: self.parse(&actual)?,
+                kernel_seconds: self.parse(&kernels)?,
+                created,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Earlier runs of exactly this program and argument list on this node.
+    pub fn runs_of(
+        &self,
+        program_hash: &str,
+        args: &[String],
+        node: &str,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let a = serde_json::to_string(args).unwrap_or_default();
+        self.runs_where(
+            "program_hash = ?1 AND args = ?2 AND node = ?3",
+            &[&program_hash, &a, &node],
+        )
+    }
+
+    /// Every run on this node (for learned corrections).
+    pub fn runs_on(&self, node: &str) -> Result<Vec<RunRecord>, StoreError> {
+        self.runs_where("node = ?1", &[&node])
+    }
+}
+
+mod erased {
+    /// Serialises any stored value to JSON text.
+    pub trait Json {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "null".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(hash: &str, wall: f64) -> RunRecord {
+        RunRecord {
+            program_hash: hash.into(),
+            file: "p.py".into(),
+            args: vec!["1".into()],
+            node: "n1".into(),
+            predicted: Demand {
+                wall_seconds: 1.0,
+                cpu_seconds: 1.0,
+                peak_memory_bytes: 1e6,
+            },
+            actual: Demand {
+                wall_seconds: wall,
+                cpu_seconds: wall,
+                peak_memory_bytes: 2e6,
+            },
+            kernel_seconds: vec![("numpy.matmul".into(), 0.5)],
+            created: wall,
+        }
+    }
+
+    #[test]
+    fn nodes_and_runs_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("h.db")).unwrap();
+        let mut p = NodeProfile::default();
+        p.fingerprint.cpu_model = "cpu".into();
+        p.rates.insert("gemm.float64.256".into(), 1e10);
+        s.save_node(&p).unwrap();
+        assert_eq!(s.node(&p.fingerprint.id()).unwrap(), Some(p.clone()));
+        s.record_run(&run("abc", 2.0)).unwrap();
+        s.record_run(&run("abc", 3.0)).unwrap();
+        s.record_run(&run("def", 4.0)).unwrap();
+        let r = s.runs_of("abc", &["1".into()], "n1").unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1].actual.wall_seconds, 3.0);
+        assert_eq!(s.runs_on("n1").unwrap().len(), 3);
+        assert!(s.runs_of("abc", &["2".into()], "n1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.execute(
+            "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+        drop(c);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn garbage_file_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        std::fs::write(&path, b"this is not a database at all, just text").unwrap();
+        assert!(Store::open(&path).is_err());
+    }
+}
