@@ -113,6 +113,7 @@ pub fn analyze_here(
         calls,
         imports,
         notes: std::mem::take(&mut it.notes),
+        prediction: None,
     })
 }
 

@@ -28,6 +28,32 @@ pub fn render(a: &Analysis) -> String {
         a.calls.total,
         a.calls.share * 100.0
     );
+    if let Some(p) = &a.prediction {
+        let _ = writeln!(
+            out,
+            "  predicted on {} (node {}, {} BLAS threads, history: {}):",
+            p.node_cpu, p.node, p.threads, p.history
+        );
+        let _ = writeln!(
+            out,
+            "    wall {:.3} s [{:.3}-{:.3}], CPU {:.3} s [{:.3}-{:.3}], peak memory {} [{}-{}]",
+            p.wall_seconds,
+            p.wall_interval.low,
+            p.wall_interval.high,
+            p.cpu_seconds,
+            p.cpu_interval.low,
+            p.cpu_interval.high,
+            fmt_bytes(p.peak_memory_bytes),
+            fmt_bytes(p.peak_memory_interval.low),
+            fmt_bytes(p.peak_memory_interval.high)
+        );
+        let _ = writeln!(
+            out,
+            "    of which start-up and imports: {:.3} s, {}",
+            p.startup_seconds,
+            fmt_bytes(p.baseline_memory_bytes)
+        );
+    }
     for s in &a.sections {
         let _ = writeln!(out);
         let mut head = format!(
@@ -57,7 +83,11 @@ pub fn render(a: &Analysis) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "  {}{times}", k.evidence);
+            let secs = match k.predicted_seconds {
+                Some(t) if t >= 0.0005 => format!("  ~{t:.3} s"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  {}{times}{secs}", k.evidence);
             if let Some(f) = &k.symbolic.flops {
                 let _ = writeln!(out, "      total work: {f}");
             }
@@ -71,6 +101,21 @@ pub fn render(a: &Analysis) -> String {
         }
         if let Some(summary) = work_summary(&s.kernels) {
             let _ = writeln!(out, "  work: {summary}");
+        }
+        if let Some(p) = &s.predicted {
+            let aff = if p.affinity.is_empty() {
+                String::new()
+            } else {
+                format!(", profits from {}", p.affinity.join(" "))
+            };
+            let _ = writeln!(
+                out,
+                "  predicted: {:.3} s wall, {:.3} s CPU ({:.1} cores), {} peak{aff}",
+                p.wall_seconds,
+                p.cpu_seconds,
+                p.cores,
+                fmt_bytes(p.peak_memory_bytes)
+            );
         }
         let _ = writeln!(
             out,

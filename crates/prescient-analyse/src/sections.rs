@@ -61,5 +61,6 @@ fn to_section(index: usize, g: Vec<StmtRecord>) -> Section {
             peak_bytes: g.iter().map(|r| r.peak).fold(0.0, f64::max),
         },
         kernels: g.into_iter().flat_map(|r| r.kernels).collect(),
+        predicted: None,
     }
 }

@@ -1,9 +1,10 @@
-//! `prescient analyze FILE [--json] [-- ARGS...]`.
+//! `prescient analyze FILE [--json] [--plot FILE.svg] [-- ARGS...]`.
 
 use crate::files::RealFiles;
 use crate::Failure;
 use anyhow::Context;
 use prescient_analyse::AnalyseError;
+use prescient_model::Analysis;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -14,14 +15,27 @@ pub struct Args {
     /// Print the analysis as JSON (schema `prescient.analysis/1`, see docs/schema/analysis.md).
     #[arg(long)]
     json: bool,
+    /// Only analyse: no prediction, no worker environment, no calibration.
+    #[arg(long)]
+    no_predict: bool,
+    /// Predict from the first-sight model only, ignoring the history of earlier runs.
+    #[arg(long)]
+    no_history: bool,
+    /// Draw the predicted demand over time (memory and cores by section) as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+    /// Use this Python interpreter as the worker environment instead of the managed one.
+    #[arg(long, value_name = "PATH")]
+    python: Option<PathBuf>,
     /// The program's own command-line arguments, after `--`.
     #[arg(last = true)]
     args: Vec<String>,
 }
 
-pub fn run(a: Args) -> Result<(), Failure> {
-    let name = a.file.display().to_string();
-    let meta = std::fs::metadata(&a.file)
+/// Reads and analyses a program, mapping failures to exit codes.
+pub fn analyse_file(file: &std::path::Path, args: &[String]) -> Result<Analysis, Failure> {
+    let name = file.display().to_string();
+    let meta = std::fs::metadata(file)
         .with_context(|| format!("cannot read {name}"))
         .map_err(Failure::input)?;
     if meta.is_dir() {
@@ -29,21 +43,42 @@ pub fn run(a: Args) -> Result<(), Failure> {
             "{name} is a directory, not a Python file"
         )));
     }
-    if meta.len() > prescient_syntax_limit() {
+    if meta.len() > prescient_analyse::MAX_SOURCE_BYTES as u64 {
         return Err(Failure::input(anyhow::anyhow!(
             "{name}: file too large: {} bytes (the limit is {} bytes)",
             meta.len(),
-            prescient_syntax_limit()
+            prescient_analyse::MAX_SOURCE_BYTES
         )));
     }
-    let source = std::fs::read(&a.file)
+    let source = std::fs::read(file)
         .with_context(|| format!("cannot read {name}"))
         .map_err(Failure::input)?;
-    let analysis = match prescient_analyse::analyze(&source, &name, &a.args, &RealFiles) {
-        Ok(x) => x,
-        Err(e @ AnalyseError::Parse { .. }) => return Err(Failure::diagnostic(e)),
-        Err(e) => return Err(Failure::internal(e)),
-    };
+    match prescient_analyse::analyze(&source, &name, args, &RealFiles) {
+        Ok(x) => Ok(x),
+        Err(e @ AnalyseError::Parse { .. }) => Err(Failure::diagnostic(e)),
+        Err(e) => Err(Failure::internal(e)),
+    }
+}
+
+pub fn run(a: Args) -> Result<(), Failure> {
+    let mut analysis = analyse_file(&a.file, &a.args)?;
+    if !a.no_predict {
+        let env = crate::node::env(a.python.clone())?;
+        let store = crate::node::open_store()?;
+        let node = crate::node::profile(&env, &store)?;
+        let p = crate::predict::predict(&analysis, &node, Some(&store), !a.no_history);
+        analysis = p.analysis;
+    }
+    if let Some(path) = &a.plot {
+        if analysis.prediction.is_none() {
+            return Err(Failure::input(anyhow::anyhow!(
+                "--plot needs a prediction; drop --no-predict"
+            )));
+        }
+        std::fs::write(path, crate::plot::timeline_svg(&analysis))
+            .with_context(|| format!("cannot write {}", path.display()))
+            .map_err(Failure::internal)?;
+    }
     let text = if a.json {
         let mut s = serde_json::to_string_pretty(&analysis).map_err(Failure::internal)?;
         s.push('\n');
@@ -51,6 +86,10 @@ pub fn run(a: Args) -> Result<(), Failure> {
     } else {
         prescient_analyse::report::render(&analysis)
     };
+    write_stdout(&text)
+}
+
+pub fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
@@ -60,8 +99,4 @@ pub fn run(a: Args) -> Result<(), Failure> {
             anyhow::Error::new(e).context("cannot write the report"),
         )),
     }
-}
-
-fn prescient_syntax_limit() -> u64 {
-    prescient_analyse::MAX_SOURCE_BYTES as u64
 }

@@ -7,7 +7,12 @@
 //!   text, or has a syntax error (reported as `file:line:col: message`).
 
 mod analyze;
+mod calibrate;
+mod eval;
 mod files;
+mod node;
+mod plot;
+mod predict;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,8 +30,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Analyse a program: its sections, the kernels they run, and their sizes.
+    /// Analyse a program: its sections, the kernels they run, their sizes, and the
+    /// predicted wall time, CPU time and peak memory on this node.
     Analyze(analyze::Args),
+    /// Measure this node (in the worker Python environment) and store its profile.
+    Calibrate(calibrate::Args),
+    /// Run programs for real and compare the prediction with what they used.
+    Eval(eval::Args),
 }
 
 /// An error with the exit code it should produce.
@@ -73,6 +83,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -46,7 +46,7 @@ fn human_report_shows_sections_kernels_and_assumptions() {
         "{out}"
     );
     assert!(out.contains("section 0"));
-    let (_, out, _) = run(bin().arg("analyze").arg(tmp(
+    let (_, out, _) = run(bin().args(["analyze", "--no-predict"]).arg(tmp(
         "u.py",
         b"import numpy as np\nn = int(input())\nx = np.ones((n, n))\n",
     )));
@@ -114,7 +114,7 @@ fn json_follows_the_schema() {
 #[test]
 fn syntax_error_exit_2_with_position() {
     let p = tmp("bad.py", b"def f(:\n    pass\n");
-    let (code, out, err) = run(bin().arg("analyze").arg(&p));
+    let (code, out, err) = run(bin().args(["analyze", "--no-predict"]).arg(&p));
     assert_eq!(code, 2);
     assert!(out.is_empty());
     let expected = format!("{}:1:7: ", p.display());
@@ -125,17 +125,21 @@ fn syntax_error_exit_2_with_position() {
 
 #[test]
 fn bad_inputs_exit_2_with_clear_messages() {
-    let (code, _, err) = run(bin().arg("analyze").arg("/nonexistent/x.py"));
+    let (code, _, err) = run(bin()
+        .args(["analyze", "--no-predict"])
+        .arg("/nonexistent/x.py"));
     assert_eq!(code, 2);
     assert!(err.contains("cannot read /nonexistent/x.py"), "{err}");
-    let (code, _, err) = run(bin().arg("analyze").arg(std::env::temp_dir()));
+    let (code, _, err) = run(bin()
+        .args(["analyze", "--no-predict"])
+        .arg(std::env::temp_dir()));
     assert_eq!(code, 2);
     assert!(err.contains("is a directory"), "{err}");
     let p = tmp("bin.py", &[0x7f, b'E', b'L', b'F', 0, 0, 1, 2]);
-    let (code, _, err) = run(bin().arg("analyze").arg(&p));
+    let (code, _, err) = run(bin().args(["analyze", "--no-predict"]).arg(&p));
     assert_eq!(code, 2);
     assert!(err.contains("binary data"), "{err}");
-    let (code, _, _) = run(bin().arg("analyze"));
+    let (code, _, _) = run(bin().args(["analyze", "--no-predict"]));
     assert_eq!(code, 2);
 }
 
@@ -143,7 +147,10 @@ fn bad_inputs_exit_2_with_clear_messages() {
 fn deep_nesting_from_the_command_line() {
     let src = format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000));
     let p = tmp("deep.py", src.as_bytes());
-    let (code, _, err) = run(bin().arg("analyze").arg("--json").arg(&p));
+    let (code, _, err) = run(bin()
+        .args(["analyze", "--no-predict"])
+        .arg("--json")
+        .arg(&p));
     assert!(code == 0 || code == 2, "{err}");
     assert!(
         !err.contains("overflow") && !err.contains("panicked"),

@@ -157,6 +157,15 @@ pub struct Kernel {
     pub function: Option<String>,
     /// e.g. `line 12: a @ b, 3000x3000 @ 3000x3000 float64 -> matmul, 54 GFLOP`.
     pub evidence: String,
+    /// For matrix products: `m`, `n`, `k` of one call (batches folded into `m`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub dims: Vec<f64>,
+    /// Predicted wall seconds on the node, over all executions (set by prediction).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub predicted_seconds: Option<f64>,
+    /// Wall seconds the kernel takes whatever the machine (sleeping, waiting), total.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub seconds: Option<f64>,
     #[serde(skip_serializing_if = "SymbolicCost::is_empty", default)]
     pub symbolic: SymbolicCost,
 }
@@ -189,6 +198,57 @@ pub struct Section {
     pub iterations: Option<f64>,
     pub kernels: Vec<Kernel>,
     pub memory: SectionMemory,
+    /// Predicted demand of the section on the node (absent when not predicted).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub predicted: Option<SectionPrediction>,
+}
+
+/// A range a predicted quantity is expected to fall in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SectionPrediction {
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    /// Peak resident set of the process while the section runs.
+    pub peak_memory_bytes: f64,
+    /// Cores kept busy on average (`cpu_seconds / wall_seconds`).
+    pub cores: f64,
+    /// ISA features or accelerators the section profits from.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub affinity: Vec<String>,
+    /// Categories by share of the section's time, largest first.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub categories: Vec<(Category, f64)>,
+}
+
+/// Whole-program prediction on one node.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProgramPrediction {
+    /// Node fingerprint id and CPU model the prediction is for.
+    pub node: String,
+    pub node_cpu: String,
+    /// Elapsed time of the whole process.
+    pub wall_seconds: f64,
+    pub wall_interval: Interval,
+    /// User plus system CPU time of the whole process.
+    pub cpu_seconds: f64,
+    pub cpu_interval: Interval,
+    /// Maximum resident set of the process (what `/usr/bin/time -f %M` reports, in bytes).
+    pub peak_memory_bytes: f64,
+    pub peak_memory_interval: Interval,
+    /// Interpreter start-up and imports, included above.
+    pub startup_seconds: f64,
+    /// Resident set of the interpreter with the program's imports, included above.
+    pub baseline_memory_bytes: f64,
+    /// BLAS threads assumed.
+    pub threads: u32,
+    /// How history was used: `none`, `corrected (N runs)`, `exact (N runs)`.
+    pub history: String,
 }
 
 /// A size or count the analyser could not know, and what it assumed instead.
@@ -231,6 +291,9 @@ pub struct Analysis {
     pub imports: Vec<String>,
     /// Other assumptions and limits of the analysis, in words.
     pub notes: Vec<String>,
+    /// Predicted demand of the whole program (absent when not predicted).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub prediction: Option<ProgramPrediction>,
 }
 
 impl Analysis {

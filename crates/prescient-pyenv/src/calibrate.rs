@@ -75,6 +75,9 @@ pub fn calibrate(env: &WorkerEnv, full: bool) -> Result<NodeProfile, EnvError> {
         path: env.python.display().to_string(),
         reason: format!("the calibration printed unexpected output ({e})"),
     })?;
+    let mut startup = raw.startup;
+    progress.set(9, 10, "interpreter and import start-up");
+    measure_startup(env, if full { 5 } else { 3 }, &mut startup);
     progress.finish(&format!("{} rates measured", raw.rates.len()));
     for w in warnings {
         tracing::warn!("{w}");
@@ -89,6 +92,69 @@ pub fn calibrate(env: &WorkerEnv, full: bool) -> Result<NodeProfile, EnvError> {
             .unwrap_or(0.0),
         blas_threads: raw.blas_threads,
         rates: raw.rates,
-        startup: raw.startup,
+        startup,
     })
+}
+
+/// What each import costs a fresh process, measured from here (a small parent)
+/// the way a job's own process will be, not from a forked Python whose memory
+/// would count in the child's peak.
+const IMPORTS: &[(&str, &str)] = &[
+    // A script's baseline: the interpreter with the standard modules most load.
+    (
+        "python",
+        "import sys, os, math, time, random, struct, collections, re",
+    ),
+    (
+        "numpy",
+        "import sys, os, math, time, random, re, argparse; import numpy",
+    ),
+    (
+        "numpy.blas",
+        "import numpy as np; a = np.ones((512, 512)); b = a @ a; c = b @ a",
+    ),
+    ("scipy", "import scipy"),
+    ("scipy.signal", "import scipy.signal"),
+    ("scipy.linalg", "import scipy.linalg"),
+    ("scipy.fft", "import scipy.fft"),
+    (
+        "cryptography",
+        "import cryptography.hazmat.primitives.ciphers",
+    ),
+    ("torch", "import torch"),
+];
+
+fn measure_startup(env: &WorkerEnv, runs: usize, out: &mut BTreeMap<String, Startup>) {
+    let dir = std::env::temp_dir();
+    for (name, code) in IMPORTS {
+        let mut samples = Vec::new();
+        for _ in 0..runs {
+            let m = crate::run::run_command(
+                &env.python,
+                &["-c".to_string(), code.to_string()],
+                &dir,
+                None,
+            );
+            match m {
+                Ok(m) if m.success() => samples.push(m),
+                _ => break,
+            }
+        }
+        if samples.len() < runs {
+            continue;
+        }
+        let med = |f: fn(&crate::run::Measured) -> f64| {
+            let mut v: Vec<f64> = samples.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        out.insert(
+            name.to_string(),
+            Startup {
+                wall_seconds: med(|m| m.wall_seconds),
+                cpu_seconds: med(|m| m.cpu_seconds),
+                rss_bytes: med(|m| m.max_rss_bytes),
+            },
+        );
+    }
 }

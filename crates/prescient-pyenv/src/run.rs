@@ -43,9 +43,30 @@ pub fn run_measured(
     env: &[(String, String)],
     timeout: Option<Duration>,
 ) -> std::io::Result<Measured> {
+    let mut all = vec![script.display().to_string()];
+    all.extend(args.iter().cloned());
+    run_inner(python, &all, cwd, env, timeout)
+}
+
+/// Runs `python args...` (e.g. `-c CODE`) measured the same way.
+pub fn run_command(
+    python: &Path,
+    args: &[String],
+    cwd: &Path,
+    timeout: Option<Duration>,
+) -> std::io::Result<Measured> {
+    run_inner(python, args, cwd, &[], timeout)
+}
+
+fn run_inner(
+    python: &Path,
+    args: &[String],
+    cwd: &Path,
+    env: &[(String, String)],
+    timeout: Option<Duration>,
+) -> std::io::Result<Measured> {
     let mut cmd = Command::new(python);
-    cmd.arg(script)
-        .args(args)
+    cmd.args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

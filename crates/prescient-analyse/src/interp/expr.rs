@@ -8,7 +8,43 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 impl Interp<'_> {
+    /// Evaluates an expression. Operands that are temporaries (fresh arrays not
+    /// bound to a name) are freed once the operation that consumes them is done,
+    /// as CPython's reference counting does, so the peak of a statement counts
+    /// only the temporaries alive together.
     pub(crate) fn eval(&mut self, e: &Expr) -> Value {
+        let consumes = matches!(
+            e.kind,
+            ExprKind::BinOp { .. }
+                | ExprKind::UnaryOp { .. }
+                | ExprKind::Call { .. }
+                | ExprKind::Subscript { .. }
+                | ExprKind::Compare { .. }
+                | ExprKind::Attribute { .. }
+        );
+        if !consumes {
+            return self.eval_inner(e);
+        }
+        let mark = self.temp_bytes;
+        let id_mark = self.id_mark();
+        let v = self.eval_inner(e);
+        self.temp_bytes = mark + self.fresh_bytes(&v, id_mark);
+        v
+    }
+
+    /// Bytes of arrays in `v` allocated after `id_mark` (its own new buffers).
+    fn fresh_bytes(&self, v: &Value, id_mark: u64) -> f64 {
+        match v {
+            Value::Array(a) if a.base > id_mark => self.num(&a.nbytes()),
+            Value::Seq {
+                items: SeqItems::Known(items),
+                ..
+            } => items.iter().map(|x| self.fresh_bytes(x, id_mark)).sum(),
+            _ => 0.0,
+        }
+    }
+
+    fn eval_inner(&mut self, e: &Expr) -> Value {
         self.steps += 1;
         if self.steps > STEP_BUDGET {
             self.exhausted = true;

@@ -273,6 +273,9 @@ impl Interp<'_> {
             function: self.current_function(),
             evidence,
             symbolic,
+            seconds: None,
+            predicted_seconds: None,
+            dims: Vec::new(),
         });
     }
 

@@ -152,7 +152,10 @@ pub struct Interp<'a> {
     pub(crate) steps: u64,
     pub(crate) exhausted: bool,
     next_id: u64,
-    pub(crate) stmt_alloc: f64,
+    /// Bytes of temporaries alive at this point of the statement being evaluated.
+    pub(crate) temp_bytes: f64,
+    /// The most `temp_bytes` reached in the current top-level statement.
+    pub(crate) stmt_peak: f64,
     pub(crate) straight_ops: PyOps,
     pub(crate) name_hint: Option<String>,
     pub(crate) grad: GradTape,
@@ -195,7 +198,8 @@ impl<'a> Interp<'a> {
             steps: 0,
             exhausted: false,
             next_id: 1,
-            stmt_alloc: 0.0,
+            temp_bytes: 0.0,
+            stmt_peak: 0.0,
             straight_ops: PyOps::default(),
             name_hint: None,
             grad: GradTape::default(),
@@ -208,6 +212,11 @@ impl<'a> Interp<'a> {
             last_top_trip: None,
             top_stmt_addr: 0,
         }
+    }
+
+    /// Ids handed out from now on are greater than this.
+    pub(crate) fn id_mark(&self) -> u64 {
+        self.next_id
     }
 
     pub(crate) fn fresh_id(&mut self) -> u64 {
@@ -369,7 +378,8 @@ impl<'a> Interp<'a> {
         let flops_total = d.flops.mul(&count);
         let moved_total = d.bytes_moved.mul(&count);
         let alloc = self.num(&d.alloc);
-        self.stmt_alloc += alloc;
+        self.temp_bytes += alloc;
+        self.stmt_peak = self.stmt_peak.max(self.temp_bytes);
         if let Some(ctx) = self.loops.last_mut() {
             ctx.lib_kernels += 1;
         }
@@ -401,6 +411,9 @@ impl<'a> Interp<'a> {
             function: self.current_function(),
             evidence: format!("line {}: {}", self.line, d.evidence),
             symbolic,
+            seconds: None,
+            predicted_seconds: None,
+            dims: Vec::new(),
         };
         self.cur_kernels.push(k);
         self.cur_kernels.len() - 1

@@ -112,7 +112,8 @@ impl Interp<'_> {
     fn top_stmt(&mut self, s: &Stmt, scope: &str) -> Flow {
         let safe_blocker = self.safe_blocker();
         let live_before = self.ledger.total();
-        self.stmt_alloc = 0.0;
+        self.temp_bytes = 0.0;
+        self.stmt_peak = 0.0;
         self.straight_ops = PyOps::default();
         self.top_stmt_addr = s as *const Stmt as usize;
         let flow = self.exec(s);
@@ -138,6 +139,9 @@ impl Interp<'_> {
                 py_ops: Some(ops),
                 function: self.current_function(),
                 symbolic: SymbolicCost::default(),
+                seconds: None,
+                predicted_seconds: None,
+                dims: Vec::new(),
             });
         }
         let live_after = self.account();
@@ -153,7 +157,7 @@ impl Interp<'_> {
             scope: scope.to_string(),
             kernels,
             live_after,
-            peak: (live_before + self.stmt_alloc).max(live_after),
+            peak: (live_before + self.stmt_peak).max(live_after),
             safe_blocker,
             iterations,
             heavy,
@@ -433,7 +437,8 @@ impl Interp<'_> {
         let v = self.binop(op, cur, rhs, true, target, value);
         match &target.kind {
             ExprKind::Subscript { .. } => {
-                // In-place update of an element or slice: no rebinding of the container.
+                // In-place update of an element or slice: the store, no rebinding.
+                self.ops(|o, m| o.indexing += m);
             }
             _ => self.assign(target, v),
         }

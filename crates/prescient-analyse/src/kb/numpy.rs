@@ -2044,6 +2044,12 @@ fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "index grids and the function over them",
         &ca.text,
     );
+    // The grid size, for the cost model (the fused kernel also holds the
+    // function's own elementwise work).
+    let n_elems = it.num(&Sym::product(shape.iter().cloned()));
+    if let Some(k) = it.cur_kernels.last_mut() {
+        k.dims = vec![n_elems];
+    }
     match result {
         Value::Array(_) => Some(result),
         _ => Some(it.new_array(shape, dtype, Lib::Numpy, Origin::Plain)),
@@ -2673,6 +2679,10 @@ pub fn matmul_values(it: &mut Interp, l: &Value, r: &Value, text: &str, pattern:
             fmt_flops(fl, "FLOP")
         ),
     ));
+    let dims = [it.num(&bsz.mul(&m)), it.num(&n), it.num(&k)];
+    if let Some(kern) = it.cur_kernels.get_mut(idx) {
+        kern.dims = dims.to_vec();
+    }
     let two = Sym::product([Sym::num(2.0), bsz, m, n, k]);
     it.autograd(&[l, r], 0.0, &[], dtype);
     if (a.requires_grad || b.requires_grad) && it.grad.disabled == 0 {

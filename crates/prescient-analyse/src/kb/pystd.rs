@@ -1554,8 +1554,8 @@ fn sleep(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         .and_then(|v| v.as_sym())
         .unwrap_or_else(Sym::zero);
     let s = it.num(&secs);
-    // Sleeping is wall time with no CPU: recorded with seconds in `bytes_moved`-free form.
-    it.emit(draft(
+    // Sleeping is wall time with no CPU and no work: it carries its seconds.
+    let idx = it.emit(draft(
         C::Other,
         "time.sleep",
         Sym::zero(),
@@ -1566,6 +1566,10 @@ fn sleep(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         &[],
         format!("{}, sleeps {s} s", ca.text),
     ));
+    let total = s * it.mult_num;
+    if let Some(k) = it.cur_kernels.get_mut(idx) {
+        k.seconds = Some(total);
+    }
     Some(Value::None)
 }
 

@@ -81,31 +81,6 @@ def median(xs):
 
 
 STARTUP = {}
-IMPORTS = {
-    "python": "pass",
-    "numpy": "import numpy",
-    "scipy": "import scipy",
-    "scipy.signal": "import scipy.signal",
-    "scipy.linalg": "import scipy.linalg",
-    "scipy.fft": "import scipy.fft",
-    "cryptography": "import cryptography.hazmat.primitives.ciphers",
-    "torch": "import torch",
-    "hashlib": "import hashlib",
-}
-
-
-@step("interpreter and import start-up")
-def startup():
-    runs = 5 if FULL else 3
-    for name, code in IMPORTS.items():
-        samples = [child_usage(code) for _ in range(runs)]
-        if any(s is None for s in samples):
-            continue
-        STARTUP[name] = {
-            "wall_seconds": median([s[0] for s in samples]),
-            "cpu_seconds": median([s[1] for s in samples]),
-            "rss_bytes": median([s[2] for s in samples]),
-        }
 
 
 @step("interpreter operation costs")
@@ -254,6 +229,16 @@ def memory():
     put("mem.fresh_fill", 8.0 * n / sec)
     sec, _ = timed(lambda: np.zeros(n).sum())
     put("mem.zeros_touch", 8.0 * n / sec)
+    sec, _ = timed(lambda: np.concatenate([a, b]))
+    put("mem.concat", 16.0 * n / sec)
+    # Arrays above the allocator's mmap threshold get fresh pages on every
+    # allocation: the first touch (page faults and zeroing) dominates.
+    big = (128 << 20) // 8
+    sec, _ = timed(lambda: np.ones(big), min_time=0.0)
+    put("mem.first_touch", 8.0 * big / sec)
+    m = 1024
+    sec, _ = timed(lambda: np.fromfunction(lambda i, j: i + j, (m, m)))
+    put("mem.fromfunction", m * m / sec)
 
 
 @step("elementwise and reductions")

@@ -1,0 +1,411 @@
+//! `prescient eval FILES_OR_DIRS [--runs N] [--timeout S] [--json F] [--csv F] [-- ARGS]`:
+//! runs each program for real in the worker environment, measures wall time, CPU
+//! time and peak RSS, and compares them with the prediction: first at sight (no
+//! history), then with the history of earlier runs. Every run is recorded in the
+//! history database, so the second evaluation of a corpus shows what history buys.
+
+use crate::predict::{demand_of, predict, record};
+use crate::Failure;
+use anyhow::Context;
+use prescient_model::NodeProfile;
+use prescient_store::Demand;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Programs, or directories whose `*.py` files are evaluated.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Runs per program; the median is compared.
+    #[arg(long, default_value_t = 1)]
+    runs: u32,
+    /// Seconds after which a program is stopped and reported as timed out.
+    #[arg(long, default_value_t = 600.0)]
+    timeout: f64,
+    /// Per-program arguments (TOML: `[programs."name.py"] args = [...]`); by default
+    /// `manifest.toml` in each directory given.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// Write the results as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the results as CSV.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Use this Python interpreter as the worker environment instead of the managed one.
+    #[arg(long, value_name = "PATH")]
+    python: Option<PathBuf>,
+    /// Arguments for every program without its own in the manifest.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+struct Row {
+    program: String,
+    args: Vec<String>,
+    status: String,
+    first_sight: Option<Demand>,
+    with_history: Option<Demand>,
+    history: String,
+    actual: Option<Demand>,
+    runs: u32,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct Manifest {
+    #[serde(default)]
+    programs: BTreeMap<String, Entry>,
+}
+
+#[derive(Default, Clone, serde::Deserialize)]
+struct Entry {
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    skip: bool,
+    timeout: Option<f64>,
+}
+
+fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::input)?;
+    toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid manifest", path.display()))
+        .map_err(Failure::input)
+}
+
+/// The programs to evaluate, each with its manifest entry.
+fn programs(a: &Args) -> Result<Vec<(PathBuf, Entry)>, Failure> {
+    let explicit = a.manifest.as_deref().map(load_manifest).transpose()?;
+    let mut out = Vec::new();
+    for p in &a.paths {
+        let (files, dir_manifest) = if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("cannot read {}", p.display()))
+                .map_err(Failure::input)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "py") && f.is_file())
+                .collect();
+            v.sort();
+            let m = p.join("manifest.toml");
+            (
+                v,
+                if m.exists() {
+                    Some(load_manifest(&m)?)
+                } else {
+                    None
+                },
+            )
+        } else if p.is_file() {
+            (vec![p.clone()], None)
+        } else {
+            return Err(Failure::input(anyhow::anyhow!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        };
+        for f in files {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let entry = explicit
+                .as_ref()
+                .or(dir_manifest.as_ref())
+                .and_then(|m| m.programs.get(&name).cloned())
+                .unwrap_or_else(|| Entry {
+                    args: a.args.clone(),
+                    ..Default::default()
+                });
+            if !entry.skip {
+                out.push((f, entry));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Failure::input(anyhow::anyhow!(
+            "no Python programs to evaluate"
+        )));
+    }
+    Ok(out)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        0.0
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+pub fn run(a: Args) -> Result<(), Failure> {
+    let progs = programs(&a)?;
+    let env = crate::node::env(a.python.clone())?;
+    let store = crate::node::open_store()?;
+    let node = crate::node::profile(&env, &store)?;
+    let cwd = std::env::current_dir().map_err(Failure::internal)?;
+    let mut rows = Vec::new();
+    for (i, (file, entry)) in progs.iter().enumerate() {
+        eprintln!(
+            "[{}/{}] {} {}",
+            i + 1,
+            progs.len(),
+            file.display(),
+            entry.args.join(" ")
+        );
+        rows.push(eval_one(file, entry, &a, &env.python, &cwd, &store, &node));
+    }
+    let table = render(&rows);
+    if let Some(p) = &a.json {
+        let text = serde_json::to_string_pretty(&serde_json::json!({
+            "schema": "prescient.eval/1",
+            "node": node.fingerprint.id(),
+            "node_cpu": node.fingerprint.cpu_model,
+            "results": rows,
+            "summary": summary_json(&rows),
+        }))
+        .map_err(Failure::internal)?;
+        std::fs::write(p, text + "\n")
+            .with_context(|| format!("cannot write {}", p.display()))
+            .map_err(Failure::internal)?;
+    }
+    if let Some(p) = &a.csv {
+        std::fs::write(p, csv(&rows))
+            .with_context(|| format!("cannot write {}", p.display()))
+            .map_err(Failure::internal)?;
+    }
+    crate::analyze::write_stdout(&table)
+}
+
+fn eval_one(
+    file: &Path,
+    entry: &Entry,
+    a: &Args,
+    python: &Path,
+    cwd: &Path,
+    store: &prescient_store::Store,
+    node: &NodeProfile,
+) -> Row {
+    let mut row = Row {
+        program: file.display().to_string(),
+        args: entry.args.clone(),
+        ..Default::default()
+    };
+    let analysis = match crate::analyze::analyse_file(file, &entry.args) {
+        Ok(x) => x,
+        Err(f) => {
+            row.status = format!("not analysed: {:#}", f.error);
+            return row;
+        }
+    };
+    let first = predict(&analysis, node, None, false);
+    let hist = predict(&analysis, node, Some(store), true);
+    row.first_sight = Some(demand_of(&first));
+    row.with_history = Some(demand_of(&hist));
+    row.history = hist
+        .analysis
+        .prediction
+        .as_ref()
+        .map(|p| p.history.clone())
+        .unwrap_or_default();
+    let timeout = Duration::from_secs_f64(entry.timeout.unwrap_or(a.timeout).max(0.1));
+    let mut samples = Vec::new();
+    for _ in 0..a.runs.max(1) {
+        match prescient_pyenv::run::run_measured(python, file, &entry.args, cwd, &[], Some(timeout))
+        {
+            Ok(m) if m.success() => samples.push(m),
+            Ok(m) if m.timed_out => {
+                row.status = format!("timed out after {:.0} s", timeout.as_secs_f64());
+                return row;
+            }
+            Ok(m) => {
+                let why = match (m.exit_code, m.signal) {
+                    (Some(c), _) => format!("exit code {c}"),
+                    (_, Some(s)) => format!("killed by signal {s}"),
+                    _ => "failed".into(),
+                };
+                let tail = m.stderr_tail(1);
+                row.status = format!("program failed ({why}): {tail}");
+                return row;
+            }
+            Err(e) => {
+                row.status = format!("could not run: {e}");
+                return row;
+            }
+        }
+    }
+    let actual = Demand {
+        wall_seconds: median(samples.iter().map(|m| m.wall_seconds).collect()),
+        cpu_seconds: median(samples.iter().map(|m| m.cpu_seconds).collect()),
+        peak_memory_bytes: median(samples.iter().map(|m| m.max_rss_bytes).collect()),
+    };
+    row.runs = samples.len() as u32;
+    if let Err(e) = store.record_run(&record(&analysis, node, &first, actual.clone())) {
+        eprintln!("warning: run not recorded in the history: {e}");
+    }
+    row.actual = Some(actual);
+    row.status = "ok".into();
+    row
+}
+
+fn err(pred: f64, actual: f64) -> f64 {
+    if actual <= 0.0 {
+        return 0.0;
+    }
+    (pred - actual).abs() / actual
+}
+
+#[derive(Serialize)]
+struct Stats {
+    programs: usize,
+    median_error: f64,
+    within_25: f64,
+    within_40: f64,
+}
+
+fn stats(rows: &[Row], pick: fn(&Row) -> Option<&Demand>, field: fn(&Demand) -> f64) -> Stats {
+    let errs: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| Some(err(field(pick(r)?), field(r.actual.as_ref()?))))
+        .collect();
+    let n = errs.len();
+    Stats {
+        programs: n,
+        median_error: median(errs.clone()),
+        within_25: errs.iter().filter(|e| **e <= 0.25).count() as f64 / n.max(1) as f64,
+        within_40: errs.iter().filter(|e| **e <= 0.40).count() as f64 / n.max(1) as f64,
+    }
+}
+
+type Pick = fn(&Row) -> Option<&Demand>;
+type Field = fn(&Demand) -> f64;
+
+const FIELDS: [(&str, Field); 3] = [
+    ("wall", |d| d.wall_seconds),
+    ("cpu", |d| d.cpu_seconds),
+    ("memory", |d| d.peak_memory_bytes),
+];
+
+const MODES: [(&str, Pick); 2] = [
+    ("first sight", |r| r.first_sight.as_ref()),
+    ("with history", |r| r.with_history.as_ref()),
+];
+
+fn summary_json(rows: &[Row]) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for (mode, pick) in MODES {
+        let mut m = serde_json::Map::new();
+        for (name, field) in FIELDS {
+            m.insert(
+                name.into(),
+                serde_json::to_value(stats(rows, pick, field)).unwrap_or_default(),
+            );
+        }
+        out.insert(mode.replace(' ', "_"), serde_json::Value::Object(m));
+    }
+    serde_json::Value::Object(out)
+}
+
+fn render(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<30} {:>9} {:>9} {:>6}  {:>9} {:>9} {:>6}  {:>9} {:>9} {:>6}",
+        "program",
+        "wall pred",
+        "actual",
+        "err",
+        "cpu pred",
+        "actual",
+        "err",
+        "mem pred",
+        "actual",
+        "err"
+    );
+    for r in rows {
+        let name: String = Path::new(&r.program)
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let name: String = name.chars().take(30).collect();
+        match (&r.first_sight, &r.actual) {
+            (Some(p), Some(a)) => {
+                let _ = writeln!(
+                    out,
+                    "{:<30} {:>8.3}s {:>8.3}s {:>5.0}%  {:>8.3}s {:>8.3}s {:>5.0}%  {:>7.1}Mi {:>7.1}Mi {:>5.0}%",
+                    name,
+                    p.wall_seconds,
+                    a.wall_seconds,
+                    err(p.wall_seconds, a.wall_seconds) * 100.0,
+                    p.cpu_seconds,
+                    a.cpu_seconds,
+                    err(p.cpu_seconds, a.cpu_seconds) * 100.0,
+                    p.peak_memory_bytes / 1048576.0,
+                    a.peak_memory_bytes / 1048576.0,
+                    err(p.peak_memory_bytes, a.peak_memory_bytes) * 100.0
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "{name:<30} {}", r.status);
+            }
+        }
+    }
+    for (mode, pick) in MODES {
+        let _ = writeln!(out, "\n{mode}:");
+        for (name, field) in FIELDS {
+            let s = stats(rows, pick, field);
+            let _ = writeln!(
+                out,
+                "  {name:<7} median error {:>5.1}%, within 25%: {:>5.1}%, within 40%: {:>5.1}%  ({} programs)",
+                s.median_error * 100.0,
+                s.within_25 * 100.0,
+                s.within_40 * 100.0,
+                s.programs
+            );
+        }
+    }
+    let histories: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.status == "ok")
+        .map(|r| r.history.as_str())
+        .collect();
+    let exact = histories.iter().filter(|h| h.starts_with("exact")).count();
+    let corrected = histories
+        .iter()
+        .filter(|h| h.starts_with("corrected"))
+        .count();
+    let _ = writeln!(out, "\nhistory: {exact} programs seen before (exact reuse), {corrected} corrected from similar kernels, {} at first sight", histories.len() - exact - corrected);
+    out
+}
+
+fn csv(rows: &[Row]) -> String {
+    let mut out = String::from("program,args,status,pred_wall,pred_cpu,pred_mem,hist_wall,hist_cpu,hist_mem,actual_wall,actual_cpu,actual_mem\n");
+    let f = |d: &Option<Demand>| match d {
+        Some(d) => format!(
+            "{},{},{}",
+            d.wall_seconds, d.cpu_seconds, d.peak_memory_bytes
+        ),
+        None => ",,".into(),
+    };
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{}",
+            q(&r.program),
+            q(&r.args.join(" ")),
+            q(&r.status),
+            f(&r.first_sight),
+            f(&r.with_history),
+            f(&r.actual)
+        );
+    }
+    out
+}

@@ -1,0 +1,156 @@
+//! This node: its fingerprint, its calibrated profile (calibrating on first use)
+//! and the history database.
+
+use crate::Failure;
+use prescient_model::{Fingerprint, NodeProfile};
+use prescient_pyenv::{EnvOptions, WorkerEnv};
+use prescient_store::Store;
+use std::path::PathBuf;
+
+/// The fingerprint of this machine with this worker environment.
+pub fn fingerprint(env: &WorkerEnv) -> Fingerprint {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let flags: Vec<&str> = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.split_whitespace().collect())
+        .unwrap_or_default();
+    let mut isa: Vec<String> = [
+        "avx2",
+        "avx512f",
+        "aes",
+        "sha_ni",
+        "fma",
+        "avx512_vnni",
+        "avx512_bf16",
+    ]
+    .iter()
+    .filter(|f| flags.contains(f))
+    .map(|f| f.to_string())
+    .collect();
+    isa.sort();
+    let memory_bytes = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let cores = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32;
+    let mut libraries = env.versions.clone();
+    let python = libraries.remove("python").unwrap_or_default();
+    Fingerprint {
+        cpu_model: model,
+        isa,
+        cores,
+        memory_bytes,
+        python,
+        libraries,
+    }
+}
+
+pub fn history_path() -> PathBuf {
+    prescient_pyenv::data_home().join("history.db")
+}
+
+pub fn open_store() -> Result<Store, Failure> {
+    Store::open(&history_path()).map_err(Failure::internal)
+}
+
+/// The worker environment, built on first use.
+pub fn env(python: Option<PathBuf>) -> Result<WorkerEnv, Failure> {
+    prescient_pyenv::ensure(&EnvOptions { python }).map_err(Failure::internal)
+}
+
+/// Measures this node and stores the profile.
+pub fn calibrate(env: &WorkerEnv, store: &Store, full: bool) -> Result<NodeProfile, Failure> {
+    let mut profile = prescient_pyenv::calibrate(env, full).map_err(Failure::internal)?;
+    // The fingerprint is computed here, the same way lookups compute it.
+    profile.fingerprint = fingerprint(env);
+    calibrate_interpreter(env, &mut profile);
+    store.save_node(&profile).map_err(Failure::internal)?;
+    Ok(profile)
+}
+
+/// This node's profile, calibrating (quickly) if it never was.
+pub fn profile(env: &WorkerEnv, store: &Store) -> Result<NodeProfile, Failure> {
+    let fp = fingerprint(env);
+    if let Some(p) = store.node(&fp.id()).map_err(Failure::internal)? {
+        return Ok(p);
+    }
+    eprintln!("this node has not been calibrated yet: running a quick calibration first");
+    calibrate(env, store, false)
+}
+
+/// BLAS threads the job will get, from the environment it runs in.
+pub fn threads_from_env() -> Option<u32> {
+    ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find_map(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| *n > 0)
+}
+
+/// Small pure-Python programs run at calibration to relate the interpreter
+/// operation counts to measured time (`interp.scale`).
+const REFERENCES: &[(&str, &str)] = &[
+    ("loops_matmul.py", include_str!("reference/loops_matmul.py")),
+    ("loops_filter.py", include_str!("reference/loops_filter.py")),
+    ("loops_bits.py", include_str!("reference/loops_bits.py")),
+];
+
+/// Sets `interp.scale` from the reference programs: measured time of their
+/// interpreted work over what the operation model predicts for it.
+pub fn calibrate_interpreter(env: &WorkerEnv, profile: &mut NodeProfile) {
+    let mut ratios = Vec::new();
+    let dir = std::env::temp_dir();
+    profile.rates.remove("interp.scale");
+    for (name, code) in REFERENCES {
+        let Ok(analysis) =
+            prescient_analyse::analyze(code.as_bytes(), name, &[], &prescient_analyse::NoFiles)
+        else {
+            continue;
+        };
+        let pred =
+            prescient_profile::predict(&analysis, profile, &prescient_profile::Options::default());
+        let Some(p) = pred.analysis.prediction.as_ref() else {
+            continue;
+        };
+        let predicted = p.wall_seconds - p.startup_seconds;
+        let mut walls = Vec::new();
+        for _ in 0..3 {
+            if let Ok(m) = prescient_pyenv::run::run_command(
+                &env.python,
+                &["-c".into(), code.to_string()],
+                &dir,
+                None,
+            ) {
+                if m.success() {
+                    walls.push(m.wall_seconds);
+                }
+            }
+        }
+        walls.sort_by(f64::total_cmp);
+        if let Some(w) = walls.first() {
+            let actual = w - p.startup_seconds;
+            if predicted > 0.0 && actual > 0.0 {
+                ratios.push(actual / predicted);
+            }
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    if let Some(r) = ratios.get(ratios.len() / 2) {
+        profile
+            .rates
+            .insert("interp.scale".into(), r.clamp(0.3, 5.0));
+    }
+}

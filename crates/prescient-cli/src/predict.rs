@@ -1,0 +1,102 @@
+//! Prediction glue: the pure profiler plus what only the CLI has (the node's
+//! profile and the history database).
+
+use prescient_model::{Analysis, NodeProfile};
+use prescient_profile::history::{self, Observation};
+use prescient_profile::{Options, Predicted};
+use prescient_store::{Demand, RunRecord, Store};
+
+/// First-sight prediction, then history applied when `use_history`.
+pub fn predict(
+    a: &Analysis,
+    node: &NodeProfile,
+    store: Option<&Store>,
+    use_history: bool,
+) -> Predicted {
+    let opts = Options {
+        threads: crate::node::threads_from_env(),
+    };
+    let mut p = prescient_profile::predict(a, node, &opts);
+    if let (true, Some(store)) = (use_history, store) {
+        let obs = observations(store, &node.fingerprint.id(), a, false);
+        history::apply(&mut p, &obs);
+    }
+    p
+}
+
+/// Earlier runs on this node as observations; `exclude_same` leaves out runs of
+/// this very program (to measure how corrections generalise).
+pub fn observations(
+    store: &Store,
+    node: &str,
+    a: &Analysis,
+    exclude_same: bool,
+) -> Vec<Observation> {
+    let runs = match store.runs_on(node) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!("history not used: {e}");
+            return vec![];
+        }
+    };
+    runs.into_iter()
+        .filter_map(|r| {
+            let same = r.program_hash == a.source_hash && r.args == a.args;
+            if same && exclude_same {
+                return None;
+            }
+            Some(Observation {
+                same_program: same,
+                predicted: [
+                    r.predicted.wall_seconds,
+                    r.predicted.cpu_seconds,
+                    r.predicted.peak_memory_bytes,
+                ],
+                actual: [
+                    r.actual.wall_seconds,
+                    r.actual.cpu_seconds,
+                    r.actual.peak_memory_bytes,
+                ],
+                kernels: r.kernel_seconds,
+            })
+        })
+        .collect()
+}
+
+pub fn demand_of(p: &Predicted) -> Demand {
+    p.analysis
+        .prediction
+        .as_ref()
+        .map(|x| Demand {
+            wall_seconds: x.wall_seconds,
+            cpu_seconds: x.cpu_seconds,
+            peak_memory_bytes: x.peak_memory_bytes,
+        })
+        .unwrap_or_default()
+}
+
+/// A run record for the history.
+pub fn record(
+    a: &Analysis,
+    node: &NodeProfile,
+    first_sight: &Predicted,
+    actual: Demand,
+) -> RunRecord {
+    RunRecord {
+        program_hash: a.source_hash.clone(),
+        file: a.file.clone(),
+        args: a.args.clone(),
+        node: node.fingerprint.id(),
+        predicted: demand_of(first_sight),
+        actual,
+        kernel_seconds: first_sight
+            .kernels
+            .iter()
+            .map(|k| (k.pattern.clone(), k.seconds))
+            .collect(),
+        created: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0),
+    }
+}

@@ -1,0 +1,169 @@
+//! Prediction end to end, with the real worker environment: calibration, the
+//! predicted fields of `analyze --json`, the timeline plot, `eval` against real
+//! runs (loose bounds: the tight goals are reported by `prescient eval`, not
+//! asserted), and the errors a user can meet.
+//!
+//! The tests share one data directory, so the worker environment is built and the
+//! node calibrated once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+fn home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        // Under the target directory: reused by later test runs, never left in /tmp.
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prescient-home");
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    })
+}
+
+/// Serialises the tests: the first one builds the environment.
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    static L: Mutex<()> = Mutex::new(());
+    L.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_prescient"));
+    c.env("PRESCIENT_HOME", home());
+    c
+}
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus")
+        .join(name)
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let o = cmd.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+#[test]
+fn analyze_predicts_sections_and_program() {
+    let _g = lock();
+    let svg = home().join("timeline.svg");
+    let (code, out, err) = run(bin()
+        .args(["analyze", "--json", "--plot"])
+        .arg(&svg)
+        .arg(corpus("fft_spectrum.py")));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let p = &v["prediction"];
+    for key in ["node", "wall_seconds", "cpu_seconds", "peak_memory_bytes"] {
+        assert!(!p[key].is_null(), "prediction lacks {key}");
+    }
+    for key in ["wall_interval", "cpu_interval", "peak_memory_interval"] {
+        assert!(p[key]["low"].as_f64().unwrap() <= p[key]["high"].as_f64().unwrap());
+    }
+    assert!(
+        p["peak_memory_bytes"].as_f64().unwrap() > 10e6,
+        "numpy alone takes more than 10 MB"
+    );
+    for s in v["sections"].as_array().unwrap() {
+        for key in ["wall_seconds", "cpu_seconds", "peak_memory_bytes", "cores"] {
+            assert!(
+                s["predicted"][key].is_number(),
+                "section lacks predicted.{key}"
+            );
+        }
+    }
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("memory") && text.contains("cores"));
+}
+
+#[test]
+fn eval_measures_real_runs_and_records_history() {
+    let _g = lock();
+    let out_json = home().join("eval.json");
+    let (code, out, err) = run(bin()
+        .args(["eval", "--runs", "1", "--json"])
+        .arg(&out_json)
+        .arg(corpus("fir_slices.py"))
+        .arg(corpus("hash_workload.py"))
+        .arg(corpus("matmul_loops.py")));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("first sight:") && out.contains("median error"),
+        "{out}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_json).unwrap()).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for r in results {
+        assert_eq!(r["status"], "ok", "{r}");
+        let (pred, actual) = (&r["first_sight"], &r["actual"]);
+        let ratio = |k: &str| pred[k].as_f64().unwrap() / actual[k].as_f64().unwrap();
+        assert!(
+            (0.5..=1.5).contains(&ratio("peak_memory_bytes")),
+            "memory off by more than 50%: {r}"
+        );
+        assert!(
+            (0.2..=5.0).contains(&ratio("wall_seconds")),
+            "wall time off by more than 5x: {r}"
+        );
+    }
+    // A second evaluation reuses what the first one measured.
+    let (code, out, err) = run(bin()
+        .args(["eval", "--runs", "1"])
+        .arg(corpus("fir_slices.py")));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 programs seen before"), "{out}");
+}
+
+#[test]
+fn crashes_and_endless_programs_are_reported() {
+    let _g = lock();
+    let dir = home().join("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("crash.py"), "x = 1 / 0\n").unwrap();
+    std::fs::write(dir.join("forever.py"), "while True:\n    pass\n").unwrap();
+    std::fs::write(
+        dir.join("manifest.toml"),
+        "[programs.\"forever.py\"]\ntimeout = 1.5\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(bin().args(["eval"]).arg(&dir));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("program failed (exit code 1): ZeroDivisionError"),
+        "{out}"
+    );
+    assert!(
+        out.contains("timed out after 2 s") || out.contains("timed out after 1 s"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_broken_interpreter_is_a_clear_error() {
+    let _g = lock();
+    let fake = home().join("not-python");
+    std::fs::write(&fake, "#!/bin/sh\necho broken >&2\nexit 3\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (code, _, err) = run(bin()
+        .args(["analyze", "--python"])
+        .arg(&fake)
+        .arg(corpus("fft_spectrum.py")));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cannot be used") && err.contains("broken"),
+        "{err}"
+    );
+    let (code, _, err) = run(bin().args(["calibrate", "--python", "/nonexistent/python3"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot be run"), "{err}");
+}

@@ -1,0 +1,372 @@
+//! Time and CPU of one kernel on a calibrated node.
+//!
+//! Each pattern maps to the calibration measurement of the same operation
+//! (`ew.exp` for `numpy.exp`, `hash.sha256` for `hashlib.sha256`, the GEMM rate at
+//! the product's size for `numpy.matmul`, ...). Where a rate is missing the
+//! defaults below stand in: typical of a current x86 server core.
+
+use prescient_model::{Category, Kernel, NodeProfile, Parallelism, PyOps};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Cost {
+    pub wall: f64,
+    pub cpu: f64,
+}
+
+fn rate(node: &NodeProfile, key: &str, default: f64) -> f64 {
+    node.rate(key).unwrap_or(default)
+}
+
+fn last(pattern: &str) -> &str {
+    pattern.rsplit('.').next().unwrap_or(pattern)
+}
+
+/// Seconds of interpreted work.
+pub fn interpreter_seconds(ops: &PyOps, node: &NodeProfile) -> f64 {
+    let r = |k: &str, d: f64| rate(node, k, d);
+    // `interp.scale` relates the operation counts to measured loop nests (set at
+    // calibration from reference programs): name loads and stores are not counted.
+    r("interp.scale", 1.0)
+        * (ops.loop_iters * r("interp.loop_iter", 15e-9)
+            + ops.int_arith * r("interp.int_arith", 13e-9)
+            + ops.float_arith * r("interp.float_arith", 9e-9)
+            + ops.bit_ops * r("interp.bit_op", 20e-9)
+            + ops.indexing * r("interp.index", 9e-9)
+            + ops.calls * r("interp.call", 25e-9)
+            + ops.other * r("interp.attr", 17e-9))
+}
+
+/// Interpolates a size-dependent rate `prefix.{n}` (log-log) at size `n`.
+fn sized_rate(node: &NodeProfile, prefix: &str, suffix: &str, n: f64) -> Option<f64> {
+    let mut pts: Vec<(f64, f64)> = node
+        .rates
+        .iter()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix(prefix)?.strip_prefix('.')?;
+            let (size, tail) = match rest.split_once('.') {
+                Some((s, t)) => (s, t),
+                None => (rest, ""),
+            };
+            (tail == suffix).then(|| size.parse::<f64>().ok().map(|s| (s, *v)))?
+        })
+        .collect();
+    if pts.is_empty() {
+        return None;
+    }
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if n <= pts[0].0 {
+        // Below the smallest size a rate falls with the volume of work; a ratio
+        // (CPU per wall second) stays as measured.
+        let (s0, r0) = pts[0];
+        let f = if suffix.is_empty() {
+            (n / s0).clamp(0.05, 1.0)
+        } else {
+            1.0
+        };
+        return Some(r0 * f);
+    }
+    if n >= pts[pts.len() - 1].0 {
+        return Some(pts[pts.len() - 1].1);
+    }
+    for w in pts.windows(2) {
+        let ((a, ra), (b, rb)) = (w[0], w[1]);
+        if n >= a && n <= b {
+            let t = (n.ln() - a.ln()) / (b.ln() - a.ln());
+            return Some((ra.ln() + t * (rb.ln() - ra.ln())).exp());
+        }
+    }
+    None
+}
+
+/// Dense linear algebra (BLAS/LAPACK or a framework's kernels).
+fn blas(k: &Kernel, node: &NodeProfile, threads: u32) -> Cost {
+    let count = k.count.max(1.0);
+    let per_call = k.flops / count;
+    // Thin products run far below the square-matrix rate: size the rate by the
+    // smallest dimension when the shapes are known.
+    let cube = (per_call / 2.0).cbrt().max(1.0);
+    let n = match k.dims.as_slice() {
+        [m, n, kk] => (2.0 * m.min(*n).min(*kk)).min(cube).max(1.0),
+        _ => cube,
+    };
+    let single = matches!(k.dtype.as_deref(), Some("float32" | "float16" | "bfloat16"));
+    let dtype = if single { "float32" } else { "float64" };
+    let mut r = sized_rate(node, &format!("gemm.{dtype}"), "", n).unwrap_or(if single {
+        1.5e11
+    } else {
+        8e10
+    });
+    let mut ratio =
+        sized_rate(node, &format!("gemm.{dtype}"), "cpu_ratio", n).unwrap_or(threads as f64);
+    if matches!(k.dtype.as_deref(), Some("complex64" | "complex128")) {
+        // A complex multiply-add is four real ones.
+        r /= 4.0;
+    }
+    let name = last(&k.pattern);
+    if k.pattern.contains(".linalg.") {
+        let key = match name {
+            "solve" | "cho_solve" | "lu_solve" | "solve_triangular" | "lstsq" => "lapack.solve",
+            "inv" | "pinv" => "lapack.inv",
+            "cholesky" | "cho_factor" => "lapack.cholesky",
+            "qr" => "lapack.qr",
+            "svd" | "svdvals" => "lapack.svd",
+            "eigh" | "eigvalsh" => "lapack.eigh",
+            "eig" | "eigvals" => "lapack.eig",
+            "det" | "slogdet" | "lu" | "lu_factor" => "lapack.solve",
+            _ => "lapack.solve",
+        };
+        // Calibrated at one size; LAPACK approaches GEMM speed as matrices grow.
+        let at = if node.quick { 256.0 } else { 512.0 };
+        let base = rate(node, key, r * 0.3);
+        let g_at = sized_rate(node, &format!("gemm.{dtype}"), "", at).unwrap_or(r);
+        r = (base * (r / g_at).clamp(0.3, 3.0)).min(r);
+        ratio = rate(node, &format!("{key}.cpu_ratio"), ratio);
+    }
+    if k.parallelism != Parallelism::Threaded {
+        // Integer products do not use BLAS: numpy's generic loops.
+        r = rate(node, "ew.add", 2e9) * 0.5;
+        ratio = 1.0;
+    }
+    if threads <= 1 {
+        let t1 = rate(
+            node,
+            "gemm.float64.512.threads1",
+            r / node.blas_threads.max(1) as f64,
+        );
+        r = r.min(t1 * if single { 2.0 } else { 1.0 });
+        ratio = 1.0;
+    }
+    let overhead = count * rate(node, "numpy.call_overhead", 1e-6) * 2.0;
+    let wall = k.flops / r + overhead;
+    Cost {
+        wall,
+        cpu: wall * ratio.clamp(1.0, threads.max(1) as f64 * 1.3),
+    }
+}
+
+/// Largest allocation glibc serves from its reusable heap (its dynamic mmap
+/// threshold tops out here); larger blocks are fresh pages every time.
+const MMAP_MAX: f64 = 32.0 * 1024.0 * 1024.0;
+
+/// Seconds spent faulting in freshly allocated pages: every execution for large
+/// blocks, once (then reused from the heap) for smaller ones.
+fn first_touch(k: &Kernel, node: &NodeProfile) -> f64 {
+    let per_alloc = k.bytes_allocated;
+    let bytes = if per_alloc >= MMAP_MAX {
+        per_alloc * k.count.max(1.0)
+    } else {
+        per_alloc
+    };
+    bytes / rate(node, "mem.first_touch", 1e9)
+}
+
+/// Elementwise, reduction and creation work: the slower of compute and memory.
+fn vectorised(k: &Kernel, node: &NodeProfile) -> f64 {
+    let count = k.count.max(1.0);
+    let name = last(&k.pattern);
+    let (key, weight) = match name {
+        "exp" | "expm1" | "exp2" | "logaddexp" => ("ew.exp", 20.0),
+        "log" | "log2" | "log10" | "log1p" => ("ew.log", 20.0),
+        "sin" | "cos" | "tan" | "arcsin" | "arccos" | "arctan" | "sinh" | "cosh" | "arcsinh"
+        | "arccosh" | "arctanh" | "sinc" => ("ew.sin", 20.0),
+        "tanh" | "sigmoid" | "expit" | "erf" | "gelu" => ("ew.tanh", 20.0),
+        "sqrt" | "cbrt" | "reciprocal" | "rsqrt" | "hypot" => ("ew.sqrt", 4.0),
+        "divide" | "true_divide" | "div" => ("ew.div", 4.0),
+        "floor_divide" | "remainder" | "mod" | "fmod" => ("ew.div", 8.0),
+        "power" | "float_power" | "pow" | "arctan2" | "atan2" => ("ew.power", 40.0),
+        "var" | "std" | "nanvar" | "nanstd" => ("red.var", 4.0),
+        "max" | "min" | "amax" | "amin" | "argmax" | "argmin" | "ptp" => ("red.max", 1.0),
+        "sum" | "mean" | "prod" | "nansum" | "nanmean" | "average" | "cumsum" | "cumprod"
+        | "trace" | "norm" => ("red.sum", 1.0),
+        _ => ("ew.add", 1.0),
+    };
+    let compute = k.flops / (rate(node, key, 2e9) * weight);
+    let memory = k.bytes_moved / rate(node, "mem.triad", 2e10);
+    compute.max(memory) + first_touch(k, node) + count * rate(node, "numpy.call_overhead", 1e-6)
+}
+
+fn creation(k: &Kernel, node: &NodeProfile) -> f64 {
+    let count = k.count.max(1.0);
+    let bytes = k.bytes_allocated * count;
+    let itemsize = match k.dtype.as_deref() {
+        Some("float32" | "int32" | "uint32") => 4.0,
+        Some("int8" | "uint8" | "bool") => 1.0,
+        Some("float16" | "int16" | "uint16") => 2.0,
+        Some("complex128") => 16.0,
+        _ => 8.0,
+    };
+    let elements = bytes / itemsize;
+    let name = last(&k.pattern);
+    let p = k.pattern.as_str();
+    let overhead = count * rate(node, "numpy.call_overhead", 1e-6);
+    let warm = |b: f64| b / rate(node, "mem.copy", 2e10);
+    let touch = first_touch(k, node);
+    let seconds = if p.contains("random") || p.starts_with("torch.rand") {
+        let key = match name {
+            "rand" | "random_sample" | "ranf" | "sample"
+                if p.starts_with("numpy.random.") && !p.contains("Generator") =>
+            {
+                "rng.legacy_uniform"
+            }
+            "randn" | "standard_normal" | "normal" if !p.contains("Generator") => {
+                "rng.legacy_normal"
+            }
+            "random" | "uniform" => "rng.uniform",
+            "standard_normal" | "normal" | "randn" => "rng.normal",
+            "randint" | "integers" | "choice" | "permutation" | "shuffle" => "rng.integers",
+            _ => "rng.normal",
+        };
+        elements / rate(node, key, 1e8) + touch
+    } else {
+        match name {
+            // calloc: pages arrive zeroed at first touch.
+            "zeros" | "zeros_like" => touch,
+            "empty" | "empty_like" => touch * 0.05,
+            "fromfunction" => {
+                let n = k.dims.first().copied().unwrap_or(elements) * count;
+                n / rate(node, "mem.fromfunction", 5e7)
+                    + (k.flops - 4.0 * n).max(0.0) / rate(node, "ew.add", 2e9)
+                    + touch
+            }
+            "ones" | "full" | "ones_like" | "full_like" | "eye" | "identity" | "arange"
+            | "linspace" | "meshgrid" | "indices" | "tri" => {
+                warm(bytes) + k.flops / (rate(node, "ew.add", 2e9) * 2.0) + touch
+            }
+            _ => {
+                if k.parallelism == Parallelism::Interpreter {
+                    // From Python objects: one boxed element at a time.
+                    elements * 30e-9 + touch
+                } else {
+                    // Copies: read the source, write fresh memory.
+                    warm(k.bytes_moved) + touch
+                }
+            }
+        }
+    };
+    seconds + overhead
+}
+
+fn signal(k: &Kernel, node: &NodeProfile) -> f64 {
+    let p = k.pattern.as_str();
+    let name = last(p);
+    let key = if p.contains(".fft.")
+        || name == "stft"
+        || name == "spectrogram"
+        || name == "welch"
+        || name == "istft"
+        || name == "periodogram"
+        || name == "csd"
+        || name == "coherence"
+    {
+        if name.starts_with("rfft") || name.starts_with("irfft") || !p.contains(".fft.") {
+            "fft.real"
+        } else {
+            "fft.complex"
+        }
+    } else {
+        match name {
+            "lfilter" | "filtfilt" => "signal.lfilter",
+            "sosfilt" | "sosfiltfilt" => "signal.sosfilt",
+            "fftconvolve" | "oaconvolve" | "resample" | "hilbert" | "resample_poly"
+            | "decimate" => "signal.fftconvolve",
+            _ => "conv.direct",
+        }
+    };
+    // Direct methods chosen for large inputs by scipy's `convolve` report an FFT flop count.
+    let key = if (name == "convolve" || name == "correlate") && k.evidence.contains("FFT method") {
+        "signal.fftconvolve"
+    } else {
+        key
+    };
+    let r = rate(node, key, 2e9);
+    (k.flops / r).max(k.bytes_moved / rate(node, "mem.triad", 2e10)) + k.count.max(1.0) * 5e-6
+}
+
+fn crypto(k: &Kernel, node: &NodeProfile) -> f64 {
+    let p = k.pattern.as_str();
+    let name = last(p);
+    let count = k.count.max(1.0);
+    let per_call = 1e-6 * count;
+    if p == "hashlib.pbkdf2_hmac" {
+        // flops = iterations x 2 x block; SHA-512 blocks are 128 bytes.
+        let iters = k.flops / 128.0;
+        return iters / rate(node, "kdf.pbkdf2_sha256", 3e6) + per_call;
+    }
+    if p == "hashlib.scrypt" {
+        return k.flops / (rate(node, "hash.sha256", 1e9) * 0.25) + per_call;
+    }
+    if p == "builtins.pow_mod" {
+        return k.flops * 5e-11 + per_call;
+    }
+    let r = if let Some(algo) = p.strip_prefix("hashlib.") {
+        rate(node, &format!("hash.{algo}"), 5e8)
+    } else if p.contains("aes") {
+        rate(node, "cipher.aes", 2e9)
+    } else if p.contains("chacha") {
+        rate(node, "cipher.chacha20", 1e9)
+    } else if name == "urandom" || p.starts_with("secrets.") || p.contains("random") {
+        rate(node, "rand.urandom", 4e8)
+    } else {
+        3e8
+    };
+    k.flops / r + per_call
+}
+
+/// Wall and CPU seconds of one kernel, over all its executions.
+pub fn kernel_cost(k: &Kernel, node: &NodeProfile, threads: u32) -> Cost {
+    if let Some(s) = k.seconds {
+        return Cost { wall: s, cpu: 0.0 };
+    }
+    if let Some(ops) = &k.py_ops {
+        let w = interpreter_seconds(ops, node);
+        return Cost { wall: w, cpu: w };
+    }
+    let serial = |w: f64| Cost { wall: w, cpu: w };
+    let p = k.pattern.as_str();
+    match (k.category, k.parallelism) {
+        (Category::Matmul | Category::Nn, Parallelism::Threaded) => blas(k, node, threads),
+        (Category::Matmul, _)
+            if !p.starts_with("scipy.spatial") && !p.ends_with("outer") && !p.ends_with("kron") =>
+        {
+            blas(k, node, threads)
+        }
+        (Category::Crypto, _) => serial(crypto(k, node)),
+        (Category::Signal, _) if !p.starts_with("idiom.") && !p.starts_with("numpy.han") => {
+            serial(signal(k, node))
+        }
+        (Category::Sort, Parallelism::Interpreter) => {
+            serial(k.flops * 4.0 * rate(node, "interp.float_arith", 9e-9) + k.bytes_moved / 1e9)
+        }
+        (Category::Sort, _) => {
+            let key = if p.contains("argsort") {
+                "sort.argsort"
+            } else {
+                "sort.float64"
+            };
+            serial(k.flops / rate(node, key, 3e8) + k.count.max(1.0) * 2e-6)
+        }
+        (Category::Reduction | Category::Python, Parallelism::Interpreter) => {
+            // Interpreted reductions (`sum(list)`, `statistics.*`): per element in Python.
+            // Measured here: `statistics.mean`/`stdev` work with exact fractions
+            // (about ten float operations per counted one); medians are a C sort.
+            let per = match p {
+                "statistics.median"
+                | "statistics.median_low"
+                | "statistics.median_high"
+                | "statistics.quantiles"
+                | "statistics.mode" => 1.0,
+                "statistics.fmean" => 1.0,
+                _ if p.starts_with("statistics.") => 12.0,
+                _ => 3.0,
+            };
+            serial(k.flops * per * rate(node, "interp.float_arith", 9e-9))
+        }
+        (Category::Io, Parallelism::Interpreter) => serial(k.bytes_moved / 8e6),
+        (Category::Io, _) => serial(k.bytes_moved / 1.5e9 + k.count.max(1.0) * 20e-6),
+        (Category::Memory, _) => serial(creation(k, node)),
+        (Category::Other, _) if k.flops == 0.0 && k.bytes_moved == 0.0 => {
+            serial(k.count.max(1.0) * 1e-6)
+        }
+        _ => serial(vectorised(k, node)),
+    }
+}

@@ -1,0 +1,211 @@
+//! The resource demand profiler and forecaster: turns the analyser's kernels into
+//! demand on a calibrated node, section by section, and the whole program's
+//! predicted wall time, CPU time and peak memory with intervals.
+//!
+//! Pure: it reads an [`Analysis`] and a [`NodeProfile`] and returns numbers. The
+//! history corrections ([`history`]) are passed in by the caller, which owns the
+//! database.
+//!
+//! - Time per kernel is a roofline: the larger of compute time (operations over the
+//!   calibrated rate of that operation) and memory time (bytes over bandwidth),
+//!   plus per-call overhead, with the thread count of the library that runs it.
+//! - CPU time is wall time times the cores the kernel keeps busy (BLAS threads spin,
+//!   measured as a CPU/wall ratio at calibration).
+//! - Memory is the interpreter-and-imports baseline plus the largest live set plus
+//!   temporaries of any section.
+
+pub mod cost;
+pub mod history;
+
+use cost::{kernel_cost, Cost};
+use prescient_model::*;
+
+/// Settings that change the prediction without changing the program.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// BLAS/OpenMP threads, when the job's environment sets them
+    /// (`OMP_NUM_THREADS`, `OPENBLAS_NUM_THREADS`); else the node's default.
+    pub threads: Option<u32>,
+}
+
+/// Per-kernel predicted seconds, for learning corrections.
+#[derive(Clone, Debug, Default)]
+pub struct KernelTime {
+    pub pattern: String,
+    pub seconds: f64,
+}
+
+/// The result: the analysis with `predicted` filled in, and the kernel times.
+pub struct Predicted {
+    pub analysis: Analysis,
+    pub kernels: Vec<KernelTime>,
+}
+
+/// Relative uncertainty of a kernel's time: tight for concrete sizes and
+/// library code, wide where sizes are assumed.
+fn uncertainty(k: &Kernel) -> f64 {
+    let symbolic = !k.symbolic.is_empty();
+    let base = match k.parallelism {
+        Parallelism::Interpreter => 0.35,
+        Parallelism::Threaded => 0.25,
+        Parallelism::Serial => 0.3,
+    };
+    if symbolic {
+        1.5
+    } else {
+        base
+    }
+}
+
+/// Start-up time, CPU and resident baseline for the imports a program uses.
+pub fn baseline(a: &Analysis, node: &NodeProfile) -> Startup {
+    let get = |name: &str| node.startup.get(name).cloned();
+    let python = get("python").unwrap_or(Startup {
+        wall_seconds: 0.02,
+        cpu_seconds: 0.02,
+        rss_bytes: 10e6,
+    });
+    // Adds what `with` costs beyond `without` (each measurement includes the
+    // interpreter and whatever it nests).
+    fn add(out: &mut Startup, with: &Startup, without: &Startup, extra_rss: f64) {
+        out.wall_seconds += (with.wall_seconds - without.wall_seconds).max(0.0);
+        out.cpu_seconds += (with.cpu_seconds - without.cpu_seconds).max(0.0);
+        out.rss_bytes += (with.rss_bytes - without.rss_bytes - extra_rss).max(0.0);
+    }
+    let uses = |prefix: &str| a.kernels().any(|k| k.pattern.starts_with(prefix));
+    let has = |m: &str| a.imports.iter().any(|i| i == m);
+    let mut out = python.clone();
+    // numpy and scipy nest: the deepest scipy submodule used includes numpy.
+    let numpy = get("numpy");
+    if has("scipy") {
+        let sub = ["scipy.signal", "scipy.linalg", "scipy.fft"]
+            .into_iter()
+            .find(|s| uses(s))
+            .unwrap_or("scipy.signal");
+        if let Some(s) = get(sub).or_else(|| get("scipy")) {
+            add(&mut out, &s, &python, 0.0);
+        }
+    } else if has("numpy") || has("torch") {
+        if let Some(n) = &numpy {
+            add(&mut out, n, &python, 0.0);
+        }
+    }
+    // The first BLAS call maps its threads' work buffers.
+    if a.kernels()
+        .any(|k| k.parallelism == Parallelism::Threaded && k.category == Category::Matmul)
+    {
+        if let (Some(b), Some(n)) = (get("numpy.blas"), &numpy) {
+            // The probe itself holds three 512x512 float64 arrays.
+            add(&mut out, &b, n, 3.0 * 2097152.0);
+        }
+    }
+    if has("cryptography") || has("Crypto") {
+        if let Some(c) = get("cryptography") {
+            add(&mut out, &c, &python, 0.0);
+        }
+    }
+    if has("torch") {
+        match get("torch") {
+            Some(t) => add(&mut out, &t, &python, 0.0),
+            // torch not installed here: its typical cost on a CPU node.
+            None => {
+                out.wall_seconds += 1.5;
+                out.cpu_seconds += 1.5;
+                out.rss_bytes += 250e6;
+            }
+        }
+    }
+    out
+}
+
+/// Predicts demand for every section and for the whole program.
+pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
+    let threads = opts.threads.unwrap_or(node.blas_threads.max(1)).max(1);
+    let base = baseline(a, node);
+    let mut out = a.clone();
+    let mut kernels = Vec::new();
+    let (mut wall, mut cpu) = (base.wall_seconds, base.cpu_seconds);
+    let (mut wall_lo, mut wall_hi) = (wall, wall);
+    let mut peak = base.rss_bytes;
+    let mut peak_hi = base.rss_bytes;
+    for s in &mut out.sections {
+        let mut sw = 0.0;
+        let mut sc = 0.0;
+        let mut affinity: Vec<String> = Vec::new();
+        let mut by_cat: Vec<(Category, f64)> = Vec::new();
+        for k in &mut s.kernels {
+            let Cost { wall: kw, cpu: kc } = kernel_cost(k, node, threads);
+            k.predicted_seconds = Some(kw);
+            sw += kw;
+            sc += kc;
+            let u = uncertainty(k);
+            wall_lo += kw / (1.0 + u);
+            wall_hi += kw * (1.0 + u);
+            kernels.push(KernelTime {
+                pattern: k.pattern.clone(),
+                seconds: kw,
+            });
+            for f in &k.affinity {
+                if !affinity.contains(f) && kw > 0.01 * sw.max(1e-9) {
+                    affinity.push(f.clone());
+                }
+            }
+            match by_cat.iter_mut().find(|(c, _)| *c == k.category) {
+                Some(slot) => slot.1 += kw,
+                None => by_cat.push((k.category, kw)),
+            }
+        }
+        by_cat.sort_by(|x, y| y.1.total_cmp(&x.1));
+        if sw > 0.0 {
+            for c in &mut by_cat {
+                c.1 /= sw;
+            }
+        }
+        let section_peak = base.rss_bytes + s.memory.peak_bytes;
+        peak = peak.max(section_peak);
+        let symbolic = s
+            .kernels
+            .iter()
+            .any(|k| k.symbolic.bytes_allocated.is_some());
+        peak_hi =
+            peak_hi.max(base.rss_bytes + s.memory.peak_bytes * if symbolic { 4.0 } else { 1.15 });
+        wall += sw;
+        cpu += sc;
+        s.predicted = Some(SectionPrediction {
+            wall_seconds: sw,
+            cpu_seconds: sc,
+            peak_memory_bytes: section_peak,
+            cores: if sw > 0.0 { sc / sw } else { 1.0 },
+            affinity,
+            categories: by_cat,
+        });
+    }
+    let cpu_ratio = if wall > 0.0 { cpu / wall } else { 1.0 };
+    out.prediction = Some(ProgramPrediction {
+        node: node.fingerprint.id(),
+        node_cpu: node.fingerprint.cpu_model.clone(),
+        wall_seconds: wall,
+        wall_interval: Interval {
+            low: wall_lo,
+            high: wall_hi,
+        },
+        cpu_seconds: cpu,
+        cpu_interval: Interval {
+            low: wall_lo * cpu_ratio.clamp(0.5, 1.0),
+            high: wall_hi * cpu_ratio.max(1.0) * 1.2,
+        },
+        peak_memory_bytes: peak,
+        peak_memory_interval: Interval {
+            low: base.rss_bytes.max(peak * 0.85),
+            high: peak_hi.max(peak * 1.1),
+        },
+        startup_seconds: base.wall_seconds,
+        baseline_memory_bytes: base.rss_bytes,
+        threads,
+        history: "none".into(),
+    });
+    Predicted {
+        analysis: out,
+        kernels,
+    }
+}
