@@ -1,0 +1,281 @@
+//! Unit tests of the cost formulas, on a synthetic node profile.
+
+use prescient_model::*;
+use prescient_profile::cost::{interpreter_seconds, kernel_cost};
+use std::collections::BTreeMap;
+
+fn node() -> NodeProfile {
+    let rates: BTreeMap<String, f64> = [
+        ("gemm.float64.64", 2e10),
+        ("gemm.float64.256", 5e10),
+        ("gemm.float64.1024", 1e11),
+        ("gemm.float64.1024.cpu_ratio", 2.0),
+        ("gemm.float64.256.cpu_ratio", 2.0),
+        ("gemm.float64.64.cpu_ratio", 2.0),
+        ("ew.add", 2e9),
+        ("ew.exp", 5e8),
+        ("mem.triad", 2e10),
+        ("mem.copy", 2e10),
+        ("mem.first_touch", 1e10),
+        ("hash.sha256", 1e9),
+        ("numpy.call_overhead", 1e-6),
+        ("interp.loop_iter", 10e-9),
+        ("interp.float_arith", 10e-9),
+        ("interp.index", 10e-9),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut startup = BTreeMap::new();
+    startup.insert(
+        "python".into(),
+        Startup {
+            wall_seconds: 0.02,
+            cpu_seconds: 0.02,
+            rss_bytes: 10e6,
+        },
+    );
+    startup.insert(
+        "numpy".into(),
+        Startup {
+            wall_seconds: 0.1,
+            cpu_seconds: 0.15,
+            rss_bytes: 25e6,
+        },
+    );
+    NodeProfile {
+        schema: NODE_SCHEMA.into(),
+        blas_threads: 2,
+        rates,
+        startup,
+        ..Default::default()
+    }
+}
+
+fn kernel(
+    category: Category,
+    pattern: &str,
+    flops: f64,
+    moved: f64,
+    alloc: f64,
+    par: Parallelism,
+) -> Kernel {
+    Kernel {
+        category,
+        pattern: pattern.into(),
+        line: 1,
+        flops,
+        bytes_moved: moved,
+        bytes_allocated: alloc,
+        count: 1.0,
+        parallelism: par,
+        dtype: Some("float64".into()),
+        affinity: vec![],
+        py_ops: None,
+        function: None,
+        evidence: String::new(),
+        symbolic: SymbolicCost::default(),
+        dims: vec![],
+        predicted_seconds: None,
+        seconds: None,
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 + 1e-6 * b.abs()
+}
+
+#[test]
+fn square_matmul_runs_at_the_calibrated_rate_on_all_threads() {
+    let n = 1024.0;
+    let k = kernel(
+        Category::Matmul,
+        "numpy.matmul",
+        2.0 * n * n * n,
+        0.0,
+        0.0,
+        Parallelism::Threaded,
+    );
+    let c = kernel_cost(&k, &node(), 2);
+    assert!(close(c.wall, 2.0 * n * n * n / 1e11 + 2e-6), "{c:?}");
+    assert!(close(c.cpu, c.wall * 2.0));
+}
+
+#[test]
+fn thin_products_are_slower_per_flop() {
+    let mut thin = kernel(
+        Category::Matmul,
+        "numpy.matmul",
+        2.0 * 20000.0 * 256.0 * 16.0,
+        0.0,
+        0.0,
+        Parallelism::Threaded,
+    );
+    thin.dims = vec![20000.0, 16.0, 256.0];
+    let square_equivalent = kernel(
+        Category::Matmul,
+        "numpy.matmul",
+        thin.flops,
+        0.0,
+        0.0,
+        Parallelism::Threaded,
+    );
+    let node = node();
+    assert!(
+        kernel_cost(&thin, &node, 2).wall > 2.0 * kernel_cost(&square_equivalent, &node, 2).wall
+    );
+}
+
+#[test]
+fn elementwise_is_the_slower_of_compute_and_memory() {
+    let node = node();
+    // add on 1e6 doubles: 24 MB moved at 20 GB/s = 1.2 ms beats 1e6 / 2e9 = 0.5 ms.
+    let add = kernel(
+        Category::Elementwise,
+        "numpy.add",
+        1e6,
+        24e6,
+        0.0,
+        Parallelism::Serial,
+    );
+    assert!(close(kernel_cost(&add, &node, 2).wall, 24e6 / 2e10 + 1e-6));
+    // exp: 20 flops per element, 1e6 elements / 5e8 per second = 2 ms.
+    let exp = kernel(
+        Category::Elementwise,
+        "numpy.exp",
+        20e6,
+        16e6,
+        0.0,
+        Parallelism::Serial,
+    );
+    assert!(close(kernel_cost(&exp, &node, 2).wall, 1e6 / 5e8 + 1e-6));
+}
+
+#[test]
+fn fresh_allocations_pay_first_touch() {
+    let node = node();
+    let z = kernel(
+        Category::Memory,
+        "numpy.zeros",
+        0.0,
+        8e8,
+        8e8,
+        Parallelism::Serial,
+    );
+    assert!(close(kernel_cost(&z, &node, 2).wall, 8e8 / 1e10 + 1e-6));
+    // A small array is faulted in once, then reused from the heap.
+    let mut small = kernel(
+        Category::Elementwise,
+        "numpy.add",
+        1e3,
+        24e3,
+        8e3,
+        Parallelism::Serial,
+    );
+    small.count = 1000.0;
+    small.flops *= 1000.0;
+    small.bytes_moved *= 1000.0;
+    let c = kernel_cost(&small, &node, 2).wall;
+    assert!(
+        c < 1000.0 * 8e3 / 1e10 + 24e6 / 2e10 + 1000.0 * 1e-6 + 1e-6,
+        "{c}"
+    );
+}
+
+#[test]
+fn hashing_and_interpreted_loops() {
+    let node = node();
+    let h = kernel(
+        Category::Crypto,
+        "hashlib.sha256",
+        1e9,
+        1e9,
+        0.0,
+        Parallelism::Serial,
+    );
+    assert!(close(kernel_cost(&h, &node, 2).wall, 1.0 + 1e-6));
+    let ops = PyOps {
+        loop_iters: 1e6,
+        float_arith: 2e6,
+        indexing: 3e6,
+        ..Default::default()
+    };
+    assert!(close(interpreter_seconds(&ops, &node), 6e6 * 10e-9));
+    let mut lp = kernel(
+        Category::Python,
+        "loop.python",
+        0.0,
+        0.0,
+        0.0,
+        Parallelism::Interpreter,
+    );
+    lp.py_ops = Some(ops);
+    let c = kernel_cost(&lp, &node, 2);
+    assert!(close(c.wall, 0.06) && close(c.cpu, 0.06));
+}
+
+#[test]
+fn program_totals_include_start_up_and_the_largest_section_peak() {
+    let node = node();
+    let mut a = Analysis {
+        schema: ANALYSIS_SCHEMA.into(),
+        file: "p.py".into(),
+        args: vec![],
+        source_hash: "h".into(),
+        sections: vec![],
+        unknowns: vec![],
+        unresolved_calls: vec![],
+        calls: CallStats::default(),
+        imports: vec!["numpy".into()],
+        notes: vec![],
+        prediction: None,
+    };
+    for (i, peak) in [(0, 5e6), (1, 50e6)] {
+        a.sections.push(Section {
+            index: i,
+            start_line: 1,
+            end_line: 1,
+            safe_point: true,
+            safe_point_blocker: None,
+            scope: "module".into(),
+            iterations: None,
+            kernels: vec![kernel(
+                Category::Elementwise,
+                "numpy.add",
+                1e6,
+                24e6,
+                0.0,
+                Parallelism::Serial,
+            )],
+            memory: SectionMemory {
+                live_bytes_after: 0.0,
+                peak_bytes: peak,
+            },
+            predicted: None,
+        });
+    }
+    let p = prescient_profile::predict(&a, &node, &prescient_profile::Options::default());
+    let prog = p.analysis.prediction.unwrap();
+    let per = 24e6 / 2e10 + 1e-6;
+    assert!(
+        close(prog.wall_seconds, 0.1 + 2.0 * per),
+        "{}",
+        prog.wall_seconds
+    );
+    assert!(close(prog.peak_memory_bytes, 25e6 + 50e6));
+    assert!(
+        prog.wall_interval.low <= prog.wall_seconds && prog.wall_seconds <= prog.wall_interval.high
+    );
+    assert!(
+        prog.peak_memory_interval.low <= prog.peak_memory_bytes
+            && prog.peak_memory_bytes <= prog.peak_memory_interval.high
+    );
+    assert_eq!(
+        p.analysis.sections[1]
+            .predicted
+            .as_ref()
+            .unwrap()
+            .peak_memory_bytes,
+        75e6
+    );
+}
