@@ -111,6 +111,11 @@ impl Sym {
 
     pub fn pow(&self, e: &Sym) -> Sym {
         match (self, e) {
+            // Too large for a float (big integers): kept symbolic, so that its
+            // bit length stays known (`log2_big`).
+            (Sym::Num(a), Sym::Num(b)) if !a.powf(*b).is_finite() => {
+                Sym::Pow(Box::new(self.clone()), Box::new(e.clone()))
+            }
             (Sym::Num(a), Sym::Num(b)) => Sym::Num(a.powf(*b)),
             (_, Sym::Num(b)) if *b == 1.0 => self.clone(),
             (_, Sym::Num(b)) if *b == 0.0 => Sym::one(),
@@ -125,6 +130,27 @@ impl Sym {
         match self {
             Sym::Num(a) => Sym::Num(if *a > 1.0 { a.log2() } else { 0.0 }),
             _ => Sym::Log2(Box::new(self.clone())),
+        }
+    }
+
+    /// log2 of a value that may be too large for a float (a big integer):
+    /// exact for powers and products, the dominant term for sums and maxima.
+    pub fn log2_big(&self) -> Sym {
+        match self {
+            Sym::Pow(a, b) => b.mul(&a.log2_big()),
+            Sym::Mul(v) => Sym::sum(v.iter().map(|t| t.log2_big())),
+            Sym::Add(v) | Sym::Max(v) => {
+                let env = |_: &str| Some(1000.0);
+                v.iter()
+                    .map(|t| t.log2_big())
+                    .max_by(|a, b| {
+                        let x = a.eval(&env).unwrap_or(0.0);
+                        let y = b.eval(&env).unwrap_or(0.0);
+                        x.total_cmp(&y)
+                    })
+                    .unwrap_or_else(Sym::zero)
+            }
+            _ => self.log2(),
         }
     }
 

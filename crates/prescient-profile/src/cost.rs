@@ -296,7 +296,7 @@ fn crypto(k: &Kernel, node: &NodeProfile) -> f64 {
         return k.flops / (rate(node, "hash.sha256", 1e9) * 0.25) + per_call;
     }
     if p == "builtins.pow_mod" {
-        return k.flops * 5e-11 + per_call;
+        return k.flops * rate(node, "int.pow_mod_unit", 1.1e-10) + per_call;
     }
     let r = if let Some(algo) = p.strip_prefix("hashlib.") {
         rate(node, &format!("hash.{algo}"), 5e8)

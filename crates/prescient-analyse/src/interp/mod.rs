@@ -352,7 +352,8 @@ impl<'a> Interp<'a> {
         for p in &parts[1..] {
             k.flops += p.flops;
             k.bytes_moved += p.bytes_moved;
-            k.bytes_allocated += p.bytes_allocated;
+            // The largest single allocation: the steps' temporaries come and go.
+            k.bytes_allocated = k.bytes_allocated.max(p.bytes_allocated);
         }
         k.category = category;
         k.pattern = pattern.to_string();

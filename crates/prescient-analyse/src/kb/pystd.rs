@@ -899,13 +899,13 @@ fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 .pos
                 .get(1)
                 .and_then(|v| v.as_sym())
-                .map(|s| s.log2())
+                .map(|s| s.log2_big())
                 .unwrap_or_else(|| Sym::num(64.0));
             let mbits = ca
                 .pos
                 .get(2)
                 .and_then(|v| v.as_sym())
-                .map(|s| s.log2())
+                .map(|s| s.log2_big())
                 .unwrap_or_else(|| Sym::num(64.0));
             let flops = bits.mul(&mbits).mul(&mbits).scale(1.5 / 64.0);
             it.emit(draft(

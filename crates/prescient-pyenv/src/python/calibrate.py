@@ -328,6 +328,14 @@ def crypto():
     for name in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_512", "blake2b", "blake2s"):
         sec, _ = timed(lambda: hashlib.new(name, data).digest())
         put(f"hash.{name}", len(data) / sec)
+    # Big-integer modular exponentiation (pure-Python RSA/DH): seconds per
+    # exponent bit x modulus bits squared, the unit the analyser counts in.
+    import secrets
+    bits = 1024 if not FULL else 2048
+    mod = secrets.randbits(bits) | 1
+    base = secrets.randbits(bits - 1)
+    sec, _ = timed(lambda: pow(base, mod - 2, mod))
+    put("int.pow_mod_unit", sec / (bits * bits * bits * 1.5 / 64.0))
     iters = 2000
     sec, _ = timed(lambda: hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", iters))
     put("kdf.pbkdf2_sha256", iters / sec)
