@@ -1,10 +1,12 @@
 //! Learning from measured runs: exact reuse for code seen before, and
-//! corrections per pattern for code that is new but made of known kernels.
+//! corrections per pattern and size bucket for code that is new but made of known
+//! kernels.
 //!
 //! The caller (which owns the history database) turns stored runs into
 //! [`Observation`]s; everything here is pure.
 
 use crate::{KernelTime, Predicted};
+use prescient_model::Interval;
 use std::collections::BTreeMap;
 
 /// One earlier run: what was predicted with no history, and what happened.
@@ -25,8 +27,29 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
-/// Time factors per pattern: the measured-over-predicted ratio of the runs in
-/// which that pattern carried most of the predicted time.
+/// The size bucket of a kernel: its predicted seconds, by decade. Corrections
+/// learned on small runs do not carry over to large ones (start-up and call
+/// overheads weigh differently).
+pub fn bucket(seconds: f64) -> i32 {
+    seconds.max(1e-6).log10().floor().clamp(-5.0, 4.0) as i32
+}
+
+/// The key corrections are learned and applied under: pattern and size bucket.
+pub fn key(pattern: &str, seconds: f64) -> String {
+    format!("{pattern}@{}", bucket(seconds))
+}
+
+/// Predicted seconds per pattern (kernels of one pattern are judged together).
+fn by_pattern<'a>(kernels: impl Iterator<Item = (&'a str, f64)>) -> BTreeMap<&'a str, f64> {
+    let mut out: BTreeMap<&str, f64> = BTreeMap::new();
+    for (p, s) in kernels {
+        *out.entry(p).or_default() += s;
+    }
+    out
+}
+
+/// Time factors per pattern and size bucket: the measured-over-predicted ratio of
+/// the runs in which that pattern carried most of the predicted time.
 pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for o in obs {
@@ -38,13 +61,9 @@ pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
         let startup = (o.predicted[0] - total).max(0.0);
         let actual_kernels = (o.actual[0] - startup).max(o.actual[0] * 0.05);
         let ratio = actual_kernels / total;
-        let mut by: BTreeMap<&str, f64> = BTreeMap::new();
-        for (p, s) in &o.kernels {
-            *by.entry(p).or_default() += s;
-        }
-        for (p, s) in by {
+        for (p, s) in by_pattern(o.kernels.iter().map(|(p, s)| (p.as_str(), *s))) {
             if s / total >= 0.5 {
-                samples.entry(p.to_string()).or_default().push(ratio.ln());
+                samples.entry(key(p, s)).or_default().push(ratio.ln());
             }
         }
     }
@@ -62,25 +81,21 @@ pub fn apply(pred: &mut Predicted, obs: &[Observation]) -> String {
     };
     let exact: Vec<&Observation> = obs.iter().filter(|o| o.same_program).collect();
     if !exact.is_empty() {
-        let pick = |i: usize| median(exact.iter().map(|o| o.actual[i]).collect()).unwrap_or(0.0);
-        let (w, c, m) = (pick(0), pick(1), pick(2));
-        let spread = |i: usize, v: f64| {
-            let lo = exact
+        // Code seen before: its measured demand, with the spread of the runs.
+        let measured = |i: usize| {
+            let v: Vec<f64> = exact.iter().map(|o| o.actual[i]).collect();
+            let m = median(v.clone()).unwrap_or(0.0);
+            let lo = v
                 .iter()
-                .map(|o| o.actual[i])
-                .fold(f64::INFINITY, f64::min);
-            let hi = exact.iter().map(|o| o.actual[i]).fold(0.0, f64::max);
-            (lo.min(v * 0.95), hi.max(v * 1.05))
+                .copied()
+                .fold(f64::INFINITY, f64::min)
+                .min(m * 0.95);
+            let hi = v.iter().copied().fold(0.0, f64::max).max(m * 1.05);
+            (m, Interval { low: lo, high: hi })
         };
-        let (wl, wh) = spread(0, w);
-        let (cl, ch) = spread(1, c);
-        let (ml, mh) = spread(2, m);
-        prog.wall_seconds = w;
-        prog.wall_interval = prescient_model::Interval { low: wl, high: wh };
-        prog.cpu_seconds = c;
-        prog.cpu_interval = prescient_model::Interval { low: cl, high: ch };
-        prog.peak_memory_bytes = m;
-        prog.peak_memory_interval = prescient_model::Interval { low: ml, high: mh };
+        (prog.wall_seconds, prog.wall_interval) = measured(0);
+        (prog.cpu_seconds, prog.cpu_interval) = measured(1);
+        (prog.peak_memory_bytes, prog.peak_memory_interval) = measured(2);
         prog.history = format!(
             "exact ({} earlier runs of this code and arguments)",
             exact.len()
@@ -88,39 +103,38 @@ pub fn apply(pred: &mut Predicted, obs: &[Observation]) -> String {
         return prog.history.clone();
     }
     let factors = pattern_factors(obs);
-    if factors.is_empty() {
-        return "none".into();
-    }
-    let total: f64 = pred.kernels.iter().map(|k| k.seconds).sum();
-    let corrected: f64 = pred
-        .kernels
+    let per_pattern = by_pattern(
+        pred.kernels
+            .iter()
+            .map(|KernelTime { pattern, seconds }| (pattern.as_str(), *seconds)),
+    );
+    let total: f64 = per_pattern.values().sum();
+    let mut used = 0;
+    let corrected: f64 = per_pattern
         .iter()
-        .map(|KernelTime { pattern, seconds }| {
-            seconds * factors.get(pattern).copied().unwrap_or(1.0)
+        .map(|(p, s)| match factors.get(&key(p, *s)) {
+            Some(f) => {
+                used += 1;
+                s * f
+            }
+            None => *s,
         })
         .sum();
-    if total <= 0.0 {
+    if total <= 0.0 || used == 0 {
         return "none".into();
     }
     let f = corrected / total;
     let startup = prog.startup_seconds;
     let scale = |v: f64| startup + (v - startup).max(0.0) * f;
     prog.wall_seconds = scale(prog.wall_seconds);
-    prog.cpu_seconds = startup + (prog.cpu_seconds - startup).max(0.0) * f;
-    prog.wall_interval.low = scale(prog.wall_interval.low);
-    prog.wall_interval.high = scale(prog.wall_interval.high);
-    prog.cpu_interval.low *= f.min(1.0);
-    prog.cpu_interval.high *= f.max(1.0);
-    let used = pred
-        .kernels
-        .iter()
-        .filter(|k| factors.contains_key(&k.pattern))
-        .count();
+    prog.cpu_seconds = scale(prog.cpu_seconds);
+    for i in [&mut prog.wall_interval, &mut prog.cpu_interval] {
+        i.low = scale(i.low);
+        i.high = scale(i.high);
+    }
     prog.history = format!(
-        "corrected ({} patterns from {} earlier runs, factor {:.2})",
-        used,
-        obs.len(),
-        f
+        "corrected ({used} patterns at this size from {} earlier runs, factor {f:.2})",
+        obs.len()
     );
     prog.history.clone()
 }
@@ -139,13 +153,16 @@ mod tests {
     }
 
     #[test]
-    fn factors_follow_the_dominant_pattern() {
+    fn factors_follow_the_dominant_pattern_and_size() {
         let f = pattern_factors(&[
-            obs("numpy.matmul", 1.0, 2.0),
-            obs("numpy.matmul", 2.0, 4.0),
-            obs("numpy.exp", 1.0, 0.5),
+            obs("numpy.matmul", 1.5, 3.0),
+            obs("numpy.matmul", 2.5, 5.0),
+            obs("numpy.exp", 1.5, 0.75),
+            obs("numpy.matmul", 0.015, 0.075),
         ]);
-        assert!((f["numpy.matmul"] - 2.0).abs() < 1e-9);
-        assert!((f["numpy.exp"] - 0.5).abs() < 1e-9);
+        assert!((f["numpy.matmul@0"] - 2.0).abs() < 1e-9);
+        assert!((f["numpy.exp@0"] - 0.5).abs() < 1e-9);
+        // A run a hundred times smaller is learned apart.
+        assert!((f["numpy.matmul@-2"] - 5.0).abs() < 1e-9);
     }
 }

@@ -190,9 +190,11 @@ pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
             high: wall_hi,
         },
         cpu_seconds: cpu,
+        // CPU follows wall time, times the cores kept busy (which BLAS spinning
+        // makes uncertain upwards).
         cpu_interval: Interval {
-            low: wall_lo * cpu_ratio.clamp(0.5, 1.0),
-            high: wall_hi * cpu_ratio.max(1.0) * 1.2,
+            low: wall_lo * cpu_ratio,
+            high: wall_hi * cpu_ratio * 1.2,
         },
         peak_memory_bytes: peak,
         peak_memory_interval: Interval {
