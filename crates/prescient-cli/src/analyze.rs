@@ -63,11 +63,29 @@ pub fn analyse_file(file: &std::path::Path, args: &[String]) -> Result<Analysis,
 pub fn run(a: Args) -> Result<(), Failure> {
     let mut analysis = analyse_file(&a.file, &a.args)?;
     if !a.no_predict {
-        let env = crate::node::env(a.python.clone())?;
-        let store = crate::node::open_store()?;
-        let node = crate::node::profile(&env, &store)?;
-        let p = crate::predict::predict(&analysis, &node, Some(&store), !a.no_history);
-        analysis = p.analysis;
+        let node = (|| {
+            let env = crate::node::env(a.python.clone())?;
+            let store = crate::node::open_store()?;
+            let node = crate::node::profile(&env, &store)?;
+            Ok::<_, Failure>((node, store))
+        })();
+        match node {
+            Ok((node, store)) => {
+                analysis =
+                    crate::predict::predict(&analysis, &node, Some(&store), !a.no_history).analysis;
+            }
+            // An interpreter named explicitly must work: say so.
+            Err(f) if a.python.is_some() => return Err(f),
+            Err(f) => {
+                eprintln!("warning: this node could not be calibrated ({:#}); predicting from built-in figures", f.error);
+                let node = crate::node::builtin_profile();
+                analysis = crate::predict::predict(&analysis, &node, None, false).analysis;
+                analysis.notes.push(format!(
+                    "prediction from built-in figures, not a calibration of this node: {:#}",
+                    f.error
+                ));
+            }
+        }
     }
     if let Some(path) = &a.plot {
         if analysis.prediction.is_none() {

@@ -91,6 +91,39 @@ pub fn profile(env: &WorkerEnv, store: &Store) -> Result<NodeProfile, Failure> {
     calibrate(env, store, false)
 }
 
+/// A profile from built-in figures, for when this node cannot be calibrated (no
+/// usable Python): typical of a current x86 server core, stated as such.
+pub fn builtin_profile() -> NodeProfile {
+    let s = |wall: f64, rss_mib: f64| prescient_model::Startup {
+        wall_seconds: wall,
+        cpu_seconds: wall,
+        rss_bytes: rss_mib * 1048576.0,
+    };
+    let mut startup = std::collections::BTreeMap::new();
+    startup.insert("python".to_string(), s(0.02, 10.0));
+    startup.insert("numpy".to_string(), s(0.09, 26.0));
+    startup.insert("numpy.blas".to_string(), s(0.095, 33.0));
+    startup.insert("scipy".to_string(), s(0.1, 28.0));
+    startup.insert("scipy.signal".to_string(), s(0.75, 101.0));
+    startup.insert("scipy.linalg".to_string(), s(0.25, 51.0));
+    startup.insert("scipy.fft".to_string(), s(0.25, 50.0));
+    startup.insert("cryptography".to_string(), s(0.03, 17.0));
+    NodeProfile {
+        schema: prescient_model::NODE_SCHEMA.into(),
+        fingerprint: Fingerprint {
+            cpu_model: "uncalibrated (built-in figures)".into(),
+            // SAFETY: sysconf has no preconditions.
+            cores: unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32,
+            ..Default::default()
+        },
+        quick: true,
+        measured_at: 0.0,
+        blas_threads: unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32,
+        rates: Default::default(),
+        startup,
+    }
+}
+
 /// BLAS threads the job will get, from the environment it runs in.
 pub fn threads_from_env() -> Option<u32> {
     ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]

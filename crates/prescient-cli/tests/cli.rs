@@ -157,3 +157,23 @@ fn deep_nesting_from_the_command_line() {
         "{err}"
     );
 }
+
+#[test]
+fn without_a_usable_python_prediction_falls_back_to_builtin_figures() {
+    let home = std::env::temp_dir().join(format!("prescient-cli-nopython-{}", std::process::id()));
+    let (code, out, err) = run(Command::new(env!("CARGO_BIN_EXE_prescient"))
+        .env("PRESCIENT_HOME", &home)
+        .env("PRESCIENT_BASE_PYTHON", "/nonexistent/python3")
+        .args(["analyze", "--json"])
+        .arg(corpus("fft_spectrum.py")));
+    let _ = std::fs::remove_dir_all(&home);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("predicting from built-in figures"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["prediction"]["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert!(v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("built-in figures")));
+}

@@ -172,7 +172,8 @@ fn vectorised(k: &Kernel, node: &NodeProfile) -> f64 {
         "tanh" | "sigmoid" | "expit" | "erf" | "gelu" => ("ew.tanh", 20.0),
         "sqrt" | "cbrt" | "reciprocal" | "rsqrt" | "hypot" => ("ew.sqrt", 4.0),
         "divide" | "true_divide" | "div" => ("ew.div", 4.0),
-        "floor_divide" | "remainder" | "mod" | "fmod" => ("ew.div", 8.0),
+        "remainder" | "mod" | "fmod" => ("ew.mod", 8.0),
+        "floor_divide" => ("ew.floordiv", 8.0),
         "power" | "float_power" | "pow" | "arctan2" | "atan2" => ("ew.power", 40.0),
         "var" | "std" | "nanvar" | "nanstd" => ("red.var", 4.0),
         "max" | "min" | "amax" | "amin" | "argmax" | "argmin" | "ptp" => ("red.max", 1.0),
@@ -222,14 +223,18 @@ fn creation(k: &Kernel, node: &NodeProfile) -> f64 {
             // calloc: pages arrive zeroed at first touch.
             "zeros" | "zeros_like" => touch,
             "empty" | "empty_like" => touch * 0.05,
-            "fromfunction" => {
+            "fromfunction" | "indices" => {
+                // Index grids: `dims` holds the elements of all grids of one call.
+                let dtype = match k.dtype.as_deref() {
+                    Some("float32") => "float32",
+                    Some(d) if d.starts_with("int") => "int64",
+                    _ => "float64",
+                };
                 let n = k.dims.first().copied().unwrap_or(elements) * count;
-                n / rate(node, "mem.fromfunction", 5e7)
-                    + (k.flops - 4.0 * n).max(0.0) / rate(node, "ew.add", 2e9)
-                    + touch
+                n / rate(node, &format!("mem.indices.{dtype}"), 1e8) + touch
             }
             "ones" | "full" | "ones_like" | "full_like" | "eye" | "identity" | "arange"
-            | "linspace" | "meshgrid" | "indices" | "tri" => {
+            | "linspace" | "meshgrid" | "tri" => {
                 warm(bytes) + k.flops / (rate(node, "ew.add", 2e9) * 2.0) + touch
             }
             _ => {

@@ -2028,8 +2028,13 @@ fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             fmt_bytes(b)
         ),
     ));
-    // The function's elementwise work over the grids is part of this call.
-    let mark = it.cur_kernels.len();
+    // The grids' size, for the cost model: elements of all the index grids.
+    let grid_elems = it.num(&Sym::product(shape.iter().cloned())) * shape.len() as f64;
+    if let Some(k) = it.cur_kernels.last_mut() {
+        k.dims = vec![grid_elems];
+    }
+    // The function then runs once over the grids; its operations are kernels of
+    // their own (a remainder costs far more than an addition).
     let result = match &f {
         Value::Func(func) => {
             let func = func.clone();
@@ -2037,19 +2042,6 @@ fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         }
         _ => Value::Unknown,
     };
-    it.fuse_kernels(
-        mark - 1,
-        C::Memory,
-        "numpy.fromfunction",
-        "index grids and the function over them",
-        &ca.text,
-    );
-    // The grid size, for the cost model (the fused kernel also holds the
-    // function's own elementwise work).
-    let n_elems = it.num(&Sym::product(shape.iter().cloned()));
-    if let Some(k) = it.cur_kernels.last_mut() {
-        k.dims = vec![n_elems];
-    }
     match result {
         Value::Array(_) => Some(result),
         _ => Some(it.new_array(shape, dtype, Lib::Numpy, Origin::Plain)),
@@ -2102,9 +2094,17 @@ fn indices(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let shape = shape_of(it, ca.pos.first()?)?;
     let mut full = vec![Sym::from(shape.len())];
     full.extend(shape);
-    let v = it.new_array(full, DType::Int64, Lib::Numpy, Origin::Grid);
+    let dtype = ca
+        .arg(1, "dtype")
+        .and_then(dtype_of)
+        .unwrap_or(DType::Int64);
+    let v = it.new_array(full.clone(), dtype, Lib::Numpy, Origin::Grid);
     let r = super::lookup(&ca.name)?;
     emit_alloc(it, ca, &r, &v, 0.0);
+    let n = it.num(&Sym::product(full));
+    if let Some(k) = it.cur_kernels.last_mut() {
+        k.dims = vec![n];
+    }
     Some(v)
 }
 

@@ -236,9 +236,11 @@ def memory():
     big = (128 << 20) // 8
     sec, _ = timed(lambda: np.ones(big), min_time=0.0)
     put("mem.first_touch", 8.0 * big / sec)
-    m = 1024
-    sec, _ = timed(lambda: np.fromfunction(lambda i, j: i + j, (m, m)))
-    put("mem.fromfunction", m * m / sec)
+    # Index grids (np.indices, np.fromfunction): elements of all the grids.
+    m = 1536
+    for dt in ("float64", "float32", "int64"):
+        sec, _ = timed(lambda: np.indices((m, m), dtype=dt))
+        put(f"mem.indices.{dt}", 2.0 * m * m / sec)
 
 
 @step("elementwise and reductions")
@@ -251,6 +253,8 @@ def elementwise():
         ("ew.add", lambda: np.add(a, a, out=out)),
         ("ew.mul", lambda: np.multiply(a, a, out=out)),
         ("ew.div", lambda: np.divide(a, a, out=out)),
+        ("ew.mod", lambda: np.remainder(a, 7.0, out=out)),
+        ("ew.floordiv", lambda: np.floor_divide(a, 7.0, out=out)),
         ("ew.exp", lambda: np.exp(a, out=out)),
         ("ew.log", lambda: np.log(a, out=out)),
         ("ew.sqrt", lambda: np.sqrt(a, out=out)),
