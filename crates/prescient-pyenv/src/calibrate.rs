@@ -125,16 +125,17 @@ const IMPORTS: &[(&str, &str)] = &[
 ];
 
 fn measure_startup(env: &WorkerEnv, runs: usize, out: &mut BTreeMap<String, Startup>) {
-    let dir = std::env::temp_dir();
+    let dir = crate::data_home().join("scripts");
     for (name, code) in IMPORTS {
+        // Run as a script file, the way jobs run (a `-c` string is lighter).
+        let script = dir.join(format!("startup_{}.py", name.replace('.', "_")));
+        if std::fs::write(&script, format!("{code}\n")).is_err() {
+            continue;
+        }
         let mut samples = Vec::new();
         for _ in 0..runs {
-            let m = crate::run::run_command(
-                &env.python,
-                &["-c".to_string(), code.to_string()],
-                &dir,
-                None,
-            );
+            let m =
+                crate::run::run_command(&env.python, &[script.display().to_string()], &dir, None);
             match m {
                 Ok(m) if m.success() => samples.push(m),
                 _ => break,
