@@ -87,7 +87,7 @@ impl Interp<'_> {
                 all.extend(pos);
                 self.call_function(&func, all, kw)
             }
-            Value::Class(c) => self.instantiate(c, pos, kw, text, func_expr, arg_exprs, line),
+            Value::Class(c) => self.instantiate(c, pos, kw),
             Value::Lib(q) => self.call_lib(&q, None, pos, kw, text, arg_exprs, None, line),
             Value::Bound { qual, recv } => {
                 let recv_expr = match &func_expr.kind {
@@ -231,18 +231,13 @@ impl Interp<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A new instance of a user class, initialised by its `__init__`.
     fn instantiate(
         &mut self,
         class: Rc<ClassVal>,
         pos: Vec<Value>,
         kw: Vec<(String, Value)>,
-        text: &str,
-        func_expr: &Expr,
-        arg_exprs: &[Expr],
-        line: u32,
     ) -> Value {
-        let _ = (text, func_expr, arg_exprs, line);
         let inst = Value::Instance {
             class: class.clone(),
             attrs: Rc::new(std::cell::RefCell::new(BTreeMap::new())),
@@ -251,11 +246,6 @@ impl Interp<'_> {
             let mut all = vec![inst.clone()];
             all.extend(pos);
             self.call_function(&init, all, kw);
-        } else if class
-            .lib_base()
-            .is_some_and(|b| b.ends_with("Exception") || b.ends_with("Error"))
-        {
-            return inst;
         }
         inst
     }
