@@ -8,6 +8,28 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Output kept per stream: the end of it (a program may print gigabytes).
+const KEEP: usize = 64 * 1024;
+
+/// Reads a stream to its end, keeping its last [`KEEP`] bytes.
+fn tail_of(r: &mut impl Read) -> Vec<u8> {
+    let mut kept: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                kept.extend(&buf[..n]);
+                let excess = kept.len().saturating_sub(KEEP);
+                kept.drain(..excess);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    kept.into_iter().collect()
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Measured {
     pub exit_code: Option<i32>,
@@ -16,6 +38,7 @@ pub struct Measured {
     pub wall_seconds: f64,
     pub cpu_seconds: f64,
     pub max_rss_bytes: f64,
+    /// The last 64 KiB of what the program printed on each stream.
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
 }
@@ -80,20 +103,8 @@ fn run_inner(
     let pid = child.id() as libc::pid_t;
     let mut out_pipe = child.stdout.take();
     let mut err_pipe = child.stderr.take();
-    let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = out_pipe.as_mut() {
-            let _ = p.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = err_pipe.as_mut() {
-            let _ = p.read_to_end(&mut buf);
-        }
-        buf
-    });
+    let out_thread = std::thread::spawn(move || out_pipe.as_mut().map(tail_of).unwrap_or_default());
+    let err_thread = std::thread::spawn(move || err_pipe.as_mut().map(tail_of).unwrap_or_default());
     let mut status: libc::c_int = 0;
     // SAFETY: rusage is plain data, filled in by the kernel.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
