@@ -141,12 +141,15 @@ const REFERENCES: &[(&str, &str)] = &[
     ("loops_bits.py", include_str!("reference/loops_bits.py")),
 ];
 
-/// Sets `interp.scale` from the reference programs: measured time of their
-/// interpreted work over what the operation model predicts for it.
+/// Sets `interp.scale` from the reference programs (measured time of their
+/// interpreted work over what the operation model predicts for it) and
+/// `mem.script_overhead` (their measured peak memory beyond the predicted one).
 pub fn calibrate_interpreter(env: &WorkerEnv, profile: &mut NodeProfile) {
     let mut ratios = Vec::new();
+    let mut rss_residuals = Vec::new();
     let dir = std::env::temp_dir();
     profile.rates.remove("interp.scale");
+    profile.rates.remove("mem.script_overhead");
     for (name, code) in REFERENCES {
         let Ok(analysis) =
             prescient_analyse::analyze(code.as_bytes(), name, &[], &prescient_analyse::NoFiles)
@@ -159,19 +162,26 @@ pub fn calibrate_interpreter(env: &WorkerEnv, profile: &mut NodeProfile) {
             continue;
         };
         let predicted = p.wall_seconds - p.startup_seconds;
+        // Run as a script file, the way jobs run.
+        let script = dir.join(format!("prescient-reference-{}-{name}", std::process::id()));
+        if std::fs::write(&script, code).is_err() {
+            continue;
+        }
         let mut walls = Vec::new();
         for _ in 0..3 {
             if let Ok(m) = prescient_pyenv::run::run_command(
                 &env.python,
-                &["-c".into(), code.to_string()],
+                &[script.display().to_string()],
                 &dir,
                 None,
             ) {
                 if m.success() {
                     walls.push(m.wall_seconds);
+                    rss_residuals.push(m.max_rss_bytes - p.peak_memory_bytes);
                 }
             }
         }
+        let _ = std::fs::remove_file(&script);
         walls.sort_by(f64::total_cmp);
         if let Some(w) = walls.first() {
             let actual = w - p.startup_seconds;
@@ -185,5 +195,12 @@ pub fn calibrate_interpreter(env: &WorkerEnv, profile: &mut NodeProfile) {
         profile
             .rates
             .insert("interp.scale".into(), r.clamp(0.3, 5.0));
+    }
+    rss_residuals.sort_by(f64::total_cmp);
+    if let Some(r) = rss_residuals.get(rss_residuals.len() / 2) {
+        // A few MiB at most: anything larger is a model error, not overhead.
+        profile
+            .rates
+            .insert("mem.script_overhead".into(), r.clamp(0.0, 8.0 * 1048576.0));
     }
 }

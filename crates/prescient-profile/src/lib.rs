@@ -99,6 +99,15 @@ pub fn baseline(a: &Analysis, node: &NodeProfile) -> Startup {
             add(&mut out, &b, n, 3.0 * 2097152.0);
         }
     }
+    // numpy.random loads its bit generators on first use.
+    if a.kernels().any(|k| k.pattern.starts_with("numpy.random")) {
+        if let (Some(r), Some(n)) = (get("numpy.random"), &numpy) {
+            add(&mut out, &r, n, 0.0);
+        }
+    }
+    // What running a script costs beyond its imports (code objects, allocator
+    // arenas), fitted at calibration on reference programs.
+    out.rss_bytes += node.rate("mem.script_overhead").unwrap_or(0.0);
     if has("cryptography") || has("Crypto") {
         if let Some(c) = get("cryptography") {
             add(&mut out, &c, &python, 0.0);

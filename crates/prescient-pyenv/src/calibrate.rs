@@ -113,6 +113,10 @@ const IMPORTS: &[(&str, &str)] = &[
         "numpy.blas",
         "import numpy as np; a = np.ones((512, 512)); b = a @ a; c = b @ a",
     ),
+    (
+        "numpy.random",
+        "import sys, os, math, time, random, re, argparse; import numpy as np; np.random.default_rng(0).random(10)",
+    ),
     ("scipy", "import scipy"),
     ("scipy.signal", "import scipy.signal"),
     ("scipy.linalg", "import scipy.linalg"),
