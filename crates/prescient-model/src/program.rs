@@ -67,6 +67,10 @@ pub struct PyOps {
     pub indexing: f64,
     pub calls: f64,
     pub other: f64,
+    /// Element reads and writes of numpy arrays from Python (`a[i, j]`), each
+    /// creating a numpy scalar whose arithmetic is slower than a float's.
+    #[serde(default)]
+    pub numpy_index: f64,
 }
 
 impl PyOps {
@@ -78,6 +82,7 @@ impl PyOps {
             + self.indexing
             + self.calls
             + self.other
+            + self.numpy_index
     }
 
     pub fn scaled(&self, k: f64) -> PyOps {
@@ -89,6 +94,7 @@ impl PyOps {
             indexing: self.indexing * k,
             calls: self.calls * k,
             other: self.other * k,
+            numpy_index: self.numpy_index * k,
         }
     }
 
@@ -100,6 +106,7 @@ impl PyOps {
         self.indexing += o.indexing;
         self.calls += o.calls;
         self.other += o.other;
+        self.numpy_index += o.numpy_index;
     }
 }
 

@@ -34,6 +34,8 @@ pub fn interpreter_seconds(ops: &PyOps, node: &NodeProfile) -> f64 {
             + ops.indexing * r("interp.index", 9e-9)
             + ops.calls * r("interp.call", 25e-9)
             + ops.other * r("interp.attr", 17e-9))
+        // Measured as a whole (read plus numpy-scalar arithmetic): not scaled.
+        + ops.numpy_index * r("interp.np_index", 150e-9)
 }
 
 /// Interpolates a size-dependent rate `prefix.{n}` (log-log) at size `n`.

@@ -862,7 +862,11 @@ impl Interp<'_> {
     }
 
     pub(crate) fn subscript(&mut self, v: Value, idx: Value, e: &Expr) -> Value {
-        self.ops(|o, m| o.indexing += m);
+        if matches!(v, Value::Array(_)) {
+            self.ops(|o, m| o.numpy_index += m);
+        } else {
+            self.ops(|o, m| o.indexing += m);
+        }
         match &v {
             Value::Array(a) => {
                 let a = a.clone();

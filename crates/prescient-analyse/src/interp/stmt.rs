@@ -436,9 +436,16 @@ impl Interp<'_> {
         let rhs = self.eval(value);
         let v = self.binop(op, cur, rhs, true, target, value);
         match &target.kind {
-            ExprKind::Subscript { .. } => {
+            ExprKind::Subscript { value, .. } => {
                 // In-place update of an element or slice: the store, no rebinding.
-                self.ops(|o, m| o.indexing += m);
+                let numpy = value
+                    .as_name()
+                    .is_some_and(|n| matches!(self.lookup(n), Some(Value::Array(_))));
+                if numpy {
+                    self.ops(|o, m| o.numpy_index += m);
+                } else {
+                    self.ops(|o, m| o.indexing += m);
+                }
             }
             _ => self.assign(target, v),
         }
@@ -594,7 +601,11 @@ impl Interp<'_> {
     fn store_subscript(&mut self, container: &Expr, index: &Expr, v: Value) {
         let c = self.eval(container);
         let idx = self.eval(index);
-        self.ops(|o, m| o.indexing += m);
+        if matches!(c, Value::Array(_)) {
+            self.ops(|o, m| o.numpy_index += m);
+        } else {
+            self.ops(|o, m| o.indexing += m);
+        }
         match (&c, container.as_name()) {
             (
                 Value::Seq {

@@ -136,6 +136,17 @@ def interpreter():
         for i in range(n):
             o.a
 
+    try:
+        import numpy as np
+        grid = np.random.random((50, 50))
+
+        def np_index():
+            t = 0.0
+            for i in range(n):
+                t = grid[i % 50, 7] * 1.0001 + 0.5
+    except ImportError:
+        np_index = None
+
     base = timed(loop)[0] / n
     put("interp.loop_iter", base)
     # Each body has this many operations of its class besides the loop.
@@ -152,6 +163,10 @@ def interpreter():
         # `index` bodies also do a modulo: count it as int arithmetic.
         cost = (per - base - extra * RATES.get("interp.int_arith", 0.0)) / k
         put(key, max(cost, base * 0.2))
+    if np_index is not None:
+        # A numpy element read used in arithmetic (the numpy scalar's slower ops included).
+        per = timed(np_index)[0] / n
+        put("interp.np_index", max(per - base - RATES.get("interp.int_arith", 0.0), base))
 
 
 @step("GEMM rates")
