@@ -94,7 +94,22 @@ pub fn run(a: Args) -> Result<(), Failure> {
         r("interp.float_arith") * 1e9,
         r("interp.call") * 1e9
     );
-    for (k, s) in &p.startup {
+    let stdlib: Vec<f64> = p
+        .startup
+        .iter()
+        .filter(|(k, _)| k.starts_with("stdlib."))
+        .map(|(_, s)| s.rss_bytes / 1048576.0)
+        .collect();
+    if !stdlib.is_empty() {
+        let lo = stdlib.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = stdlib.iter().copied().fold(0.0, f64::max);
+        let _ = writeln!(
+            out,
+            "start-up of {} standard modules: {lo:.0}-{hi:.0} MiB",
+            stdlib.len()
+        );
+    }
+    for (k, s) in p.startup.iter().filter(|(k, _)| !k.starts_with("stdlib.")) {
         let _ = writeln!(
             out,
             "start-up {k}: {:.0} ms, {:.0} MiB",

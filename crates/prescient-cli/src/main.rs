@@ -76,6 +76,19 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    // Launcher mode runs before anything else, so the process stays small:
+    // its size is folded into the peak memory measured for its child.
+    let mut argv = std::env::args_os().skip(1);
+    if argv
+        .next()
+        .is_some_and(|a| a == prescient_pyenv::run::LAUNCHER_ARG)
+    {
+        let rest: Vec<std::ffi::OsString> = argv.collect();
+        return ExitCode::from(prescient_pyenv::run::launcher_main(&rest).clamp(0, 255) as u8);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        prescient_pyenv::run::set_launcher(exe);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("PRESCIENT_LOG"))
         .with_writer(std::io::stderr)

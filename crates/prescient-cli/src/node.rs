@@ -72,11 +72,19 @@ pub fn env(python: Option<PathBuf>) -> Result<WorkerEnv, Failure> {
 }
 
 /// Measures this node and stores the profile.
+/// Version of the calibration procedure, kept in the profile as the rate
+/// `calibration.method`: a profile measured by an older procedure is measured
+/// anew before use (2: peak memory measured through the launcher).
+pub const CALIBRATION_METHOD: f64 = 2.0;
+
 pub fn calibrate(env: &WorkerEnv, store: &Store, full: bool) -> Result<NodeProfile, Failure> {
     let mut profile = prescient_pyenv::calibrate(env, full).map_err(Failure::internal)?;
     // The fingerprint is computed here, the same way lookups compute it.
     profile.fingerprint = fingerprint(env);
     calibrate_interpreter(env, &mut profile);
+    profile
+        .rates
+        .insert("calibration.method".into(), CALIBRATION_METHOD);
     store.save_node(&profile).map_err(Failure::internal)?;
     Ok(profile)
 }
@@ -84,10 +92,15 @@ pub fn calibrate(env: &WorkerEnv, store: &Store, full: bool) -> Result<NodeProfi
 /// This node's profile, calibrating (quickly) if it never was.
 pub fn profile(env: &WorkerEnv, store: &Store) -> Result<NodeProfile, Failure> {
     let fp = fingerprint(env);
-    if let Some(p) = store.node(&fp.id()).map_err(Failure::internal)? {
-        return Ok(p);
+    match store.node(&fp.id()).map_err(Failure::internal)? {
+        Some(p) if p.rate("calibration.method") == Some(CALIBRATION_METHOD) => return Ok(p),
+        Some(_) => eprintln!(
+            "this node was calibrated by an older version of prescient: running a quick calibration first"
+        ),
+        None => eprintln!(
+            "this node has not been calibrated yet: running a quick calibration first"
+        ),
     }
-    eprintln!("this node has not been calibrated yet: running a quick calibration first");
     calibrate(env, store, false)
 }
 
@@ -100,7 +113,7 @@ pub fn builtin_profile() -> NodeProfile {
         rss_bytes: rss_mib * 1048576.0,
     };
     let mut startup = std::collections::BTreeMap::new();
-    startup.insert("python".to_string(), s(0.02, 10.0));
+    startup.insert("python".to_string(), s(0.02, 9.0));
     startup.insert("numpy".to_string(), s(0.09, 26.0));
     startup.insert("numpy.blas".to_string(), s(0.095, 33.0));
     startup.insert("scipy".to_string(), s(0.1, 28.0));

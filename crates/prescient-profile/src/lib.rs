@@ -75,6 +75,17 @@ pub fn baseline(a: &Analysis, node: &NodeProfile) -> Startup {
     let uses = |prefix: &str| a.kernels().any(|k| k.pattern.starts_with(prefix));
     let has = |m: &str| a.imports.iter().any(|i| i == m);
     let mut out = python.clone();
+    // Standard modules share much of what they load (the same shared
+    // libraries, `re`, `enum`): the costliest one stands for them all.
+    let stdlib = a
+        .imports
+        .iter()
+        .filter_map(|m| get(&format!("stdlib.{m}")))
+        .max_by(|x, y| x.rss_bytes.total_cmp(&y.rss_bytes));
+    if let Some(s) = &stdlib {
+        add(&mut out, s, &python, 0.0);
+    }
+    let python = out.clone();
     // numpy and scipy nest: the deepest scipy submodule used includes numpy.
     let numpy = get("numpy");
     if has("scipy") {

@@ -100,11 +100,8 @@ pub fn calibrate(env: &WorkerEnv, full: bool) -> Result<NodeProfile, EnvError> {
 /// the way a job's own process will be, not from a forked Python whose memory
 /// would count in the child's peak.
 const IMPORTS: &[(&str, &str)] = &[
-    // A script's baseline: the interpreter with the standard modules most load.
-    (
-        "python",
-        "import sys, os, math, time, random, struct, collections, re",
-    ),
+    // The bare interpreter; standard modules are measured one by one below.
+    ("python", "import sys"),
     (
         "numpy",
         "import sys, os, math, time, random, re, argparse; import numpy",
@@ -128,9 +125,41 @@ const IMPORTS: &[(&str, &str)] = &[
     ("torch", "import torch"),
 ];
 
+/// Standard modules whose import costs a script more than the bare
+/// interpreter (a shared library, or many submodules), each measured as
+/// `stdlib.NAME`.
+pub const STDLIB: &[&str] = &[
+    "argparse",
+    "array",
+    "collections",
+    "csv",
+    "dataclasses",
+    "datetime",
+    "functools",
+    "hashlib",
+    "json",
+    "logging",
+    "pathlib",
+    "pickle",
+    "random",
+    "re",
+    "subprocess",
+    "threading",
+    "typing",
+    "zlib",
+];
+
 fn measure_startup(env: &WorkerEnv, runs: usize, out: &mut BTreeMap<String, Startup>) {
     let dir = crate::data_home().join("scripts");
-    for (name, code) in IMPORTS {
+    let stdlib: Vec<(String, String)> = STDLIB
+        .iter()
+        .map(|m| (format!("stdlib.{m}"), format!("import sys, {m}")))
+        .collect();
+    let all = IMPORTS
+        .iter()
+        .map(|(n, c)| (n.to_string(), c.to_string()))
+        .chain(stdlib);
+    for (name, code) in all {
         // Run as a script file, the way jobs run (a `-c` string is lighter).
         let script = dir.join(format!("startup_{}.py", name.replace('.', "_")));
         if std::fs::write(&script, format!("{code}\n")).is_err() {
@@ -154,7 +183,7 @@ fn measure_startup(env: &WorkerEnv, runs: usize, out: &mut BTreeMap<String, Star
             samples.iter().map(f).fold(f64::INFINITY, f64::min)
         };
         out.insert(
-            name.to_string(),
+            name.clone(),
             Startup {
                 wall_seconds: best(|m| m.wall_seconds),
                 cpu_seconds: best(|m| m.cpu_seconds),
