@@ -242,6 +242,42 @@ fn expression_temporaries_are_counted() {
 }
 
 #[test]
+fn numpy_reuses_large_temporaries_but_not_across_broadcasts() {
+    let peak = |code: &str| {
+        let src =
+            format!("import numpy as np\nx = np.ones((1000, 100))\nm = np.ones(100)\n{code}\n");
+        // Less `m`, alive throughout.
+        analyze(&src, &[])
+            .sections
+            .last()
+            .unwrap()
+            .memory
+            .peak_bytes
+            - 800.0
+    };
+    let x = 800_000.0;
+    // `(x - 1)` is a temporary: `** 2` and `* 3` compute into it.
+    assert_eq!(peak("y = (x - 1) ** 2 * 3"), 2.0 * x);
+    // The right operand of a commutative operator is reused too.
+    assert_eq!(peak("y = 3 + (x - 1)"), 2.0 * x);
+    // But not for subtraction, and not when the other operand broadcasts.
+    assert_eq!(peak("y = 3 - (x - 1)"), 3.0 * x);
+    assert_eq!(peak("y = (x - 1) / m"), 3.0 * x);
+    // A named array is no temporary; a function result is.
+    assert_eq!(peak("t = x - 1\ny = t ** 2"), 3.0 * x);
+    assert_eq!(peak("y = np.exp(x) * 2"), 2.0 * x);
+    // Small arrays are not worth it to numpy (under 256 KiB).
+    let small = analyze(
+        "import numpy as np\nx = np.ones(1000)\ny = (x - 1) * 2\n",
+        &[],
+    );
+    assert_eq!(
+        small.sections.last().unwrap().memory.peak_bytes,
+        3.0 * 8000.0
+    );
+}
+
+#[test]
 fn broadcasting_and_dtypes() {
     let a = analyze("import numpy as np\na = np.ones((64, 1, 32), dtype=np.float32)\nb = np.ones((8, 1))\nc = a + b\nd = a * 2.0\n", &[]);
     let add = find(&a, "numpy.add");

@@ -7,6 +7,19 @@ use prescient_syntax::ast::*;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// How an operator's result is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BinMode {
+    /// Into the left operand (`a += b`).
+    InPlace,
+    /// Into a new array, unless an operand is a temporary numpy can reuse:
+    /// (left is a temporary, right is a temporary).
+    Temps((bool, bool)),
+}
+
+/// numpy elides temporaries of at least this size (`NPY_MIN_ELIDE_BYTES`).
+const ELIDE_MIN_BYTES: f64 = 256.0 * 1024.0;
+
 impl Interp<'_> {
     /// Evaluates an expression. Operands that are temporaries (fresh arrays not
     /// bound to a name) are freed once the operation that consumes them is done,
@@ -116,9 +129,17 @@ impl Interp<'_> {
                 keywords,
             } => self.eval_call(e, func, args, keywords),
             ExprKind::BinOp { left, op, right } => {
+                let mark = self.id_mark();
                 let l = self.eval(left);
                 let r = self.eval(right);
-                self.binop(*op, l, r, false, left, right)
+                // An operand made within this expression and bound to no name
+                // is a temporary only the operator holds.
+                let temp = |x: &Expr, v: &Value| {
+                    x.as_name().is_none()
+                        && matches!(v, Value::Array(a) if a.base > mark && a.id == a.base)
+                };
+                let temps = (temp(left, &l), temp(right, &r));
+                self.binop(*op, l, r, BinMode::Temps(temps), left, right)
             }
             ExprKind::UnaryOp { op, operand } => {
                 let v = self.eval(operand);
@@ -378,12 +399,12 @@ impl Interp<'_> {
         op: BinOp,
         l: Value,
         r: Value,
-        in_place: bool,
+        mode: BinMode,
         lexpr: &Expr,
         rexpr: &Expr,
     ) -> Value {
         if l.as_array().is_some() || r.as_array().is_some() {
-            return self.array_operator(op, l, r, in_place, lexpr, rexpr);
+            return self.array_operator(op, l, r, mode, lexpr, rexpr);
         }
         match (&l, &r) {
             (Value::Int(a), Value::Int(b)) => {
@@ -576,7 +597,7 @@ impl Interp<'_> {
         op: BinOp,
         l: Value,
         r: Value,
-        in_place: bool,
+        mode: BinMode,
         lexpr: &Expr,
         rexpr: &Expr,
     ) -> Value {
@@ -618,7 +639,7 @@ impl Interp<'_> {
             op.symbol(),
             unparse::unparse_operand(rexpr)
         );
-        let out = self.array_binop_named(l.clone(), r.clone(), flops, name, in_place, false, &text);
+        let out = self.array_binop_named(l.clone(), r.clone(), flops, name, mode, false, &text);
         crate::idioms::after_array_binop(self, op, &l, &r, &out, lexpr, rexpr)
     }
 
@@ -631,7 +652,12 @@ impl Interp<'_> {
         in_place: bool,
         boolean: bool,
     ) -> Value {
-        self.array_binop_named(l, r, flops, name, in_place, boolean, name)
+        let mode = if in_place {
+            BinMode::InPlace
+        } else {
+            BinMode::Temps((false, false))
+        };
+        self.array_binop_named(l, r, flops, name, mode, boolean, name)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -641,10 +667,11 @@ impl Interp<'_> {
         r: Value,
         flops: f64,
         name: &str,
-        in_place: bool,
+        mode: BinMode,
         boolean: bool,
         text: &str,
     ) -> Value {
+        let in_place = mode == BinMode::InPlace;
         let la = self.as_array_like(&l);
         let ra = self.as_array_like(&r);
         let shape = broadcast(&la.shape, &ra.shape);
@@ -669,11 +696,42 @@ impl Interp<'_> {
             if lib == Lib::Torch { "torch" } else { "numpy" }
         );
         let mut d = elementwise_draft(&inputs, &shape, dtype, flops, &pattern, text);
-        if in_place {
+        // numpy computes into a temporary operand's buffer instead of a new one
+        // (temporary elision): the operand must own its data, match the result
+        // in dtype, be large enough to be worth it, and the other operand must
+        // be a scalar or of the very same shape (no broadcasting); the right
+        // operand only for commutative operators.
+        let reuse = match mode {
+            BinMode::Temps((lt, rt)) if lib == Lib::Numpy => {
+                let elidable = |it: &Self, v: &Value, other: &ArrayVal| {
+                    matches!(v, Value::Array(a) if a.lib == Lib::Numpy
+                        && a.shape == shape
+                        && (other.shape.is_empty() || other.shape == shape)
+                        && a.dtype == dtype
+                        && it.num(&a.nbytes()) >= ELIDE_MIN_BYTES)
+                };
+                let commutative = matches!(
+                    name,
+                    "add" | "multiply" | "bitwise_and" | "bitwise_or" | "bitwise_xor"
+                );
+                if lt && elidable(self, &l, &ra) {
+                    Some(l.clone())
+                } else if rt && commutative && elidable(self, &r, &la) {
+                    Some(r.clone())
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if in_place || reuse.is_some() {
             d.alloc = Sym::zero();
         }
         self.emit(d);
         self.autograd(&[&l, &r], flops, &shape, dtype);
+        if let Some(v) = reuse {
+            return v;
+        }
         if in_place {
             if let Value::Array(a) = &l {
                 if a.shape == shape {

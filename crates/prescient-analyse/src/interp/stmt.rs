@@ -434,7 +434,7 @@ impl Interp<'_> {
         }
         let cur = self.eval(target);
         let rhs = self.eval(value);
-        let v = self.binop(op, cur, rhs, true, target, value);
+        let v = self.binop(op, cur, rhs, super::expr::BinMode::InPlace, target, value);
         match &target.kind {
             ExprKind::Subscript { value, .. } => {
                 // In-place update of an element or slice: the store, no rebinding.
