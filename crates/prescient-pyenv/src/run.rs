@@ -178,13 +178,24 @@ fn run_inner(
     timeout: Option<Duration>,
 ) -> std::io::Result<Measured> {
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let report = LAUNCHER.get().map(|_| {
-        std::env::temp_dir().join(format!(
-            "prescient-measure-{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ))
-    });
+    let report = match LAUNCHER.get() {
+        None => None,
+        Some(_) => {
+            let path = std::env::temp_dir().join(format!(
+                "prescient-measure-{}-{}",
+                std::process::id(),
+                SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            // Created here, exclusively: in a shared temporary directory a
+            // name planted by someone else (a symlink) must not be written
+            // through.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            Some(path)
+        }
+    };
     let mut cmd = match (LAUNCHER.get(), &report) {
         (Some(exe), Some(report)) => {
             let mut c = Command::new(exe);
@@ -203,7 +214,15 @@ fn run_inner(
         cmd.env(k, v);
     }
     let start = Instant::now();
-    let mut child = cmd.spawn()?;
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            if let Some(path) = &report {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e);
+        }
+    };
     let pid = child.id() as libc::pid_t;
     let mut out_pipe = child.stdout.take();
     let mut err_pipe = child.stderr.take();
