@@ -72,20 +72,17 @@ pub fn env(python: Option<PathBuf>) -> Result<WorkerEnv, Failure> {
 }
 
 /// Measures this node and stores the profile.
-/// Version of the calibration procedure, kept in the profile as the rate
-/// `calibration.method`: a profile measured by an older procedure is measured
-/// anew before use (2: peak memory measured through the launcher; 3: the
+/// Version of the calibration procedure, kept in the profile as `method`: a
+/// profile measured by an older procedure is measured anew before use (2: peak memory measured through the launcher; 3: the
 /// interpreter scale half trusted).
-pub const CALIBRATION_METHOD: f64 = 3.0;
+pub const CALIBRATION_METHOD: u32 = 3;
 
 pub fn calibrate(env: &WorkerEnv, store: &Store, full: bool) -> Result<NodeProfile, Failure> {
     let mut profile = prescient_pyenv::calibrate(env, full).map_err(Failure::internal)?;
     // The fingerprint is computed here, the same way lookups compute it.
     profile.fingerprint = fingerprint(env);
     calibrate_interpreter(env, &mut profile);
-    profile
-        .rates
-        .insert("calibration.method".into(), CALIBRATION_METHOD);
+    profile.method = CALIBRATION_METHOD;
     store.save_node(&profile).map_err(Failure::internal)?;
     Ok(profile)
 }
@@ -94,7 +91,7 @@ pub fn calibrate(env: &WorkerEnv, store: &Store, full: bool) -> Result<NodeProfi
 pub fn profile(env: &WorkerEnv, store: &Store) -> Result<NodeProfile, Failure> {
     let fp = fingerprint(env);
     match store.node(&fp.id()).map_err(Failure::internal)? {
-        Some(p) if p.rate("calibration.method") == Some(CALIBRATION_METHOD) => return Ok(p),
+        Some(p) if p.method == CALIBRATION_METHOD => return Ok(p),
         Some(_) => eprintln!(
             "this node was calibrated by an older version of prescient: running a quick calibration first"
         ),
@@ -135,6 +132,7 @@ pub fn builtin_profile() -> NodeProfile {
         blas_threads: unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32,
         rates: Default::default(),
         startup,
+        method: 0,
     }
 }
 

@@ -65,6 +65,10 @@ pub struct NodeProfile {
     pub rates: BTreeMap<String, f64>,
     /// `python`, `numpy`, `scipy`, `scipy.signal`, `torch`, ...
     pub startup: BTreeMap<String, Startup>,
+    /// Version of the calibration procedure that measured this profile (0 for
+    /// profiles from before it was recorded); older ones are measured anew.
+    #[serde(default)]
+    pub method: u32,
 }
 
 impl NodeProfile {

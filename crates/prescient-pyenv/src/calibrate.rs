@@ -93,6 +93,8 @@ pub fn calibrate(env: &WorkerEnv, full: bool) -> Result<NodeProfile, EnvError> {
         blas_threads: raw.blas_threads,
         rates: raw.rates,
         startup,
+        // Stamped by the caller, which completes the procedure.
+        method: 0,
     })
 }
 
