@@ -13,6 +13,7 @@ mod files;
 mod node;
 mod plot;
 mod predict;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,7 +38,13 @@ enum Command {
     Calibrate(calibrate::Args),
     /// Run programs for real and compare the prediction with what they used.
     Eval(eval::Args),
+    /// Run a program on the local cluster, section by section, and show its
+    /// predicted against its actual demand. Exits with the program's exit code.
+    Run(run::Args),
 }
+
+/// Argument that turns the binary into a node agent (started by `run`).
+pub const AGENT_ARG: &str = "__agent";
 
 /// An error with the exit code it should produce.
 #[derive(Debug)]
@@ -79,12 +86,16 @@ fn main() -> ExitCode {
     // Launcher mode runs before anything else, so the process stays small:
     // its size is folded into the peak memory measured for its child.
     let mut argv = std::env::args_os().skip(1);
-    if argv
-        .next()
+    let first = argv.next();
+    if first
+        .as_ref()
         .is_some_and(|a| a == prescient_pyenv::run::LAUNCHER_ARG)
     {
         let rest: Vec<std::ffi::OsString> = argv.collect();
         return ExitCode::from(prescient_pyenv::run::launcher_main(&rest).clamp(0, 255) as u8);
+    }
+    if first.as_ref().is_some_and(|a| a == AGENT_ARG) {
+        return agent_main(argv.next());
     }
     if let Ok(exe) = std::env::current_exe() {
         prescient_pyenv::run::set_launcher(exe);
@@ -98,6 +109,10 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Run(args) => match run::run(args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(f) => Err(f),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -108,6 +123,29 @@ fn main() -> ExitCode {
                 eprintln!("error: {:#}", f.error);
             }
             ExitCode::from(f.code)
+        }
+    }
+}
+
+/// A node agent process: `prescient __agent CONFIG-JSON`.
+fn agent_main(config: Option<std::ffi::OsString>) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("PRESCIENT_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cfg = config
+        .and_then(|c| c.into_string().ok())
+        .ok_or_else(|| "missing configuration".to_string())
+        .and_then(|c| {
+            serde_json::from_str::<prescient_runtime::agent::AgentConfig>(&c)
+                .map_err(|e| format!("bad configuration: {e}"))
+        });
+    let result = cfg.and_then(|cfg| prescient_runtime::agent::run(cfg).map_err(|e| e.to_string()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("prescient agent: {e}");
+            ExitCode::from(1)
         }
     }
 }

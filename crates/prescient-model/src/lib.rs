@@ -4,6 +4,7 @@
 //! This crate does no I/O. Later stages (profile, forecast, plan) depend on it, never
 //! on the analyser itself.
 
+pub mod cluster;
 pub mod node;
 pub mod program;
 pub mod sym;

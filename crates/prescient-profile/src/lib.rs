@@ -36,6 +36,7 @@ pub struct KernelTime {
 }
 
 /// The result: the analysis with `predicted` filled in, and the kernel times.
+#[derive(Clone, Debug)]
 pub struct Predicted {
     pub analysis: Analysis,
     pub kernels: Vec<KernelTime>,

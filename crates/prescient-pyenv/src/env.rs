@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// What the managed environment installs.
-pub const PACKAGES: &[&str] = &["numpy", "scipy", "cloudpickle", "cryptography"];
+/// (xxhash: the runtime's pre-copy spots unchanged arrays by hash.)
+pub const PACKAGES: &[&str] = &["numpy", "scipy", "cloudpickle", "cryptography", "xxhash"];
 
 const MARKER: &str = "prescient-env.json";
 
@@ -26,13 +27,22 @@ pub struct WorkerEnv {
     pub versions: BTreeMap<String, String>,
 }
 
-/// Prescient's data directory.
+/// Prescient's data directory: `PRESCIENT_HOME`, else `$XDG_DATA_HOME/prescient`,
+/// else `/var/lib/prescient` for root, else `~/.local/share/prescient`.
+///
+/// Root's default is outside its home because workers then run as an
+/// unprivileged user, who must be able to read the worker environment, and
+/// root's home is usually closed to other users.
 pub fn data_home() -> PathBuf {
     if let Some(p) = std::env::var_os("PRESCIENT_HOME").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
     if let Some(p) = std::env::var_os("XDG_DATA_HOME").filter(|p| !p.is_empty()) {
         return PathBuf::from(p).join("prescient");
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return PathBuf::from("/var/lib/prescient");
     }
     if let Some(h) = std::env::var_os("HOME").filter(|p| !p.is_empty()) {
         return PathBuf::from(h).join(".local/share/prescient");
@@ -72,6 +82,11 @@ fn python_in(venv: &Path) -> PathBuf {
 fn ready(venv: &Path) -> Option<WorkerEnv> {
     let text = std::fs::read_to_string(venv.join(MARKER)).ok()?;
     let versions: BTreeMap<String, String> = serde_json::from_str(&text).ok()?;
+    // An environment built by an older Prescient that lacks a package now
+    // needed is built again.
+    if PACKAGES.iter().any(|p| !versions.contains_key(*p)) {
+        return None;
+    }
     let python = python_in(venv);
     python.exists().then_some(WorkerEnv {
         python,
@@ -81,26 +96,64 @@ fn ready(venv: &Path) -> Option<WorkerEnv> {
 }
 
 fn base_python() -> Result<PathBuf, EnvError> {
-    let candidates: Vec<String> = match std::env::var("PRESCIENT_BASE_PYTHON") {
-        Ok(p) if !p.is_empty() => vec![p],
-        _ => vec!["python3".into(), "python".into()],
+    let explicit = std::env::var("PRESCIENT_BASE_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let mut candidates: Vec<String> = match &explicit {
+        Some(p) => vec![p.clone()],
+        None => vec!["python3".into(), "python".into()],
     };
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root && explicit.is_none() {
+        // Workers run as an unprivileged user, who must be able to run the
+        // interpreter: a Python installed under root's home cannot serve.
+        candidates.extend(["/usr/bin/python3".into(), "/usr/local/bin/python3".into()]);
+    }
+    let mut usable = Vec::new();
     for c in &candidates {
-        let ok = Command::new(c)
+        let out = Command::new(c)
             .args([
                 "-c",
-                "import sys, venv; sys.exit(0 if sys.version_info >= (3, 9) else 1)",
+                "import sys, venv; print(sys.executable) if sys.version_info >= (3, 9) else sys.exit(1)",
             ])
-            .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if ok {
-            return Ok(PathBuf::from(c));
+            .output();
+        if let Ok(o) = out {
+            if o.status.success() {
+                let exe = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                usable.push((PathBuf::from(c), PathBuf::from(exe)));
+            }
         }
     }
-    Err(EnvError::NoBasePython(candidates.join(", ")))
+    if root {
+        if let Some((c, _)) = usable.iter().find(|(_, exe)| others_can_run(exe)) {
+            return Ok(c.clone());
+        }
+    }
+    usable
+        .into_iter()
+        .next()
+        .map(|(c, _)| c)
+        .ok_or_else(|| EnvError::NoBasePython(candidates.join(", ")))
+}
+
+/// True when users other than the owner can run `path` (a file) or enter it (a
+/// directory): it and every directory above it are open to them.
+pub fn others_can_run(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(real) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    let mode = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0)
+    };
+    if mode(&real) & 0o001 == 0 {
+        return false;
+    }
+    real.ancestors().skip(1).all(|d| mode(d) & 0o001 != 0)
 }
 
 fn build(home: &Path, venv: &Path) -> Result<WorkerEnv, EnvError> {
@@ -239,9 +292,10 @@ pub fn probe(python: &Path) -> Result<BTreeMap<String, String>, EnvError> {
     let code = r#"
 import json, sys
 out = {"python": sys.version.split()[0]}
-for m in ("numpy", "scipy", "cloudpickle", "cryptography", "torch"):
+for m in ("numpy", "scipy", "cloudpickle", "cryptography", "xxhash", "torch"):
     try:
-        out[m] = getattr(__import__(m), "__version__", "?")
+        mod = __import__(m)
+        out[m] = getattr(mod, "__version__", None) or getattr(mod, "VERSION", "?")
     except Exception:
         pass
 print(json.dumps(out))

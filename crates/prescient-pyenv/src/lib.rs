@@ -15,7 +15,7 @@ mod progress;
 pub mod run;
 
 pub use calibrate::calibrate;
-pub use env::{data_home, ensure, probe, EnvOptions, WorkerEnv, PACKAGES};
+pub use env::{data_home, ensure, others_can_run, probe, EnvOptions, WorkerEnv, PACKAGES};
 pub use progress::Progress;
 
 /// Why the worker environment is not usable.

@@ -11,7 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const SCHEMA_VERSION: i64 = 1;
+/// 2 added `section_runs` (per-section telemetry of `prescient run`).
+pub const SCHEMA_VERSION: i64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -48,6 +49,18 @@ pub struct RunRecord {
     /// Per-pattern predicted seconds, for learning corrections by pattern.
     pub kernel_seconds: Vec<(String, f64)>,
     pub created: f64,
+}
+
+/// Telemetry of one section of one `prescient run`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SectionRun {
+    pub section: usize,
+    pub start_line: u32,
+    pub end_line: u32,
+    /// The cluster node it ran on.
+    pub node_name: String,
+    pub predicted: Demand,
+    pub actual: Demand,
 }
 
 pub struct Store {
@@ -87,7 +100,16 @@ impl Store {
                  kernels TEXT NOT NULL,
                  created REAL NOT NULL);
              CREATE INDEX IF NOT EXISTS runs_by_program ON runs (program_hash, args, node);
-             CREATE INDEX IF NOT EXISTS runs_by_node ON runs (node);",
+             CREATE INDEX IF NOT EXISTS runs_by_node ON runs (node);
+             CREATE TABLE IF NOT EXISTS section_runs (
+                 run_id INTEGER NOT NULL REFERENCES runs (id),
+                 section INTEGER NOT NULL,
+                 start_line INTEGER NOT NULL,
+                 end_line INTEGER NOT NULL,
+                 node_name TEXT NOT NULL,
+                 predicted TEXT NOT NULL,
+                 actual TEXT NOT NULL,
+                 PRIMARY KEY (run_id, section));",
         )
         .map_err(err)?;
         let version: Option<String> = conn
@@ -100,8 +122,9 @@ impl Store {
             .map_err(err)?;
         match version.and_then(|v| v.parse::<i64>().ok()) {
             Some(v) if v > SCHEMA_VERSION => return Err(StoreError::TooNew { path: p, found: v }),
-            Some(_) => {}
-            None => {
+            Some(v) if v == SCHEMA_VERSION => {}
+            // Older schemas only lack tables, which were just created.
+            _ => {
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
                     params![SCHEMA_VERSION.to_string()],
@@ -172,7 +195,8 @@ impl Store {
         Ok(out)
     }
 
-    pub fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+    /// Stores a run; returns its id.
+    pub fn record_run(&self, run: &RunRecord) -> Result<i64, StoreError> {
         let j = |v: &dyn erased::Json| v.json();
         self.conn
             .execute(
@@ -190,7 +214,68 @@ impl Store {
                 ],
             )
             .map_err(self.err())?;
-        Ok(())
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Stores the per-section telemetry of a run.
+    pub fn record_sections(&self, run_id: i64, sections: &[SectionRun]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(self.err())?;
+        for s in sections {
+            let j = |v: &Demand| serde_json::to_string(v).unwrap_or_default();
+            tx.execute(
+                "INSERT OR REPLACE INTO section_runs
+                 (run_id, section, start_line, end_line, node_name, predicted, actual)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    run_id,
+                    s.section as i64,
+                    s.start_line,
+                    s.end_line,
+                    s.node_name,
+                    j(&s.predicted),
+                    j(&s.actual)
+                ],
+            )
+            .map_err(self.err())?;
+        }
+        tx.commit().map_err(self.err())
+    }
+
+    /// The per-section telemetry of one run, in section order.
+    pub fn sections_of(&self, run_id: i64) -> Result<Vec<SectionRun>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT section, start_line, end_line, node_name, predicted, actual
+                 FROM section_runs WHERE run_id = ?1 ORDER BY section",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![run_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (section, start_line, end_line, node_name, predicted, actual) =
+                row.map_err(self.err())?;
+            out.push(SectionRun {
+                section: section as usize,
+                start_line,
+                end_line,
+                node_name,
+                predicted: self.parse(&predicted)?,
+                actual: self.parse(&actual)?,
+            });
+        }
+        Ok(out)
     }
 
     fn runs_where(
@@ -308,6 +393,55 @@ mod tests {
         assert_eq!(r[1].actual.wall_seconds, 3.0);
         assert_eq!(s.runs_on("n1").unwrap().len(), 3);
         assert!(s.runs_of("abc", &["2".into()], "n1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn section_telemetry_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("h.db")).unwrap();
+        let id = s.record_run(&run("abc", 2.0)).unwrap();
+        let sec = |i: usize, node: &str| SectionRun {
+            section: i,
+            start_line: 1 + i as u32,
+            end_line: 2 + i as u32,
+            node_name: node.into(),
+            predicted: Demand::default(),
+            actual: Demand {
+                wall_seconds: i as f64,
+                cpu_seconds: 0.5,
+                peak_memory_bytes: 1e6,
+            },
+        };
+        s.record_sections(id, &[sec(1, "n2"), sec(0, "n1")])
+            .unwrap();
+        let got = s.sections_of(id).unwrap();
+        assert_eq!(got, vec![sec(0, "n1"), sec(1, "n2")]);
+        assert!(s.sections_of(id + 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn version_1_database_is_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DROP TABLE section_runs; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+        drop(c);
+        let s = Store::open(&path).unwrap();
+        let id = s.record_run(&run("abc", 2.0)).unwrap();
+        assert!(s.sections_of(id).unwrap().is_empty());
+        let c = Connection::open(&path).unwrap();
+        let v: String = c
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION.to_string());
     }
 
     #[test]

@@ -1,0 +1,736 @@
+//! `prescient run FILE [-- ARGS]`: runs a program on the local cluster, section
+//! by section, and shows predicted against actual demand.
+//!
+//! Exit code: the program's own. Before the program starts, Prescient's own
+//! codes apply (2: bad input; 1: internal); 3 means the runtime lost the job
+//! (no node left to run it, or no worker could start).
+
+use crate::Failure;
+use anyhow::{anyhow, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use prescient_model::cluster::{ClusterSpec, NodeSpec};
+use prescient_model::{Analysis, Section};
+use prescient_runtime::agent::human_bytes;
+use prescient_runtime::coordinator::{
+    self, Cluster, ClusterOptions, Faults, JobOutcome, JobPlan, MigrationRecord, Observer,
+    RecoveryRecord, UnitRecord,
+};
+use prescient_store::{Demand, SectionRun};
+use prescient_wire::{Fault, JobSpec, Stream, Unit};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit code when the runtime lost the job.
+pub const EXIT_LOST: u8 = 3;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The Python program to run.
+    file: PathBuf,
+    /// Cluster spec (TOML). Default: this machine split into two nodes.
+    #[arg(long, value_name = "FILE")]
+    cluster: Option<PathBuf>,
+    /// Write the run summary as JSON (schema `prescient.run/1`, see docs/schema/run.md).
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Move the job to the next node after every K sections (round robin), to
+    /// show and test migration.
+    #[arg(long, value_name = "K")]
+    migrate_every: Option<usize>,
+    /// Save a recovery checkpoint when this many seconds have passed since the
+    /// last one (0: after every section).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    checkpoint_interval: f64,
+    /// Never save recovery checkpoints (a lost node then restarts the job).
+    #[arg(long)]
+    no_checkpoint: bool,
+    /// No summary and no progress on stderr: only the program's own output.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Predict from the first-sight model only, ignoring earlier runs.
+    #[arg(long)]
+    no_history: bool,
+    /// Use this Python interpreter as the worker environment instead of the managed one.
+    #[arg(long, value_name = "PATH")]
+    python: Option<PathBuf>,
+    /// Test hook: `migration:N:drop-connection|restore-fails|target-dies` or
+    /// `kill-agent-after:SECTION`.
+    #[arg(long, hide = true)]
+    inject_fault: Vec<String>,
+    /// The program's own command-line arguments, after `--`.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+fn parse_faults(specs: &[String]) -> Result<Faults, Failure> {
+    let mut f = Faults::default();
+    for s in specs {
+        let parts: Vec<&str> = s.split(':').collect();
+        match parts.as_slice() {
+            ["migration", n, kind] => {
+                let n: usize = n
+                    .parse()
+                    .map_err(|_| Failure::input(anyhow!("bad fault {s}")))?;
+                let fault = match *kind {
+                    "drop-connection" => Fault::DropConnection,
+                    "restore-fails" => Fault::RestoreFails,
+                    "target-dies" => Fault::TargetDies,
+                    _ => return Err(Failure::input(anyhow!("unknown fault {kind}"))),
+                };
+                f.migration.insert(n, fault);
+            }
+            ["kill-agent-after", n] => {
+                f.kill_agent_after_unit = Some(
+                    n.parse()
+                        .map_err(|_| Failure::input(anyhow!("bad fault {s}")))?,
+                )
+            }
+            _ => return Err(Failure::input(anyhow!("bad fault {s}"))),
+        }
+    }
+    Ok(f)
+}
+
+/// CPU features of this host that the cluster spec vocabulary knows.
+pub fn host_features() -> Vec<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags: Vec<&str> = info
+        .lines()
+        .find_map(|l| l.strip_prefix("flags"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, f)| f.split_whitespace().collect())
+        .unwrap_or_default();
+    ["avx2", "avx512f", "fma", "aes", "sha_ni"]
+        .iter()
+        .filter(|f| flags.contains(f))
+        .map(|f| f.to_string())
+        .collect()
+}
+
+fn host_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .map(|kib| kib * 1024)
+        .unwrap_or(4 << 30)
+}
+
+pub fn cluster_spec(path: Option<&Path>) -> Result<ClusterSpec, Failure> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))
+                .map_err(Failure::input)?;
+            ClusterSpec::parse(&text)
+                .with_context(|| format!("cluster spec {}", p.display()))
+                .map_err(Failure::input)
+        }
+        None => {
+            let cores = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+            Ok(ClusterSpec::local_default(
+                cores,
+                host_memory(),
+                &host_features(),
+            ))
+        }
+    }
+}
+
+/// One unit of execution and the analysis sections it covers.
+struct UnitPlan {
+    unit: Unit,
+    predicted: Option<Demand>,
+}
+
+/// Units are the module-level sections; sections of a `main()` body run inside
+/// the module section that calls it, and their predictions add up there.
+fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitPlan> {
+    let base = a
+        .prediction
+        .as_ref()
+        .map(|p| p.baseline_memory_bytes)
+        .unwrap_or(0.0);
+    let module: Vec<&Section> = a.sections.iter().filter(|s| s.scope == "module").collect();
+    if module.is_empty() {
+        return vec![UnitPlan {
+            unit: Unit {
+                start_line: 1,
+                end_line: u32::MAX,
+            },
+            predicted: None,
+        }];
+    }
+    module
+        .iter()
+        .map(|m| {
+            let inside = a
+                .sections
+                .iter()
+                .filter(|s| s.start_line >= m.start_line && s.end_line <= m.end_line);
+            let mut d: Option<Demand> = None;
+            for s in inside {
+                if let Some(p) = &s.predicted {
+                    let e = d.get_or_insert_with(Demand::default);
+                    e.wall_seconds += p.wall_seconds;
+                    e.cpu_seconds += p.cpu_seconds;
+                    // The worker's own baseline replaces the plain interpreter's.
+                    let peak = p.peak_memory_bytes - base + base.max(worker_rss);
+                    e.peak_memory_bytes = e.peak_memory_bytes.max(peak);
+                }
+            }
+            UnitPlan {
+                unit: Unit {
+                    start_line: m.start_line,
+                    end_line: m.end_line,
+                },
+                predicted: d,
+            }
+        })
+        .collect()
+}
+
+struct Console {
+    quiet: bool,
+    bar: Option<ProgressBar>,
+    n_units: usize,
+    lines: Vec<(u32, u32)>,
+}
+
+impl Console {
+    fn write(&self, stream: Stream, bytes: &[u8]) {
+        let put = || match stream {
+            Stream::Stdout => {
+                let mut o = std::io::stdout().lock();
+                let _ = o.write_all(bytes);
+                let _ = o.flush();
+            }
+            Stream::Stderr => {
+                let mut e = std::io::stderr().lock();
+                let _ = e.write_all(bytes);
+                let _ = e.flush();
+            }
+        };
+        match &self.bar {
+            Some(b) => b.suspend(put),
+            None => put(),
+        }
+    }
+
+    fn note(&self, text: &str) {
+        match &self.bar {
+            Some(b) => b.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+}
+
+impl Observer for Console {
+    fn output(&mut self, stream: Stream, bytes: &[u8]) {
+        self.write(stream, bytes);
+    }
+
+    fn unit_started(&mut self, unit: usize, node: &str) {
+        if let Some(b) = &self.bar {
+            let (s, e) = self.lines.get(unit).copied().unwrap_or((0, 0));
+            b.set_position(unit as u64);
+            b.set_message(format!(
+                "section {}/{} (lines {s}-{e}) on {node}",
+                unit + 1,
+                self.n_units
+            ));
+        }
+    }
+
+    fn unit_done(&mut self, r: &UnitRecord) {
+        if let Some(b) = &self.bar {
+            b.set_position(r.unit as u64 + 1);
+        }
+    }
+
+    fn migration(&mut self, r: &MigrationRecord) {
+        if self.bar.is_some() {
+            self.note(&migration_line(r));
+        }
+    }
+
+    fn recovery(&mut self, r: &RecoveryRecord) {
+        if self.quiet {
+            return;
+        }
+        self.note(&recovery_line(r));
+    }
+}
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    use std::sync::atomic::Ordering;
+    if coordinator::INTERRUPTED.swap(true, Ordering::SeqCst) {
+        // A second Ctrl-C: stop now. The agents see the coordinator go and
+        // stop their workers.
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(130) };
+    }
+}
+
+pub fn run(a: Args) -> Result<u8, Failure> {
+    let analysis = crate::analyze::analyse_file(&a.file, &a.args)?;
+    let spec = cluster_spec(a.cluster.as_deref())?;
+    let faults = parse_faults(&a.inject_fault)?;
+    let env = crate::node::env(a.python.clone())?;
+    let store = crate::node::open_store()?;
+    let profile = crate::node::profile(&env, &store)?;
+    let start_node = spec
+        .physical()
+        .position(|_| true)
+        .ok_or_else(|| Failure::input(anyhow!("the cluster has no physical node to start on")))?;
+    let first: &NodeSpec = spec.physical().next().unwrap_or(&spec.nodes[0]);
+    let worker_key = format!("{}/worker", profile.fingerprint.id());
+    let threads = first.cores.round().max(1.0) as u32;
+    let opts = prescient_profile::Options {
+        threads: Some(crate::node::threads_from_env().unwrap_or(threads)),
+    };
+    let first_sight = prescient_profile::predict(&analysis, &profile, &opts);
+    let mut predicted = first_sight.clone();
+    if !a.no_history {
+        let obs = crate::predict::observations(&store, &worker_key, &analysis, false);
+        prescient_profile::history::apply(&mut predicted, &obs);
+    }
+    let source = std::fs::read_to_string(&a.file)
+        .with_context(|| format!("cannot read {}", a.file.display()))
+        .map_err(Failure::input)?;
+    let cwd = std::env::current_dir()
+        .context("cannot read the current directory")
+        .map_err(Failure::internal)?;
+    // What CPython makes of the script path: the current directory joined in
+    // front of a relative path, nothing normalised.
+    let abs = if a.file.is_absolute() {
+        a.file.clone()
+    } else {
+        PathBuf::from(format!("{}/{}", cwd.display(), a.file.display()))
+    };
+    let harness_dir =
+        prescient_runtime::harness::install(&prescient_pyenv::data_home().join("scripts"))
+            .map_err(Failure::internal)?;
+    let plan_units = units(&predicted.analysis, 0.0);
+    let mut argv = vec![a.file.display().to_string()];
+    argv.extend(a.args.iter().cloned());
+    let job_spec = JobSpec {
+        job: 1,
+        file: abs.display().to_string(),
+        source,
+        argv,
+        cwd: cwd.display().to_string(),
+        units: plan_units.iter().map(|u| u.unit.clone()).collect(),
+        env: vec![
+            ("OMP_NUM_THREADS".into(), threads.to_string()),
+            ("OPENBLAS_NUM_THREADS".into(), threads.to_string()),
+        ]
+        .into_iter()
+        .filter(|(k, _)| std::env::var_os(k).is_none())
+        .collect(),
+        memory_limit: first.memory,
+    };
+    let exe = std::env::current_exe()
+        .context("cannot find the prescient executable")
+        .map_err(Failure::internal)?;
+    let opts = ClusterOptions {
+        agent_exe: exe,
+        agent_arg: crate::AGENT_ARG.into(),
+        python: env.python.clone(),
+        harness_dir,
+        worker_user: "nobody".into(),
+        warm: true,
+    };
+    let cluster = Cluster::start(&spec, &opts).map_err(Failure::internal)?;
+    if !a.quiet {
+        for w in &cluster.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    // SAFETY: the handler only touches an atomic and calls _exit.
+    unsafe {
+        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    }
+    let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new(plan_units.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template("prescient [{bar:20}] {pos}/{len} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    let mut console = Console {
+        quiet: a.quiet,
+        bar,
+        n_units: plan_units.len(),
+        lines: plan_units
+            .iter()
+            .map(|u| (u.unit.start_line, u.unit.end_line))
+            .collect(),
+    };
+    let plan = JobPlan {
+        spec: job_spec,
+        start_node,
+        migrate_every: a.migrate_every.unwrap_or(0),
+        checkpoint_interval: (!a.no_checkpoint).then_some(a.checkpoint_interval.max(0.0)),
+        faults,
+    };
+    let outcome = coordinator::run_job(&cluster, plan, &mut console);
+    if let Some(b) = &console.bar {
+        b.finish_and_clear();
+    }
+    let node_names = cluster.node_names();
+    drop(cluster);
+    // Predictions again, now that the worker's own baseline is known.
+    let plan_units = units(&predicted.analysis, outcome.worker_rss_bytes as f64);
+    let report = build_report(&a, &analysis, &plan_units, &outcome, &spec, &node_names);
+    if let Some(path) = &a.report {
+        let mut text = serde_json::to_string_pretty(&report).map_err(Failure::internal)?;
+        text.push('\n');
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))
+            .map_err(Failure::internal)?;
+    }
+    if !a.quiet {
+        eprint!("{}", render_summary(&report));
+    }
+    record(
+        &store,
+        &analysis,
+        &profile,
+        &worker_key,
+        &first_sight,
+        &report,
+    );
+    if report.lost {
+        return Ok(EXIT_LOST);
+    }
+    if let Some(sig) = outcome.end.signal {
+        // Die of the signal the program died of, as plain Python would.
+        // SAFETY: resetting a handler and raising a signal on ourselves.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+    Ok((outcome.end.code & 0xff) as u8)
+}
+
+/// Feeds the run into the history: the whole program for the learning of the
+/// prediction issue, and each section's telemetry.
+fn record(
+    store: &prescient_store::Store,
+    a: &Analysis,
+    node: &prescient_model::NodeProfile,
+    worker_key: &str,
+    first_sight: &prescient_profile::Predicted,
+    report: &RunReport,
+) {
+    if report.exit_code != 0 || report.sections.iter().any(|s| s.actual.is_none()) {
+        return;
+    }
+    let sum = |f: &dyn Fn(&SectionReport) -> Option<f64>| {
+        report.sections.iter().filter_map(f).sum::<f64>()
+    };
+    let max = |f: &dyn Fn(&SectionReport) -> Option<f64>| {
+        report.sections.iter().filter_map(f).fold(0.0, f64::max)
+    };
+    let actual = Demand {
+        wall_seconds: sum(&|s| s.actual.as_ref().map(|x| x.wall_seconds)),
+        cpu_seconds: sum(&|s| s.actual.as_ref().map(|x| x.cpu_seconds)),
+        peak_memory_bytes: max(&|s| s.actual.as_ref().map(|x| x.peak_rss_bytes as f64)),
+    };
+    let mut rec = crate::predict::record(a, node, first_sight, actual);
+    // Runs under the runtime are learnt apart from plain runs: the warm worker
+    // has its own baseline and pays no start-up.
+    rec.node = worker_key.to_string();
+    // Sections only, on both sides: the worker was started before the job.
+    let start = first_sight
+        .analysis
+        .prediction
+        .as_ref()
+        .map(|p| p.startup_seconds)
+        .unwrap_or(0.0);
+    rec.predicted.wall_seconds = (rec.predicted.wall_seconds - start).max(0.0);
+    rec.predicted.cpu_seconds = (rec.predicted.cpu_seconds - start).max(0.0);
+    let Ok(id) = store
+        .record_run(&rec)
+        .map_err(|e| tracing::warn!("history not saved: {e}"))
+    else {
+        return;
+    };
+    let sections: Vec<SectionRun> = report
+        .sections
+        .iter()
+        .filter_map(|s| {
+            let act = s.actual.as_ref()?;
+            Some(SectionRun {
+                section: s.index,
+                start_line: s.start_line,
+                end_line: s.end_line,
+                node_name: s.node.clone().unwrap_or_default(),
+                predicted: s.predicted.clone().unwrap_or_default(),
+                actual: Demand {
+                    wall_seconds: act.wall_seconds,
+                    cpu_seconds: act.cpu_seconds,
+                    peak_memory_bytes: act.peak_rss_bytes as f64,
+                },
+            })
+        })
+        .collect();
+    if let Err(e) = store.record_sections(id, &sections) {
+        tracing::warn!("section telemetry not saved: {e}");
+    }
+}
+
+#[derive(Serialize)]
+pub struct RunReport {
+    pub schema: &'static str,
+    pub file: String,
+    pub args: Vec<String>,
+    pub exit_code: i32,
+    /// Why the job ended, when it was not the program's own doing.
+    pub reason: Option<String>,
+    /// The section that was running when the job ended early, 0-based.
+    pub ended_in_section: Option<usize>,
+    /// The runtime lost the job (exit code 3).
+    pub lost: bool,
+    pub nodes: Vec<NodeSpec>,
+    pub worker: WorkerReport,
+    pub sections: Vec<SectionReport>,
+    pub migrations: Vec<MigrationRecord>,
+    pub recoveries: Vec<RecoveryRecord>,
+    pub checkpoints: usize,
+    pub predicted_total: Demand,
+    pub actual_total: Demand,
+}
+
+#[derive(Serialize)]
+pub struct WorkerReport {
+    pub warm: bool,
+    pub setup_seconds: f64,
+    pub baseline_rss_bytes: u64,
+}
+
+#[derive(Serialize)]
+pub struct SectionReport {
+    pub index: usize,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub node: Option<String>,
+    pub predicted: Option<Demand>,
+    pub actual: Option<prescient_wire::UnitUsage>,
+}
+
+fn build_report(
+    a: &Args,
+    analysis: &Analysis,
+    units: &[UnitPlan],
+    o: &JobOutcome,
+    spec: &ClusterSpec,
+    _node_names: &[String],
+) -> RunReport {
+    let sections: Vec<SectionReport> = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            // After a recovery a unit may have run twice; the last run counts.
+            let rec = o.units.iter().rev().find(|r| r.unit == i);
+            let ended_here = o.end.unit == Some(i) && o.end.code != 0;
+            SectionReport {
+                index: i,
+                start_line: u.unit.start_line,
+                end_line: u.unit.end_line,
+                node: rec
+                    .map(|r| r.node.clone())
+                    .or_else(|| o.end_node.clone().filter(|_| ended_here)),
+                predicted: u.predicted.clone(),
+                actual: rec.map(|r| r.usage.clone()),
+            }
+        })
+        .collect();
+    let mut pt = Demand::default();
+    let mut at = Demand::default();
+    for s in &sections {
+        if let Some(p) = &s.predicted {
+            pt.wall_seconds += p.wall_seconds;
+            pt.cpu_seconds += p.cpu_seconds;
+            pt.peak_memory_bytes = pt.peak_memory_bytes.max(p.peak_memory_bytes);
+        }
+        if let Some(x) = &s.actual {
+            at.wall_seconds += x.wall_seconds;
+            at.cpu_seconds += x.cpu_seconds;
+            at.peak_memory_bytes = at.peak_memory_bytes.max(x.peak_rss_bytes as f64);
+        }
+    }
+    let lost = o.end.lost;
+    let mut reason = o.end.reason.clone();
+    if let (Some(r), Some(u)) = (&mut reason, o.end.unit) {
+        if let Some(s) = sections.get(u) {
+            if r.contains("memory limit") {
+                *r = format!(
+                    "{r} in section {} (lines {}-{})",
+                    u + 1,
+                    s.start_line,
+                    s.end_line
+                );
+            }
+        }
+    }
+    RunReport {
+        schema: "prescient.run/1",
+        file: analysis.file.clone(),
+        args: a.args.clone(),
+        exit_code: o.end.code,
+        reason,
+        ended_in_section: o.end.unit.filter(|_| o.end.code != 0),
+        lost,
+        nodes: spec.nodes.clone(),
+        worker: WorkerReport {
+            warm: o.warm_start,
+            setup_seconds: o.setup_seconds,
+            baseline_rss_bytes: o.worker_rss_bytes,
+        },
+        sections,
+        migrations: o.migrations.clone(),
+        recoveries: o.recoveries.clone(),
+        checkpoints: o.checkpoints,
+        predicted_total: pt,
+        actual_total: at,
+    }
+}
+
+fn secs(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.0}ms", s * 1000.0)
+    } else {
+        format!("{s:.2}s")
+    }
+}
+
+fn recovery_line(r: &RecoveryRecord) -> String {
+    format!(
+        "prescient: node {} was lost; the job resumed on {} at section {} ({})",
+        r.lost_node,
+        r.to,
+        r.resumed_at_unit + 1,
+        if r.from_checkpoint {
+            "from its last checkpoint"
+        } else {
+            "from the start: no checkpoint yet"
+        }
+    )
+}
+
+fn migration_line(m: &MigrationRecord) -> String {
+    let what = if m.ok {
+        let r = m.report.clone().unwrap_or_default();
+        format!(
+            "moved {} in {} buffers, downtime {}",
+            human_bytes(r.bytes),
+            r.buffers,
+            secs(m.downtime_seconds)
+        )
+    } else if m.refused {
+        format!(
+            "refused: {}; the job stayed",
+            m.reason.as_deref().unwrap_or("?")
+        )
+    } else {
+        format!(
+            "failed: {}; the job stayed",
+            m.reason.as_deref().unwrap_or("?")
+        )
+    };
+    format!(
+        "prescient: migration {} after section {}: {} -> {}: {what}",
+        m.number, m.after_unit, m.from, m.to
+    )
+}
+
+pub fn render_summary(r: &RunReport) -> String {
+    let mut s = String::new();
+    let name = Path::new(&r.file)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| r.file.clone());
+    s.push_str(&format!(
+        "\n── prescient run: {name} ── predicted / actual ──\n"
+    ));
+    s.push_str(&format!(
+        "{:>4}  {:<9}  {:<6}  {:>17}  {:>17}  {:>21}\n",
+        "sec", "lines", "node", "wall", "cpu", "peak RSS"
+    ));
+    let pair = |p: Option<f64>, a: Option<f64>, f: &dyn Fn(f64) -> String| {
+        format!(
+            "{} / {}",
+            p.map(f).unwrap_or_else(|| "-".into()),
+            a.map(f).unwrap_or_else(|| "-".into())
+        )
+    };
+    let mib = |b: f64| format!("{:.1}MiB", b / 1048576.0);
+    for sec in &r.sections {
+        let p = sec.predicted.as_ref();
+        let x = sec.actual.as_ref();
+        s.push_str(&format!(
+            "{:>4}  {:<9}  {:<6}  {:>17}  {:>17}  {:>21}\n",
+            sec.index + 1,
+            format!("{}-{}", sec.start_line, sec.end_line),
+            sec.node.as_deref().unwrap_or("-"),
+            pair(p.map(|p| p.wall_seconds), x.map(|x| x.wall_seconds), &secs),
+            pair(p.map(|p| p.cpu_seconds), x.map(|x| x.cpu_seconds), &secs),
+            pair(
+                p.map(|p| p.peak_memory_bytes),
+                x.map(|x| x.peak_rss_bytes as f64),
+                &mib
+            ),
+        ));
+    }
+    s.push_str(&format!(
+        "{:>4}  {:<9}  {:<6}  {:>17}  {:>17}  {:>21}\n",
+        "all",
+        "",
+        "",
+        pair(
+            Some(r.predicted_total.wall_seconds),
+            Some(r.actual_total.wall_seconds),
+            &secs
+        ),
+        pair(
+            Some(r.predicted_total.cpu_seconds),
+            Some(r.actual_total.cpu_seconds),
+            &secs
+        ),
+        pair(
+            Some(r.predicted_total.peak_memory_bytes),
+            Some(r.actual_total.peak_memory_bytes),
+            &mib
+        ),
+    ));
+    s.push_str(&format!(
+        "worker: {} start, set up in {}, baseline {}\n",
+        if r.worker.warm { "warm" } else { "cold" },
+        secs(r.worker.setup_seconds),
+        human_bytes(r.worker.baseline_rss_bytes)
+    ));
+    for m in &r.migrations {
+        s.push_str(&migration_line(m));
+        s.push('\n');
+    }
+    for x in &r.recoveries {
+        s.push_str(&recovery_line(x));
+        s.push('\n');
+    }
+    match &r.reason {
+        Some(reason) => s.push_str(&format!("ended: {reason} (exit code {})\n", r.exit_code)),
+        None => s.push_str(&format!("exit code {}\n", r.exit_code)),
+    }
+    s
+}

@@ -1,0 +1,475 @@
+//! `prescient run` end to end: a real local cluster (agents as processes, over
+//! TCP), real CPython workers, real migrations. The bar: with a migration after
+//! every section, a program prints exactly what plain Python prints and exits
+//! the same way; faults in a migration or the loss of a node change nothing
+//! the program shows.
+//!
+//! The reference runs use the worker environment's interpreter with the same
+//! BLAS thread count as the node (one), since BLAS results depend on it.
+
+use serde_json::Value;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prescient-home");
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    })
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("run-tests")
+        .join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn with_env(c: &mut Command) -> &mut Command {
+    c.env("PRESCIENT_HOME", home())
+        .env("OMP_NUM_THREADS", "1")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env_remove("PRESCIENT_LOG")
+}
+
+/// Builds the worker environment and calibrates once, before any comparison.
+fn ready() -> PathBuf {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        let o = with_env(&mut Command::new(env!("CARGO_BIN_EXE_prescient")))
+            .args(["run", "-q"])
+            .arg(corpus("conv_stride.py"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        home().join("venv/bin/python")
+    })
+    .clone()
+}
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus")
+        .join(name)
+}
+
+fn prescient(args: &[&str], file: &Path, prog_args: &[String]) -> Output {
+    ready();
+    with_env(&mut Command::new(env!("CARGO_BIN_EXE_prescient")))
+        .arg("run")
+        .args(args)
+        .arg(file)
+        .arg("--")
+        .args(prog_args)
+        .output()
+        .unwrap()
+}
+
+fn python(file: &Path, prog_args: &[String]) -> Output {
+    with_env(&mut Command::new(ready()))
+        .arg(file)
+        .args(prog_args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Same stdout, stderr and exit status (code or signal).
+fn assert_same(what: &str, plain: &Output, ours: &Output) {
+    assert_eq!(
+        text(&plain.stdout),
+        text(&ours.stdout),
+        "{what}: stdout differs"
+    );
+    assert_eq!(
+        text(&plain.stderr),
+        text(&ours.stderr),
+        "{what}: stderr differs"
+    );
+    assert_eq!(
+        (plain.status.code(), plain.status.signal()),
+        (ours.status.code(), ours.status.signal()),
+        "{what}: exit status differs"
+    );
+}
+
+fn report(args: &[&str], file: &Path, prog_args: &[String], name: &str) -> (Output, Value) {
+    let path = scratch("reports").join(format!("{name}.json"));
+    let _ = std::fs::remove_file(&path);
+    let mut all: Vec<&str> = args.to_vec();
+    let p = path.display().to_string();
+    all.extend(["--report", &p]);
+    let o = prescient(&all, file, prog_args);
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("no report ({e}): {}", text(&o.stderr))),
+    )
+    .unwrap();
+    (o, v)
+}
+
+fn script(name: &str, source: &str) -> PathBuf {
+    let p = scratch("scripts").join(name);
+    std::fs::write(&p, source).unwrap();
+    p
+}
+
+#[derive(serde::Deserialize)]
+struct Manifest {
+    programs: std::collections::BTreeMap<String, Entry>,
+}
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default = "yes")]
+    deterministic: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[test]
+fn corpus_runs_like_plain_python_with_a_migration_after_every_section() {
+    let m: Manifest =
+        toml::from_str(&std::fs::read_to_string(corpus("manifest.toml")).unwrap()).unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(corpus(""))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|f| f.ends_with(".py"))
+        .collect();
+    files.sort();
+    let mut checked = 0;
+    for f in files {
+        let entry = m.programs.get(&f);
+        if entry.is_some_and(|e| !e.deterministic) {
+            continue;
+        }
+        let args = entry.map(|e| e.args.clone()).unwrap_or_default();
+        let plain = python(&corpus(&f), &args);
+        let ours = prescient(&["-q", "--migrate-every", "1"], &corpus(&f), &args);
+        assert_same(&f, &plain, &ours);
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} programs checked");
+}
+
+#[test]
+fn main_semantics_argv_and_exit_handlers() {
+    let s = script(
+        "semantics.py",
+        r#"import atexit, sys
+atexit.register(lambda: print("bye", flush=True))
+print(__name__, sys.argv[1:], __file__.endswith("semantics.py"))
+counter = 0
+
+def main():
+    global counter
+    counter += 1
+    print("main", counter)
+
+for i in range(3):
+    counter += i
+print("counter", counter)
+if __name__ == "__main__":
+    main()
+    sys.exit(int(sys.argv[1]))
+"#,
+    );
+    for code in ["0", "3", "300"] {
+        let args = vec![code.to_string(), "x y".to_string()];
+        assert_same(
+            code,
+            &python(&s, &args),
+            &prescient(&["-q", "--migrate-every", "1"], &s, &args),
+        );
+    }
+}
+
+#[test]
+fn tracebacks_show_the_original_file_and_lines() {
+    let s = script(
+        "boom.py",
+        "import sys\nprint('before')\n\ndef f(x):\n    return 1 / x\n\nprint(f(0))\nprint('never')\n",
+    );
+    assert_same("traceback", &python(&s, &[]), &prescient(&["-q"], &s, &[]));
+    let s = script(
+        "exit_msg.py",
+        "import sys\nprint('out')\nsys.exit('fatal: bad input')\n",
+    );
+    assert_same(
+        "exit message",
+        &python(&s, &[]),
+        &prescient(&["-q"], &s, &[]),
+    );
+    let s = script(
+        "interrupt.py",
+        "print('start', flush=True)\nraise KeyboardInterrupt\n",
+    );
+    let ours = prescient(&["-q"], &s, &[]);
+    assert_same("interrupt", &python(&s, &[]), &ours);
+    assert_eq!(ours.status.signal(), Some(2));
+}
+
+#[test]
+fn summary_and_report_show_predicted_against_actual() {
+    let (o, v) = report(
+        &["--migrate-every", "2"],
+        &corpus("memory_phases.py"),
+        &["2048".into(), "--cols".into(), "1024".into()],
+        "memory_phases",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("predicted / actual"), "{err}");
+    assert!(err.contains("migration 1 after section 2"), "{err}");
+    assert_eq!(v["schema"], "prescient.run/1");
+    assert_eq!(v["exit_code"], 0);
+    let sections = v["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 5);
+    for s in sections {
+        assert!(s["predicted"]["wall_seconds"].as_f64().is_some(), "{s}");
+        assert!(s["actual"]["wall_seconds"].as_f64().unwrap() >= 0.0);
+        assert!(s["actual"]["peak_rss_bytes"].as_u64().unwrap() > 10 << 20);
+        assert!(s["node"].as_str().is_some());
+    }
+    // The spike section holds grid and its temporaries: well above the tail's.
+    let peak = |i: usize| sections[i]["actual"]["peak_rss_bytes"].as_f64().unwrap();
+    assert!(peak(2) > peak(4) + 16e6, "{} vs {}", peak(2), peak(4));
+    let migs = v["migrations"].as_array().unwrap();
+    assert_eq!(migs.len(), 2);
+    for m in migs {
+        assert_eq!(m["ok"], true, "{m}");
+        assert!(m["report"]["bytes"].as_u64().unwrap() > 1 << 20);
+        assert!(m["downtime_seconds"].as_f64().unwrap() > 0.0);
+    }
+    assert_ne!(sections[1]["node"], sections[2]["node"]);
+}
+
+#[test]
+fn unmovable_state_refuses_the_migration_and_the_job_goes_on() {
+    let s = script(
+        "open_file.py",
+        "import os, tempfile\nfd, path = tempfile.mkstemp()\nlog = open(path, 'w')\nfor i in range(3):\n    log.write('x')\nprint('one')\nfor i in range(2):\n    pass\nlog.close()\ndel log\nos.close(fd)\nos.remove(path)\nfor i in range(2):\n    print('two')\nfor i in range(2):\n    pass\n",
+    );
+    let (o, v) = report(&["-q", "--migrate-every", "1"], &s, &[], "open_file");
+    assert_same("open file", &python(&s, &[]), &o);
+    let migs = v["migrations"].as_array().unwrap();
+    let refused: Vec<&Value> = migs.iter().filter(|m| m["refused"] == true).collect();
+    assert!(!refused.is_empty(), "{migs:?}");
+    let why = refused[0]["reason"].as_str().unwrap();
+    assert!(why.contains("`log`") && why.contains("open file"), "{why}");
+    // Once the file is closed and gone the job moves again.
+    assert!(migs.iter().any(|m| m["ok"] == true), "{migs:?}");
+    let g = script(
+        "generator.py",
+        "gen = (i * i for i in range(10))\nfor i in range(2):\n    print(next(gen))\nfor i in range(2):\n    print(sum(gen))\n",
+    );
+    let (o, v) = report(&["-q", "--migrate-every", "1"], &g, &[], "generator");
+    assert_same("generator", &python(&g, &[]), &o);
+    let why = v["migrations"][0]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(why.contains("`gen`") && why.contains("generator"), "{why}");
+}
+
+#[test]
+fn functions_classes_and_random_state_survive_migration() {
+    let s = script(
+        "state.py",
+        r#"import random
+import numpy as np
+random.seed(7)
+np.random.seed(3)
+rng = np.random.default_rng(11)
+scale = 2
+
+class Acc:
+    def __init__(self):
+        self.items = []
+    def add(self, x):
+        self.items.append(x * scale)
+        return self
+
+def make_counter():
+    n = 0
+    def step():
+        nonlocal n
+        n += 1
+        return n
+    return step
+
+acc = Acc()
+step = make_counter()
+big = np.arange(1 << 20, dtype=np.float64)
+acc.add(random.random())
+scale = 3
+acc.add(np.random.rand())
+print(step(), step())
+print(acc.items, float(big.sum()), rng.integers(0, 1000, 3).tolist())
+print(step(), random.random(), np.random.rand(), rng.random())
+print(type(acc).__name__, isinstance(acc, Acc))
+"#,
+    );
+    let (o, v) = report(&["--migrate-every", "1"], &s, &[], "state");
+    let plain = python(&s, &[]);
+    assert_eq!(text(&plain.stdout), text(&o.stdout));
+    assert!(o.status.success());
+    let migs = v["migrations"].as_array().unwrap();
+    assert!(!migs.is_empty(), "{v}");
+    assert!(migs.iter().all(|m| m["ok"] == true), "{migs:?}");
+}
+
+#[test]
+fn a_failed_migration_leaves_the_job_running_on_its_source() {
+    let args: Vec<String> = vec!["2048".into(), "--cols".into(), "512".into()];
+    let file = corpus("memory_phases.py");
+    let plain = python(&file, &args);
+    for fault in ["drop-connection", "restore-fails", "target-dies"] {
+        let f = format!("migration:2:{fault}");
+        let (o, v) = report(
+            &["-q", "--migrate-every", "1", "--inject-fault", &f],
+            &file,
+            &args,
+            fault,
+        );
+        assert_same(fault, &plain, &o);
+        let migs = v["migrations"].as_array().unwrap();
+        assert_eq!(migs[1]["ok"], false, "{fault}: {migs:?}");
+        assert_eq!(migs[1]["refused"], false);
+        // The job ran section 3 on the node migration 2 tried to leave.
+        let sections = v["sections"].as_array().unwrap();
+        assert_eq!(sections[2]["node"], sections[1]["node"], "{fault}");
+        if fault != "target-dies" {
+            assert!(
+                migs[2..].iter().any(|m| m["ok"] == true),
+                "{fault}: {migs:?}"
+            );
+        }
+        // Every section ran exactly once.
+        assert!(sections.iter().all(|s| s["actual"].is_object()));
+    }
+}
+
+#[test]
+fn a_lost_node_restarts_the_job_from_its_last_checkpoint() {
+    let s = script(
+        "steps.py",
+        "import numpy as np\ntotal = np.zeros(1000)\nprint('a')\ntotal += 1\nprint('b')\ntotal += 2\nprint('c', total.sum())\ntotal += 3\nprint('d', total.sum())\n",
+    );
+    let plain = python(&s, &[]);
+    let (o, v) = report(
+        &[
+            "-q",
+            "--checkpoint-interval",
+            "0",
+            "--inject-fault",
+            "kill-agent-after:3",
+        ],
+        &s,
+        &[],
+        "lost_ckpt",
+    );
+    assert_same("from checkpoint", &plain, &o);
+    let r = &v["recoveries"][0];
+    assert_eq!(r["from_checkpoint"], true, "{v}");
+    assert_eq!(r["resumed_at_unit"], 3);
+    let (o, v) = report(
+        &[
+            "-q",
+            "--no-checkpoint",
+            "--inject-fault",
+            "kill-agent-after:2",
+        ],
+        &s,
+        &[],
+        "lost_restart",
+    );
+    assert_same("from the start", &plain, &o);
+    assert_eq!(v["recoveries"][0]["from_checkpoint"], false, "{v}");
+    assert_eq!(v["recoveries"][0]["resumed_at_unit"], 0);
+}
+
+#[test]
+fn bad_cluster_specs_are_clear_errors() {
+    let spec = scratch("specs").join("bad.toml");
+    std::fs::write(
+        &spec,
+        "[[node]]\nname = \"v\"\nkind = \"virtual\"\ncores = 1\nmemory = \"1GiB\"\n",
+    )
+    .unwrap();
+    let o = prescient(
+        &["--cluster", spec.to_str().unwrap()],
+        &corpus("conv_stride.py"),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("node `v`: a virtual node needs startup_seconds"),
+        "{err}"
+    );
+}
+
+fn small_cluster(memory: &str) -> PathBuf {
+    let spec = scratch("specs").join(format!("small-{memory}.toml"));
+    std::fs::write(
+        &spec,
+        format!(
+            "[[node]]\nname = \"a\"\nkind = \"physical\"\ncores = 1\nmemory = \"{memory}\"\n\
+             [[node]]\nname = \"b\"\nkind = \"physical\"\ncores = 1\nmemory = \"{memory}\"\n"
+        ),
+    )
+    .unwrap();
+    spec
+}
+
+#[test]
+fn going_over_the_memory_limit_ends_the_job_with_a_clear_report() {
+    let s = script(
+        "hog.py",
+        "import numpy as np\nprint('small', flush=True)\nbig = np.ones(1 << 28)\nprint('never')\n",
+    );
+    let spec = small_cluster("256MiB");
+    let (o, v) = report(&["--cluster", spec.to_str().unwrap()], &s, &[], "hog");
+    let err = text(&o.stderr);
+    assert_eq!(text(&o.stdout), "small\n");
+    let reason = v["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("memory limit of 256.0 MiB in section 1 (lines 1-4)"),
+        "{reason}\n{err}"
+    );
+    assert!(err.contains(reason), "{err}");
+    assert_ne!(o.status.code(), Some(0));
+}
+
+#[test]
+fn as_root_the_worker_is_unprivileged_and_offline() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: the worker keeps the user's identity; nothing to check");
+        return;
+    }
+    let s = script(
+        "probe.py",
+        "import os, socket\nprint(os.getuid() != 0, os.geteuid() != 0)\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n    print('connected')\nexcept OSError as e:\n    print('offline', e.errno)\ntry:\n    open('/root/.prescient-probe', 'w')\n    print('wrote')\nexcept OSError:\n    print('denied')\n",
+    );
+    let o = prescient(&["-q"], &s, &[]);
+    assert_eq!(
+        text(&o.stdout),
+        format!("True True\noffline {}\ndenied\n", libc::ENETUNREACH),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -1,0 +1,314 @@
+//! The cluster spec: the nodes a cluster is made of, as the user writes them in
+//! TOML (`--cluster FILE`), and the built-in default.
+//!
+//! ```toml
+//! [[node]]
+//! name = "n1"
+//! kind = "physical"
+//! cores = 1
+//! memory = "8GiB"
+//! features = ["avx2", "aes"]
+//!
+//! [[node]]
+//! name = "burst"
+//! kind = "virtual"
+//! cores = 2
+//! memory = "16GiB"
+//! startup_seconds = 20
+//! max_count = 4
+//! cost_per_second = 0.0004
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Always on.
+    Physical,
+    /// Started on demand, with a start-up latency and a cost while it runs.
+    Virtual,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    pub name: String,
+    pub kind: NodeKind,
+    pub cores: f64,
+    /// Bytes. In TOML: an integer of bytes or a string such as `"4GiB"`.
+    #[serde(deserialize_with = "de_bytes")]
+    pub memory: u64,
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// CPUs to pin the node to on this host (cpuset syntax, e.g. `"0"` or `"0-1"`).
+    #[serde(default)]
+    pub cpus: Option<String>,
+    /// Virtual nodes: seconds from request to ready.
+    #[serde(default)]
+    pub startup_seconds: Option<f64>,
+    /// Virtual nodes: how many instances may run at once.
+    #[serde(default)]
+    pub max_count: Option<u32>,
+    /// Cost of a running node per second (virtual nodes must say; physical
+    /// nodes default to 0).
+    #[serde(default)]
+    pub cost_per_second: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    #[serde(rename = "node")]
+    pub nodes: Vec<NodeSpec>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ClusterError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("node `{node}`: {message}")]
+    Node { node: String, message: String },
+    #[error("the cluster has no nodes")]
+    Empty,
+    #[error("node name `{0}` is used twice")]
+    Duplicate(String),
+}
+
+/// Parses `4GiB`, `512 MiB`, `2G`, `1.5GB` or a plain number of bytes.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (try `4GiB`)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => 1024.0,
+        "kb" => 1e3,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "mb" => 1e6,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "gb" => 1e9,
+        "t" | "tib" => 1024f64.powi(4),
+        "tb" => 1e12,
+        other => return Err(format!("unknown size unit `{other}` in `{text}`")),
+    };
+    let v = n * mult;
+    if !v.is_finite() || v < 0.0 || v > u64::MAX as f64 {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(v as u64)
+}
+
+fn de_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        N(u64),
+        S(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::N(n) => Ok(n),
+        Raw::S(s) => parse_bytes(&s).map_err(serde::de::Error::custom),
+    }
+}
+
+impl ClusterSpec {
+    /// Parses and checks a TOML spec.
+    pub fn parse(text: &str) -> Result<ClusterSpec, ClusterError> {
+        let spec: ClusterSpec =
+            toml::from_str(text).map_err(|e| ClusterError::Syntax(e.to_string()))?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    pub fn validate(&self) -> Result<(), ClusterError> {
+        if self.nodes.is_empty() {
+            return Err(ClusterError::Empty);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for n in &self.nodes {
+            let bad = |m: &str| ClusterError::Node {
+                node: n.name.clone(),
+                message: m.to_string(),
+            };
+            let name_ok = !n.name.is_empty()
+                && n.name.len() <= 64
+                && n.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !name_ok {
+                return Err(bad(
+                    "a name is 1 to 64 letters, digits, `-` or `_` (it names a cgroup)",
+                ));
+            }
+            if !seen.insert(n.name.clone()) {
+                return Err(ClusterError::Duplicate(n.name.clone()));
+            }
+            if !(n.cores.is_finite() && n.cores > 0.0) {
+                return Err(bad("cores must be a positive number"));
+            }
+            if n.memory < (64 << 20) {
+                return Err(bad("memory must be at least 64MiB"));
+            }
+            match n.kind {
+                NodeKind::Virtual => {
+                    if !n.startup_seconds.is_some_and(|s| s.is_finite() && s >= 0.0) {
+                        return Err(bad("a virtual node needs startup_seconds (>= 0)"));
+                    }
+                    if n.max_count.is_none_or(|c| c < 1) {
+                        return Err(bad("a virtual node needs max_count (>= 1)"));
+                    }
+                    if !n.cost_per_second.is_some_and(|c| c.is_finite() && c >= 0.0) {
+                        return Err(bad("a virtual node needs cost_per_second (>= 0)"));
+                    }
+                }
+                NodeKind::Physical => {
+                    if n.startup_seconds.is_some() || n.max_count.is_some() {
+                        return Err(bad(
+                            "startup_seconds and max_count apply to virtual nodes only",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The built-in local cluster: the machine split into two physical nodes,
+    /// each with half the cores (at least one) and a share of the memory, plus
+    /// one virtual node that can be started on demand.
+    pub fn local_default(cores: usize, memory_bytes: u64, features: &[String]) -> ClusterSpec {
+        let half_cores = (cores as f64 / 2.0).max(1.0);
+        // Leave room for the coordinator, the agents and the rest of the host.
+        let share = (memory_bytes / 8 * 3).max(256 << 20);
+        let pin = |i: usize| {
+            (cores >= 2).then(|| {
+                let per = cores / 2;
+                let first = i * per;
+                if per == 1 {
+                    first.to_string()
+                } else {
+                    format!("{}-{}", first, first + per - 1)
+                }
+            })
+        };
+        let node = |name: &str, i: usize| NodeSpec {
+            name: name.into(),
+            kind: NodeKind::Physical,
+            cores: half_cores,
+            memory: share,
+            features: features.to_vec(),
+            cpus: pin(i),
+            startup_seconds: None,
+            max_count: None,
+            cost_per_second: None,
+        };
+        ClusterSpec {
+            nodes: vec![
+                node("n1", 0),
+                node("n2", 1),
+                NodeSpec {
+                    name: "burst".into(),
+                    kind: NodeKind::Virtual,
+                    cores: cores as f64,
+                    memory: share,
+                    features: features.to_vec(),
+                    cpus: None,
+                    startup_seconds: Some(2.0),
+                    max_count: Some(1),
+                    cost_per_second: Some(0.001),
+                },
+            ],
+        }
+    }
+
+    pub fn physical(&self) -> impl Iterator<Item = &NodeSpec> {
+        self.nodes.iter().filter(|n| n.kind == NodeKind::Physical)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("4GiB").unwrap(), 4 << 30);
+        assert_eq!(parse_bytes("512 MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_bytes("1.5G").unwrap(), 3 << 29);
+        assert_eq!(parse_bytes("1000").unwrap(), 1000);
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("4XB").is_err());
+        assert!(parse_bytes("1e400").is_err());
+    }
+
+    #[test]
+    fn parses_and_validates() {
+        let spec = ClusterSpec::parse(
+            r#"
+            [[node]]
+            name = "a"
+            kind = "physical"
+            cores = 1
+            memory = "1GiB"
+            features = ["avx2"]
+            [[node]]
+            name = "v"
+            kind = "virtual"
+            cores = 2
+            memory = 2147483648
+            startup_seconds = 5
+            max_count = 2
+            cost_per_second = 0.01
+            "#,
+        )
+        .unwrap();
+        assert_eq!(spec.nodes.len(), 2);
+        assert_eq!(spec.nodes[1].memory, 2 << 30);
+        assert_eq!(spec.physical().count(), 1);
+    }
+
+    #[test]
+    fn errors_name_the_node_and_the_problem() {
+        let e = ClusterSpec::parse(
+            "[[node]]\nname = \"v\"\nkind = \"virtual\"\ncores = 1\nmemory = \"1GiB\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "node `v`: a virtual node needs startup_seconds (>= 0)"
+        );
+        let e = ClusterSpec::parse("[[node]]\nname = \"a\"\nkind = \"physical\"\ncores = 1\nmemory = \"1GiB\"\n[[node]]\nname = \"a\"\nkind = \"physical\"\ncores = 1\nmemory = \"1GiB\"\n").unwrap_err();
+        assert_eq!(e, ClusterError::Duplicate("a".into()));
+        assert!(matches!(
+            ClusterSpec::parse("[[node]]\nname = 3"),
+            Err(ClusterError::Syntax(_))
+        ));
+        assert!(matches!(
+            ClusterSpec::parse("node = []"),
+            Err(ClusterError::Empty)
+        ));
+        let e = ClusterSpec::parse(
+            "[[node]]\nname = \"../x\"\nkind = \"physical\"\ncores = 1\nmemory = \"1GiB\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("names a cgroup"), "{e}");
+    }
+
+    #[test]
+    fn default_has_two_physical_nodes() {
+        let d = ClusterSpec::local_default(2, 24 << 30, &["avx2".into()]);
+        assert_eq!(d.physical().count(), 2);
+        assert_eq!(d.nodes[0].cpus.as_deref(), Some("0"));
+        assert_eq!(d.nodes[1].cpus.as_deref(), Some("1"));
+        d.validate().unwrap();
+        let one = ClusterSpec::local_default(1, 1 << 30, &[]);
+        assert_eq!(one.nodes[0].cpus, None);
+        one.validate().unwrap();
+    }
+}

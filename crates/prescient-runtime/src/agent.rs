@@ -1,0 +1,906 @@
+//! The node agent: one process per node. It listens on TCP, serves one
+//! coordinator connection, owns the node's workers (one kept warm), relays their
+//! output, and hands jobs to other agents over peer connections.
+//!
+//! A job on an agent is served by one executor thread that owns its worker, so
+//! commands for one job run in order while jobs run side by side. Signals and
+//! kills bypass the executor, since they must reach a busy worker.
+
+use crate::sandbox::{Confinement, Slice};
+use crate::worker::{Event, Worker, WorkerConfig};
+use crate::{io_err, RuntimeError};
+use prescient_wire::frame::{self, encode_header, Limits};
+use prescient_wire::{
+    Fault, FromAgent, FromPeer, FromWorker, Hello, JobEnd, JobSpec, MigrationReport, Role, ToAgent,
+    ToPeer, ToWorker, PROTOCOL_VERSION,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a prepared (restored, not committed) job waits for its commit.
+const PREPARED_TTL: Duration = Duration::from_secs(120);
+
+/// What an agent process is started with (passed as JSON on its command line).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AgentConfig {
+    pub name: String,
+    /// Names this cluster's cgroups, so two clusters on one host do not mix.
+    pub cluster: String,
+    pub listen: String,
+    pub python: PathBuf,
+    pub harness_dir: PathBuf,
+    pub cores: f64,
+    pub memory_bytes: u64,
+    pub cpus: Option<String>,
+    /// The unprivileged user workers run as when the agent runs as root.
+    pub worker_user: String,
+    /// Keep a pre-started worker ready.
+    pub warm: bool,
+}
+
+/// The first line an agent prints on stdout, for the process that started it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AgentAnnounce {
+    pub listen: String,
+    pub warnings: Vec<String>,
+}
+
+struct JobSlot {
+    tx: Sender<ToAgent>,
+    pid: Arc<AtomicU32>,
+}
+
+/// The pre-started worker, or the one being started.
+#[derive(Default)]
+struct WarmSlot {
+    worker: Option<Worker>,
+    warming: bool,
+}
+
+struct Agent {
+    cfg: AgentConfig,
+    confinement: Confinement,
+    jobs: Mutex<HashMap<u64, JobSlot>>,
+    coord: Mutex<Option<TcpStream>>,
+    warm: Mutex<WarmSlot>,
+    warm_ready: Condvar,
+    spawner: Mutex<Sender<Sender<Result<Worker, RuntimeError>>>>,
+}
+
+/// Runs an agent until its coordinator goes away or tells it to stop.
+pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
+    let slice = Slice {
+        cores: cfg.cores,
+        memory_bytes: cfg.memory_bytes,
+        cpus: cfg.cpus.clone(),
+    };
+    let confinement = Confinement::for_node(
+        &cfg.cluster,
+        &cfg.name,
+        &slice,
+        &cfg.worker_user,
+        &[cfg.python.as_path(), cfg.harness_dir.as_path()],
+    );
+    let worker_cfg = WorkerConfig {
+        python: cfg.python.clone(),
+        harness_dir: cfg.harness_dir.clone(),
+        pre_exec: Arc::new(confinement.pre_exec()),
+        start_timeout: Duration::from_secs(120),
+    };
+    let listener = TcpListener::bind(&cfg.listen).map_err(io_err(format!(
+        "agent {}: cannot listen on {}",
+        cfg.name, cfg.listen
+    )))?;
+    let addr = listener.local_addr().map_err(io_err("listener address"))?;
+    // Workers are spawned from one long-lived thread: a child's parent-death
+    // signal fires when the *thread* that forked it ends.
+    let (spawn_tx, spawn_rx) = mpsc::channel::<Sender<Result<Worker, RuntimeError>>>();
+    {
+        let wc = worker_cfg.clone();
+        std::thread::spawn(move || {
+            for reply in spawn_rx {
+                let _ = reply.send(Worker::spawn(&wc));
+            }
+        });
+    }
+    let agent = Arc::new(Agent {
+        cfg: cfg.clone(),
+        confinement,
+        jobs: Mutex::new(HashMap::new()),
+        coord: Mutex::new(None),
+        warm: Mutex::new(WarmSlot::default()),
+        warm_ready: Condvar::new(),
+        spawner: Mutex::new(spawn_tx),
+    });
+    let announce = AgentAnnounce {
+        listen: addr.to_string(),
+        warnings: agent.confinement.warnings.clone(),
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&announce).unwrap_or_default()
+        );
+        let _ = out.flush();
+    }
+    if cfg.warm {
+        agent.refill_warm();
+    }
+    for conn in listener.incoming() {
+        let Ok(conn) = conn else { continue };
+        let a = agent.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = a.serve(conn) {
+                tracing::debug!("agent {}: connection ended: {e}", a.cfg.name);
+            }
+        });
+    }
+    Ok(())
+}
+
+fn hello(name: &str, role: Role) -> Hello {
+    Hello {
+        protocol: PROTOCOL_VERSION,
+        role,
+        name: name.to_string(),
+    }
+}
+
+/// Exchanges hellos; refuses other protocol versions.
+pub fn handshake(s: &mut TcpStream, me: &Hello) -> Result<Hello, RuntimeError> {
+    frame::write_msg(s, me).map_err(crate::wire_err("handshake"))?;
+    let theirs: Hello =
+        frame::read_msg(s, &Limits::default()).map_err(crate::wire_err("handshake"))?;
+    if theirs.protocol != PROTOCOL_VERSION {
+        return Err(RuntimeError::Protocol(format!(
+            "{} speaks protocol {}, this build speaks {}",
+            theirs.name, theirs.protocol, PROTOCOL_VERSION
+        )));
+    }
+    Ok(theirs)
+}
+
+impl Agent {
+    fn serve(self: &Arc<Self>, mut conn: TcpStream) -> Result<(), RuntimeError> {
+        let _ = conn.set_nodelay(true);
+        conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        let theirs = handshake(&mut conn, &hello(&self.cfg.name, Role::Agent))?;
+        conn.set_read_timeout(None).ok();
+        match theirs.role {
+            Role::Coordinator => self.serve_coordinator(conn),
+            Role::Peer => self.serve_peer(conn),
+            Role::Agent => Err(RuntimeError::Protocol(
+                "an agent must connect as a peer".into(),
+            )),
+        }
+    }
+
+    fn serve_coordinator(self: &Arc<Self>, conn: TcpStream) -> Result<(), RuntimeError> {
+        *self.coord.lock().unwrap() = Some(conn.try_clone().map_err(io_err("socket"))?);
+        let mut r = conn;
+        loop {
+            let msg = match frame::read_msg::<ToAgent>(&mut r, &Limits::default()) {
+                Ok(m) => m,
+                Err(prescient_wire::FrameError::Malformed(e)) => {
+                    self.to_coord(
+                        &FromAgent::Error {
+                            job: None,
+                            message: format!("malformed request: {e}"),
+                        },
+                        None,
+                    );
+                    continue;
+                }
+                Err(_) => {
+                    // The coordinator is gone: nobody will ever collect these jobs.
+                    self.shutdown();
+                }
+            };
+            match msg {
+                ToAgent::Start { spec } => self.start_job(spec),
+                ToAgent::Signal { job, signal } => {
+                    if let Some(pid) = self.pid_of(job) {
+                        // SAFETY: kill has no memory-safety preconditions.
+                        unsafe { libc::kill(pid as i32, signal) };
+                    }
+                }
+                ToAgent::Kill { job } => {
+                    if let Some(pid) = self.pid_of(job) {
+                        // SAFETY: as above.
+                        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                    }
+                }
+                ToAgent::Shutdown => self.shutdown(),
+                other => {
+                    let job = job_of(&other);
+                    let tx = self.jobs.lock().unwrap().get(&job).map(|s| s.tx.clone());
+                    match tx {
+                        Some(tx) if tx.send(other.clone()).is_ok() => {}
+                        _ => self.to_coord(
+                            &FromAgent::Error {
+                                job: Some(job),
+                                message: format!("node {} has no job {job}", self.cfg.name),
+                            },
+                            None,
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    fn shutdown(&self) -> ! {
+        for slot in self.jobs.lock().unwrap().values() {
+            let pid = slot.pid.load(Ordering::SeqCst);
+            if pid != 0 {
+                // SAFETY: as above.
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            }
+        }
+        if let Some(mut w) = self.warm.lock().unwrap().worker.take() {
+            w.kill();
+        }
+        self.confinement.cgroups.remove();
+        std::process::exit(0);
+    }
+
+    fn pid_of(&self, job: u64) -> Option<u32> {
+        self.jobs
+            .lock()
+            .unwrap()
+            .get(&job)
+            .map(|s| s.pid.load(Ordering::SeqCst))
+            .filter(|p| *p != 0)
+    }
+
+    fn to_coord(&self, msg: &FromAgent, blob: Option<&[u8]>) {
+        let mut g = self.coord.lock().unwrap();
+        if let Some(s) = g.as_mut() {
+            let blobs: Vec<&[u8]> = blob.into_iter().collect();
+            if frame::write_frame(s, msg, &blobs).is_err() {
+                *g = None;
+            }
+        }
+    }
+
+    fn spawn_worker(&self) -> Result<Worker, RuntimeError> {
+        let (tx, rx) = mpsc::channel();
+        self.spawner
+            .lock()
+            .unwrap()
+            .send(tx)
+            .map_err(|_| RuntimeError::Worker("the spawner thread is gone".into()))?;
+        rx.recv()
+            .map_err(|_| RuntimeError::Worker("the spawner thread is gone".into()))?
+    }
+
+    fn refill_warm(self: &Arc<Self>) {
+        {
+            let mut g = self.warm.lock().unwrap();
+            if g.worker.is_some() || g.warming {
+                return;
+            }
+            g.warming = true;
+        }
+        let a = self.clone();
+        std::thread::spawn(move || {
+            let w = a.spawn_worker();
+            let mut g = a.warm.lock().unwrap();
+            g.warming = false;
+            match w {
+                Ok(w) => g.worker = Some(w),
+                Err(e) => tracing::warn!("agent {}: no warm worker: {e}", a.cfg.name),
+            }
+            a.warm_ready.notify_all();
+        });
+    }
+
+    /// A worker for a new or arriving job: the warm one, waiting for it if it
+    /// is still starting (starting a second one would only compete with it).
+    fn take_worker(self: &Arc<Self>) -> Result<(Worker, bool), RuntimeError> {
+        let warm = {
+            let mut g = self.warm.lock().unwrap();
+            while g.warming && g.worker.is_none() {
+                let (ng, timeout) = self
+                    .warm_ready
+                    .wait_timeout(g, Duration::from_secs(120))
+                    .unwrap();
+                g = ng;
+                if timeout.timed_out() {
+                    break;
+                }
+            }
+            g.worker.take()
+        };
+        let got = match warm {
+            Some(w) => Ok((w, true)),
+            None => self.spawn_worker().map(|w| (w, false)),
+        };
+        if self.cfg.warm {
+            self.refill_warm();
+        }
+        got
+    }
+
+    fn register(self: &Arc<Self>, job: u64, pid: u32) -> (Receiver<ToAgent>, Arc<AtomicU32>) {
+        let (tx, rx) = mpsc::channel();
+        let pid = Arc::new(AtomicU32::new(pid));
+        self.jobs.lock().unwrap().insert(
+            job,
+            JobSlot {
+                tx,
+                pid: pid.clone(),
+            },
+        );
+        (rx, pid)
+    }
+
+    fn start_job(self: &Arc<Self>, spec: JobSpec) {
+        let job = spec.job;
+        let t0 = Instant::now();
+        let (mut worker, warm) = match self.take_worker() {
+            Ok(x) => x,
+            Err(e) => {
+                self.to_coord(
+                    &job_failed(job, format!("node {}: {e}", self.cfg.name)),
+                    None,
+                );
+                return;
+            }
+        };
+        let (rx, pid) = self.register(job, worker.os_pid());
+        let a = self.clone();
+        std::thread::spawn(move || {
+            let started = worker
+                .send(&ToWorker::Start { spec: spec.clone() })
+                .and_then(|_| match worker.pump()? {
+                    Event::Reply(h) => match h.msg {
+                        FromWorker::Started { rss_bytes } => Ok(rss_bytes),
+                        FromWorker::Error { message } => Err(RuntimeError::Worker(message)),
+                        other => Err(RuntimeError::Protocol(format!("unexpected {other:?}"))),
+                    },
+                    _ => Err(RuntimeError::Worker(
+                        "the worker ended while setting up".into(),
+                    )),
+                });
+            match started {
+                Ok(rss_bytes) => {
+                    a.to_coord(
+                        &FromAgent::Started {
+                            job,
+                            warm,
+                            setup_seconds: t0.elapsed().as_secs_f64(),
+                            rss_bytes,
+                        },
+                        None,
+                    );
+                    Executor {
+                        agent: a,
+                        job,
+                        worker,
+                        spec,
+                        pid,
+                        owned: true,
+                    }
+                    .serve(rx);
+                }
+                Err(e) => {
+                    a.relay_output(job, &mut worker);
+                    a.jobs.lock().unwrap().remove(&job);
+                    a.to_coord(&job_failed(job, format!("node {}: {e}", a.cfg.name)), None);
+                }
+            }
+        });
+    }
+
+    fn relay_output(&self, job: u64, w: &mut Worker) {
+        for (stream, bytes) in w.drain_all() {
+            self.to_coord(&FromAgent::Output { job, stream }, Some(&bytes));
+        }
+    }
+
+    /// A peer hands us a job: restore it into a worker and hold it, prepared,
+    /// until the coordinator commits or aborts.
+    fn serve_peer(self: &Arc<Self>, mut conn: TcpStream) -> Result<(), RuntimeError> {
+        let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
+            .map_err(crate::wire_err("restore request"))?;
+        let total = h.blob_total();
+        let ToPeer::Restore {
+            migration,
+            spec,
+            fault,
+        } = h.msg;
+        let reply = |conn: &mut TcpStream, m: FromPeer| {
+            let _ = frame::write_msg(conn, &m);
+        };
+        let mut worker = match self.take_worker() {
+            Ok((w, _)) => w,
+            Err(e) => {
+                let _ = frame::skip_blobs(&mut conn, total);
+                reply(
+                    &mut conn,
+                    FromPeer::Failed {
+                        reason: format!("node {}: {e}", self.cfg.name),
+                    },
+                );
+                return Ok(());
+            }
+        };
+        let head = encode_header(
+            &ToWorker::Restore {
+                spec: spec.clone(),
+                fail: fault == Some(Fault::RestoreFails),
+            },
+            &h.blob_lens,
+        );
+        if let Err(e) = worker.ctrl.write_all(&head) {
+            let _ = frame::skip_blobs(&mut conn, total);
+            reply(
+                &mut conn,
+                FromPeer::Failed {
+                    reason: format!("worker channel: {e}"),
+                },
+            );
+            return Ok(());
+        }
+        let die_at = (fault == Some(Fault::TargetDies)).then_some(total / 2);
+        let relayed = relay(&mut conn, &mut worker.ctrl, total, |done| {
+            if die_at.is_some_and(|at| done >= at) {
+                std::process::exit(75);
+            }
+            true
+        });
+        if let Some(e) = relayed.read_error {
+            // The source went away mid-transfer: the worker holds half a job.
+            worker.kill();
+            return Err(io_err("receiving a checkpoint")(e));
+        }
+        if let Some(e) = relayed.write_error {
+            worker.kill();
+            reply(
+                &mut conn,
+                FromPeer::Failed {
+                    reason: format!("worker channel: {e}"),
+                },
+            );
+            return Ok(());
+        }
+        let outcome = loop {
+            match worker.pump() {
+                Ok(Event::Output(..)) => continue,
+                Ok(Event::Reply(r)) => break Ok(r.msg),
+                Ok(Event::Gone) => break Err("the worker ended while restoring".to_string()),
+                Err(e) => break Err(e.to_string()),
+            }
+        };
+        match outcome {
+            Ok(FromWorker::Restored { seconds }) => {
+                let job = spec.job;
+                let (rx, pid) = self.register(job, worker.os_pid());
+                reply(
+                    &mut conn,
+                    FromPeer::Prepared {
+                        restore_seconds: seconds,
+                    },
+                );
+                let a = self.clone();
+                let _ = migration;
+                std::thread::spawn(move || {
+                    Executor {
+                        agent: a,
+                        job,
+                        worker,
+                        spec,
+                        pid,
+                        owned: false,
+                    }
+                    .serve(rx)
+                });
+            }
+            Ok(FromWorker::RestoreFailed { reason }) => {
+                worker.kill();
+                reply(
+                    &mut conn,
+                    FromPeer::Failed {
+                        reason: format!("restore failed: {reason}"),
+                    },
+                );
+            }
+            Ok(other) => {
+                worker.kill();
+                reply(
+                    &mut conn,
+                    FromPeer::Failed {
+                        reason: format!("unexpected {other:?}"),
+                    },
+                );
+            }
+            Err(reason) => {
+                worker.kill();
+                reply(&mut conn, FromPeer::Failed { reason });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn job_of(m: &ToAgent) -> u64 {
+    match m {
+        ToAgent::Run { job, .. }
+        | ToAgent::Migrate { job, .. }
+        | ToAgent::Commit { job, .. }
+        | ToAgent::Abort { job, .. }
+        | ToAgent::Release { job }
+        | ToAgent::Signal { job, .. }
+        | ToAgent::Kill { job }
+        | ToAgent::Finish { job } => *job,
+        ToAgent::Start { spec } => spec.job,
+        ToAgent::Shutdown => 0,
+    }
+}
+
+fn job_failed(job: u64, reason: String) -> FromAgent {
+    FromAgent::JobEnded {
+        job,
+        usage: None,
+        end: JobEnd {
+            code: 1,
+            reason: Some(reason),
+            unit: None,
+            signal: None,
+            lost: true,
+        },
+    }
+}
+
+/// Outcome of streaming bytes from one socket to another.
+pub struct Relayed {
+    pub read_error: Option<std::io::Error>,
+    pub write_error: Option<std::io::Error>,
+}
+
+/// Streams `total` bytes. A failed write does not stop the reading: the source
+/// stream must stay in step (it is a worker's channel that will be used again).
+/// `progress` is told the bytes done and returns false to stop writing.
+pub fn relay(
+    src: &mut impl Read,
+    dst: &mut impl Write,
+    total: u64,
+    mut progress: impl FnMut(u64) -> bool,
+) -> Relayed {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut done = 0u64;
+    let mut out = Relayed {
+        read_error: None,
+        write_error: None,
+    };
+    while done < total {
+        let want = (total - done).min(buf.len() as u64) as usize;
+        let n = match src.read(&mut buf[..want]) {
+            Ok(0) => {
+                out.read_error = Some(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "connection closed mid-transfer",
+                ));
+                return out;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                out.read_error = Some(e);
+                return out;
+            }
+        };
+        if out.write_error.is_none() {
+            if let Err(e) = dst.write_all(&buf[..n]) {
+                out.write_error = Some(e);
+            }
+        }
+        done += n as u64;
+        if out.write_error.is_none() && !progress(done) {
+            out.write_error = Some(std::io::Error::other("transfer cut by a fault injection"));
+        }
+    }
+    out
+}
+
+/// Serves one job's commands in order; owns its worker.
+struct Executor {
+    agent: Arc<Agent>,
+    job: u64,
+    worker: Worker,
+    spec: JobSpec,
+    pid: Arc<AtomicU32>,
+    /// False while the job is prepared here but not committed.
+    owned: bool,
+}
+
+impl Executor {
+    fn serve(mut self, rx: Receiver<ToAgent>) {
+        loop {
+            let cmd = if self.owned {
+                match rx.recv() {
+                    Ok(c) => c,
+                    Err(_) => break,
+                }
+            } else {
+                match rx.recv_timeout(PREPARED_TTL) {
+                    Ok(c) => c,
+                    Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => break,
+                }
+            };
+            if !self.handle(cmd) {
+                break;
+            }
+        }
+        self.worker.kill();
+        self.pid.store(0, Ordering::SeqCst);
+        self.agent.jobs.lock().unwrap().remove(&self.job);
+    }
+
+    /// Returns false when the job is over here.
+    fn handle(&mut self, cmd: ToAgent) -> bool {
+        let job = self.job;
+        match cmd {
+            ToAgent::Run { unit, .. } => {
+                let oom_before = self.agent.confinement.cgroups.oom_kills();
+                if let Err(e) = self.worker.send(&ToWorker::Run { unit }) {
+                    tracing::debug!("run: {e}");
+                }
+                self.until_reply(Some(unit), oom_before)
+            }
+            ToAgent::Finish { .. } => {
+                let _ = self.worker.send(&ToWorker::Finish);
+                self.until_reply(None, None)
+            }
+            ToAgent::Migrate {
+                migration,
+                target,
+                fault,
+                ..
+            } => {
+                let msg = match self.migrate(migration, &target, fault) {
+                    Ok(report) => FromAgent::Prepared {
+                        job,
+                        migration,
+                        report,
+                    },
+                    Err((refused, reason)) => FromAgent::MigrationFailed {
+                        job,
+                        migration,
+                        refused,
+                        reason,
+                    },
+                };
+                self.agent.to_coord(&msg, None);
+                true
+            }
+            ToAgent::Commit { migration, .. } => {
+                self.owned = true;
+                self.agent
+                    .to_coord(&FromAgent::Committed { job, migration }, None);
+                true
+            }
+            ToAgent::Abort { .. } => false,
+            ToAgent::Release { .. } => {
+                self.agent.to_coord(&FromAgent::Released { job }, None);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// Relays output until the worker answers a run or finish request.
+    fn until_reply(&mut self, unit: Option<usize>, oom_before: Option<u64>) -> bool {
+        let job = self.job;
+        loop {
+            match self.worker.pump() {
+                Ok(Event::Output(stream, bytes)) => self
+                    .agent
+                    .to_coord(&FromAgent::Output { job, stream }, Some(&bytes)),
+                Ok(Event::Reply(h)) => match h.msg {
+                    FromWorker::UnitDone { unit, usage } => {
+                        self.agent
+                            .to_coord(&FromAgent::UnitDone { job, unit, usage }, None);
+                        return true;
+                    }
+                    FromWorker::Exited { end, usage } => {
+                        self.worker.wait();
+                        self.agent.relay_output(job, &mut self.worker);
+                        self.agent
+                            .to_coord(&FromAgent::JobEnded { job, end, usage }, None);
+                        return false;
+                    }
+                    other => {
+                        tracing::warn!("job {job}: unexpected {other:?} from the worker");
+                        let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_lens.iter().sum());
+                    }
+                },
+                Ok(Event::Gone) | Err(_) => {
+                    let end = self.death(unit, oom_before);
+                    self.agent.to_coord(
+                        &FromAgent::JobEnded {
+                            job,
+                            end,
+                            usage: None,
+                        },
+                        None,
+                    );
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// Why the worker ended without saying so.
+    fn death(&mut self, unit: Option<usize>, oom_before: Option<u64>) -> JobEnd {
+        let status = self.worker.wait();
+        self.agent.relay_output(self.job, &mut self.worker);
+        use std::os::unix::process::ExitStatusExt;
+        let oom = match (oom_before, self.agent.confinement.cgroups.oom_kills()) {
+            (Some(a), Some(b)) => b > a,
+            _ => false,
+        };
+        let (code, reason) = match status {
+            Some(s) if s.signal() == Some(libc::SIGKILL) && oom => (
+                137,
+                Some(format!(
+                    "the program exceeded its memory limit of {}",
+                    human_bytes(self.agent.cfg.memory_bytes)
+                )),
+            ),
+            Some(s) => match (s.code(), s.signal()) {
+                (Some(c), _) => (c, None),
+                (None, Some(sig)) => (
+                    128 + sig,
+                    Some(format!("the worker was killed by signal {sig}")),
+                ),
+                _ => (1, Some("the worker ended".into())),
+            },
+            None => (1, Some("the worker ended".into())),
+        };
+        JobEnd {
+            code,
+            reason,
+            unit,
+            signal: None,
+            lost: false,
+        }
+    }
+
+    /// Checkpoints the job and hands it to `target`. The worker stays here,
+    /// idle and intact, whatever happens. Errors: (refused, reason).
+    fn migrate(
+        &mut self,
+        migration: u64,
+        target: &str,
+        fault: Option<Fault>,
+    ) -> Result<MigrationReport, (bool, String)> {
+        let fail = |r: String| (false, r);
+        let addr: std::net::SocketAddr = target
+            .parse()
+            .map_err(|e| fail(format!("bad target address {target}: {e}")))?;
+        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+            .map_err(|e| fail(format!("cannot reach the target agent at {target}: {e}")))?;
+        let _ = conn.set_nodelay(true);
+        conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
+            .map_err(|e| fail(e.to_string()))?;
+        let t0 = Instant::now();
+        self.worker
+            .send(&ToWorker::Checkpoint)
+            .map_err(|e| fail(e.to_string()))?;
+        let h = loop {
+            match self.worker.pump() {
+                Ok(Event::Output(stream, bytes)) => self.agent.to_coord(
+                    &FromAgent::Output {
+                        job: self.job,
+                        stream,
+                    },
+                    Some(&bytes),
+                ),
+                Ok(Event::Reply(h)) => break h,
+                Ok(Event::Gone) => {
+                    return Err(fail("the worker ended during the checkpoint".into()))
+                }
+                Err(e) => return Err(fail(e.to_string())),
+            }
+        };
+        let checkpoint_seconds = match h.msg {
+            FromWorker::Checkpoint { seconds } => seconds,
+            FromWorker::Refused { reason } => return Err((true, reason)),
+            other => return Err(fail(format!("unexpected reply to a checkpoint: {other:?}"))),
+        };
+        let total = h.blob_total();
+        let t1 = Instant::now();
+        let head = encode_header(
+            &ToPeer::Restore {
+                migration,
+                spec: self.spec.clone(),
+                fault,
+            },
+            &h.blob_lens,
+        );
+        let mut write_error = conn.write_all(&head).err();
+        let cut_at = (fault == Some(Fault::DropConnection)).then_some(total / 2);
+        let relayed = {
+            let mut sink = WriteOrDiscard {
+                inner: &mut conn,
+                failed: write_error.is_some(),
+            };
+            relay(&mut self.worker.ctrl, &mut sink, total, |done| {
+                cut_at.is_none_or(|at| done < at)
+            })
+        };
+        if let Some(e) = relayed.read_error {
+            return Err(fail(format!("reading the checkpoint from the worker: {e}")));
+        }
+        if write_error.is_none() {
+            write_error = relayed.write_error;
+        }
+        if let Some(e) = write_error {
+            let _ = conn.shutdown(Shutdown::Both);
+            return Err(fail(format!("sending the checkpoint to {target}: {e}")));
+        }
+        let _ = conn.flush();
+        let transfer_seconds = t1.elapsed().as_secs_f64();
+        conn.set_read_timeout(Some(Duration::from_secs(600))).ok();
+        let _ = t0;
+        match frame::read_msg::<FromPeer>(&mut conn, &Limits::default()) {
+            Ok(FromPeer::Prepared { restore_seconds }) => Ok(MigrationReport {
+                bytes: total,
+                buffers: h.blob_lens.len().saturating_sub(1) as u64,
+                checkpoint_seconds,
+                transfer_seconds,
+                restore_seconds,
+            }),
+            Ok(FromPeer::Failed { reason }) => Err(fail(format!("target: {reason}"))),
+            Err(e) => Err(fail(format!(
+                "the target agent at {target} did not confirm: {e}"
+            ))),
+        }
+    }
+}
+
+/// A writer that turns into a sink after its first error, so a relay keeps
+/// draining its source.
+struct WriteOrDiscard<'a, W: Write> {
+    inner: &'a mut W,
+    failed: bool,
+}
+
+impl<W: Write> Write for WriteOrDiscard<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        self.inner.write(buf).inspect_err(|_| self.failed = true)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        self.inner.flush()
+    }
+}
+
+pub fn human_bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= (1u64 << 30) as f64 {
+        format!("{:.1} GiB", b / (1u64 << 30) as f64)
+    } else if b >= (1u64 << 20) as f64 {
+        format!("{:.1} MiB", b / (1u64 << 20) as f64)
+    } else {
+        format!("{:.0} KiB", b / 1024.0)
+    }
+}

@@ -1,0 +1,973 @@
+//! The coordinator: starts a local cluster of node agents (separate processes,
+//! over TCP on loopback) and drives jobs on it, section by section.
+//!
+//! It is the one authority on where a job lives. A migration is two-phase: the
+//! source agent checkpoints the job and hands it to the target, which restores
+//! it and holds it *prepared*; only when the coordinator's `commit` is
+//! confirmed does it release the source. Any failure before that leaves the job
+//! on the source, untouched and idle between two sections, so no section runs
+//! twice and no output is lost or repeated.
+//!
+//! Checkpoints for recovery go to a spool inside the coordinator, which speaks
+//! the agents' peer protocol. When an agent dies, its job restarts on another
+//! node from the last spooled checkpoint (or from the start); output the
+//! program already produced is not printed again.
+
+use crate::agent::{handshake, AgentAnnounce, AgentConfig};
+use crate::{io_err, wire_err, RuntimeError};
+use prescient_model::cluster::{ClusterSpec, NodeSpec};
+use prescient_wire::frame::{self, encode_header, Limits};
+use prescient_wire::{
+    Fault, FromAgent, FromPeer, Hello, JobEnd, JobSpec, MigrationReport, Role, Stream, ToAgent,
+    ToPeer, UnitUsage, PROTOCOL_VERSION,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How to start the agents of a local cluster.
+#[derive(Clone, Debug)]
+pub struct ClusterOptions {
+    /// The executable that runs an agent, and the argument that selects agent mode.
+    pub agent_exe: PathBuf,
+    pub agent_arg: String,
+    pub python: PathBuf,
+    pub harness_dir: PathBuf,
+    pub worker_user: String,
+    pub warm: bool,
+}
+
+/// Something that happened to one job.
+#[derive(Debug)]
+pub enum JobEvent {
+    Agent {
+        node: usize,
+        msg: FromAgent,
+        blob: Option<Vec<u8>>,
+    },
+    Lost {
+        node: usize,
+    },
+}
+
+struct NodeConn {
+    spec: NodeSpec,
+    addr: String,
+    writer: Mutex<Option<TcpStream>>,
+    alive: AtomicBool,
+    child: Mutex<Option<Child>>,
+}
+
+type Routes = Arc<Mutex<HashMap<u64, Sender<JobEvent>>>>;
+
+/// A running local cluster. Cheap to share between job threads.
+pub struct Cluster {
+    nodes: Vec<Arc<NodeConn>>,
+    routes: Routes,
+    spool: Spool,
+    pub warnings: Vec<String>,
+    pub name: String,
+}
+
+impl Cluster {
+    /// Starts one agent per physical node and connects to each.
+    pub fn start(spec: &ClusterSpec, opts: &ClusterOptions) -> Result<Cluster, RuntimeError> {
+        spec.validate()
+            .map_err(|e| RuntimeError::Cluster(e.to_string()))?;
+        let name = format!("c{}", std::process::id());
+        let mut children = Vec::new();
+        for n in spec.physical() {
+            let cfg = AgentConfig {
+                name: n.name.clone(),
+                cluster: name.clone(),
+                listen: "127.0.0.1:0".into(),
+                python: opts.python.clone(),
+                harness_dir: opts.harness_dir.clone(),
+                cores: n.cores,
+                memory_bytes: n.memory,
+                cpus: n.cpus.clone(),
+                worker_user: opts.worker_user.clone(),
+                warm: opts.warm,
+            };
+            let json = serde_json::to_string(&cfg).unwrap_or_default();
+            let child = Command::new(&opts.agent_exe)
+                .arg(&opts.agent_arg)
+                .arg(json)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                // Ctrl-C reaches the coordinator only; it forwards it to the job.
+                .process_group(0)
+                .spawn()
+                .map_err(io_err(format!(
+                    "cannot start the agent of node {} ({})",
+                    n.name,
+                    opts.agent_exe.display()
+                )))?;
+            children.push((n.clone(), child));
+        }
+        let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
+        let mut nodes = Vec::new();
+        let mut warnings = Vec::new();
+        for (i, (n, mut child)) in children.into_iter().enumerate() {
+            let mut line = String::new();
+            let read = child
+                .stdout
+                .take()
+                .map(|o| BufReader::new(o).read_line(&mut line));
+            let announce: AgentAnnounce = match (read, serde_json::from_str(line.trim())) {
+                (Some(Ok(_)), Ok(a)) => a,
+                _ => {
+                    let _ = child.kill();
+                    let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                    return Err(RuntimeError::Cluster(format!(
+                        "the agent of node {} did not start ({status})",
+                        n.name
+                    )));
+                }
+            };
+            for w in announce.warnings {
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+            let mut conn = TcpStream::connect(&announce.listen)
+                .map_err(io_err(format!("cannot connect to node {}", n.name)))?;
+            let _ = conn.set_nodelay(true);
+            handshake(&mut conn, &coordinator_hello())?;
+            let reader = conn.try_clone().map_err(io_err("socket"))?;
+            let node = Arc::new(NodeConn {
+                spec: n.clone(),
+                addr: announce.listen,
+                writer: Mutex::new(Some(conn)),
+                alive: AtomicBool::new(true),
+                child: Mutex::new(Some(child)),
+            });
+            spawn_reader(i, node.clone(), reader, routes.clone());
+            nodes.push(node);
+        }
+        Ok(Cluster {
+            nodes,
+            routes,
+            spool: Spool::start()?,
+            warnings,
+            name,
+        })
+    }
+
+    pub fn node_names(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.spec.name.clone()).collect()
+    }
+
+    pub fn node_spec(&self, i: usize) -> &NodeSpec {
+        &self.nodes[i].spec
+    }
+
+    pub fn is_alive(&self, i: usize) -> bool {
+        self.nodes[i].alive.load(Ordering::SeqCst)
+    }
+
+    fn send(&self, node: usize, msg: &ToAgent) -> Result<(), RuntimeError> {
+        let n = &self.nodes[node];
+        let mut g = n.writer.lock().unwrap();
+        match g.as_mut() {
+            Some(s) => frame::write_msg(s, msg).map_err(|e| {
+                *g = None;
+                RuntimeError::Cluster(format!("node {}: {e}", n.spec.name))
+            }),
+            None => Err(RuntimeError::Cluster(format!(
+                "node {} is down",
+                n.spec.name
+            ))),
+        }
+    }
+
+    fn subscribe(&self, job: u64) -> Receiver<JobEvent> {
+        let (tx, rx) = mpsc::channel();
+        self.routes.lock().unwrap().insert(job, tx);
+        rx
+    }
+
+    fn unsubscribe(&self, job: u64) {
+        self.routes.lock().unwrap().remove(&job);
+    }
+
+    /// Kills a node's agent process (fault injection, and the end of a node).
+    pub fn kill_node(&self, node: usize) {
+        if let Some(mut c) = self.nodes[node].child.lock().unwrap().take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Stops every agent (they stop their workers).
+    pub fn shutdown(&self) {
+        for (i, n) in self.nodes.iter().enumerate() {
+            let _ = self.send(i, &ToAgent::Shutdown);
+            if let Some(mut c) = n.child.lock().unwrap().take() {
+                let deadline = Instant::now() + Duration::from_secs(5);
+                loop {
+                    match c.try_wait() {
+                        Ok(Some(_)) => break,
+                        Ok(None) if Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(10))
+                        }
+                        _ => {
+                            let _ = c.kill();
+                            let _ = c.wait();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.spool.clear();
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn coordinator_hello() -> Hello {
+    Hello {
+        protocol: PROTOCOL_VERSION,
+        role: Role::Coordinator,
+        name: "coordinator".into(),
+    }
+}
+
+fn spawn_reader(index: usize, node: Arc<NodeConn>, mut r: TcpStream, routes: Routes) {
+    std::thread::spawn(move || {
+        while let Ok(h) = frame::read_header::<FromAgent>(&mut r, &Limits::default()) {
+            let blob = match frame::read_blobs(&mut r, &h.blob_lens) {
+                Ok(mut b) => b.pop(),
+                Err(_) => break,
+            };
+            let job = match &h.msg {
+                FromAgent::Output { job, .. }
+                | FromAgent::Started { job, .. }
+                | FromAgent::UnitDone { job, .. }
+                | FromAgent::JobEnded { job, .. }
+                | FromAgent::Prepared { job, .. }
+                | FromAgent::MigrationFailed { job, .. }
+                | FromAgent::Committed { job, .. }
+                | FromAgent::Released { job } => *job,
+                FromAgent::Error { job: Some(job), .. } => *job,
+                FromAgent::Error { job: None, message } => {
+                    tracing::warn!("node {}: {message}", node.spec.name);
+                    continue;
+                }
+            };
+            if let Some(tx) = routes.lock().unwrap().get(&job) {
+                let _ = tx.send(JobEvent::Agent {
+                    node: index,
+                    msg: h.msg,
+                    blob,
+                });
+            }
+        }
+        node.alive.store(false, Ordering::SeqCst);
+        *node.writer.lock().unwrap() = None;
+        for tx in routes.lock().unwrap().values() {
+            let _ = tx.send(JobEvent::Lost { node: index });
+        }
+    });
+}
+
+/// Checkpoints kept by the coordinator for recovery, one file per job. It
+/// accepts them over the agents' own peer protocol.
+/// A spooled checkpoint: its file, its blob lengths and the job it restores.
+#[derive(Clone)]
+struct Saved {
+    path: PathBuf,
+    lens: Vec<u64>,
+    spec: JobSpec,
+}
+
+type SavedMap = Mutex<HashMap<u64, Saved>>;
+
+struct Spool {
+    addr: String,
+    dir: PathBuf,
+    /// Job -> (checkpoint file, blob lengths).
+    saved: Arc<SavedMap>,
+}
+
+impl Spool {
+    fn start() -> Result<Spool, RuntimeError> {
+        let dir = std::env::temp_dir().join(format!("prescient-spool-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(io_err(format!("cannot create {}", dir.display())))?;
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(io_err("spool listener"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(io_err("spool listener"))?
+            .to_string();
+        let saved: Arc<SavedMap> = Arc::default();
+        let s2 = saved.clone();
+        let d2 = dir.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                if let Err(e) = spool_accept(conn, &d2, &s2) {
+                    tracing::warn!("checkpoint not saved: {e}");
+                }
+            }
+        });
+        Ok(Spool { addr, dir, saved })
+    }
+
+    fn get(&self, job: u64) -> Option<Saved> {
+        self.saved.lock().unwrap().get(&job).cloned()
+    }
+
+    fn forget(&self, job: u64) {
+        if let Some(s) = self.saved.lock().unwrap().remove(&job) {
+            let _ = std::fs::remove_file(s.path);
+        }
+    }
+
+    fn clear(&self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn spool_accept(
+    mut conn: TcpStream,
+    dir: &std::path::Path,
+    saved: &SavedMap,
+) -> Result<(), RuntimeError> {
+    let hello = Hello {
+        protocol: PROTOCOL_VERSION,
+        role: Role::Agent,
+        name: "spool".into(),
+    };
+    handshake(&mut conn, &hello)?;
+    let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
+        .map_err(wire_err("checkpoint"))?;
+    let total = h.blob_total();
+    let ToPeer::Restore { spec, .. } = h.msg;
+    let job = spec.job;
+    let tmp = dir.join(format!("job-{job}.partial"));
+    let done = dir.join(format!("job-{job}.ckpt"));
+    let mut f = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&tmp).map_err(io_err("spool file"))?,
+    );
+    frame::copy_blobs(&mut conn, &mut f, total).map_err(wire_err("checkpoint"))?;
+    f.flush().map_err(io_err("spool file"))?;
+    drop(f);
+    // Only a complete checkpoint replaces the last one.
+    std::fs::rename(&tmp, &done).map_err(io_err("spool file"))?;
+    saved.lock().unwrap().insert(
+        job,
+        Saved {
+            path: done,
+            lens: h.blob_lens,
+            spec,
+        },
+    );
+    frame::write_msg(
+        &mut conn,
+        &FromPeer::Prepared {
+            restore_seconds: 0.0,
+        },
+    )
+    .map_err(wire_err("checkpoint"))?;
+    Ok(())
+}
+
+/// Faults a run injects, to test that each is survived.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Migration number (1-based) -> the fault it suffers.
+    pub migration: BTreeMap<usize, Fault>,
+    /// Kill the job's agent once this unit (0-based) is done.
+    pub kill_agent_after_unit: Option<usize>,
+}
+
+/// How to run one job.
+#[derive(Clone, Debug)]
+pub struct JobPlan {
+    pub spec: JobSpec,
+    pub start_node: usize,
+    /// Migrate after every K units, round robin over the live nodes (0: never).
+    pub migrate_every: usize,
+    /// Spool a checkpoint once this much wall time has passed since the last one
+    /// (None: never).
+    pub checkpoint_interval: Option<f64>,
+    pub faults: Faults,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitRecord {
+    pub unit: usize,
+    pub node: String,
+    pub usage: UnitUsage,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MigrationRecord {
+    pub number: usize,
+    /// Units done before it.
+    pub after_unit: usize,
+    pub from: String,
+    pub to: String,
+    pub ok: bool,
+    /// The state could not move at this point (not a fault).
+    pub refused: bool,
+    pub reason: Option<String>,
+    pub report: Option<MigrationReport>,
+    /// The job's pause: from the end of its last unit on the source to the
+    /// moment it could run on the target (or resume on the source).
+    pub downtime_seconds: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RecoveryRecord {
+    pub lost_node: String,
+    pub to: String,
+    /// The unit the job resumed at.
+    pub resumed_at_unit: usize,
+    pub from_checkpoint: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobOutcome {
+    pub end: JobEnd,
+    pub units: Vec<UnitRecord>,
+    pub migrations: Vec<MigrationRecord>,
+    pub recoveries: Vec<RecoveryRecord>,
+    pub checkpoints: usize,
+    pub setup_seconds: f64,
+    pub warm_start: bool,
+    /// The worker's resident set once the job was set up (its baseline).
+    pub worker_rss_bytes: u64,
+    /// The node the job ended on, when it ended in a unit.
+    pub end_node: Option<String>,
+}
+
+/// Sees a job's progress as it happens.
+pub trait Observer {
+    fn output(&mut self, stream: Stream, bytes: &[u8]);
+    fn unit_started(&mut self, _unit: usize, _node: &str) {}
+    fn unit_done(&mut self, _record: &UnitRecord) {}
+    fn migration(&mut self, _record: &MigrationRecord) {}
+    fn recovery(&mut self, _record: &RecoveryRecord) {}
+}
+
+/// Set from a signal handler; forwarded to the job as SIGINT.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+struct Driver<'a> {
+    cluster: &'a Cluster,
+    rx: Receiver<JobEvent>,
+    job: u64,
+    node: usize,
+    obs: &'a mut dyn Observer,
+    /// Bytes of output printed so far, per stream.
+    printed: [u64; 2],
+    /// Bytes of replayed output still to swallow after a recovery, per stream.
+    skip: [u64; 2],
+    interrupt_sent: bool,
+    migrations: usize,
+}
+
+enum Wait<T> {
+    Got(T),
+    /// The job ended, with the usage of the unit it ended in.
+    Ended(JobEnd, Option<UnitUsage>),
+    Lost,
+}
+
+fn idx(s: Stream) -> usize {
+    match s {
+        Stream::Stdout => 0,
+        Stream::Stderr => 1,
+    }
+}
+
+impl Driver<'_> {
+    fn out(&mut self, stream: Stream, mut bytes: &[u8]) {
+        let i = idx(stream);
+        let skip = (self.skip[i].min(bytes.len() as u64)) as usize;
+        self.skip[i] -= skip as u64;
+        bytes = &bytes[skip..];
+        if !bytes.is_empty() {
+            self.printed[i] += bytes.len() as u64;
+            self.obs.output(stream, bytes);
+        }
+    }
+
+    /// Waits for a message from `from` that `pick` accepts. Output is printed
+    /// meanwhile; the job's end and the loss of `from` stop the wait.
+    fn wait<T>(
+        &mut self,
+        from: usize,
+        timeout: Option<Duration>,
+        mut pick: impl FnMut(&FromAgent) -> Option<T>,
+    ) -> Wait<T> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if INTERRUPTED.load(Ordering::SeqCst) && !self.interrupt_sent {
+                self.interrupt_sent = true;
+                let _ = self.cluster.send(
+                    self.node,
+                    &ToAgent::Signal {
+                        job: self.job,
+                        signal: libc::SIGINT,
+                    },
+                );
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Wait::Lost;
+            }
+            let ev = match self.rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(ev) => ev,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return Wait::Lost,
+            };
+            match ev {
+                JobEvent::Lost { node } if node == from || node == self.node => return Wait::Lost,
+                JobEvent::Lost { .. } => {}
+                JobEvent::Agent { msg, blob, node } => {
+                    if let FromAgent::Output { stream, .. } = msg {
+                        if node == self.node {
+                            self.out(stream, blob.as_deref().unwrap_or_default());
+                        }
+                        continue;
+                    }
+                    if let FromAgent::JobEnded { end, usage, .. } = &msg {
+                        if node == self.node {
+                            return Wait::Ended(end.clone(), usage.clone());
+                        }
+                    }
+                    if let FromAgent::Error { message, .. } = &msg {
+                        if node == self.node || node == from {
+                            // The agent lost track of the job: treat it as lost there.
+                            tracing::warn!("{message}");
+                            return Wait::Lost;
+                        }
+                    }
+                    if node == from {
+                        if let Some(t) = pick(&msg) {
+                            return Wait::Got(t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs a job to its end. Never panics on a lost node or a failed migration.
+pub fn run_job(cluster: &Cluster, plan: JobPlan, obs: &mut dyn Observer) -> JobOutcome {
+    let job = plan.spec.job;
+    let rx = cluster.subscribe(job);
+    let mut d = Driver {
+        cluster,
+        rx,
+        job,
+        node: plan.start_node,
+        obs,
+        printed: [0, 0],
+        skip: [0, 0],
+        interrupt_sent: false,
+        migrations: 0,
+    };
+    let mut out = JobOutcome {
+        end: JobEnd {
+            code: 0,
+            reason: None,
+            unit: None,
+            signal: None,
+            lost: false,
+        },
+        units: Vec::new(),
+        migrations: Vec::new(),
+        recoveries: Vec::new(),
+        checkpoints: 0,
+        setup_seconds: 0.0,
+        warm_start: false,
+        worker_rss_bytes: 0,
+        end_node: None,
+    };
+    let end = drive(&mut d, &plan, &mut out);
+    out.end = end;
+    cluster.unsubscribe(job);
+    cluster.spool.forget(job);
+    out
+}
+
+fn drive(d: &mut Driver, plan: &JobPlan, out: &mut JobOutcome) -> JobEnd {
+    let n_units = plan.spec.units.len();
+    let job = d.job;
+    let mut unit = match start_fresh(d, &plan.spec, d.node) {
+        Ok((warm, secs, rss)) => {
+            out.warm_start = warm;
+            out.setup_seconds = secs;
+            out.worker_rss_bytes = rss;
+            0
+        }
+        Err(end) => return end,
+    };
+    // Injected faults strike once.
+    let mut kill_after = plan.faults.kill_agent_after_unit;
+    // Printed bytes when the spooled checkpoint was taken.
+    let mut printed_at_checkpoint = [0u64; 2];
+    // The unit a spooled checkpoint resumes at.
+    let mut checkpoint_unit = 0;
+    let mut last_checkpoint = Instant::now();
+    loop {
+        if unit == n_units {
+            if d.cluster.send(d.node, &ToAgent::Finish { job }).is_ok() {
+                match d.wait(d.node, None, |_| None::<()>) {
+                    Wait::Ended(end, _) => return end,
+                    Wait::Got(()) => unreachable_end(),
+                    Wait::Lost => {}
+                }
+            }
+            // The node died while running exit handlers: all sections ran.
+            return JobEnd {
+                code: 0,
+                reason: Some("the node was lost while the program's exit handlers ran".into()),
+                unit: None,
+                signal: None,
+                lost: false,
+            };
+        }
+        let name = d.cluster.node_spec(d.node).name.clone();
+        d.obs.unit_started(unit, &name);
+        let sent = d.cluster.send(d.node, &ToAgent::Run { job, unit });
+        let got = if sent.is_ok() {
+            d.wait(d.node, None, |m| match m {
+                FromAgent::UnitDone { unit: u, usage, .. } if *u == unit => Some(usage.clone()),
+                _ => None,
+            })
+        } else {
+            Wait::Lost
+        };
+        match got {
+            Wait::Got(usage) => {
+                let rec = UnitRecord {
+                    unit,
+                    node: name,
+                    usage,
+                };
+                d.obs.unit_done(&rec);
+                out.units.push(rec);
+                unit += 1;
+            }
+            Wait::Ended(mut end, usage) => {
+                out.end_node = Some(name.clone());
+                if let Some(usage) = usage {
+                    let rec = UnitRecord {
+                        unit,
+                        node: name.clone(),
+                        usage,
+                    };
+                    d.obs.unit_done(&rec);
+                    out.units.push(rec);
+                }
+                if end.unit.is_none() {
+                    end.unit = Some(unit);
+                }
+                return end;
+            }
+            Wait::Lost => match recover(d, plan, out, &printed_at_checkpoint, checkpoint_unit) {
+                Ok(resume) => {
+                    unit = resume;
+                    continue;
+                }
+                Err(end) => return end,
+            },
+        }
+        if kill_after == Some(unit - 1) {
+            kill_after = None;
+            d.cluster.kill_node(d.node);
+        }
+        if unit < n_units
+            && plan
+                .checkpoint_interval
+                .is_some_and(|s| last_checkpoint.elapsed().as_secs_f64() >= s)
+        {
+            let spool = d.cluster.spool.addr.clone();
+            if let Some(true) = migrate_to(d, &spool, None).map(|r| r.is_ok()) {
+                out.checkpoints += 1;
+                printed_at_checkpoint = d.printed;
+                checkpoint_unit = unit;
+                last_checkpoint = Instant::now();
+            }
+        }
+        if plan.migrate_every > 0 && unit < n_units && unit % plan.migrate_every == 0 {
+            if let Some(target) = next_node(d.cluster, d.node) {
+                let rec = migrate(
+                    d,
+                    target,
+                    unit,
+                    plan.faults.migration.get(&(d.migrations + 1)).copied(),
+                );
+                d.obs.migration(&rec);
+                out.migrations.push(rec);
+            }
+        }
+    }
+}
+
+fn unreachable_end() -> ! {
+    unreachable!("the finish wait accepts no message")
+}
+
+fn next_node(c: &Cluster, from: usize) -> Option<usize> {
+    let n = c.nodes.len();
+    (1..n).map(|k| (from + k) % n).find(|&i| c.is_alive(i))
+}
+
+fn start_fresh(d: &mut Driver, spec: &JobSpec, node: usize) -> Result<(bool, f64, u64), JobEnd> {
+    d.node = node;
+    let name = d.cluster.node_spec(node).name.clone();
+    if let Err(e) = d.cluster.send(node, &ToAgent::Start { spec: spec.clone() }) {
+        return Err(lost_end(e.to_string(), None));
+    }
+    match d.wait(node, Some(Duration::from_secs(300)), |m| match m {
+        FromAgent::Started {
+            warm,
+            setup_seconds,
+            rss_bytes,
+            ..
+        } => Some((*warm, *setup_seconds, *rss_bytes)),
+        _ => None,
+    }) {
+        Wait::Got(x) => Ok(x),
+        Wait::Ended(end, _) => Err(end),
+        Wait::Lost => Err(lost_end(
+            format!("node {name} was lost while starting the job"),
+            None,
+        )),
+    }
+}
+
+fn lost_end(reason: String, unit: Option<usize>) -> JobEnd {
+    JobEnd {
+        code: 1,
+        reason: Some(reason),
+        unit,
+        signal: None,
+        lost: true,
+    }
+}
+
+/// Sends the job's checkpoint to `target` (an agent or the spool) and waits
+/// for the source's verdict. None: the source was lost.
+fn migrate_to(
+    d: &mut Driver,
+    target: &str,
+    fault: Option<Fault>,
+) -> Option<Result<MigrationReport, (bool, String)>> {
+    d.migrations += 1;
+    let migration = d.migrations as u64;
+    let job = d.job;
+    let msg = ToAgent::Migrate {
+        job,
+        migration,
+        target: target.to_string(),
+        fault,
+    };
+    d.cluster.send(d.node, &msg).ok()?;
+    match d.wait(d.node, None, |m| match m {
+        FromAgent::Prepared {
+            migration: x,
+            report,
+            ..
+        } if *x == migration => Some(Ok(report.clone())),
+        FromAgent::MigrationFailed {
+            migration: x,
+            refused,
+            reason,
+            ..
+        } if *x == migration => Some(Err((*refused, reason.clone()))),
+        _ => None,
+    }) {
+        Wait::Got(r) => Some(r),
+        // A job cannot end while it sits idle between sections.
+        Wait::Ended(..) | Wait::Lost => None,
+    }
+}
+
+fn migrate(
+    d: &mut Driver,
+    target: usize,
+    after_unit: usize,
+    fault: Option<Fault>,
+) -> MigrationRecord {
+    let t0 = Instant::now();
+    let from = d.cluster.node_spec(d.node).name.clone();
+    let to = d.cluster.node_spec(target).name.clone();
+    let addr = d.cluster.nodes[target].addr.clone();
+    let number = d.migrations + 1;
+    let mut rec = MigrationRecord {
+        number,
+        after_unit,
+        from,
+        to,
+        ok: false,
+        refused: false,
+        reason: None,
+        report: None,
+        downtime_seconds: 0.0,
+    };
+    let migration = number as u64;
+    match migrate_to(d, &addr, fault) {
+        None => rec.reason = Some("the source node was lost during the migration".into()),
+        Some(Err((refused, reason))) => {
+            rec.refused = refused;
+            rec.reason = Some(reason);
+        }
+        Some(Ok(report)) => {
+            rec.report = Some(report);
+            let committed = d
+                .cluster
+                .send(
+                    target,
+                    &ToAgent::Commit {
+                        job: d.job,
+                        migration,
+                    },
+                )
+                .is_ok()
+                && matches!(
+                    d.wait(target, Some(Duration::from_secs(30)), |m| match m {
+                        FromAgent::Committed { migration: x, .. } if *x == migration => Some(()),
+                        _ => None,
+                    }),
+                    Wait::Got(())
+                );
+            if committed {
+                let source = d.node;
+                d.node = target;
+                let _ = d.cluster.send(source, &ToAgent::Release { job: d.job });
+                rec.ok = true;
+            } else {
+                let _ = d.cluster.send(
+                    target,
+                    &ToAgent::Abort {
+                        job: d.job,
+                        migration,
+                    },
+                );
+                rec.reason = Some(format!("node {} did not confirm the commit", rec.to));
+            }
+        }
+    }
+    rec.downtime_seconds = t0.elapsed().as_secs_f64();
+    rec
+}
+
+/// The job's node is gone: restart it elsewhere from the last checkpoint.
+fn recover(
+    d: &mut Driver,
+    plan: &JobPlan,
+    out: &mut JobOutcome,
+    printed_at_checkpoint: &[u64; 2],
+    checkpoint_unit: usize,
+) -> Result<usize, JobEnd> {
+    let lost = d.node;
+    let lost_name = d.cluster.node_spec(lost).name.clone();
+    let Some(target) = next_node(d.cluster, lost) else {
+        return Err(lost_end(
+            format!("node {lost_name} was lost and no other node is up"),
+            None,
+        ));
+    };
+    let to = d.cluster.node_spec(target).name.clone();
+    // Whatever the program prints again up to what it had printed is swallowed.
+    let (resume, from_checkpoint) = match d.cluster.spool.get(d.job) {
+        Some(saved) => match replay_checkpoint(d, target, &saved) {
+            Ok(()) => {
+                d.skip = [
+                    d.printed[0] - printed_at_checkpoint[0],
+                    d.printed[1] - printed_at_checkpoint[1],
+                ];
+                d.printed = *printed_at_checkpoint;
+                (checkpoint_unit, true)
+            }
+            Err(e) => {
+                tracing::warn!("checkpoint not usable ({e}); restarting from the start");
+                restart(d, plan, target)?
+            }
+        },
+        None => restart(d, plan, target)?,
+    };
+    let rec = RecoveryRecord {
+        lost_node: lost_name,
+        to,
+        resumed_at_unit: resume,
+        from_checkpoint,
+    };
+    d.obs.recovery(&rec);
+    out.recoveries.push(rec);
+    Ok(resume)
+}
+
+fn restart(d: &mut Driver, plan: &JobPlan, target: usize) -> Result<(usize, bool), JobEnd> {
+    d.skip = d.printed;
+    d.printed = [0, 0];
+    start_fresh(d, &plan.spec, target)?;
+    Ok((0, false))
+}
+
+fn replay_checkpoint(d: &mut Driver, target: usize, saved: &Saved) -> Result<(), RuntimeError> {
+    let (path, lens, spec) = (&saved.path, &saved.lens, &saved.spec);
+    let addr = d.cluster.nodes[target].addr.clone();
+    let mut conn = TcpStream::connect(&addr).map_err(io_err(format!("cannot reach {addr}")))?;
+    let hello = Hello {
+        protocol: PROTOCOL_VERSION,
+        role: Role::Peer,
+        name: "coordinator".into(),
+    };
+    handshake(&mut conn, &hello)?;
+    d.migrations += 1;
+    let migration = d.migrations as u64;
+    let head = encode_header(
+        &ToPeer::Restore {
+            migration,
+            spec: spec.clone(),
+            fault: None,
+        },
+        lens,
+    );
+    conn.write_all(&head)
+        .map_err(io_err("sending a checkpoint"))?;
+    let mut f = std::fs::File::open(path).map_err(io_err("spool file"))?;
+    std::io::copy(&mut f, &mut conn).map_err(io_err("sending a checkpoint"))?;
+    match frame::read_msg::<FromPeer>(&mut conn, &Limits::default()) {
+        Ok(FromPeer::Prepared { .. }) => {}
+        Ok(FromPeer::Failed { reason }) => return Err(RuntimeError::Protocol(reason)),
+        Err(e) => return Err(wire_err("restoring a checkpoint")(e)),
+    }
+    d.node = target;
+    d.cluster.send(
+        target,
+        &ToAgent::Commit {
+            job: d.job,
+            migration,
+        },
+    )?;
+    match d.wait(target, Some(Duration::from_secs(30)), |m| match m {
+        FromAgent::Committed { migration: x, .. } if *x == migration => Some(()),
+        _ => None,
+    }) {
+        Wait::Got(()) => Ok(()),
+        _ => Err(RuntimeError::Cluster("the commit was not confirmed".into())),
+    }
+}

@@ -1,0 +1,297 @@
+//! The messages. Each enum is one direction of one kind of connection; all are
+//! JSON objects tagged by `type`.
+
+use serde::{Deserialize, Serialize};
+
+/// First frame on every connection, in both directions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    pub role: Role,
+    /// Node name for agents, `coordinator` otherwise.
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Coordinator,
+    Agent,
+    /// An agent connecting to another agent to hand over a job.
+    Peer,
+}
+
+/// Which of the program's output streams a chunk belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// One unit of execution: the top-level statements overlapping these lines.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
+/// Everything a worker needs to run or resume a job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub job: u64,
+    /// Absolute path: `__file__` and what tracebacks show. The worker does not
+    /// read it; it runs `source`.
+    pub file: String,
+    pub source: String,
+    /// `sys.argv`, with `argv[0]` as the user typed the file name.
+    pub argv: Vec<String>,
+    /// Working directory of the program.
+    pub cwd: String,
+    pub units: Vec<Unit>,
+    /// Environment variables set for the program (on top of the worker's).
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
+    /// Memory the job may use, in bytes (0: the node's limit).
+    #[serde(default)]
+    pub memory_limit: u64,
+}
+
+/// Per-section telemetry measured inside the worker.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitUsage {
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    /// Peak resident set of the worker during the unit.
+    pub peak_rss_bytes: u64,
+    /// Resident set after the unit.
+    pub rss_after_bytes: u64,
+    /// `clear_refs` when the high-water mark was reset before the unit, `hwm`
+    /// when it could not be (the peak then covers the whole process lifetime).
+    pub rss_method: String,
+}
+
+/// How a job ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobEnd {
+    /// The exit code `python3 FILE` would have exited with.
+    pub code: i32,
+    /// Why, when it was not the program's own doing (a limit, a lost node).
+    pub reason: Option<String>,
+    /// The unit that was running, if any.
+    pub unit: Option<usize>,
+    /// The signal plain Python would have died of (SIGINT after an uncaught
+    /// KeyboardInterrupt): the coordinator dies of it too.
+    #[serde(default)]
+    pub signal: Option<i32>,
+    /// The runtime lost the job: no node could run it.
+    #[serde(default)]
+    pub lost: bool,
+}
+
+/// Coordinator to agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToAgent {
+    /// Set up a job in a (warm) worker. Replies `started` or `job_ended`.
+    Start { spec: JobSpec },
+    /// Run one unit. Replies `output`* then `unit_done` or `job_ended`.
+    Run { job: u64, unit: usize },
+    /// Check the job's state and hand it to the agent at `target`, which
+    /// restores it but does not own it until `commit`. Replies `prepared` or
+    /// `migration_failed`; the job keeps running here either way until `release`.
+    Migrate {
+        job: u64,
+        migration: u64,
+        target: String,
+        /// Test hook: make this migration fail at the named step.
+        #[serde(default)]
+        fault: Option<Fault>,
+    },
+    /// On the target: the job is now yours. Replies `committed`.
+    Commit { job: u64, migration: u64 },
+    /// On the target: forget a prepared job.
+    Abort { job: u64, migration: u64 },
+    /// On the source after a commit: stop the old worker. Replies `released`.
+    Release { job: u64 },
+    /// Deliver a signal to the job's worker (Ctrl-C forwarding).
+    Signal { job: u64, signal: i32 },
+    /// Stop the job's worker now.
+    Kill { job: u64 },
+    /// Run the program's exit handlers and end the job. Replies `job_ended`.
+    Finish { job: u64 },
+    /// Stop the agent.
+    Shutdown,
+}
+
+/// Steps at which tests make a migration fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// The source drops the connection half way through the transfer.
+    DropConnection,
+    /// The target worker fails to restore.
+    RestoreFails,
+    /// The target agent exits while restoring.
+    TargetDies,
+}
+
+/// Agent to coordinator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromAgent {
+    /// Program output; the bytes are the frame's one blob.
+    Output {
+        job: u64,
+        stream: Stream,
+    },
+    Started {
+        job: u64,
+        warm: bool,
+        setup_seconds: f64,
+        /// The worker's resident set once set up: its baseline for this job.
+        rss_bytes: u64,
+    },
+    UnitDone {
+        job: u64,
+        unit: usize,
+        usage: UnitUsage,
+    },
+    /// The job is over; `usage` covers the unit it ended in, if any.
+    JobEnded {
+        job: u64,
+        end: JobEnd,
+        #[serde(default)]
+        usage: Option<UnitUsage>,
+    },
+    Prepared {
+        job: u64,
+        migration: u64,
+        report: MigrationReport,
+    },
+    MigrationFailed {
+        job: u64,
+        migration: u64,
+        /// True when the job's state cannot move at this point (not a fault).
+        refused: bool,
+        reason: String,
+    },
+    Committed {
+        job: u64,
+        migration: u64,
+    },
+    Released {
+        job: u64,
+    },
+    /// A request the agent could not act on.
+    Error {
+        #[serde(default)]
+        job: Option<u64>,
+        message: String,
+    },
+}
+
+/// What one migration moved and how long its steps took.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MigrationReport {
+    pub bytes: u64,
+    pub buffers: u64,
+    pub checkpoint_seconds: f64,
+    pub transfer_seconds: f64,
+    pub restore_seconds: f64,
+}
+
+/// Agent to agent: the source hands a job over. The blobs are the pickled
+/// namespace followed by its out-of-band buffers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToPeer {
+    Restore {
+        migration: u64,
+        spec: JobSpec,
+        /// Test hook, see [`Fault`].
+        #[serde(default)]
+        fault: Option<Fault>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromPeer {
+    Prepared { restore_seconds: f64 },
+    Failed { reason: String },
+}
+
+/// Agent to worker (the Python harness).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    Start {
+        spec: JobSpec,
+    },
+    Run {
+        unit: usize,
+    },
+    /// Pickle the namespace; the reply carries it as blobs.
+    Checkpoint,
+    /// Rebuild the job from a checkpoint (the frame's blobs) and wait.
+    Restore {
+        spec: JobSpec,
+        /// Test hook: fail after unpickling.
+        #[serde(default)]
+        fail: bool,
+    },
+    /// Run exit handlers and exit.
+    Finish,
+}
+
+/// Worker to agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    Ready {
+        pid: u32,
+        numpy: bool,
+    },
+    Started {
+        rss_bytes: u64,
+    },
+    UnitDone {
+        unit: usize,
+        usage: UnitUsage,
+    },
+    Exited {
+        end: JobEnd,
+        usage: Option<UnitUsage>,
+    },
+    /// The pickled namespace and its buffers follow as blobs.
+    Checkpoint {
+        seconds: f64,
+    },
+    Refused {
+        reason: String,
+    },
+    Restored {
+        seconds: f64,
+    },
+    RestoreFailed {
+        reason: String,
+    },
+    Error {
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_snake_case() {
+        let m = ToAgent::Run { job: 1, unit: 2 };
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"type":"run","job":1,"unit":2}"#
+        );
+    }
+}
