@@ -7,6 +7,7 @@
 //!   text, or has a syntax error (reported as `file:line:col: message`).
 
 mod analyze;
+mod bench;
 mod calibrate;
 mod eval;
 mod files;
@@ -41,6 +42,9 @@ enum Command {
     /// Run a program on the local cluster, section by section, and show its
     /// predicted against its actual demand. Exits with the program's exit code.
     Run(run::Args),
+    /// Measure migration downtime against the raw loopback transfer time of the
+    /// same bytes, with and without pre-copy.
+    BenchMigration(bench::Args),
 }
 
 /// Argument that turns the binary into a node agent (started by `run`).
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::BenchMigration(args) => bench::run(args),
         Command::Run(args) => match run::run(args) {
             Ok(code) => return ExitCode::from(code),
             Err(f) => Err(f),

@@ -38,6 +38,10 @@ pub struct Args {
     /// show and test migration.
     #[arg(long, value_name = "K")]
     migrate_every: Option<usize>,
+    /// Do not send the job's arrays ahead of a migration (pre-copy): the whole
+    /// state then moves during the pause.
+    #[arg(long)]
+    no_precopy: bool,
     /// Save a recovery checkpoint when this many seconds have passed since the
     /// last one (0: after every section).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
@@ -54,6 +58,10 @@ pub struct Args {
     /// Use this Python interpreter as the worker environment instead of the managed one.
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// Hand jobs over through the agents over TCP, as between hosts, even
+    /// between agents on this host.
+    #[arg(long, hide = true)]
+    tcp_only: bool,
     /// Test hook: `migration:N:drop-connection|restore-fails|target-dies` or
     /// `kill-agent-after:SECTION`.
     #[arg(long, hide = true)]
@@ -144,14 +152,14 @@ pub fn cluster_spec(path: Option<&Path>) -> Result<ClusterSpec, Failure> {
 }
 
 /// One unit of execution and the analysis sections it covers.
-struct UnitPlan {
-    unit: Unit,
-    predicted: Option<Demand>,
+pub struct UnitPlan {
+    pub unit: Unit,
+    pub predicted: Option<Demand>,
 }
 
 /// Units are the module-level sections; sections of a `main()` body run inside
 /// the module section that calls it, and their predictions add up there.
-fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitPlan> {
+pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitPlan> {
     let base = a
         .prediction
         .as_ref()
@@ -346,6 +354,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         harness_dir,
         worker_user: "nobody".into(),
         warm: true,
+        local_handover: !a.tcp_only,
     };
     let cluster = Cluster::start(&spec, &opts).map_err(Failure::internal)?;
     if !a.quiet {
@@ -379,6 +388,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         spec: job_spec,
         start_node,
         migrate_every: a.migrate_every.unwrap_or(0),
+        precopy: !a.no_precopy,
         checkpoint_interval: (!a.no_checkpoint).then_some(a.checkpoint_interval.max(0.0)),
         faults,
     };
@@ -632,8 +642,13 @@ fn recovery_line(r: &RecoveryRecord) -> String {
 fn migration_line(m: &MigrationRecord) -> String {
     let what = if m.ok {
         let r = m.report.clone().unwrap_or_default();
+        let pre = if r.precopied_bytes > 0 {
+            format!(" (+{} pre-copied)", human_bytes(r.precopied_bytes))
+        } else {
+            String::new()
+        };
         format!(
-            "moved {} in {} buffers, downtime {}",
+            "moved {}{pre} in {} buffers, downtime {}",
             human_bytes(r.bytes),
             r.buffers,
             secs(m.downtime_seconds)

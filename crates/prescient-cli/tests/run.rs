@@ -250,7 +250,9 @@ fn summary_and_report_show_predicted_against_actual() {
     assert_eq!(migs.len(), 2);
     for m in migs {
         assert_eq!(m["ok"], true, "{m}");
-        assert!(m["report"]["bytes"].as_u64().unwrap() > 1 << 20);
+        let r = &m["report"];
+        let moved = r["bytes"].as_u64().unwrap() + r["precopied_bytes"].as_u64().unwrap();
+        assert!(moved > 1 << 20, "{m}");
         assert!(m["downtime_seconds"].as_f64().unwrap() > 0.0);
     }
     assert_ne!(sections[1]["node"], sections[2]["node"]);
@@ -320,6 +322,14 @@ print(step(), step())
 print(acc.items, float(big.sum()), rng.integers(0, 1000, 3).tolist())
 print(step(), random.random(), np.random.rand(), rng.random())
 print(type(acc).__name__, isinstance(acc, Acc))
+grid = np.arange(24.0).reshape(4, 6)
+row = grid[1]
+col = grid[:, 2]
+back = grid[::-1, ::2]
+grid += 1
+print(row.sum(), col.sum(), back[0].tolist(), row.base is not None)
+row[:] = 0
+print(grid.sum(), back.sum())
 "#,
     );
     let (o, v) = report(&["--migrate-every", "1"], &s, &[], "state");
@@ -336,14 +346,22 @@ fn a_failed_migration_leaves_the_job_running_on_its_source() {
     let args: Vec<String> = vec!["2048".into(), "--cols".into(), "512".into()];
     let file = corpus("memory_phases.py");
     let plain = python(&file, &args);
-    for fault in ["drop-connection", "restore-fails", "target-dies"] {
+    for (transport, fault) in [
+        ("local", "drop-connection"),
+        ("local", "restore-fails"),
+        ("local", "target-dies"),
+        ("tcp", "drop-connection"),
+        ("tcp", "restore-fails"),
+        ("tcp", "target-dies"),
+    ] {
         let f = format!("migration:2:{fault}");
-        let (o, v) = report(
-            &["-q", "--migrate-every", "1", "--inject-fault", &f],
-            &file,
-            &args,
-            fault,
-        );
+        let mut flags = vec!["-q", "--migrate-every", "1", "--inject-fault", &f];
+        if transport == "tcp" {
+            flags.push("--tcp-only");
+        }
+        let name = format!("{transport}-{fault}");
+        let (o, v) = report(&flags, &file, &args, &name);
+        let fault = name.as_str();
         assert_same(fault, &plain, &o);
         let migs = v["migrations"].as_array().unwrap();
         assert_eq!(migs[1]["ok"], false, "{fault}: {migs:?}");
@@ -351,7 +369,7 @@ fn a_failed_migration_leaves_the_job_running_on_its_source() {
         // The job ran section 3 on the node migration 2 tried to leave.
         let sections = v["sections"].as_array().unwrap();
         assert_eq!(sections[2]["node"], sections[1]["node"], "{fault}");
-        if fault != "target-dies" {
+        if !fault.ends_with("target-dies") {
             assert!(
                 migs[2..].iter().any(|m| m["ok"] == true),
                 "{fault}: {migs:?}"
@@ -472,4 +490,43 @@ fn as_root_the_worker_is_unprivileged_and_offline() {
         "{}",
         text(&o.stderr)
     );
+}
+
+#[test]
+fn precopy_sends_unchanged_arrays_ahead_over_both_transports() {
+    let s = script(
+        "precopy.py",
+        "import time\nimport numpy as np\nbig = [np.ones(1 << 20) for _ in range(4)]\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 0.5:\n        pass\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 0.5:\n        pass\n    big[0] += 1\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 0.5:\n        pass\nprint(float(sum(b.sum() for b in big)))\n",
+    );
+    let plain = python(&s, &[]);
+    for transport in ["local", "tcp"] {
+        let mut flags = vec!["-q", "--migrate-every", "1"];
+        if transport == "tcp" {
+            flags.push("--tcp-only");
+        }
+        let (o, v) = report(&flags, &s, &[], &format!("precopy-{transport}"));
+        assert_same(transport, &plain, &o);
+        let migs = v["migrations"].as_array().unwrap();
+        assert!(
+            migs.iter().all(|m| m["ok"] == true),
+            "{transport}: {migs:?}"
+        );
+        // After the first loop nothing changed: all four arrays were there.
+        let m = &migs[1]["report"];
+        assert_eq!(m["precopied_bytes"], 4 << 23, "{transport}: {m}");
+        assert!(m["bytes"].as_u64().unwrap() < 1 << 20, "{transport}: {m}");
+        // The second loop wrote one array: it alone moves in the pause.
+        let m = &migs[2]["report"];
+        assert_eq!(m["precopied_bytes"], 3 << 23, "{transport}: {m}");
+        assert!(m["bytes"].as_u64().unwrap() >= 1 << 23, "{transport}: {m}");
+        let (_, v) = report(
+            &["-q", "--migrate-every", "1", "--no-precopy"],
+            &s,
+            &[],
+            &format!("no-precopy-{transport}"),
+        );
+        let m = &v["migrations"][1]["report"];
+        assert_eq!(m["precopied_bytes"], 0, "{m}");
+        assert!(m["bytes"].as_u64().unwrap() >= 4 << 23, "{m}");
+    }
 }

@@ -9,7 +9,7 @@
 use crate::sandbox::{Confinement, Slice};
 use crate::worker::{Event, Worker, WorkerConfig};
 use crate::{io_err, RuntimeError};
-use prescient_wire::frame::{self, encode_header, Limits};
+use prescient_wire::frame::{self, encode_header, FrameHeader, Limits};
 use prescient_wire::{
     Fault, FromAgent, FromPeer, FromWorker, Hello, JobEnd, JobSpec, MigrationReport, Role, ToAgent,
     ToPeer, ToWorker, PROTOCOL_VERSION,
@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -26,6 +28,9 @@ use std::time::{Duration, Instant};
 
 /// How long a prepared (restored, not committed) job waits for its commit.
 const PREPARED_TTL: Duration = Duration::from_secs(120);
+
+/// How long a worker reserved by a pre-copy waits for its restore.
+const RESERVED_TTL: Duration = Duration::from_secs(60);
 
 /// What an agent process is started with (passed as JSON on its command line).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -49,6 +54,9 @@ pub struct AgentConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AgentAnnounce {
     pub listen: String,
+    /// The abstract Unix socket name same-host agents hand jobs over on.
+    #[serde(default)]
+    pub local: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -64,8 +72,17 @@ struct WarmSlot {
     warming: bool,
 }
 
+/// A worker reserved on a target for a job being pre-copied to it.
+enum Reservation {
+    /// The pre-copy is still streaming into it.
+    Busy(u64),
+    Ready(Worker, u64),
+}
+
 struct Agent {
     cfg: AgentConfig,
+    reserved: Mutex<HashMap<u64, Reservation>>,
+    reserved_cv: Condvar,
     confinement: Confinement,
     jobs: Mutex<HashMap<u64, JobSlot>>,
     coord: Mutex<Option<TcpStream>>,
@@ -112,6 +129,8 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
     }
     let agent = Arc::new(Agent {
         cfg: cfg.clone(),
+        reserved: Mutex::new(HashMap::new()),
+        reserved_cv: Condvar::new(),
         confinement,
         jobs: Mutex::new(HashMap::new()),
         coord: Mutex::new(None),
@@ -119,8 +138,30 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
         warm_ready: Condvar::new(),
         spawner: Mutex::new(spawn_tx),
     });
+    let local_name = format!(
+        "prescient-{}-{}-{}",
+        cfg.cluster,
+        cfg.name,
+        std::process::id()
+    );
+    let local = {
+        use std::os::linux::net::SocketAddrExt;
+        std::os::unix::net::SocketAddr::from_abstract_name(local_name.as_bytes())
+            .and_then(|a| UnixListener::bind_addr(&a))
+    };
+    let local = match local {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!(
+                "agent {}: no local socket ({e}); hand-overs go over TCP",
+                cfg.name
+            );
+            None
+        }
+    };
     let announce = AgentAnnounce {
         listen: addr.to_string(),
+        local: local.as_ref().map(|_| local_name.clone()),
         warnings: agent.confinement.warnings.clone(),
     };
     {
@@ -134,6 +175,20 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
     }
     if cfg.warm {
         agent.refill_warm();
+    }
+    if let Some(l) = local {
+        let a = agent.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { continue };
+                let a = a.clone();
+                std::thread::spawn(move || {
+                    if let Err(e) = a.serve_local(conn) {
+                        tracing::debug!("agent {}: local hand-over ended: {e}", a.cfg.name);
+                    }
+                });
+            }
+        });
     }
     for conn in listener.incoming() {
         let Ok(conn) = conn else { continue };
@@ -156,7 +211,7 @@ fn hello(name: &str, role: Role) -> Hello {
 }
 
 /// Exchanges hellos; refuses other protocol versions.
-pub fn handshake(s: &mut TcpStream, me: &Hello) -> Result<Hello, RuntimeError> {
+pub fn handshake<S: Read + Write>(s: &mut S, me: &Hello) -> Result<Hello, RuntimeError> {
     frame::write_msg(s, me).map_err(crate::wire_err("handshake"))?;
     let theirs: Hello =
         frame::read_msg(s, &Limits::default()).map_err(crate::wire_err("handshake"))?;
@@ -390,6 +445,7 @@ impl Agent {
                         spec,
                         pid,
                         owned: true,
+                        precopy: None,
                     }
                     .serve(rx);
                 }
@@ -414,24 +470,35 @@ impl Agent {
         let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
             .map_err(crate::wire_err("restore request"))?;
         let total = h.blob_total();
-        let ToPeer::Restore {
-            migration,
-            spec,
-            fault,
-        } = h.msg;
+        let (migration, spec, fault, refs) = match h.msg {
+            ToPeer::Restore {
+                migration,
+                spec,
+                fault,
+                refs,
+                ..
+            } => (migration, spec, fault, refs),
+            ToPeer::Direct { .. } => {
+                return Err(RuntimeError::Protocol(
+                    "a direct hand-over comes on the local socket".into(),
+                ))
+            }
+            ToPeer::Reserve { job } => return self.serve_precopy(conn, job),
+            ToPeer::Cache { .. } => {
+                return Err(RuntimeError::Protocol(
+                    "a pre-copy frame outside a pre-copy".into(),
+                ))
+            }
+        };
         let reply = |conn: &mut TcpStream, m: FromPeer| {
             let _ = frame::write_msg(conn, &m);
         };
-        let mut worker = match self.take_worker() {
-            Ok((w, _)) => w,
-            Err(e) => {
+        let needs_cache = refs.iter().any(|r| r.is_some());
+        let mut worker = match self.restoring_worker(spec.job, needs_cache) {
+            Ok(w) => w,
+            Err(reason) => {
                 let _ = frame::skip_blobs(&mut conn, total);
-                reply(
-                    &mut conn,
-                    FromPeer::Failed {
-                        reason: format!("node {}: {e}", self.cfg.name),
-                    },
-                );
+                reply(&mut conn, FromPeer::Failed { reason });
                 return Ok(());
             }
         };
@@ -439,6 +506,8 @@ impl Agent {
             &ToWorker::Restore {
                 spec: spec.clone(),
                 fail: fault == Some(Fault::RestoreFails),
+                refs,
+                direct: false,
             },
             &h.blob_lens,
         );
@@ -474,6 +543,19 @@ impl Agent {
             );
             return Ok(());
         }
+        let _ = migration;
+        self.finish_restore(worker, spec, &mut conn);
+        Ok(())
+    }
+}
+
+impl Agent {
+    /// Waits for the worker's verdict on a restore; a restored job is held
+    /// prepared under an executor until the coordinator commits or aborts.
+    fn finish_restore(self: &Arc<Self>, mut worker: Worker, spec: JobSpec, conn: &mut impl Write) {
+        fn reply(conn: &mut impl Write, m: FromPeer) {
+            let _ = frame::write_msg(conn, &m);
+        }
         let outcome = loop {
             match worker.pump() {
                 Ok(Event::Output(..)) => continue,
@@ -482,18 +564,17 @@ impl Agent {
                 Err(e) => break Err(e.to_string()),
             }
         };
-        match outcome {
+        let failed = match outcome {
             Ok(FromWorker::Restored { seconds }) => {
                 let job = spec.job;
                 let (rx, pid) = self.register(job, worker.os_pid());
                 reply(
-                    &mut conn,
+                    conn,
                     FromPeer::Prepared {
                         restore_seconds: seconds,
                     },
                 );
                 let a = self.clone();
-                let _ = migration;
                 std::thread::spawn(move || {
                     Executor {
                         agent: a,
@@ -502,34 +583,217 @@ impl Agent {
                         spec,
                         pid,
                         owned: false,
+                        precopy: None,
                     }
                     .serve(rx)
                 });
+                return;
             }
-            Ok(FromWorker::RestoreFailed { reason }) => {
-                worker.kill();
-                reply(
-                    &mut conn,
-                    FromPeer::Failed {
-                        reason: format!("restore failed: {reason}"),
-                    },
-                );
-            }
-            Ok(other) => {
-                worker.kill();
-                reply(
-                    &mut conn,
-                    FromPeer::Failed {
-                        reason: format!("unexpected {other:?}"),
-                    },
-                );
-            }
+            Ok(FromWorker::RestoreFailed { reason }) => format!("restore failed: {reason}"),
+            Ok(other) => format!("unexpected {other:?}"),
+            Err(reason) => reason,
+        };
+        worker.kill();
+        reply(conn, FromPeer::Failed { reason: failed });
+    }
+
+    /// Same-host hand-over on the agent's Unix socket: the two workers get a
+    /// socket pair of their own, and the agents pass only headers.
+    fn serve_local(self: &Arc<Self>, mut conn: UnixStream) -> Result<(), RuntimeError> {
+        conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        handshake(&mut conn, &hello(&self.cfg.name, Role::Agent))?;
+        conn.set_read_timeout(None).ok();
+        let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
+            .map_err(crate::wire_err("hand-over request"))?;
+        let ToPeer::Direct { job, needs_cache } = h.msg else {
+            return Err(RuntimeError::Protocol("expected a direct hand-over".into()));
+        };
+        let failed = |conn: &mut UnixStream, reason: String| {
+            let _ = frame::write_msg(conn, &FromPeer::Failed { reason });
+        };
+        let mut worker = match self.restoring_worker(job, needs_cache) {
+            Ok(w) => w,
             Err(reason) => {
+                failed(&mut conn, reason);
+                return Ok(());
+            }
+        };
+        let (ours, theirs) = UnixStream::pair().map_err(io_err("socket pair"))?;
+        let given =
+            crate::fdpass::send_msg_with_fd(&worker.ctrl, &ToWorker::DataChannel, ours.as_raw_fd())
+                .and_then(|_| {
+                    crate::fdpass::send_msg_with_fd(
+                        &conn,
+                        &FromPeer::DataChannel,
+                        theirs.as_raw_fd(),
+                    )
+                });
+        drop((ours, theirs));
+        if let Err(e) = given {
+            worker.kill();
+            failed(&mut conn, format!("cannot pass the data channel: {e}"));
+            return Ok(());
+        }
+        let h = match frame::read_header::<ToPeer>(&mut conn, &Limits::default()) {
+            Ok(h) => h,
+            Err(_) => {
+                // The source gave up (a refusal, a failure): this worker holds
+                // a half-open channel and cannot serve another job.
                 worker.kill();
-                reply(&mut conn, FromPeer::Failed { reason });
+                return Ok(());
+            }
+        };
+        let ToPeer::Restore {
+            spec, fault, refs, ..
+        } = h.msg
+        else {
+            worker.kill();
+            return Err(RuntimeError::Protocol("expected a restore".into()));
+        };
+        let head = encode_header(
+            &ToWorker::Restore {
+                spec: spec.clone(),
+                fail: fault == Some(Fault::RestoreFails),
+                refs,
+                direct: true,
+            },
+            &h.blob_lens,
+        );
+        if let Err(e) = worker.ctrl.write_all(&head) {
+            worker.kill();
+            failed(&mut conn, format!("worker channel: {e}"));
+            return Ok(());
+        }
+        if fault == Some(Fault::TargetDies) {
+            // Mid-restore: the worker is reading the bytes.
+            std::thread::sleep(Duration::from_millis(20));
+            std::process::exit(75);
+        }
+        self.finish_restore(worker, spec, &mut conn);
+        Ok(())
+    }
+
+    /// The target side of a pre-copy: reserves a worker for the job and feeds
+    /// it the buffers until the source closes the connection.
+    fn serve_precopy(self: &Arc<Self>, mut conn: TcpStream, job: u64) -> Result<(), RuntimeError> {
+        conn.set_read_timeout(None).ok();
+        let generation = {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        };
+        // A newer pre-copy of the same job replaces an older one.
+        if let Some(Reservation::Ready(mut old, _)) = self
+            .reserved
+            .lock()
+            .unwrap()
+            .insert(job, Reservation::Busy(generation))
+        {
+            old.kill();
+        }
+        let mut worker = match self.take_worker() {
+            Ok((w, _)) => Some(w),
+            Err(e) => {
+                tracing::warn!("pre-copy of job {job}: {e}");
+                None
+            }
+        };
+        loop {
+            let h = match frame::read_header::<ToPeer>(&mut conn, &Limits::default()) {
+                Ok(h) => h,
+                Err(prescient_wire::FrameError::Closed) => break,
+                Err(_) => {
+                    worker = None;
+                    break;
+                }
+            };
+            let total = h.blob_total();
+            let (ToPeer::Cache { hash }, Some(w)) = (h.msg, worker.as_mut()) else {
+                let _ = frame::skip_blobs(&mut conn, total);
+                continue;
+            };
+            let head = encode_header(&ToWorker::Cache { hash }, &h.blob_lens);
+            if w.ctrl.write_all(&head).is_err() {
+                worker = None;
+                let _ = frame::skip_blobs(&mut conn, total);
+                continue;
+            }
+            let r = relay(&mut conn, &mut w.ctrl, total, |_| true);
+            if r.read_error.is_some() || r.write_error.is_some() {
+                // Half a buffer in the worker's channel: it cannot be used.
+                worker = None;
+                if r.read_error.is_some() {
+                    break;
+                }
             }
         }
+        let mut g = self.reserved.lock().unwrap();
+        let ours = matches!(g.get(&job), Some(Reservation::Busy(x)) if *x == generation);
+        match (ours, worker) {
+            (true, Some(w)) => {
+                g.insert(job, Reservation::Ready(w, generation));
+            }
+            (true, None) => {
+                g.remove(&job);
+            }
+            (false, Some(mut w)) => w.kill(),
+            (false, None) => {}
+        }
+        drop(g);
+        self.reserved_cv.notify_all();
+        // An unclaimed reservation holds a worker and its memory: not for long.
+        let a = self.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(RESERVED_TTL);
+            let mut g = a.reserved.lock().unwrap();
+            if matches!(g.get(&job), Some(Reservation::Ready(_, x)) if *x == generation) {
+                if let Some(Reservation::Ready(mut w, _)) = g.remove(&job) {
+                    w.kill();
+                }
+            }
+        });
         Ok(())
+    }
+
+    /// The worker a job arriving here restores into: the one its pre-copy
+    /// filled (required when the checkpoint names pre-copied buffers), else a
+    /// warm one.
+    fn restoring_worker(self: &Arc<Self>, job: u64, needs_cache: bool) -> Result<Worker, String> {
+        match self.claim_reserved(job, needs_cache) {
+            Some(w) => Ok(w),
+            None if needs_cache => Err(format!(
+                "node {}: the pre-copied buffers are not here",
+                self.cfg.name
+            )),
+            None => self
+                .take_worker()
+                .map(|(w, _)| w)
+                .map_err(|e| format!("node {}: {e}", self.cfg.name)),
+        }
+    }
+
+    /// The worker reserved for `job`, waiting for a pre-copy still streaming
+    /// when `wait`.
+    fn claim_reserved(&self, job: u64, wait: bool) -> Option<Worker> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut g = self.reserved.lock().unwrap();
+        loop {
+            match g.get(&job) {
+                Some(Reservation::Ready(..)) => {
+                    return match g.remove(&job) {
+                        Some(Reservation::Ready(w, _)) => Some(w),
+                        _ => None,
+                    };
+                }
+                Some(Reservation::Busy(_)) if wait && Instant::now() < deadline => {
+                    g = self
+                        .reserved_cv
+                        .wait_timeout(g, Duration::from_millis(200))
+                        .unwrap()
+                        .0;
+                }
+                _ => return None,
+            }
+        }
     }
 }
 
@@ -542,7 +806,8 @@ fn job_of(m: &ToAgent) -> u64 {
         | ToAgent::Release { job }
         | ToAgent::Signal { job, .. }
         | ToAgent::Kill { job }
-        | ToAgent::Finish { job } => *job,
+        | ToAgent::Finish { job }
+        | ToAgent::Precopy { job, .. } => *job,
         ToAgent::Start { spec } => spec.job,
         ToAgent::Shutdown => 0,
     }
@@ -622,6 +887,17 @@ struct Executor {
     pid: Arc<AtomicU32>,
     /// False while the job is prepared here but not committed.
     owned: bool,
+    precopy: Option<PrecopySession>,
+}
+
+/// An open pre-copy connection to a target agent.
+struct PrecopySession {
+    conn: TcpStream,
+    target: String,
+    /// False after a failed write: the target's copy is incomplete.
+    healthy: bool,
+    /// The worker said it sent everything.
+    done: bool,
 }
 
 impl Executor {
@@ -665,10 +941,15 @@ impl Executor {
             ToAgent::Migrate {
                 migration,
                 target,
+                target_local,
                 fault,
                 ..
             } => {
-                let msg = match self.migrate(migration, &target, fault) {
+                let result = match target_local {
+                    Some(local) => self.migrate_direct(migration, &target, &local, fault),
+                    None => self.migrate(migration, &target, fault),
+                };
+                let msg = match result {
                     Ok(report) => FromAgent::Prepared {
                         job,
                         migration,
@@ -682,6 +963,10 @@ impl Executor {
                     },
                 };
                 self.agent.to_coord(&msg, None);
+                true
+            }
+            ToAgent::Precopy { target, .. } => {
+                self.start_precopy(&target);
                 true
             }
             ToAgent::Commit { migration, .. } => {
@@ -699,45 +984,164 @@ impl Executor {
         }
     }
 
-    /// Relays output until the worker answers a run or finish request.
-    fn until_reply(&mut self, unit: Option<usize>, oom_before: Option<u64>) -> bool {
+    /// The worker's next reply. Output is relayed to the coordinator and
+    /// pre-copy frames to the pre-copy target meanwhile. None: the worker is gone.
+    fn next_reply(&mut self) -> Option<FrameHeader<FromWorker>> {
         let job = self.job;
         loop {
             match self.worker.pump() {
                 Ok(Event::Output(stream, bytes)) => self
                     .agent
                     .to_coord(&FromAgent::Output { job, stream }, Some(&bytes)),
-                Ok(Event::Reply(h)) => match h.msg {
-                    FromWorker::UnitDone { unit, usage } => {
-                        self.agent
-                            .to_coord(&FromAgent::UnitDone { job, unit, usage }, None);
-                        return true;
+                Ok(Event::Reply(h)) => match &h.msg {
+                    FromWorker::Cache { hash } => {
+                        let hash = hash.clone();
+                        let total = h.blob_total();
+                        self.forward_cache(hash, &h.blob_lens, total);
                     }
-                    FromWorker::Exited { end, usage } => {
-                        self.worker.wait();
-                        self.agent.relay_output(job, &mut self.worker);
-                        self.agent
-                            .to_coord(&FromAgent::JobEnded { job, end, usage }, None);
-                        return false;
+                    FromWorker::PrecopyDone { sent, unchanged } => {
+                        tracing::debug!("job {job}: pre-copy sent {sent}, {unchanged} unchanged");
+                        if let Some(s) = self.precopy.as_mut() {
+                            s.done = true;
+                        }
+                    }
+                    _ => return Some(h),
+                },
+                Ok(Event::Gone) | Err(_) => return None,
+            }
+        }
+    }
+
+    /// Relays one pre-copied buffer to the target, or drops it if the pre-copy
+    /// connection failed: the worker's channel must be read either way.
+    fn forward_cache(&mut self, hash: String, lens: &[u64], total: u64) {
+        let Some(session) = self.precopy.as_mut().filter(|s| s.healthy) else {
+            let _ = frame::skip_blobs(&mut self.worker.ctrl, total);
+            return;
+        };
+        let head = encode_header(&ToPeer::Cache { hash }, lens);
+        let mut sink = WriteOrDiscard {
+            inner: &mut session.conn,
+            failed: false,
+        };
+        let head_ok = sink.write_all(&head).is_ok();
+        let relayed = relay(&mut self.worker.ctrl, &mut sink, total, |_| true);
+        if !head_ok || sink.failed || relayed.write_error.is_some() {
+            session.healthy = false;
+        }
+        if relayed.read_error.is_some() {
+            session.healthy = false;
+        }
+    }
+
+    /// Relays the rest of a pre-copy and closes it, so the target can hand
+    /// its reserved worker to the restore. Returns the seconds waited.
+    fn finish_precopy(&mut self) -> f64 {
+        let t0 = Instant::now();
+        while self.precopy.as_ref().is_some_and(|s| !s.done) {
+            match self.worker.pump() {
+                Ok(Event::Output(stream, bytes)) => self.agent.to_coord(
+                    &FromAgent::Output {
+                        job: self.job,
+                        stream,
+                    },
+                    Some(&bytes),
+                ),
+                Ok(Event::Reply(h)) => match &h.msg {
+                    FromWorker::Cache { hash } => {
+                        let hash = hash.clone();
+                        let total = h.blob_total();
+                        self.forward_cache(hash, &h.blob_lens, total);
+                    }
+                    FromWorker::PrecopyDone { .. } => {
+                        if let Some(s) = self.precopy.as_mut() {
+                            s.done = true;
+                        }
                     }
                     other => {
-                        tracing::warn!("job {job}: unexpected {other:?} from the worker");
-                        let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_lens.iter().sum());
+                        tracing::warn!("job {}: unexpected {other:?} during a pre-copy", self.job);
+                        let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_total());
                     }
                 },
-                Ok(Event::Gone) | Err(_) => {
-                    let end = self.death(unit, oom_before);
-                    self.agent.to_coord(
-                        &FromAgent::JobEnded {
-                            job,
-                            end,
-                            usage: None,
-                        },
-                        None,
-                    );
+                Ok(Event::Gone) | Err(_) => break,
+            }
+        }
+        if let Some(s) = self.precopy.as_mut() {
+            let _ = s.conn.shutdown(Shutdown::Write);
+        }
+        t0.elapsed().as_secs_f64()
+    }
+
+    /// Relays output until the worker answers a run or finish request.
+    fn until_reply(&mut self, unit: Option<usize>, oom_before: Option<u64>) -> bool {
+        let job = self.job;
+        loop {
+            let Some(h) = self.next_reply() else {
+                let end = self.death(unit, oom_before);
+                self.agent.to_coord(
+                    &FromAgent::JobEnded {
+                        job,
+                        end,
+                        usage: None,
+                    },
+                    None,
+                );
+                return false;
+            };
+            match h.msg {
+                FromWorker::UnitDone { unit, usage } => {
+                    self.agent
+                        .to_coord(&FromAgent::UnitDone { job, unit, usage }, None);
+                    return true;
+                }
+                FromWorker::Exited { end, usage } => {
+                    self.worker.wait();
+                    self.agent.relay_output(job, &mut self.worker);
+                    self.agent
+                        .to_coord(&FromAgent::JobEnded { job, end, usage }, None);
                     return false;
                 }
+                other => {
+                    tracing::warn!("job {job}: unexpected {other:?} from the worker");
+                    let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_lens.iter().sum());
+                }
             }
+        }
+    }
+
+    /// Opens a pre-copy to `target` and starts the worker sending.
+    fn start_precopy(&mut self, target: &str) {
+        self.precopy = None;
+        let session = (|| {
+            let addr: std::net::SocketAddr = target.parse().ok()?;
+            let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+            let _ = conn.set_nodelay(true);
+            conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
+            handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer)).ok()?;
+            frame::write_msg(&mut conn, &ToPeer::Reserve { job: self.job }).ok()?;
+            Some(PrecopySession {
+                conn,
+                target: target.to_string(),
+                healthy: true,
+                done: false,
+            })
+        })();
+        if session.is_none() {
+            tracing::warn!("job {}: no pre-copy to {target}", self.job);
+            return;
+        }
+        self.precopy = session;
+        if self.worker.send(&ToWorker::Precopy).is_err() {
+            self.precopy = None;
+            return;
+        }
+        match self.next_reply() {
+            Some(h) if matches!(h.msg, FromWorker::PrecopyStarted { .. }) => {}
+            Some(h) => {
+                tracing::warn!("job {}: unexpected {:?} to a pre-copy", self.job, h.msg);
+                let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_total());
+            }
+            None => {}
         }
     }
 
@@ -779,6 +1183,134 @@ impl Executor {
 
     /// Checkpoints the job and hands it to `target`. The worker stays here,
     /// idle and intact, whatever happens. Errors: (refused, reason).
+    /// Same host: the agents exchange headers over the target's Unix socket,
+    /// and the bytes go from worker to worker on a socket pair the target
+    /// agent made and passed to both. `target` (TCP) names the pre-copy
+    /// session this hand-over may build on.
+    fn migrate_direct(
+        &mut self,
+        migration: u64,
+        target: &str,
+        local: &str,
+        fault: Option<Fault>,
+    ) -> Result<MigrationReport, (bool, String)> {
+        use std::os::linux::net::SocketAddrExt;
+        let fail = |r: String| (false, r);
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(local.as_bytes())
+            .map_err(|e| fail(format!("bad local address {local}: {e}")))?;
+        let mut conn = UnixStream::connect_addr(&addr)
+            .map_err(|e| fail(format!("cannot reach the target agent at {local}: {e}")))?;
+        conn.set_read_timeout(Some(Duration::from_secs(60))).ok();
+        handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
+            .map_err(|e| fail(e.to_string()))?;
+        let waited = self.finish_precopy();
+        let use_refs = self
+            .precopy
+            .as_ref()
+            .is_some_and(|s| s.healthy && s.done && s.target == target);
+        // Wait for the target to hold the pre-copied buffers: the source
+        // closing the pre-copy connection releases them to the restore.
+        self.precopy = None;
+        frame::write_msg(
+            &mut conn,
+            &ToPeer::Direct {
+                job: self.job,
+                needs_cache: use_refs,
+            },
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        let data = match crate::fdpass::read_header_with_fd::<FromPeer>(&conn) {
+            Ok((h, Some(fd))) if matches!(h.msg, FromPeer::DataChannel) => fd,
+            Ok((h, _)) => match h.msg {
+                FromPeer::Failed { reason } => return Err(fail(format!("target: {reason}"))),
+                other => return Err(fail(format!("target: unexpected {other:?}"))),
+            },
+            Err(e) => return Err(fail(format!("target did not answer: {e}"))),
+        };
+        let t0 = Instant::now();
+        let sent = crate::fdpass::send_msg_with_fd(
+            &self.worker.ctrl,
+            &ToWorker::Checkpoint {
+                use_refs,
+                direct: true,
+                cut: fault == Some(Fault::DropConnection),
+            },
+            data.as_raw_fd(),
+        );
+        drop(data);
+        sent.map_err(|e| fail(format!("worker channel: {e}")))?;
+        let reply = self.next_reply();
+        self.precopy = None;
+        let h = reply.ok_or_else(|| fail("the worker ended during the checkpoint".into()))?;
+        let total = h.blob_total();
+        let (checkpoint_seconds, refs, precopy_wait_seconds, precopied_bytes) = match h.msg {
+            FromWorker::Checkpoint {
+                seconds,
+                refs,
+                precopy_wait_seconds,
+                precopied_bytes,
+            } => (
+                seconds,
+                refs,
+                precopy_wait_seconds + waited,
+                precopied_bytes,
+            ),
+            // Dropping `conn` tells the target to let its worker go.
+            FromWorker::Refused { reason } => return Err((true, reason)),
+            other => return Err(fail(format!("unexpected reply to a checkpoint: {other:?}"))),
+        };
+        let head = encode_header(
+            &ToPeer::Restore {
+                migration,
+                spec: self.spec.clone(),
+                fault,
+                refs: refs.clone(),
+                direct: true,
+            },
+            &h.blob_lens,
+        );
+        let forwarded = conn.write_all(&head);
+        // The worker reports whether every byte went out.
+        let done = loop {
+            match self.next_reply() {
+                Some(h) => match h.msg {
+                    FromWorker::DirectDone { ok, error } => break Ok((ok, error)),
+                    other => tracing::warn!("job {}: unexpected {other:?}", self.job),
+                },
+                None => break Err("the worker ended while sending its checkpoint".to_string()),
+            }
+        };
+        let transfer_seconds = t0.elapsed().as_secs_f64() - checkpoint_seconds;
+        // A send that failed needs no verdict: dropping the connection tells
+        // the target to let its worker go.
+        match done {
+            Ok((true, _)) => {}
+            Ok((false, e)) => {
+                return Err(fail(format!(
+                    "sending the checkpoint: {}",
+                    e.unwrap_or_default()
+                )))
+            }
+            Err(e) => return Err(fail(e)),
+        }
+        let verdict = frame::read_msg::<FromPeer>(&mut conn, &Limits::default());
+        forwarded.map_err(|e| fail(format!("target agent: {e}")))?;
+        match verdict {
+            Ok(FromPeer::Prepared { restore_seconds }) => Ok(MigrationReport {
+                bytes: total,
+                buffers: refs.len() as u64,
+                precopied_bytes,
+                precopy_wait_seconds,
+                checkpoint_seconds,
+                transfer_seconds: transfer_seconds.max(0.0),
+                restore_seconds,
+            }),
+            Ok(FromPeer::Failed { reason }) => Err(fail(format!("target: {reason}"))),
+            Ok(other) => Err(fail(format!("target: unexpected {other:?}"))),
+            Err(e) => Err(fail(format!("the target agent did not confirm: {e}"))),
+        }
+    }
+
     fn migrate(
         &mut self,
         migration: u64,
@@ -795,40 +1327,47 @@ impl Executor {
         conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
         handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
             .map_err(|e| fail(e.to_string()))?;
-        let t0 = Instant::now();
+        let use_refs = self
+            .precopy
+            .as_ref()
+            .is_some_and(|s| s.healthy && s.target == target);
         self.worker
-            .send(&ToWorker::Checkpoint)
+            .send(&ToWorker::Checkpoint {
+                use_refs,
+                direct: false,
+                cut: false,
+            })
             .map_err(|e| fail(e.to_string()))?;
-        let h = loop {
-            match self.worker.pump() {
-                Ok(Event::Output(stream, bytes)) => self.agent.to_coord(
-                    &FromAgent::Output {
-                        job: self.job,
-                        stream,
-                    },
-                    Some(&bytes),
-                ),
-                Ok(Event::Reply(h)) => break h,
-                Ok(Event::Gone) => {
-                    return Err(fail("the worker ended during the checkpoint".into()))
-                }
-                Err(e) => return Err(fail(e.to_string())),
+        let reply = self.next_reply();
+        // Every pre-copied buffer is on its way: closing lets the target
+        // hand its reserved worker to the restore.
+        self.precopy = None;
+        let h = reply.ok_or_else(|| fail("the worker ended during the checkpoint".into()))?;
+        let total = h.blob_total();
+        let blob_lens = h.blob_lens.clone();
+        let (checkpoint_seconds, refs, precopy_wait_seconds, precopied_bytes) = match h.msg {
+            FromWorker::Checkpoint {
+                seconds,
+                refs,
+                precopy_wait_seconds,
+                precopied_bytes,
+            } => (seconds, refs, precopy_wait_seconds, precopied_bytes),
+            FromWorker::Refused { reason } => return Err((true, reason)),
+            other => {
+                let _ = frame::skip_blobs(&mut self.worker.ctrl, total);
+                return Err(fail(format!("unexpected reply to a checkpoint: {other:?}")));
             }
         };
-        let checkpoint_seconds = match h.msg {
-            FromWorker::Checkpoint { seconds } => seconds,
-            FromWorker::Refused { reason } => return Err((true, reason)),
-            other => return Err(fail(format!("unexpected reply to a checkpoint: {other:?}"))),
-        };
-        let total = h.blob_total();
         let t1 = Instant::now();
         let head = encode_header(
             &ToPeer::Restore {
                 migration,
                 spec: self.spec.clone(),
                 fault,
+                refs: refs.clone(),
+                direct: false,
             },
-            &h.blob_lens,
+            &blob_lens,
         );
         let mut write_error = conn.write_all(&head).err();
         let cut_at = (fault == Some(Fault::DropConnection)).then_some(total / 2);
@@ -854,16 +1393,18 @@ impl Executor {
         let _ = conn.flush();
         let transfer_seconds = t1.elapsed().as_secs_f64();
         conn.set_read_timeout(Some(Duration::from_secs(600))).ok();
-        let _ = t0;
         match frame::read_msg::<FromPeer>(&mut conn, &Limits::default()) {
             Ok(FromPeer::Prepared { restore_seconds }) => Ok(MigrationReport {
                 bytes: total,
-                buffers: h.blob_lens.len().saturating_sub(1) as u64,
+                buffers: refs.len() as u64,
+                precopied_bytes,
+                precopy_wait_seconds,
                 checkpoint_seconds,
                 transfer_seconds,
                 restore_seconds,
             }),
             Ok(FromPeer::Failed { reason }) => Err(fail(format!("target: {reason}"))),
+            Ok(FromPeer::DataChannel) => Err(fail("target: unexpected data channel".into())),
             Err(e) => Err(fail(format!(
                 "the target agent at {target} did not confirm: {e}"
             ))),

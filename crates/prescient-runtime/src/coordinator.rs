@@ -43,6 +43,10 @@ pub struct ClusterOptions {
     pub harness_dir: PathBuf,
     pub worker_user: String,
     pub warm: bool,
+    /// Same-host hand-overs on the agents' Unix sockets, with the bytes going
+    /// worker to worker; false forces the TCP relay through the agents (the
+    /// path between hosts).
+    pub local_handover: bool,
 }
 
 /// Something that happened to one job.
@@ -61,6 +65,8 @@ pub enum JobEvent {
 struct NodeConn {
     spec: NodeSpec,
     addr: String,
+    /// The agent's abstract Unix socket, for same-host hand-overs.
+    local: Option<String>,
     writer: Mutex<Option<TcpStream>>,
     alive: AtomicBool,
     child: Mutex<Option<Child>>,
@@ -147,6 +153,7 @@ impl Cluster {
             let node = Arc::new(NodeConn {
                 spec: n.clone(),
                 addr: announce.listen,
+                local: announce.local.filter(|_| opts.local_handover),
                 writer: Mutex::new(Some(conn)),
                 alive: AtomicBool::new(true),
                 child: Mutex::new(Some(child)),
@@ -356,7 +363,16 @@ fn spool_accept(
     let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
         .map_err(wire_err("checkpoint"))?;
     let total = h.blob_total();
-    let ToPeer::Restore { spec, .. } = h.msg;
+    let ToPeer::Restore { spec, refs, .. } = h.msg else {
+        return Err(RuntimeError::Protocol(
+            "the spool takes checkpoints only".into(),
+        ));
+    };
+    if refs.iter().any(|r| r.is_some()) {
+        return Err(RuntimeError::Protocol(
+            "a spooled checkpoint must be whole".into(),
+        ));
+    }
     let job = spec.job;
     let tmp = dir.join(format!("job-{job}.partial"));
     let done = dir.join(format!("job-{job}.ckpt"));
@@ -403,6 +419,9 @@ pub struct JobPlan {
     pub start_node: usize,
     /// Migrate after every K units, round robin over the live nodes (0: never).
     pub migrate_every: usize,
+    /// Send the job's buffers to the next node during the unit before each
+    /// migration, so the migration sends only what changed.
+    pub precopy: bool,
     /// Spool a checkpoint once this much wall time has passed since the last one
     /// (None: never).
     pub checkpoint_interval: Option<f64>,
@@ -647,6 +666,16 @@ fn drive(d: &mut Driver, plan: &JobPlan, out: &mut JobOutcome) -> JobEnd {
             };
         }
         let name = d.cluster.node_spec(d.node).name.clone();
+        let migrates_after =
+            plan.migrate_every > 0 && (unit + 1) % plan.migrate_every == 0 && unit + 1 < n_units;
+        if plan.precopy && migrates_after {
+            if let Some(target) = next_node(d.cluster, d.node) {
+                let addr = d.cluster.nodes[target].addr.clone();
+                let _ = d
+                    .cluster
+                    .send(d.node, &ToAgent::Precopy { job, target: addr });
+            }
+        }
         d.obs.unit_started(unit, &name);
         let sent = d.cluster.send(d.node, &ToAgent::Run { job, unit });
         let got = if sent.is_ok() {
@@ -702,7 +731,7 @@ fn drive(d: &mut Driver, plan: &JobPlan, out: &mut JobOutcome) -> JobEnd {
                 .is_some_and(|s| last_checkpoint.elapsed().as_secs_f64() >= s)
         {
             let spool = d.cluster.spool.addr.clone();
-            if let Some(true) = migrate_to(d, &spool, None).map(|r| r.is_ok()) {
+            if let Some(true) = migrate_to(d, &spool, None, None).map(|r| r.is_ok()) {
                 out.checkpoints += 1;
                 printed_at_checkpoint = d.printed;
                 checkpoint_unit = unit;
@@ -772,6 +801,7 @@ fn lost_end(reason: String, unit: Option<usize>) -> JobEnd {
 fn migrate_to(
     d: &mut Driver,
     target: &str,
+    target_local: Option<String>,
     fault: Option<Fault>,
 ) -> Option<Result<MigrationReport, (bool, String)>> {
     d.migrations += 1;
@@ -781,6 +811,7 @@ fn migrate_to(
         job,
         migration,
         target: target.to_string(),
+        target_local,
         fault,
     };
     d.cluster.send(d.node, &msg).ok()?;
@@ -827,7 +858,8 @@ fn migrate(
         downtime_seconds: 0.0,
     };
     let migration = number as u64;
-    match migrate_to(d, &addr, fault) {
+    let local = d.cluster.nodes[target].local.clone();
+    match migrate_to(d, &addr, local, fault) {
         None => rec.reason = Some("the source node was lost during the migration".into()),
         Some(Err((refused, reason))) => {
             rec.refused = refused;
@@ -943,6 +975,8 @@ fn replay_checkpoint(d: &mut Driver, target: usize, saved: &Saved) -> Result<(),
             migration,
             spec: spec.clone(),
             fault: None,
+            refs: vec![None; lens.len().saturating_sub(1)],
+            direct: false,
         },
         lens,
     );
@@ -953,6 +987,9 @@ fn replay_checkpoint(d: &mut Driver, target: usize, saved: &Saved) -> Result<(),
     match frame::read_msg::<FromPeer>(&mut conn, &Limits::default()) {
         Ok(FromPeer::Prepared { .. }) => {}
         Ok(FromPeer::Failed { reason }) => return Err(RuntimeError::Protocol(reason)),
+        Ok(FromPeer::DataChannel) => {
+            return Err(RuntimeError::Protocol("unexpected data channel".into()))
+        }
         Err(e) => return Err(wire_err("restoring a checkpoint")(e)),
     }
     d.node = target;

@@ -14,6 +14,7 @@
 
 pub mod agent;
 pub mod coordinator;
+pub mod fdpass;
 pub mod harness;
 pub mod sandbox;
 pub mod worker;

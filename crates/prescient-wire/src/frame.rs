@@ -82,6 +82,17 @@ pub fn read_header<T: DeserializeOwned>(
 ) -> Result<FrameHeader<T>, FrameError> {
     let mut b4 = [0u8; 4];
     read_exact_or_closed(r, &mut b4, true)?;
+    read_header_after(r, b4, limits)
+}
+
+/// [`read_header`] when the first four bytes (the header length) were read
+/// already, e.g. with ancillary data attached.
+pub fn read_header_after<T: DeserializeOwned>(
+    r: &mut impl Read,
+    first: [u8; 4],
+    limits: &Limits,
+) -> Result<FrameHeader<T>, FrameError> {
+    let mut b4 = first;
     let hlen = u32::from_le_bytes(b4) as u64;
     if hlen > limits.max_header {
         return Err(FrameError::HeaderTooLarge(hlen, limits.max_header));

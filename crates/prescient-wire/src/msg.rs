@@ -104,10 +104,19 @@ pub enum ToAgent {
         job: u64,
         migration: u64,
         target: String,
+        /// The target agent's local (Unix, abstract) address when it runs on
+        /// this host: the workers then get a socket pair of their own for the
+        /// bytes.
+        #[serde(default)]
+        target_local: Option<String>,
         /// Test hook: make this migration fail at the named step.
         #[serde(default)]
         fault: Option<Fault>,
     },
+    /// Start sending the job's large buffers to the agent at `target` while
+    /// the job runs on (pre-copy); a later `migrate` to the same target then
+    /// sends only what changed. No reply.
+    Precopy { job: u64, target: String },
     /// On the target: the job is now yours. Replies `committed`.
     Commit { job: u64, migration: u64 },
     /// On the target: forget a prepared job.
@@ -194,8 +203,15 @@ pub enum FromAgent {
 /// What one migration moved and how long its steps took.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MigrationReport {
+    /// Bytes sent during the pause.
     pub bytes: u64,
     pub buffers: u64,
+    /// Bytes of buffers the target already had from the pre-copy.
+    #[serde(default)]
+    pub precopied_bytes: u64,
+    /// Time spent waiting for the pre-copy to finish sending.
+    #[serde(default)]
+    pub precopy_wait_seconds: f64,
     pub checkpoint_seconds: f64,
     pub transfer_seconds: f64,
     pub restore_seconds: f64,
@@ -212,14 +228,41 @@ pub enum ToPeer {
         /// Test hook, see [`Fault`].
         #[serde(default)]
         fault: Option<Fault>,
+        /// Per out-of-band buffer: the hash of a pre-copied buffer to use, or
+        /// null when the buffer is among the blobs (in order).
+        #[serde(default)]
+        refs: Vec<Option<String>>,
+        /// The blobs travel on the workers' own socket pair, not here.
+        #[serde(default)]
+        direct: bool,
+    },
+    /// Same host: asks for a socket pair to the worker that will restore the
+    /// job; the reply `data_channel` carries one end (SCM_RIGHTS).
+    Direct {
+        job: u64,
+        needs_cache: bool,
+    },
+    /// Opens a pre-copy: a worker is reserved for the job, and `cache` frames
+    /// (one blob each) follow until the connection closes.
+    Reserve {
+        job: u64,
+    },
+    Cache {
+        hash: String,
     },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromPeer {
-    Prepared { restore_seconds: f64 },
-    Failed { reason: String },
+    /// One end of a socket pair to the restoring worker is attached.
+    DataChannel,
+    Prepared {
+        restore_seconds: f64,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 /// Agent to worker (the Python harness).
@@ -232,14 +275,40 @@ pub enum ToWorker {
     Run {
         unit: usize,
     },
-    /// Pickle the namespace; the reply carries it as blobs.
-    Checkpoint,
+    /// Pickle the namespace; the reply carries it as blobs. With `use_refs`,
+    /// buffers pre-copied unchanged are named by hash instead of sent.
+    Checkpoint {
+        #[serde(default)]
+        use_refs: bool,
+        /// The blobs go to the socket attached to this frame, not the channel.
+        #[serde(default)]
+        direct: bool,
+        /// Test hook: cut the direct socket half way.
+        #[serde(default)]
+        cut: bool,
+    },
+    /// One end of a socket pair to the source worker is attached: the blobs of
+    /// the coming `restore` arrive on it.
+    DataChannel,
+    /// Send the namespace's large buffers as `cache` frames from a background
+    /// thread while the job runs on. Replies `precopy_started`.
+    Precopy,
+    /// A pre-copied buffer (the frame's blob), kept for a coming restore.
+    Cache {
+        hash: String,
+    },
     /// Rebuild the job from a checkpoint (the frame's blobs) and wait.
     Restore {
         spec: JobSpec,
         /// Test hook: fail after unpickling.
         #[serde(default)]
         fail: bool,
+        /// See [`ToPeer::Restore`].
+        #[serde(default)]
+        refs: Vec<Option<String>>,
+        /// The blobs arrive on the data channel.
+        #[serde(default)]
+        direct: bool,
     },
     /// Run exit handlers and exit.
     Finish,
@@ -267,6 +336,31 @@ pub enum FromWorker {
     /// The pickled namespace and its buffers follow as blobs.
     Checkpoint {
         seconds: f64,
+        #[serde(default)]
+        refs: Vec<Option<String>>,
+        #[serde(default)]
+        precopy_wait_seconds: f64,
+        /// Bytes of buffers named by hash instead of sent.
+        #[serde(default)]
+        precopied_bytes: u64,
+    },
+    PrecopyStarted {
+        buffers: u64,
+        bytes: u64,
+    },
+    /// A buffer for the pre-copy (the frame's blob).
+    Cache {
+        hash: String,
+    },
+    PrecopyDone {
+        sent: u64,
+        unchanged: u64,
+    },
+    /// After a direct checkpoint: whether every byte went out.
+    DirectDone {
+        ok: bool,
+        #[serde(default)]
+        error: Option<String>,
     },
     Refused {
         reason: String,

@@ -38,7 +38,18 @@ except Exception:
     cloudpickle = None
 
 SOCK = None
+# Frames from the pre-copy thread and from the main thread never interleave.
+SEND_LOCK = threading.Lock()
 MAIN = None
+# Pre-copy: buffers below this size go with the final checkpoint.
+PRECOPY_MIN = 64 * 1024
+PRECOPY = {"thread": None, "valid": set()}
+# Pre-copied buffers received for a coming restore, by hash.
+CACHE = {}
+# Descriptors received with the last frame, and the socket pair end to the
+# worker a job is moving to or from (same host).
+PENDING_FDS = []
+DATA = None
 # Exit handlers the job registered: kept here, not in the interpreter, so that
 # they move with the job.
 EXIT_FUNCS = []
@@ -51,31 +62,55 @@ SKIP = {"__builtins__", "__loader__", "__spec__", "__cached__"}
 
 # --- frames -----------------------------------------------------------------
 
-def send(msg, blobs=()):
+def send(msg, blobs=(), inline=True):
+    """Sends a frame. With inline=False only the header and the blob lengths
+    go on the channel (the bytes go elsewhere)."""
     head = json.dumps(msg).encode()
     views = [memoryview(b).cast("B") for b in blobs]
     parts = [struct.pack("<I", len(head)), head, struct.pack("<I", len(views))]
     parts += [struct.pack("<Q", v.nbytes) for v in views]
-    SOCK.sendall(b"".join(parts))
-    for v in views:
-        SOCK.sendall(v)
+    with SEND_LOCK:
+        SOCK.sendall(b"".join(parts))
+        if inline:
+            for v in views:
+                SOCK.sendall(v)
 
 
-def recv_exact(n):
-    buf = bytearray(n)
-    view = memoryview(buf)
+try:
+    import xxhash
+
+    def digest(buf):
+        return xxhash.xxh3_128_hexdigest(buf)
+
+except Exception:  # an environment without xxhash: slower, same result
+    import hashlib
+
+    def digest(buf):
+        return hashlib.blake2b(buf, digest_size=16).hexdigest()
+
+
+def recv_exact(n, sock=None):
+    sock = sock or SOCK
+    # Large buffers without zero-filling them first: they are written once, by
+    # the receive itself.
+    if numpy is not None and n >= (1 << 20):
+        buf = numpy.empty(n, dtype=numpy.uint8)
+    else:
+        buf = bytearray(n)
+    view = memoryview(buf).cast("B")
     got = 0
     while got < n:
-        k = SOCK.recv_into(view[got:], min(n - got, 1 << 24))
+        k = sock.recv_into(view[got:], min(n - got, 1 << 26))
         if k == 0:
-            raise EOFError("agent closed the channel")
+            raise EOFError("the peer closed the connection")
         got += k
     return buf
 
 
 def recv():
     try:
-        raw = SOCK.recv(4, socket.MSG_WAITALL)
+        raw, fds, _, _ = socket.recv_fds(SOCK, 4, 4, socket.MSG_WAITALL)
+        PENDING_FDS.extend(fds)
     except InterruptedError:
         raw = b""
     if len(raw) < 4:
@@ -85,9 +120,25 @@ def recv():
     (hlen,) = struct.unpack("<I", raw)
     msg = json.loads(bytes(recv_exact(hlen)))
     (n,) = struct.unpack("<I", recv_exact(4))
-    lens = struct.unpack("<%dQ" % n, recv_exact(8 * n)) if n else ()
-    blobs = [recv_exact(length) for length in lens]
+    lens = struct.unpack("<%dQ" % n, bytes(recv_exact(8 * n))) if n else ()
+    if msg.get("direct") and msg.get("type") == "restore":
+        # The bytes come on the data channel from the source worker.
+        src = DATA
+    else:
+        src = SOCK
+    blobs = [recv_exact(length, src) for length in lens]
     return msg, blobs
+
+
+def take_fd():
+    """The descriptor that came with the request being served; any older one
+    (left by a request that did not use it) is closed."""
+    if not PENDING_FDS:
+        raise RuntimeError("expected a descriptor with this request")
+    fd = PENDING_FDS.pop()
+    while PENDING_FDS:
+        os.close(PENDING_FDS.pop())
+    return socket.socket(fileno=fd)
 
 
 # --- telemetry ----------------------------------------------------------------
@@ -307,6 +358,23 @@ def _set_main_function_state(f, state):
     return f
 
 
+def _owner(arr):
+    """The outermost array a view looks into (it may itself wrap a plain
+    buffer, as restored arrays do), or None when `arr` is not a view of one."""
+    base = arr.base
+    if not isinstance(base, numpy.ndarray):
+        return None
+    while isinstance(base.base, numpy.ndarray):
+        base = base.base
+    return base
+
+
+def _make_view(owner, offset, shape, strides, dtype, writeable):
+    v = numpy.ndarray(shape, dtype=dtype, buffer=owner, offset=offset, strides=strides)
+    v.flags.writeable = writeable
+    return v
+
+
 def _cell_value(cell):
     try:
         return (True, cell.cell_contents)
@@ -322,6 +390,17 @@ if cloudpickle is not None:
         so later sections see one namespace, as in a single process."""
 
         def reducer_override(self, obj):
+            # A view is rebuilt as a view of its owner (pickled once), so that
+            # writes through one name are seen through the other, as before.
+            if numpy is not None and type(obj) is numpy.ndarray and obj.base is not None:
+                owner = _owner(obj)
+                if owner is not None:
+                    start = owner.__array_interface__["data"][0]
+                    offset = obj.__array_interface__["data"][0] - start
+                    return (
+                        _make_view,
+                        (owner, offset, obj.shape, obj.strides, obj.dtype, obj.flags.writeable),
+                    )
             if type(obj) is types.FunctionType and obj.__globals__ is MAIN.__dict__:
                 state = {
                     "defaults": obj.__defaults__,
@@ -367,13 +446,84 @@ def dumps(obj, buffers):
 
 def refusal():
     """Why the namespace cannot move now, or None."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and t.is_alive() and t is not PRECOPY["thread"]
+    ]
     if others:
         return "a thread is running (%s)" % others[0].name
     return None
 
 
-def checkpoint():
+def snapshot():
+    """The job's state to pickle: its namespace, and what lives outside it."""
+    state = {k: v for k, v in MAIN.__dict__.items() if k not in SKIP}
+    extras = {}
+    if "random" in sys.modules:
+        extras["random"] = sys.modules["random"].getstate()
+    if "numpy" in sys.modules:
+        extras["numpy"] = sys.modules["numpy"].random.get_state()
+    extras["atexit"] = list(EXIT_FUNCS)
+    return state, extras
+
+
+def join_precopy():
+    t = PRECOPY["thread"]
+    if t is not None:
+        t.join()
+        PRECOPY["thread"] = None
+
+
+def precopy():
+    """Sends the large buffers ahead from a thread while the job runs on. A
+    buffer counts as pre-copied only if its hash after sending equals its hash
+    before: one the job wrote to meanwhile goes again with the checkpoint."""
+    join_precopy()
+    PRECOPY["valid"] = set()
+    raws = []
+    if cloudpickle is not None and MAIN is not None:
+        buffers = []
+        try:
+            dumps(snapshot(), buffers)
+            raws = [r for r in (b.raw() for b in buffers) if r.nbytes >= PRECOPY_MIN]
+        except BaseException:
+            raws = []  # the checkpoint will say why, if it comes
+    valid = PRECOPY["valid"]
+
+    def run():
+        sent = 0
+        for r in raws:
+            h = digest(r)
+            if h in valid:
+                continue
+            send({"type": "cache", "hash": h}, [r])
+            sent += 1
+            if digest(r) == h:
+                valid.add(h)
+        send({"type": "precopy_done", "sent": sent, "unchanged": len(valid)})
+
+    t = threading.Thread(target=run, name="prescient-precopy", daemon=True)
+    PRECOPY["thread"] = t
+    t.start()
+    send({"type": "precopy_started", "buffers": len(raws), "bytes": sum(r.nbytes for r in raws)})
+
+
+def checkpoint(use_refs=False, direct=False, cut=False):
+    # The data channel is taken now, so that a refusal closes it too.
+    dsock = take_fd() if direct else None
+    try:
+        checkpoint_to(dsock, use_refs, cut)
+    finally:
+        if dsock is not None:
+            dsock.close()
+
+
+def checkpoint_to(dsock, use_refs, cut):
+    direct = dsock is not None
+    t_wait = time.perf_counter()
+    join_precopy()
+    precopy_wait = time.perf_counter() - t_wait
     if cloudpickle is None:
         send({"type": "refused", "reason": "cloudpickle is not installed in the worker environment"})
         return
@@ -382,13 +532,7 @@ def checkpoint():
         send({"type": "refused", "reason": why})
         return
     t0 = time.perf_counter()
-    state = {k: v for k, v in MAIN.__dict__.items() if k not in SKIP}
-    extras = {}
-    if "random" in sys.modules:
-        extras["random"] = sys.modules["random"].getstate()
-    if "numpy" in sys.modules:
-        extras["numpy"] = sys.modules["numpy"].random.get_state()
-    extras["atexit"] = list(EXIT_FUNCS)
+    state, extras = snapshot()
     buffers = []
     try:
         data = dumps((state, extras), buffers)
@@ -400,10 +544,44 @@ def checkpoint():
     except BufferError as e:
         send({"type": "refused", "reason": "a buffer is not contiguous: %s" % e})
         return
-    send(
-        {"type": "checkpoint", "seconds": time.perf_counter() - t0},
-        [data] + raws,
-    )
+    refs = []
+    blobs = [data]
+    reused = 0
+    valid = PRECOPY["valid"] if use_refs else ()
+    for r in raws:
+        h = digest(r) if valid and r.nbytes >= PRECOPY_MIN else None
+        if h is not None and h in valid:
+            refs.append(h)
+            reused += r.nbytes
+        else:
+            refs.append(None)
+            blobs.append(r)
+    msg = {
+        "type": "checkpoint",
+        "seconds": time.perf_counter() - t0,
+        "refs": refs,
+        "precopy_wait_seconds": precopy_wait,
+        "precopied_bytes": reused,
+    }
+    if not direct:
+        send(msg, blobs)
+        return
+    send(msg, blobs, inline=False)
+    error = None
+    try:
+        total = sum(memoryview(b).nbytes for b in blobs)
+        sent = 0
+        for b in blobs:
+            v = memoryview(b).cast("B")
+            if cut and sent + v.nbytes > total // 2:
+                dsock.sendall(v[: max(total // 2 - sent, 0)])
+                dsock.shutdown(socket.SHUT_RDWR)
+                raise ConnectionError("cut half way by a fault injection")
+            dsock.sendall(v)
+            sent += v.nbytes
+    except OSError as e:
+        error = "%s: %s" % (type(e).__name__, e)
+    send({"type": "direct_done", "ok": error is None, "error": error})
 
 
 def culprit(state, err):
@@ -420,10 +598,28 @@ def culprit(state, err):
     return "the namespace cannot be pickled: %s" % err
 
 
-def restore(spec, blobs):
+def restore(spec, blobs, refs):
     t0 = time.perf_counter()
     setup(spec)
-    state, extras = pickle.loads(blobs[0], buffers=blobs[1:])
+    data = iter(blobs[1:])
+    if refs:
+        # A missing hash raises KeyError: the restore fails, the job stays.
+        # Equal buffers share a hash: each array after the first gets a copy,
+        # or they would share memory.
+        used = set()
+        buffers = []
+        for h in refs:
+            if not h:
+                buffers.append(next(data))
+            elif h in used:
+                buffers.append(bytearray(CACHE[h]))
+            else:
+                used.add(h)
+                buffers.append(CACHE[h])
+    else:
+        buffers = blobs[1:]
+    state, extras = pickle.loads(blobs[0], buffers=buffers)
+    CACHE.clear()
     MAIN.__dict__.update(state)
     if "random" in extras:
         import random
@@ -440,6 +636,7 @@ def restore(spec, blobs):
 # --- the loop ---------------------------------------------------------------------
 
 def serve():
+    global DATA
     while True:
         msg, blobs = recv()
         kind = msg.get("type")
@@ -453,10 +650,19 @@ def serve():
         elif kind == "run":
             run_unit(msg["unit"])
         elif kind == "checkpoint":
-            checkpoint()
+            checkpoint(bool(msg.get("use_refs")), bool(msg.get("direct")), bool(msg.get("cut")))
+        elif kind == "data_channel":
+            DATA = take_fd()
+        elif kind == "precopy":
+            precopy()
+        elif kind == "cache":
+            CACHE[msg["hash"]] = blobs[0]
         elif kind == "restore":
             try:
-                secs = restore(msg["spec"], blobs)
+                secs = restore(msg["spec"], blobs, msg.get("refs") or [])
+                if DATA is not None:
+                    DATA.close()
+                    DATA = None
                 if msg.get("fail"):
                     raise RuntimeError("injected restore failure")
             except BaseException as e:
