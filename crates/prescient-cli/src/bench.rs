@@ -2,7 +2,7 @@
 //! transfer time of the same bytes, measured in the same run, with and without
 //! pre-copy.
 //!
-//! For each size, a job holds that many bytes in eight float64 arrays and runs
+//! For each size, a job holds that many bytes in eight distinct float64 arrays and runs
 //! sections that each spin for a while (so a pre-copy has time to finish); it
 //! moves after every section. Three scenarios: no pre-copy (everything moves in
 //! the pause), pre-copy with the arrays unchanged, and pre-copy with one array
@@ -110,8 +110,9 @@ fn raw_transfer(bytes: u64) -> Result<f64, Failure> {
 
 fn script(bytes: u64, steps: usize, spin: f64, changed: bool) -> String {
     let per = (bytes / 8 / 8).max(1);
-    let mut s =
-        format!("import time\nimport numpy as np\narrs = [np.ones({per}) for _ in range(8)]\n");
+    let mut s = format!(
+        "import time\nimport numpy as np\narrs = [np.full({per}, float(i)) for i in range(8)]\n"
+    );
     // One top-level loop per section: each is a section of its own.
     for i in 0..steps {
         s.push_str(&format!(
@@ -136,7 +137,9 @@ fn scenario(
     changed: bool,
     precopy: bool,
 ) -> Result<(Vec<f64>, Vec<prescient_wire::MigrationReport>), Failure> {
-    let spin = (bytes as f64 / 1e9 * 2.5).max(0.5);
+    // Long enough for the pre-copy (through the agents, about 0.5 GB/s here)
+    // to finish within the section.
+    let spin = (bytes as f64 / 1e9 * 5.0).max(0.5);
     let text = script(bytes, steps, spin, changed);
     let path = dir.join(format!("bench_{job}.py"));
     std::fs::write(&path, &text).map_err(Failure::internal)?;

@@ -76,6 +76,15 @@ def send(msg, blobs=(), inline=True):
                 SOCK.sendall(v)
 
 
+def buffer_key(buf):
+    """Names a buffer for the pre-copy: its content hash and where it lives.
+    Equal arrays are distinct buffers and keep distinct copies on the target."""
+    if numpy is not None:
+        addr = numpy.frombuffer(buf, dtype=numpy.uint8).__array_interface__["data"][0]
+        return "%s@%x" % (digest(buf), addr)
+    return digest(buf)
+
+
 try:
     import xxhash
 
@@ -494,13 +503,13 @@ def precopy():
     def run():
         sent = 0
         for r in raws:
-            h = digest(r)
-            if h in valid:
+            k = buffer_key(r)
+            if k in valid:
                 continue
-            send({"type": "cache", "hash": h}, [r])
+            send({"type": "cache", "hash": k}, [r])
             sent += 1
-            if digest(r) == h:
-                valid.add(h)
+            if buffer_key(r) == k:
+                valid.add(k)
         send({"type": "precopy_done", "sent": sent, "unchanged": len(valid)})
 
     t = threading.Thread(target=run, name="prescient-precopy", daemon=True)
@@ -549,7 +558,7 @@ def checkpoint_to(dsock, use_refs, cut):
     reused = 0
     valid = PRECOPY["valid"] if use_refs else ()
     for r in raws:
-        h = digest(r) if valid and r.nbytes >= PRECOPY_MIN else None
+        h = buffer_key(r) if valid and r.nbytes >= PRECOPY_MIN else None
         if h is not None and h in valid:
             refs.append(h)
             reused += r.nbytes
