@@ -485,6 +485,32 @@ pub trait Observer {
     fn recovery(&mut self, _record: &RecoveryRecord) {}
 }
 
+/// Decides where a job goes: the hook through which an allocator orders
+/// migrations.
+pub trait Steering {
+    /// Asked before `unit` runs on node `current`: the node the job should move
+    /// to once the unit is done, if any. Knowing it a unit ahead lets the move
+    /// be pre-copied while the unit runs.
+    fn move_after(&mut self, unit: usize, current: usize, cluster: &Cluster) -> Option<usize>;
+}
+
+/// Moves to the next live node after every `every` units (`--migrate-every`).
+pub struct RoundRobin {
+    pub every: usize,
+    pub units: usize,
+}
+
+impl Steering for RoundRobin {
+    fn move_after(&mut self, unit: usize, current: usize, cluster: &Cluster) -> Option<usize> {
+        let due = self.every > 0 && (unit + 1).is_multiple_of(self.every) && unit + 1 < self.units;
+        if due {
+            next_node(cluster, current)
+        } else {
+            None
+        }
+    }
+}
+
 /// Set from a signal handler; forwarded to the job as SIGINT.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -589,8 +615,23 @@ impl Driver<'_> {
     }
 }
 
-/// Runs a job to its end. Never panics on a lost node or a failed migration.
+/// Runs a job to its end, moving it after every `plan.migrate_every` units.
+/// Never panics on a lost node or a failed migration.
 pub fn run_job(cluster: &Cluster, plan: JobPlan, obs: &mut dyn Observer) -> JobOutcome {
+    let mut steering = RoundRobin {
+        every: plan.migrate_every,
+        units: plan.spec.units.len(),
+    };
+    run_job_steered(cluster, plan, obs, &mut steering)
+}
+
+/// Runs a job to its end, moving it where `steering` says.
+pub fn run_job_steered(
+    cluster: &Cluster,
+    plan: JobPlan,
+    obs: &mut dyn Observer,
+    steering: &mut dyn Steering,
+) -> JobOutcome {
     let job = plan.spec.job;
     let rx = cluster.subscribe(job);
     let mut d = Driver {
@@ -621,14 +662,19 @@ pub fn run_job(cluster: &Cluster, plan: JobPlan, obs: &mut dyn Observer) -> JobO
         worker_rss_bytes: 0,
         end_node: None,
     };
-    let end = drive(&mut d, &plan, &mut out);
+    let end = drive(&mut d, &plan, &mut out, steering);
     out.end = end;
     cluster.unsubscribe(job);
     cluster.spool.forget(job);
     out
 }
 
-fn drive(d: &mut Driver, plan: &JobPlan, out: &mut JobOutcome) -> JobEnd {
+fn drive(
+    d: &mut Driver,
+    plan: &JobPlan,
+    out: &mut JobOutcome,
+    steering: &mut dyn Steering,
+) -> JobEnd {
     let n_units = plan.spec.units.len();
     let job = d.job;
     let mut unit = match start_fresh(d, &plan.spec, d.node) {
@@ -666,15 +712,14 @@ fn drive(d: &mut Driver, plan: &JobPlan, out: &mut JobOutcome) -> JobEnd {
             };
         }
         let name = d.cluster.node_spec(d.node).name.clone();
-        let migrates_after =
-            plan.migrate_every > 0 && (unit + 1) % plan.migrate_every == 0 && unit + 1 < n_units;
-        if plan.precopy && migrates_after {
-            if let Some(target) = next_node(d.cluster, d.node) {
-                let addr = d.cluster.nodes[target].addr.clone();
-                let _ = d
-                    .cluster
-                    .send(d.node, &ToAgent::Precopy { job, target: addr });
-            }
+        let move_to = steering
+            .move_after(unit, d.node, d.cluster)
+            .filter(|&t| t != d.node && t < d.cluster.nodes.len());
+        if let (true, Some(target)) = (plan.precopy, move_to) {
+            let addr = d.cluster.nodes[target].addr.clone();
+            let _ = d
+                .cluster
+                .send(d.node, &ToAgent::Precopy { job, target: addr });
         }
         d.obs.unit_started(unit, &name);
         let sent = d.cluster.send(d.node, &ToAgent::Run { job, unit });
@@ -738,8 +783,8 @@ fn drive(d: &mut Driver, plan: &JobPlan, out: &mut JobOutcome) -> JobEnd {
                 last_checkpoint = Instant::now();
             }
         }
-        if plan.migrate_every > 0 && unit < n_units && unit % plan.migrate_every == 0 {
-            if let Some(target) = next_node(d.cluster, d.node) {
+        if unit < n_units {
+            if let Some(target) = move_to.filter(|&t| d.cluster.is_alive(t) && t != d.node) {
                 let rec = migrate(
                     d,
                     target,
