@@ -1038,6 +1038,10 @@ impl Executor {
     /// its reserved worker to the restore. Returns the seconds waited.
     fn finish_precopy(&mut self) -> f64 {
         let t0 = Instant::now();
+        if self.precopy.as_ref().is_some_and(|s| !s.done) {
+            // Buffers not sent yet move in the pause instead.
+            let _ = self.worker.send(&ToWorker::PrecopyAbort);
+        }
         while self.precopy.as_ref().is_some_and(|s| !s.done) {
             match self.worker.pump() {
                 Ok(Event::Output(stream, bytes)) => self.agent.to_coord(
@@ -1327,10 +1331,14 @@ impl Executor {
         conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
         handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
             .map_err(|e| fail(e.to_string()))?;
+        let waited = self.finish_precopy();
         let use_refs = self
             .precopy
             .as_ref()
-            .is_some_and(|s| s.healthy && s.target == target);
+            .is_some_and(|s| s.healthy && s.done && s.target == target);
+        // Every pre-copied buffer is on its way: closing lets the target
+        // hand its reserved worker to the restore.
+        self.precopy = None;
         self.worker
             .send(&ToWorker::Checkpoint {
                 use_refs,
@@ -1339,9 +1347,6 @@ impl Executor {
             })
             .map_err(|e| fail(e.to_string()))?;
         let reply = self.next_reply();
-        // Every pre-copied buffer is on its way: closing lets the target
-        // hand its reserved worker to the restore.
-        self.precopy = None;
         let h = reply.ok_or_else(|| fail("the worker ended during the checkpoint".into()))?;
         let total = h.blob_total();
         let blob_lens = h.blob_lens.clone();
@@ -1351,7 +1356,12 @@ impl Executor {
                 refs,
                 precopy_wait_seconds,
                 precopied_bytes,
-            } => (seconds, refs, precopy_wait_seconds, precopied_bytes),
+            } => (
+                seconds,
+                refs,
+                precopy_wait_seconds + waited,
+                precopied_bytes,
+            ),
             FromWorker::Refused { reason } => return Err((true, reason)),
             other => {
                 let _ = frame::skip_blobs(&mut self.worker.ctrl, total);

@@ -293,6 +293,9 @@ pub enum ToWorker {
     /// Send the namespace's large buffers as `cache` frames from a background
     /// thread while the job runs on. Replies `precopy_started`.
     Precopy,
+    /// Stop the pre-copy after the buffer being sent: the migration is due,
+    /// and what is left moves faster in the pause than through the agents.
+    PrecopyAbort,
     /// A pre-copied buffer (the frame's blob), kept for a coming restore.
     Cache {
         hash: String,

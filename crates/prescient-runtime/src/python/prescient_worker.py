@@ -43,7 +43,7 @@ SEND_LOCK = threading.Lock()
 MAIN = None
 # Pre-copy: buffers below this size go with the final checkpoint.
 PRECOPY_MIN = 64 * 1024
-PRECOPY = {"thread": None, "valid": set()}
+PRECOPY = {"thread": None, "valid": set(), "abort": False}
 # Pre-copied buffers received for a coming restore, by hash.
 CACHE = {}
 # Descriptors received with the last frame, and the socket pair end to the
@@ -490,6 +490,7 @@ def precopy():
     before: one the job wrote to meanwhile goes again with the checkpoint."""
     join_precopy()
     PRECOPY["valid"] = set()
+    PRECOPY["abort"] = False
     raws = []
     if cloudpickle is not None and MAIN is not None:
         buffers = []
@@ -503,6 +504,8 @@ def precopy():
     def run():
         sent = 0
         for r in raws:
+            if PRECOPY["abort"]:
+                break
             k = buffer_key(r)
             if k in valid:
                 continue
@@ -664,6 +667,8 @@ def serve():
             DATA = take_fd()
         elif kind == "precopy":
             precopy()
+        elif kind == "precopy_abort":
+            PRECOPY["abort"] = True
         elif kind == "cache":
             CACHE[msg["hash"]] = blobs[0]
         elif kind == "restore":
