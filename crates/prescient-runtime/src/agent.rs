@@ -1275,10 +1275,20 @@ impl Executor {
         );
         let forwarded = conn.write_all(&head);
         // The worker reports whether every byte went out.
+        let mut stats = (total, refs.len() as u64, precopied_bytes);
         let done = loop {
             match self.next_reply() {
                 Some(h) => match h.msg {
-                    FromWorker::DirectDone { ok, error } => break Ok((ok, error)),
+                    FromWorker::DirectDone {
+                        ok,
+                        error,
+                        bytes,
+                        buffers,
+                        precopied_bytes,
+                    } => {
+                        stats = (bytes, buffers, precopied_bytes);
+                        break Ok((ok, error));
+                    }
                     other => tracing::warn!("job {}: unexpected {other:?}", self.job),
                 },
                 None => break Err("the worker ended while sending its checkpoint".to_string()),
@@ -1301,9 +1311,9 @@ impl Executor {
         forwarded.map_err(|e| fail(format!("target agent: {e}")))?;
         match verdict {
             Ok(FromPeer::Prepared { restore_seconds }) => Ok(MigrationReport {
-                bytes: total,
-                buffers: refs.len() as u64,
-                precopied_bytes,
+                bytes: stats.0,
+                buffers: stats.1,
+                precopied_bytes: stats.2,
                 precopy_wait_seconds,
                 checkpoint_seconds,
                 transfer_seconds: transfer_seconds.max(0.0),

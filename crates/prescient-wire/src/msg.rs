@@ -364,6 +364,14 @@ pub enum FromWorker {
         ok: bool,
         #[serde(default)]
         error: Option<String>,
+        /// Bytes that went on the socket pair, buffers, and bytes named by
+        /// key instead (pre-copied).
+        #[serde(default)]
+        bytes: u64,
+        #[serde(default)]
+        buffers: u64,
+        #[serde(default)]
+        precopied_bytes: u64,
     },
     Refused {
         reason: String,

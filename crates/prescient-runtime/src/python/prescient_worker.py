@@ -116,6 +116,18 @@ def recv_exact(n, sock=None):
     return buf
 
 
+def recv_into_exact(buf, sock):
+    view = memoryview(buf).cast("B")
+    got = 0
+    n = view.nbytes
+    while got < n:
+        k = sock.recv_into(view[got:], min(n - got, 1 << 26))
+        if k == 0:
+            raise EOFError("the peer closed the connection")
+        got += k
+    return buf
+
+
 def recv():
     try:
         raw, fds, _, _ = socket.recv_fds(SOCK, 4, 4, socket.MSG_WAITALL)
@@ -130,12 +142,7 @@ def recv():
     msg = json.loads(bytes(recv_exact(hlen)))
     (n,) = struct.unpack("<I", recv_exact(4))
     lens = struct.unpack("<%dQ" % n, bytes(recv_exact(8 * n))) if n else ()
-    if msg.get("direct") and msg.get("type") == "restore":
-        # The bytes come on the data channel from the source worker.
-        src = DATA
-    else:
-        src = SOCK
-    blobs = [recv_exact(length, src) for length in lens]
+    blobs = [recv_exact(length) for length in lens]
     return msg, blobs
 
 
@@ -410,7 +417,11 @@ if cloudpickle is not None:
                         _make_view,
                         (owner, offset, obj.shape, obj.strides, obj.dtype, obj.flags.writeable),
                     )
-            if type(obj) is types.FunctionType and obj.__globals__ is MAIN.__dict__:
+            if (
+                type(obj) is types.FunctionType
+                and MAIN is not None
+                and obj.__globals__ is MAIN.__dict__
+            ):
                 state = {
                     "defaults": obj.__defaults__,
                     "kwdefaults": obj.__kwdefaults__,
@@ -556,10 +567,13 @@ def checkpoint_to(dsock, use_refs, cut):
     except BufferError as e:
         send({"type": "refused", "reason": "a buffer is not contiguous: %s" % e})
         return
+    valid = PRECOPY["valid"] if use_refs else ()
+    if direct:
+        stream_checkpoint(dsock, data, raws, valid, cut, time.perf_counter() - t0, precopy_wait)
+        return
     refs = []
     blobs = [data]
     reused = 0
-    valid = PRECOPY["valid"] if use_refs else ()
     for r in raws:
         h = buffer_key(r) if valid and r.nbytes >= PRECOPY_MIN else None
         if h is not None and h in valid:
@@ -575,25 +589,116 @@ def checkpoint_to(dsock, use_refs, cut):
         "precopy_wait_seconds": precopy_wait,
         "precopied_bytes": reused,
     }
-    if not direct:
-        send(msg, blobs)
-        return
-    send(msg, blobs, inline=False)
-    error = None
-    try:
-        total = sum(memoryview(b).nbytes for b in blobs)
-        sent = 0
-        for b in blobs:
-            v = memoryview(b).cast("B")
-            if cut and sent + v.nbytes > total // 2:
-                dsock.sendall(v[: max(total // 2 - sent, 0)])
-                dsock.shutdown(socket.SHUT_RDWR)
-                raise ConnectionError("cut half way by a fault injection")
-            dsock.sendall(v)
-            sent += v.nbytes
-    except OSError as e:
-        error = "%s: %s" % (type(e).__name__, e)
-    send({"type": "direct_done", "ok": error is None, "error": error})
+    send(msg, blobs)
+
+
+def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait):
+    """Same host: the checkpoint goes to the target worker as one stream on the
+    socket pair: the pickle, then per buffer either the key of a pre-copied
+    one or its bytes. A thread sends while this one hashes the next buffer,
+    so the pause is about the longer of the two, not their sum. The header
+    goes first, so the target starts reading at once."""
+    import queue
+
+    send(
+        {
+            "type": "checkpoint",
+            "seconds": seconds,
+            "refs": [],
+            "precopy_wait_seconds": precopy_wait,
+            "precopied_bytes": 0,
+        }
+    )
+    total = len(data) + sum(r.nbytes for r in raws)
+    q = queue.Queue()
+    result = {"error": None, "sent": 0}
+
+    def sender():
+        try:
+            while True:
+                item = q.get()
+                if item is None:
+                    return
+                for part in item:
+                    v = memoryview(part).cast("B")
+                    if cut and result["sent"] + v.nbytes > total // 2:
+                        dsock.sendall(v[: max(total // 2 - result["sent"], 0)])
+                        dsock.shutdown(socket.SHUT_RDWR)
+                        raise ConnectionError("cut half way by a fault injection")
+                    dsock.sendall(v)
+                    result["sent"] += v.nbytes
+        except OSError as e:
+            result["error"] = "%s: %s" % (type(e).__name__, e)
+            # Keep draining so the hashing side never blocks on a full queue.
+            while q.get() is not None:
+                pass
+
+    t = threading.Thread(target=sender, name="prescient-send", daemon=True)
+    t.start()
+    q.put([struct.pack("<QQ", len(raws), len(data)), data])
+    reused = 0
+    moved = len(data)
+    # The target holds the pre-copied version of a buffer that changed since:
+    # it can receive the new bytes into that memory, already faulted in,
+    # instead of into fresh pages.
+    old_at = {k.rsplit("@", 1)[-1]: k for k in valid}
+    for r in raws:
+        key = buffer_key(r) if valid and r.nbytes >= PRECOPY_MIN else None
+        if key is not None and key in valid:
+            k = key.encode()
+            q.put([struct.pack("<BH", 0, len(k)), k])
+            reused += r.nbytes
+            continue
+        old = old_at.get(key.rsplit("@", 1)[-1]) if key is not None else None
+        if old is not None:
+            k = old.encode()
+            q.put([struct.pack("<BHQ", 2, len(k), r.nbytes), k, r])
+        else:
+            q.put([struct.pack("<BQ", 1, r.nbytes), r])
+        moved += r.nbytes
+    q.put(None)
+    t.join()
+    error = result["error"]
+    send(
+        {
+            "type": "direct_done",
+            "ok": error is None,
+            "error": error,
+            "bytes": moved,
+            "buffers": len(raws),
+            "precopied_bytes": reused,
+        }
+    )
+
+
+def read_stream(sock):
+    """The target side of stream_checkpoint: the pickle and the buffers."""
+    n, plen = struct.unpack("<QQ", bytes(recv_exact(16, sock)))
+    data = recv_exact(plen, sock)
+    buffers = []
+    used = set()
+    for _ in range(n):
+        (tag,) = struct.unpack("<B", bytes(recv_exact(1, sock)))
+        if tag == 0:
+            (klen,) = struct.unpack("<H", bytes(recv_exact(2, sock)))
+            key = bytes(recv_exact(klen, sock)).decode()
+            # A missing key raises KeyError: the restore fails, the job stays.
+            buf = CACHE[key]
+            buffers.append(bytearray(buf) if key in used else buf)
+            used.add(key)
+        elif tag == 2:
+            klen, size = struct.unpack("<HQ", bytes(recv_exact(10, sock)))
+            key = bytes(recv_exact(klen, sock)).decode()
+            old = CACHE.get(key)
+            if old is not None and key not in used and memoryview(old).nbytes == size:
+                used.add(key)
+                buffers.append(recv_into_exact(old, sock))
+            else:
+                buffers.append(recv_exact(size, sock))
+        else:
+            (size,) = struct.unpack("<Q", bytes(recv_exact(8, sock)))
+            buffers.append(recv_exact(size, sock))
+    return data, buffers
 
 
 def culprit(state, err):
@@ -610,8 +715,14 @@ def culprit(state, err):
     return "the namespace cannot be pickled: %s" % err
 
 
-def restore(spec, blobs, refs):
+def restore(spec, blobs, refs, stream=None):
     t0 = time.perf_counter()
+    if stream is not None:
+        # The bytes come on the data channel from the source worker.
+        data, buffers = read_stream(stream)
+        t0 = time.perf_counter()
+        blobs = [data] + buffers
+        refs = []
     setup(spec)
     data = iter(blobs[1:])
     if refs:
@@ -672,8 +783,12 @@ def serve():
         elif kind == "cache":
             CACHE[msg["hash"]] = blobs[0]
         elif kind == "restore":
+            import gc
+
+            gc.disable()  # a full collection is not worth its pause here
             try:
-                secs = restore(msg["spec"], blobs, msg.get("refs") or [])
+                stream = DATA if msg.get("direct") else None
+                secs = restore(msg["spec"], blobs, msg.get("refs") or [], stream)
                 if DATA is not None:
                     DATA.close()
                     DATA = None
@@ -682,6 +797,7 @@ def serve():
             except BaseException as e:
                 send({"type": "restore_failed", "reason": "%s: %s" % (type(e).__name__, e)})
                 os._exit(0)
+            gc.enable()
             send({"type": "restored", "seconds": secs})
         elif kind == "finish":
             finish({"code": 0, "reason": None, "unit": None})
@@ -689,9 +805,37 @@ def serve():
             send({"type": "error", "message": "unknown request %r" % kind})
 
 
+def warm_up():
+    """Runs once what a hand-over runs, before any job: the first pickling and
+    unpickling and the first compile load code and caches that would
+    otherwise be paid during a migration's pause."""
+    try:
+        buffers = []
+        payload = {"a": numpy.arange(1 << 16) if numpy is not None else b"x", "f": warm_up}
+        data = dumps((payload, {}), buffers)
+        pickle.loads(data, buffers=[b.raw() for b in buffers])
+        digest(memoryview(b"warm"))
+        compile(ast.parse("x = 1\n"), "<warm>", "exec")
+        # numpy loads numpy.random on first use (about 9 ms here); restoring
+        # a job sets its generator state.
+        import random  # noqa: F401
+
+        if numpy is not None:
+            numpy.random.get_state()
+    except Exception:
+        pass
+
+
 def main(fd):
     global SOCK
     SOCK = socket.socket(fileno=fd)
+    warm_up()
+    # What the interpreter and numpy loaded stays for good: keeping it out of
+    # the collector's full passes keeps them short, in hand-overs and jobs.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     # Start-up work must not count against the job's first section.
     send({"type": "ready", "pid": os.getpid(), "numpy": numpy is not None})
     try:
