@@ -276,13 +276,16 @@ impl Observer for Console {
     }
 }
 
-extern "C" fn on_sigint(_: libc::c_int) {
+/// SIGINT, SIGTERM and SIGHUP go to the program, which reacts as under plain
+/// Python (KeyboardInterrupt, or death by the signal, which `prescient` then
+/// dies of too).
+extern "C" fn on_signal(sig: libc::c_int) {
     use std::sync::atomic::Ordering;
-    if coordinator::INTERRUPTED.swap(true, Ordering::SeqCst) {
-        // A second Ctrl-C: stop now. The agents see the coordinator go and
+    if coordinator::SIGNALLED.swap(sig, Ordering::SeqCst) != 0 {
+        // A second signal: stop now. The agents see the coordinator go and
         // stop their workers.
         // SAFETY: _exit is async-signal-safe.
-        unsafe { libc::_exit(130) };
+        unsafe { libc::_exit(128 + sig) };
     }
 }
 
@@ -364,7 +367,9 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     }
     // SAFETY: the handler only touches an atomic and calls _exit.
     unsafe {
-        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
     }
     let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = ProgressBar::new(plan_units.len() as u64);

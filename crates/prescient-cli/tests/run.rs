@@ -530,3 +530,41 @@ fn precopy_sends_unchanged_arrays_ahead_over_both_transports() {
         assert!(m["bytes"].as_u64().unwrap() >= 4 << 23, "{m}");
     }
 }
+
+#[test]
+fn signals_reach_the_program_as_under_plain_python() {
+    ready();
+    let s = script(
+        "sleeper.py",
+        "import time\nprint('ready', flush=True)\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise SystemExit(5)\n",
+    );
+    for (sig, want_code, want_signal) in [
+        (libc::SIGINT, Some(5), None),
+        (libc::SIGTERM, None, Some(libc::SIGTERM)),
+    ] {
+        let mut child = with_env(&mut Command::new(env!("CARGO_BIN_EXE_prescient")))
+            .args(["run", "-q"])
+            .arg(&s)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let mut first = [0u8; 6];
+        std::io::Read::read_exact(&mut out, &mut first).unwrap();
+        assert_eq!(&first, b"ready\n");
+        // SAFETY: signalling a child we spawned and have not reaped.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+        assert_eq!(
+            (status.code(), status.signal()),
+            (want_code, want_signal),
+            "signal {sig}: {rest}"
+        );
+        if sig == libc::SIGINT {
+            assert_eq!(rest, "interrupted\n");
+        }
+    }
+}

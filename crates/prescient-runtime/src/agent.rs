@@ -1158,29 +1158,33 @@ impl Executor {
             (Some(a), Some(b)) => b > a,
             _ => false,
         };
-        let (code, reason) = match status {
+        // A program killed by a signal makes `prescient` die of it too, as
+        // plain Python's process would; an OOM kill is reported instead.
+        let (code, reason, signal) = match status {
             Some(s) if s.signal() == Some(libc::SIGKILL) && oom => (
                 137,
                 Some(format!(
                     "the program exceeded its memory limit of {}",
                     human_bytes(self.agent.cfg.memory_bytes)
                 )),
+                None,
             ),
             Some(s) => match (s.code(), s.signal()) {
-                (Some(c), _) => (c, None),
+                (Some(c), _) => (c, None, None),
                 (None, Some(sig)) => (
                     128 + sig,
-                    Some(format!("the worker was killed by signal {sig}")),
+                    Some(format!("the program was killed by signal {sig}")),
+                    Some(sig),
                 ),
-                _ => (1, Some("the worker ended".into())),
+                _ => (1, Some("the worker ended".into()), None),
             },
-            None => (1, Some("the worker ended".into())),
+            None => (1, Some("the worker ended".into()), None),
         };
         JobEnd {
             code,
             reason,
             unit,
-            signal: None,
+            signal,
             lost: false,
         }
     }

@@ -511,8 +511,9 @@ impl Steering for RoundRobin {
     }
 }
 
-/// Set from a signal handler; forwarded to the job as SIGINT.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// A signal the coordinator received (set from its handler: SIGINT, SIGTERM,
+/// SIGHUP), forwarded to the job's worker; 0 for none.
+pub static SIGNALLED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
 struct Driver<'a> {
     cluster: &'a Cluster,
@@ -564,13 +565,14 @@ impl Driver<'_> {
     ) -> Wait<T> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if INTERRUPTED.load(Ordering::SeqCst) && !self.interrupt_sent {
+            let signal = SIGNALLED.load(Ordering::SeqCst);
+            if signal != 0 && !self.interrupt_sent {
                 self.interrupt_sent = true;
                 let _ = self.cluster.send(
                     self.node,
                     &ToAgent::Signal {
                         job: self.job,
-                        signal: libc::SIGINT,
+                        signal,
                     },
                 );
             }
