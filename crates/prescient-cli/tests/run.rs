@@ -473,23 +473,43 @@ fn going_over_the_memory_limit_ends_the_job_with_a_clear_report() {
 }
 
 #[test]
-fn as_root_the_worker_is_unprivileged_and_offline() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("not root: the worker keeps the user's identity; nothing to check");
-        return;
-    }
+fn the_worker_reaches_nothing_but_its_channel() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("sockets");
+    let path = dir.join("open.sock");
+    let _ = std::fs::remove_file(&path);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
     let s = script(
         "probe.py",
-        "import os, socket\nprint(os.getuid() != 0, os.geteuid() != 0)\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n    print('connected')\nexcept OSError as e:\n    print('offline', e.errno)\ntry:\n    open('/root/.prescient-probe', 'w')\n    print('wrote')\nexcept OSError:\n    print('denied')\n",
+        &format!(
+            "import os, socket\n\
+             def attempt(family, addr):\n    \
+                 s = socket.socket(family, socket.SOCK_STREAM)\n    \
+                 try:\n        s.connect(addr)\n        return 'connected'\n    \
+                 except OSError as e:\n        return 'denied %d' % e.errno\n\
+             print(attempt(socket.AF_INET, ('127.0.0.1', 22)))\n\
+             print(attempt(socket.AF_UNIX, {:?}))\n\
+             print(os.getuid() != 0 or os.geteuid() != 0)\n\
+             try:\n    open('/root/.prescient-probe', 'w')\n    print('wrote')\n\
+             except OSError:\n    print('denied')\n",
+            path.display().to_string()
+        ),
     );
     let o = prescient(&["-q"], &s, &[]);
-    assert_eq!(
-        text(&o.stdout),
-        format!("True True\noffline {}\ndenied\n", libc::ENETUNREACH),
-        "{}",
-        text(&o.stderr)
-    );
+    drop(listener);
+    let out = text(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    let denied = format!("denied {}", libc::EACCES);
+    assert_eq!(lines.len(), 4, "{out}\n{}", text(&o.stderr));
+    assert_eq!(lines[0], denied, "network: {out}");
+    assert_eq!(lines[1], denied, "unix socket: {out}");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // As root: the worker is another, unprivileged user.
+        assert_eq!(lines[2], "True", "{out}");
+        assert_eq!(lines[3], "denied", "{out}");
+    }
 }
 
 #[test]

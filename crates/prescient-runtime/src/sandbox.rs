@@ -7,8 +7,10 @@
 //! - Otherwise **rlimits** (address space), with a warning: CPU is then not
 //!   limited, and an address-space limit is looser than a resident one.
 //! - As root, the worker drops to an unprivileged user (`nobody`) and gets a
-//!   network namespace of its own with nothing in it, so it can reach nothing
-//!   but its inherited channel to the agent.
+//!   network namespace of its own with nothing in it.
+//! - Always, a seccomp filter makes `connect(2)` fail with EACCES, so the
+//!   worker cannot open a connection to anything (a Unix socket on the
+//!   filesystem included): it talks only on the channel it inherited.
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
@@ -182,6 +184,7 @@ impl Confinement {
             rlimit_as: self.rlimit_as,
             user: self.user.as_ref().map(|(u, g, _)| (*u, *g)),
             isolate_network: self.isolate_network,
+            no_connect: no_connect_filter(),
         }
     }
 }
@@ -230,6 +233,51 @@ pub struct PreExec {
     rlimit_as: Option<u64>,
     user: Option<(u32, u32)>,
     isolate_network: bool,
+    /// The seccomp program that denies `connect`, where the architecture is known.
+    no_connect: Option<Vec<libc::sock_filter>>,
+}
+
+/// A classic-BPF seccomp program: on x86-64, `connect` fails with EACCES and
+/// every other call is allowed; a call from another ABI is refused (so the
+/// filter cannot be sidestepped through the 32-bit entry points).
+fn no_connect_filter() -> Option<Vec<libc::sock_filter>> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+        const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+        let stmt = |code: u32, k: u32| libc::sock_filter {
+            code: code as u16,
+            jt: 0,
+            jf: 0,
+            k,
+        };
+        let jump = |code: u32, k: u32, jt: u8, jf: u8| libc::sock_filter {
+            code: code as u16,
+            jt,
+            jf,
+            k,
+        };
+        let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+        let jeq = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
+        let jge = libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K;
+        let ret = libc::BPF_RET | libc::BPF_K;
+        // Offsets in struct seccomp_data: nr at 0, arch at 4.
+        Some(vec![
+            stmt(ld, 4),
+            jump(jeq, AUDIT_ARCH_X86_64, 1, 0),
+            stmt(ret, libc::SECCOMP_RET_KILL_PROCESS),
+            stmt(ld, 0),
+            jump(jge, X32_SYSCALL_BIT, 0, 1),
+            stmt(ret, libc::SECCOMP_RET_ERRNO | libc::EACCES as u32),
+            jump(jeq, libc::SYS_connect as u32, 0, 1),
+            stmt(ret, libc::SECCOMP_RET_ERRNO | libc::EACCES as u32),
+            stmt(ret, libc::SECCOMP_RET_ALLOW),
+        ])
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        None
+    }
 }
 
 impl PreExec {
@@ -263,6 +311,22 @@ impl PreExec {
             if libc::setgroups(0, std::ptr::null()) != 0
                 || libc::setgid(gid) != 0
                 || libc::setuid(uid) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        if let Some(filter) = &self.no_connect {
+            let prog = libc::sock_fprog {
+                len: filter.len() as u16,
+                filter: filter.as_ptr() as *mut libc::sock_filter,
+            };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::syscall(
+                    libc::SYS_seccomp,
+                    libc::SECCOMP_SET_MODE_FILTER,
+                    0,
+                    &prog as *const libc::sock_fprog,
+                ) != 0
             {
                 return Err(std::io::Error::last_os_error());
             }
