@@ -556,7 +556,9 @@ fn signals_reach_the_program_as_under_plain_python() {
     ready();
     let s = script(
         "sleeper.py",
-        "import time\nprint('ready', flush=True)\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise SystemExit(5)\n",
+        // `ready` is printed inside the `try`, so the signal lands there, under
+        // plain Python and here alike.
+        "import time\ntry:\n    print('ready', flush=True)\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise SystemExit(5)\n",
     );
     for (sig, want_code, want_signal) in [
         (libc::SIGINT, Some(5), None),
@@ -585,6 +587,12 @@ fn signals_reach_the_program_as_under_plain_python() {
         );
         if sig == libc::SIGINT {
             assert_eq!(rest, "interrupted\n");
+        }
+        // The run's cgroups are gone with it.
+        let groups = Path::new("/sys/fs/cgroup/memory/prescient");
+        if groups.exists() {
+            let mine = groups.join(format!("c{}", child.id()));
+            assert!(!mine.exists(), "{} left behind", mine.display());
         }
     }
 }

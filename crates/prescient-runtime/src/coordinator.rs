@@ -89,6 +89,7 @@ impl Cluster {
         spec.validate()
             .map_err(|e| RuntimeError::Cluster(e.to_string()))?;
         let name = format!("c{}", std::process::id());
+        crate::sandbox::sweep_stale_groups();
         let mut children = Vec::new();
         for n in spec.physical() {
             let cfg = AgentConfig {
@@ -237,6 +238,7 @@ impl Cluster {
             }
         }
         self.spool.clear();
+        crate::sandbox::remove_cluster_groups(&self.name);
     }
 }
 

@@ -90,6 +90,58 @@ fn group(controller: &str, rel: &str) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+const CONTROLLERS: [&str; 4] = ["memory", "cpu", "cpuset", "freezer"];
+
+/// Removes a cluster's cgroups (`prescient/CLUSTER/*`), retrying for a short
+/// while: a worker just killed may not have left its group yet. Groups that
+/// still hold tasks are left.
+pub fn remove_cluster_groups(cluster: &str) {
+    for attempt in 0..20 {
+        let mut left = false;
+        for c in CONTROLLERS {
+            let dir = Path::new(CGROUP_ROOT)
+                .join(c)
+                .join("prescient")
+                .join(cluster);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                if e.path().is_dir() && std::fs::remove_dir(e.path()).is_err() {
+                    left = true;
+                }
+            }
+            if std::fs::remove_dir(&dir).is_err() && dir.exists() {
+                left = true;
+            }
+        }
+        if !left {
+            return;
+        }
+        if attempt < 19 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// Removes the groups of clusters whose coordinator (`c<pid>`) is gone,
+/// left behind by a run that was killed.
+pub fn sweep_stale_groups() {
+    let base = Path::new(CGROUP_ROOT).join("memory").join("prescient");
+    let Ok(entries) = std::fs::read_dir(&base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = name.strip_prefix('c').and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            remove_cluster_groups(&name);
+        }
+    }
+}
+
 /// The uid and gid of a user, if it exists.
 pub fn lookup_user(name: &str) -> Option<(u32, u32)> {
     let c = CString::new(name).ok()?;
