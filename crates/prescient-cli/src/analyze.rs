@@ -34,6 +34,15 @@ pub struct Args {
 
 /// Reads and analyses a program, mapping failures to exit codes.
 pub fn analyse_file(file: &std::path::Path, args: &[String]) -> Result<Analysis, Failure> {
+    analyse_file_with_source(file, args).map(|(a, _)| a)
+}
+
+/// [`analyse_file`], also returning the source it analysed, so that a caller
+/// that runs the program runs exactly what was analysed.
+pub fn analyse_file_with_source(
+    file: &std::path::Path,
+    args: &[String],
+) -> Result<(Analysis, Vec<u8>), Failure> {
     let name = file.display().to_string();
     let meta = std::fs::metadata(file)
         .with_context(|| format!("cannot read {name}"))
@@ -54,7 +63,7 @@ pub fn analyse_file(file: &std::path::Path, args: &[String]) -> Result<Analysis,
         .with_context(|| format!("cannot read {name}"))
         .map_err(Failure::input)?;
     match prescient_analyse::analyze(&source, &name, args, &RealFiles) {
-        Ok(x) => Ok(x),
+        Ok(x) => Ok((x, source)),
         Err(e @ AnalyseError::Parse { .. }) => Err(Failure::diagnostic(e)),
         Err(e) => Err(Failure::internal(e)),
     }

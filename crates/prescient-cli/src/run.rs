@@ -290,7 +290,10 @@ extern "C" fn on_signal(sig: libc::c_int) {
 }
 
 pub fn run(a: Args) -> Result<u8, Failure> {
-    let analysis = crate::analyze::analyse_file(&a.file, &a.args)?;
+    let (analysis, source) = crate::analyze::analyse_file_with_source(&a.file, &a.args)?;
+    // The analyser accepts UTF-8 text only, so this cannot fail on its output.
+    let source = String::from_utf8(source)
+        .map_err(|e| Failure::input(anyhow!("{}: {e}", a.file.display())))?;
     let spec = cluster_spec(a.cluster.as_deref())?;
     let faults = parse_faults(&a.inject_fault)?;
     let env = crate::node::env(a.python.clone())?;
@@ -312,9 +315,6 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         let obs = crate::predict::observations(&store, &worker_key, &analysis, false);
         prescient_profile::history::apply(&mut predicted, &obs);
     }
-    let source = std::fs::read_to_string(&a.file)
-        .with_context(|| format!("cannot read {}", a.file.display()))
-        .map_err(Failure::input)?;
     let cwd = std::env::current_dir()
         .context("cannot read the current directory")
         .map_err(Failure::internal)?;

@@ -890,6 +890,15 @@ struct Executor {
     precopy: Option<PrecopySession>,
 }
 
+/// What a worker said of its checkpoint.
+struct Checkpointed {
+    seconds: f64,
+    refs: Vec<Option<String>>,
+    precopy_wait_seconds: f64,
+    precopied_bytes: u64,
+    blob_lens: Vec<u64>,
+}
+
 /// An open pre-copy connection to a target agent.
 struct PrecopySession {
     conn: TcpStream,
@@ -1191,6 +1200,50 @@ impl Executor {
 
     /// Checkpoints the job and hands it to `target`. The worker stays here,
     /// idle and intact, whatever happens. Errors: (refused, reason).
+    /// Ends the pre-copy (if any) before a move to `target`: whether the
+    /// checkpoint may name pre-copied buffers, and the seconds waited for it.
+    /// Closing the pre-copy connection is what releases the target's
+    /// reserved worker to the restore.
+    fn close_precopy(&mut self, target: &str) -> (bool, f64) {
+        let waited = self.finish_precopy();
+        let use_refs = self
+            .precopy
+            .as_ref()
+            .is_some_and(|s| s.healthy && s.done && s.target == target);
+        self.precopy = None;
+        (use_refs, waited)
+    }
+
+    /// The worker's answer to a checkpoint request. The blobs, if any, are
+    /// still on the channel. Errors: (refused, reason).
+    fn checkpoint_reply(&mut self, waited: f64) -> Result<Checkpointed, (bool, String)> {
+        let h = self
+            .next_reply()
+            .ok_or_else(|| (false, "the worker ended during the checkpoint".to_string()))?;
+        match h.msg {
+            FromWorker::Checkpoint {
+                seconds,
+                refs,
+                precopy_wait_seconds,
+                precopied_bytes,
+            } => Ok(Checkpointed {
+                seconds,
+                refs,
+                precopy_wait_seconds: precopy_wait_seconds + waited,
+                precopied_bytes,
+                blob_lens: h.blob_lens,
+            }),
+            FromWorker::Refused { reason } => Err((true, reason)),
+            other => {
+                let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_lens.iter().sum());
+                Err((
+                    false,
+                    format!("unexpected reply to a checkpoint: {other:?}"),
+                ))
+            }
+        }
+    }
+
     /// Same host: the agents exchange headers over the target's Unix socket,
     /// and the bytes go from worker to worker on a socket pair the target
     /// agent made and passed to both. `target` (TCP) names the pre-copy
@@ -1211,14 +1264,7 @@ impl Executor {
         conn.set_read_timeout(Some(Duration::from_secs(60))).ok();
         handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
             .map_err(|e| fail(e.to_string()))?;
-        let waited = self.finish_precopy();
-        let use_refs = self
-            .precopy
-            .as_ref()
-            .is_some_and(|s| s.healthy && s.done && s.target == target);
-        // Wait for the target to hold the pre-copied buffers: the source
-        // closing the pre-copy connection releases them to the restore.
-        self.precopy = None;
+        let (use_refs, waited) = self.close_precopy(target);
         frame::write_msg(
             &mut conn,
             &ToPeer::Direct {
@@ -1247,26 +1293,15 @@ impl Executor {
         );
         drop(data);
         sent.map_err(|e| fail(format!("worker channel: {e}")))?;
-        let reply = self.next_reply();
-        self.precopy = None;
-        let h = reply.ok_or_else(|| fail("the worker ended during the checkpoint".into()))?;
-        let total = h.blob_total();
-        let (checkpoint_seconds, refs, precopy_wait_seconds, precopied_bytes) = match h.msg {
-            FromWorker::Checkpoint {
-                seconds,
-                refs,
-                precopy_wait_seconds,
-                precopied_bytes,
-            } => (
-                seconds,
-                refs,
-                precopy_wait_seconds + waited,
-                precopied_bytes,
-            ),
-            // Dropping `conn` tells the target to let its worker go.
-            FromWorker::Refused { reason } => return Err((true, reason)),
-            other => return Err(fail(format!("unexpected reply to a checkpoint: {other:?}"))),
-        };
+        // On a refusal, dropping `conn` tells the target to let its worker go.
+        let Checkpointed {
+            seconds: checkpoint_seconds,
+            refs,
+            precopy_wait_seconds,
+            precopied_bytes,
+            blob_lens,
+        } = self.checkpoint_reply(waited)?;
+        let total: u64 = blob_lens.iter().sum();
         let head = encode_header(
             &ToPeer::Restore {
                 migration,
@@ -1275,7 +1310,7 @@ impl Executor {
                 refs: refs.clone(),
                 direct: true,
             },
-            &h.blob_lens,
+            &blob_lens,
         );
         let forwarded = conn.write_all(&head);
         // The worker reports whether every byte went out.
@@ -1345,14 +1380,7 @@ impl Executor {
         conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
         handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
             .map_err(|e| fail(e.to_string()))?;
-        let waited = self.finish_precopy();
-        let use_refs = self
-            .precopy
-            .as_ref()
-            .is_some_and(|s| s.healthy && s.done && s.target == target);
-        // Every pre-copied buffer is on its way: closing lets the target
-        // hand its reserved worker to the restore.
-        self.precopy = None;
+        let (use_refs, waited) = self.close_precopy(target);
         self.worker
             .send(&ToWorker::Checkpoint {
                 use_refs,
@@ -1360,28 +1388,14 @@ impl Executor {
                 cut: false,
             })
             .map_err(|e| fail(e.to_string()))?;
-        let reply = self.next_reply();
-        let h = reply.ok_or_else(|| fail("the worker ended during the checkpoint".into()))?;
-        let total = h.blob_total();
-        let blob_lens = h.blob_lens.clone();
-        let (checkpoint_seconds, refs, precopy_wait_seconds, precopied_bytes) = match h.msg {
-            FromWorker::Checkpoint {
-                seconds,
-                refs,
-                precopy_wait_seconds,
-                precopied_bytes,
-            } => (
-                seconds,
-                refs,
-                precopy_wait_seconds + waited,
-                precopied_bytes,
-            ),
-            FromWorker::Refused { reason } => return Err((true, reason)),
-            other => {
-                let _ = frame::skip_blobs(&mut self.worker.ctrl, total);
-                return Err(fail(format!("unexpected reply to a checkpoint: {other:?}")));
-            }
-        };
+        let Checkpointed {
+            seconds: checkpoint_seconds,
+            refs,
+            precopy_wait_seconds,
+            precopied_bytes,
+            blob_lens,
+        } = self.checkpoint_reply(waited)?;
+        let total: u64 = blob_lens.iter().sum();
         let t1 = Instant::now();
         let head = encode_header(
             &ToPeer::Restore {
