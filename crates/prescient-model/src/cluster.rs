@@ -54,6 +54,10 @@ pub struct NodeSpec {
     /// nodes default to 0).
     #[serde(default)]
     pub cost_per_second: Option<f64>,
+    /// Physical nodes: this many identical nodes, named `NAME-1` to
+    /// `NAME-COUNT` once parsed (for large simulated clusters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,8 +124,39 @@ fn de_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 impl ClusterSpec {
     /// Parses and checks a TOML spec.
     pub fn parse(text: &str) -> Result<ClusterSpec, ClusterError> {
-        let spec: ClusterSpec =
+        let mut spec: ClusterSpec =
             toml::from_str(text).map_err(|e| ClusterError::Syntax(e.to_string()))?;
+        for n in &spec.nodes {
+            match n.count {
+                Some(c) if !(1..=100_000).contains(&c) => {
+                    return Err(ClusterError::Node {
+                        node: n.name.clone(),
+                        message: "count must be between 1 and 100000".into(),
+                    })
+                }
+                Some(_) if n.kind == NodeKind::Virtual => {
+                    return Err(ClusterError::Node {
+                        node: n.name.clone(),
+                        message: "count applies to physical nodes (virtual ones have max_count)"
+                            .into(),
+                    })
+                }
+                _ => {}
+            }
+        }
+        spec.nodes = std::mem::take(&mut spec.nodes)
+            .into_iter()
+            .flat_map(|n| match n.count {
+                Some(c) => (1..=c)
+                    .map(|i| NodeSpec {
+                        name: format!("{}-{i}", n.name),
+                        count: None,
+                        ..n.clone()
+                    })
+                    .collect(),
+                None => vec![n],
+            })
+            .collect();
         spec.validate()?;
         Ok(spec)
     }
@@ -207,6 +242,7 @@ impl ClusterSpec {
             startup_seconds: None,
             max_count: None,
             cost_per_second: None,
+            count: None,
         };
         ClusterSpec {
             nodes: vec![
@@ -222,6 +258,7 @@ impl ClusterSpec {
                     startup_seconds: Some(2.0),
                     max_count: Some(1),
                     cost_per_second: Some(0.001),
+                    count: None,
                 },
             ],
         }

@@ -220,9 +220,15 @@ pub struct Interval {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SectionPrediction {
     pub wall_seconds: f64,
+    /// Where the section's wall time is expected to fall.
+    #[serde(default)]
+    pub wall_interval: Interval,
     pub cpu_seconds: f64,
     /// Peak resident set of the process while the section runs.
     pub peak_memory_bytes: f64,
+    /// Where the section's peak is expected to fall.
+    #[serde(default)]
+    pub peak_memory_interval: Interval,
     /// Cores kept busy on average (`cpu_seconds / wall_seconds`).
     pub cores: f64,
     /// ISA features or accelerators the section profits from.

@@ -152,6 +152,7 @@ pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
     for s in &mut out.sections {
         let mut sw = 0.0;
         let mut sc = 0.0;
+        let (mut sw_lo, mut sw_hi) = (0.0, 0.0);
         let mut affinity: Vec<String> = Vec::new();
         let mut by_cat: Vec<(Category, f64)> = Vec::new();
         for k in &mut s.kernels {
@@ -160,8 +161,8 @@ pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
             sw += kw;
             sc += kc;
             let u = uncertainty(k);
-            wall_lo += kw / (1.0 + u);
-            wall_hi += kw * (1.0 + u);
+            sw_lo += kw / (1.0 + u);
+            sw_hi += kw * (1.0 + u);
             kernels.push(KernelTime {
                 pattern: k.pattern.clone(),
                 seconds: kw,
@@ -188,14 +189,25 @@ pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
             .kernels
             .iter()
             .any(|k| k.symbolic.bytes_allocated.is_some());
-        peak_hi =
-            peak_hi.max(base.rss_bytes + s.memory.peak_bytes * if symbolic { 4.0 } else { 1.15 });
+        let section_peak_hi =
+            base.rss_bytes + s.memory.peak_bytes * if symbolic { 4.0 } else { 1.15 };
+        peak_hi = peak_hi.max(section_peak_hi);
         wall += sw;
+        wall_lo += sw_lo;
+        wall_hi += sw_hi;
         cpu += sc;
         s.predicted = Some(SectionPrediction {
             wall_seconds: sw,
+            wall_interval: Interval {
+                low: sw_lo,
+                high: sw_hi,
+            },
             cpu_seconds: sc,
             peak_memory_bytes: section_peak,
+            peak_memory_interval: Interval {
+                low: base.rss_bytes.max(section_peak * 0.85),
+                high: section_peak_hi.max(section_peak * 1.1),
+            },
             cores: if sw > 0.0 { sc / sw } else { 1.0 },
             affinity,
             categories: by_cat,

@@ -1,0 +1,569 @@
+//! `proactive`: Prescient's own policy, and the default.
+//!
+//! It plans from each job's forecast timeline, reserving every unit at the
+//! upper bound of its interval on a node's calendar, and acts before demand
+//! arrives rather than after:
+//!
+//! - **Placement**: the best-fitting node where the whole remaining timeline
+//!   fits at every instant, preferring nodes with the features the job
+//!   profits from.
+//! - **Migration before a unit that will not fit**: when the rest of a job's
+//!   timeline does not fit where it runs (a memory spike ahead, or a
+//!   neighbour that grew), the job is planned to move, at the boundary just
+//!   before that unit, to a node where the rest fits.
+//! - **Migration for features**: when the next unit profits from a feature
+//!   (AES-NI, SHA-NI, AVX-512, a GPU) its node lacks and the time saved
+//!   exceeds the move's pause, the job moves to a node that has it.
+//! - **Early start of virtual nodes**: a virtual node needed for a coming
+//!   unit is powered on its start-up latency ahead of the forecast start of
+//!   that unit, so it is ready when the unit is.
+//! - **Preemption**: a job that cannot start anywhere may pause
+//!   lower-priority jobs (freezer) on a node where their cores make room;
+//!   they resume when it ends.
+//! - **Scale-in**: a virtual node with nothing reserved ahead powers off
+//!   after idling for as long as it takes to start one (past that, keeping
+//!   it costs more than starting another would).
+//!
+//! It learns: every run that ends adds its measured units to the history of
+//! its code and arguments, and later submissions of the same job are
+//! forecast from that history (see [`Forecast::learn`]).
+//!
+//! The oracle ([`super::oracle`]) is this planner given exact forecasts.
+
+use super::board::Board;
+use crate::features::Features;
+use crate::forecast::{Forecast, Observed};
+use crate::policy::{Decision, Event, JobId, JobInfo, Kill, Limits, NodeId, NodeInfo, Policy};
+use std::collections::HashMap;
+
+/// Runs kept per job key for learning.
+const HISTORY: usize = 32;
+/// Queued jobs tried per scheduling pass before giving up on the rest.
+const DEPTH: usize = 64;
+/// Nodes checked one by one (exactly, at a future start) when the index
+/// finds none with room at all times.
+const SCAN: usize = 32;
+
+/// Pause of a move at a unit boundary, from `prescient bench-migration`:
+/// about 10 ms plus the state at a few GB/s (pre-copy sends most of it
+/// while the job still runs).
+pub fn move_pause(bytes: f64) -> f64 {
+    0.01 + bytes / 2.0e9
+}
+
+pub struct Proactive {
+    b: Board,
+    exact: bool,
+    history: HashMap<u32, Vec<Vec<Observed>>>,
+    learned: HashMap<u32, Forecast>,
+    /// Per key and unit: a memory floor learnt from a kill.
+    floors: HashMap<(u32, usize), f64>,
+    /// Jobs paused to make room, and who they made room for.
+    paused_for: HashMap<JobId, Vec<JobId>>,
+    name: &'static str,
+}
+
+impl Proactive {
+    pub fn new(nodes: Vec<NodeInfo>) -> Proactive {
+        Proactive {
+            b: Board::new(nodes),
+            exact: false,
+            history: HashMap::new(),
+            learned: HashMap::new(),
+            floors: HashMap::new(),
+            paused_for: HashMap::new(),
+            name: "proactive",
+        }
+    }
+
+    /// The planner trusting its forecasts as exact (for the oracle).
+    pub fn exact(nodes: Vec<NodeInfo>) -> Proactive {
+        Proactive {
+            exact: true,
+            name: "oracle",
+            ..Proactive::new(nodes)
+        }
+    }
+
+    fn forecast_for(&self, info: &JobInfo) -> Forecast {
+        if self.exact {
+            return info.forecast.clone();
+        }
+        let mut f = self
+            .learned
+            .get(&info.key)
+            .filter(|l| l.sections.len() == info.forecast.sections.len())
+            .cloned()
+            .unwrap_or_else(|| info.forecast.clone());
+        for (i, s) in f.sections.iter_mut().enumerate() {
+            if let Some(&m) = self.floors.get(&(info.key, i)) {
+                s.memory_high = s.memory_high.max(m);
+                s.memory = s.memory.max(m / 1.1);
+            }
+        }
+        f
+    }
+
+    fn learn(&mut self, key: u32, base: &Forecast, run: Vec<Observed>) {
+        if self.exact {
+            return;
+        }
+        let h = self.history.entry(key).or_default();
+        h.push(run);
+        if h.len() > HISTORY {
+            h.remove(0);
+        }
+        let mut f = base.clone();
+        f.learn(h);
+        self.learned.insert(key, f);
+    }
+
+    fn idle_after(&self, node: NodeId) -> Option<f64> {
+        Some(self.b.fleet.nodes[node as usize].startup_seconds)
+    }
+
+    /// Tries to place one queued job now; true when it was placed or bound
+    /// to a node.
+    fn try_place(&mut self, id: JobId, now: f64, out: &mut Vec<Decision>) -> bool {
+        let Some(job) = self.b.jobs.get(&id) else {
+            return false;
+        };
+        let f = job.forecast.clone();
+        let n = f.sections.len();
+        let want = f.features();
+        let (pc, pm) = f.peak(0..n);
+        let fleet = &self.b.fleet;
+        // The whole job on one node.
+        if let Some(node) = fleet.find(pc, pm, Features::NONE, want, false, None) {
+            let phases = f.reserved_from(0, fleet.nodes[node as usize].features);
+            self.b.reserve(id, node, now, &phases, now);
+            self.b.place(id, node, Limits::default(), out);
+            return true;
+        }
+        // Part here, the rest (a spike ahead) on another node, moved to
+        // before that part starts.
+        for split in 1..n {
+            let (ac, am) = f.peak(0..split);
+            let (bc, bm) = f.peak(split..n);
+            let Some(a) = self.b.fleet.find(ac, am, Features::NONE, want, false, None) else {
+                continue;
+            };
+            if self.plan_rest(id, a, 0, split, now, (bc, bm), want, out) {
+                self.b.place(id, a, Limits::default(), out);
+                return true;
+            }
+        }
+        // A node already starting, with room.
+        if let Some(node) = self.b.fleet.find(pc, pm, Features::NONE, want, true, None) {
+            if let crate::fleet::Power::Starting { ready } = self.b.fleet.power[node as usize] {
+                let phases = f.reserved_from(0, self.b.fleet.nodes[node as usize].features);
+                self.b.reserve(id, node, ready, &phases, now);
+                self.b.place_later(id, node, Limits::default());
+                return true;
+            }
+        }
+        // A new virtual node.
+        if let Some(v) = self.b.fleet.startable(pc, pm, Features::NONE, want) {
+            let ready = self.b.power_on(v, now, now, out);
+            let phases = f.reserved_from(0, self.b.fleet.nodes[v as usize].features);
+            self.b.reserve(id, v, ready, &phases, now);
+            self.b.place_later(id, v, Limits::default());
+            return true;
+        }
+        self.preempt_for(id, now, out)
+    }
+
+    /// Reserves units `[from, split)` on `here` from `now` and the rest on
+    /// another node (up, starting, or powered on with a start-up lead), and
+    /// plans the move. False (nothing reserved) when no node can take the
+    /// rest.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_rest(
+        &mut self,
+        id: JobId,
+        here: NodeId,
+        from: usize,
+        split: usize,
+        now: f64,
+        (bc, bm): (f64, f64),
+        want: Features,
+        out: &mut Vec<Decision>,
+    ) -> bool {
+        let Some(job) = self.b.jobs.get(&id) else {
+            return false;
+        };
+        let f = job.forecast.clone();
+        let here_f = self.b.fleet.nodes[here as usize].features;
+        let prefix = f.reserved_from(from, here_f);
+        let prefix = &prefix[..split - from];
+        let prefix_expected: f64 = f.sections[from..split]
+            .iter()
+            .map(|s| s.seconds * s.stretch_on(here_f))
+            .sum();
+        let rest_start = now + prefix_expected;
+        let target = self
+            .b
+            .fleet
+            .find(bc, bm, Features::NONE, want, true, Some(here))
+            .or_else(|| {
+                let phases = f.reserved_from(split, Features::NONE);
+                self.b
+                    .fleet
+                    .scan(rest_start, &phases, Features::NONE, want, Some(here), SCAN)
+            });
+        let (to, ready) = match target {
+            Some(t) => match self.b.fleet.power[t as usize] {
+                crate::fleet::Power::Starting { ready } => (t, ready),
+                _ => (t, now),
+            },
+            None => match self.b.fleet.startable(bc, bm, Features::NONE, want) {
+                Some(v) => {
+                    // Ready when the rest is forecast to start.
+                    let lead = self.b.fleet.nodes[v as usize].startup_seconds;
+                    let ready = self.b.power_on(v, now + prefix_expected - lead, now, out);
+                    (v, ready)
+                }
+                None => return false,
+            },
+        };
+        let rest = f.reserved_from(split, self.b.fleet.nodes[to as usize].features);
+        self.b.reserve(id, here, now, prefix, now);
+        self.b
+            .reserve(id, to, ready.max(now + prefix_expected), &rest, now);
+        if let Some(j) = self.b.jobs.get_mut(&id) {
+            j.moving = Some((to, split));
+        }
+        out.push(Decision::Migrate {
+            job: id,
+            to,
+            before_section: split,
+        });
+        true
+    }
+
+    /// Pauses lower-priority jobs on one node whose cores make room for the
+    /// job (their memory stays reserved: a frozen job keeps its pages).
+    fn preempt_for(&mut self, id: JobId, now: f64, out: &mut Vec<Decision>) -> bool {
+        let Some(job) = self.b.jobs.get(&id) else {
+            return false;
+        };
+        let prio = job.info.priority;
+        let f = job.forecast.clone();
+        let (pc, pm) = f.peak(0..f.sections.len());
+        // Victims by node: running, unpaused, lower priority.
+        let mut by_node: HashMap<NodeId, Vec<(JobId, f64)>> = HashMap::new();
+        for (jid, j) in &self.b.jobs {
+            if let (true, false, Some(n)) = (j.running, j.paused, j.node) {
+                if j.info.priority < prio && j.moving.is_none() {
+                    let cores = j.forecast.sections.get(j.section).map_or(1.0, |s| s.cores);
+                    by_node.entry(n).or_default().push((*jid, cores));
+                }
+            }
+        }
+        let mut nodes: Vec<NodeId> = by_node.keys().copied().collect();
+        nodes.sort_unstable();
+        for v in by_node.values_mut() {
+            // Lowest priority first, then the latest submitted.
+            v.sort_by_key(|&(j, _)| (self.b.jobs[&j].info.priority, std::cmp::Reverse(j)));
+        }
+        for node in nodes {
+            let cal = &self.b.fleet.calendars[node as usize];
+            let cap = self.b.fleet.nodes[node as usize].capacity;
+            let (c, m) = cal.peak_between(now, f64::INFINITY);
+            let victims = &by_node[&node];
+            let freed: f64 = victims.iter().map(|v| v.1).sum();
+            if m + pm > cap.memory || c - freed + pc > cap.cores + 1e-9 {
+                continue;
+            }
+            let mut chosen = Vec::new();
+            let mut need = c + pc - cap.cores;
+            for &(v, cores) in victims {
+                if need <= 1e-9 {
+                    break;
+                }
+                chosen.push(v);
+                need -= cores;
+            }
+            for &v in &chosen {
+                self.freeze(v, now, out);
+            }
+            let phases = f.reserved_from(0, self.b.fleet.nodes[node as usize].features);
+            self.b.reserve(id, node, now, &phases, now);
+            self.b.place(id, node, Limits::default(), out);
+            self.paused_for.insert(id, chosen);
+            return true;
+        }
+        false
+    }
+
+    /// Pauses a job: its cores go back, its memory stays held.
+    fn freeze(&mut self, v: JobId, now: f64, out: &mut Vec<Decision>) {
+        let Some(j) = self.b.jobs.get(&v) else { return };
+        let Some(node) = j.node else { return };
+        let (_, mem) = j.forecast.peak(j.section..j.forecast.sections.len());
+        let mut sink = Vec::new();
+        self.b.release(v, now, None, &mut sink);
+        self.b.reserve_open(v, node, now, 0.0, mem, now);
+        if let Some(j) = self.b.jobs.get_mut(&v) {
+            j.paused = true;
+        }
+        out.push(Decision::Pause { job: v });
+    }
+
+    fn thaw(&mut self, v: JobId, now: f64, out: &mut Vec<Decision>) {
+        let Some(j) = self.b.jobs.get_mut(&v) else {
+            return;
+        };
+        if !j.paused {
+            return;
+        }
+        j.paused = false;
+        out.push(Decision::Resume { job: v });
+        if let Some(node) = j.node {
+            let section = j.section;
+            self.replan(v, section, node, now, out);
+        }
+    }
+
+    /// Re-plans a running job at the start of unit `k` on `node`.
+    fn replan(&mut self, id: JobId, k: usize, node: NodeId, now: f64, out: &mut Vec<Decision>) {
+        let held = self
+            .b
+            .jobs
+            .get(&id)
+            .map(|j| j.holds.clone())
+            .unwrap_or_default();
+        self.b.release(id, now, None, out);
+        self.replan_released(id, k, node, now, out);
+        // Nodes the new plan no longer uses may now be idle.
+        for n in held {
+            let after = self.idle_after(n);
+            self.b.check_idle(n, now, after, out);
+        }
+    }
+
+    fn replan_released(
+        &mut self,
+        id: JobId,
+        k: usize,
+        node: NodeId,
+        now: f64,
+        out: &mut Vec<Decision>,
+    ) {
+        let Some(job) = self.b.jobs.get_mut(&id) else {
+            return;
+        };
+        job.section = k;
+        job.node = Some(node);
+        job.running = true;
+        if job.paused {
+            let (_, mem) = job.forecast.peak(k..job.forecast.sections.len());
+            self.b.reserve_open(id, node, now, 0.0, mem, now);
+            return;
+        }
+        let f = job.forecast.clone();
+        let n = f.sections.len();
+        let here_f = self.b.fleet.nodes[node as usize].features;
+        let want = f.features();
+        // A move already planned for later stays planned.
+        if let Some((to, split)) = job.moving.filter(|&(_, s)| s > k) {
+            let prefix = f.reserved_from(k, here_f);
+            let expected: f64 = f.sections[k..split]
+                .iter()
+                .map(|s| s.seconds * s.stretch_on(here_f))
+                .sum();
+            self.b.reserve(id, node, now, &prefix[..split - k], now);
+            let rest = f.reserved_from(split, self.b.fleet.nodes[to as usize].features);
+            self.b.reserve(id, to, now + expected, &rest, now);
+            return;
+        }
+        job.moving = None;
+        let phases = f.reserved_from(k, here_f);
+        if self.b.fleet.fits(node, now, &phases) {
+            self.b.reserve(id, node, now, &phases, now);
+            self.feature_move(id, k, node, now, out);
+            return;
+        }
+        // The first unit that does not fit; the running one stays regardless.
+        let split = (k + 1..n)
+            .find(|&j| !self.b.fleet.fits(node, now, &phases[..j - k + 1]))
+            .unwrap_or(n);
+        if split < n {
+            let (bc, bm) = f.peak(split..n);
+            if self.plan_rest(id, node, k, split, now, (bc, bm), want, out) {
+                return;
+            }
+        }
+        // Nowhere better: keep it here (overbooked on paper).
+        self.b.reserve(id, node, now, &phases, now);
+    }
+
+    /// Plans a move before unit `k + 1` when it profits from features this
+    /// node lacks and another node with them has room for the rest.
+    fn feature_move(
+        &mut self,
+        id: JobId,
+        k: usize,
+        node: NodeId,
+        now: f64,
+        out: &mut Vec<Decision>,
+    ) {
+        let Some(job) = self.b.jobs.get(&id) else {
+            return;
+        };
+        let f = job.forecast.clone();
+        let Some(next) = f.sections.get(k + 1) else {
+            return;
+        };
+        let here_f = self.b.fleet.nodes[node as usize].features;
+        if here_f.lacking(next.features).is_empty() {
+            return;
+        }
+        let saving = next.seconds * (next.stretch_on(here_f) - 1.0);
+        let state = f.sections[k].memory;
+        if saving <= 2.0 * move_pause(state) + 1.0 {
+            return;
+        }
+        let (bc, bm) = f.peak(k + 1..f.sections.len());
+        let expected = f.sections[k].seconds * f.sections[k].stretch_on(here_f);
+        let to = self
+            .b
+            .fleet
+            .find(bc, bm, next.features, f.features(), false, Some(node))
+            .or_else(|| {
+                let phases = f.reserved_from(k + 1, next.features);
+                self.b.fleet.scan(
+                    now + expected,
+                    &phases,
+                    next.features,
+                    f.features(),
+                    Some(node),
+                    SCAN,
+                )
+            });
+        let Some(to) = to else {
+            return;
+        };
+        let mut sink = Vec::new();
+        self.b.release(id, now, None, &mut sink);
+        let prefix = f.reserved_from(k, here_f);
+        self.b.reserve(id, node, now, &prefix[..1], now);
+        let rest = f.reserved_from(k + 1, self.b.fleet.nodes[to as usize].features);
+        self.b.reserve(id, to, now + expected, &rest, now);
+        if let Some(j) = self.b.jobs.get_mut(&id) {
+            j.moving = Some((to, k + 1));
+        }
+        out.push(Decision::Migrate {
+            job: id,
+            to,
+            before_section: k + 1,
+        });
+    }
+
+    fn schedule(&mut self, now: f64, out: &mut Vec<Decision>) {
+        let mut failures = 0;
+        for id in self.b.queued() {
+            if failures >= DEPTH {
+                break;
+            }
+            if !self.try_place(id, now, out) {
+                failures += 1;
+            }
+        }
+    }
+
+    fn finish(&mut self, id: JobId, now: f64, out: &mut Vec<Decision>) {
+        if let Some(j) = self.b.jobs.get(&id) {
+            let (key, base, run) = (j.info.key, j.info.forecast.clone(), j.observed.clone());
+            if run.len() == base.sections.len() {
+                self.learn(key, &base, run);
+            }
+        }
+        let node = self.b.jobs.get(&id).and_then(|j| j.node);
+        let idle_after = node.and_then(|n| self.idle_after(n));
+        self.b.release(id, now, idle_after, out);
+        self.b.forget(id);
+        if let Some(victims) = self.paused_for.remove(&id) {
+            for v in victims {
+                self.thaw(v, now, out);
+            }
+        }
+    }
+}
+
+impl Policy for Proactive {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn on(&mut self, now: f64, event: &Event, out: &mut Vec<Decision>) {
+        match *event {
+            Event::Submitted(info) => {
+                let f = self.forecast_for(info);
+                self.b.admit(info, f);
+                self.schedule(now, out);
+            }
+            Event::NodeReady(node) => {
+                self.b.node_ready(node, now, out);
+                self.schedule(now, out);
+            }
+            Event::SectionStarted {
+                job, section, node, ..
+            } => {
+                self.replan(job, section, node, now, out);
+            }
+            Event::SectionFinished {
+                job,
+                section,
+                observed,
+            } => {
+                if let Some(j) = self.b.jobs.get_mut(&job) {
+                    if j.observed.len() == section {
+                        j.observed.push(observed);
+                    }
+                }
+            }
+            Event::Finished(job) => {
+                self.finish(job, now, out);
+                self.schedule(now, out);
+            }
+            Event::Killed {
+                job,
+                why,
+                section,
+                usage,
+            } => {
+                if let Some(j) = self.b.jobs.get(&job) {
+                    let key = j.info.key;
+                    if why == Kill::Oom || why == Kill::MemoryLimit {
+                        let floor = self.floors.entry((key, section)).or_insert(0.0);
+                        *floor = floor.max(usage.memory * 1.1);
+                    }
+                    let info = j.info.clone();
+                    let node = j.node;
+                    let idle_after = node.and_then(|n| self.idle_after(n));
+                    self.b.release(job, now, idle_after, out);
+                    if let Some(victims) = self.paused_for.remove(&job) {
+                        for v in victims {
+                            self.thaw(v, now, out);
+                        }
+                    }
+                    let f = self.forecast_for(&info);
+                    if let Some(j) = self.b.jobs.get_mut(&job) {
+                        j.forecast = f;
+                    }
+                    self.b.enqueue(job);
+                }
+                self.schedule(now, out);
+            }
+            Event::MoveFailed(job) => {
+                if let Some(j) = self.b.jobs.get_mut(&job) {
+                    j.moving = None;
+                }
+            }
+            Event::Wake => {
+                self.b.wake(now, out);
+            }
+        }
+    }
+}
