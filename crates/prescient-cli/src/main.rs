@@ -9,12 +9,14 @@
 mod analyze;
 mod bench;
 mod calibrate;
+mod catalog;
 mod eval;
 mod files;
 mod node;
 mod plot;
 mod predict;
 mod run;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -45,6 +47,11 @@ enum Command {
     /// Measure migration downtime against the raw loopback transfer time of the
     /// same bytes, with and without pre-copy.
     BenchMigration(bench::Args),
+    /// Replay a workload under each allocation policy in the discrete-event
+    /// simulator and compare them side by side.
+    Simulate(simulate::Args),
+    /// Write a workload that mixes programs at a chosen load.
+    Generate(simulate::GenerateArgs),
 }
 
 /// Argument that turns the binary into a node agent (started by `run`).
@@ -114,6 +121,8 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Eval(args) => eval::run(args),
         Command::BenchMigration(args) => bench::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Generate(args) => simulate::generate(args),
         Command::Run(args) => match run::run(args) {
             Ok(code) => return ExitCode::from(code),
             Err(f) => Err(f),

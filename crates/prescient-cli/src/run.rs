@@ -9,7 +9,7 @@ use crate::Failure;
 use anyhow::{anyhow, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use prescient_model::cluster::{ClusterSpec, NodeSpec};
-use prescient_model::{Analysis, Section};
+use prescient_model::Analysis;
 use prescient_runtime::agent::human_bytes;
 use prescient_runtime::coordinator::{
     self, Cluster, ClusterOptions, Faults, JobOutcome, JobPlan, MigrationRecord, Observer,
@@ -157,49 +157,20 @@ pub struct UnitPlan {
     pub predicted: Option<Demand>,
 }
 
-/// Units are the module-level sections; sections of a `main()` body run inside
-/// the module section that calls it, and their predictions add up there.
+/// Units are the module-level sections (see [`prescient_plan::forecast::units`]).
 pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitPlan> {
-    let base = a
-        .prediction
-        .as_ref()
-        .map(|p| p.baseline_memory_bytes)
-        .unwrap_or(0.0);
-    let module: Vec<&Section> = a.sections.iter().filter(|s| s.scope == "module").collect();
-    if module.is_empty() {
-        return vec![UnitPlan {
+    prescient_plan::forecast::units(a, worker_rss)
+        .into_iter()
+        .map(|u| UnitPlan {
             unit: Unit {
-                start_line: 1,
-                end_line: u32::MAX,
+                start_line: u.start_line,
+                end_line: u.end_line,
             },
-            predicted: None,
-        }];
-    }
-    module
-        .iter()
-        .map(|m| {
-            let inside = a
-                .sections
-                .iter()
-                .filter(|s| s.start_line >= m.start_line && s.end_line <= m.end_line);
-            let mut d: Option<Demand> = None;
-            for s in inside {
-                if let Some(p) = &s.predicted {
-                    let e = d.get_or_insert_with(Demand::default);
-                    e.wall_seconds += p.wall_seconds;
-                    e.cpu_seconds += p.cpu_seconds;
-                    // The worker's own baseline replaces the plain interpreter's.
-                    let peak = p.peak_memory_bytes - base + base.max(worker_rss);
-                    e.peak_memory_bytes = e.peak_memory_bytes.max(peak);
-                }
-            }
-            UnitPlan {
-                unit: Unit {
-                    start_line: m.start_line,
-                    end_line: m.end_line,
-                },
-                predicted: d,
-            }
+            predicted: u.forecast.map(|f| Demand {
+                wall_seconds: f.seconds,
+                cpu_seconds: f.seconds * f.cores,
+                peak_memory_bytes: f.memory,
+            }),
         })
         .collect()
 }

@@ -21,10 +21,11 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
-    /// Always on.
+    /// Always on (the default).
+    #[default]
     Physical,
     /// Started on demand, with a start-up latency and a cost while it runs.
     Virtual,
@@ -34,6 +35,7 @@ pub enum NodeKind {
 #[serde(deny_unknown_fields)]
 pub struct NodeSpec {
     pub name: String,
+    #[serde(default)]
     pub kind: NodeKind,
     pub cores: f64,
     /// Bytes. In TOML: an integer of bytes or a string such as `"4GiB"`.

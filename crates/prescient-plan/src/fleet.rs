@@ -27,6 +27,19 @@ pub enum Power {
 }
 
 const QUARTER: f64 = 4.0;
+
+/// Share of a node's memory no policy plans on: kept for the system, and
+/// as a margin for usage over a forecast's bound (as Slurm's `RealMemory`
+/// is set below the physical size).
+pub const MEMORY_HEADROOM: f64 = 0.05;
+
+/// What policies may plan on of a node.
+pub fn plannable(c: Capacity) -> Capacity {
+    Capacity {
+        cores: c.cores,
+        memory: c.memory * (1.0 - MEMORY_HEADROOM),
+    }
+}
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// The nodes of a spec, virtual ones expanded to `max_count` instances named
@@ -129,7 +142,10 @@ impl Fleet {
                 .iter()
                 .map(|n| if n.elastic { Power::Off } else { Power::Up })
                 .collect(),
-            calendars: nodes.iter().map(|n| Calendar::new(n.capacity)).collect(),
+            calendars: nodes
+                .iter()
+                .map(|n| Calendar::new(plannable(n.capacity)))
+                .collect(),
             keys: vec![None; nodes.len()],
             nodes,
             class_of,
@@ -169,7 +185,7 @@ impl Fleet {
         let cal = &mut self.calendars[n];
         cal.forget_before(now);
         let (c, m) = cal.peak_between(now, f64::INFINITY);
-        let cap = self.nodes[n].capacity;
+        let cap = plannable(self.nodes[n].capacity);
         let free_c = ((cap.cores - c).max(0.0) * QUARTER + 1e-9).floor() as u32;
         let free_m = ((cap.memory - m).max(0.0) / MIB).floor() as u64;
         let k = (self.class_of[n], free_c, free_m, node);
@@ -309,7 +325,7 @@ impl Fleet {
                     && !c.off.is_empty()
                     && c.features.contains(need)
                     && c.capacity.cores + 1e-9 >= cores
-                    && c.capacity.memory + 1e-9 >= memory
+                    && plannable(c.capacity).memory + 1e-9 >= memory
             })
             .max_by(|a, b| {
                 a.features
@@ -342,7 +358,7 @@ impl Fleet {
             return;
         }
         self.power[n] = Power::Off;
-        self.calendars[n] = Calendar::new(self.nodes[n].capacity);
+        self.calendars[n] = Calendar::new(plannable(self.nodes[n].capacity));
         self.refresh(node, 0.0);
         let ci = self.class_of[n] as usize;
         self.classes[ci].off.push(node);
@@ -392,10 +408,14 @@ mod tests {
             }],
         );
         f.refresh(1, 0.0);
-        // Best fit: b has just enough left.
+        // Best fit: b has just enough left (of what may be planned on).
         assert_eq!(
-            f.find(2.0, 4.0 * GIB, Features::NONE, Features::NONE, false, None),
+            f.find(2.0, 3.5 * GIB, Features::NONE, Features::NONE, false, None),
             Some(1)
+        );
+        assert_eq!(
+            f.find(2.0, 3.9 * GIB, Features::NONE, Features::NONE, false, None),
+            Some(0)
         );
         // Wanted features first.
         let aes = Features::from_names(["aes"]);
@@ -436,7 +456,7 @@ mod tests {
             &[Phase {
                 seconds: 5.0,
                 cores: 1.0,
-                memory: GIB,
+                memory: 0.9 * GIB,
             }],
         );
         f.refresh(0, 0.0);
@@ -446,8 +466,13 @@ mod tests {
         );
         f.refresh(0, 5.0);
         assert_eq!(
-            f.find(1.0, GIB, Features::NONE, Features::NONE, false, None),
+            f.find(1.0, 0.9 * GIB, Features::NONE, Features::NONE, false, None),
             Some(0)
+        );
+        // Never the headroom.
+        assert_eq!(
+            f.find(1.0, GIB, Features::NONE, Features::NONE, false, None),
+            None
         );
     }
 }

@@ -129,7 +129,7 @@ pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitSpan> {
             }
             if let Some(e) = f.as_mut() {
                 e.cores = if e.seconds > 0.0 {
-                    (cpu / e.seconds).max(0.05)
+                    cpu / e.seconds
                 } else {
                     1.0
                 };
@@ -158,7 +158,10 @@ impl Forecast {
             .map(|p| p.baseline_memory_bytes)
             .unwrap_or(0.0)
             .max(worker_rss);
-        Forecast {
+        // Imports run in the first unit (the worker has only the harness
+        // and numpy loaded ahead).
+        let imports = a.prediction.as_ref().map_or(0.0, |p| p.startup_seconds);
+        let mut f = Forecast {
             sections: units(a, worker_rss)
                 .into_iter()
                 .map(|u| {
@@ -173,7 +176,12 @@ impl Forecast {
                     })
                 })
                 .collect(),
+        };
+        if let Some(first) = f.sections.first_mut() {
+            first.seconds += imports;
+            first.seconds_high += imports * 1.5;
         }
+        f
     }
 
     /// What one unit of `seconds` with flat `cores` and `memory` looks

@@ -151,10 +151,14 @@ enum Ev {
     SectionEnd(JobId, u64),
     MoveDone(JobId, u64),
     Timeout(JobId, u32),
+    /// A node found over its memory: still over a moment later, the kernel kills.
+    MemCheck(NodeId),
     Wake,
 }
 
-struct Timed(f64, u64, Ev);
+/// An event at a time; `u8` orders events of one instant (wake-ups last,
+/// so a policy woken at an instant sees everything else of that instant).
+struct Timed(f64, u8, u64, Ev);
 
 impl PartialEq for Timed {
     fn eq(&self, o: &Self) -> bool {
@@ -170,7 +174,9 @@ impl PartialOrd for Timed {
 impl Ord for Timed {
     // Reversed: the heap pops the earliest first, ties in push order.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+        o.0.total_cmp(&self.0)
+            .then(o.1.cmp(&self.1))
+            .then(o.2.cmp(&self.2))
     }
 }
 
@@ -209,6 +215,7 @@ struct Sim<'a> {
     events: u64,
     node_starts: u32,
     last_end: f64,
+    ended: usize,
 }
 
 /// Runs `jobs` (in submission order or not) on `nodes` under `policy`.
@@ -278,6 +285,7 @@ pub fn simulate(
         events: 0,
         node_starts: 0,
         last_end: 0.0,
+        ended: 0,
     };
     for (i, j) in jobs.iter().enumerate() {
         sim.push(j.info.submit, Ev::Submit(i as JobId));
@@ -289,11 +297,17 @@ pub fn simulate(
 impl Sim<'_> {
     fn push(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Timed(t.max(self.now), self.seq, ev));
+        let rank = u8::from(matches!(ev, Ev::Wake));
+        self.heap.push(Timed(t.max(self.now), rank, self.seq, ev));
     }
 
     fn run(&mut self) {
-        while let Some(Timed(t, _, ev)) = self.heap.pop() {
+        let mut open = self.jobs.len();
+        while let Some(Timed(t, _, _, ev)) = self.heap.pop() {
+            if open == 0 {
+                // Every job ended: what is left are stale timers.
+                break;
+            }
             self.sample_until(t);
             self.now = t;
             self.events += 1;
@@ -314,9 +328,13 @@ impl Sim<'_> {
                         self.kill(j, Kill::TimeLimit);
                     }
                 }
+                Ev::MemCheck(n) => {
+                    self.oom(n);
+                }
                 Ev::Wake => self.notes.push_back(Note::Wake),
             }
             self.drain();
+            open = self.jobs.len().saturating_sub(self.ended);
         }
     }
 
@@ -540,16 +558,22 @@ impl Sim<'_> {
             return;
         }
         self.recompute(node);
-        if self.oom(node, Some(job)) {
-            return;
-        }
+        self.over(node);
         self.notes.push_back(Note::Started(job, k, node, usage));
     }
 
-    /// Kills the largest jobs on a node until its memory fits; true when
-    /// `protect` was among them.
-    fn oom(&mut self, node: NodeId, protect: Option<JobId>) -> bool {
-        let mut hit = false;
+    /// A unit does not reach its peak the instant it starts: a node over
+    /// its memory is checked again a moment later (after whatever else ends
+    /// at this same instant), and only then does the OOM killer act.
+    fn over(&mut self, node: NodeId) {
+        let n = &self.nodes[node as usize];
+        if n.mem > n.info.capacity.memory + 1.0 {
+            self.push(self.now + 1e-6, Ev::MemCheck(node));
+        }
+    }
+
+    /// Kills the largest jobs on a node until its memory fits.
+    fn oom(&mut self, node: NodeId) {
         while self.nodes[node as usize].mem > self.nodes[node as usize].info.capacity.memory + 1.0 {
             let victim = self.nodes[node as usize]
                 .jobs
@@ -561,10 +585,8 @@ impl Sim<'_> {
                         .total_cmp(&self.jobs[*b as usize].mem)
                 });
             let Some(v) = victim else { break };
-            hit |= Some(v) == protect;
             self.kill(v, Kill::Oom);
         }
-        hit
     }
 
     fn leave(&mut self, job: JobId, node: NodeId) {
@@ -612,6 +634,7 @@ impl Sim<'_> {
         if j.attempt >= max {
             j.st = St::Failed;
             j.out.failed = true;
+            self.ended += 1;
             self.notes.push_back(Note::Done(job));
         } else {
             j.st = St::Queued;
@@ -639,6 +662,7 @@ impl Sim<'_> {
         if k + 1 >= units {
             j.st = St::Done;
             j.out.end = Some(self.now);
+            self.ended += 1;
             j.mem = 0.0;
             self.running -= 1;
             self.last_end = self.last_end.max(self.now);
@@ -670,7 +694,7 @@ impl Sim<'_> {
                 self.nodes[to as usize].incoming += mem;
                 self.advance(to);
                 self.recompute(to);
-                self.oom(to, None);
+                self.over(to);
                 self.push(self.now + pause, Ev::MoveDone(job, epoch));
             }
             Power::Starting => {
@@ -744,7 +768,12 @@ impl Sim<'_> {
     }
 
     fn finish(mut self, policy: String) -> Outcome {
-        let end = self.last_end.max(self.now);
+        // Jobs that never ran keep the clock of the last event.
+        let end = if self.ended == self.jobs.len() {
+            self.last_end
+        } else {
+            self.now
+        };
         let mut offered = 0.0;
         let mut cost = 0.0;
         let mut node_seconds = Vec::with_capacity(self.nodes.len());

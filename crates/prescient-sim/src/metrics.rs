@@ -148,7 +148,7 @@ pub fn table(rows: &[Summary]) -> String {
         ("node starts", Box::new(|s| s.node_starts.to_string())),
         ("makespan", Box::new(|s| secs(s.makespan))),
     ];
-    let width = 12;
+    let width = 15;
     let mut out = format!("{:<22}", "");
     for r in rows {
         out.push_str(&format!("{:>width$}", r.policy));

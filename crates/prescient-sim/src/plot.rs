@@ -20,7 +20,11 @@ pub fn timeline_svg(outcomes: &[Outcome]) -> String {
         .iter()
         .flat_map(|o| o.timeline.last().map(|s| s.t))
         .fold(1e-9, f64::max);
-    type Series = (&'static str, &'static str, fn(&crate::engine::Sample) -> f64);
+    type Series = (
+        &'static str,
+        &'static str,
+        fn(&crate::engine::Sample) -> f64,
+    );
     let series: [Series; 3] = [
         ("nodes on", "#1f77b4", |s| s.nodes_on as f64),
         ("busy cores", "#2ca02c", |s| s.cores_busy),

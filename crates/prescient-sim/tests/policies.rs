@@ -176,25 +176,26 @@ fn every_policy_finishes_everything_and_refuses_nothing() {
 }
 
 #[test]
-fn proactive_moves_a_job_before_a_spike_that_will_not_fit() {
-    // Two 4 GiB nodes. The first job spikes to 3 GiB from t=10 to 15; the
-    // second, placed next to it, spikes at t=12. Both cannot spike on one node.
+fn proactive_keeps_spikes_apart_and_reactive_does_not() {
+    // Two 5 GiB nodes. The first job spikes to 3 GiB from t=10 to 15, the
+    // second from t=11 to 16: both spikes cannot share a node. Reactive
+    // packs both by their default requests (2 GiB) on one node.
     let s = Scenario::new()
-        .node("a", 4.0, 4.0, &[])
-        .node("b", 4.0, 4.0, &[])
+        .node("a", 4.0, 5.0, &[])
+        .node("b", 4.0, 5.0, &[])
         .job(0.0, 0, &SPIKY, &[], Declared::default())
         .job(
             0.5,
             0,
-            &[U(4.0, 1.0, 0.4), U(5.0, 1.0, 3.0), U(4.0, 1.0, 0.4)],
+            &[U(10.5, 1.0, 0.4), U(5.0, 1.0, 3.0), U(4.0, 1.0, 0.4)],
             &[],
             Declared::default(),
         );
-    let p = s.run("proactive");
-    let m = summarise(&p);
-    assert_eq!(m.oom_kills, 0, "{m:?}");
+    let p = summarise(&s.run("proactive"));
+    assert_eq!(p.oom_kills, 0, "{p:?}");
     let r = summarise(&s.run("reactive"));
     assert!(r.oom_kills > 0, "{r:?}");
+    assert!(p.completion_p95 < r.completion_p95, "{p:?} {r:?}");
 }
 
 #[test]
@@ -268,4 +269,29 @@ fn static_kills_under_declared_jobs_and_resubmits_them_larger() {
     let m = summarise(&o);
     assert_eq!(m.limit_kills, 2, "{m:?}");
     assert_eq!(m.completed, 1);
+}
+
+#[test]
+fn proactive_moves_a_job_before_a_unit_that_will_not_fit_where_it_runs() {
+    // a holds a small long job; b a big short one. The new job's spike
+    // fits neither now, but its first unit fits on a, and by the time the
+    // spike comes b is free: it starts on a and moves to b before the spike.
+    let s = Scenario::new()
+        .node("a", 4.0, 4.0, &[])
+        .node("b", 4.0, 4.0, &[])
+        .job(0.0, 0, &[U(100.0, 1.0, 0.5)], &[], Declared::default())
+        .job(0.0, 0, &[U(8.0, 1.0, 3.0)], &[], Declared::default())
+        .job(
+            0.1,
+            0,
+            &[U(10.0, 1.0, 0.5), U(5.0, 1.0, 3.0)],
+            &[],
+            Declared::default(),
+        );
+    let o = s.run("proactive");
+    let j = &o.jobs[2];
+    assert_eq!((j.migrations, j.oom_kills), (1, 0), "{j:?}");
+    assert_eq!(j.first_start, Some(0.1));
+    assert!(j.end.unwrap() < 15.1 + 0.5, "{j:?}");
+    assert_eq!(summarise(&o).oom_kills, 0);
 }

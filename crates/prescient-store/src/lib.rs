@@ -241,6 +241,34 @@ impl Store {
         tx.commit().map_err(self.err())
     }
 
+    /// Per-section telemetry of the latest `limit` runs of exactly this
+    /// program and argument list on this node that recorded any, newest first.
+    pub fn measured_sections(
+        &self,
+        program_hash: &str,
+        args: &[String],
+        node: &str,
+        limit: usize,
+    ) -> Result<Vec<Vec<SectionRun>>, StoreError> {
+        let a = serde_json::to_string(args).unwrap_or_default();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT rowid FROM runs WHERE program_hash = ?1 AND args = ?2 AND node = ?3
+                 AND EXISTS (SELECT 1 FROM section_runs WHERE run_id = runs.rowid)
+                 ORDER BY created DESC, rowid DESC LIMIT ?4",
+            )
+            .map_err(self.err())?;
+        let ids = stmt
+            .query_map(params![program_hash, a, node, limit as i64], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<i64>, _>>()
+            .map_err(self.err())?;
+        ids.into_iter().map(|id| self.sections_of(id)).collect()
+    }
+
     /// The per-section telemetry of one run, in section order.
     pub fn sections_of(&self, run_id: i64) -> Result<Vec<SectionRun>, StoreError> {
         let mut stmt = self
@@ -417,6 +445,19 @@ mod tests {
         let got = s.sections_of(id).unwrap();
         assert_eq!(got, vec![sec(0, "n1"), sec(1, "n2")]);
         assert!(s.sections_of(id + 1).unwrap().is_empty());
+        // Newest first; runs without telemetry are left out.
+        let later = s.record_run(&run("abc", 3.0)).unwrap();
+        s.record_sections(later, &[sec(0, "n2")]).unwrap();
+        s.record_run(&run("abc", 4.0)).unwrap();
+        let m = s.measured_sections("abc", &["1".into()], "n1", 8).unwrap();
+        assert_eq!(m, vec![vec![sec(0, "n2")], got]);
+        assert_eq!(
+            s.measured_sections("abc", &["1".into()], "n1", 1)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(s.measured_sections("abc", &[], "n1", 8).unwrap().is_empty());
     }
 
     #[test]

@@ -31,10 +31,11 @@
 //! The oracle ([`super::oracle`]) is this planner given exact forecasts.
 
 use super::board::Board;
+use crate::calendar::Phase;
 use crate::features::Features;
 use crate::forecast::{Forecast, Observed};
 use crate::policy::{Decision, Event, JobId, JobInfo, Kill, Limits, NodeId, NodeInfo, Policy};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Runs kept per job key for learning.
 const HISTORY: usize = 32;
@@ -56,10 +57,19 @@ pub struct Proactive {
     exact: bool,
     history: HashMap<u32, Vec<Vec<Observed>>>,
     learned: HashMap<u32, Forecast>,
-    /// Per key and unit: a memory floor learnt from a kill.
-    floors: HashMap<(u32, usize), f64>,
+    /// Per key and unit: floors (memory, seconds) for the upper bounds,
+    /// learnt as soon as a unit is seen (ended, killed or running late),
+    /// before the whole run ends.
+    floors: HashMap<(u32, usize), (f64, f64)>,
+    /// When each running job's current unit began.
+    started: HashMap<JobId, f64>,
     /// Jobs paused to make room, and who they made room for.
     paused_for: HashMap<JobId, Vec<JobId>>,
+    /// When to check that a unit has not outrun its reservation.
+    overrun: BTreeSet<(u64, JobId, usize)>,
+    /// The worst actual-over-upper-bound ratio seen (memory, seconds):
+    /// first-sight forecasts of code never run are widened by it.
+    widen: (f64, f64),
     name: &'static str,
 }
 
@@ -71,7 +81,10 @@ impl Proactive {
             history: HashMap::new(),
             learned: HashMap::new(),
             floors: HashMap::new(),
+            started: HashMap::new(),
             paused_for: HashMap::new(),
+            overrun: BTreeSet::new(),
+            widen: (1.0, 1.0),
             name: "proactive",
         }
     }
@@ -89,24 +102,55 @@ impl Proactive {
         if self.exact {
             return info.forecast.clone();
         }
-        let mut f = self
+        let mut f = match self
             .learned
             .get(&info.key)
             .filter(|l| l.sections.len() == info.forecast.sections.len())
-            .cloned()
-            .unwrap_or_else(|| info.forecast.clone());
+        {
+            Some(l) => l.clone(),
+            None => {
+                // Never run: the first-sight forecast, its bounds widened by
+                // how far other first-sight forecasts fell short.
+                let mut f = info.forecast.clone();
+                for s in &mut f.sections {
+                    s.memory_high *= self.widen.0;
+                    s.seconds_high *= self.widen.1;
+                }
+                f
+            }
+        };
         for (i, s) in f.sections.iter_mut().enumerate() {
-            if let Some(&m) = self.floors.get(&(info.key, i)) {
+            if let Some(&(m, t)) = self.floors.get(&(info.key, i)) {
                 s.memory_high = s.memory_high.max(m);
                 s.memory = s.memory.max(m / 1.1);
+                s.seconds_high = s.seconds_high.max(t);
+                s.seconds = s.seconds.max(t / 1.25);
             }
         }
         f
     }
 
+    /// Raises the floors of a key's unit.
+    fn floor(&mut self, key: u32, section: usize, memory: f64, seconds: f64) {
+        if self.exact {
+            return;
+        }
+        let e = self.floors.entry((key, section)).or_insert((0.0, 0.0));
+        e.0 = e.0.max(memory);
+        e.1 = e.1.max(seconds);
+    }
+
     fn learn(&mut self, key: u32, base: &Forecast, run: Vec<Observed>) {
         if self.exact {
             return;
+        }
+        for (s, o) in base.sections.iter().zip(&run) {
+            if s.memory_high > 0.0 {
+                self.widen.0 = self.widen.0.max((o.memory / s.memory_high).min(2.0));
+            }
+            if s.seconds_high > 0.05 {
+                self.widen.1 = self.widen.1.max((o.seconds / s.seconds_high).min(4.0));
+            }
         }
         let h = self.history.entry(key).or_default();
         h.push(run);
@@ -128,7 +172,11 @@ impl Proactive {
         let Some(job) = self.b.jobs.get(&id) else {
             return false;
         };
-        let f = job.forecast.clone();
+        // What was learnt since it was queued.
+        let f = self.forecast_for(&job.info);
+        if let Some(j) = self.b.jobs.get_mut(&id) {
+            j.forecast = f.clone();
+        }
         let n = f.sections.len();
         let want = f.features();
         let (pc, pm) = f.peak(0..n);
@@ -194,22 +242,33 @@ impl Proactive {
         };
         let f = job.forecast.clone();
         let here_f = self.b.fleet.nodes[here as usize].features;
-        let prefix = f.reserved_from(from, here_f);
-        let prefix = &prefix[..split - from];
         let prefix_expected: f64 = f.sections[from..split]
             .iter()
             .map(|s| s.seconds * s.stretch_on(here_f))
             .sum();
         let rest_start = now + prefix_expected;
+        // The target holds the arriving state during the pause, then the rest.
+        let state = f.sections[split - 1].memory_high;
+        let bm = bm.max(state);
+        let mut arriving = vec![Phase {
+            seconds: move_pause(state),
+            cores: 0.0,
+            memory: state,
+        }];
+        arriving.extend(f.reserved_from(split, Features::NONE));
         let target = self
             .b
             .fleet
             .find(bc, bm, Features::NONE, want, true, Some(here))
             .or_else(|| {
-                let phases = f.reserved_from(split, Features::NONE);
-                self.b
-                    .fleet
-                    .scan(rest_start, &phases, Features::NONE, want, Some(here), SCAN)
+                self.b.fleet.scan(
+                    rest_start,
+                    &arriving,
+                    Features::NONE,
+                    want,
+                    Some(here),
+                    SCAN,
+                )
             });
         let (to, ready) = match target {
             Some(t) => match self.b.fleet.power[t as usize] {
@@ -226,19 +285,63 @@ impl Proactive {
                 None => return false,
             },
         };
-        let rest = f.reserved_from(split, self.b.fleet.nodes[to as usize].features);
-        self.b.reserve(id, here, now, prefix, now);
-        self.b
-            .reserve(id, to, ready.max(now + prefix_expected), &rest, now);
-        if let Some(j) = self.b.jobs.get_mut(&id) {
-            j.moving = Some((to, split));
-        }
+        self.reserve_move(id, here, to, from, split, ready, now);
         out.push(Decision::Migrate {
             job: id,
             to,
             before_section: split,
         });
         true
+    }
+
+    /// Reserves a planned move of job `id` from `here` to `to` before unit
+    /// `split`, the units `[from, split)` running here from `now`: the
+    /// prefix here, then the job's state held here until the move ends
+    /// (the target may still be starting at `ready`), then on the target
+    /// the state arriving and the rest of the timeline.
+    #[allow(clippy::too_many_arguments)]
+    fn reserve_move(
+        &mut self,
+        id: JobId,
+        here: NodeId,
+        to: NodeId,
+        from: usize,
+        split: usize,
+        ready: f64,
+        now: f64,
+    ) {
+        let Some(job) = self.b.jobs.get(&id) else {
+            return;
+        };
+        let f = job.forecast.clone();
+        let here_f = self.b.fleet.nodes[here as usize].features;
+        let prefix = f.reserved_from(from, here_f);
+        let prefix = &prefix[..split - from];
+        let high: f64 = prefix.iter().map(|p| p.seconds).sum();
+        let expected: f64 = f.sections[from..split]
+            .iter()
+            .map(|s| s.seconds * s.stretch_on(here_f))
+            .sum();
+        let state = prefix.last().map_or(0.0, |p| p.memory);
+        let pause = move_pause(state);
+        let arrive = ready.max(now + expected);
+        self.b.reserve(id, here, now, prefix, now);
+        let held = Phase {
+            seconds: (arrive.max(now + high) + pause) - (now + high),
+            cores: 0.0,
+            memory: state,
+        };
+        self.b.reserve(id, here, now + high, &[held], now);
+        let mut rest = vec![Phase {
+            seconds: pause,
+            cores: 0.0,
+            memory: state,
+        }];
+        rest.extend(f.reserved_from(split, self.b.fleet.nodes[to as usize].features));
+        self.b.reserve(id, to, arrive, &rest, now);
+        if let Some(j) = self.b.jobs.get_mut(&id) {
+            j.moving = Some((to, split));
+        }
     }
 
     /// Pauses lower-priority jobs on one node whose cores make room for the
@@ -268,7 +371,7 @@ impl Proactive {
         }
         for node in nodes {
             let cal = &self.b.fleet.calendars[node as usize];
-            let cap = self.b.fleet.nodes[node as usize].capacity;
+            let cap = crate::fleet::plannable(self.b.fleet.nodes[node as usize].capacity);
             let (c, m) = cal.peak_between(now, f64::INFINITY);
             let victims = &by_node[&node];
             let freed: f64 = victims.iter().map(|v| v.1).sum();
@@ -340,6 +443,51 @@ impl Proactive {
             let after = self.idle_after(n);
             self.b.check_idle(n, now, after, out);
         }
+        // If the unit is still running past its upper bound, its
+        // reservation would lapse: look again then.
+        let until = self.b.jobs.get(&id).and_then(|j| {
+            let s = j.forecast.sections.get(k)?;
+            Some(now + s.seconds_high * s.stretch_on(self.b.fleet.nodes[node as usize].features))
+        });
+        if let Some(t) = until {
+            // Wake-ups come after whatever else happens at the same instant,
+            // so a unit ending exactly on its bound is not taken as late.
+            self.overrun.insert((t.max(now).to_bits(), id, k));
+            out.push(Decision::WakeAt(t));
+        }
+    }
+
+    /// Units still running at their upper bound get their reservations
+    /// extended (re-planned from now).
+    fn check_overruns(&mut self, now: f64, out: &mut Vec<Decision>) {
+        while let Some(&(t, id, k)) = self.overrun.first() {
+            if f64::from_bits(t) > now {
+                break;
+            }
+            self.overrun.pop_first();
+            let Some(j) = self.b.jobs.get_mut(&id) else {
+                continue;
+            };
+            // Still in unit `k`: not ended (it may be between units, moving).
+            let late = j.section == k && j.observed.len() <= k;
+            if let (true, false, Some(node), true) = (j.running, j.paused, j.node, late) {
+                {
+                    let key = j.info.key;
+                    let elapsed = now - self.started.get(&id).copied().unwrap_or(now);
+                    // Later jobs of this code: at least twice this long.
+                    self.floor(key, k, 0.0, elapsed * 2.0);
+                    let Some(j) = self.b.jobs.get_mut(&id) else {
+                        continue;
+                    };
+                    // Half as long again (and a little): re-planned from
+                    // now with that much of the unit left.
+                    let s = &mut j.forecast.sections[k];
+                    s.seconds_high = 0.5 * s.seconds_high + 0.05;
+                    s.seconds = s.seconds.min(s.seconds_high);
+                    self.replan(id, k, node, now, out);
+                }
+            }
+        }
     }
 
     fn replan_released(
@@ -367,14 +515,11 @@ impl Proactive {
         let want = f.features();
         // A move already planned for later stays planned.
         if let Some((to, split)) = job.moving.filter(|&(_, s)| s > k) {
-            let prefix = f.reserved_from(k, here_f);
-            let expected: f64 = f.sections[k..split]
-                .iter()
-                .map(|s| s.seconds * s.stretch_on(here_f))
-                .sum();
-            self.b.reserve(id, node, now, &prefix[..split - k], now);
-            let rest = f.reserved_from(split, self.b.fleet.nodes[to as usize].features);
-            self.b.reserve(id, to, now + expected, &rest, now);
+            let ready = match self.b.fleet.power[to as usize] {
+                crate::fleet::Power::Starting { ready } => ready,
+                _ => now,
+            };
+            self.reserve_move(id, node, to, k, split, ready, now);
             return;
         }
         job.moving = None;
@@ -426,15 +571,28 @@ impl Proactive {
         }
         let (bc, bm) = f.peak(k + 1..f.sections.len());
         let expected = f.sections[k].seconds * f.sections[k].stretch_on(here_f);
+        let state = f.sections[k].memory_high;
+        let mut arriving = vec![Phase {
+            seconds: move_pause(state),
+            cores: 0.0,
+            memory: state,
+        }];
+        arriving.extend(f.reserved_from(k + 1, next.features));
         let to = self
             .b
             .fleet
-            .find(bc, bm, next.features, f.features(), false, Some(node))
+            .find(
+                bc,
+                bm.max(state),
+                next.features,
+                f.features(),
+                false,
+                Some(node),
+            )
             .or_else(|| {
-                let phases = f.reserved_from(k + 1, next.features);
                 self.b.fleet.scan(
                     now + expected,
-                    &phases,
+                    &arriving,
                     next.features,
                     f.features(),
                     Some(node),
@@ -446,13 +604,7 @@ impl Proactive {
         };
         let mut sink = Vec::new();
         self.b.release(id, now, None, &mut sink);
-        let prefix = f.reserved_from(k, here_f);
-        self.b.reserve(id, node, now, &prefix[..1], now);
-        let rest = f.reserved_from(k + 1, self.b.fleet.nodes[to as usize].features);
-        self.b.reserve(id, to, now + expected, &rest, now);
-        if let Some(j) = self.b.jobs.get_mut(&id) {
-            j.moving = Some((to, k + 1));
-        }
+        self.reserve_move(id, node, to, k, k + 1, now, now);
         out.push(Decision::Migrate {
             job: id,
             to,
@@ -483,6 +635,7 @@ impl Proactive {
         let idle_after = node.and_then(|n| self.idle_after(n));
         self.b.release(id, now, idle_after, out);
         self.b.forget(id);
+        self.started.remove(&id);
         if let Some(victims) = self.paused_for.remove(&id) {
             for v in victims {
                 self.thaw(v, now, out);
@@ -510,6 +663,7 @@ impl Policy for Proactive {
             Event::SectionStarted {
                 job, section, node, ..
             } => {
+                self.started.insert(job, now);
                 self.replan(job, section, node, now, out);
             }
             Event::SectionFinished {
@@ -521,6 +675,8 @@ impl Policy for Proactive {
                     if j.observed.len() == section {
                         j.observed.push(observed);
                     }
+                    let key = j.info.key;
+                    self.floor(key, section, observed.memory * 1.1, observed.seconds * 1.25);
                 }
             }
             Event::Finished(job) => {
@@ -534,13 +690,11 @@ impl Policy for Proactive {
                 usage,
             } => {
                 if let Some(j) = self.b.jobs.get(&job) {
-                    let key = j.info.key;
-                    if why == Kill::Oom || why == Kill::MemoryLimit {
-                        let floor = self.floors.entry((key, section)).or_insert(0.0);
-                        *floor = floor.max(usage.memory * 1.1);
-                    }
                     let info = j.info.clone();
                     let node = j.node;
+                    if why == Kill::Oom || why == Kill::MemoryLimit {
+                        self.floor(info.key, section, usage.memory * 1.1, 0.0);
+                    }
                     let idle_after = node.and_then(|n| self.idle_after(n));
                     self.b.release(job, now, idle_after, out);
                     if let Some(victims) = self.paused_for.remove(&job) {
@@ -563,6 +717,7 @@ impl Policy for Proactive {
             }
             Event::Wake => {
                 self.b.wake(now, out);
+                self.check_overruns(now, out);
             }
         }
     }
