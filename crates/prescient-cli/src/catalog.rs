@@ -35,6 +35,39 @@ impl Program {
     }
 }
 
+/// Resident size of a warm worker before its job: it has numpy (and the
+/// harness) loaded.
+pub fn worker_rss(profile: &NodeProfile) -> f64 {
+    profile
+        .startup
+        .get("numpy.random")
+        .map_or(35e6, |s| s.rss_bytes)
+}
+
+/// The measured units of earlier runs of this code and arguments (newest
+/// first), for learning a forecast.
+pub fn measured_units(
+    store: &Store,
+    a: &prescient_model::Analysis,
+    args: &[String],
+    node: &str,
+) -> Vec<Vec<prescient_plan::Observed>> {
+    store
+        .measured_sections(&a.source_hash, args, node, RUNS)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|run| {
+            run.into_iter()
+                .map(|s| prescient_plan::Observed {
+                    seconds: s.actual.wall_seconds,
+                    cpu_seconds: s.actual.cpu_seconds,
+                    memory: s.actual.peak_memory_bytes,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 pub struct Catalog {
     store: Store,
     profile: NodeProfile,
@@ -117,13 +150,7 @@ impl Catalog {
             threads: Some(self.threads),
         };
         let predicted = prescient_profile::predict(&analysis, &self.profile, &opts);
-        // The warm worker has numpy (and the harness) loaded before the job.
-        let worker_rss = self
-            .profile
-            .startup
-            .get("numpy.random")
-            .map_or(35e6, |s| s.rss_bytes);
-        let forecast = Forecast::from_analysis(&predicted.analysis, worker_rss);
+        let forecast = Forecast::from_analysis(&predicted.analysis, worker_rss(&self.profile));
         let query = || {
             self.store
                 .measured_sections(&analysis.source_hash, args, &self.worker_key, RUNS)
@@ -163,9 +190,15 @@ impl Catalog {
                 };
                 let seconds = pick(&|s| s.actual.wall_seconds).max(1e-4);
                 let cpu = pick(&|s| s.actual.cpu_seconds);
+                // A short unit's CPU over wall time is mostly timer noise.
+                let cores = if seconds >= prescient_plan::forecast::MIN_RATE_SECONDS {
+                    cpu / seconds
+                } else {
+                    (cpu / seconds).min(1.0)
+                };
                 Actual {
                     seconds,
-                    cores: (cpu / seconds).clamp(0.01, 64.0),
+                    cores: cores.clamp(0.01, 64.0),
                     memory: pick(&|s| s.actual.peak_memory_bytes),
                     features: f.features,
                     feature_share: f.feature_share,

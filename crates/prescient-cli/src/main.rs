@@ -17,6 +17,7 @@ mod plot;
 mod predict;
 mod run;
 mod simulate;
+mod steer;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -270,11 +270,12 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     let env = crate::node::env(a.python.clone())?;
     let store = crate::node::open_store()?;
     let profile = crate::node::profile(&env, &store)?;
-    let start_node = spec
-        .physical()
-        .position(|_| true)
+    let instances = spec.instances();
+    let first_physical = instances
+        .iter()
+        .position(|n| n.kind == prescient_model::cluster::NodeKind::Physical)
         .ok_or_else(|| Failure::input(anyhow!("the cluster has no physical node to start on")))?;
-    let first: &NodeSpec = spec.physical().next().unwrap_or(&spec.nodes[0]);
+    let first: &NodeSpec = &instances[first_physical];
     let worker_key = format!("{}/worker", profile.fingerprint.id());
     let threads = first.cores.round().max(1.0) as u32;
     let opts = prescient_profile::Options {
@@ -360,15 +361,72 @@ pub fn run(a: Args) -> Result<u8, Failure> {
             .map(|u| (u.unit.start_line, u.unit.end_line))
             .collect(),
     };
-    let plan = JobPlan {
+    let mut plan = JobPlan {
         spec: job_spec,
-        start_node,
+        start_node: first_physical,
         migrate_every: a.migrate_every.unwrap_or(0),
         precopy: !a.no_precopy,
         checkpoint_interval: (!a.no_checkpoint).then_some(a.checkpoint_interval.max(0.0)),
         faults,
     };
-    let outcome = coordinator::run_job(&cluster, plan, &mut console);
+    let mut planner_report = None;
+    let outcome = if a.migrate_every.is_some() {
+        coordinator::run_job(&cluster, plan, &mut console)
+    } else {
+        // The planner decides where the job starts and where it moves.
+        let nodes = prescient_plan::fleet::nodes_of(&spec);
+        let mut forecast = prescient_plan::Forecast::from_analysis(
+            &predicted.analysis,
+            crate::catalog::worker_rss(&profile),
+        );
+        if !a.no_history {
+            forecast.learn(&crate::catalog::measured_units(
+                &store,
+                &analysis,
+                &a.args,
+                &worker_key,
+            ));
+        }
+        let info = prescient_plan::JobInfo {
+            id: 0,
+            submit: 0.0,
+            priority: 0,
+            deadline: None,
+            declared: prescient_plan::Declared::default(),
+            forecast,
+            key: 0,
+        };
+        let planner = crate::steer::Planner::new(
+            Box::new(prescient_plan::policies::proactive::Proactive::new(
+                nodes.clone(),
+            )),
+            &nodes,
+        );
+        let patience = std::time::Duration::from_secs_f64(
+            60.0 + nodes.iter().map(|n| n.startup_seconds).fold(0.0, f64::max),
+        );
+        let outcome = std::thread::scope(|scope| {
+            scope.spawn(|| planner.timer(&cluster, scope));
+            match planner.submit(&info, &cluster, scope, patience) {
+                Some(n) => plan.start_node = n,
+                None => console.note(&format!(
+                    "warning: the planner found no node with room for the forecast (peak {}); starting on {}",
+                    human_bytes(info.forecast.peak(0..info.forecast.sections.len()).1 as u64),
+                    instances[first_physical].name
+                )),
+            }
+            plan.spec.memory_limit = instances[plan.start_node].memory;
+            let mut steering = planner.steering(&cluster, scope);
+            let o = coordinator::run_job_steered(&cluster, plan, &mut console, &mut steering);
+            planner.finish(&cluster, scope);
+            o
+        });
+        planner_report = Some(crate::steer::report(
+            &planner.decisions(),
+            &planner.unit_starts(),
+        ));
+        outcome
+    };
     if let Some(b) = &console.bar {
         b.finish_and_clear();
     }
@@ -376,7 +434,8 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     drop(cluster);
     // Predictions again, now that the worker's own baseline is known.
     let plan_units = units(&predicted.analysis, outcome.worker_rss_bytes as f64);
-    let report = build_report(&a, &analysis, &plan_units, &outcome, &spec, &node_names);
+    let mut report = build_report(&a, &analysis, &plan_units, &outcome, &spec, &node_names);
+    report.planner = planner_report;
     if let Some(path) = &a.report {
         let mut text = serde_json::to_string_pretty(&report).map_err(Failure::internal)?;
         text.push('\n');
@@ -496,6 +555,9 @@ pub struct RunReport {
     pub checkpoints: usize,
     pub predicted_total: Demand,
     pub actual_total: Demand,
+    /// The planner's decisions (absent under `--migrate-every`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planner: Option<crate::steer::PlannerReport>,
 }
 
 #[derive(Serialize)]
@@ -590,6 +652,7 @@ fn build_report(
         checkpoints: o.checkpoints,
         predicted_total: pt,
         actual_total: at,
+        planner: None,
     }
 }
 
@@ -711,6 +774,12 @@ pub fn render_summary(r: &RunReport) -> String {
         secs(r.worker.setup_seconds),
         human_bytes(r.worker.baseline_rss_bytes)
     ));
+    if let Some(p) = &r.planner {
+        for line in crate::steer::lines(p) {
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
     for m in &r.migrations {
         s.push_str(&migration_line(m));
         s.push('\n');

@@ -269,6 +269,28 @@ impl ClusterSpec {
     pub fn physical(&self) -> impl Iterator<Item = &NodeSpec> {
         self.nodes.iter().filter(|n| n.kind == NodeKind::Physical)
     }
+
+    /// Every node that can ever run, in spec order: physical nodes as they
+    /// are, each virtual node as `max_count` instances named `NAME-1`...
+    /// Planner and runtime number nodes by their position here.
+    pub fn instances(&self) -> Vec<NodeSpec> {
+        let mut out = Vec::new();
+        for n in &self.nodes {
+            match n.kind {
+                NodeKind::Physical => out.push(n.clone()),
+                NodeKind::Virtual => {
+                    for i in 1..=n.max_count.unwrap_or(1) {
+                        out.push(NodeSpec {
+                            name: format!("{}-{i}", n.name),
+                            max_count: Some(1),
+                            ..n.clone()
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -310,6 +332,17 @@ mod tests {
         assert_eq!(spec.nodes.len(), 2);
         assert_eq!(spec.nodes[1].memory, 2 << 30);
         assert_eq!(spec.physical().count(), 1);
+        let names: Vec<String> = spec.instances().into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["a", "v-1", "v-2"]);
+        let many =
+            ClusterSpec::parse("[[node]]\nname = \"s\"\ncount = 3\ncores = 1\nmemory = \"1GiB\"\n")
+                .unwrap();
+        let names: Vec<String> = many.nodes.into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["s-1", "s-2", "s-3"]);
+        assert!(ClusterSpec::parse(
+            "[[node]]\nname = \"s\"\ncount = 0\ncores = 1\nmemory = \"1GiB\"\n"
+        )
+        .is_err());
     }
 
     #[test]

@@ -42,13 +42,13 @@ pub fn plannable(c: Capacity) -> Capacity {
 }
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// The nodes of a spec, virtual ones expanded to `max_count` instances named
-/// `NAME-1`.. (all off at first).
+/// The nodes of a spec as policies know them, numbered as
+/// [`ClusterSpec::instances`] numbers them (virtual ones expanded, and off
+/// at first).
 pub fn nodes_of(spec: &ClusterSpec) -> Vec<NodeInfo> {
-    let mut out = Vec::new();
-    for n in &spec.nodes {
-        let info = |name: String| NodeInfo {
-            name,
+    spec.instances()
+        .into_iter()
+        .map(|n| NodeInfo {
             elastic: n.kind == NodeKind::Virtual,
             capacity: Capacity {
                 cores: n.cores,
@@ -57,17 +57,9 @@ pub fn nodes_of(spec: &ClusterSpec) -> Vec<NodeInfo> {
             features: Features::from_names(&n.features),
             startup_seconds: n.startup_seconds.unwrap_or(0.0),
             cost_per_second: n.cost_per_second.unwrap_or(0.0),
-        };
-        match n.kind {
-            NodeKind::Physical => out.push(info(n.name.clone())),
-            NodeKind::Virtual => {
-                for i in 1..=n.max_count.unwrap_or(1) {
-                    out.push(info(format!("{}-{i}", n.name)));
-                }
-            }
-        }
-    }
-    out
+            name: n.name,
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug)]

@@ -13,6 +13,10 @@ use crate::features::Features;
 use prescient_model::{Analysis, Section};
 use serde::{Deserialize, Serialize};
 
+/// Units shorter than this keep their forecast cores when learning: their
+/// measured CPU over wall time is mostly timer granularity.
+pub const MIN_RATE_SECONDS: f64 = 0.2;
+
 /// One unit of a job's forecast.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SectionForecast {
@@ -232,11 +236,10 @@ impl Forecast {
             s.seconds_high = secs_max * margin;
             s.memory = mem;
             s.memory_high = mem_max * margin;
-            s.cores = if secs > 0.0 {
-                (cpu / secs).max(0.05)
-            } else {
-                s.cores
-            };
+            // CPU over wall of a unit this short is mostly timer noise.
+            if secs >= MIN_RATE_SECONDS {
+                s.cores = (cpu / secs).max(0.05);
+            }
         }
     }
 

@@ -15,7 +15,7 @@
 
 use crate::agent::{handshake, AgentAnnounce, AgentConfig};
 use crate::{io_err, wire_err, RuntimeError};
-use prescient_model::cluster::{ClusterSpec, NodeSpec};
+use prescient_model::cluster::{ClusterSpec, NodeKind, NodeSpec};
 use prescient_wire::frame::{self, encode_header, Limits};
 use prescient_wire::{
     Fault, FromAgent, FromPeer, Hello, JobEnd, JobSpec, MigrationReport, Role, Stream, ToAgent,
@@ -64,111 +64,178 @@ pub enum JobEvent {
 
 struct NodeConn {
     spec: NodeSpec,
-    addr: String,
+    /// The agent's TCP address (empty while the node is off).
+    addr: Mutex<String>,
     /// The agent's abstract Unix socket, for same-host hand-overs.
-    local: Option<String>,
+    local: Mutex<Option<String>>,
     writer: Mutex<Option<TcpStream>>,
     alive: AtomicBool,
     child: Mutex<Option<Child>>,
+    /// Held while the node is being powered on.
+    starting: Mutex<()>,
+}
+
+impl NodeConn {
+    fn addr(&self) -> String {
+        self.addr.lock().unwrap().clone()
+    }
+
+    fn local(&self) -> Option<String> {
+        self.local.lock().unwrap().clone()
+    }
 }
 
 type Routes = Arc<Mutex<HashMap<u64, Sender<JobEvent>>>>;
 
 /// A running local cluster. Cheap to share between job threads.
 pub struct Cluster {
+    /// Every instance of the spec ([`ClusterSpec::instances`]): physical
+    /// nodes run from the start, virtual ones when powered on.
     nodes: Vec<Arc<NodeConn>>,
     routes: Routes,
     spool: Spool,
+    opts: ClusterOptions,
     pub warnings: Vec<String>,
     pub name: String,
 }
 
 impl Cluster {
-    /// Starts one agent per physical node and connects to each.
+    /// Starts one agent per physical node and connects to each; virtual
+    /// nodes stay off until [`Cluster::power_on`].
     pub fn start(spec: &ClusterSpec, opts: &ClusterOptions) -> Result<Cluster, RuntimeError> {
         spec.validate()
             .map_err(|e| RuntimeError::Cluster(e.to_string()))?;
         let name = format!("c{}", std::process::id());
         crate::sandbox::sweep_stale_groups();
+        let nodes: Vec<Arc<NodeConn>> = spec
+            .instances()
+            .into_iter()
+            .map(|n| {
+                Arc::new(NodeConn {
+                    spec: n,
+                    addr: Mutex::new(String::new()),
+                    local: Mutex::new(None),
+                    writer: Mutex::new(None),
+                    alive: AtomicBool::new(false),
+                    child: Mutex::new(None),
+                    starting: Mutex::new(()),
+                })
+            })
+            .collect();
+        let mut cluster = Cluster {
+            nodes,
+            routes: Arc::new(Mutex::new(HashMap::new())),
+            spool: Spool::start()?,
+            opts: opts.clone(),
+            warnings: Vec::new(),
+            name,
+        };
+        // Spawned all first, then connected: the agents start in parallel.
+        let physical: Vec<usize> = (0..cluster.nodes.len())
+            .filter(|&i| cluster.nodes[i].spec.kind == NodeKind::Physical)
+            .collect();
         let mut children = Vec::new();
-        for n in spec.physical() {
-            let cfg = AgentConfig {
-                name: n.name.clone(),
-                cluster: name.clone(),
-                listen: "127.0.0.1:0".into(),
-                python: opts.python.clone(),
-                harness_dir: opts.harness_dir.clone(),
-                cores: n.cores,
-                memory_bytes: n.memory,
-                cpus: n.cpus.clone(),
-                worker_user: opts.worker_user.clone(),
-                warm: opts.warm,
-            };
-            let json = serde_json::to_string(&cfg).unwrap_or_default();
-            let child = Command::new(&opts.agent_exe)
-                .arg(&opts.agent_arg)
-                .arg(json)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                // Ctrl-C reaches the coordinator only; it forwards it to the job.
-                .process_group(0)
-                .spawn()
-                .map_err(io_err(format!(
-                    "cannot start the agent of node {} ({})",
-                    n.name,
-                    opts.agent_exe.display()
-                )))?;
-            children.push((n.clone(), child));
+        for &i in &physical {
+            children.push((i, cluster.spawn_agent(i)?));
         }
-        let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
-        let mut nodes = Vec::new();
-        let mut warnings = Vec::new();
-        for (i, (n, mut child)) in children.into_iter().enumerate() {
-            let mut line = String::new();
-            let read = child
-                .stdout
-                .take()
-                .map(|o| BufReader::new(o).read_line(&mut line));
-            let announce: AgentAnnounce = match (read, serde_json::from_str(line.trim())) {
-                (Some(Ok(_)), Ok(a)) => a,
-                _ => {
-                    let _ = child.kill();
-                    let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                    return Err(RuntimeError::Cluster(format!(
-                        "the agent of node {} did not start ({status})",
-                        n.name
-                    )));
-                }
-            };
-            for w in announce.warnings {
-                if !warnings.contains(&w) {
-                    warnings.push(w);
+        for (i, child) in children {
+            let warnings = cluster.connect(i, child)?;
+            for w in warnings {
+                if !cluster.warnings.contains(&w) {
+                    cluster.warnings.push(w);
                 }
             }
-            let mut conn = TcpStream::connect(&announce.listen)
-                .map_err(io_err(format!("cannot connect to node {}", n.name)))?;
-            let _ = conn.set_nodelay(true);
-            handshake(&mut conn, &coordinator_hello())?;
-            let reader = conn.try_clone().map_err(io_err("socket"))?;
-            let node = Arc::new(NodeConn {
-                spec: n.clone(),
-                addr: announce.listen,
-                local: announce.local.filter(|_| opts.local_handover),
-                writer: Mutex::new(Some(conn)),
-                alive: AtomicBool::new(true),
-                child: Mutex::new(Some(child)),
-            });
-            spawn_reader(i, node.clone(), reader, routes.clone());
-            nodes.push(node);
         }
-        Ok(Cluster {
-            nodes,
-            routes,
-            spool: Spool::start()?,
-            warnings,
-            name,
-        })
+        Ok(cluster)
+    }
+
+    fn spawn_agent(&self, i: usize) -> Result<Child, RuntimeError> {
+        let n = &self.nodes[i].spec;
+        let opts = &self.opts;
+        let cfg = AgentConfig {
+            name: n.name.clone(),
+            cluster: self.name.clone(),
+            listen: "127.0.0.1:0".into(),
+            python: opts.python.clone(),
+            harness_dir: opts.harness_dir.clone(),
+            cores: n.cores,
+            memory_bytes: n.memory,
+            cpus: n.cpus.clone(),
+            worker_user: opts.worker_user.clone(),
+            warm: opts.warm,
+        };
+        let json = serde_json::to_string(&cfg).unwrap_or_default();
+        Command::new(&opts.agent_exe)
+            .arg(&opts.agent_arg)
+            .arg(json)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            // Ctrl-C reaches the coordinator only; it forwards it to the job.
+            .process_group(0)
+            .spawn()
+            .map_err(io_err(format!(
+                "cannot start the agent of node {} ({})",
+                n.name,
+                opts.agent_exe.display()
+            )))
+    }
+
+    /// Reads a spawned agent's announcement and connects to it; returns
+    /// the agent's warnings.
+    fn connect(&self, i: usize, mut child: Child) -> Result<Vec<String>, RuntimeError> {
+        let node = &self.nodes[i];
+        let mut line = String::new();
+        let read = child
+            .stdout
+            .take()
+            .map(|o| BufReader::new(o).read_line(&mut line));
+        let announce: AgentAnnounce = match (read, serde_json::from_str(line.trim())) {
+            (Some(Ok(_)), Ok(a)) => a,
+            _ => {
+                let _ = child.kill();
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                return Err(RuntimeError::Cluster(format!(
+                    "the agent of node {} did not start ({status})",
+                    node.spec.name
+                )));
+            }
+        };
+        let mut conn = TcpStream::connect(&announce.listen)
+            .map_err(io_err(format!("cannot connect to node {}", node.spec.name)))?;
+        let _ = conn.set_nodelay(true);
+        handshake(&mut conn, &coordinator_hello())?;
+        let reader = conn.try_clone().map_err(io_err("socket"))?;
+        *node.addr.lock().unwrap() = announce.listen;
+        *node.local.lock().unwrap() = announce.local.filter(|_| self.opts.local_handover);
+        *node.writer.lock().unwrap() = Some(conn);
+        *node.child.lock().unwrap() = Some(child);
+        node.alive.store(true, Ordering::SeqCst);
+        spawn_reader(i, node.clone(), reader, self.routes.clone());
+        Ok(announce.warnings)
+    }
+
+    /// Starts the agent of a node that is off (a virtual node), and returns
+    /// once it is up. A node already up is left as it is.
+    pub fn power_on(&self, i: usize) -> Result<(), RuntimeError> {
+        let Some(node) = self.nodes.get(i) else {
+            return Err(RuntimeError::Cluster(format!("there is no node {i}")));
+        };
+        let _one_at_a_time = node.starting.lock().unwrap();
+        if self.is_alive(i) {
+            return Ok(());
+        }
+        let child = self.spawn_agent(i)?;
+        self.connect(i, child).map(|_| ())
+    }
+
+    /// Stops a node's agent (its workers stop with it).
+    pub fn power_off(&self, i: usize) {
+        if i >= self.nodes.len() {
+            return;
+        }
+        let _ = self.send(i, &ToAgent::Shutdown);
+        stop_child(&self.nodes[i]);
     }
 
     pub fn node_names(&self) -> Vec<String> {
@@ -220,25 +287,30 @@ impl Cluster {
     pub fn shutdown(&self) {
         for (i, n) in self.nodes.iter().enumerate() {
             let _ = self.send(i, &ToAgent::Shutdown);
-            if let Some(mut c) = n.child.lock().unwrap().take() {
-                let deadline = Instant::now() + Duration::from_secs(5);
-                loop {
-                    match c.try_wait() {
-                        Ok(Some(_)) => break,
-                        Ok(None) if Instant::now() < deadline => {
-                            std::thread::sleep(Duration::from_millis(10))
-                        }
-                        _ => {
-                            let _ = c.kill();
-                            let _ = c.wait();
-                            break;
-                        }
-                    }
-                }
-            }
+            stop_child(n);
         }
         self.spool.clear();
         crate::sandbox::remove_cluster_groups(&self.name);
+    }
+}
+
+/// Waits a little for an agent told to shut down, then kills it.
+fn stop_child(n: &NodeConn) {
+    if let Some(mut c) = n.child.lock().unwrap().take() {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match c.try_wait() {
+                Ok(Some(_)) => break,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                _ => {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                    break;
+                }
+            }
+        }
     }
 }
 
@@ -494,6 +566,20 @@ pub trait Steering {
     /// to once the unit is done, if any. Knowing it a unit ahead lets the move
     /// be pre-copied while the unit runs.
     fn move_after(&mut self, unit: usize, current: usize, cluster: &Cluster) -> Option<usize>;
+
+    /// Told that a unit is done on node `current`, just before the job
+    /// moves to `planned` (what [`Steering::move_after`] said): where it
+    /// moves now, if anywhere. It may wait here for a node coming up. The
+    /// default keeps the plan.
+    fn unit_done(
+        &mut self,
+        _record: &UnitRecord,
+        _current: usize,
+        planned: Option<usize>,
+        _cluster: &Cluster,
+    ) -> Option<usize> {
+        planned
+    }
 }
 
 /// Moves to the next live node after every `every` units (`--migrate-every`).
@@ -716,11 +802,11 @@ fn drive(
             };
         }
         let name = d.cluster.node_spec(d.node).name.clone();
-        let move_to = steering
+        let mut move_to = steering
             .move_after(unit, d.node, d.cluster)
             .filter(|&t| t != d.node && t < d.cluster.nodes.len());
         if let (true, Some(target)) = (plan.precopy, move_to) {
-            let addr = d.cluster.nodes[target].addr.clone();
+            let addr = d.cluster.nodes[target].addr();
             let _ = d
                 .cluster
                 .send(d.node, &ToAgent::Precopy { job, target: addr });
@@ -743,6 +829,9 @@ fn drive(
                     usage,
                 };
                 d.obs.unit_done(&rec);
+                move_to = steering
+                    .unit_done(&rec, d.node, move_to, d.cluster)
+                    .filter(|&t| t != d.node && t < d.cluster.nodes.len());
                 out.units.push(rec);
                 unit += 1;
             }
@@ -893,7 +982,7 @@ fn migrate(
     let t0 = Instant::now();
     let from = d.cluster.node_spec(d.node).name.clone();
     let to = d.cluster.node_spec(target).name.clone();
-    let addr = d.cluster.nodes[target].addr.clone();
+    let addr = d.cluster.nodes[target].addr();
     let number = d.migrations + 1;
     let mut rec = MigrationRecord {
         number,
@@ -907,7 +996,7 @@ fn migrate(
         downtime_seconds: 0.0,
     };
     let migration = number as u64;
-    let local = d.cluster.nodes[target].local.clone();
+    let local = d.cluster.nodes[target].local();
     match migrate_to(d, &addr, local, fault) {
         None => rec.reason = Some("the source node was lost during the migration".into()),
         Some(Err((refused, reason))) => {
@@ -1009,7 +1098,7 @@ fn restart(d: &mut Driver, plan: &JobPlan, target: usize) -> Result<(usize, bool
 
 fn replay_checkpoint(d: &mut Driver, target: usize, saved: &Saved) -> Result<(), RuntimeError> {
     let (path, lens, spec) = (&saved.path, &saved.lens, &saved.spec);
-    let addr = d.cluster.nodes[target].addr.clone();
+    let addr = d.cluster.nodes[target].addr();
     let mut conn = TcpStream::connect(&addr).map_err(io_err(format!("cannot reach {addr}")))?;
     let hello = Hello {
         protocol: PROTOCOL_VERSION,

@@ -189,8 +189,9 @@ impl Proactive {
             return true;
         }
         // Part here, the rest (a spike ahead) on another node, moved to
-        // before that part starts.
-        for split in 1..n {
+        // before that part starts: as late as possible, so the other node is
+        // needed (and paid for) as late as possible.
+        for split in (1..n).rev() {
             let (ac, am) = f.peak(0..split);
             let (bc, bm) = f.peak(split..n);
             let Some(a) = self.b.fleet.find(ac, am, Features::NONE, want, false, None) else {
