@@ -422,6 +422,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
             o
         });
         planner_report = Some(crate::steer::report(
+            &info.forecast,
             &planner.decisions(),
             &planner.unit_starts(),
         ));

@@ -348,6 +348,9 @@ impl Steering for PlannedSteering<'_, '_> {
 #[derive(Clone, Debug, Serialize)]
 pub struct PlannerReport {
     pub policy: &'static str,
+    /// The forecast the planner planned with, per unit (from the analysis,
+    /// moved toward measured use by the history of earlier runs).
+    pub forecast: Vec<prescient_plan::SectionForecast>,
     pub decisions: Vec<DecisionRecord>,
     /// When each unit started, seconds from the start of the run.
     pub section_starts: Vec<f64>,
@@ -369,7 +372,11 @@ pub struct Ahead {
     pub node_ready_seconds_ahead: Option<f64>,
 }
 
-pub fn report(decisions: &[DecisionRecord], starts: &[f64]) -> PlannerReport {
+pub fn report(
+    forecast: &prescient_plan::Forecast,
+    decisions: &[DecisionRecord],
+    starts: &[f64],
+) -> PlannerReport {
     let ahead = decisions
         .iter()
         .filter(|d| d.action == "migrate")
@@ -392,6 +399,7 @@ pub fn report(decisions: &[DecisionRecord], starts: &[f64]) -> PlannerReport {
         .collect();
     PlannerReport {
         policy: "proactive",
+        forecast: forecast.sections.clone(),
         decisions: decisions.to_vec(),
         section_starts: starts.to_vec(),
         ahead,

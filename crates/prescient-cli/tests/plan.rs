@@ -1,0 +1,310 @@
+//! The allocator end to end: `prescient run` steered by the planner on a
+//! real local cluster (agents and workers as processes, a virtual node
+//! powered on for real), and `prescient generate` + `prescient simulate`
+//! on programs measured for real.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prescient-home");
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    })
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("plan-tests")
+        .join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus")
+        .join(name)
+}
+
+fn prescient(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prescient"))
+        .env("PRESCIENT_HOME", home())
+        .env("OMP_NUM_THREADS", "1")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env_remove("PRESCIENT_LOG")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A node too small for the spike, and a virtual node (2 s to start) that
+/// holds it.
+const SPIKE_CLUSTER: &str = r#"
+[[node]]
+name = "small"
+cores = 1
+memory = "512MiB"
+features = ["avx2", "fma", "aes", "sha_ni", "avx512f"]
+
+[[node]]
+name = "burst"
+kind = "virtual"
+cores = 1
+memory = "2GiB"
+features = ["avx2", "fma", "aes", "sha_ni", "avx512f"]
+startup_seconds = 2
+max_count = 1
+cost_per_second = 0.001
+"#;
+
+fn spike_run(dir: &Path, extra: &[&str]) -> Value {
+    let cluster = dir.join("cluster.toml");
+    std::fs::write(&cluster, SPIKE_CLUSTER).unwrap();
+    let report = dir.join("report.json");
+    let file = corpus("workloads/spike_later.py");
+    let mut args = vec![
+        "run",
+        "-q",
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[file.to_str().unwrap(), "--", "80000000", "300"]);
+    let o = prescient(&args);
+    ok(&o);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).split_whitespace().last(),
+        Some("160000000.0")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
+}
+
+#[test]
+fn the_planner_starts_the_node_a_spike_needs_ahead_and_moves_the_job_before_it() {
+    let r = spike_run(&scratch("spike"), &["--no-history"]);
+    let nodes: Vec<&str> = r["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["node"].as_str().unwrap())
+        .collect();
+    // The loop runs where the job was placed; the spike where it fits.
+    assert_eq!(nodes, ["small", "small", "burst-1", "burst-1"]);
+    let p = &r["planner"];
+    let decisions = p["decisions"].as_array().unwrap();
+    let find = |action: &str| {
+        decisions
+            .iter()
+            .find(|d| d["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in {p}"))
+    };
+    assert_eq!(find("place")["node"], "small");
+    let mv = find("migrate");
+    assert_eq!(
+        (mv["node"].as_str(), mv["before_section"].as_u64()),
+        (Some("burst-1"), Some(2))
+    );
+    // Powered on with a lead: not at once, but its start-up latency ahead
+    // of when the spike is forecast to start.
+    let start = find("start_node");
+    let at = start["at_seconds"].as_f64().unwrap();
+    let ready = start["ready_seconds"].as_f64().unwrap();
+    assert!(at > 0.3, "powered on at {at}: {p}");
+    assert!((ready - at - 2.0).abs() < 0.5, "{p}");
+    let spike_start = p["section_starts"][2].as_f64().unwrap();
+    assert!(mv["at_seconds"].as_f64().unwrap() < spike_start);
+    assert!(at < spike_start);
+    let ahead = &p["ahead"][0];
+    assert_eq!(ahead["section"], 2);
+    assert!(
+        ahead["decided_seconds_ahead"].as_f64().unwrap() > 1.0,
+        "{p}"
+    );
+    let migrations = r["migrations"].as_array().unwrap();
+    assert_eq!(migrations.len(), 1);
+    assert_eq!(migrations[0]["ok"], true);
+}
+
+#[test]
+fn repeated_submissions_move_the_forecast_toward_what_the_job_uses() {
+    let dir = scratch("history");
+    // First sight, then with the history of the runs so far.
+    let first = spike_run(&dir, &["--no-history"]);
+    let later = spike_run(&dir, &[]);
+    let error = |r: &Value| -> (f64, f64) {
+        let f = r["planner"]["forecast"].as_array().unwrap();
+        let s = r["sections"].as_array().unwrap();
+        f.iter().zip(s).fold((0.0, 0.0), |(t, m), (f, s)| {
+            let a = &s["actual"];
+            (
+                t + (f["seconds"].as_f64().unwrap() - a["wall_seconds"].as_f64().unwrap()).abs(),
+                m + (f["memory"].as_f64().unwrap() - a["peak_rss_bytes"].as_f64().unwrap()).abs(),
+            )
+        })
+    };
+    let (t1, m1) = error(&first);
+    let (t2, m2) = error(&later);
+    assert!(
+        t2 < t1,
+        "seconds off by {t1} at first sight, {t2} with history"
+    );
+    assert!(
+        m2 < m1,
+        "memory off by {m1} at first sight, {m2} with history"
+    );
+}
+
+const MIX: &str = r#"
+[[program]]
+file = "MEM"
+args = ["2048", "--cols", "1024"]
+weight = 2
+priorities = [0, 1]
+deadline_factor = 10
+declared = { cores = 1, memory = "1GiB", seconds = 60 }
+
+[[program]]
+file = "SHA"
+weight = 1
+declared = { cores = 1, memory = "256MiB" }
+"#;
+
+const SIM_CLUSTER: &str = r#"
+[[node]]
+name = "std"
+count = 2
+cores = 2
+memory = "1GiB"
+features = ["avx2"]
+
+[[node]]
+name = "burst"
+kind = "virtual"
+cores = 2
+memory = "2GiB"
+startup_seconds = 3
+max_count = 2
+cost_per_second = 0.001
+"#;
+
+#[test]
+fn generate_then_simulate_compares_every_policy() {
+    let dir = scratch("simulate");
+    let mix = dir.join("mix.toml");
+    std::fs::write(
+        &mix,
+        MIX.replace("MEM", corpus("memory_phases.py").to_str().unwrap())
+            .replace("SHA", corpus("sha256_pure.py").to_str().unwrap()),
+    )
+    .unwrap();
+    let cluster = dir.join("cluster.toml");
+    std::fs::write(&cluster, SIM_CLUSTER).unwrap();
+    let workload = dir.join("w.jsonl");
+    let c = cluster.to_str().unwrap();
+    ok(&prescient(&[
+        "generate",
+        "--mix",
+        mix.to_str().unwrap(),
+        "--jobs",
+        "200",
+        "--load",
+        "0.9",
+        "--cluster",
+        c,
+        "-o",
+        workload.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&workload).unwrap();
+    assert_eq!(text.lines().count(), 200);
+    let plot = dir.join("timeline.svg");
+    let o = prescient(&[
+        "simulate",
+        workload.to_str().unwrap(),
+        "--cluster",
+        c,
+        "--json",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema"], "prescient.simulation/1");
+    assert_eq!(v["jobs"], 200);
+    assert_eq!(v["nodes"], 4);
+    let by = |name: &str| {
+        v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["policy"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .clone()
+    };
+    for name in ["proactive", "static", "reactive", "oracle"] {
+        let p = by(name);
+        assert_eq!(p["completed"], 200, "{name}: {p}");
+        assert_eq!(p["refused_decisions"], 0, "{name}: {p}");
+        assert!(p["completion_p95"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(by("proactive")["oom_kills"], 0);
+    assert_eq!(by("oracle")["oom_kills"], 0);
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("proactive") && svg.contains("oracle"));
+    // The table form.
+    let o = prescient(&["simulate", workload.to_str().unwrap(), "--cluster", c]);
+    ok(&o);
+    let table = String::from_utf8_lossy(&o.stdout);
+    for row in [
+        "completion p95",
+        "OOM kills",
+        "node-seconds",
+        "migration downtime",
+    ] {
+        assert!(table.contains(row), "{table}");
+    }
+}
+
+#[test]
+fn bad_workloads_and_options_are_clear_errors() {
+    let dir = scratch("bad");
+    let w = dir.join("bad.jsonl");
+    std::fs::write(
+        &w,
+        "{\"submit\": 0, \"program\": \"x.py\"}\n{\"submit\": \"soon\", \"program\": \"x.py\"}\n",
+    )
+    .unwrap();
+    let o = prescient(&["simulate", w.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("line 2"), "{err}");
+    let o = prescient(&["simulate", w.to_str().unwrap(), "--policy", "fifo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown policy `fifo`"));
+    std::fs::write(&w, [0u8, 159, 146, 150, 255]).unwrap();
+    let o = prescient(&["simulate", w.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not UTF-8"));
+    std::fs::write(&w, "{\"submit\": 0, \"program\": \"missing.py\"}\n").unwrap();
+    let o = prescient(&["simulate", w.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.py"));
+    let o = prescient(&["simulate", "/nonexistent/w.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+}
