@@ -23,6 +23,11 @@ const RUNS: usize = 8;
 pub struct Program {
     pub forecast: Forecast,
     pub actual: Vec<Actual>,
+    /// The source analysed (what a real replay runs) and its units.
+    pub source: String,
+    pub units: Vec<prescient_wire::Unit>,
+    /// The measured runs the actual use was taken from, per unit.
+    pub runs: Vec<Vec<prescient_plan::Observed>>,
 }
 
 impl Program {
@@ -145,7 +150,9 @@ impl Catalog {
 
     fn load(&self, file: &Path, args: &[String], bar: &ProgressBar) -> Result<Program, Failure> {
         let name = file.display().to_string();
-        let (analysis, _) = crate::analyze::analyse_file_with_source(file, args)?;
+        let (analysis, source) = crate::analyze::analyse_file_with_source(file, args)?;
+        let source =
+            String::from_utf8(source).map_err(|e| Failure::input(anyhow!("{name}: {e}")))?;
         let opts = prescient_profile::Options {
             threads: Some(self.threads),
         };
@@ -205,7 +212,29 @@ impl Catalog {
                 }
             })
             .collect();
-        Ok(Program { forecast, actual })
+        let units = crate::run::units(&predicted.analysis, 0.0)
+            .into_iter()
+            .map(|u| u.unit)
+            .collect();
+        let runs = runs
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|s| prescient_plan::Observed {
+                        seconds: s.actual.wall_seconds,
+                        cpu_seconds: s.actual.cpu_seconds,
+                        memory: s.actual.peak_memory_bytes,
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Program {
+            forecast,
+            actual,
+            source,
+            units,
+            runs,
+        })
     }
 
     /// Runs the program once on the local cluster, which records it.

@@ -15,6 +15,7 @@ mod files;
 mod node;
 mod plot;
 mod predict;
+mod replay;
 mod run;
 mod simulate;
 mod steer;
@@ -53,6 +54,9 @@ enum Command {
     Simulate(simulate::Args),
     /// Write a workload that mixes programs at a chosen load.
     Generate(simulate::GenerateArgs),
+    /// Run a workload for real on the local cluster under a policy, and
+    /// report the same figures as `simulate`.
+    Replay(replay::Args),
 }
 
 /// Argument that turns the binary into a node agent (started by `run`).
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::BenchMigration(args) => bench::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Generate(args) => simulate::generate(args),
+        Command::Replay(args) => replay::run(args),
         Command::Run(args) => match run::run(args) {
             Ok(code) => return ExitCode::from(code),
             Err(f) => Err(f),

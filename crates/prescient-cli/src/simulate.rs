@@ -31,6 +31,11 @@ pub struct Args {
     /// Draw each policy's cluster timeline as SVG.
     #[arg(long, value_name = "FILE.svg")]
     plot: Option<PathBuf>,
+    /// Start the policies from the measured runs in the history, as a
+    /// deployment that has seen these programs before (default: first
+    /// sight; the policies learn as jobs end).
+    #[arg(long)]
+    history: bool,
     /// Write every job's outcome under each policy as JSON lines.
     #[arg(long, value_name = "FILE.jsonl")]
     job_outcomes: Option<PathBuf>,
@@ -113,6 +118,21 @@ pub fn resolve(base: &Path, program: &str) -> PathBuf {
     }
 }
 
+/// `path` relative to the directory `from` (both absolute), with `..` where needed.
+pub fn relative(path: &Path, from: &Path) -> PathBuf {
+    let a: Vec<_> = path.components().collect();
+    let b: Vec<_> = from.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &a[common..] {
+        out.push(c);
+    }
+    out
+}
+
 /// The workload as simulated jobs.
 pub fn sim_jobs(subs: &[Submission], base: &Path, cat: &Catalog) -> Result<Vec<SimJob>, Failure> {
     let mut keys: Vec<(PathBuf, Vec<String>)> = Vec::new();
@@ -147,14 +167,36 @@ pub fn sim_jobs(subs: &[Submission], base: &Path, cat: &Catalog) -> Result<Vec<S
         .collect()
 }
 
+/// Gives a policy the measured runs of every program of the workload.
+pub fn seed_history(
+    policy: &mut dyn prescient_plan::Policy,
+    jobs: &[SimJob],
+    subs: &[Submission],
+    base: &Path,
+    cat: &Catalog,
+) {
+    let mut seen = std::collections::BTreeSet::new();
+    for j in jobs {
+        if !seen.insert(j.info.key) {
+            continue;
+        }
+        let s = &subs[j.info.id as usize];
+        if let Some(p) = cat.get(&resolve(base, &s.program), &s.args) {
+            policy.history(j.info.key, &j.info.forecast, &p.runs);
+        }
+    }
+}
+
 /// Runs one policy.
 pub fn run_policy(
     name: &str,
     nodes: &[NodeInfo],
     jobs: &[SimJob],
+    seed: &dyn Fn(&mut dyn prescient_plan::Policy),
 ) -> Result<(Outcome, f64), Failure> {
     let mut policy = policies::by_name(name, nodes.to_vec())
         .ok_or_else(|| Failure::input(anyhow!("unknown policy {name}")))?;
+    seed(policy.as_mut());
     let exact: Vec<SimJob>;
     let jobs = if policies::wants_actual(name) {
         exact = jobs
@@ -211,8 +253,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let mut outcomes = Vec::new();
     let mut summaries = Vec::new();
     let mut times = Vec::new();
+    let seed = |p: &mut dyn prescient_plan::Policy| {
+        if a.history {
+            seed_history(p, &jobs, &subs, &base, &cat);
+        }
+    };
     for name in &names {
-        let (o, secs) = run_policy(name, &nodes, &jobs)?;
+        let (o, secs) = run_policy(name, &nodes, &jobs, &seed)?;
         summaries.push(summarise(&o));
         times.push(secs);
         outcomes.push(o);
@@ -371,7 +418,7 @@ pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
     for s in &mut subs {
         let abs = std::fs::canonicalize(resolve(&base, &s.program)).ok();
         if let Some(abs) = abs {
-            s.program = match out_abs.as_ref().and_then(|o| abs.strip_prefix(o).ok()) {
+            s.program = match out_abs.as_ref().map(|o| relative(&abs, o)) {
                 Some(rel) => rel.display().to_string(),
                 None => abs.display().to_string(),
             };

@@ -76,6 +76,17 @@ struct Class {
 
 type Key = (u32, u32, u64, NodeId);
 
+/// Which nodes [`Fleet::scan`] looks at: those with all of `need` (more of
+/// `want` first), not `except`, that `usable` accepts; at most `limit`.
+#[derive(Clone, Copy)]
+pub struct Scan<'a> {
+    pub need: Features,
+    pub want: Features,
+    pub except: Option<NodeId>,
+    pub limit: usize,
+    pub usable: &'a dyn Fn(NodeId) -> bool,
+}
+
 /// Power, calendars and the fit index of every node.
 #[derive(Clone, Debug)]
 pub struct Fleet {
@@ -247,19 +258,23 @@ impl Fleet {
         None
     }
 
-    /// Checks up to `limit` powered nodes one by one for a timeline that
-    /// starts at `start` (later than now: the index only knows room at all
+    /// Checks up to `limit` powered nodes one by one for a timeline (as it
+    /// runs on each node's features) that starts at `start` (later than now: the index only knows room at all
     /// times, and misses nodes that will have room by then). Nodes with all
     /// of `need`; classes with more of `want` first.
     pub fn scan(
         &self,
         start: f64,
-        phases: &[Phase],
-        need: Features,
-        want: Features,
-        except: Option<NodeId>,
-        limit: usize,
+        phases: &dyn Fn(Features) -> Vec<Phase>,
+        q: &Scan,
     ) -> Option<NodeId> {
+        let Scan {
+            need,
+            want,
+            except,
+            limit,
+            usable,
+        } = *q;
         let mut order: Vec<usize> = (0..self.classes.len())
             .filter(|&c| self.classes[c].features.contains(need))
             .collect();
@@ -276,7 +291,8 @@ impl Fleet {
                     return None;
                 }
                 let node = members[(first + i) % members.len()];
-                if Some(node) == except || self.power[node as usize] == Power::Off {
+                if Some(node) == except || self.power[node as usize] == Power::Off || !usable(node)
+                {
                     continue;
                 }
                 budget -= 1;
@@ -284,7 +300,10 @@ impl Fleet {
                     Power::Starting { ready } => ready,
                     _ => start,
                 };
-                if ready <= start && self.calendars[node as usize].fits_timeline(start, phases) {
+                if ready <= start
+                    && self.calendars[node as usize]
+                        .fits_timeline(start, &phases(self.nodes[node as usize].features))
+                {
                     self.cursor[c].set(first + i + 1);
                     return Some(node);
                 }
@@ -292,6 +311,42 @@ impl Fleet {
             self.cursor[c].set(first + 1);
         }
         None
+    }
+
+    /// The earliest time at or after `from` a timeline can start on one of
+    /// up to `limit` up nodes (checked one by one), and the node.
+    pub fn earliest(
+        &self,
+        from: f64,
+        phases: &dyn Fn(Features) -> Vec<Phase>,
+        limit: usize,
+    ) -> Option<(NodeId, f64)> {
+        let mut best: Option<(NodeId, f64)> = None;
+        let mut budget = limit;
+        for (c, class) in self.classes.iter().enumerate() {
+            let members = &class.members;
+            if members.is_empty() {
+                continue;
+            }
+            let first = self.cursor[c].get() % members.len();
+            for i in 0..members.len() {
+                if budget == 0 {
+                    return best;
+                }
+                let node = members[(first + i) % members.len()];
+                if self.power[node as usize] != Power::Up {
+                    continue;
+                }
+                budget -= 1;
+                let timeline = phases(self.nodes[node as usize].features);
+                if let Some(t) = self.calendars[node as usize].earliest_start(from, &timeline) {
+                    if best.is_none_or(|(_, b)| t < b) {
+                        best = Some((node, t));
+                    }
+                }
+            }
+        }
+        best
     }
 
     /// Whether a timeline fits a node from `start` (an exact check, for

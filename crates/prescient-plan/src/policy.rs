@@ -148,4 +148,8 @@ pub trait Policy {
     fn name(&self) -> &'static str;
     /// Takes in what happened at `now`; pushes what to do onto `out`.
     fn on(&mut self, now: f64, event: &Event, out: &mut Vec<Decision>);
+    /// Earlier measured runs (per unit) of the jobs with key `key`, whose
+    /// first-sight forecast is `base`, before anything happens. Policies
+    /// that learn start from them; the default ignores them.
+    fn history(&mut self, _key: u32, _base: &Forecast, _runs: &[Vec<Observed>]) {}
 }

@@ -229,6 +229,17 @@ impl Cluster {
         self.connect(i, child).map(|_| ())
     }
 
+    /// Sends a signal to a job's worker on a node (SIGSTOP and SIGCONT
+    /// pause and resume it).
+    pub fn signal_job(&self, node: usize, job: u64, signal: i32) -> Result<(), RuntimeError> {
+        self.send(node, &ToAgent::Signal { job, signal })
+    }
+
+    /// Stops a job's worker now; its driver sees the job end.
+    pub fn kill_job(&self, node: usize, job: u64) -> Result<(), RuntimeError> {
+        self.send(node, &ToAgent::Kill { job })
+    }
+
     /// Stops a node's agent (its workers stop with it).
     pub fn power_off(&self, i: usize) {
         if i >= self.nodes.len() {

@@ -33,6 +33,7 @@
 use super::board::Board;
 use crate::calendar::Phase;
 use crate::features::Features;
+use crate::fleet::Scan;
 use crate::forecast::{Forecast, Observed};
 use crate::policy::{Decision, Event, JobId, JobInfo, Kill, Limits, NodeId, NodeInfo, Policy};
 use std::collections::{BTreeSet, HashMap};
@@ -140,6 +141,28 @@ impl Proactive {
         e.1 = e.1.max(seconds);
     }
 
+    /// Whether a job's forecast is good for timing (fitting it between
+    /// others' reservations in time): exact, or learnt from runs of its
+    /// code. A first-sight forecast gets room for its peak at all times.
+    fn trusted(&self, id: JobId) -> bool {
+        self.exact
+            || self
+                .b
+                .jobs
+                .get(&id)
+                .is_some_and(|j| self.learned.contains_key(&j.info.key))
+    }
+
+    /// Whether every job holding reservations on a node is trusted (so
+    /// its reservations say when it will be gone).
+    fn timed_node(&self, node: NodeId) -> bool {
+        self.exact
+            || self.b.fleet.calendars[node as usize]
+                .reservations()
+                .iter()
+                .all(|r| self.trusted(r.job as JobId))
+    }
+
     fn learn(&mut self, key: u32, base: &Forecast, run: Vec<Observed>) {
         if self.exact {
             return;
@@ -181,8 +204,25 @@ impl Proactive {
         let want = f.features();
         let (pc, pm) = f.peak(0..n);
         let fleet = &self.b.fleet;
-        // The whole job on one node.
-        if let Some(node) = fleet.find(pc, pm, Features::NONE, want, false, None) {
+        let trusted = self.trusted(id);
+        // The whole job on one node: one with room at all times, else (when
+        // the timing is known) one where its timeline fits between what is
+        // reserved there (a spike after a neighbour's has passed).
+        let whole = fleet
+            .find(pc, pm, Features::NONE, want, false, None)
+            .or_else(|| {
+                let phases = |nf| f.reserved_from(0, nf);
+                let usable = |n| self.timed_node(n);
+                let q = Scan {
+                    need: Features::NONE,
+                    want,
+                    except: None,
+                    limit: SCAN,
+                    usable: &usable,
+                };
+                trusted.then(|| fleet.scan(now, &phases, &q)).flatten()
+            });
+        if let Some(node) = whole {
             let phases = f.reserved_from(0, fleet.nodes[node as usize].features);
             self.b.reserve(id, node, now, &phases, now);
             self.b.place(id, node, Limits::default(), out);
@@ -219,7 +259,33 @@ impl Proactive {
             self.b.place_later(id, v, Limits::default());
             return true;
         }
-        self.preempt_for(id, now, out)
+        if self.preemption_pays(id, now) {
+            return self.preempt_for(id, now, out);
+        }
+        false
+    }
+
+    /// Pausing others costs them what it saves this job; it pays only when
+    /// waiting would make this job miss its deadline, or wait far longer
+    /// than it runs.
+    fn preemption_pays(&self, id: JobId, now: f64) -> bool {
+        let Some(job) = self.b.jobs.get(&id) else {
+            return false;
+        };
+        let f = &job.forecast;
+        let phases = |nf| f.reserved_from(0, nf);
+        let length: f64 = f.sections.iter().map(|s| s.seconds).sum();
+        let start = self
+            .b
+            .fleet
+            .earliest(now, &phases, SCAN)
+            .map_or(f64::INFINITY, |(_, t)| t);
+        let wait = start - now;
+        let misses = job
+            .info
+            .deadline
+            .is_some_and(|d| start + length > job.info.submit + d);
+        misses || wait > (2.0 * length).max(5.0)
     }
 
     /// Reserves units `[from, split)` on `here` from `now` and the rest on
@@ -251,25 +317,31 @@ impl Proactive {
         // The target holds the arriving state during the pause, then the rest.
         let state = f.sections[split - 1].memory_high;
         let bm = bm.max(state);
-        let mut arriving = vec![Phase {
-            seconds: move_pause(state),
-            cores: 0.0,
-            memory: state,
-        }];
-        arriving.extend(f.reserved_from(split, Features::NONE));
+        let arriving = |nf| {
+            let mut v = vec![Phase {
+                seconds: move_pause(state),
+                cores: 0.0,
+                memory: state,
+            }];
+            v.extend(f.reserved_from(split, nf));
+            v
+        };
         let target = self
             .b
             .fleet
             .find(bc, bm, Features::NONE, want, true, Some(here))
             .or_else(|| {
-                self.b.fleet.scan(
-                    rest_start,
-                    &arriving,
-                    Features::NONE,
+                let usable = |n| self.timed_node(n);
+                let q = Scan {
+                    need: Features::NONE,
                     want,
-                    Some(here),
-                    SCAN,
-                )
+                    except: Some(here),
+                    limit: SCAN,
+                    usable: &usable,
+                };
+                self.trusted(id)
+                    .then(|| self.b.fleet.scan(rest_start, &arriving, &q))
+                    .flatten()
             });
         let (to, ready) = match target {
             Some(t) => match self.b.fleet.power[t as usize] {
@@ -451,8 +523,10 @@ impl Proactive {
             Some(now + s.seconds_high * s.stretch_on(self.b.fleet.nodes[node as usize].features))
         });
         if let Some(t) = until {
-            // Wake-ups come after whatever else happens at the same instant,
-            // so a unit ending exactly on its bound is not taken as late.
+            // Just past the bound (wake-ups also come after whatever else
+            // happens at one instant): a unit ending on its bound, give or
+            // take rounding, is not late.
+            let t = t + 1e-6 * t.abs().max(1.0);
             self.overrun.insert((t.max(now).to_bits(), id, k));
             out.push(Decision::WakeAt(t));
         }
@@ -573,12 +647,15 @@ impl Proactive {
         let (bc, bm) = f.peak(k + 1..f.sections.len());
         let expected = f.sections[k].seconds * f.sections[k].stretch_on(here_f);
         let state = f.sections[k].memory_high;
-        let mut arriving = vec![Phase {
-            seconds: move_pause(state),
-            cores: 0.0,
-            memory: state,
-        }];
-        arriving.extend(f.reserved_from(k + 1, next.features));
+        let arriving = |nf| {
+            let mut v = vec![Phase {
+                seconds: move_pause(state),
+                cores: 0.0,
+                memory: state,
+            }];
+            v.extend(f.reserved_from(k + 1, nf));
+            v
+        };
         let to = self
             .b
             .fleet
@@ -591,14 +668,17 @@ impl Proactive {
                 Some(node),
             )
             .or_else(|| {
-                self.b.fleet.scan(
-                    now + expected,
-                    &arriving,
-                    next.features,
-                    f.features(),
-                    Some(node),
-                    SCAN,
-                )
+                let usable = |n| self.timed_node(n);
+                let q = Scan {
+                    need: next.features,
+                    want: f.features(),
+                    except: Some(node),
+                    limit: SCAN,
+                    usable: &usable,
+                };
+                self.trusted(id)
+                    .then(|| self.b.fleet.scan(now + expected, &arriving, &q))
+                    .flatten()
             });
         let Some(to) = to else {
             return;
@@ -719,6 +799,14 @@ impl Policy for Proactive {
             Event::Wake => {
                 self.b.wake(now, out);
                 self.check_overruns(now, out);
+            }
+        }
+    }
+
+    fn history(&mut self, key: u32, base: &Forecast, runs: &[Vec<Observed>]) {
+        for run in runs.iter().rev().take(HISTORY).rev() {
+            if run.len() == base.sections.len() {
+                self.learn(key, base, run.clone());
             }
         }
     }

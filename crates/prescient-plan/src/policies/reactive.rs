@@ -1,7 +1,9 @@
 //! `reactive`: a VPA/HPA-like autoscaler that acts after the fact.
 //!
-//! A job starts with its declared request (1 core and 2 GiB when silent)
-//! and no limits. When monitoring sees its usage cross 90% of the request,
+//! A job starts with its declared request, or, when silent, with what jobs
+//! of the same code were seen using (plus 20%, as a VPA recommender keeps
+//! per workload), or with a namespace default (half a core, 256 MiB) for
+//! code never seen; no limits. When monitoring sees its usage cross 90% of the request,
 //! the request grows to the usage plus 20%, in place if the node has room,
 //! otherwise by moving the job at its next boundary to a node that does
 //! (powering one on if needed). When a node runs out of memory first, the

@@ -10,11 +10,17 @@ use super::board::Board;
 use crate::features::Features;
 use crate::forecast::{Forecast, Observed};
 use crate::policy::{Decision, Event, JobId, JobInfo, Kill, Limits, NodeId, NodeInfo, Policy};
+use std::collections::HashMap;
 
 /// Idle seconds before a virtual node is powered off.
 pub const SUSPEND_SECONDS: f64 = 60.0;
-/// Memory requested when none is declared (Slurm's `DefMemPerCPU` style).
+/// Static: memory requested when none is declared (Slurm's `DefMemPerCPU`
+/// style).
 pub const DEFAULT_MEMORY: f64 = 2.0 * 1024.0 * 1024.0 * 1024.0;
+/// Reactive: the request of a job nothing is known of (no declaration, no
+/// earlier run of its code), as a Kubernetes namespace's default request.
+pub const REACTIVE_DEFAULT_CORES: f64 = 0.5;
+pub const REACTIVE_DEFAULT_MEMORY: f64 = 256.0 * 1024.0 * 1024.0;
 /// Queued jobs tried per pass.
 const DEPTH: usize = 64;
 
@@ -37,15 +43,10 @@ pub const HEADROOM: f64 = 1.2;
 pub struct Requests {
     b: Board,
     mode: Mode,
-}
-
-fn request(info: &JobInfo) -> (f64, f64, Option<f64>) {
-    let d = info.declared;
-    (
-        d.cores.unwrap_or(1.0).max(0.01),
-        d.memory.unwrap_or(DEFAULT_MEMORY),
-        d.seconds,
-    )
+    /// Reactive: the recommendation per job key (cores, memory), from the
+    /// use its earlier jobs were seen at, as a VPA recommender keeps per
+    /// workload.
+    seen: HashMap<u32, (f64, f64)>,
 }
 
 impl Requests {
@@ -53,6 +54,42 @@ impl Requests {
         Requests {
             b: Board::new(nodes),
             mode,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The request a job starts with.
+    fn request(&self, info: &JobInfo) -> (f64, f64, Option<f64>) {
+        let d = info.declared;
+        match self.mode {
+            Mode::Static => (
+                d.cores.unwrap_or(1.0).max(0.01),
+                d.memory.unwrap_or(DEFAULT_MEMORY),
+                d.seconds,
+            ),
+            Mode::Reactive => {
+                let (c, m) = (
+                    d.cores.unwrap_or(REACTIVE_DEFAULT_CORES),
+                    d.memory.unwrap_or(REACTIVE_DEFAULT_MEMORY),
+                );
+                // What jobs of this code were seen using wins, with headroom.
+                match self.seen.get(&info.key) {
+                    Some(&(sc, sm)) => (sc.max(0.01), sm * HEADROOM, None),
+                    None => (c.max(0.01), m, None),
+                }
+            }
+        }
+    }
+
+    /// Reactive: remembers what a job of this key was seen using.
+    fn observe(&mut self, id: JobId, cores: f64, memory: f64) {
+        if self.mode != Mode::Reactive {
+            return;
+        }
+        if let Some(j) = self.b.jobs.get(&id) {
+            let e = self.seen.entry(j.info.key).or_insert((0.0, 0.0));
+            e.0 = e.0.max(cores);
+            e.1 = e.1.max(memory);
         }
     }
 
@@ -140,6 +177,7 @@ impl Requests {
         } else {
             0.0
         };
+        self.observe(id, used_cores, usage.memory);
         if usage.memory <= THRESHOLD * mem && used_cores <= cores * 1.05 {
             return;
         }
@@ -193,7 +231,7 @@ impl Policy for Requests {
         let idle = Some(SUSPEND_SECONDS);
         match *event {
             Event::Submitted(info) => {
-                let (cores, mem, secs) = request(info);
+                let (cores, mem, secs) = self.request(info);
                 let f = Forecast::flat(secs.unwrap_or(f64::INFINITY), cores, mem);
                 self.b.admit(info, f);
                 self.schedule(now, out);
@@ -232,7 +270,14 @@ impl Policy for Requests {
                     self.react(job, section, node, usage, now, out);
                 }
             }
-            Event::SectionFinished { .. } => {}
+            Event::SectionFinished { job, observed, .. } => {
+                let cores = if observed.seconds >= crate::forecast::MIN_RATE_SECONDS {
+                    observed.cpu_seconds / observed.seconds
+                } else {
+                    0.0
+                };
+                self.observe(job, cores, observed.memory);
+            }
             Event::Finished(job) => {
                 self.b.release(job, now, idle, out);
                 self.b.forget(job);
@@ -241,6 +286,7 @@ impl Policy for Requests {
             Event::Killed {
                 job, why, usage, ..
             } => {
+                self.observe(job, 0.0, usage.memory);
                 self.b.release(job, now, idle, out);
                 if let Some((cores, mem)) = self.req(job) {
                     let (nc, nm) = match (self.mode, why) {
@@ -266,6 +312,23 @@ impl Policy for Requests {
                 }
             }
             Event::Wake => self.b.wake(now, out),
+        }
+    }
+
+    fn history(&mut self, key: u32, _base: &Forecast, runs: &[Vec<Observed>]) {
+        // A VPA recommender keeps what each workload was seen using.
+        if self.mode != Mode::Reactive {
+            return;
+        }
+        for u in runs.iter().flatten() {
+            let cores = if u.seconds >= crate::forecast::MIN_RATE_SECONDS {
+                u.cpu_seconds / u.seconds
+            } else {
+                0.0
+            };
+            let e = self.seen.entry(key).or_insert((0.0, 0.0));
+            e.0 = e.0.max(cores);
+            e.1 = e.1.max(u.memory);
         }
     }
 }
