@@ -244,6 +244,7 @@ fn replay_one(
     let mut timeline: Vec<Sample> = Vec::new();
     let mut last_sample = -1.0;
     let mut remaining = r.jobs.len();
+    let starting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     std::thread::scope(|scope| -> Result<(), Failure> {
         let mut decisions: Vec<Decision> = Vec::new();
         loop {
@@ -255,6 +256,20 @@ fn replay_one(
                 )));
             }
             if remaining == 0 {
+                break;
+            }
+            // Nothing running, starting or due, yet jobs wait: they never
+            // will run (no node can take them). They fail.
+            let idle = live.iter().all(|l| !l.running)
+                && next_submit == order.len()
+                && wakes.is_empty()
+                && decisions.is_empty()
+                && starting.load(std::sync::atomic::Ordering::SeqCst) == 0;
+            if idle {
+                for l in live.iter_mut().filter(|l| !l.done) {
+                    l.done = true;
+                    l.out.failed = true;
+                }
                 break;
             }
             // What is due now, in order: submissions, time limits, wake-ups.
@@ -372,7 +387,12 @@ fn replay_one(
                         let delay = startup[node as usize];
                         let tx = tx.clone();
                         let cluster = &cluster;
-                        scope.spawn(move || power_on(cluster, node, delay, tx));
+                        let starting = starting.clone();
+                        starting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        scope.spawn(move || {
+                            power_on(cluster, node, delay, tx);
+                            starting.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                        });
                     }
                     Decision::Stop { node } => match on_since.get(node as usize).copied().flatten()
                     {

@@ -308,3 +308,81 @@ fn bad_workloads_and_options_are_clear_errors() {
     let o = prescient(&["simulate", "/nonexistent/w.jsonl"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_real_replay_runs_every_job_under_every_policy() {
+    let dir = scratch("replay");
+    let cluster = dir.join("cluster.toml");
+    std::fs::write(
+        &cluster,
+        r#"
+[[node]]
+name = "a"
+cores = 1
+memory = "1GiB"
+
+[[node]]
+name = "b"
+cores = 1
+memory = "1GiB"
+
+[[node]]
+name = "burst"
+kind = "virtual"
+cores = 1
+memory = "4GiB"
+startup_seconds = 1
+max_count = 1
+cost_per_second = 0.001
+"#,
+    )
+    .unwrap();
+    let mem = corpus("memory_phases.py");
+    let sha = corpus("sha256_pure.py");
+    let spike = corpus("workloads/spike_later.py");
+    let w = dir.join("w.jsonl");
+    let line = |t: f64, p: &Path, args: &str, extra: &str| {
+        format!(
+            "{{\"submit\": {t}, \"program\": \"{}\", \"args\": [{args}]{extra}}}\n",
+            p.display()
+        )
+    };
+    let text = [
+        line(0.0, &mem, "\"2048\"", ", \"priority\": 1"),
+        line(0.1, &sha, "", ""),
+        line(
+            0.2,
+            &spike,
+            "\"20000000\", \"20\"",
+            ", \"declared\": {\"memory\": \"128MiB\"}",
+        ),
+        line(0.3, &mem, "\"2048\"", ", \"deadline\": 30"),
+        line(0.4, &sha, "", ""),
+    ]
+    .concat();
+    std::fs::write(&w, text).unwrap();
+    let o = prescient(&[
+        "replay",
+        w.to_str().unwrap(),
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--policy",
+        "all",
+        "--json",
+    ]);
+    ok(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["mode"], "replay");
+    let policies = v["policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 4);
+    for p in policies {
+        assert_eq!(p["completed"], 5, "{p}");
+        assert_eq!(p["refused_decisions"], 0, "{p}");
+        assert!(p["makespan"].as_f64().unwrap() > 0.0, "{p}");
+        assert!(p["node_seconds"].as_f64().unwrap() > 0.0, "{p}");
+    }
+    // Static holds the spike job to its declared 128 MiB: killed, then
+    // resubmitted larger by its user.
+    let st = policies.iter().find(|p| p["policy"] == "static").unwrap();
+    assert!(st["limit_kills"].as_u64().unwrap() >= 1, "{st}");
+}

@@ -50,6 +50,8 @@ pub struct Board {
     /// Idle virtual nodes to power off at a time, if still idle.
     idle: BTreeMap<NodeId, f64>,
     idle_at: BTreeSet<(u64, NodeId)>,
+    /// How many placed jobs there are of each priority.
+    placed_by_priority: BTreeMap<i32, usize>,
 }
 
 impl Board {
@@ -63,7 +65,32 @@ impl Board {
             planned: BTreeSet::new(),
             idle: BTreeMap::new(),
             idle_at: BTreeSet::new(),
+            placed_by_priority: BTreeMap::new(),
         }
+    }
+
+    fn mark(&mut self, id: JobId, running: bool) {
+        let Some(j) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        if j.running == running {
+            return;
+        }
+        j.running = running;
+        let p = j.info.priority;
+        if running {
+            *self.placed_by_priority.entry(p).or_default() += 1;
+        } else if let Some(n) = self.placed_by_priority.get_mut(&p) {
+            *n -= 1;
+            if *n == 0 {
+                self.placed_by_priority.remove(&p);
+            }
+        }
+    }
+
+    /// The lowest priority among placed jobs.
+    pub fn lowest_placed_priority(&self) -> Option<i32> {
+        self.placed_by_priority.keys().next().copied()
     }
 
     pub fn admit(&mut self, info: &JobInfo, forecast: Forecast) {
@@ -86,8 +113,8 @@ impl Board {
     }
 
     pub fn enqueue(&mut self, id: JobId) {
+        self.mark(id, false);
         if let Some(j) = self.jobs.get_mut(&id) {
-            j.running = false;
             j.paused = false;
             j.node = None;
             j.moving = None;
@@ -97,9 +124,10 @@ impl Board {
         }
     }
 
-    /// Queued jobs, highest priority first, then in submission order.
-    pub fn queued(&self) -> Vec<JobId> {
-        self.queue.iter().map(|k| k.2).collect()
+    /// The first `limit` queued jobs, highest priority first, then in
+    /// submission order.
+    pub fn queued(&self, limit: usize) -> Vec<JobId> {
+        self.queue.iter().take(limit).map(|k| k.2).collect()
     }
 
     pub fn queued_len(&self) -> usize {
@@ -253,15 +281,17 @@ impl Board {
         self.fleet.ready(node, now);
         let jobs = self.waiting.remove(&node).unwrap_or_default();
         for &id in &jobs {
-            if let Some(j) = self.jobs.get_mut(&id) {
-                if !j.running && j.node == Some(node) {
-                    j.running = true;
-                    out.push(Decision::Place {
-                        job: id,
-                        node,
-                        limits: j.limits,
-                    });
-                }
+            let bound = self
+                .jobs
+                .get(&id)
+                .is_some_and(|j| !j.running && j.node == Some(node));
+            if bound {
+                self.mark(id, true);
+                out.push(Decision::Place {
+                    job: id,
+                    node,
+                    limits: self.jobs[&id].limits,
+                });
             }
         }
         jobs
@@ -270,9 +300,9 @@ impl Board {
     /// Places a queued job on an up node now.
     pub fn place(&mut self, id: JobId, node: NodeId, limits: Limits, out: &mut Vec<Decision>) {
         self.dequeue(id);
+        self.mark(id, true);
         if let Some(j) = self.jobs.get_mut(&id) {
             j.node = Some(node);
-            j.running = true;
             j.limits = limits;
         }
         out.push(Decision::Place {
@@ -293,6 +323,7 @@ impl Board {
 
     pub fn forget(&mut self, id: JobId) {
         self.dequeue(id);
+        self.mark(id, false);
         self.jobs.remove(&id);
     }
 }

@@ -66,6 +66,9 @@ pub struct Proactive {
     started: HashMap<JobId, f64>,
     /// Jobs paused to make room, and who they made room for.
     paused_for: HashMap<JobId, Vec<JobId>>,
+    /// Preemptions still to consider in this scheduling pass (each looks
+    /// at every placed job).
+    preempt_budget: usize,
     /// When to check that a unit has not outrun its reservation.
     overrun: BTreeSet<(u64, JobId, usize)>,
     /// The worst actual-over-upper-bound ratio seen (memory, seconds):
@@ -85,6 +88,7 @@ impl Proactive {
             started: HashMap::new(),
             paused_for: HashMap::new(),
             overrun: BTreeSet::new(),
+            preempt_budget: 0,
             widen: (1.0, 1.0),
             name: "proactive",
         }
@@ -259,7 +263,8 @@ impl Proactive {
             self.b.place_later(id, v, Limits::default());
             return true;
         }
-        if self.preemption_pays(id, now) {
+        if self.preempt_budget > 0 && self.preemption_pays(id, now) {
+            self.preempt_budget -= 1;
             return self.preempt_for(id, now, out);
         }
         false
@@ -272,6 +277,14 @@ impl Proactive {
         let Some(job) = self.b.jobs.get(&id) else {
             return false;
         };
+        // Nobody of lower priority to pause.
+        if self
+            .b
+            .lowest_placed_priority()
+            .is_none_or(|p| p >= job.info.priority)
+        {
+            return false;
+        }
         let f = &job.forecast;
         let phases = |nf| f.reserved_from(0, nf);
         let length: f64 = f.sections.iter().map(|s| s.seconds).sum();
@@ -358,7 +371,9 @@ impl Proactive {
                 None => return false,
             },
         };
-        self.reserve_move(id, here, to, from, split, ready, now);
+        if !self.reserve_move(id, here, to, from, split, ready, now) {
+            return false;
+        }
         out.push(Decision::Migrate {
             job: id,
             to,
@@ -382,9 +397,10 @@ impl Proactive {
         split: usize,
         ready: f64,
         now: f64,
-    ) {
+    ) -> bool {
+        let trusted = self.trusted(id);
         let Some(job) = self.b.jobs.get(&id) else {
-            return;
+            return false;
         };
         let f = job.forecast.clone();
         let here_f = self.b.fleet.nodes[here as usize].features;
@@ -398,23 +414,37 @@ impl Proactive {
         let state = prefix.last().map_or(0.0, |p| p.memory);
         let pause = move_pause(state);
         let arrive = ready.max(now + expected);
-        self.b.reserve(id, here, now, prefix, now);
+        // Where the arrival time is a guess (first-sight timing), the target
+        // holds room for the state from now until the latest arrival.
+        let (hold_from, hold_until) = if trusted {
+            (arrive, arrive + pause)
+        } else {
+            (ready.max(now), ready.max(now + high) + pause)
+        };
+        let mut rest = vec![Phase {
+            seconds: hold_until - hold_from,
+            cores: 0.0,
+            memory: state,
+        }];
+        rest.extend(f.reserved_from(split, self.b.fleet.nodes[to as usize].features));
         let held = Phase {
             seconds: (arrive.max(now + high) + pause) - (now + high),
             cores: 0.0,
             memory: state,
         };
-        self.b.reserve(id, here, now + high, &[held], now);
-        let mut rest = vec![Phase {
-            seconds: pause,
-            cores: 0.0,
-            memory: state,
-        }];
-        rest.extend(f.reserved_from(split, self.b.fleet.nodes[to as usize].features));
-        self.b.reserve(id, to, arrive, &rest, now);
+        let mut here_phases = prefix.to_vec();
+        here_phases.push(held);
+        // Both ends must have the room: the state stays here until it has
+        // arrived there.
+        if !self.b.fleet.fits(to, hold_from, &rest) || !self.b.fleet.fits(here, now, &here_phases) {
+            return false;
+        }
+        self.b.reserve(id, here, now, &here_phases, now);
+        self.b.reserve(id, to, hold_from, &rest, now);
         if let Some(j) = self.b.jobs.get_mut(&id) {
             j.moving = Some((to, split));
         }
+        true
     }
 
     /// Pauses lower-priority jobs on one node whose cores make room for the
@@ -594,9 +624,20 @@ impl Proactive {
                 crate::fleet::Power::Starting { ready } => ready,
                 _ => now,
             };
-            self.reserve_move(id, node, to, k, split, ready, now);
-            return;
+            if self.reserve_move(id, node, to, k, split, ready, now) {
+                return;
+            }
+            // No room there any more: call the move off (a move to where
+            // it is) and plan afresh.
+            out.push(Decision::Migrate {
+                job: id,
+                to: node,
+                before_section: split,
+            });
         }
+        let Some(job) = self.b.jobs.get_mut(&id) else {
+            return;
+        };
         job.moving = None;
         let phases = f.reserved_from(k, here_f);
         if self.b.fleet.fits(node, now, &phases) {
@@ -604,11 +645,13 @@ impl Proactive {
             self.feature_move(id, k, node, now, out);
             return;
         }
-        // The first unit that does not fit; the running one stays regardless.
-        let split = (k + 1..n)
+        // Move before the first unit that does not fit here, or earlier
+        // (the state stays here until the move is done, which must fit
+        // too); the running unit stays regardless.
+        let first_misfit = (k + 1..n)
             .find(|&j| !self.b.fleet.fits(node, now, &phases[..j - k + 1]))
             .unwrap_or(n);
-        if split < n {
+        for split in (k + 1..=first_misfit.min(n - 1)).rev() {
             let (bc, bm) = f.peak(split..n);
             if self.plan_rest(id, node, k, split, now, (bc, bm), want, out) {
                 return;
@@ -685,7 +728,12 @@ impl Proactive {
         };
         let mut sink = Vec::new();
         self.b.release(id, now, None, &mut sink);
-        self.reserve_move(id, node, to, k, k + 1, now, now);
+        if !self.reserve_move(id, node, to, k, k + 1, now, now) {
+            // Back to staying here.
+            self.b
+                .reserve(id, node, now, &f.reserved_from(k, here_f), now);
+            return;
+        }
         out.push(Decision::Migrate {
             job: id,
             to,
@@ -695,12 +743,30 @@ impl Proactive {
 
     fn schedule(&mut self, now: f64, out: &mut Vec<Decision>) {
         let mut failures = 0;
-        for id in self.b.queued() {
+        // A job at least as big as one that found no place finds none
+        // either (and with no higher priority, preempts no more).
+        let mut failed: Vec<(f64, f64, i32)> = Vec::new();
+        self.preempt_budget = 4;
+        for id in self.b.queued(4 * DEPTH) {
             if failures >= DEPTH {
                 break;
             }
+            let Some(j) = self.b.jobs.get(&id) else {
+                continue;
+            };
+            let f = &j.forecast;
+            let (c, m) = f.peak(0..f.sections.len());
+            let p = j.info.priority;
+            if failed
+                .iter()
+                .any(|&(fc, fm, fp)| c >= fc && m >= fm && p <= fp)
+            {
+                failures += 1;
+                continue;
+            }
             if !self.try_place(id, now, out) {
                 failures += 1;
+                failed.push((c, m, p));
             }
         }
     }

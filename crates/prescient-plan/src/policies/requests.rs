@@ -139,12 +139,20 @@ impl Requests {
 
     fn schedule(&mut self, now: f64, out: &mut Vec<Decision>) {
         let mut failures = 0;
-        for id in self.b.queued() {
+        // A job at least as big as one that found no place finds none either.
+        let mut failed: Vec<(f64, f64)> = Vec::new();
+        for id in self.b.queued(4 * DEPTH) {
             if failures >= DEPTH {
                 break;
             }
+            let Some((c, m)) = self.req(id) else { continue };
+            if failed.iter().any(|&(fc, fm)| c >= fc && m >= fm) {
+                failures += 1;
+                continue;
+            }
             if !self.try_place(id, now, out) {
                 failures += 1;
+                failed.push((c, m));
             }
         }
     }
