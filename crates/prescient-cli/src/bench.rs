@@ -14,7 +14,7 @@ use crate::run::{cluster_spec, units};
 use crate::Failure;
 use anyhow::{anyhow, Context};
 use prescient_model::cluster::parse_bytes;
-use prescient_runtime::coordinator::{self, Cluster, ClusterOptions, JobPlan, Observer};
+use prescient_runtime::coordinator::{self, Cluster, JobPlan, Observer};
 use prescient_wire::{JobSpec, Stream};
 use serde::Serialize;
 use std::io::{Read, Write};
@@ -194,26 +194,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
         .map(|s| parse_bytes(s).map_err(|e| Failure::input(anyhow!(e))))
         .collect::<Result<_, _>>()?;
     let env = crate::node::env(a.python.clone())?;
-    let harness_dir =
-        prescient_runtime::harness::install(&prescient_pyenv::data_home().join("scripts"))
-            .map_err(Failure::internal)?;
     let spec = cluster_spec(None)?;
-    let exe = std::env::current_exe()
-        .context("cannot find the prescient executable")
+    let cluster = Cluster::start(&spec, &crate::node::cluster_options(&env, true)?)
         .map_err(Failure::internal)?;
-    let cluster = Cluster::start(
-        &spec,
-        &ClusterOptions {
-            agent_exe: exe,
-            agent_arg: crate::AGENT_ARG.into(),
-            python: env.python.clone(),
-            harness_dir,
-            worker_user: "nobody".into(),
-            warm: true,
-            local_handover: true,
-        },
-    )
-    .map_err(Failure::internal)?;
     let dir = std::env::temp_dir().join(format!("prescient-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(Failure::internal)?;
     let mut rows = Vec::new();

@@ -229,3 +229,27 @@ pub fn calibrate_interpreter(env: &WorkerEnv, profile: &mut NodeProfile) {
             .insert("mem.script_overhead".into(), r.clamp(0.0, 8.0 * 1048576.0));
     }
 }
+
+/// How `run`, `replay` and `bench-migration` start the local cluster's
+/// agents: this executable in agent mode, the worker environment's
+/// interpreter, the installed harness, workers as `nobody` when root, warm.
+pub fn cluster_options(
+    env: &WorkerEnv,
+    local_handover: bool,
+) -> Result<prescient_runtime::coordinator::ClusterOptions, Failure> {
+    use anyhow::Context;
+    let harness_dir =
+        prescient_runtime::harness::install(&prescient_pyenv::data_home().join("scripts"))
+            .map_err(Failure::internal)?;
+    Ok(prescient_runtime::coordinator::ClusterOptions {
+        agent_exe: std::env::current_exe()
+            .context("cannot find the prescient executable")
+            .map_err(Failure::internal)?,
+        agent_arg: crate::AGENT_ARG.into(),
+        python: env.python.clone(),
+        harness_dir,
+        worker_user: "nobody".into(),
+        warm: true,
+        local_handover,
+    })
+}

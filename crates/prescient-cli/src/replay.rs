@@ -21,8 +21,8 @@
 //!
 //! Same figures as `prescient simulate`, from measured times.
 
-use crate::catalog::{Catalog, Program};
-use crate::simulate::{policy_names, read_workload, resolve, sim_jobs};
+use crate::catalog::Program;
+use crate::simulate::policy_names;
 use crate::Failure;
 use anyhow::{anyhow, Context};
 use prescient_plan::{policies, Decision, Event, JobId, Kill, Limits, NodeId, NodeInfo, Observed};
@@ -35,7 +35,7 @@ use prescient_sim::metrics::{summarise, table};
 use prescient_sim::SimJob;
 use prescient_wire::{JobSpec, Stream};
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -146,12 +146,7 @@ impl Steering for JobSteering {
         // Give the policy a moment to answer what it just learnt.
         std::thread::sleep(Duration::from_millis(5));
         let target = self.planned_before(record.unit + 1)?;
-        let patience = self.startup.get(target).copied().unwrap_or(0.0) + 30.0;
-        let until = Instant::now() + Duration::from_secs_f64(patience);
-        while !cluster.is_alive(target) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        cluster.is_alive(target).then_some(target)
+        crate::steer::when_up(cluster, target, self.startup.get(target).copied())
     }
 }
 
@@ -685,64 +680,32 @@ fn handle(
 
 pub fn run(a: Args) -> Result<(), Failure> {
     let names = policy_names(&a.policy)?;
-    let subs = read_workload(&a.workload)?;
-    let base = a
-        .workload
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let spec = crate::run::cluster_spec(a.cluster.as_deref())?;
-    let nodes = prescient_plan::fleet::nodes_of(&spec);
-    let mut cat = Catalog::open(a.python.clone(), true)?;
-    let files: Vec<(PathBuf, Vec<String>)> = subs
-        .iter()
-        .map(|s| (resolve(&base, &s.program), s.args.clone()))
-        .collect();
-    cat.load_all(&files)?;
-    let jobs = sim_jobs(&subs, &base, &cat)?;
+    let crate::simulate::Loaded {
+        subs,
+        base,
+        spec,
+        nodes,
+        cat,
+        files,
+        jobs,
+    } = crate::simulate::load(&a.workload, a.cluster.as_deref(), a.python.clone(), true)?;
     let programs: Vec<&Program> = files
         .iter()
         .map(|(f, args)| cat.get(f, args).expect("loaded above"))
         .collect();
     let env = crate::node::env(a.python.clone())?;
-    let harness_dir =
-        prescient_runtime::harness::install(&prescient_pyenv::data_home().join("scripts"))
-            .map_err(Failure::internal)?;
-    let opts = ClusterOptions {
-        agent_exe: std::env::current_exe()
-            .context("cannot find the prescient executable")
-            .map_err(Failure::internal)?,
-        agent_arg: crate::AGENT_ARG.into(),
-        python: env.python.clone(),
-        harness_dir,
-        worker_user: "nobody".into(),
-        warm: true,
-        local_handover: true,
-    };
+    let opts = crate::node::cluster_options(&env, true)?;
     let cwd = std::env::current_dir()
         .context("cannot read the current directory")
         .map_err(Failure::internal)?;
     let mut outcomes = Vec::new();
     for name in &names {
-        let exact: Vec<SimJob>;
-        let jobs_for = if policies::wants_actual(name) {
-            exact = jobs
-                .iter()
-                .map(|j| {
-                    let mut j = j.clone();
-                    j.info.forecast = j.exact_forecast();
-                    j
-                })
-                .collect();
-            &exact
-        } else {
-            &jobs
-        };
+        let jobs_for = prescient_sim::job::for_policy(&jobs, policies::wants_actual(name));
         eprintln!("replaying {} jobs under {name}...", jobs.len());
         let r = Replay {
             name,
             nodes: &nodes,
-            jobs: jobs_for,
+            jobs: &jobs_for,
             programs: &programs,
             files: &files,
             cwd: cwd.clone(),

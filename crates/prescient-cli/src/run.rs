@@ -12,8 +12,8 @@ use prescient_model::cluster::{ClusterSpec, NodeSpec};
 use prescient_model::Analysis;
 use prescient_runtime::agent::human_bytes;
 use prescient_runtime::coordinator::{
-    self, Cluster, ClusterOptions, Faults, JobOutcome, JobPlan, MigrationRecord, Observer,
-    RecoveryRecord, UnitRecord,
+    self, Cluster, Faults, JobOutcome, JobPlan, MigrationRecord, Observer, RecoveryRecord,
+    UnitRecord,
 };
 use prescient_store::{Demand, SectionRun};
 use prescient_wire::{Fault, JobSpec, Stream, Unit};
@@ -297,9 +297,6 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     } else {
         PathBuf::from(format!("{}/{}", cwd.display(), a.file.display()))
     };
-    let harness_dir =
-        prescient_runtime::harness::install(&prescient_pyenv::data_home().join("scripts"))
-            .map_err(Failure::internal)?;
     let plan_units = units(&predicted.analysis, 0.0);
     let mut argv = vec![a.file.display().to_string()];
     argv.extend(a.args.iter().cloned());
@@ -319,18 +316,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         .collect(),
         memory_limit: first.memory,
     };
-    let exe = std::env::current_exe()
-        .context("cannot find the prescient executable")
-        .map_err(Failure::internal)?;
-    let opts = ClusterOptions {
-        agent_exe: exe,
-        agent_arg: crate::AGENT_ARG.into(),
-        python: env.python.clone(),
-        harness_dir,
-        worker_user: "nobody".into(),
-        warm: true,
-        local_handover: !a.tcp_only,
-    };
+    let opts = crate::node::cluster_options(&env, !a.tcp_only)?;
     let cluster = Cluster::start(&spec, &opts).map_err(Failure::internal)?;
     if !a.quiet {
         for w in &cluster.warnings {

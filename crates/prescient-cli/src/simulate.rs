@@ -197,22 +197,9 @@ pub fn run_policy(
     let mut policy = policies::by_name(name, nodes.to_vec())
         .ok_or_else(|| Failure::input(anyhow!("unknown policy {name}")))?;
     seed(policy.as_mut());
-    let exact: Vec<SimJob>;
-    let jobs = if policies::wants_actual(name) {
-        exact = jobs
-            .iter()
-            .map(|j| {
-                let mut j = j.clone();
-                j.info.forecast = j.exact_forecast();
-                j
-            })
-            .collect();
-        &exact
-    } else {
-        jobs
-    };
+    let jobs = prescient_sim::job::for_policy(jobs, policies::wants_actual(name));
     let t = std::time::Instant::now();
-    let o = simulate(nodes, jobs, policy.as_mut(), Options::default());
+    let o = simulate(nodes, &jobs, policy.as_mut(), Options::default());
     Ok((o, t.elapsed().as_secs_f64()))
 }
 
@@ -233,23 +220,62 @@ struct PolicyReport<'a> {
     simulation_seconds: f64,
 }
 
-pub fn run(a: Args) -> Result<(), Failure> {
-    let names = policy_names(&a.policy)?;
-    let subs = read_workload(&a.workload)?;
-    let base = a
-        .workload
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let spec = crate::run::cluster_spec(a.cluster.as_deref())?;
+/// A workload with its cluster and its programs loaded (measured if needed).
+pub struct Loaded {
+    pub subs: Vec<Submission>,
+    /// The workload file's directory, which program paths are relative to.
+    pub base: PathBuf,
+    pub spec: prescient_model::cluster::ClusterSpec,
+    pub nodes: Vec<NodeInfo>,
+    pub cat: Catalog,
+    /// Each job's program file and arguments.
+    pub files: Vec<(PathBuf, Vec<String>)>,
+    pub jobs: Vec<SimJob>,
+}
+
+pub fn load(
+    workload: &Path,
+    cluster: Option<&Path>,
+    python: Option<PathBuf>,
+    measure: bool,
+) -> Result<Loaded, Failure> {
+    let subs = read_workload(workload)?;
+    let base = workload.parent().map(Path::to_path_buf).unwrap_or_default();
+    let spec = crate::run::cluster_spec(cluster)?;
     let nodes = prescient_plan::fleet::nodes_of(&spec);
-    let mut cat = Catalog::open(a.python.clone(), !a.no_measure)?;
-    let wanted: Vec<(PathBuf, Vec<String>)> = subs
+    let mut cat = Catalog::open(python, measure)?;
+    let files: Vec<(PathBuf, Vec<String>)> = subs
         .iter()
         .map(|s| (resolve(&base, &s.program), s.args.clone()))
         .collect();
-    cat.load_all(&wanted)?;
+    cat.load_all(&files)?;
     let jobs = sim_jobs(&subs, &base, &cat)?;
+    Ok(Loaded {
+        subs,
+        base,
+        spec,
+        nodes,
+        cat,
+        files,
+        jobs,
+    })
+}
+
+pub fn run(a: Args) -> Result<(), Failure> {
+    let names = policy_names(&a.policy)?;
+    let Loaded {
+        subs,
+        base,
+        nodes,
+        cat,
+        jobs,
+        ..
+    } = load(
+        &a.workload,
+        a.cluster.as_deref(),
+        a.python.clone(),
+        !a.no_measure,
+    )?;
     let mut outcomes = Vec::new();
     let mut summaries = Vec::new();
     let mut times = Vec::new();

@@ -333,15 +333,20 @@ impl Steering for PlannedSteering<'_, '_> {
             },
         );
         let target = self.planned_before(record.unit + 1)?;
-        // A node still starting: wait for it here, at the boundary (it was
-        // powered on ahead, so this is short when the forecast was right).
-        let patience = self.planner.startup.get(target).copied().unwrap_or(0.0) + 30.0;
-        let until = Instant::now() + Duration::from_secs_f64(patience);
-        while !cluster.is_alive(target) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        cluster.is_alive(target).then_some(target)
+        when_up(cluster, target, self.planner.startup.get(target).copied())
     }
+}
+
+/// The move target once it is up: a node still starting is waited for here,
+/// at the boundary (it was powered on ahead, so this is short when the
+/// forecast was right), for its start-up time and half a minute more.
+pub fn when_up(cluster: &Cluster, target: usize, startup: Option<f64>) -> Option<usize> {
+    let patience = startup.unwrap_or(0.0) + 30.0;
+    let until = Instant::now() + Duration::from_secs_f64(patience);
+    while !cluster.is_alive(target) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cluster.is_alive(target).then_some(target)
 }
 
 /// The planner's part of the run report.

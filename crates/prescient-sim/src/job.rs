@@ -56,3 +56,21 @@ impl SimJob {
         }
     }
 }
+
+/// The jobs as a policy should be told of them: with their actual use as
+/// an exact forecast for a policy that wants it (the oracle), as they are
+/// otherwise.
+pub fn for_policy(jobs: &[SimJob], exact: bool) -> std::borrow::Cow<'_, [SimJob]> {
+    if !exact {
+        return std::borrow::Cow::Borrowed(jobs);
+    }
+    std::borrow::Cow::Owned(
+        jobs.iter()
+            .map(|j| {
+                let mut j = j.clone();
+                j.info.forecast = j.exact_forecast();
+                j
+            })
+            .collect(),
+    )
+}

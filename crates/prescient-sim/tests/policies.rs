@@ -141,17 +141,7 @@ impl Scenario {
                 p.history(j.info.key, &j.info.forecast, &[run]);
             }
         }
-        let jobs: Vec<SimJob> = self
-            .jobs
-            .iter()
-            .map(|j| {
-                let mut j = j.clone();
-                if policies::wants_actual(policy) {
-                    j.info.forecast = j.exact_forecast();
-                }
-                j
-            })
-            .collect();
+        let jobs = prescient_sim::job::for_policy(&self.jobs, policies::wants_actual(policy));
         simulate(&self.nodes, &jobs, p.as_mut(), Options::default())
     }
 }
