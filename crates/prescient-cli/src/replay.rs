@@ -157,12 +157,15 @@ impl Observer for Quiet {
     fn output(&mut self, _stream: Stream, _bytes: &[u8]) {}
 }
 
+/// A job of the replay as the main loop tracks it.
 struct Live {
+    /// Restarts after kills so far (each attempt is a new runtime job).
     attempt: u32,
+    /// The node the current attempt runs on.
     node: Option<NodeId>,
     section: usize,
     limits: Limits,
-    /// The node the current attempt runs on, and when it was placed.
+    /// An attempt is placed and has not ended.
     running: bool,
     /// Why the current attempt is being killed by us, if it is.
     killing: Option<Kill>,
@@ -175,6 +178,7 @@ struct Live {
     unit_start: f64,
 }
 
+/// What one policy's replay runs.
 struct Replay<'a> {
     name: &'a str,
     nodes: &'a [NodeInfo],
@@ -730,6 +734,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
             "workload": a.workload.display().to_string(),
             "jobs": jobs.len(),
             "nodes": nodes.len(),
+            "forecasts": crate::simulate::forecasts_label(a.history),
             "policies": summaries,
         });
         let text = serde_json::to_string_pretty(&v).map_err(Failure::internal)?;

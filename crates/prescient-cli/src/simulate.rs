@@ -209,6 +209,8 @@ struct Report<'a> {
     workload: String,
     jobs: usize,
     nodes: usize,
+    /// `first_sight` (the policies learn as jobs end) or `history`.
+    forecasts: &'static str,
     policies: Vec<PolicyReport<'a>>,
 }
 
@@ -314,6 +316,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
             workload: a.workload.display().to_string(),
             jobs: jobs.len(),
             nodes: nodes.len(),
+            forecasts: forecasts_label(a.history),
             policies: summaries
                 .iter()
                 .zip(&times)
@@ -327,10 +330,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return crate::analyze::write_stdout(&format!("{text}\n"));
     }
     let mut text = format!(
-        "{} jobs on {} nodes ({} programs)\n\n{}\n{}",
+        "{} jobs on {} nodes ({} programs), forecasts: {}\n\n{}\n{}",
         jobs.len(),
         nodes.len(),
         jobs.iter().map(|j| j.info.key).max().map_or(0, |k| k + 1),
+        if a.history {
+            "from the history of measured runs"
+        } else {
+            "first sight (the policies learn as jobs end)"
+        },
         programs_table(&jobs, &subs),
         table(&summaries)
     );
@@ -340,6 +348,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
     text.push('\n');
     crate::analyze::write_stdout(&text)
+}
+
+/// How the policies' forecasts start, as the JSON names it.
+pub fn forecasts_label(history: bool) -> &'static str {
+    if history {
+        "history"
+    } else {
+        "first_sight"
+    }
 }
 
 /// Per program: first-sight forecast against measured use, over its units.

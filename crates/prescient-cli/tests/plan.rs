@@ -246,6 +246,7 @@ fn generate_then_simulate_compares_every_policy() {
     ok(&o);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["schema"], "prescient.simulation/1");
+    assert_eq!(v["forecasts"], "first_sight");
     assert_eq!(v["jobs"], 200);
     assert_eq!(v["nodes"], 4);
     let by = |name: &str| {
