@@ -395,11 +395,12 @@ pub fn run(a: Args) -> Result<u8, Failure> {
             scope.spawn(|| planner.timer(&cluster, scope));
             match planner.submit(&info, &cluster, scope, patience) {
                 Some(n) => plan.start_node = n,
-                None => console.note(&format!(
+                None if !a.quiet => console.note(&format!(
                     "warning: the planner found no node with room for the forecast (peak {}); starting on {}",
                     human_bytes(info.forecast.peak(0..info.forecast.sections.len()).1 as u64),
                     instances[first_physical].name
                 )),
+                None => {}
             }
             plan.spec.memory_limit = instances[plan.start_node].memory;
             let mut steering = planner.steering(&cluster, scope);
