@@ -245,11 +245,20 @@ pub fn load(
     let base = workload.parent().map(Path::to_path_buf).unwrap_or_default();
     let spec = crate::run::cluster_spec(cluster)?;
     let nodes = prescient_plan::fleet::nodes_of(&spec);
-    let mut cat = Catalog::open(python, measure)?;
     let files: Vec<(PathBuf, Vec<String>)> = subs
         .iter()
         .map(|s| (resolve(&base, &s.program), s.args.clone()))
         .collect();
+    // Bad input first, before the worker environment and the calibration.
+    let mut seen = std::collections::BTreeSet::new();
+    for (f, _) in &files {
+        if seen.insert(f) {
+            std::fs::metadata(f)
+                .with_context(|| format!("{}: cannot read {}", workload.display(), f.display()))
+                .map_err(Failure::input)?;
+        }
+    }
+    let mut cat = Catalog::open(python, measure)?;
     cat.load_all(&files)?;
     let jobs = sim_jobs(&subs, &base, &cat)?;
     Ok(Loaded {
