@@ -62,6 +62,14 @@ pub struct Observed {
     pub memory: f64,
 }
 
+impl Observed {
+    /// Cores kept busy, when the unit ran long enough for CPU over wall
+    /// time to mean it.
+    pub fn cores(&self) -> Option<f64> {
+        (self.seconds >= MIN_RATE_SECONDS).then(|| self.cpu_seconds / self.seconds)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Forecast {
     pub sections: Vec<SectionForecast>,

@@ -53,6 +53,20 @@ pub fn move_pause(bytes: f64) -> f64 {
     0.01 + bytes / 2.0e9
 }
 
+/// What a job moved before unit `split` needs on its target, on a node with
+/// `node` features: its state (the memory of the unit before) during the
+/// move's pause, then the rest of its timeline.
+fn arriving(f: &Forecast, split: usize, node: Features) -> Vec<Phase> {
+    let state = f.sections[split - 1].memory_high;
+    let mut v = vec![Phase {
+        seconds: move_pause(state),
+        cores: 0.0,
+        memory: state,
+    }];
+    v.extend(f.reserved_from(split, node));
+    v
+}
+
 pub struct Proactive {
     b: Board,
     exact: bool,
@@ -330,15 +344,7 @@ impl Proactive {
         // The target holds the arriving state during the pause, then the rest.
         let state = f.sections[split - 1].memory_high;
         let bm = bm.max(state);
-        let arriving = |nf| {
-            let mut v = vec![Phase {
-                seconds: move_pause(state),
-                cores: 0.0,
-                memory: state,
-            }];
-            v.extend(f.reserved_from(split, nf));
-            v
-        };
+        let arriving = |nf| arriving(&f, split, nf);
         let target = self
             .b
             .fleet
@@ -690,15 +696,7 @@ impl Proactive {
         let (bc, bm) = f.peak(k + 1..f.sections.len());
         let expected = f.sections[k].seconds * f.sections[k].stretch_on(here_f);
         let state = f.sections[k].memory_high;
-        let arriving = |nf| {
-            let mut v = vec![Phase {
-                seconds: move_pause(state),
-                cores: 0.0,
-                memory: state,
-            }];
-            v.extend(f.reserved_from(k + 1, nf));
-            v
-        };
+        let arriving = |nf| arriving(&f, k + 1, nf);
         let to = self
             .b
             .fleet

@@ -86,11 +86,16 @@ impl Requests {
         if self.mode != Mode::Reactive {
             return;
         }
-        if let Some(j) = self.b.jobs.get(&id) {
-            let e = self.seen.entry(j.info.key).or_insert((0.0, 0.0));
-            e.0 = e.0.max(cores);
-            e.1 = e.1.max(memory);
+        if let Some(key) = self.b.jobs.get(&id).map(|j| j.info.key) {
+            self.see(key, cores, memory);
         }
+    }
+
+    /// Reactive: the largest use seen of a key's jobs.
+    fn see(&mut self, key: u32, cores: f64, memory: f64) {
+        let e = self.seen.entry(key).or_insert((0.0, 0.0));
+        e.0 = e.0.max(cores);
+        e.1 = e.1.max(memory);
     }
 
     fn req(&self, id: JobId) -> Option<(f64, f64)> {
@@ -279,12 +284,7 @@ impl Policy for Requests {
                 }
             }
             Event::SectionFinished { job, observed, .. } => {
-                let cores = if observed.seconds >= crate::forecast::MIN_RATE_SECONDS {
-                    observed.cpu_seconds / observed.seconds
-                } else {
-                    0.0
-                };
-                self.observe(job, cores, observed.memory);
+                self.observe(job, observed.cores().unwrap_or(0.0), observed.memory);
             }
             Event::Finished(job) => {
                 self.b.release(job, now, idle, out);
@@ -329,14 +329,7 @@ impl Policy for Requests {
             return;
         }
         for u in runs.iter().flatten() {
-            let cores = if u.seconds >= crate::forecast::MIN_RATE_SECONDS {
-                u.cpu_seconds / u.seconds
-            } else {
-                0.0
-            };
-            let e = self.seen.entry(key).or_insert((0.0, 0.0));
-            e.0 = e.0.max(cores);
-            e.1 = e.1.max(u.memory);
+            self.see(key, u.cores().unwrap_or(0.0), u.memory);
         }
     }
 }
