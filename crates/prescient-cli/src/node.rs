@@ -251,5 +251,6 @@ pub fn cluster_options(
         worker_user: "nobody".into(),
         warm: true,
         local_handover,
+        log_dir: prescient_pyenv::data_home().join("slurm-logs"),
     })
 }

@@ -383,7 +383,11 @@ fn replay_one(
                         }
                         on_since[node as usize] = Some(now);
                         node_starts += 1;
-                        let delay = startup[node as usize];
+                        let delay = crate::steer::emulated_startup(
+                            &cluster,
+                            node as usize,
+                            startup[node as usize],
+                        );
                         let tx = tx.clone();
                         let cluster = &cluster;
                         let starting = starting.clone();

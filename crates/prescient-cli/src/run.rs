@@ -433,6 +433,10 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     }
     if !a.quiet {
         eprint!("{}", render_summary(&report));
+    } else if let (Some(reason), None) = (&report.reason, outcome.end.signal) {
+        // Quiet keeps Prescient's own lines out, but not why it ended the
+        // job (a limit, a lost node): that is nowhere else to be seen.
+        eprintln!("prescient: {reason}");
     }
     record(
         &store,

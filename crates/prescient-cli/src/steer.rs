@@ -33,6 +33,12 @@ pub struct DecisionRecord {
     /// For a node start: when it was up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ready_seconds: Option<f64>,
+    /// For a node start on Slurm: the allocation's job id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<String>,
+    /// For a node start that failed: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 struct State {
@@ -115,6 +121,8 @@ impl Planner {
                 node: self.name(node),
                 before_section: before,
                 ready_seconds: None,
+                allocation: None,
+                error: None,
             })
         };
         match d {
@@ -133,7 +141,11 @@ impl Planner {
                 let index = s.decisions.len() - 1;
                 s.starting += 1;
                 let me = self.clone();
-                let delay = self.startup.get(node as usize).copied().unwrap_or(0.0);
+                let delay = emulated_startup(
+                    cluster,
+                    node as usize,
+                    self.startup.get(node as usize).copied().unwrap_or(0.0),
+                );
                 scope.spawn(move || me.power_on(node, delay, index, cluster, scope));
             }
             Decision::Stop { node } => {
@@ -161,13 +173,17 @@ impl Planner {
         let started = cluster.power_on(node as usize);
         let (lock, cv) = &*self.state;
         if let Err(e) = started {
-            tracing::warn!("node {} did not start: {e}", self.name(node));
-            lock.lock().unwrap().starting -= 1;
+            // Said at once, quiet or not: the plan that needed it is now void.
+            eprintln!("prescient: node {} did not start: {e}", self.name(node));
+            let mut s = lock.lock().unwrap();
+            if let Some(d) = s.decisions.get_mut(index) {
+                d.error = Some(e.to_string());
+            }
+            s.starting -= 1;
+            drop(s);
             cv.notify_all();
             return;
         }
-        // The agent itself starts in a fraction of a second; a provider
-        // takes the declared start-up latency.
         let left = delay - began.elapsed().as_secs_f64();
         if left > 0.0 {
             std::thread::sleep(Duration::from_secs_f64(left));
@@ -177,6 +193,7 @@ impl Planner {
             let now = Planner::now(&s);
             if let Some(d) = s.decisions.get_mut(index) {
                 d.ready_seconds = Some(now);
+                d.allocation = cluster.allocation(node as usize);
             }
             s.starting -= 1;
         }
@@ -337,13 +354,27 @@ impl Steering for PlannedSteering<'_, '_> {
     }
 }
 
+/// How long powering a node on must be made to take: a node of this host
+/// starts in a fraction of a second, so its declared start-up latency is
+/// played out (the plan was made for it); a Slurm node takes what it takes.
+pub fn emulated_startup(cluster: &Cluster, node: usize, declared: f64) -> f64 {
+    if cluster.node_spec(node).slurm.is_some() {
+        0.0
+    } else {
+        declared
+    }
+}
+
 /// The move target once it is up: a node still starting is waited for here,
 /// at the boundary (it was powered on ahead, so this is short when the
 /// forecast was right), for its start-up time and half a minute more.
 pub fn when_up(cluster: &Cluster, target: usize, startup: Option<f64>) -> Option<usize> {
     let patience = startup.unwrap_or(0.0) + 30.0;
     let until = Instant::now() + Duration::from_secs_f64(patience);
-    while !cluster.is_alive(target) && Instant::now() < until {
+    while !cluster.is_alive(target)
+        && cluster.start_error(target).is_none()
+        && Instant::now() < until
+    {
         std::thread::sleep(Duration::from_millis(20));
     }
     cluster.is_alive(target).then_some(target)
@@ -418,12 +449,21 @@ pub fn lines(p: &PlannerReport) -> Vec<String> {
         let line = match d.action.as_str() {
             "place" => format!("planner: placed on {} at {:.2}s", d.node, d.at_seconds),
             "start_node" => format!(
-                "planner: powered on {} at {:.2}s{}",
+                "planner: powered on {}{} at {:.2}s{}{}",
                 d.node,
+                d.allocation
+                    .as_ref()
+                    .map(|a| format!(" (Slurm job {a})"))
+                    .unwrap_or_default(),
                 d.at_seconds,
                 d.ready_seconds
                     .map(|r| format!(", up at {r:.2}s"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if d.error.is_some() {
+                    "; it did not start"
+                } else {
+                    ""
+                }
             ),
             "stop_node" => format!("planner: powered off {} at {:.2}s", d.node, d.at_seconds),
             _ => continue,

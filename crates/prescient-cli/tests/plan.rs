@@ -90,8 +90,22 @@ cost_per_second = 0.001
 "#;
 
 fn spike_run(dir: &Path, extra: &[&str]) -> Value {
+    spike_run_on(dir, SPIKE_CLUSTER, extra)
+}
+
+fn spike_run_on(dir: &Path, cluster_text: &str, extra: &[&str]) -> Value {
+    let o = spike_output(dir, cluster_text, extra);
+    ok(&o);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).split_whitespace().last(),
+        Some("160000000.0")
+    );
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+fn spike_output(dir: &Path, cluster_text: &str, extra: &[&str]) -> Output {
     let cluster = dir.join("cluster.toml");
-    std::fs::write(&cluster, SPIKE_CLUSTER).unwrap();
+    std::fs::write(&cluster, cluster_text).unwrap();
     let report = dir.join("report.json");
     let file = corpus("workloads/spike_later.py");
     let mut args = vec![
@@ -104,13 +118,7 @@ fn spike_run(dir: &Path, extra: &[&str]) -> Value {
     ];
     args.extend_from_slice(extra);
     args.extend_from_slice(&[file.to_str().unwrap(), "--", "80000000", "300"]);
-    let o = prescient(&args);
-    ok(&o);
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).split_whitespace().last(),
-        Some("160000000.0")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
+    prescient(&args)
 }
 
 #[test]
@@ -404,4 +412,115 @@ cost_per_second = 0.001
     // resubmitted larger by its user.
     let st = policies.iter().find(|p| p["policy"] == "static").unwrap();
     assert!(st["limit_kills"].as_u64().unwrap() >= 1, "{st}");
+}
+
+/// The spike's node from Slurm: the spike cluster, with its virtual node
+/// an elastic `cloud` node of the test cluster (scripts/slurm-up.sh), which
+/// Slurm itself powers up on demand.
+fn slurm_spike_cluster(partition: &str) -> String {
+    let nodes = SPIKE_CLUSTER
+        .replace("name = \"burst\"", "name = \"cloud\"")
+        .replace("startup_seconds = 2\n", "startup_seconds = 25\n");
+    // The virtual node is the last table, so its keys can be appended.
+    format!(
+        "[slurm]\ntimeout_seconds = 180\n{nodes}slurm = {{ partition = \"{partition}\", time_minutes = 10 }}\n"
+    )
+}
+
+/// Whether the Slurm test cluster answers. The suite's command
+/// (scripts/test.sh) starts it; without it these tests fail, unless
+/// PRESCIENT_SKIP_SLURM=1 says to leave Slurm out.
+fn slurm_up() -> bool {
+    if std::env::var_os("PRESCIENT_SKIP_SLURM").is_some_and(|v| v == "1") {
+        eprintln!("PRESCIENT_SKIP_SLURM=1: not testing Slurm");
+        return false;
+    }
+    let up = Command::new("sinfo")
+        .arg("-h")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        up,
+        "no Slurm cluster answers (SLURM_CONF={:?}); start the test cluster with \
+         `eval \"$(bash scripts/slurm-up.sh)\"` as root, run the suite with \
+         scripts/test.sh, or set PRESCIENT_SKIP_SLURM=1",
+        std::env::var_os("SLURM_CONF")
+    );
+    true
+}
+
+fn slurm(cmd: &str, args: &[&str]) -> String {
+    let o = Command::new(cmd).args(args).output().unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Waits until Slurm no longer holds the allocation (it may be completing).
+fn released(id: &str) -> bool {
+    for _ in 0..100 {
+        if slurm("squeue", &["-h", "-j", id, "-t", "PD,CF,R"]).is_empty() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    false
+}
+
+#[test]
+fn a_node_from_slurm_holds_the_spike_and_its_allocation_ends_with_the_run() {
+    if !slurm_up() {
+        return;
+    }
+    let text = slurm_spike_cluster("cloud");
+    let r = spike_run_on(&scratch("slurm"), &text, &["--no-history"]);
+    let nodes: Vec<&str> = r["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, ["small", "small", "cloud-1", "cloud-1"], "{r}");
+    let p = &r["planner"];
+    let start = p["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["action"] == "start_node")
+        .unwrap_or_else(|| panic!("no node start in {p}"));
+    assert!(start.get("error").is_none(), "{start}");
+    let id = start["allocation"].as_str().expect("a Slurm job id");
+    assert_eq!(r["migrations"][0]["ok"], true, "{r}");
+    assert!(released(id), "Slurm job {id} still holds its allocation");
+    // What Slurm itself says it ran: the node's cores and memory (plus the
+    // agent's share) on an elastic node.
+    let info = slurm("scontrol", &["show", "job", id]);
+    let field = |k: &str| {
+        info.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("no {k} in {info}"))
+            .to_string()
+    };
+    assert!(field("JobName").ends_with("-cloud-1"), "{info}");
+    assert!(["c1", "c2"].contains(&field("NodeList").as_str()), "{info}");
+    assert_eq!(field("MinMemoryNode"), "2176M", "{info}");
+    assert_eq!(field("Partition"), "cloud", "{info}");
+}
+
+#[test]
+fn a_node_slurm_refuses_is_reported_and_the_job_ends_clearly() {
+    if !slurm_up() {
+        return;
+    }
+    let dir = scratch("slurm-refused");
+    let text = slurm_spike_cluster("no-such-partition");
+    let o = spike_output(&dir, &text, &["--no-history"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    // The spike has nowhere to go: it ends on the small node, said plainly.
+    assert_eq!(o.status.code(), Some(137), "{err}");
+    assert!(err.contains("node cloud-1 did not start"), "{err}");
+    assert!(err.contains("invalid partition"), "{err}");
+    assert!(
+        err.contains("exceeded its memory limit of 512.0 MiB"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }

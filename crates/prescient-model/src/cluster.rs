@@ -18,6 +18,27 @@
 //! max_count = 4
 //! cost_per_second = 0.0004
 //! ```
+//!
+//! A virtual node with a `slurm` table is not a slice of this host: each of
+//! its instances is a node agent started inside a Slurm allocation of the
+//! node's cores and memory (`sbatch`), which calls the coordinator back. The
+//! optional top-level `[slurm]` table says where the Slurm commands are and
+//! which address the allocations call back on.
+//!
+//! ```toml
+//! [slurm]
+//! callback = "127.0.0.1"   # an address of this host the allocations can reach
+//!
+//! [[node]]
+//! name = "cloud"
+//! kind = "virtual"
+//! cores = 2
+//! memory = "2GiB"
+//! startup_seconds = 15     # Slurm queue + node power-up, as measured
+//! max_count = 2
+//! cost_per_second = 0.001
+//! slurm = { partition = "cloud", constraint = "cloud", time_minutes = 30 }
+//! ```
 
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +81,44 @@ pub struct NodeSpec {
     /// `NAME-COUNT` once parsed (for large simulated clusters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+    /// Virtual nodes: start each instance in a Slurm allocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm: Option<SlurmNode>,
+}
+
+/// How a virtual node's instances are requested from Slurm.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmNode {
+    #[serde(default)]
+    pub partition: Option<String>,
+    /// A Slurm `--constraint` expression (node features).
+    #[serde(default)]
+    pub constraint: Option<String>,
+    /// The allocation's time limit; Slurm ends the agent after it.
+    #[serde(default)]
+    pub time_minutes: Option<u32>,
+    /// More `sbatch` options, passed as they are (e.g. `["--account=research"]`).
+    #[serde(default)]
+    pub extra_args: Vec<String>,
+}
+
+/// Cluster-wide Slurm settings (all optional).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmSettings {
+    /// Where `sbatch`, `squeue` and `scancel` are; default: on `PATH`.
+    #[serde(default)]
+    pub bin_dir: Option<std::path::PathBuf>,
+    /// The address of this host that agents in allocations call back on and
+    /// that they listen on themselves; default `127.0.0.1` (a single-host
+    /// Slurm). Between hosts, give an address the compute nodes reach.
+    #[serde(default)]
+    pub callback: Option<String>,
+    /// Seconds to wait for an allocation's agent to call back before the
+    /// node is given up; default 300.
+    #[serde(default)]
+    pub timeout_seconds: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,6 +126,8 @@ pub struct NodeSpec {
 pub struct ClusterSpec {
     #[serde(rename = "node")]
     pub nodes: Vec<NodeSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm: Option<SlurmSettings>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -192,6 +253,23 @@ impl ClusterSpec {
             if n.memory < (64 << 20) {
                 return Err(bad("memory must be at least 64MiB"));
             }
+            if let Some(sl) = &n.slurm {
+                if n.cpus.is_some() {
+                    return Err(bad("cpus pins a slice of this host; a Slurm node has none"));
+                }
+                if sl.time_minutes == Some(0) {
+                    return Err(bad("slurm.time_minutes must be at least 1"));
+                }
+                let printable = |t: &str| !t.is_empty() && !t.chars().any(|c| c.is_control());
+                let fields = [&sl.partition, &sl.constraint];
+                if fields
+                    .iter()
+                    .any(|f| f.as_deref().is_some_and(|t| !printable(t)))
+                    || sl.extra_args.iter().any(|a| !printable(a))
+                {
+                    return Err(bad("slurm options must be non-empty and on one line"));
+                }
+            }
             match n.kind {
                 NodeKind::Virtual => {
                     if !n.startup_seconds.is_some_and(|s| s.is_finite() && s >= 0.0) {
@@ -210,7 +288,19 @@ impl ClusterSpec {
                             "startup_seconds and max_count apply to virtual nodes only",
                         ));
                     }
+                    if n.slurm.is_some() {
+                        return Err(bad(
+                            "a slurm table applies to virtual nodes only (physical nodes are slices of this host)",
+                        ));
+                    }
                 }
+            }
+        }
+        if let Some(t) = self.slurm.as_ref().and_then(|s| s.timeout_seconds) {
+            if !(t.is_finite() && t > 0.0) {
+                return Err(ClusterError::Syntax(
+                    "slurm.timeout_seconds must be a positive number".into(),
+                ));
             }
         }
         Ok(())
@@ -245,8 +335,10 @@ impl ClusterSpec {
             max_count: None,
             cost_per_second: None,
             count: None,
+            slurm: None,
         };
         ClusterSpec {
+            slurm: None,
             nodes: vec![
                 node("n1", 0),
                 node("n2", 1),
@@ -261,6 +353,7 @@ impl ClusterSpec {
                     max_count: Some(1),
                     cost_per_second: Some(0.001),
                     count: None,
+                    slurm: None,
                 },
             ],
         }

@@ -48,6 +48,22 @@ pub struct AgentConfig {
     pub worker_user: String,
     /// Keep a pre-started worker ready.
     pub warm: bool,
+    /// Where to send the announcement instead of stdout: the coordinator's
+    /// rendezvous address, for an agent it did not start itself (one inside
+    /// a Slurm allocation).
+    #[serde(default)]
+    pub announce_to: Option<String>,
+    /// The one-time token that comes with that announcement.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// What an agent started elsewhere sends on the coordinator's rendezvous
+/// socket: one JSON line.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Callback {
+    pub token: String,
+    pub announce: AgentAnnounce,
 }
 
 /// The first line an agent prints on stdout, for the process that started it.
@@ -159,19 +175,51 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
             None
         }
     };
+    // Listening on every address, the agent names itself by its host name.
+    let shown = if addr.ip().is_unspecified() {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        format!("{}:{}", host.trim(), addr.port())
+    } else {
+        addr.to_string()
+    };
     let announce = AgentAnnounce {
-        listen: addr.to_string(),
+        listen: shown,
         local: local.as_ref().map(|_| local_name.clone()),
         warnings: agent.confinement.warnings.clone(),
     };
-    {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string(&announce).unwrap_or_default()
-        );
-        let _ = out.flush();
+    match &cfg.announce_to {
+        Some(to) => {
+            let cb = Callback {
+                token: cfg.token.clone().unwrap_or_default(),
+                announce,
+            };
+            let mut s = TcpStream::connect(to)
+                .map_err(io_err(format!("agent {}: cannot call back {to}", cfg.name)))?;
+            let line = serde_json::to_string(&cb).unwrap_or_default();
+            writeln!(s, "{line}")
+                .and_then(|_| s.flush())
+                .map_err(io_err(format!("agent {}: cannot call back {to}", cfg.name)))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&announce).unwrap_or_default()
+            );
+            let _ = out.flush();
+        }
+    }
+    if cfg.announce_to.is_some() {
+        // Nobody else would end an agent its coordinator never reached.
+        let a = agent.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(120));
+            if a.coord.lock().unwrap().is_none() {
+                tracing::warn!("agent {}: no coordinator came; stopping", a.cfg.name);
+                a.shutdown();
+            }
+        });
     }
     if cfg.warm {
         agent.refill_warm();

@@ -12,10 +12,15 @@
 //! the agents' peer protocol. When an agent dies, its job restarts on another
 //! node from the last spooled checkpoint (or from the start); output the
 //! program already produced is not printed again.
+//!
+//! Virtual nodes with a `slurm` table are not started here: each instance is
+//! an agent in a Slurm allocation ([`crate::slurm`]) that calls back on a
+//! rendezvous socket; once connected it is driven like any other node.
 
-use crate::agent::{handshake, AgentAnnounce, AgentConfig};
+use crate::agent::{handshake, AgentAnnounce, AgentConfig, Callback};
+use crate::slurm::{AllocRequest, AllocState, BatchSystem, Slurm};
 use crate::{io_err, wire_err, RuntimeError};
-use prescient_model::cluster::{ClusterSpec, NodeKind, NodeSpec};
+use prescient_model::cluster::{ClusterSpec, NodeKind, NodeSpec, SlurmSettings};
 use prescient_wire::frame::{self, encode_header, Limits};
 use prescient_wire::{
     Fault, FromAgent, FromPeer, Hello, JobEnd, JobSpec, MigrationReport, Role, Stream, ToAgent,
@@ -47,6 +52,8 @@ pub struct ClusterOptions {
     /// worker to worker; false forces the TCP relay through the agents (the
     /// path between hosts).
     pub local_handover: bool,
+    /// Where the logs of Slurm allocations go.
+    pub log_dir: PathBuf,
 }
 
 /// Something that happened to one job.
@@ -71,6 +78,10 @@ struct NodeConn {
     writer: Mutex<Option<TcpStream>>,
     alive: AtomicBool,
     child: Mutex<Option<Child>>,
+    /// The Slurm job the agent runs in, for a node that came from Slurm.
+    alloc: Mutex<Option<String>>,
+    /// Why the last power-on failed, until the next one.
+    start_error: Mutex<Option<String>>,
     /// Held while the node is being powered on.
     starting: Mutex<()>,
 }
@@ -97,6 +108,10 @@ pub struct Cluster {
     opts: ClusterOptions,
     pub warnings: Vec<String>,
     pub name: String,
+    slurm: SlurmSettings,
+    batch: Arc<dyn BatchSystem>,
+    /// Started on the first Slurm power-on.
+    rendezvous: Mutex<Option<Rendezvous>>,
 }
 
 impl Cluster {
@@ -118,6 +133,8 @@ impl Cluster {
                     writer: Mutex::new(None),
                     alive: AtomicBool::new(false),
                     child: Mutex::new(None),
+                    alloc: Mutex::new(None),
+                    start_error: Mutex::new(None),
                     starting: Mutex::new(()),
                 })
             })
@@ -129,6 +146,11 @@ impl Cluster {
             opts: opts.clone(),
             warnings: Vec::new(),
             name,
+            slurm: spec.slurm.clone().unwrap_or_default(),
+            batch: Arc::new(Slurm {
+                bin_dir: spec.slurm.as_ref().and_then(|s| s.bin_dir.clone()),
+            }),
+            rendezvous: Mutex::new(None),
         };
         // Spawned all first, then connected: the agents start in parallel.
         let physical: Vec<usize> = (0..cluster.nodes.len())
@@ -149,10 +171,16 @@ impl Cluster {
         Ok(cluster)
     }
 
-    fn spawn_agent(&self, i: usize) -> Result<Child, RuntimeError> {
+    /// Replaces the batch system (e.g. with [`crate::slurm::DryRun`]).
+    pub fn with_batch(mut self, batch: Arc<dyn BatchSystem>) -> Cluster {
+        self.batch = batch;
+        self
+    }
+
+    fn agent_config(&self, i: usize) -> AgentConfig {
         let n = &self.nodes[i].spec;
         let opts = &self.opts;
-        let cfg = AgentConfig {
+        AgentConfig {
             name: n.name.clone(),
             cluster: self.name.clone(),
             listen: "127.0.0.1:0".into(),
@@ -163,8 +191,15 @@ impl Cluster {
             cpus: n.cpus.clone(),
             worker_user: opts.worker_user.clone(),
             warm: opts.warm,
-        };
-        let json = serde_json::to_string(&cfg).unwrap_or_default();
+            announce_to: None,
+            token: None,
+        }
+    }
+
+    fn spawn_agent(&self, i: usize) -> Result<Child, RuntimeError> {
+        let n = &self.nodes[i].spec;
+        let opts = &self.opts;
+        let json = serde_json::to_string(&self.agent_config(i)).unwrap_or_default();
         Command::new(&opts.agent_exe)
             .arg(&opts.agent_arg)
             .arg(json)
@@ -201,18 +236,137 @@ impl Cluster {
                 )));
             }
         };
+        *node.child.lock().unwrap() = Some(child);
+        self.attach(i, announce)
+    }
+
+    /// Connects to an agent that has announced itself; returns its warnings.
+    fn attach(&self, i: usize, announce: AgentAnnounce) -> Result<Vec<String>, RuntimeError> {
+        let node = &self.nodes[i];
         let mut conn = TcpStream::connect(&announce.listen)
             .map_err(io_err(format!("cannot connect to node {}", node.spec.name)))?;
         let _ = conn.set_nodelay(true);
         handshake(&mut conn, &coordinator_hello())?;
         let reader = conn.try_clone().map_err(io_err("socket"))?;
+        // Abstract Unix sockets only reach agents on this host.
+        let same_host = announce
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback());
         *node.addr.lock().unwrap() = announce.listen;
-        *node.local.lock().unwrap() = announce.local.filter(|_| self.opts.local_handover);
+        *node.local.lock().unwrap() = announce
+            .local
+            .filter(|_| self.opts.local_handover && same_host);
         *node.writer.lock().unwrap() = Some(conn);
-        *node.child.lock().unwrap() = Some(child);
         node.alive.store(true, Ordering::SeqCst);
         spawn_reader(i, node.clone(), reader, self.routes.clone());
         Ok(announce.warnings)
+    }
+
+    /// Powers a Slurm node on: submits its allocation and waits for the
+    /// agent in it to call back.
+    fn start_in_slurm(&self, i: usize) -> Result<(), RuntimeError> {
+        let node = &self.nodes[i];
+        // An allocation whose agent died is no use any more.
+        if let Some(old) = node.alloc.lock().unwrap().take() {
+            self.batch.cancel(&old);
+        }
+        let sl = node.spec.slurm.clone().unwrap_or_default();
+        let host = self
+            .slurm
+            .callback
+            .clone()
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let (addr, rx, token) = {
+            let mut g = self.rendezvous.lock().unwrap();
+            if g.is_none() {
+                *g = Some(Rendezvous::start(&host)?);
+            }
+            let r = g.as_ref().unwrap();
+            let token = format!("{:032x}", rand::random::<u128>());
+            (r.addr.clone(), r.expect(&token), token)
+        };
+        let mut cfg = self.agent_config(i);
+        cfg.listen = format!("{}:0", bracket(&host));
+        cfg.announce_to = Some(addr);
+        cfg.token = Some(token.clone());
+        std::fs::create_dir_all(&self.opts.log_dir).map_err(io_err(format!(
+            "cannot create the Slurm log directory {}",
+            self.opts.log_dir.display()
+        )))?;
+        let job_name = format!("prescient-{}-{}", self.name, node.spec.name);
+        let req = AllocRequest {
+            name: job_name.clone(),
+            cores: node.spec.cores,
+            memory_bytes: node.spec.memory,
+            partition: sl.partition,
+            constraint: sl.constraint,
+            time_minutes: sl.time_minutes,
+            extra_args: sl.extra_args,
+            output: self.opts.log_dir.join(format!("{job_name}-%j.log")),
+            command: vec![
+                self.opts.agent_exe.display().to_string(),
+                self.opts.agent_arg.clone(),
+                serde_json::to_string(&cfg).unwrap_or_default(),
+            ],
+        };
+        let id = self.batch.submit(&req)?;
+        let log = self.opts.log_dir.join(format!("{job_name}-{id}.log"));
+        tracing::info!("node {}: Slurm job {id} submitted", node.spec.name);
+        let forget = |why: String| {
+            self.batch.cancel(&id);
+            if let Some(r) = self.rendezvous.lock().unwrap().as_ref() {
+                r.forget(&token);
+            }
+            let tail = crate::slurm::log_tail(&log, 5);
+            let tail = if tail.is_empty() {
+                String::new()
+            } else {
+                format!("; its log ({}) ends with:\n{tail}", log.display())
+            };
+            RuntimeError::Cluster(format!(
+                "node {} (Slurm job {id}) {why}{tail}",
+                node.spec.name
+            ))
+        };
+        let limit = Duration::from_secs_f64(self.slurm.timeout_seconds.unwrap_or(300.0));
+        let start = Instant::now();
+        let announce = loop {
+            match rx.recv_timeout(Duration::from_millis(500)) {
+                Ok(a) => break a,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(forget("lost its rendezvous".into()))
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if start.elapsed() > limit {
+                return Err(forget(format!(
+                    "did not call back within {:.0} s",
+                    limit.as_secs_f64()
+                )));
+            }
+            match self.batch.state(&id) {
+                Ok(AllocState::Ended(state)) => {
+                    // It may have called back just before it ended.
+                    if let Ok(a) = rx.try_recv() {
+                        break a;
+                    }
+                    return Err(forget(format!(
+                        "ended ({state}) before its agent called back"
+                    )));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("node {}: {e}", node.spec.name),
+            }
+        };
+        *node.alloc.lock().unwrap() = Some(id.clone());
+        match self.attach(i, announce) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                *node.alloc.lock().unwrap() = None;
+                Err(forget(format!("called back but cannot be reached: {e}")))
+            }
+        }
     }
 
     /// Starts the agent of a node that is off (a virtual node), and returns
@@ -225,8 +379,28 @@ impl Cluster {
         if self.is_alive(i) {
             return Ok(());
         }
-        let child = self.spawn_agent(i)?;
-        self.connect(i, child).map(|_| ())
+        *node.start_error.lock().unwrap() = None;
+        let started = if node.spec.slurm.is_some() {
+            self.start_in_slurm(i)
+        } else {
+            self.spawn_agent(i)
+                .and_then(|child| self.connect(i, child))
+                .map(|_| ())
+        };
+        if let Err(e) = &started {
+            *node.start_error.lock().unwrap() = Some(e.to_string());
+        }
+        started
+    }
+
+    /// Why the node's last power-on failed (None while it starts or runs).
+    pub fn start_error(&self, i: usize) -> Option<String> {
+        self.nodes.get(i)?.start_error.lock().unwrap().clone()
+    }
+
+    /// The Slurm job a node runs in, if it came from Slurm.
+    pub fn allocation(&self, i: usize) -> Option<String> {
+        self.nodes.get(i)?.alloc.lock().unwrap().clone()
     }
 
     /// Sends a signal to a job's worker on a node (SIGSTOP and SIGCONT
@@ -246,7 +420,17 @@ impl Cluster {
             return;
         }
         let _ = self.send(i, &ToAgent::Shutdown);
-        stop_child(&self.nodes[i]);
+        self.stop_node(i);
+    }
+
+    /// Ends what runs a node: its agent process, or its Slurm allocation.
+    fn stop_node(&self, i: usize) {
+        let n = &self.nodes[i];
+        stop_child(n);
+        if let Some(id) = n.alloc.lock().unwrap().take() {
+            self.batch.cancel(&id);
+        }
+        n.alive.store(false, Ordering::SeqCst);
     }
 
     pub fn node_names(&self) -> Vec<String> {
@@ -292,13 +476,16 @@ impl Cluster {
             let _ = c.kill();
             let _ = c.wait();
         }
+        if let Some(id) = self.nodes[node].alloc.lock().unwrap().take() {
+            self.batch.cancel(&id);
+        }
     }
 
     /// Stops every agent (they stop their workers).
     pub fn shutdown(&self) {
-        for (i, n) in self.nodes.iter().enumerate() {
+        for i in 0..self.nodes.len() {
             let _ = self.send(i, &ToAgent::Shutdown);
-            stop_child(n);
+            self.stop_node(i);
         }
         self.spool.clear();
         crate::sandbox::remove_cluster_groups(&self.name);
@@ -328,6 +515,76 @@ fn stop_child(n: &NodeConn) {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// `host` as it goes before `:port` (IPv6 addresses in brackets).
+fn bracket(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+type Waiting = Arc<Mutex<HashMap<String, Sender<AgentAnnounce>>>>;
+
+/// The socket agents started elsewhere call back on. Each power-on expects
+/// one token; a caller with another token, or none, is dropped.
+struct Rendezvous {
+    addr: String,
+    waiting: Waiting,
+}
+
+impl Rendezvous {
+    fn start(host: &str) -> Result<Rendezvous, RuntimeError> {
+        let l = TcpListener::bind(format!("{}:0", bracket(host))).map_err(io_err(format!(
+            "cannot open the rendezvous socket for Slurm nodes on {host}"
+        )))?;
+        let port = l.local_addr().map_err(io_err("rendezvous address"))?.port();
+        let waiting: Waiting = Arc::new(Mutex::new(HashMap::new()));
+        let w = waiting.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { continue };
+                let w = w.clone();
+                std::thread::spawn(move || {
+                    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                    let mut line = String::new();
+                    // One line, bounded: whoever connects is not trusted yet.
+                    let mut r = BufReader::new(std::io::Read::take(conn, 64 << 10));
+                    if r.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let Ok(cb) = serde_json::from_str::<Callback>(line.trim()) else {
+                        tracing::warn!("rendezvous: dropped a malformed call-back");
+                        return;
+                    };
+                    match w.lock().unwrap().remove(&cb.token) {
+                        Some(tx) => {
+                            let _ = tx.send(cb.announce);
+                        }
+                        None => {
+                            tracing::warn!("rendezvous: dropped a call-back with an unknown token")
+                        }
+                    }
+                });
+            }
+        });
+        Ok(Rendezvous {
+            addr: format!("{}:{port}", bracket(host)),
+            waiting,
+        })
+    }
+
+    fn expect(&self, token: &str) -> Receiver<AgentAnnounce> {
+        let (tx, rx) = mpsc::channel();
+        self.waiting.lock().unwrap().insert(token.to_string(), tx);
+        rx
+    }
+
+    fn forget(&self, token: &str) {
+        self.waiting.lock().unwrap().remove(token);
     }
 }
 
@@ -1155,5 +1412,53 @@ fn replay_checkpoint(d: &mut Driver, target: usize, saved: &Saved) -> Result<(),
     }) {
         Wait::Got(()) => Ok(()),
         _ => Err(RuntimeError::Cluster("the commit was not confirmed".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(addr: &str, line: &str) {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(line.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn the_rendezvous_takes_only_the_expected_token() {
+        let r = Rendezvous::start("127.0.0.1").unwrap();
+        let rx = r.expect("right");
+        let announce = |token: &str, listen: &str| {
+            serde_json::to_string(&Callback {
+                token: token.into(),
+                announce: AgentAnnounce {
+                    listen: listen.into(),
+                    local: None,
+                    warnings: vec![],
+                },
+            })
+            .unwrap()
+                + "\n"
+        };
+        call(&r.addr, "not json\n");
+        call(&r.addr, &"x".repeat(100_000));
+        call(&r.addr, &announce("wrong", "10.0.0.1:1"));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(rx.try_recv().is_err());
+        call(&r.addr, &announce("right", "127.0.0.1:7"));
+        let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(got.listen, "127.0.0.1:7");
+        // A token is good once.
+        call(&r.addr, &announce("right", "127.0.0.1:8"));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn hosts_go_before_ports_with_brackets_for_ipv6() {
+        assert_eq!(bracket("127.0.0.1"), "127.0.0.1");
+        assert_eq!(bracket("::1"), "[::1]");
+        assert_eq!(bracket("[::1]"), "[::1]");
+        assert_eq!(bracket("login1"), "login1");
     }
 }

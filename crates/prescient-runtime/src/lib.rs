@@ -9,6 +9,8 @@
 //! - [`sandbox`]: what confines a worker: cgroups (v1) or rlimits, an
 //!   unprivileged user, no network.
 //! - [`harness`]: the Python harness shipped inside the binary.
+//! - [`slurm`]: virtual nodes whose agents run in Slurm allocations, behind
+//!   the [`slurm::BatchSystem`] trait.
 //!
 //! The coordinator and the agents share only `prescient-wire`.
 
@@ -17,6 +19,7 @@ pub mod coordinator;
 pub mod fdpass;
 pub mod harness;
 pub mod sandbox;
+pub mod slurm;
 pub mod worker;
 
 /// Errors of the runtime.
