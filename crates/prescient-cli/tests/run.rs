@@ -551,6 +551,72 @@ fn precopy_sends_unchanged_arrays_ahead_over_both_transports() {
     }
 }
 
+/// Unchanged buffers are known at the pause from the kernel's record of
+/// written pages, not by hashing: writes the job makes without touching the
+/// array object (the kernel filling it from a file, a second view) and an
+/// array replaced by a new one must still move, or the output goes wrong.
+#[test]
+fn precopy_sees_every_kind_of_write() {
+    let spin =
+        "    t = time.perf_counter()\n    while time.perf_counter() - t < 0.5:\n        pass\n";
+    let s = script(
+        "precopy_writes.py",
+        &format!(
+            "import tempfile, time\nimport numpy as np\n\
+             big = [np.full(1 << 20, float(i)) for i in range(5)]\n\
+             for _ in range(1):\n{spin}\
+             for _ in range(1):\n{spin}\
+             \x20   with tempfile.TemporaryFile(buffering=0) as fh:\n\
+             \x20       fh.write(np.full(1 << 20, 7.0).tobytes())\n\
+             \x20       fh.seek(0)\n\
+             \x20       fh.readinto(memoryview(big[1]).cast('B'))\n\
+             \x20   view = big[2][::-1]\n\
+             \x20   view[:10] = 9.0\n\
+             \x20   del view, fh\n\
+             \x20   big[3] = None\n\
+             \x20   big[3] = np.full(1 << 20, 11.0)\n\
+             for _ in range(1):\n{spin}\
+             print([float(b.sum()) for b in big])\n"
+        ),
+    );
+    let plain = python(&s, &[]);
+    let (o, v) = report(&["-q", "--migrate-every", "1"], &s, &[], "precopy-writes");
+    assert_same("writes", &plain, &o);
+    let migs = v["migrations"].as_array().unwrap();
+    assert!(migs.iter().all(|m| m["ok"] == true), "{migs:?}");
+    // After the writing section only the untouched arrays were reused.
+    let m = &migs[2]["report"];
+    assert_eq!(m["precopied_bytes"], 2 << 23, "{m}");
+    assert!(m["bytes"].as_u64().unwrap() >= 3 << 23, "{m}");
+}
+
+/// The kernel's record of written pages, as the harness reads it (this
+/// machine's kernel has it, so its absence is a failure here): clean after
+/// protection, dirty after a write by the kernel or through a view, and
+/// shared memory left to hashing.
+#[test]
+fn the_harness_reads_written_pages_from_the_kernel() {
+    let py = ready();
+    let check = "import mmap, tempfile\nimport numpy as np\nimport prescient_worker as w\n\
+        d = w.dirty_pages()\nassert d is not None, 'no dirty page tracking'\n\
+        a = np.ones(1 << 20)\nspan = w.page_span(a)\n\
+        assert d.protect(*span) and d.written(*span) is False\n\
+        with tempfile.TemporaryFile(buffering=0) as fh:\n\
+        \x20   fh.write(b'x' * 4096)\n    fh.seek(0)\n\
+        \x20   fh.readinto(memoryview(a).cast('B')[8192:8192 + 4096])\n\
+        assert d.written(*span) is True, 'a read(2) into the array'\n\
+        assert d.protect(*span) and d.written(*span) is False\n\
+        a[::-1][5] = 2.0\nassert d.written(*span) is True, 'a write through a view'\n\
+        m = mmap.mmap(-1, 1 << 20)\nassert not d.protect(*w.page_span(np.frombuffer(m, np.uint8)))\n\
+        print('ok')\n";
+    let o = with_env(&mut Command::new(py))
+        .env("PYTHONPATH", home().join("scripts"))
+        .args(["-c", check])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o.stdout), "ok\n", "{}", text(&o.stderr));
+}
+
 #[test]
 fn signals_reach_the_program_as_under_plain_python() {
     ready();

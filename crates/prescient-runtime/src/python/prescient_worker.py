@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import types
+import weakref
 
 try:
     import numpy  # warm: the job does not pay numpy's import
@@ -96,6 +97,185 @@ except Exception:  # an environment without xxhash: slower, same result
 
     def digest(buf):
         return hashlib.blake2b(buf, digest_size=16).hexdigest()
+
+
+def address_of(buf):
+    return numpy.frombuffer(buf, dtype=numpy.uint8).__array_interface__["data"][0]
+
+
+class DirtyPages:
+    """Which pages of a pre-copied buffer the job wrote since, asked of the
+    kernel rather than found by hashing the buffer again at the pause, so the
+    pause does not grow with state that did not change.
+
+    The pages are write-protected with userfaultfd in asynchronous mode: the
+    kernel lifts the protection on the first write to a page by itself (no
+    handler thread, so a write never waits on this process's GIL) and
+    PAGEMAP_SCAN (Linux 6.7+) reports the pages written since. Only private
+    anonymous memory is tracked: a shared or file mapping can change through
+    another process or the file, which no page table here would see. Where
+    any of it is unavailable, `protect` says False and the caller hashes.
+    """
+
+    SYS_USERFAULTFD = 323  # x86-64
+    UFFD_USER_MODE_ONLY = 1
+    UFFDIO_API = 0xC018AA3F
+    UFFDIO_REGISTER = 0xC020AA00
+    UFFDIO_WRITEPROTECT = 0xC018AA06
+    FEATURES = (1 << 15) | (1 << 13)  # WP_ASYNC | WP_UNPOPULATED
+    PAGEMAP_SCAN = 0xC0606610
+    PM_SCAN_CHECK_WPASYNC = 1 << 1
+    PAGE_IS_WRITTEN = 1 << 1
+
+    def __init__(self):
+        import ctypes
+        import platform
+
+        self.ok = False
+        if platform.machine() != "x86_64":
+            return
+        self.c = ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+        self.libc = libc
+        u64 = ctypes.c_uint64
+        fields = lambda names: [(n, u64) for n in names.split()]
+        self.Api = type("Api", (ctypes.Structure,), {"_fields_": fields("api features ioctls")})
+        self.Reg = type("Reg", (ctypes.Structure,), {"_fields_": fields("start len mode ioctls")})
+        self.Wp = type("Wp", (ctypes.Structure,), {"_fields_": fields("start len mode")})
+        self.Scan = type(
+            "Scan",
+            (ctypes.Structure,),
+            {
+                "_fields_": fields(
+                    "size flags start end walk_end vec vec_len max_pages "
+                    "category_inverted category_mask category_anyof_mask return_mask"
+                )
+            },
+        )
+        self.Region = type("Region", (ctypes.Structure,), {"_fields_": fields("start end categories")})
+        fd = libc.syscall(self.SYS_USERFAULTFD, os.O_CLOEXEC | os.O_NONBLOCK | self.UFFD_USER_MODE_ONLY)
+        if fd < 0:
+            return
+        api = self.Api(0xAA, self.FEATURES, 0)
+        if libc.ioctl(fd, self.UFFDIO_API, ctypes.byref(api)) < 0:
+            os.close(fd)
+            return
+        try:
+            self.pagemap = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            os.close(fd)
+            return
+        self.fd = fd
+        self.vec = (self.Region * 1)()
+        # Trusted only once seen to work, on a page of its own: protected and
+        # untouched reads clean, written reads dirty.
+        import mmap
+
+        self.ok = True
+        probe = mmap.mmap(-1, PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        probe[0:1] = b"x"
+        at = ctypes.addressof(ctypes.c_char.from_buffer(probe))
+        works = self.protect(at, at + PAGE) and self.written(at, at + PAGE) is False
+        probe[0:1] = b"y"
+        self.ok = works and self.written(at, at + PAGE) is True
+        self.probe = probe
+
+    def anonymous(self, start, end):
+        """Whether [start, end) lies in private anonymous mappings only."""
+        covered = start
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split()
+                lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                if hi <= covered or lo >= end:
+                    continue
+                if lo > covered:
+                    return False
+                path = parts[5] if len(parts) > 5 else ""
+                if parts[1][3] != "p" or parts[4] != "0" or path not in ("", "[heap]"):
+                    return False
+                covered = hi
+                if covered >= end:
+                    return True
+        return False
+
+    def protect(self, start, end):
+        """Write-protects [start, end) from now on; False if it cannot."""
+        if not self.ok or not self.anonymous(start, end):
+            return False
+        c = self.c
+        reg = self.Reg(start, end - start, 2, 0)  # MODE_WP
+        if self.libc.ioctl(self.fd, self.UFFDIO_REGISTER, c.byref(reg)) < 0:
+            return False
+        wp = self.Wp(start, end - start, 1)  # MODE_WP
+        return self.libc.ioctl(self.fd, self.UFFDIO_WRITEPROTECT, c.byref(wp)) >= 0
+
+    def scan(self, start, end):
+        c = self.c
+        arg = self.Scan(
+            c.sizeof(self.Scan), self.PM_SCAN_CHECK_WPASYNC, start, end, 0,
+            c.addressof(self.vec), 1, 1, 0, self.PAGE_IS_WRITTEN, 0, self.PAGE_IS_WRITTEN,
+        )
+        return self.libc.ioctl(self.pagemap, self.PAGEMAP_SCAN, c.byref(arg))
+
+    def written(self, start, end):
+        """True if a page of [start, end) was written since it was
+        protected, False if none was, None if it cannot tell."""
+        if not self.ok:
+            return None
+        n = self.scan(start, end)
+        if n < 0:
+            return None
+        return n > 0
+
+
+def page_span(buf):
+    addr = address_of(buf)
+    return addr - addr % PAGE, -(-(addr + memoryview(buf).nbytes) // PAGE) * PAGE
+
+
+DIRTY = {"pages": None}
+
+
+def dirty_pages():
+    if DIRTY["pages"] is None:
+        try:
+            DIRTY["pages"] = DirtyPages()
+        except Exception:
+            DIRTY["pages"] = False
+    d = DIRTY["pages"]
+    return d if d and d.ok else None
+
+
+# Pre-copied buffers whose pages are write-protected, by key: the object that
+# exported the buffer (weakly: the job may drop it), where and how long it was.
+WATCHED = {}
+
+
+def unchanged_key(buf, valid):
+    """The key of a pre-copied buffer the kernel says was not written since,
+    without hashing it; None when that cannot be said. The exporting object
+    must be the very one pre-copied (alive, so its memory was not reused),
+    at the same address, with the same length."""
+    d = dirty_pages()
+    if d is None or numpy is None:
+        return None
+    addr = address_of(buf)
+    key = OLD_AT.get(addr)
+    w = WATCHED.get(key)
+    if key not in valid or w is None:
+        return None
+    ref, nbytes, (start, end) = w
+    obj = getattr(buf, "obj", None)
+    if obj is None or ref() is not obj or nbytes != memoryview(buf).nbytes:
+        return None
+    return key if d.written(start, end) is False else None
+
+
+# The key of each pre-copied buffer, by its address.
+OLD_AT = {}
 
 
 def recv_exact(n, sock=None):
@@ -502,6 +682,8 @@ def precopy():
     join_precopy()
     PRECOPY["valid"] = set()
     PRECOPY["abort"] = False
+    WATCHED.clear()
+    OLD_AT.clear()
     raws = []
     if cloudpickle is not None and MAIN is not None:
         buffers = []
@@ -514,16 +696,27 @@ def precopy():
 
     def run():
         sent = 0
+        d = dirty_pages()
         for r in raws:
             if PRECOPY["abort"]:
                 break
+            # Protected before it is read: a write from here on is seen.
+            span = page_span(r) if d is not None else None
+            tracked = span is not None and d.protect(*span)
             k = buffer_key(r)
             if k in valid:
                 continue
             send({"type": "cache", "hash": k}, [r])
             sent += 1
-            if buffer_key(r) == k:
+            same = d.written(*span) is False if tracked else buffer_key(r) == k
+            if same:
                 valid.add(k)
+                OLD_AT[address_of(r)] = k
+                try:
+                    if tracked:
+                        WATCHED[k] = (weakref.ref(r.obj), r.nbytes, span)
+                except TypeError:
+                    pass  # no weak reference to it: hashed at the pause
         send({"type": "precopy_done", "sent": sent, "unchanged": len(valid)})
 
     t = threading.Thread(target=run, name="prescient-precopy", daemon=True)
@@ -575,7 +768,7 @@ def checkpoint_to(dsock, use_refs, cut):
     blobs = [data]
     reused = 0
     for r in raws:
-        h = buffer_key(r) if valid and r.nbytes >= PRECOPY_MIN else None
+        h = checkpoint_key(r, valid)
         if h is not None and h in valid:
             refs.append(h)
             reused += r.nbytes
@@ -590,6 +783,15 @@ def checkpoint_to(dsock, use_refs, cut):
         "precopied_bytes": reused,
     }
     send(msg, blobs)
+
+
+def checkpoint_key(r, valid):
+    """A large buffer's key at the pause: known without hashing when its pages
+    were not written since the pre-copy, else its hash; None for buffers that
+    go with the checkpoint anyway."""
+    if not valid or r.nbytes < PRECOPY_MIN:
+        return None
+    return unchanged_key(r, valid) or buffer_key(r)
 
 
 def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait):
@@ -643,7 +845,7 @@ def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait):
     # instead of into fresh pages.
     old_at = {k.rsplit("@", 1)[-1]: k for k in valid}
     for r in raws:
-        key = buffer_key(r) if valid and r.nbytes >= PRECOPY_MIN else None
+        key = checkpoint_key(r, valid)
         if key is not None and key in valid:
             k = key.encode()
             q.put([struct.pack("<BH", 0, len(k)), k])
