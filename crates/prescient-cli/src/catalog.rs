@@ -144,6 +144,11 @@ impl Catalog {
         Ok(())
     }
 
+    /// The resident memory of an idle worker on this node.
+    pub fn worker_rss(&self) -> f64 {
+        worker_rss(&self.profile)
+    }
+
     pub fn get(&self, file: &Path, args: &[String]) -> Option<&Program> {
         self.programs.get(&(file.to_path_buf(), args.to_vec()))
     }

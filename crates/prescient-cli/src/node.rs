@@ -230,6 +230,20 @@ pub fn calibrate_interpreter(env: &WorkerEnv, profile: &mut NodeProfile) {
     }
 }
 
+/// The nodes as a planner of the real local cluster sees them: without the
+/// memory its agents' warm workers hold there.
+pub fn planned_nodes(
+    spec: &prescient_model::cluster::ClusterSpec,
+    worker_rss: f64,
+) -> Vec<prescient_plan::NodeInfo> {
+    let mut nodes = prescient_plan::fleet::nodes_of(spec);
+    for n in &mut nodes {
+        let spare = prescient_runtime::agent::warm_reserve(n.capacity.cores, worker_rss);
+        n.capacity.memory = (n.capacity.memory - spare).max(0.0);
+    }
+    nodes
+}
+
 /// How `run`, `replay` and `bench-migration` start the local cluster's
 /// agents: this executable in agent mode, the worker environment's
 /// interpreter, the installed harness, workers as `nobody` when root, warm.

@@ -63,6 +63,9 @@ pub struct Args {
     /// first sight; the policies learn as jobs end).
     #[arg(long)]
     history: bool,
+    /// Write every job's outcome under each policy as JSON lines.
+    #[arg(long, value_name = "FILE.jsonl")]
+    job_outcomes: Option<PathBuf>,
     /// Give up on a policy's replay after this many seconds.
     #[arg(long, default_value_t = 1800.0)]
     timeout: f64,
@@ -347,6 +350,7 @@ fn replay_one(
                         l.limits = limits;
                         l.killing = None;
                         l.out.first_start.get_or_insert(now);
+                        l.out.nodes.push(node);
                         if let Some(secs) = limits.seconds {
                             deadlines.insert(((now + secs).to_bits(), job, l.attempt));
                         }
@@ -640,6 +644,9 @@ fn handle(
                 if m.ok {
                     l.out.migrations += 1;
                     l.out.downtime += m.downtime_seconds;
+                    if let Some(to) = cluster.node_names().iter().position(|n| *n == m.to) {
+                        l.out.nodes.push(to as u32);
+                    }
                 }
             }
             let end = &outcome.end;
@@ -692,11 +699,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
         subs,
         base,
         spec,
-        nodes,
         cat,
+        nodes: _,
         files,
         jobs,
     } = crate::simulate::load(&a.workload, a.cluster.as_deref(), a.python.clone(), true)?;
+    let nodes = crate::node::planned_nodes(&spec, cat.worker_rss());
     let programs: Vec<&Program> = files
         .iter()
         .map(|(f, args)| cat.get(f, args).expect("loaded above"))
@@ -726,6 +734,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
         outcomes.push(replay_one(&r, &spec, &opts, a.timeout, &seed)?);
     }
     let summaries: Vec<_> = outcomes.iter().map(summarise).collect();
+    if let Some(path) = &a.job_outcomes {
+        crate::simulate::write_job_outcomes(path, &outcomes)?;
+    }
     if let Some(path) = &a.plot {
         std::fs::write(path, prescient_sim::plot::timeline_svg(&outcomes))
             .with_context(|| format!("cannot write {}", path.display()))

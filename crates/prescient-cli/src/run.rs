@@ -134,9 +134,11 @@ pub fn cluster_spec(path: Option<&Path>) -> Result<ClusterSpec, Failure> {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read {}", p.display()))
                 .map_err(Failure::input)?;
-            ClusterSpec::parse(&text)
+            let mut spec = ClusterSpec::parse(&text)
                 .with_context(|| format!("cluster spec {}", p.display()))
-                .map_err(Failure::input)
+                .map_err(Failure::input)?;
+            spec.fill_features(&host_features());
+            Ok(spec)
         }
         None => {
             let cores = std::thread::available_parallelism()
@@ -360,7 +362,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         coordinator::run_job(&cluster, plan, &mut console)
     } else {
         // The planner decides where the job starts and where it moves.
-        let nodes = prescient_plan::fleet::nodes_of(&spec);
+        let nodes = crate::node::planned_nodes(&spec, crate::catalog::worker_rss(&profile));
         let mut forecast = prescient_plan::Forecast::from_analysis(
             &predicted.analysis,
             crate::catalog::worker_rss(&profile),

@@ -235,6 +235,24 @@ pub struct Loaded {
     pub jobs: Vec<SimJob>,
 }
 
+/// Every job's outcome under each policy, as JSON lines.
+pub fn write_job_outcomes(
+    path: &Path,
+    outcomes: &[prescient_sim::engine::Outcome],
+) -> Result<(), Failure> {
+    let mut text = String::new();
+    for o in outcomes {
+        for (i, j) in o.jobs.iter().enumerate() {
+            let line = serde_json::json!({"policy": o.policy, "job": i, "outcome": j});
+            text.push_str(&line.to_string());
+            text.push('\n');
+        }
+    }
+    std::fs::write(path, text)
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(Failure::input)
+}
+
 pub fn load(
     workload: &Path,
     cluster: Option<&Path>,
@@ -302,17 +320,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         outcomes.push(o);
     }
     if let Some(path) = &a.job_outcomes {
-        let mut text = String::new();
-        for o in &outcomes {
-            for (i, j) in o.jobs.iter().enumerate() {
-                let line = serde_json::json!({"policy": o.policy, "job": i, "outcome": j});
-                text.push_str(&line.to_string());
-                text.push('\n');
-            }
-        }
-        std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))
-            .map_err(Failure::input)?;
+        write_job_outcomes(path, &outcomes)?;
     }
     if let Some(path) = &a.plot {
         std::fs::write(path, prescient_sim::plot::timeline_svg(&outcomes))

@@ -617,6 +617,55 @@ fn the_harness_reads_written_pages_from_the_kernel() {
     assert_eq!(text(&o.stdout), "ok\n", "{}", text(&o.stderr));
 }
 
+/// A node that lacks a feature the host has runs its jobs without it:
+/// numpy dispatches to the older kernels and OpenSSL is told to leave the
+/// instructions alone.
+#[test]
+fn a_node_without_a_feature_of_the_host_runs_without_it() {
+    let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap();
+    let has = |f: &str| {
+        flags
+            .lines()
+            .find(|l| l.starts_with("flags"))
+            .is_some_and(|l| l.split_whitespace().any(|w| w == f))
+    };
+    let s = script(
+        "isa.py",
+        "import os\nimport numpy as np\n\
+         info = np.lib.introspect.opt_func_info(func_name='exp', signature='float64')\n\
+         print(info['exp']['dd']['current'])\n\
+         print(os.environ.get('OPENSSL_ia32cap', '-'))\n",
+    );
+    let run_on = |features: &str| {
+        let cluster = scratch("isa").join(format!("{}.toml", features.len()));
+        std::fs::write(
+            &cluster,
+            format!(
+                "[[node]]\nname = \"only\"\ncores = 1\nmemory = \"1GiB\"\nfeatures = {features}\n"
+            ),
+        )
+        .unwrap();
+        let o = prescient(&["-q", "--cluster", cluster.to_str().unwrap()], &s, &[]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    let all = run_on(r#"["avx2", "fma", "aes", "sha_ni", "avx512f"]"#);
+    let old = run_on(r#"["avx2", "fma"]"#);
+    let (all, old): (Vec<&str>, Vec<&str>) = (all.lines().collect(), old.lines().collect());
+    if has("avx512f") {
+        assert_eq!(all[0], "X86_V4");
+        assert_eq!(old[0], "X86_V3", "avx512f hidden");
+    }
+    assert_eq!(all[1], "-", "nothing hidden on a node with all of them");
+    if has("aes") && has("sha_ni") {
+        let (w1, w2) = old[1].split_once(':').unwrap();
+        let w1 = u64::from_str_radix(w1.trim_start_matches("~0x"), 16).unwrap();
+        let w2 = u64::from_str_radix(w2.trim_start_matches("~0x"), 16).unwrap();
+        assert_ne!(w1 & (1 << 57), 0, "AES-NI hidden: {}", old[1]);
+        assert_ne!(w2 & (1 << 29), 0, "SHA-NI hidden: {}", old[1]);
+    }
+}
+
 #[test]
 fn signals_reach_the_program_as_under_plain_python() {
     ready();

@@ -62,8 +62,11 @@ pub struct NodeSpec {
     /// Bytes. In TOML: an integer of bytes or a string such as `"4GiB"`.
     #[serde(deserialize_with = "de_bytes")]
     pub memory: u64,
-    #[serde(default)]
-    pub features: Vec<String>,
+    /// Instruction-set features (`avx2`, `avx512f`, `fma`, `aes`, `sha_ni`,
+    /// `gpu`). Absent: those of the host Prescient runs on (filled in by
+    /// [`ClusterSpec::fill_features`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
     /// CPUs to pin the node to on this host (cpuset syntax, e.g. `"0"` or `"0-1"`).
     #[serde(default)]
     pub cpus: Option<String>,
@@ -84,6 +87,13 @@ pub struct NodeSpec {
     /// Virtual nodes: start each instance in a Slurm allocation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm: Option<SlurmNode>,
+}
+
+impl NodeSpec {
+    /// The node's features (none when unspecified and not filled in).
+    pub fn features(&self) -> &[String] {
+        self.features.as_deref().unwrap_or_default()
+    }
 }
 
 /// How a virtual node's instances are requested from Slurm.
@@ -329,7 +339,7 @@ impl ClusterSpec {
             kind: NodeKind::Physical,
             cores: half_cores,
             memory: share,
-            features: features.to_vec(),
+            features: Some(features.to_vec()),
             cpus: pin(i),
             startup_seconds: None,
             max_count: None,
@@ -347,7 +357,7 @@ impl ClusterSpec {
                     kind: NodeKind::Virtual,
                     cores: cores as f64,
                     memory: share,
-                    features: features.to_vec(),
+                    features: Some(features.to_vec()),
                     cpus: None,
                     startup_seconds: Some(2.0),
                     max_count: Some(1),
@@ -356,6 +366,13 @@ impl ClusterSpec {
                     slurm: None,
                 },
             ],
+        }
+    }
+
+    /// Gives every node that does not list its features those of `host`.
+    pub fn fill_features(&mut self, host: &[String]) {
+        for n in &mut self.nodes {
+            n.features.get_or_insert_with(|| host.to_vec());
         }
     }
 

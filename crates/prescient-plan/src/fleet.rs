@@ -54,7 +54,7 @@ pub fn nodes_of(spec: &ClusterSpec) -> Vec<NodeInfo> {
                 cores: n.cores,
                 memory: n.memory as f64,
             },
-            features: Features::from_names(&n.features),
+            features: Features::from_names(n.features()),
             startup_seconds: n.startup_seconds.unwrap_or(0.0),
             cost_per_second: n.cost_per_second.unwrap_or(0.0),
             name: n.name,

@@ -311,6 +311,6 @@ mod tests {
         s.features = Features::from_names(["aes"]);
         s.feature_share = 0.5;
         assert_eq!(s.stretch_on(Features::from_names(["aes"])), 1.0);
-        assert_eq!(s.stretch_on(Features::NONE), 0.5 + 0.5 * 4.0);
+        assert_eq!(s.stretch_on(Features::NONE), 0.5 + 0.5 * 6.6);
     }
 }

@@ -48,6 +48,10 @@ pub struct AgentConfig {
     pub worker_user: String,
     /// Keep a pre-started worker ready.
     pub warm: bool,
+    /// The node's features: those the host has and the node not are hidden
+    /// from its workers ([`crate::isa`]).
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
     /// Where to send the announcement instead of stdout: the coordinator's
     /// rendezvous address, for an agent it did not start itself (one inside
     /// a Slurm allocation).
@@ -81,11 +85,24 @@ struct JobSlot {
     pid: Arc<AtomicU32>,
 }
 
-/// The pre-started worker, or the one being started.
+/// The pre-started workers, and how many are being started.
 #[derive(Default)]
 struct WarmSlot {
-    worker: Option<Worker>,
-    warming: bool,
+    workers: Vec<Worker>,
+    warming: usize,
+}
+
+/// Warm workers a node keeps: one per core, up to two. Jobs placed on a
+/// node together (a burst of submissions) then all start warm; more would
+/// only hold memory. Their memory is the node's: planners set it aside
+/// ([`warm_reserve`]).
+pub fn warm_pool(cores: f64) -> usize {
+    (cores.floor().max(0.0) as usize).clamp(1, 2)
+}
+
+/// Memory a node's warm workers hold, each `worker_rss` bytes.
+pub fn warm_reserve(cores: f64, worker_rss: f64) -> f64 {
+    warm_pool(cores) as f64 * worker_rss
 }
 
 /// A worker reserved on a target for a job being pre-copied to it.
@@ -121,7 +138,12 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
         &cfg.worker_user,
         &[cfg.python.as_path(), cfg.harness_dir.as_path()],
     );
+    let (feature_env, feature_warnings) = match &cfg.features {
+        Some(f) => crate::isa::masks(f, &crate::isa::host_flags()),
+        None => (Vec::new(), Vec::new()),
+    };
     let worker_cfg = WorkerConfig {
+        env: feature_env,
         python: cfg.python.clone(),
         harness_dir: cfg.harness_dir.clone(),
         pre_exec: Arc::new(confinement.pre_exec()),
@@ -175,6 +197,13 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
             None
         }
     };
+    if cfg.warm {
+        // A node is up when a job can start warm on it: announced before,
+        // the first jobs would wait for the worker's start-up (or pay it)
+        // while the cluster already counts as up.
+        agent.refill_warm();
+        agent.wait_warm(Duration::from_secs(120));
+    }
     // Listening on every address, the agent names itself by its host name.
     let shown = if addr.ip().is_unspecified() {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
@@ -185,7 +214,17 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
     let announce = AgentAnnounce {
         listen: shown,
         local: local.as_ref().map(|_| local_name.clone()),
-        warnings: agent.confinement.warnings.clone(),
+        warnings: agent
+            .confinement
+            .warnings
+            .iter()
+            .cloned()
+            .chain(
+                feature_warnings
+                    .into_iter()
+                    .map(|w| format!("node {}: {w}", cfg.name)),
+            )
+            .collect(),
     };
     match &cfg.announce_to {
         Some(to) => {
@@ -220,9 +259,6 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
                 a.shutdown();
             }
         });
-    }
-    if cfg.warm {
-        agent.refill_warm();
     }
     if let Some(l) = local {
         let a = agent.clone();
@@ -349,7 +385,7 @@ impl Agent {
                 unsafe { libc::kill(pid as i32, libc::SIGKILL) };
             }
         }
-        if let Some(mut w) = self.warm.lock().unwrap().worker.take() {
+        for mut w in self.warm.lock().unwrap().workers.drain(..) {
             w.kill();
         }
         self.confinement.cgroups.remove();
@@ -387,24 +423,38 @@ impl Agent {
     }
 
     fn refill_warm(self: &Arc<Self>) {
-        {
+        let missing = {
             let mut g = self.warm.lock().unwrap();
-            if g.worker.is_some() || g.warming {
+            let missing = warm_pool(self.cfg.cores).saturating_sub(g.workers.len() + g.warming);
+            g.warming += missing;
+            missing
+        };
+        for _ in 0..missing {
+            let a = self.clone();
+            std::thread::spawn(move || {
+                let w = a.spawn_worker();
+                let mut g = a.warm.lock().unwrap();
+                g.warming -= 1;
+                match w {
+                    Ok(w) => g.workers.push(w),
+                    Err(e) => tracing::warn!("agent {}: no warm worker: {e}", a.cfg.name),
+                }
+                a.warm_ready.notify_all();
+            });
+        }
+    }
+
+    /// Waits until a warm worker is ready (or none is being started).
+    fn wait_warm(&self, limit: Duration) {
+        let mut g = self.warm.lock().unwrap();
+        let until = std::time::Instant::now() + limit;
+        while g.workers.is_empty() && g.warming > 0 {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
                 return;
             }
-            g.warming = true;
+            g = self.warm_ready.wait_timeout(g, left).unwrap().0;
         }
-        let a = self.clone();
-        std::thread::spawn(move || {
-            let w = a.spawn_worker();
-            let mut g = a.warm.lock().unwrap();
-            g.warming = false;
-            match w {
-                Ok(w) => g.worker = Some(w),
-                Err(e) => tracing::warn!("agent {}: no warm worker: {e}", a.cfg.name),
-            }
-            a.warm_ready.notify_all();
-        });
     }
 
     /// A worker for a new or arriving job: the warm one, waiting for it if it
@@ -412,7 +462,7 @@ impl Agent {
     fn take_worker(self: &Arc<Self>) -> Result<(Worker, bool), RuntimeError> {
         let warm = {
             let mut g = self.warm.lock().unwrap();
-            while g.warming && g.worker.is_none() {
+            while g.warming > 0 && g.workers.is_empty() {
                 let (ng, timeout) = self
                     .warm_ready
                     .wait_timeout(g, Duration::from_secs(120))
@@ -422,7 +472,7 @@ impl Agent {
                     break;
                 }
             }
-            g.worker.take()
+            g.workers.pop()
         };
         let got = match warm {
             Some(w) => Ok((w, true)),

@@ -191,6 +191,7 @@ impl Cluster {
             cpus: n.cpus.clone(),
             worker_user: opts.worker_user.clone(),
             warm: opts.warm,
+            features: n.features.clone(),
             announce_to: None,
             token: None,
         }

@@ -9,6 +9,7 @@
 //! - [`sandbox`]: what confines a worker: cgroups (v1) or rlimits, an
 //!   unprivileged user, no network.
 //! - [`harness`]: the Python harness shipped inside the binary.
+//! - [`isa`]: node features made real on a shared host (library masks).
 //! - [`slurm`]: virtual nodes whose agents run in Slurm allocations, behind
 //!   the [`slurm::BatchSystem`] trait.
 //!
@@ -18,6 +19,7 @@ pub mod agent;
 pub mod coordinator;
 pub mod fdpass;
 pub mod harness;
+pub mod isa;
 pub mod sandbox;
 pub mod slurm;
 pub mod worker;

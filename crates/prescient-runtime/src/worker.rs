@@ -30,6 +30,8 @@ pub struct WorkerConfig {
     pub pre_exec: Arc<PreExec>,
     /// How long a worker may take to start (import numpy) before it is given up.
     pub start_timeout: Duration,
+    /// Set in the worker's environment (the node's feature masks).
+    pub env: Vec<(String, String)>,
 }
 
 pub struct Worker {
@@ -70,6 +72,7 @@ impl Worker {
         let mut cmd = Command::new(&cfg.python);
         cmd.arg("-c")
             .arg(code)
+            .envs(cfg.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -56,6 +56,8 @@ pub struct JobOutcome {
     pub migrations: u32,
     pub downtime: f64,
     pub pauses: u32,
+    /// The nodes it ran on, in order (a node again after a move back).
+    pub nodes: Vec<u32>,
 }
 
 /// The cluster at one instant.
@@ -390,6 +392,7 @@ impl Sim<'_> {
                 j.node = Some(node);
                 j.limits = limits;
                 j.out.first_start.get_or_insert(now);
+                j.out.nodes.push(node);
                 let attempt = j.attempt;
                 self.queued -= 1;
                 self.running += 1;
@@ -688,6 +691,7 @@ impl Sim<'_> {
                 let pause = move_pause(j.mem);
                 j.out.migrations += 1;
                 j.out.downtime += pause;
+                j.out.nodes.push(to);
                 j.epoch += 1;
                 let (epoch, mem) = (j.epoch, j.mem);
                 self.recompute(from);

@@ -263,6 +263,24 @@ fn proactive_moves_to_a_node_with_the_features_a_unit_profits_from() {
 }
 
 #[test]
+fn proactive_waits_for_a_node_with_the_features_when_that_ends_sooner() {
+    // Node a (no AES) is free; b (AES) is busy until t=2. The job is one
+    // long AES unit: 20 s on b from t=2 beats 20 s x 6.6 on a from now.
+    let s = Scenario::new()
+        .node("a", 1.0, 4.0, &[])
+        .node("b", 1.0, 4.0, &["aes"])
+        .job(0.0, 0, &[U(2.0, 1.0, 0.5)], &[0], Declared::default())
+        .job(0.1, 0, &[U(20.0, 1.0, 0.5)], &[0], Declared::default())
+        .with_history();
+    let o = s.run("proactive");
+    let j = &o.jobs[1];
+    assert_eq!(j.nodes, vec![1], "{j:?}");
+    assert!(j.end.unwrap() < 23.0, "{j:?}");
+    // It waited for b rather than start on a at once.
+    assert!(j.first_start.unwrap() >= 2.0, "{j:?}");
+}
+
+#[test]
 fn proactive_pauses_lower_priority_work_for_higher() {
     let s = Scenario::new()
         .node("a", 1.0, 4.0, &[])

@@ -45,6 +45,9 @@ const DEPTH: usize = 64;
 /// Nodes checked one by one (exactly, at a future start) when the index
 /// finds none with room at all times.
 const SCAN: usize = 32;
+/// Seconds waiting for a node with the features must save over running
+/// without them before a job waits.
+const MIN_DETOUR: f64 = 0.5;
 
 /// Pause of a move at a unit boundary, from `prescient bench-migration`:
 /// about 10 ms plus the state at a few GB/s (pre-copy sends most of it
@@ -241,7 +244,13 @@ impl Proactive {
                 trusted.then(|| fleet.scan(now, &phases, &q)).flatten()
             });
         if let Some(node) = whole {
-            let phases = f.reserved_from(0, fleet.nodes[node as usize].features);
+            let nf = fleet.nodes[node as usize].features;
+            if !nf.lacking(want).is_empty() {
+                if let Some(placed) = self.feature_detour(id, &f, nf, now, out) {
+                    return placed;
+                }
+            }
+            let phases = f.reserved_from(0, self.b.fleet.nodes[node as usize].features);
             self.b.reserve(id, node, now, &phases, now);
             self.b.place(id, node, Limits::default(), out);
             return true;
@@ -282,6 +291,74 @@ impl Proactive {
             return self.preempt_for(id, now, out);
         }
         false
+    }
+
+    /// A job that profits from features the node with room now lacks runs
+    /// slower there. Placed there now, it runs its units there until a node
+    /// with the features is free, then moves (the moves before a unit that
+    /// profits from a feature); or it waits for that node and runs all its
+    /// units at full speed. It waits when that ends sooner: for a node
+    /// starting, one to power on, or one that frees up. Some(true) when
+    /// bound to a node, Some(false) to stay queued; None: place it now.
+    fn feature_detour(
+        &mut self,
+        id: JobId,
+        f: &Forecast,
+        here: Features,
+        now: f64,
+        out: &mut Vec<Decision>,
+    ) -> Option<bool> {
+        let want = f.features();
+        let total: f64 = f.sections.iter().map(|s| s.seconds_high).sum();
+        // The end when placed now: units that start before `free` stretch.
+        let placed_now_end = |free: f64| {
+            f.sections.iter().fold(now, |t, s| {
+                let stretch = if t < free { s.stretch_on(here) } else { 1.0 };
+                t + s.seconds_high * stretch
+            })
+        };
+        let gain = |free: f64| placed_now_end(free) - (free + total);
+        let n = f.sections.len();
+        let (pc, pm) = f.peak(0..n);
+        let fleet = &self.b.fleet;
+        if let Some(node) = fleet.find(pc, pm, want, want, true, None) {
+            if let crate::fleet::Power::Starting { ready } = fleet.power[node as usize] {
+                if gain(ready) > MIN_DETOUR {
+                    let phases = f.reserved_from(0, fleet.nodes[node as usize].features);
+                    self.b.reserve(id, node, ready, &phases, now);
+                    self.b.place_later(id, node, Limits::default());
+                    return Some(true);
+                }
+            }
+        }
+        if let Some(v) = fleet.startable(pc, pm, want, want) {
+            if gain(now + fleet.nodes[v as usize].startup_seconds) > MIN_DETOUR {
+                let ready = self.b.power_on(v, now, now, out);
+                let phases = f.reserved_from(0, self.b.fleet.nodes[v as usize].features);
+                self.b.reserve(id, v, ready, &phases, now);
+                self.b.place_later(id, v, Limits::default());
+                return Some(true);
+            }
+        }
+        // Nodes without the features cannot take it in this search.
+        let phases = |nf: Features| {
+            if nf.lacking(want).is_empty() {
+                f.reserved_from(0, nf)
+            } else {
+                vec![Phase {
+                    seconds: 1.0,
+                    cores: f64::INFINITY,
+                    memory: f64::INFINITY,
+                }]
+            }
+        };
+        match self.b.fleet.earliest(now, &phases, SCAN) {
+            Some((_, t)) if gain(t) > MIN_DETOUR => {
+                out.push(Decision::WakeAt(t));
+                Some(false)
+            }
+            _ => None,
+        }
     }
 
     /// Pausing others costs them what it saves this job; it pays only when

@@ -28,8 +28,15 @@ import time
 import types
 import weakref
 
+import warnings
+
 try:
-    import numpy  # warm: the job does not pay numpy's import
+    # warm: the job does not pay numpy's import. A node's feature mask may
+    # name dispatch targets this numpy does not have: numpy says so with an
+    # ImportWarning, which is not the job's business.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImportWarning)
+        import numpy
 except Exception:  # the job will see the ImportError itself, if it needs numpy
     numpy = None
 
