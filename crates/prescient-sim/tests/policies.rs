@@ -120,6 +120,15 @@ impl Scenario {
         self
     }
 
+    /// Another submission of job `of`'s code (the same key), at `submit`.
+    fn again(mut self, submit: f64, of: usize) -> Scenario {
+        let mut j = self.jobs[of].clone();
+        j.info.id = self.jobs.len() as u32;
+        j.info.submit = submit;
+        self.jobs.push(j);
+        self
+    }
+
     fn with_history(mut self) -> Scenario {
         self.history = true;
         self
@@ -278,6 +287,23 @@ fn proactive_waits_for_a_node_with_the_features_when_that_ends_sooner() {
     assert!(j.end.unwrap() < 23.0, "{j:?}");
     // It waited for b rather than start on a at once.
     assert!(j.first_start.unwrap() >= 2.0, "{j:?}");
+}
+
+#[test]
+fn reactive_never_asks_for_more_than_the_largest_node() {
+    // The first job uses 3.5 GiB of a 4 GiB node; what a VPA would then
+    // recommend for its code (x1.2) is more than any node: it is cut to
+    // the node, and the next submission still runs.
+    let s = Scenario::new()
+        .node("a", 1.0, 4.0, &[])
+        .job(0.0, 0, &[U(2.0, 1.0, 3.5)], &[], Declared::default())
+        .again(10.0, 0);
+    let o = s.run("reactive");
+    assert!(
+        o.jobs.iter().all(|j| !j.failed && j.end.is_some()),
+        "{:?}",
+        o.jobs
+    );
 }
 
 #[test]

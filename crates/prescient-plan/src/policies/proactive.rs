@@ -321,25 +321,17 @@ impl Proactive {
         let n = f.sections.len();
         let (pc, pm) = f.peak(0..n);
         let fleet = &self.b.fleet;
-        if let Some(node) = fleet.find(pc, pm, want, want, true, None) {
-            if let crate::fleet::Power::Starting { ready } = fleet.power[node as usize] {
-                if gain(ready) > MIN_DETOUR {
-                    let phases = f.reserved_from(0, fleet.nodes[node as usize].features);
-                    self.b.reserve(id, node, ready, &phases, now);
-                    self.b.place_later(id, node, Limits::default());
-                    return Some(true);
-                }
+        // The soonest of: a node with the features starting, one to power
+        // on, one up that frees up.
+        let starting = fleet.find(pc, pm, want, want, true, None).and_then(|node| {
+            match fleet.power[node as usize] {
+                crate::fleet::Power::Starting { ready } => Some((ready, node)),
+                _ => None,
             }
-        }
-        if let Some(v) = fleet.startable(pc, pm, want, want) {
-            if gain(now + fleet.nodes[v as usize].startup_seconds) > MIN_DETOUR {
-                let ready = self.b.power_on(v, now, now, out);
-                let phases = f.reserved_from(0, self.b.fleet.nodes[v as usize].features);
-                self.b.reserve(id, v, ready, &phases, now);
-                self.b.place_later(id, v, Limits::default());
-                return Some(true);
-            }
-        }
+        });
+        let startable = fleet
+            .startable(pc, pm, want, want)
+            .map(|v| (now + fleet.nodes[v as usize].startup_seconds, v));
         // Nodes without the features cannot take it in this search.
         let phases = |nf: Features| {
             if nf.lacking(want).is_empty() {
@@ -352,12 +344,41 @@ impl Proactive {
                 }]
             }
         };
-        match self.b.fleet.earliest(now, &phases, SCAN) {
-            Some((_, t)) if gain(t) > MIN_DETOUR => {
-                out.push(Decision::WakeAt(t));
+        let frees = fleet
+            .earliest(now, &phases, SCAN)
+            .map(|(node, t)| (t, node));
+        let mut best: Option<(f64, u8)> = None;
+        for (i, c) in [frees, starting, startable].iter().enumerate() {
+            if let Some((t, _)) = c {
+                if best.is_none_or(|(b, _)| *t < b) {
+                    best = Some((*t, i as u8));
+                }
+            }
+        }
+        let (free, which) = best?;
+        if gain(free) <= MIN_DETOUR {
+            return None;
+        }
+        match which {
+            0 => {
+                out.push(Decision::WakeAt(free));
                 Some(false)
             }
-            _ => None,
+            1 => {
+                let (ready, node) = starting?;
+                let phases = f.reserved_from(0, fleet.nodes[node as usize].features);
+                self.b.reserve(id, node, ready, &phases, now);
+                self.b.place_later(id, node, Limits::default());
+                Some(true)
+            }
+            _ => {
+                let (_, v) = startable?;
+                let ready = self.b.power_on(v, now, now, out);
+                let phases = f.reserved_from(0, self.b.fleet.nodes[v as usize].features);
+                self.b.reserve(id, v, ready, &phases, now);
+                self.b.place_later(id, v, Limits::default());
+                Some(true)
+            }
         }
     }
 
@@ -893,6 +914,18 @@ impl Policy for Proactive {
                 section,
                 observed,
             } => {
+                // Forecasts are for a node with every feature the unit profits
+                // from; what ran slower on a node without one is brought
+                // back to that, or learning would stretch it twice.
+                let mut observed = observed;
+                if let Some(j) = self.b.jobs.get(&job) {
+                    let nf = j.node.map(|n| self.b.fleet.nodes[n as usize].features);
+                    if let (Some(nf), Some(u)) = (nf, j.info.forecast.sections.get(section)) {
+                        let stretch = u.stretch_on(nf);
+                        observed.seconds /= stretch;
+                        observed.cpu_seconds /= stretch;
+                    }
+                }
                 if let Some(j) = self.b.jobs.get_mut(&job) {
                     if j.observed.len() == section {
                         j.observed.push(observed);

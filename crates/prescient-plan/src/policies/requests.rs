@@ -73,12 +73,30 @@ impl Requests {
                     d.memory.unwrap_or(REACTIVE_DEFAULT_MEMORY),
                 );
                 // What jobs of this code were seen using wins, with headroom.
-                match self.seen.get(&info.key) {
-                    Some(&(sc, sm)) => (sc.max(0.01), sm * HEADROOM, None),
-                    None => (c.max(0.01), m, None),
-                }
+                let (c, m) = match self.seen.get(&info.key) {
+                    Some(&(sc, sm)) => (sc, sm * HEADROOM),
+                    None => (c, m),
+                };
+                let (c, m) = self.capped(c, m);
+                (c.max(0.01), m, None)
             }
         }
+    }
+
+    /// Reactive: a recommendation no node could hold is cut to the largest
+    /// node, as a VPA's is to what a node can allocate (a job that used a
+    /// little over one core, measured, would otherwise never be placed on
+    /// one-core nodes again).
+    fn capped(&self, cores: f64, memory: f64) -> (f64, f64) {
+        let nodes = &self.b.fleet.nodes;
+        let max_c = nodes.iter().map(|n| n.capacity.cores).fold(0.0, f64::max);
+        let max_m = nodes
+            .iter()
+            .map(|n| crate::fleet::plannable(n.capacity).memory)
+            .fold(0.0, f64::max);
+        // Whole MiB: the fleet index counts free memory in them.
+        let mib = 1024.0 * 1024.0;
+        (cores.min(max_c), memory.min((max_m / mib).floor() * mib))
     }
 
     /// Reactive: remembers what a job of this key was seen using.
@@ -194,7 +212,7 @@ impl Requests {
         if usage.memory <= THRESHOLD * mem && used_cores <= cores * 1.05 {
             return;
         }
-        let (nc, nm) = (cores.max(used_cores), mem.max(usage.memory * HEADROOM));
+        let (nc, nm) = self.capped(cores.max(used_cores), mem.max(usage.memory * HEADROOM));
         self.set_request(id, nc, nm);
         let mut sink = Vec::new();
         self.b.release(id, now, None, &mut sink);
