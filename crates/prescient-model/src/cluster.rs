@@ -120,9 +120,10 @@ pub struct SlurmSettings {
     /// Where `sbatch`, `squeue` and `scancel` are; default: on `PATH`.
     #[serde(default)]
     pub bin_dir: Option<std::path::PathBuf>,
-    /// The address of this host that agents in allocations call back on and
-    /// that they listen on themselves; default `127.0.0.1` (a single-host
-    /// Slurm). Between hosts, give an address the compute nodes reach.
+    /// The address of this host that agents in allocations call back on;
+    /// default `127.0.0.1` (a single-host Slurm, where the agents listen on
+    /// loopback too). Between hosts, give an address the compute nodes
+    /// reach: the agents then listen on all of their host's addresses.
     #[serde(default)]
     pub callback: Option<String>,
     /// Seconds to wait for an allocation's agent to call back before the

@@ -278,6 +278,10 @@ impl Cluster {
             .callback
             .clone()
             .unwrap_or_else(|| "127.0.0.1".into());
+        std::fs::create_dir_all(&self.opts.log_dir).map_err(io_err(format!(
+            "cannot create the Slurm log directory {}",
+            self.opts.log_dir.display()
+        )))?;
         let (addr, rx, token) = {
             let mut g = self.rendezvous.lock().unwrap();
             if g.is_none() {
@@ -288,13 +292,19 @@ impl Cluster {
             (r.addr.clone(), r.expect(&token), token)
         };
         let mut cfg = self.agent_config(i);
-        cfg.listen = format!("{}:0", bracket(&host));
+        // On this host's loopback the agent stays on it too; otherwise it
+        // runs on another host, listens there and names itself by host name.
+        let loopback = host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+            || host == "localhost";
+        cfg.listen = if loopback {
+            format!("{}:0", bracket(&host))
+        } else {
+            "0.0.0.0:0".into()
+        };
         cfg.announce_to = Some(addr);
         cfg.token = Some(token.clone());
-        std::fs::create_dir_all(&self.opts.log_dir).map_err(io_err(format!(
-            "cannot create the Slurm log directory {}",
-            self.opts.log_dir.display()
-        )))?;
         let job_name = format!("prescient-{}-{}", self.name, node.spec.name);
         let req = AllocRequest {
             name: job_name.clone(),

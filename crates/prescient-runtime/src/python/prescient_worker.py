@@ -189,28 +189,38 @@ class DirtyPages:
         self.ok = works and self.written(at, at + PAGE) is True
         self.probe = probe
 
-    def anonymous(self, start, end):
-        """Whether [start, end) lies in private anonymous mappings only."""
-        covered = start
+    @staticmethod
+    def anonymous_regions():
+        """The private anonymous mappings, as sorted (start, end) pairs."""
+        out = []
         with open("/proc/self/maps") as f:
             for line in f:
                 parts = line.split()
-                lo, hi = (int(x, 16) for x in parts[0].split("-"))
-                if hi <= covered or lo >= end:
-                    continue
-                if lo > covered:
-                    return False
                 path = parts[5] if len(parts) > 5 else ""
-                if parts[1][3] != "p" or parts[4] != "0" or path not in ("", "[heap]"):
-                    return False
-                covered = hi
-                if covered >= end:
-                    return True
+                if parts[1][3] == "p" and parts[4] == "0" and path in ("", "[heap]"):
+                    lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                    out.append((lo, hi))
+        return out
+
+    @staticmethod
+    def anonymous(start, end, regions):
+        """Whether [start, end) lies in private anonymous mappings only."""
+        covered = start
+        for lo, hi in regions:
+            if hi <= covered:
+                continue
+            if lo > covered:
+                return False
+            covered = hi
+            if covered >= end:
+                return True
         return False
 
-    def protect(self, start, end):
+    def protect(self, start, end, regions=None):
         """Write-protects [start, end) from now on; False if it cannot."""
-        if not self.ok or not self.anonymous(start, end):
+        if regions is None:
+            regions = self.anonymous_regions()
+        if not self.ok or not self.anonymous(start, end, regions):
             return False
         c = self.c
         reg = self.Reg(start, end - start, 2, 0)  # MODE_WP
@@ -714,12 +724,13 @@ def precopy():
     def run():
         sent = 0
         d = dirty_pages()
+        regions = d.anonymous_regions() if d is not None else []
         for r in raws:
             if PRECOPY["abort"]:
                 break
             # Protected before it is read: a write from here on is seen.
             span = page_span(r) if d is not None else None
-            tracked = span is not None and d.protect(*span)
+            tracked = span is not None and d.protect(*span, regions)
             k = buffer_key(r)
             if k in valid:
                 continue
