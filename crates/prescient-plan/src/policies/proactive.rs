@@ -985,3 +985,80 @@ impl Policy for Proactive {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Capacity;
+    use crate::forecast::SectionForecast;
+    use crate::policy::Declared;
+
+    #[test]
+    fn a_unit_slowed_by_a_missing_feature_is_learnt_at_full_speed() {
+        let node = NodeInfo {
+            name: "old".into(),
+            elastic: false,
+            capacity: Capacity {
+                cores: 1.0,
+                memory: 4.0 * 1024.0 * 1024.0 * 1024.0,
+            },
+            features: Features::NONE,
+            startup_seconds: 0.0,
+            cost_per_second: 0.0,
+        };
+        let mut p = Proactive::new(vec![node]);
+        let unit = SectionForecast {
+            seconds: 1.0,
+            seconds_high: 1.2,
+            cores: 1.0,
+            memory: 1e8,
+            memory_high: 1.2e8,
+            features: Features::from_names(["aes"]),
+            feature_share: 1.0,
+        };
+        let info = JobInfo {
+            id: 0,
+            submit: 0.0,
+            priority: 0,
+            deadline: None,
+            declared: Declared::default(),
+            forecast: Forecast {
+                sections: vec![unit.clone()],
+            },
+            key: 7,
+        };
+        let mut out = Vec::new();
+        p.on(0.0, &Event::Submitted(&info), &mut out);
+        assert!(out
+            .iter()
+            .any(|d| matches!(d, Decision::Place { node: 0, .. })));
+        let slow = crate::features::SLOWDOWN[3];
+        let seen = Observed {
+            seconds: slow,
+            cpu_seconds: slow,
+            memory: 1e8,
+        };
+        p.on(
+            0.0,
+            &Event::SectionStarted {
+                job: 0,
+                section: 0,
+                node: 0,
+                usage: Observed::default(),
+            },
+            &mut out,
+        );
+        p.on(
+            slow,
+            &Event::SectionFinished {
+                job: 0,
+                section: 0,
+                observed: seen,
+            },
+            &mut out,
+        );
+        p.on(slow, &Event::Finished(0), &mut out);
+        let learnt = &p.learned[&7].sections[0];
+        assert!((learnt.seconds - 1.0).abs() < 1e-9, "{learnt:?}");
+    }
+}
