@@ -45,33 +45,14 @@ const MAX_ATTEMPTS: u32 = 5;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The workload: JSON lines, one job each (see docs/schema/workload.md).
-    workload: PathBuf,
+    #[command(flatten)]
+    common: crate::simulate::Common,
     /// `all`, or a comma-separated list of: proactive, static, reactive, oracle.
     #[arg(long, default_value = "proactive")]
     policy: String,
-    /// Cluster spec (TOML). Default: this machine split into two nodes.
-    #[arg(long, value_name = "FILE")]
-    cluster: Option<PathBuf>,
-    /// Print the figures as JSON (schema `prescient.simulation/1`, `mode`: `replay`).
-    #[arg(long)]
-    json: bool,
-    /// Draw each policy's cluster timeline as SVG.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<PathBuf>,
-    /// Start the policies from the measured runs in the history (default:
-    /// first sight; the policies learn as jobs end).
-    #[arg(long)]
-    history: bool,
-    /// Write every job's outcome under each policy as JSON lines.
-    #[arg(long, value_name = "FILE.jsonl")]
-    job_outcomes: Option<PathBuf>,
     /// Give up on a policy's replay after this many seconds.
     #[arg(long, default_value_t = 1800.0)]
     timeout: f64,
-    /// Use this Python interpreter as the worker environment instead of the managed one.
-    #[arg(long, value_name = "PATH")]
-    python: Option<PathBuf>,
 }
 
 /// What job threads and node start-ups tell the main loop.
@@ -703,13 +684,18 @@ pub fn run(a: Args) -> Result<(), Failure> {
         nodes: _,
         files,
         jobs,
-    } = crate::simulate::load(&a.workload, a.cluster.as_deref(), a.python.clone(), true)?;
+    } = crate::simulate::load(
+        &a.common.workload,
+        a.common.cluster.as_deref(),
+        a.common.python.clone(),
+        true,
+    )?;
     let nodes = crate::node::planned_nodes(&spec, cat.worker_rss());
     let programs: Vec<&Program> = files
         .iter()
         .map(|(f, args)| cat.get(f, args).expect("loaded above"))
         .collect();
-    let env = crate::node::env(a.python.clone())?;
+    let env = crate::node::env(a.common.python.clone())?;
     let opts = crate::node::cluster_options(&env, true)?;
     let cwd = std::env::current_dir()
         .context("cannot read the current directory")
@@ -727,29 +713,29 @@ pub fn run(a: Args) -> Result<(), Failure> {
             cwd: cwd.clone(),
         };
         let seed = |p: &mut dyn prescient_plan::Policy| {
-            if a.history {
+            if a.common.history {
                 crate::simulate::seed_history(p, &jobs, &subs, &base, &cat);
             }
         };
         outcomes.push(replay_one(&r, &spec, &opts, a.timeout, &seed)?);
     }
     let summaries: Vec<_> = outcomes.iter().map(summarise).collect();
-    if let Some(path) = &a.job_outcomes {
+    if let Some(path) = &a.common.job_outcomes {
         crate::simulate::write_job_outcomes(path, &outcomes)?;
     }
-    if let Some(path) = &a.plot {
+    if let Some(path) = &a.common.plot {
         std::fs::write(path, prescient_sim::plot::timeline_svg(&outcomes))
             .with_context(|| format!("cannot write {}", path.display()))
             .map_err(Failure::input)?;
     }
-    if a.json {
+    if a.common.json {
         let v = serde_json::json!({
             "schema": "prescient.simulation/1",
             "mode": "replay",
-            "workload": a.workload.display().to_string(),
+            "workload": a.common.workload.display().to_string(),
             "jobs": jobs.len(),
             "nodes": nodes.len(),
-            "forecasts": crate::simulate::forecasts_label(a.history),
+            "forecasts": crate::simulate::forecasts_label(a.common.history),
             "policies": summaries,
         });
         let text = serde_json::to_string_pretty(&v).map_err(Failure::internal)?;

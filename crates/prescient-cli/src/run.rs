@@ -102,16 +102,10 @@ fn parse_faults(specs: &[String]) -> Result<Faults, Failure> {
 
 /// CPU features of this host that the cluster spec vocabulary knows.
 pub fn host_features() -> Vec<String> {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let flags: Vec<&str> = info
-        .lines()
-        .find_map(|l| l.strip_prefix("flags"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, f)| f.split_whitespace().collect())
-        .unwrap_or_default();
+    let flags = prescient_runtime::isa::host_flags();
     ["avx2", "avx512f", "fma", "aes", "sha_ni"]
         .iter()
-        .filter(|f| flags.contains(f))
+        .filter(|f| flags.contains(**f))
         .map(|f| f.to_string())
         .collect()
 }

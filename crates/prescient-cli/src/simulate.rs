@@ -15,36 +15,45 @@ use std::path::{Path, PathBuf};
 /// Largest workload file read.
 const MAX_WORKLOAD_BYTES: u64 = 2 << 30;
 
+/// What `simulate` and `replay` share: the workload, the cluster, and what
+/// they write besides the table.
 #[derive(clap::Args)]
-pub struct Args {
+pub struct Common {
     /// The workload: JSON lines, one job each (see docs/schema/workload.md).
-    workload: PathBuf,
+    pub workload: PathBuf,
     /// Cluster spec (TOML). Default: this machine split into two nodes.
     #[arg(long, value_name = "FILE")]
-    cluster: Option<PathBuf>,
-    /// `all`, or a comma-separated list of: proactive, static, reactive, oracle.
-    #[arg(long, default_value = "all")]
-    policy: String,
-    /// Print the figures as JSON (schema `prescient.simulation/1`).
+    pub cluster: Option<PathBuf>,
+    /// Print the figures as JSON (schema `prescient.simulation/1`; a replay
+    /// adds `mode`: `replay`).
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// Draw each policy's cluster timeline as SVG.
     #[arg(long, value_name = "FILE.svg")]
-    plot: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
     /// Start the policies from the measured runs in the history, as a
     /// deployment that has seen these programs before (default: first
     /// sight; the policies learn as jobs end).
     #[arg(long)]
-    history: bool,
+    pub history: bool,
     /// Write every job's outcome under each policy as JSON lines.
     #[arg(long, value_name = "FILE.jsonl")]
-    job_outcomes: Option<PathBuf>,
+    pub job_outcomes: Option<PathBuf>,
+    /// Use this Python interpreter as the worker environment instead of the managed one.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// `all`, or a comma-separated list of: proactive, static, reactive, oracle.
+    #[arg(long, default_value = "all")]
+    policy: String,
     /// Refuse programs without a measured run instead of running them once.
     #[arg(long)]
     no_measure: bool,
-    /// Use this Python interpreter as the worker environment instead of the managed one.
-    #[arg(long, value_name = "PATH")]
-    python: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -300,16 +309,16 @@ pub fn run(a: Args) -> Result<(), Failure> {
         jobs,
         ..
     } = load(
-        &a.workload,
-        a.cluster.as_deref(),
-        a.python.clone(),
+        &a.common.workload,
+        a.common.cluster.as_deref(),
+        a.common.python.clone(),
         !a.no_measure,
     )?;
     let mut outcomes = Vec::new();
     let mut summaries = Vec::new();
     let mut times = Vec::new();
     let seed = |p: &mut dyn prescient_plan::Policy| {
-        if a.history {
+        if a.common.history {
             seed_history(p, &jobs, &subs, &base, &cat);
         }
     };
@@ -319,21 +328,21 @@ pub fn run(a: Args) -> Result<(), Failure> {
         times.push(secs);
         outcomes.push(o);
     }
-    if let Some(path) = &a.job_outcomes {
+    if let Some(path) = &a.common.job_outcomes {
         write_job_outcomes(path, &outcomes)?;
     }
-    if let Some(path) = &a.plot {
+    if let Some(path) = &a.common.plot {
         std::fs::write(path, prescient_sim::plot::timeline_svg(&outcomes))
             .with_context(|| format!("cannot write {}", path.display()))
             .map_err(Failure::input)?;
     }
-    if a.json {
+    if a.common.json {
         let report = Report {
             schema: "prescient.simulation/1",
-            workload: a.workload.display().to_string(),
+            workload: a.common.workload.display().to_string(),
             jobs: jobs.len(),
             nodes: nodes.len(),
-            forecasts: forecasts_label(a.history),
+            forecasts: forecasts_label(a.common.history),
             policies: summaries
                 .iter()
                 .zip(&times)
@@ -351,7 +360,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         jobs.len(),
         nodes.len(),
         jobs.iter().map(|j| j.info.key).max().map_or(0, |k| k + 1),
-        if a.history {
+        if a.common.history {
             "from the history of measured runs"
         } else {
             "first sight (the policies learn as jobs end)"

@@ -121,25 +121,35 @@ fn spike_output(dir: &Path, cluster_text: &str, extra: &[&str]) -> Output {
     prescient(&args)
 }
 
-#[test]
-fn the_planner_starts_the_node_a_spike_needs_ahead_and_moves_the_job_before_it() {
-    let r = spike_run(&scratch("spike"), &["--no-history"]);
-    let nodes: Vec<&str> = r["sections"]
+/// The node each section ran on, from a run report.
+fn section_nodes(r: &Value) -> Vec<&str> {
+    r["sections"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["node"].as_str().unwrap())
-        .collect();
+        .collect()
+}
+
+/// The planner's first decision of a kind, from a run report.
+fn decision<'a>(r: &'a Value, action: &str) -> &'a Value {
+    let p = &r["planner"];
+    p["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["action"] == action)
+        .unwrap_or_else(|| panic!("no {action} in {p}"))
+}
+
+#[test]
+fn the_planner_starts_the_node_a_spike_needs_ahead_and_moves_the_job_before_it() {
+    let r = spike_run(&scratch("spike"), &["--no-history"]);
+    let nodes = section_nodes(&r);
     // The loop runs where the job was placed; the spike where it fits.
     assert_eq!(nodes, ["small", "small", "burst-1", "burst-1"]);
     let p = &r["planner"];
-    let decisions = p["decisions"].as_array().unwrap();
-    let find = |action: &str| {
-        decisions
-            .iter()
-            .find(|d| d["action"] == action)
-            .unwrap_or_else(|| panic!("no {action} in {p}"))
-    };
+    let find = |action: &str| decision(&r, action);
     assert_eq!(find("place")["node"], "small");
     let mv = find("migrate");
     assert_eq!(
@@ -472,20 +482,9 @@ fn a_node_from_slurm_holds_the_spike_and_its_allocation_ends_with_the_run() {
     }
     let text = slurm_spike_cluster("cloud");
     let r = spike_run_on(&scratch("slurm"), &text, &["--no-history"]);
-    let nodes: Vec<&str> = r["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["node"].as_str().unwrap())
-        .collect();
+    let nodes = section_nodes(&r);
     assert_eq!(nodes, ["small", "small", "cloud-1", "cloud-1"], "{r}");
-    let p = &r["planner"];
-    let start = p["decisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["action"] == "start_node")
-        .unwrap_or_else(|| panic!("no node start in {p}"));
+    let start = decision(&r, "start_node");
     assert!(start.get("error").is_none(), "{start}");
     let id = start["allocation"].as_str().expect("a Slurm job id");
     assert_eq!(r["migrations"][0]["ok"], true, "{r}");
