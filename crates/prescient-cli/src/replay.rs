@@ -31,7 +31,7 @@ use prescient_runtime::coordinator::{
     UnitRecord,
 };
 use prescient_sim::engine::{JobOutcome, Outcome, Sample};
-use prescient_sim::metrics::{summarise, table};
+use prescient_sim::metrics::{self, median, summarise, table, Summary};
 use prescient_sim::SimJob;
 use prescient_wire::{JobSpec, Stream};
 use std::collections::{BTreeSet, HashMap};
@@ -50,6 +50,11 @@ pub struct Args {
     /// `all`, or a comma-separated list of: proactive, static, reactive, oracle.
     #[arg(long, default_value = "proactive")]
     policy: String,
+    /// Replay every policy this many times, interleaved, and print each
+    /// figure's median (and each round's p95): on a shared machine one
+    /// round's tail is as much the neighbours' doing as the policy's.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    rounds: u32,
     /// Give up on a policy's replay after this many seconds.
     #[arg(long, default_value_t = 1800.0)]
     timeout: f64,
@@ -307,6 +312,7 @@ fn replay_one(
                 handle(
                     m,
                     now,
+                    r.nodes,
                     &mut live,
                     &mut remaining,
                     &cluster,
@@ -527,11 +533,29 @@ fn job_plan(r: &Replay, job: JobId, attempt: u32, node: usize) -> JobPlan {
     }
 }
 
+/// What a job killed by its node's out-of-memory killer must have held: the
+/// node's memory less what its other jobs were last seen using. The last
+/// unit's measure is older than the growth that set the killer off, and the
+/// simulator hands the policies the use at the kill, so the replay does too.
+fn memory_at_oom(live: &[Live], job: JobId, node: NodeId, nodes: &[NodeInfo]) -> f64 {
+    let others: f64 = live
+        .iter()
+        .enumerate()
+        .filter(|&(i, l)| i != job as usize && l.running && l.node == Some(node))
+        .map(|(_, l)| l.last_usage.memory)
+        .sum();
+    let left = nodes
+        .get(node as usize)
+        .map_or(0.0, |n| n.capacity.memory - others);
+    left.max(live[job as usize].last_usage.memory)
+}
+
 /// Takes in one message from a job or a node.
 #[allow(clippy::too_many_arguments)]
 fn handle(
     m: Msg,
     now: f64,
+    nodes: &[NodeInfo],
     live: &mut [Live],
     remaining: &mut usize,
     cluster: &Cluster,
@@ -650,7 +674,13 @@ fn handle(
                         Kill::MemoryLimit | Kill::TimeLimit => l.out.limit_kills += 1,
                     }
                     l.attempt += 1;
-                    let usage = l.last_usage;
+                    let mut usage = l.last_usage;
+                    if why == Kill::Oom {
+                        if let Some(n) = l.node {
+                            usage.memory = memory_at_oom(live, job, n, nodes);
+                        }
+                    }
+                    let l = &mut live[job as usize];
                     if l.attempt >= MAX_ATTEMPTS {
                         l.done = true;
                         l.out.failed = true;
@@ -700,36 +730,56 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let cwd = std::env::current_dir()
         .context("cannot read the current directory")
         .map_err(Failure::internal)?;
-    let mut outcomes = Vec::new();
-    for name in &names {
-        let jobs_for = prescient_sim::job::for_policy(&jobs, policies::wants_actual(name));
-        eprintln!("replaying {} jobs under {name}...", jobs.len());
-        let r = Replay {
-            name,
-            nodes: &nodes,
-            jobs: &jobs_for,
-            programs: &programs,
-            files: &files,
-            cwd: cwd.clone(),
-        };
-        let seed = |p: &mut dyn prescient_plan::Policy| {
-            if a.common.history {
-                crate::simulate::seed_history(p, &jobs, &subs, &base, &cat);
+    // Round-major, policies interleaved, so that a slow spell of the machine
+    // falls on every policy alike rather than on one.
+    let mut rounds: Vec<Vec<Outcome>> = Vec::new();
+    for round in 1..=a.rounds {
+        let mut outcomes = Vec::new();
+        for name in &names {
+            let jobs_for = prescient_sim::job::for_policy(&jobs, policies::wants_actual(name));
+            if a.rounds > 1 {
+                eprintln!(
+                    "round {round}/{}: replaying {} jobs under {name}...",
+                    a.rounds,
+                    jobs.len()
+                );
+            } else {
+                eprintln!("replaying {} jobs under {name}...", jobs.len());
             }
-        };
-        outcomes.push(replay_one(&r, &spec, &opts, a.timeout, &seed)?);
+            let r = Replay {
+                name,
+                nodes: &nodes,
+                jobs: &jobs_for,
+                programs: &programs,
+                files: &files,
+                cwd: cwd.clone(),
+            };
+            let seed = |p: &mut dyn prescient_plan::Policy| {
+                if a.common.history {
+                    crate::simulate::seed_history(p, &jobs, &subs, &base, &cat);
+                }
+            };
+            outcomes.push(replay_one(&r, &spec, &opts, a.timeout, &seed)?);
+        }
+        rounds.push(outcomes);
     }
-    let summaries: Vec<_> = outcomes.iter().map(summarise).collect();
+    let per_round: Vec<Vec<Summary>> = rounds
+        .iter()
+        .map(|o| o.iter().map(summarise).collect())
+        .collect();
+    let summaries: Vec<Summary> = (0..names.len())
+        .map(|p| median(&per_round.iter().map(|r| r[p].clone()).collect::<Vec<_>>()))
+        .collect();
     if let Some(path) = &a.common.job_outcomes {
-        crate::simulate::write_job_outcomes(path, &outcomes)?;
+        crate::simulate::write_job_outcomes(path, &rounds)?;
     }
     if let Some(path) = &a.common.plot {
-        std::fs::write(path, prescient_sim::plot::timeline_svg(&outcomes))
+        std::fs::write(path, prescient_sim::plot::timeline_svg(&rounds[0]))
             .with_context(|| format!("cannot write {}", path.display()))
             .map_err(Failure::input)?;
     }
     if a.common.json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "schema": "prescient.simulation/1",
             "mode": "replay",
             "workload": a.common.workload.display().to_string(),
@@ -738,13 +788,26 @@ pub fn run(a: Args) -> Result<(), Failure> {
             "forecasts": crate::simulate::forecasts_label(a.common.history),
             "policies": summaries,
         });
+        if a.rounds > 1 {
+            v["rounds"] = serde_json::json!(per_round);
+        }
         let text = serde_json::to_string_pretty(&v).map_err(Failure::internal)?;
         return crate::analyze::write_stdout(&format!("{text}\n"));
     }
-    crate::analyze::write_stdout(&format!(
-        "{} jobs replayed on {} nodes (real workers)\n\n{}",
+    let mut text = format!(
+        "{} jobs replayed on {} nodes (real workers)",
         jobs.len(),
-        nodes.len(),
-        table(&summaries)
-    ))
+        nodes.len()
+    );
+    if a.rounds > 1 {
+        text.push_str(&format!(
+            "; each figure is the median of {} rounds\n\n{}\n{}",
+            a.rounds,
+            table(&summaries),
+            metrics::per_round("completion p95", &per_round, |s| s.completion_p95)
+        ));
+    } else {
+        text.push_str(&format!("\n\n{}", table(&summaries)));
+    }
+    crate::analyze::write_stdout(&text)
 }

@@ -245,16 +245,23 @@ pub struct Loaded {
 }
 
 /// Every job's outcome under each policy, as JSON lines.
+/// One JSON line per job and policy; `rounds[r]` holds round r's outcomes,
+/// and lines carry their `round` (from 1) only when there are several.
 pub fn write_job_outcomes(
     path: &Path,
-    outcomes: &[prescient_sim::engine::Outcome],
+    rounds: &[Vec<prescient_sim::engine::Outcome>],
 ) -> Result<(), Failure> {
     let mut text = String::new();
-    for o in outcomes {
-        for (i, j) in o.jobs.iter().enumerate() {
-            let line = serde_json::json!({"policy": o.policy, "job": i, "outcome": j});
-            text.push_str(&line.to_string());
-            text.push('\n');
+    for (r, outcomes) in rounds.iter().enumerate() {
+        for o in outcomes {
+            for (i, j) in o.jobs.iter().enumerate() {
+                let mut line = serde_json::json!({"policy": o.policy, "job": i, "outcome": j});
+                if rounds.len() > 1 {
+                    line["round"] = (r + 1).into();
+                }
+                text.push_str(&line.to_string());
+                text.push('\n');
+            }
         }
     }
     std::fs::write(path, text)
@@ -329,7 +336,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         outcomes.push(o);
     }
     if let Some(path) = &a.common.job_outcomes {
-        write_job_outcomes(path, &outcomes)?;
+        write_job_outcomes(path, std::slice::from_ref(&outcomes))?;
     }
     if let Some(path) = &a.common.plot {
         std::fs::write(path, prescient_sim::plot::timeline_svg(&outcomes))

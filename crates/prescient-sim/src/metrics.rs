@@ -11,6 +11,10 @@ pub struct Summary {
     pub failed: usize,
     /// Completion time (end minus submit) of completed jobs, seconds.
     pub completion_mean: f64,
+    /// Quantiles of completion time over every job, a job that never
+    /// completed (it failed, or the run ended first) counting as infinitely
+    /// late: a policy does not look faster for giving up on its slowest jobs.
+    /// Infinite when a job at that rank never completed (`null` in JSON).
     pub completion_p50: f64,
     pub completion_p95: f64,
     /// First start minus submit, seconds.
@@ -50,12 +54,17 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 pub fn summarise(o: &Outcome) -> Summary {
-    let mut completion: Vec<f64> = o
+    let completion: Vec<f64> = o
         .jobs
         .iter()
         .filter_map(|j| j.end.map(|e| e - j.submit))
         .collect();
-    completion.sort_by(f64::total_cmp);
+    let mut ranked: Vec<f64> = o
+        .jobs
+        .iter()
+        .map(|j| j.end.map_or(f64::INFINITY, |e| e - j.submit))
+        .collect();
+    ranked.sort_by(f64::total_cmp);
     let mut queueing: Vec<f64> = o
         .jobs
         .iter()
@@ -78,8 +87,8 @@ pub fn summarise(o: &Outcome) -> Summary {
         completed: completion.len(),
         failed: o.jobs.iter().filter(|j| j.failed).count(),
         completion_mean: mean(&completion),
-        completion_p50: quantile(&completion, 0.5),
-        completion_p95: quantile(&completion, 0.95),
+        completion_p50: quantile(&ranked, 0.5),
+        completion_p95: quantile(&ranked, 0.95),
         queueing_mean: mean(&queueing),
         queueing_p95: quantile(&queueing, 0.95),
         oom_kills: o.jobs.iter().map(|j| j.oom_kills as u64).sum(),
@@ -102,8 +111,63 @@ pub fn summarise(o: &Outcome) -> Summary {
     }
 }
 
+/// Each figure's median over repeated runs of one policy (the lower median
+/// for an even count, so every figure is one that was measured). Repeats are
+/// how a noisy machine is measured: one run's p95 of a small workload is the
+/// second-slowest job, and a busy neighbour moves it.
+pub fn median(runs: &[Summary]) -> Summary {
+    fn med<T: Copy + PartialOrd>(runs: &[Summary], f: impl Fn(&Summary) -> T) -> T {
+        let mut v: Vec<T> = runs.iter().map(f).collect();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        v[(v.len() - 1) / 2]
+    }
+    let Some(first) = runs.first() else {
+        return Summary::default();
+    };
+    Summary {
+        policy: first.policy.clone(),
+        jobs: med(runs, |s| s.jobs),
+        completed: med(runs, |s| s.completed),
+        failed: med(runs, |s| s.failed),
+        completion_mean: med(runs, |s| s.completion_mean),
+        completion_p50: med(runs, |s| s.completion_p50),
+        completion_p95: med(runs, |s| s.completion_p95),
+        queueing_mean: med(runs, |s| s.queueing_mean),
+        queueing_p95: med(runs, |s| s.queueing_p95),
+        oom_kills: med(runs, |s| s.oom_kills),
+        limit_kills: med(runs, |s| s.limit_kills),
+        deadline_jobs: med(runs, |s| s.deadline_jobs),
+        deadline_misses: med(runs, |s| s.deadline_misses),
+        node_seconds: med(runs, |s| s.node_seconds),
+        cost: med(runs, |s| s.cost),
+        utilisation: med(runs, |s| s.utilisation),
+        migrations: med(runs, |s| s.migrations),
+        downtime_seconds: med(runs, |s| s.downtime_seconds),
+        pauses: med(runs, |s| s.pauses),
+        node_starts: med(runs, |s| s.node_starts),
+        makespan: med(runs, |s| s.makespan),
+        refused_decisions: med(runs, |s| s.refused_decisions),
+    }
+}
+
+/// One figure of each round, a line per round and a column per policy:
+/// `rounds[r][p]` is round r's summary of policy p.
+pub fn per_round(label: &str, rounds: &[Vec<Summary>], f: impl Fn(&Summary) -> f64) -> String {
+    let mut out = String::new();
+    for (i, row) in rounds.iter().enumerate() {
+        out.push_str(&format!("{:<22}", format!("{label}, round {}", i + 1)));
+        for s in row {
+            out.push_str(&format!("{:>15}", secs(f(s))));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn secs(s: f64) -> String {
-    if s >= 100.0 {
+    if s.is_infinite() {
+        "never".into()
+    } else if s >= 100.0 {
         format!("{s:.0}s")
     } else if s >= 10.0 {
         format!("{s:.1}s")
@@ -183,5 +247,59 @@ mod tests {
         assert_eq!(quantile(&v, 1.0), 20.0);
         assert_eq!(quantile(&[], 0.5), 0.0);
         assert_eq!(quantile(&[3.0], 0.95), 3.0);
+    }
+
+    #[test]
+    fn a_job_given_up_on_counts_as_never_completed() {
+        let job = |end: Option<f64>| crate::engine::JobOutcome {
+            submit: 1.0,
+            end,
+            failed: end.is_none(),
+            ..Default::default()
+        };
+        let mut o = Outcome {
+            jobs: (1..=19).map(|i| job(Some(1.0 + f64::from(i)))).collect(),
+            ..Default::default()
+        };
+        o.jobs.push(job(None));
+        let s = summarise(&o);
+        assert_eq!((s.completed, s.failed), (19, 1));
+        // Mean over the completed; the slowest rank is the failed one.
+        assert_eq!(s.completion_mean, 10.0);
+        assert_eq!(s.completion_p50, 10.0);
+        assert_eq!(s.completion_p95, 19.0);
+        o.jobs.push(job(None));
+        let s = summarise(&o);
+        assert!(s.completion_p95.is_infinite());
+        assert!(table(&[s]).contains("never"));
+    }
+
+    #[test]
+    fn medians_are_taken_figure_by_figure() {
+        let run = |p95: f64, oom: u64, ns: f64| Summary {
+            policy: "p".into(),
+            completion_p95: p95,
+            oom_kills: oom,
+            node_seconds: ns,
+            ..Default::default()
+        };
+        let m = median(&[run(9.0, 0, 30.0), run(3.0, 5, 10.0), run(4.0, 1, 20.0)]);
+        assert_eq!(
+            (m.completion_p95, m.oom_kills, m.node_seconds),
+            (4.0, 1, 20.0)
+        );
+        // Even counts take the lower of the middle two.
+        let m = median(&[run(f64::INFINITY, 0, 1.0), run(2.0, 0, 1.0)]);
+        assert_eq!(m.completion_p95, 2.0);
+        assert_eq!(median(&[]), Summary::default());
+        let rows = per_round(
+            "p95",
+            &[vec![run(1.5, 0, 0.0)], vec![run(2.5, 0, 0.0)]],
+            |s| s.completion_p95,
+        );
+        assert!(
+            rows.contains("p95, round 2") && rows.contains("2.50s"),
+            "{rows}"
+        );
     }
 }

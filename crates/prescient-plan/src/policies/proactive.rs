@@ -36,7 +36,7 @@ use crate::features::Features;
 use crate::fleet::Scan;
 use crate::forecast::{Forecast, Observed};
 use crate::policy::{Decision, Event, JobId, JobInfo, Kill, Limits, NodeId, NodeInfo, Policy};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Runs kept per job key for learning.
 const HISTORY: usize = 32;
@@ -70,6 +70,23 @@ fn arriving(f: &Forecast, split: usize, node: Features) -> Vec<Phase> {
     v
 }
 
+/// A first-sight timeline as reserved: each unit holds the largest memory
+/// of itself and every unit after it, and the last is held until the job
+/// lets go. First-sight durations are guesses (often off several times
+/// over), so the time a spike arrives is unknown: a neighbour placed in the
+/// gap before it would meet it late, and the kernel would kill one of them.
+fn untimed(mut phases: Vec<Phase>) -> Vec<Phase> {
+    let mut high = 0.0f64;
+    for p in phases.iter_mut().rev() {
+        high = high.max(p.memory);
+        p.memory = high;
+    }
+    if let Some(last) = phases.last_mut() {
+        last.seconds = f64::INFINITY;
+    }
+    phases
+}
+
 pub struct Proactive {
     b: Board,
     exact: bool,
@@ -81,6 +98,8 @@ pub struct Proactive {
     floors: HashMap<(u32, usize), (f64, f64)>,
     /// When each running job's current unit began.
     started: HashMap<JobId, f64>,
+    /// Jobs whose forecast was learnt from runs of their code.
+    timed: HashSet<JobId>,
     /// Jobs paused to make room, and who they made room for.
     paused_for: HashMap<JobId, Vec<JobId>>,
     /// Preemptions still to consider in this scheduling pass (each looks
@@ -103,6 +122,7 @@ impl Proactive {
             learned: HashMap::new(),
             floors: HashMap::new(),
             started: HashMap::new(),
+            timed: HashSet::new(),
             paused_for: HashMap::new(),
             overrun: BTreeSet::new(),
             preempt_budget: 0,
@@ -120,15 +140,33 @@ impl Proactive {
         }
     }
 
+    /// The learnt forecast of a job's code, if its runs were seen.
+    fn learned_for(&self, info: &JobInfo) -> Option<&Forecast> {
+        self.learned
+            .get(&info.key)
+            .filter(|l| l.sections.len() == info.forecast.sections.len())
+    }
+
+    /// Gives a job the best forecast there is now, and remembers whether
+    /// it is good for timing.
+    fn refresh_forecast(&mut self, info: &JobInfo) -> Forecast {
+        let f = self.forecast_for(info);
+        if self.learned_for(info).is_some() {
+            self.timed.insert(info.id);
+        } else {
+            self.timed.remove(&info.id);
+        }
+        if let Some(j) = self.b.jobs.get_mut(&info.id) {
+            j.forecast = f.clone();
+        }
+        f
+    }
+
     fn forecast_for(&self, info: &JobInfo) -> Forecast {
         if self.exact {
             return info.forecast.clone();
         }
-        let mut f = match self
-            .learned
-            .get(&info.key)
-            .filter(|l| l.sections.len() == info.forecast.sections.len())
-        {
+        let mut f = match self.learned_for(info) {
             Some(l) => l.clone(),
             None => {
                 // Never run: the first-sight forecast, its bounds widened by
@@ -165,13 +203,31 @@ impl Proactive {
     /// Whether a job's forecast is good for timing (fitting it between
     /// others' reservations in time): exact, or learnt from runs of its
     /// code. A first-sight forecast gets room for its peak at all times.
+    /// It is the forecast the job holds that counts: a job placed on its
+    /// first sight stays untimed when a run of its code ends meanwhile.
     fn trusted(&self, id: JobId) -> bool {
-        self.exact
-            || self
-                .b
-                .jobs
-                .get(&id)
-                .is_some_and(|j| self.learned.contains_key(&j.info.key))
+        self.exact || self.timed.contains(&id)
+    }
+
+    /// A job's phases as its reservations hold them: as forecast when the
+    /// forecast is good for timing, else [`untimed`].
+    fn shaped(&self, id: JobId, phases: Vec<Phase>) -> Vec<Phase> {
+        if self.trusted(id) {
+            phases
+        } else {
+            untimed(phases)
+        }
+    }
+
+    /// Reserves a job's phases on a node from `start`, shaped.
+    fn reserve(&mut self, id: JobId, node: NodeId, start: f64, phases: Vec<Phase>, now: f64) {
+        let phases = self.shaped(id, phases);
+        self.b.reserve(id, node, start, &phases, now);
+    }
+
+    /// Whether a job's phases, shaped, fit on a node from `start`.
+    fn fits(&self, id: JobId, node: NodeId, start: f64, phases: Vec<Phase>) -> bool {
+        self.b.fleet.fits(node, start, &self.shaped(id, phases))
     }
 
     /// Whether every job holding reservations on a node is trusted (so
@@ -217,10 +273,8 @@ impl Proactive {
             return false;
         };
         // What was learnt since it was queued.
-        let f = self.forecast_for(&job.info);
-        if let Some(j) = self.b.jobs.get_mut(&id) {
-            j.forecast = f.clone();
-        }
+        let info = job.info.clone();
+        let f = self.refresh_forecast(&info);
         let n = f.sections.len();
         let want = f.features();
         let (pc, pm) = f.peak(0..n);
@@ -251,7 +305,7 @@ impl Proactive {
                 }
             }
             let phases = f.reserved_from(0, self.b.fleet.nodes[node as usize].features);
-            self.b.reserve(id, node, now, &phases, now);
+            self.reserve(id, node, now, phases, now);
             self.b.place(id, node, Limits::default(), out);
             return true;
         }
@@ -273,7 +327,7 @@ impl Proactive {
         if let Some(node) = self.b.fleet.find(pc, pm, Features::NONE, want, true, None) {
             if let crate::fleet::Power::Starting { ready } = self.b.fleet.power[node as usize] {
                 let phases = f.reserved_from(0, self.b.fleet.nodes[node as usize].features);
-                self.b.reserve(id, node, ready, &phases, now);
+                self.reserve(id, node, ready, phases, now);
                 self.b.place_later(id, node, Limits::default());
                 return true;
             }
@@ -282,7 +336,7 @@ impl Proactive {
         if let Some(v) = self.b.fleet.startable(pc, pm, Features::NONE, want) {
             let ready = self.b.power_on(v, now, now, out);
             let phases = f.reserved_from(0, self.b.fleet.nodes[v as usize].features);
-            self.b.reserve(id, v, ready, &phases, now);
+            self.reserve(id, v, ready, phases, now);
             self.b.place_later(id, v, Limits::default());
             return true;
         }
@@ -367,7 +421,7 @@ impl Proactive {
             1 => {
                 let (ready, node) = starting?;
                 let phases = f.reserved_from(0, fleet.nodes[node as usize].features);
-                self.b.reserve(id, node, ready, &phases, now);
+                self.reserve(id, node, ready, phases, now);
                 self.b.place_later(id, node, Limits::default());
                 Some(true)
             }
@@ -375,7 +429,7 @@ impl Proactive {
                 let (_, v) = startable?;
                 let ready = self.b.power_on(v, now, now, out);
                 let phases = f.reserved_from(0, self.b.fleet.nodes[v as usize].features);
-                self.b.reserve(id, v, ready, &phases, now);
+                self.reserve(id, v, ready, phases, now);
                 self.b.place_later(id, v, Limits::default());
                 Some(true)
             }
@@ -540,11 +594,13 @@ impl Proactive {
         here_phases.push(held);
         // Both ends must have the room: the state stays here until it has
         // arrived there.
-        if !self.b.fleet.fits(to, hold_from, &rest) || !self.b.fleet.fits(here, now, &here_phases) {
+        if !self.fits(id, to, hold_from, rest.clone())
+            || !self.fits(id, here, now, here_phases.clone())
+        {
             return false;
         }
-        self.b.reserve(id, here, now, &here_phases, now);
-        self.b.reserve(id, to, hold_from, &rest, now);
+        self.reserve(id, here, now, here_phases, now);
+        self.reserve(id, to, hold_from, rest, now);
         if let Some(j) = self.b.jobs.get_mut(&id) {
             j.moving = Some((to, split));
         }
@@ -598,7 +654,7 @@ impl Proactive {
                 self.freeze(v, now, out);
             }
             let phases = f.reserved_from(0, self.b.fleet.nodes[node as usize].features);
-            self.b.reserve(id, node, now, &phases, now);
+            self.reserve(id, node, now, phases, now);
             self.b.place(id, node, Limits::default(), out);
             self.paused_for.insert(id, chosen);
             return true;
@@ -744,8 +800,8 @@ impl Proactive {
         };
         job.moving = None;
         let phases = f.reserved_from(k, here_f);
-        if self.b.fleet.fits(node, now, &phases) {
-            self.b.reserve(id, node, now, &phases, now);
+        if self.fits(id, node, now, phases.clone()) {
+            self.reserve(id, node, now, phases, now);
             self.feature_move(id, k, node, now, out);
             return;
         }
@@ -762,7 +818,7 @@ impl Proactive {
             }
         }
         // Nowhere better: keep it here (overbooked on paper).
-        self.b.reserve(id, node, now, &phases, now);
+        self.reserve(id, node, now, phases, now);
     }
 
     /// Plans a move before unit `k + 1` when it profits from features this
@@ -826,8 +882,7 @@ impl Proactive {
         self.b.release(id, now, None, &mut sink);
         if !self.reserve_move(id, node, to, k, k + 1, now, now) {
             // Back to staying here.
-            self.b
-                .reserve(id, node, now, &f.reserved_from(k, here_f), now);
+            self.reserve(id, node, now, f.reserved_from(k, here_f), now);
             return;
         }
         out.push(Decision::Migrate {
@@ -879,6 +934,7 @@ impl Proactive {
         self.b.release(id, now, idle_after, out);
         self.b.forget(id);
         self.started.remove(&id);
+        self.timed.remove(&id);
         if let Some(victims) = self.paused_for.remove(&id) {
             for v in victims {
                 self.thaw(v, now, out);
@@ -895,7 +951,7 @@ impl Policy for Proactive {
     fn on(&mut self, now: f64, event: &Event, out: &mut Vec<Decision>) {
         match *event {
             Event::Submitted(info) => {
-                let f = self.forecast_for(info);
+                let f = self.refresh_forecast(info);
                 self.b.admit(info, f);
                 self.schedule(now, out);
             }
@@ -957,10 +1013,7 @@ impl Policy for Proactive {
                             self.thaw(v, now, out);
                         }
                     }
-                    let f = self.forecast_for(&info);
-                    if let Some(j) = self.b.jobs.get_mut(&job) {
-                        j.forecast = f;
-                    }
+                    self.refresh_forecast(&info);
                     self.b.enqueue(job);
                 }
                 self.schedule(now, out);
@@ -1060,5 +1113,90 @@ mod tests {
         p.on(slow, &Event::Finished(0), &mut out);
         let learnt = &p.learned[&7].sections[0];
         assert!((learnt.seconds - 1.0).abs() < 1e-9, "{learnt:?}");
+    }
+
+    #[test]
+    fn a_first_sight_job_holds_its_coming_peak_until_it_lets_go() {
+        const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+        let node = NodeInfo {
+            name: "a".into(),
+            elastic: false,
+            capacity: Capacity {
+                cores: 2.0,
+                memory: 8.0 * GIB,
+            },
+            features: Features::NONE,
+            startup_seconds: 0.0,
+            cost_per_second: 0.0,
+        };
+        let unit = |memory: f64| SectionForecast {
+            seconds: 1.0,
+            seconds_high: 1.2,
+            cores: 1.0,
+            memory,
+            memory_high: memory,
+            features: Features::NONE,
+            feature_share: 0.0,
+        };
+        // Small, spike, small.
+        let forecast = Forecast {
+            sections: vec![unit(0.5 * GIB), unit(3.0 * GIB), unit(0.5 * GIB)],
+        };
+        let info = |id| JobInfo {
+            id,
+            submit: 0.0,
+            priority: 0,
+            deadline: None,
+            declared: Declared::default(),
+            forecast: forecast.clone(),
+            key: 3,
+        };
+        let mut p = Proactive::new(vec![node]);
+        let mut out = Vec::new();
+        p.on(0.0, &Event::Submitted(&info(0)), &mut out);
+        let start = |p: &mut Proactive, t: f64, section: usize, out: &mut Vec<Decision>| {
+            p.on(
+                t,
+                &Event::SectionStarted {
+                    job: 0,
+                    section,
+                    node: 0,
+                    usage: Observed::default(),
+                },
+                out,
+            );
+        };
+        start(&mut p, 0.0, 0, &mut out);
+        let cal = &p.b.fleet.calendars[0];
+        // The spike's memory from the start, and held with no end.
+        assert_eq!(cal.usage_at(0.1).1, 3.0 * GIB);
+        assert_eq!(cal.usage_at(1e6).1, 0.5 * GIB);
+        // A run of the same code ends meanwhile: this job keeps the shape
+        // of the forecast it was placed on...
+        let run: Vec<Observed> = (0..3)
+            .map(|i| Observed {
+                seconds: 1.0,
+                cpu_seconds: 1.0,
+                memory: if i == 1 { 3.0 * GIB } else { 0.5 * GIB },
+            })
+            .collect();
+        p.history(3, &forecast, &[run]);
+        start(&mut p, 5.0, 1, &mut out);
+        let cal = &p.b.fleet.calendars[0];
+        assert_eq!(cal.usage_at(5.1).1, 3.0 * GIB);
+        assert_eq!(cal.usage_at(1e6).1, 0.5 * GIB);
+        // ...while the next job of that code is timed by what was learnt.
+        p.on(5.0, &Event::Submitted(&info(1)), &mut out);
+        assert!(p.trusted(1) && !p.trusted(0));
+        let ends: Vec<f64> = p.b.fleet.calendars[0]
+            .reservations()
+            .iter()
+            .filter(|r| r.job == 1)
+            .map(|r| r.end)
+            .collect();
+        assert!(
+            !ends.is_empty() && ends.iter().all(|e| e.is_finite()),
+            "{ends:?}"
+        );
     }
 }
