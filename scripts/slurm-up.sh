@@ -126,6 +126,11 @@ export SLURM_CONF=$BASE/etc/slurm.conf PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/
 cd /
 exec </dev/null >>$BASE/log/power.log 2>&1
 echo "\$(date +%T) resume \$*"
+# slurmd -b reports its boot time in whole seconds; one that falls in the
+# second of the power-up request is taken for a node that has not rebooted
+# yet, and the node is marked down after ResumeTimeout (seen once: the
+# registration with Uptime=1). A second's wait puts the boot after it.
+sleep 1
 for n in \$(scontrol show hostnames "\$1"); do
   /usr/bin/python3 -c 'import os,signal,sys
 signal.pthread_sigmask(signal.SIG_SETMASK, [])

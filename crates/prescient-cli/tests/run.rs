@@ -711,3 +711,81 @@ fn signals_reach_the_program_as_under_plain_python() {
         }
     }
 }
+
+#[test]
+fn a_node_agent_answers_only_members_of_its_cluster() {
+    use prescient_runtime::agent::{handshake, hello};
+    use prescient_runtime::auth::{Secret, SECRET_ENV};
+    use prescient_wire::{frame, Hello, Proof, Role, ToAgent};
+    use std::io::{BufRead, BufReader};
+    let cfg = serde_json::json!({
+        "name": "lone", "cluster": "auth-test", "listen": "127.0.0.1:0",
+        "python": "/nonexistent/python", "harness_dir": "/nonexistent",
+        "cores": 1.0, "memory_bytes": 256u64 << 20, "cpus": null,
+        "worker_user": "nobody", "warm": false,
+    })
+    .to_string();
+    let agent = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_prescient"));
+        c.arg("__agent").arg(&cfg).env_remove(SECRET_ENV);
+        c
+    };
+    // Not started by a coordinator: it says what it lacks and stops.
+    let o = agent().output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(SECRET_ENV));
+
+    let secret = Secret::generate();
+    let mut child = agent()
+        .env(SECRET_ENV, secret.expose())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let listen = serde_json::from_str::<Value>(&line).unwrap()["listen"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Someone without the secret, however the hello is made, is dropped
+    // before anything is read from them.
+    let mut c = std::net::TcpStream::connect(&listen).unwrap();
+    assert!(handshake(
+        &mut c,
+        &hello("intruder", Role::Coordinator),
+        &Secret::generate()
+    )
+    .is_err());
+    let mut c = std::net::TcpStream::connect(&listen).unwrap();
+    frame::write_msg(&mut c, &hello("intruder", Role::Coordinator)).unwrap();
+    let _: Hello = frame::read_msg(&mut c, &Default::default()).unwrap();
+    frame::write_msg(
+        &mut c,
+        &Proof {
+            mac: "00".repeat(32),
+        },
+    )
+    .unwrap();
+    let _ = frame::read_msg::<Proof>(&mut c, &Default::default());
+    frame::write_msg(&mut c, &ToAgent::Shutdown).ok();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a stranger stopped the agent"
+    );
+    // A member is heard.
+    let mut c = std::net::TcpStream::connect(&listen).unwrap();
+    let theirs = handshake(&mut c, &hello("coordinator", Role::Coordinator), &secret).unwrap();
+    assert_eq!(theirs.name, "lone");
+    frame::write_msg(&mut c, &ToAgent::Shutdown).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent did not stop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -6,13 +6,14 @@
 //! commands for one job run in order while jobs run side by side. Signals and
 //! kills bypass the executor, since they must reach a busy worker.
 
+use crate::auth::{self, Secret};
 use crate::sandbox::{Confinement, Slice};
 use crate::worker::{Event, Worker, WorkerConfig};
 use crate::{io_err, RuntimeError};
 use prescient_wire::frame::{self, encode_header, FrameHeader, Limits};
 use prescient_wire::{
-    Fault, FromAgent, FromPeer, FromWorker, Hello, JobEnd, JobSpec, MigrationReport, Role, ToAgent,
-    ToPeer, ToWorker, PROTOCOL_VERSION,
+    Fault, FromAgent, FromPeer, FromWorker, Hello, JobEnd, JobSpec, MigrationReport, Proof, Role,
+    ToAgent, ToPeer, ToWorker, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -122,10 +123,19 @@ struct Agent {
     warm: Mutex<WarmSlot>,
     warm_ready: Condvar,
     spawner: Mutex<Sender<Sender<Result<Worker, RuntimeError>>>>,
+    /// The cluster's secret, which every connection must prove.
+    secret: Secret,
 }
 
 /// Runs an agent until its coordinator goes away or tells it to stop.
 pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
+    let secret = Secret::from_env().ok_or_else(|| {
+        RuntimeError::Cluster(format!(
+            "agent {}: no cluster secret in {} (agents are started by the coordinator)",
+            cfg.name,
+            auth::SECRET_ENV
+        ))
+    })?;
     let slice = Slice {
         cores: cfg.cores,
         memory_bytes: cfg.memory_bytes,
@@ -175,6 +185,7 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
         warm: Mutex::new(WarmSlot::default()),
         warm_ready: Condvar::new(),
         spawner: Mutex::new(spawn_tx),
+        secret,
     });
     let local_name = format!(
         "prescient-{}-{}-{}",
@@ -286,23 +297,59 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
     Ok(())
 }
 
-fn hello(name: &str, role: Role) -> Hello {
+/// This side's hello, with a fresh nonce. A listener says `agent`; a
+/// caller says `coordinator` or `peer`.
+pub fn hello(name: &str, role: Role) -> Hello {
     Hello {
         protocol: PROTOCOL_VERSION,
         role,
         name: name.to_string(),
+        nonce: auth::nonce(),
     }
 }
 
-/// Exchanges hellos; refuses other protocol versions.
-pub fn handshake<S: Read + Write>(s: &mut S, me: &Hello) -> Result<Hello, RuntimeError> {
+/// Exchanges hellos and proofs of the cluster's secret; refuses other
+/// protocol versions, a caller that says it is a listener (so that a
+/// listener's proof cannot be replayed as a caller's), and a side that
+/// does not hold the secret.
+pub fn handshake<S: Read + Write>(
+    s: &mut S,
+    me: &Hello,
+    secret: &Secret,
+) -> Result<Hello, RuntimeError> {
+    // Hellos are small: a caller that sends a large one is not a member.
+    let small = Limits {
+        max_header: 4096,
+        max_blobs: 0,
+        max_blob_bytes: 0,
+    };
     frame::write_msg(s, me).map_err(crate::wire_err("handshake"))?;
-    let theirs: Hello =
-        frame::read_msg(s, &Limits::default()).map_err(crate::wire_err("handshake"))?;
+    let theirs: Hello = frame::read_msg(s, &small).map_err(crate::wire_err("handshake"))?;
     if theirs.protocol != PROTOCOL_VERSION {
         return Err(RuntimeError::Protocol(format!(
             "{} speaks protocol {}, this build speaks {}",
             theirs.name, theirs.protocol, PROTOCOL_VERSION
+        )));
+    }
+    let listening = me.role == Role::Agent;
+    if (theirs.role == Role::Agent) == listening
+        || theirs.nonce.len() < 32
+        || theirs.nonce == me.nonce
+    {
+        return Err(RuntimeError::Protocol(format!(
+            "{} opened the connection wrongly (role {:?})",
+            theirs.name, theirs.role
+        )));
+    }
+    let mine = Proof {
+        mac: secret.prove(me, &theirs),
+    };
+    frame::write_msg(s, &mine).map_err(crate::wire_err("handshake"))?;
+    let proof: Proof = frame::read_msg(s, &small).map_err(crate::wire_err("handshake"))?;
+    if !secret.verify(&theirs, me, &proof.mac) {
+        return Err(RuntimeError::Protocol(format!(
+            "{} does not hold this cluster's secret",
+            theirs.name
         )));
     }
     Ok(theirs)
@@ -312,7 +359,7 @@ impl Agent {
     fn serve(self: &Arc<Self>, mut conn: TcpStream) -> Result<(), RuntimeError> {
         let _ = conn.set_nodelay(true);
         conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-        let theirs = handshake(&mut conn, &hello(&self.cfg.name, Role::Agent))?;
+        let theirs = handshake(&mut conn, &hello(&self.cfg.name, Role::Agent), &self.secret)?;
         conn.set_read_timeout(None).ok();
         match theirs.role {
             Role::Coordinator => self.serve_coordinator(conn),
@@ -699,7 +746,7 @@ impl Agent {
     /// socket pair of their own, and the agents pass only headers.
     fn serve_local(self: &Arc<Self>, mut conn: UnixStream) -> Result<(), RuntimeError> {
         conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-        handshake(&mut conn, &hello(&self.cfg.name, Role::Agent))?;
+        handshake(&mut conn, &hello(&self.cfg.name, Role::Agent), &self.secret)?;
         conn.set_read_timeout(None).ok();
         let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
             .map_err(crate::wire_err("hand-over request"))?;
@@ -1228,7 +1275,12 @@ impl Executor {
             let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
             let _ = conn.set_nodelay(true);
             conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-            handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer)).ok()?;
+            handshake(
+                &mut conn,
+                &hello(&self.agent.cfg.name, Role::Peer),
+                &self.agent.secret,
+            )
+            .ok()?;
             frame::write_msg(&mut conn, &ToPeer::Reserve { job: self.job }).ok()?;
             Some(PrecopySession {
                 conn,
@@ -1360,8 +1412,12 @@ impl Executor {
         let mut conn = UnixStream::connect_addr(&addr)
             .map_err(|e| fail(format!("cannot reach the target agent at {local}: {e}")))?;
         conn.set_read_timeout(Some(Duration::from_secs(60))).ok();
-        handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
-            .map_err(|e| fail(e.to_string()))?;
+        handshake(
+            &mut conn,
+            &hello(&self.agent.cfg.name, Role::Peer),
+            &self.agent.secret,
+        )
+        .map_err(|e| fail(e.to_string()))?;
         let (use_refs, waited) = self.close_precopy(target);
         frame::write_msg(
             &mut conn,
@@ -1476,8 +1532,12 @@ impl Executor {
             .map_err(|e| fail(format!("cannot reach the target agent at {target}: {e}")))?;
         let _ = conn.set_nodelay(true);
         conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-        handshake(&mut conn, &hello(&self.agent.cfg.name, Role::Peer))
-            .map_err(|e| fail(e.to_string()))?;
+        handshake(
+            &mut conn,
+            &hello(&self.agent.cfg.name, Role::Peer),
+            &self.agent.secret,
+        )
+        .map_err(|e| fail(e.to_string()))?;
         let (use_refs, waited) = self.close_precopy(target);
         self.worker
             .send(&ToWorker::Checkpoint {
@@ -1579,5 +1639,61 @@ pub fn human_bytes(b: u64) -> String {
         format!("{:.1} MiB", b / (1u64 << 20) as f64)
     } else {
         format!("{:.0} KiB", b / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A listener on loopback that answers one connection's handshake as an
+    /// agent holding `secret`; yields what its side of the handshake gave.
+    fn listener(secret: Secret) -> (String, std::thread::JoinHandle<Result<Hello, RuntimeError>>) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let h = std::thread::spawn(move || {
+            let (mut c, _) = l.accept().unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            handshake(&mut c, &hello("n1", Role::Agent), &secret)
+        });
+        (addr, h)
+    }
+
+    #[test]
+    fn members_of_the_cluster_pass_the_handshake_and_others_do_not() {
+        let secret = Secret::generate();
+        let (addr, h) = listener(secret.clone());
+        let mut c = TcpStream::connect(&addr).unwrap();
+        let theirs = handshake(&mut c, &hello("coordinator", Role::Coordinator), &secret);
+        assert_eq!(theirs.unwrap().name, "n1");
+        assert_eq!(h.join().unwrap().unwrap().role, Role::Coordinator);
+
+        // Another secret: both sides refuse.
+        let (addr, h) = listener(secret.clone());
+        let mut c = TcpStream::connect(&addr).unwrap();
+        let e = handshake(&mut c, &hello("intruder", Role::Peer), &Secret::generate());
+        assert!(e.unwrap_err().to_string().contains("secret"));
+        let e = h.join().unwrap().unwrap_err().to_string();
+        assert!(e.contains("intruder does not hold"), "{e}");
+
+        // A caller that says it is a listener is refused before any proof.
+        let (addr, h) = listener(secret.clone());
+        let mut c = TcpStream::connect(&addr).unwrap();
+        assert!(handshake(&mut c, &hello("x", Role::Agent), &secret).is_err());
+        assert!(h.join().unwrap().is_err());
+
+        // A caller that sends no nonce, or a hello far too large, neither.
+        for junk in [
+            Hello {
+                nonce: String::new(),
+                ..hello("x", Role::Peer)
+            },
+            hello(&"x".repeat(10_000), Role::Peer),
+        ] {
+            let (addr, h) = listener(secret.clone());
+            let mut c = TcpStream::connect(&addr).unwrap();
+            frame::write_msg(&mut c, &junk).unwrap();
+            assert!(h.join().unwrap().is_err());
+        }
     }
 }

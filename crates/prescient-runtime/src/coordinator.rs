@@ -17,14 +17,15 @@
 //! an agent in a Slurm allocation ([`crate::slurm`]) that calls back on a
 //! rendezvous socket; once connected it is driven like any other node.
 
-use crate::agent::{handshake, AgentAnnounce, AgentConfig, Callback};
+use crate::agent::{handshake, hello, AgentAnnounce, AgentConfig, Callback};
+use crate::auth::{self, Secret};
 use crate::slurm::{AllocRequest, AllocState, BatchSystem, Slurm};
 use crate::{io_err, wire_err, RuntimeError};
 use prescient_model::cluster::{ClusterSpec, NodeKind, NodeSpec, SlurmSettings};
 use prescient_wire::frame::{self, encode_header, Limits};
 use prescient_wire::{
-    Fault, FromAgent, FromPeer, Hello, JobEnd, JobSpec, MigrationReport, Role, Stream, ToAgent,
-    ToPeer, UnitUsage, PROTOCOL_VERSION,
+    Fault, FromAgent, FromPeer, JobEnd, JobSpec, MigrationReport, Role, Stream, ToAgent, ToPeer,
+    UnitUsage,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -112,6 +113,8 @@ pub struct Cluster {
     batch: Arc<dyn BatchSystem>,
     /// Started on the first Slurm power-on.
     rendezvous: Mutex<Option<Rendezvous>>,
+    /// What every connection to an agent or the spool must prove.
+    secret: Secret,
 }
 
 impl Cluster {
@@ -139,10 +142,11 @@ impl Cluster {
                 })
             })
             .collect();
+        let secret = Secret::generate();
         let mut cluster = Cluster {
             nodes,
             routes: Arc::new(Mutex::new(HashMap::new())),
-            spool: Spool::start()?,
+            spool: Spool::start(secret.clone())?,
             opts: opts.clone(),
             warnings: Vec::new(),
             name,
@@ -151,6 +155,7 @@ impl Cluster {
                 bin_dir: spec.slurm.as_ref().and_then(|s| s.bin_dir.clone()),
             }),
             rendezvous: Mutex::new(None),
+            secret,
         };
         // Spawned all first, then connected: the agents start in parallel.
         let physical: Vec<usize> = (0..cluster.nodes.len())
@@ -204,6 +209,7 @@ impl Cluster {
         Command::new(&opts.agent_exe)
             .arg(&opts.agent_arg)
             .arg(json)
+            .env(auth::SECRET_ENV, self.secret.expose())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -247,7 +253,11 @@ impl Cluster {
         let mut conn = TcpStream::connect(&announce.listen)
             .map_err(io_err(format!("cannot connect to node {}", node.spec.name)))?;
         let _ = conn.set_nodelay(true);
-        handshake(&mut conn, &coordinator_hello())?;
+        handshake(
+            &mut conn,
+            &hello("coordinator", Role::Coordinator),
+            &self.secret,
+        )?;
         let reader = conn.try_clone().map_err(io_err("socket"))?;
         // Abstract Unix sockets only reach agents on this host.
         let same_host = announce
@@ -315,6 +325,10 @@ impl Cluster {
             time_minutes: sl.time_minutes,
             extra_args: sl.extra_args,
             output: self.opts.log_dir.join(format!("{job_name}-%j.log")),
+            env: vec![(
+                auth::SECRET_ENV.to_string(),
+                self.secret.expose().to_string(),
+            )],
             command: vec![
                 self.opts.agent_exe.display().to_string(),
                 self.opts.agent_arg.clone(),
@@ -599,14 +613,6 @@ impl Rendezvous {
     }
 }
 
-fn coordinator_hello() -> Hello {
-    Hello {
-        protocol: PROTOCOL_VERSION,
-        role: Role::Coordinator,
-        name: "coordinator".into(),
-    }
-}
-
 fn spawn_reader(index: usize, node: Arc<NodeConn>, mut r: TcpStream, routes: Routes) {
     std::thread::spawn(move || {
         while let Ok(h) = frame::read_header::<FromAgent>(&mut r, &Limits::default()) {
@@ -665,7 +671,7 @@ struct Spool {
 }
 
 impl Spool {
-    fn start() -> Result<Spool, RuntimeError> {
+    fn start(secret: Secret) -> Result<Spool, RuntimeError> {
         let dir = std::env::temp_dir().join(format!("prescient-spool-{}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .map_err(io_err(format!("cannot create {}", dir.display())))?;
@@ -679,7 +685,7 @@ impl Spool {
         let d2 = dir.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                if let Err(e) = spool_accept(conn, &d2, &s2) {
+                if let Err(e) = spool_accept(conn, &d2, &s2, &secret) {
                     tracing::warn!("checkpoint not saved: {e}");
                 }
             }
@@ -706,13 +712,9 @@ fn spool_accept(
     mut conn: TcpStream,
     dir: &std::path::Path,
     saved: &SavedMap,
+    secret: &Secret,
 ) -> Result<(), RuntimeError> {
-    let hello = Hello {
-        protocol: PROTOCOL_VERSION,
-        role: Role::Agent,
-        name: "spool".into(),
-    };
-    handshake(&mut conn, &hello)?;
+    handshake(&mut conn, &hello("spool", Role::Agent), secret)?;
     let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
         .map_err(wire_err("checkpoint"))?;
     let total = h.blob_total();
@@ -1379,12 +1381,11 @@ fn replay_checkpoint(d: &mut Driver, target: usize, saved: &Saved) -> Result<(),
     let (path, lens, spec) = (&saved.path, &saved.lens, &saved.spec);
     let addr = d.cluster.nodes[target].addr();
     let mut conn = TcpStream::connect(&addr).map_err(io_err(format!("cannot reach {addr}")))?;
-    let hello = Hello {
-        protocol: PROTOCOL_VERSION,
-        role: Role::Peer,
-        name: "coordinator".into(),
-    };
-    handshake(&mut conn, &hello)?;
+    handshake(
+        &mut conn,
+        &hello("coordinator", Role::Peer),
+        &d.cluster.secret,
+    )?;
     d.migrations += 1;
     let migration = d.migrations as u64;
     let head = encode_header(

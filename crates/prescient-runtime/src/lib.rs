@@ -16,6 +16,7 @@
 //! The coordinator and the agents share only `prescient-wire`.
 
 pub mod agent;
+pub mod auth;
 pub mod coordinator;
 pub mod fdpass;
 pub mod harness;

@@ -36,6 +36,9 @@ pub struct AllocRequest {
     pub output: PathBuf,
     /// The command the allocation runs (the node agent).
     pub command: Vec<String>,
+    /// Set in `sbatch`'s environment, which the allocation inherits
+    /// (`--export=ALL`): kept off the command line and out of the script.
+    pub env: Vec<(String, String)>,
 }
 
 impl AllocRequest {
@@ -53,6 +56,7 @@ impl AllocRequest {
                 (self.memory_bytes + AGENT_OVERHEAD_BYTES).div_ceil(1 << 20)
             ),
             format!("--output={}", self.output.display()),
+            "--export=ALL".into(),
         ];
         if let Some(p) = &self.partition {
             a.push(format!("--partition={p}"));
@@ -126,6 +130,7 @@ impl BatchSystem for Slurm {
         let mut child = self
             .cmd("sbatch")
             .args(req.sbatch_args())
+            .envs(req.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -250,6 +255,7 @@ mod tests {
             time_minutes: Some(30),
             extra_args: vec!["--account=research".into()],
             output: "/tmp/logs/cloud-1-%j.log".into(),
+            env: vec![("PRESCIENT_CLUSTER_SECRET".into(), "s".into())],
             command: vec![
                 "/opt/prescient".into(),
                 "__agent".into(),
@@ -267,6 +273,15 @@ mod tests {
         assert!(a.contains(&"--constraint=cloud&avx2".to_string()));
         assert!(a.contains(&"--time=30".to_string()));
         assert_eq!(a.last().unwrap(), "--account=research");
+        // The environment carries the secret; the arguments and the script
+        // (which Slurm keeps and shows) do not.
+        assert!(a.contains(&"--export=ALL".to_string()), "{a:?}");
+        let r = req();
+        let script = r.script().unwrap();
+        for (k, v) in &r.env {
+            assert!(!script.contains(k.as_str()) && !script.contains(&format!("={v}")));
+            assert!(!a.iter().any(|x| x.contains(k.as_str())));
+        }
     }
 
     #[test]

@@ -72,6 +72,8 @@ impl Worker {
         let mut cmd = Command::new(&cfg.python);
         cmd.arg("-c")
             .arg(code)
+            // The program must not see what proves a cluster member.
+            .env_remove(crate::auth::SECRET_ENV)
             .envs(cfg.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

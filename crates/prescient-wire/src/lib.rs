@@ -2,9 +2,10 @@
 //! agents and the Python workers exchange, and the frame format that carries them.
 //!
 //! Both the coordinator and the agents depend on this crate and never on each
-//! other. Every connection opens with a [`Hello`] carrying [`PROTOCOL_VERSION`];
-//! a peer speaking another version is refused with a clear error instead of being
-//! misread.
+//! other. Every connection opens with a [`Hello`] carrying [`PROTOCOL_VERSION`]
+//! and a nonce; a peer speaking another version is refused with a clear error
+//! instead of being misread. Then each side sends a [`Proof`] that it holds the
+//! cluster's secret, before anything else is read.
 //!
 //! A frame is a JSON header followed by zero or more binary blobs (array buffers
 //! of a checkpoint), so bulk data is never JSON-encoded:
@@ -24,4 +25,4 @@ pub use frame::{FrameError, FrameHeader, Limits};
 pub use msg::*;
 
 /// Bumped on any incompatible change to a message or to the frame format.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;

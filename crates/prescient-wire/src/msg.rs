@@ -10,6 +10,17 @@ pub struct Hello {
     pub role: Role,
     /// Node name for agents, `coordinator` otherwise.
     pub name: String,
+    /// Fresh for every connection: the other side's proof covers it.
+    #[serde(default)]
+    pub nonce: String,
+}
+
+/// Second frame on every connection, in both directions: an HMAC under the
+/// cluster's secret of the sender's role, its nonce and the other side's
+/// (see `prescient_runtime::auth`), in lowercase hex.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Proof {
+    pub mac: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
