@@ -51,8 +51,9 @@ pub struct Args {
     #[arg(long, default_value = "proactive")]
     policy: String,
     /// Replay every policy this many times, interleaved, and print each
-    /// figure's median (and each round's p95): on a shared machine one
-    /// round's tail is as much the neighbours' doing as the policy's.
+    /// figure's median (and each round's p95, OOM kills and node-seconds):
+    /// on a shared machine one round's tail is as much the neighbours'
+    /// doing as the policy's.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     rounds: u32,
     /// Give up on a policy's replay after this many seconds.
@@ -801,10 +802,16 @@ pub fn run(a: Args) -> Result<(), Failure> {
     );
     if a.rounds > 1 {
         text.push_str(&format!(
-            "; each figure is the median of {} rounds\n\n{}\n{}",
+            "; each figure is the median of {} rounds\n\n{}\n{}{}{}",
             a.rounds,
             table(&summaries),
-            metrics::per_round("completion p95", &per_round, |s| s.completion_p95)
+            metrics::per_round("completion p95", &per_round, |s| {
+                metrics::secs(s.completion_p95)
+            }),
+            metrics::per_round("OOM kills", &per_round, |s| s.oom_kills.to_string()),
+            metrics::per_round("node-seconds", &per_round, |s| {
+                format!("{:.0}", s.node_seconds)
+            }),
         ));
     } else {
         text.push_str(&format!("\n\n{}", table(&summaries)));

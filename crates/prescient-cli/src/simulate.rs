@@ -244,8 +244,8 @@ pub struct Loaded {
     pub jobs: Vec<SimJob>,
 }
 
-/// Every job's outcome under each policy, as JSON lines.
-/// One JSON line per job and policy; `rounds[r]` holds round r's outcomes,
+/// Every job's outcome under each policy, one JSON line per job and
+/// policy; `rounds[r]` holds round r's outcomes,
 /// and lines carry their `round` (from 1) only when there are several.
 pub fn write_job_outcomes(
     path: &Path,

@@ -152,19 +152,20 @@ pub fn median(runs: &[Summary]) -> Summary {
 
 /// One figure of each round, a line per round and a column per policy:
 /// `rounds[r][p]` is round r's summary of policy p.
-pub fn per_round(label: &str, rounds: &[Vec<Summary>], f: impl Fn(&Summary) -> f64) -> String {
+pub fn per_round(label: &str, rounds: &[Vec<Summary>], f: impl Fn(&Summary) -> String) -> String {
     let mut out = String::new();
     for (i, row) in rounds.iter().enumerate() {
         out.push_str(&format!("{:<22}", format!("{label}, round {}", i + 1)));
         for s in row {
-            out.push_str(&format!("{:>15}", secs(f(s))));
+            out.push_str(&format!("{:>15}", f(s)));
         }
         out.push('\n');
     }
     out
 }
 
-fn secs(s: f64) -> String {
+/// Seconds as the table shows them (`never` for a job that never ended).
+pub fn secs(s: f64) -> String {
     if s.is_infinite() {
         "never".into()
     } else if s >= 100.0 {
@@ -295,7 +296,7 @@ mod tests {
         let rows = per_round(
             "p95",
             &[vec![run(1.5, 0, 0.0)], vec![run(2.5, 0, 0.0)]],
-            |s| s.completion_p95,
+            |s| secs(s.completion_p95),
         );
         assert!(
             rows.contains("p95, round 2") && rows.contains("2.50s"),
