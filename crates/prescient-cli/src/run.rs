@@ -279,10 +279,14 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     };
     let first_sight = prescient_profile::predict(&analysis, &profile, &opts);
     let mut predicted = first_sight.clone();
-    if !a.no_history {
+    // Each section as measured in earlier runs of this code and arguments.
+    let measured = if a.no_history {
+        Vec::new()
+    } else {
         let obs = crate::predict::observations(&store, &worker_key, &analysis, false);
         prescient_profile::history::apply(&mut predicted, &obs);
-    }
+        crate::catalog::measured_units(&store, &analysis, &a.args, &worker_key)
+    };
     let cwd = std::env::current_dir()
         .context("cannot read the current directory")
         .map_err(Failure::internal)?;
@@ -361,14 +365,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
             &predicted.analysis,
             crate::catalog::worker_rss(&profile),
         );
-        if !a.no_history {
-            forecast.learn(&crate::catalog::measured_units(
-                &store,
-                &analysis,
-                &a.args,
-                &worker_key,
-            ));
-        }
+        forecast.learn(&measured);
         let info = prescient_plan::JobInfo {
             id: 0,
             submit: 0.0,
@@ -416,8 +413,26 @@ pub fn run(a: Args) -> Result<u8, Failure> {
     }
     let node_names = cluster.node_names();
     drop(cluster);
-    // Predictions again, now that the worker's own baseline is known.
-    let plan_units = units(&predicted.analysis, outcome.worker_rss_bytes as f64);
+    // Predictions again, now that the worker's own baseline is known; where
+    // earlier runs measured each section, what they measured (as the
+    // planner forecasts it), so that the table shows what history knows.
+    let mut plan_units = units(&predicted.analysis, outcome.worker_rss_bytes as f64);
+    if !measured.is_empty() {
+        let mut learnt = prescient_plan::Forecast::from_analysis(
+            &predicted.analysis,
+            outcome.worker_rss_bytes as f64,
+        );
+        learnt.learn(&measured);
+        if learnt.sections.len() == plan_units.len() {
+            for (u, f) in plan_units.iter_mut().zip(&learnt.sections) {
+                u.predicted = Some(Demand {
+                    wall_seconds: f.seconds,
+                    cpu_seconds: f.seconds * f.cores,
+                    peak_memory_bytes: f.memory,
+                });
+            }
+        }
+    }
     let mut report = build_report(&a, &analysis, &plan_units, &outcome, &spec, &node_names);
     report.planner = planner_report;
     if let Some(path) = &a.report {

@@ -199,27 +199,59 @@ fn repeated_submissions_move_the_forecast_toward_what_the_job_uses() {
     // second run's own use differs from the first's by the machine's noise
     // (a tenth and more on this shared machine), which is as large as the
     // first sight's error on this program.
-    let error = |forecast: &Value, measured: &Value| -> (f64, f64) {
-        let f = forecast["planner"]["forecast"].as_array().unwrap();
+    // The planner's forecast, and the predictions the run report shows.
+    let planner = |r: &Value| -> Vec<(f64, f64)> {
+        r["planner"]["forecast"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["seconds"].as_f64().unwrap(),
+                    f["memory"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let shown = |r: &Value| -> Vec<(f64, f64)> {
+        r["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let p = &s["predicted"];
+                (
+                    p["wall_seconds"].as_f64().unwrap(),
+                    p["peak_memory_bytes"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let error = |forecast: Vec<(f64, f64)>, measured: &Value| -> (f64, f64) {
         let s = measured["sections"].as_array().unwrap();
-        f.iter().zip(s).fold((0.0, 0.0), |(t, m), (f, s)| {
+        forecast.iter().zip(s).fold((0.0, 0.0), |(t, m), (f, s)| {
             let a = &s["actual"];
             (
-                t + (f["seconds"].as_f64().unwrap() - a["wall_seconds"].as_f64().unwrap()).abs(),
-                m + (f["memory"].as_f64().unwrap() - a["peak_rss_bytes"].as_f64().unwrap()).abs(),
+                t + (f.0 - a["wall_seconds"].as_f64().unwrap()).abs(),
+                m + (f.1 - a["peak_rss_bytes"].as_f64().unwrap()).abs(),
             )
         })
     };
-    let (t1, m1) = error(&first, &first);
-    let (t2, m2) = error(&later, &first);
-    assert!(
-        t2 < t1,
-        "seconds off by {t1} at first sight, {t2} with history"
-    );
-    assert!(
-        m2 < m1,
-        "memory off by {m1} at first sight, {m2} with history"
-    );
+    for (what, of) in [
+        ("planner", &planner as &dyn Fn(&Value) -> _),
+        ("report", &shown),
+    ] {
+        let (t1, m1) = error(of(&first), &first);
+        let (t2, m2) = error(of(&later), &first);
+        assert!(
+            t2 < t1,
+            "{what}: seconds off by {t1} at first sight, {t2} with history"
+        );
+        assert!(
+            m2 < m1,
+            "{what}: memory off by {m1} at first sight, {m2} with history"
+        );
+    }
 }
 
 const MIX: &str = r#"
