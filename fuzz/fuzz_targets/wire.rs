@@ -5,7 +5,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use prescient_wire::frame::{self, Limits};
-use prescient_wire::{FromAgent, FromPeer, FromWorker, Hello, ToAgent, ToPeer, ToWorker};
+use prescient_wire::{FromAgent, FromPeer, FromWorker, Hello, Proof, ToAgent, ToPeer, ToWorker};
 
 fn drain<T: serde::de::DeserializeOwned>(data: &[u8], keep: bool) {
     let mut r = data;
@@ -37,13 +37,14 @@ fuzz_target!(|data: &[u8]| {
         None => return,
     };
     let keep = sel & 0x80 != 0;
-    match sel % 7 {
+    match sel % 8 {
         0 => drain::<Hello>(rest, keep),
         1 => drain::<ToAgent>(rest, keep),
         2 => drain::<FromAgent>(rest, keep),
         3 => drain::<ToPeer>(rest, keep),
         4 => drain::<FromPeer>(rest, keep),
         5 => drain::<ToWorker>(rest, keep),
+        6 => drain::<Proof>(rest, keep),
         _ => drain::<FromWorker>(rest, keep),
     }
 });
