@@ -298,7 +298,7 @@ impl Cluster {
                 *g = Some(Rendezvous::start(&host)?);
             }
             let r = g.as_ref().unwrap();
-            let token = format!("{:032x}", rand::random::<u128>());
+            let token = auth::nonce();
             (r.addr.clone(), r.expect(&token), token)
         };
         let mut cfg = self.agent_config(i);
@@ -325,10 +325,7 @@ impl Cluster {
             time_minutes: sl.time_minutes,
             extra_args: sl.extra_args,
             output: self.opts.log_dir.join(format!("{job_name}-%j.log")),
-            env: vec![(
-                auth::SECRET_ENV.to_string(),
-                self.secret.expose().to_string(),
-            )],
+            secret: Some(self.secret.clone()),
             command: vec![
                 self.opts.agent_exe.display().to_string(),
                 self.opts.agent_arg.clone(),

@@ -11,6 +11,7 @@
 //! does not care which engine supplies nodes; [`DryRun`] records what would
 //! be submitted instead of submitting it.
 
+use crate::auth::{Secret, SECRET_ENV};
 use crate::{io_err, RuntimeError};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,7 +23,7 @@ use std::sync::Mutex;
 pub const AGENT_OVERHEAD_BYTES: u64 = 128 << 20;
 
 /// One allocation to ask for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct AllocRequest {
     /// The Slurm job name.
     pub name: String,
@@ -36,9 +37,10 @@ pub struct AllocRequest {
     pub output: PathBuf,
     /// The command the allocation runs (the node agent).
     pub command: Vec<String>,
-    /// Set in `sbatch`'s environment, which the allocation inherits
-    /// (`--export=ALL`): kept off the command line and out of the script.
-    pub env: Vec<(String, String)>,
+    /// The cluster's secret, for the agent: set in `sbatch`'s environment,
+    /// which the allocation inherits (`--export=ALL`), so that it stays off
+    /// the command line and out of the script Slurm keeps.
+    pub secret: Option<Secret>,
 }
 
 impl AllocRequest {
@@ -127,10 +129,12 @@ impl BatchSystem for Slurm {
     fn submit(&self, req: &AllocRequest) -> Result<String, RuntimeError> {
         use std::io::Write;
         let script = req.script()?;
-        let mut child = self
-            .cmd("sbatch")
+        let mut cmd = self.cmd("sbatch");
+        if let Some(s) = &req.secret {
+            cmd.env(SECRET_ENV, s.expose());
+        }
+        let mut child = cmd
             .args(req.sbatch_args())
-            .envs(req.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -255,7 +259,7 @@ mod tests {
             time_minutes: Some(30),
             extra_args: vec!["--account=research".into()],
             output: "/tmp/logs/cloud-1-%j.log".into(),
-            env: vec![("PRESCIENT_CLUSTER_SECRET".into(), "s".into())],
+            secret: Some(Secret::generate()),
             command: vec![
                 "/opt/prescient".into(),
                 "__agent".into(),
@@ -278,10 +282,12 @@ mod tests {
         assert!(a.contains(&"--export=ALL".to_string()), "{a:?}");
         let r = req();
         let script = r.script().unwrap();
-        for (k, v) in &r.env {
-            assert!(!script.contains(k.as_str()) && !script.contains(&format!("={v}")));
-            assert!(!a.iter().any(|x| x.contains(k.as_str())));
-        }
+        let secret = r.secret.as_ref().unwrap().expose();
+        assert!(!script.contains(SECRET_ENV) && !script.contains(secret));
+        assert!(!a
+            .iter()
+            .any(|x| x.contains(SECRET_ENV) || x.contains(secret)));
+        assert!(!format!("{r:?}").contains(secret));
     }
 
     #[test]

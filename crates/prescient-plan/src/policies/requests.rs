@@ -47,14 +47,24 @@ pub struct Requests {
     /// use its earlier jobs were seen at, as a VPA recommender keeps per
     /// workload.
     seen: HashMap<u32, (f64, f64)>,
+    /// The most cores and plannable memory (whole MiB, as the fleet index
+    /// counts free memory) any one node has.
+    largest: (f64, f64),
 }
 
 impl Requests {
     pub fn new(nodes: Vec<NodeInfo>, mode: Mode) -> Requests {
+        let mib = 1024.0 * 1024.0;
+        let cores = nodes.iter().map(|n| n.capacity.cores).fold(0.0, f64::max);
+        let memory = nodes
+            .iter()
+            .map(|n| crate::fleet::plannable(n.capacity).memory)
+            .fold(0.0, f64::max);
         Requests {
             b: Board::new(nodes),
             mode,
             seen: HashMap::new(),
+            largest: (cores, (memory / mib).floor() * mib),
         }
     }
 
@@ -88,15 +98,7 @@ impl Requests {
     /// little over one core, measured, would otherwise never be placed on
     /// one-core nodes again).
     fn capped(&self, cores: f64, memory: f64) -> (f64, f64) {
-        let nodes = &self.b.fleet.nodes;
-        let max_c = nodes.iter().map(|n| n.capacity.cores).fold(0.0, f64::max);
-        let max_m = nodes
-            .iter()
-            .map(|n| crate::fleet::plannable(n.capacity).memory)
-            .fold(0.0, f64::max);
-        // Whole MiB: the fleet index counts free memory in them.
-        let mib = 1024.0 * 1024.0;
-        (cores.min(max_c), memory.min((max_m / mib).floor() * mib))
+        (cores.min(self.largest.0), memory.min(self.largest.1))
     }
 
     /// Reactive: remembers what a job of this key was seen using.
