@@ -153,7 +153,7 @@ pub struct UnitPlan {
     pub predicted: Option<Demand>,
 }
 
-/// Units are the module-level sections (see [`prescient_plan::forecast::units`]).
+/// Units are the analysis's sections in the order they run (see [`prescient_plan::forecast::units`]).
 pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitPlan> {
     prescient_plan::forecast::units(a, worker_rss)
         .into_iter()
@@ -161,6 +161,7 @@ pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitPlan> {
             unit: Unit {
                 start_line: u.start_line,
                 end_line: u.end_line,
+                scope: u.scope,
             },
             predicted: u.forecast.map(|f| Demand {
                 wall_seconds: f.seconds,

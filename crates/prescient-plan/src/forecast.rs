@@ -10,7 +10,7 @@
 
 use crate::calendar::Phase;
 use crate::features::Features;
-use prescient_model::{Analysis, Section};
+use prescient_model::Analysis;
 use serde::{Deserialize, Serialize};
 
 /// Units shorter than this keep their forecast cores when learning: their
@@ -80,13 +80,15 @@ pub struct Forecast {
 pub struct UnitSpan {
     pub start_line: u32,
     pub end_line: u32,
+    /// `module`, or the entry function whose body statements these are.
+    pub scope: String,
     /// Predicted demand, absent when no section in it was predicted.
     pub forecast: Option<SectionForecast>,
 }
 
-/// Splits a predicted analysis into units: the module-level sections;
-/// sections of a function body run inside the module section that calls
-/// them, and their predictions add up there. `worker_rss` replaces the plain
+/// Splits a predicted analysis into units: one per section, in the order
+/// they run (module sections, and the sections of the entry function's
+/// body where it is called). `worker_rss` replaces the plain
 /// interpreter's baseline by the worker's (which has the harness loaded).
 pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitSpan> {
     let base = a
@@ -94,26 +96,22 @@ pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitSpan> {
         .as_ref()
         .map(|p| p.baseline_memory_bytes)
         .unwrap_or(0.0);
-    let module: Vec<&Section> = a.sections.iter().filter(|s| s.scope == "module").collect();
-    if module.is_empty() {
+    if a.sections.is_empty() {
         return vec![UnitSpan {
             start_line: 1,
             end_line: u32::MAX,
+            scope: "module".into(),
             forecast: None,
         }];
     }
-    module
+    a.sections
         .iter()
         .map(|m| {
             let mut f: Option<SectionForecast> = None;
             let mut cpu = 0.0;
             let mut share = 0.0;
-            for s in a
-                .sections
-                .iter()
-                .filter(|s| s.start_line >= m.start_line && s.end_line <= m.end_line)
-            {
-                let Some(p) = &s.predicted else { continue };
+            let s = m;
+            if let Some(p) = &s.predicted {
                 let e = f.get_or_insert(SectionForecast {
                     seconds: 0.0,
                     seconds_high: 0.0,
@@ -154,6 +152,7 @@ pub fn units(a: &Analysis, worker_rss: f64) -> Vec<UnitSpan> {
             UnitSpan {
                 start_line: m.start_line,
                 end_line: m.end_line,
+                scope: m.scope.clone(),
                 forecast: f,
             }
         })

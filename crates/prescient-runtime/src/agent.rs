@@ -1081,9 +1081,11 @@ impl Executor {
     fn handle(&mut self, cmd: ToAgent) -> bool {
         let job = self.job;
         match cmd {
-            ToAgent::Run { unit, .. } => {
+            ToAgent::Run {
+                unit, step_after, ..
+            } => {
                 let oom_before = self.agent.confinement.cgroups.oom_kills();
-                if let Err(e) = self.worker.send(&ToWorker::Run { unit }) {
+                if let Err(e) = self.worker.send(&ToWorker::Run { unit, step_after }) {
                     tracing::debug!("run: {e}");
                 }
                 self.until_reply(Some(unit), oom_before)
@@ -1247,9 +1249,16 @@ impl Executor {
                 return false;
             };
             match h.msg {
-                FromWorker::UnitDone { unit, usage } => {
-                    self.agent
-                        .to_coord(&FromAgent::UnitDone { job, unit, usage }, None);
+                FromWorker::UnitDone { unit, usage, stop } => {
+                    self.agent.to_coord(
+                        &FromAgent::UnitDone {
+                            job,
+                            unit,
+                            usage,
+                            stop,
+                        },
+                        None,
+                    );
                     return true;
                 }
                 FromWorker::Exited { end, usage } => {

@@ -24,7 +24,7 @@ use crate::{io_err, wire_err, RuntimeError};
 use prescient_model::cluster::{ClusterSpec, NodeKind, NodeSpec, SlurmSettings};
 use prescient_wire::frame::{self, encode_header, Limits};
 use prescient_wire::{
-    Fault, FromAgent, FromPeer, JobEnd, JobSpec, MigrationReport, Role, Stream, ToAgent, ToPeer,
+    Fault, FromAgent, FromPeer, JobEnd, JobSpec, MigrationReport, Role, Stop, Stream, ToAgent, ToPeer,
     UnitUsage,
 };
 use serde::Serialize;
@@ -762,6 +762,9 @@ pub struct Faults {
     pub migration: BTreeMap<usize, Fault>,
     /// Kill the job's agent once this unit (0-based) is done.
     pub kill_agent_after_unit: Option<usize>,
+    /// Kill the job's agent once it has stopped this many times (1-based)
+    /// between loop iterations.
+    pub kill_agent_after_step: Option<usize>,
 }
 
 /// How to run one job.
@@ -792,6 +795,9 @@ pub struct MigrationRecord {
     pub number: usize,
     /// Units done before it.
     pub after_unit: usize,
+    /// True when the job moved between two loop iterations of unit
+    /// `after_unit` (which it then goes on with), not after it.
+    pub within_unit: bool,
     pub from: String,
     pub to: String,
     pub ok: bool,
@@ -810,6 +816,8 @@ pub struct RecoveryRecord {
     pub to: String,
     /// The unit the job resumed at.
     pub resumed_at_unit: usize,
+    /// True when it resumed inside that unit, between two loop iterations.
+    pub within_unit: bool,
     pub from_checkpoint: bool,
 }
 
@@ -858,18 +866,61 @@ pub trait Steering {
     ) -> Option<usize> {
         planned
     }
+
+    /// Asked before a unit runs: stop inside it, between two loop
+    /// iterations, once this many seconds have passed (None: only at its
+    /// end). The default asks for no steps.
+    fn step_after(&mut self, _unit: usize) -> Option<f64> {
+        None
+    }
+
+    /// Told that the job stopped between two loop iterations of `unit` (its
+    /// `step`-th such stop in the run) on node `current`: where it moves
+    /// now, if anywhere. The default stays.
+    fn move_within(
+        &mut self,
+        _unit: usize,
+        _step: usize,
+        _current: usize,
+        _cluster: &Cluster,
+    ) -> Option<usize> {
+        None
+    }
 }
 
-/// Moves to the next live node after every `every` units (`--migrate-every`).
+/// Moves to the next live node after every `every` safe points
+/// (`--migrate-every`): unit ends and, inside loops, iterations.
 pub struct RoundRobin {
     pub every: usize,
     pub units: usize,
+    /// Safe points passed so far.
+    pub points: usize,
 }
 
 impl Steering for RoundRobin {
     fn move_after(&mut self, unit: usize, current: usize, cluster: &Cluster) -> Option<usize> {
-        let due = self.every > 0 && (unit + 1).is_multiple_of(self.every) && unit + 1 < self.units;
+        self.points += 1;
+        let due = self.every > 0 && self.points.is_multiple_of(self.every) && unit + 1 < self.units;
         if due {
+            next_node(cluster, current)
+        } else {
+            None
+        }
+    }
+
+    fn step_after(&mut self, _unit: usize) -> Option<f64> {
+        (self.every > 0).then_some(0.0)
+    }
+
+    fn move_within(
+        &mut self,
+        _unit: usize,
+        _step: usize,
+        current: usize,
+        cluster: &Cluster,
+    ) -> Option<usize> {
+        self.points += 1;
+        if self.every > 0 && self.points.is_multiple_of(self.every) {
             next_node(cluster, current)
         } else {
             None
@@ -989,6 +1040,7 @@ pub fn run_job(cluster: &Cluster, plan: JobPlan, obs: &mut dyn Observer) -> JobO
     let mut steering = RoundRobin {
         every: plan.migrate_every,
         units: plan.spec.units.len(),
+        points: 0,
     };
     run_job_steered(cluster, plan, obs, &mut steering)
 }
@@ -1058,11 +1110,18 @@ fn drive(
     let mut kill_after = plan.faults.kill_agent_after_unit;
     // Printed bytes when the spooled checkpoint was taken.
     let mut printed_at_checkpoint = [0u64; 2];
-    // The unit a spooled checkpoint resumes at.
-    let mut checkpoint_unit = 0;
+    // The unit a spooled checkpoint resumes at, and whether inside it.
+    let mut checkpoint_unit = (0, false);
     let mut last_checkpoint = Instant::now();
+    // Usage of the running unit's steps so far (a unit with loop steps
+    // reports each step; the unit's record adds them up).
+    let mut acc: Option<UnitUsage> = None;
+    // Whether the next run goes on inside `unit` (after a step).
+    let mut within = false;
+    let mut steps = 0usize;
+    let mut kill_after_step = plan.faults.kill_agent_after_step;
     loop {
-        if unit == n_units {
+        if unit >= n_units {
             if d.cluster.send(d.node, &ToAgent::Finish { job }).is_ok() {
                 match d.wait(d.node, None, |_| None::<()>) {
                     Wait::Ended(end, _) => return end,
@@ -1080,38 +1139,83 @@ fn drive(
             };
         }
         let name = d.cluster.node_spec(d.node).name.clone();
-        let mut move_to = steering
-            .move_after(unit, d.node, d.cluster)
-            .filter(|&t| t != d.node && t < d.cluster.nodes.len());
+        let mut move_to = if within {
+            None
+        } else {
+            steering
+                .move_after(unit, d.node, d.cluster)
+                .filter(|&t| t != d.node && t < d.cluster.nodes.len())
+        };
         if let (true, Some(target)) = (plan.precopy, move_to) {
             let addr = d.cluster.nodes[target].addr();
             let _ = d
                 .cluster
                 .send(d.node, &ToAgent::Precopy { job, target: addr });
         }
-        d.obs.unit_started(unit, &name);
-        let sent = d.cluster.send(d.node, &ToAgent::Run { job, unit });
+        if !within {
+            d.obs.unit_started(unit, &name);
+        }
+        // Stop inside the unit when the steering wants steps, or when a
+        // checkpoint falls due before the unit would end.
+        let checkpoint_due = plan
+            .checkpoint_interval
+            .map(|s| (s - last_checkpoint.elapsed().as_secs_f64()).max(0.0));
+        let step_after = match (steering.step_after(unit), checkpoint_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let sent = d.cluster.send(
+            d.node,
+            &ToAgent::Run {
+                job,
+                unit,
+                step_after,
+            },
+        );
         let got = if sent.is_ok() {
             d.wait(d.node, None, |m| match m {
-                FromAgent::UnitDone { unit: u, usage, .. } if *u == unit => Some(usage.clone()),
+                FromAgent::UnitDone {
+                    unit: u,
+                    usage,
+                    stop,
+                    ..
+                } if *u == unit => Some((usage.clone(), *stop)),
                 _ => None,
             })
         } else {
             Wait::Lost
         };
-        match got {
-            Wait::Got(usage) => {
-                let rec = UnitRecord {
-                    unit,
-                    node: name,
-                    usage,
-                };
-                d.obs.unit_done(&rec);
-                move_to = steering
-                    .unit_done(&rec, d.node, move_to, d.cluster)
-                    .filter(|&t| t != d.node && t < d.cluster.nodes.len());
-                out.units.push(rec);
-                unit += 1;
+        let step = match got {
+            Wait::Got((usage, stop)) => {
+                let usage = add_usage(acc.take(), usage);
+                let stop = stop.unwrap_or(Stop {
+                    next: unit + 1,
+                    step: false,
+                });
+                if stop.step {
+                    acc = Some(usage);
+                    within = true;
+                    steps += 1;
+                    true
+                } else {
+                    within = false;
+                    let rec = UnitRecord {
+                        unit,
+                        node: name,
+                        usage,
+                    };
+                    d.obs.unit_done(&rec);
+                    move_to = steering
+                        .unit_done(&rec, d.node, move_to, d.cluster)
+                        .filter(|&t| t != d.node && t < d.cluster.nodes.len());
+                    out.units.push(rec);
+                    if kill_after == Some(unit) {
+                        kill_after = None;
+                        d.cluster.kill_node(d.node);
+                    }
+                    unit = stop.next.max(unit + 1);
+                    false
+                }
             }
             Wait::Ended(mut end, usage) => {
                 out.end_node = Some(name.clone());
@@ -1119,7 +1223,7 @@ fn drive(
                     let rec = UnitRecord {
                         unit,
                         node: name.clone(),
-                        usage,
+                        usage: add_usage(acc.take(), usage),
                     };
                     d.obs.unit_done(&rec);
                     out.units.push(rec);
@@ -1131,14 +1235,16 @@ fn drive(
             }
             Wait::Lost => match recover(d, plan, out, &printed_at_checkpoint, checkpoint_unit) {
                 Ok(resume) => {
-                    unit = resume;
+                    unit = resume.0;
+                    within = resume.1;
+                    acc = None;
                     continue;
                 }
                 Err(end) => return end,
             },
-        }
-        if kill_after == Some(unit - 1) {
-            kill_after = None;
+        };
+        if step && kill_after_step == Some(steps) {
+            kill_after_step = None;
             d.cluster.kill_node(d.node);
         }
         if unit < n_units
@@ -1150,22 +1256,42 @@ fn drive(
             if let Some(true) = migrate_to(d, &spool, None, None).map(|r| r.is_ok()) {
                 out.checkpoints += 1;
                 printed_at_checkpoint = d.printed;
-                checkpoint_unit = unit;
+                checkpoint_unit = (unit, within);
                 last_checkpoint = Instant::now();
             }
         }
+        if step {
+            move_to = steering
+                .move_within(unit, steps, d.node, d.cluster)
+                .filter(|&t| t != d.node && t < d.cluster.nodes.len());
+        }
         if unit < n_units {
             if let Some(target) = move_to.filter(|&t| d.cluster.is_alive(t) && t != d.node) {
-                let rec = migrate(
+                let mut rec = migrate(
                     d,
                     target,
                     unit,
                     plan.faults.migration.get(&(d.migrations + 1)).copied(),
                 );
+                rec.within_unit = step;
                 d.obs.migration(&rec);
                 out.migrations.push(rec);
             }
         }
+    }
+}
+
+/// A unit's usage over its steps: times add up, the peak is the largest.
+fn add_usage(acc: Option<UnitUsage>, u: UnitUsage) -> UnitUsage {
+    match acc {
+        None => u,
+        Some(a) => UnitUsage {
+            wall_seconds: a.wall_seconds + u.wall_seconds,
+            cpu_seconds: a.cpu_seconds + u.cpu_seconds,
+            peak_rss_bytes: a.peak_rss_bytes.max(u.peak_rss_bytes),
+            rss_after_bytes: u.rss_after_bytes,
+            rss_method: u.rss_method,
+        },
     }
 }
 
@@ -1265,6 +1391,7 @@ fn migrate(
     let mut rec = MigrationRecord {
         number,
         after_unit,
+        within_unit: false,
         from,
         to,
         ok: false,
@@ -1327,8 +1454,8 @@ fn recover(
     plan: &JobPlan,
     out: &mut JobOutcome,
     printed_at_checkpoint: &[u64; 2],
-    checkpoint_unit: usize,
-) -> Result<usize, JobEnd> {
+    checkpoint_unit: (usize, bool),
+) -> Result<(usize, bool), JobEnd> {
     let lost = d.node;
     let lost_name = d.cluster.node_spec(lost).name.clone();
     let Some(target) = next_node(d.cluster, lost) else {
@@ -1359,7 +1486,8 @@ fn recover(
     let rec = RecoveryRecord {
         lost_node: lost_name,
         to,
-        resumed_at_unit: resume,
+        resumed_at_unit: resume.0,
+        within_unit: resume.1,
         from_checkpoint,
     };
     d.obs.recovery(&rec);
@@ -1367,11 +1495,15 @@ fn recover(
     Ok(resume)
 }
 
-fn restart(d: &mut Driver, plan: &JobPlan, target: usize) -> Result<(usize, bool), JobEnd> {
+fn restart(
+    d: &mut Driver,
+    plan: &JobPlan,
+    target: usize,
+) -> Result<((usize, bool), bool), JobEnd> {
     d.skip = d.printed;
     d.printed = [0, 0];
     start_fresh(d, &plan.spec, target)?;
-    Ok((0, false))
+    Ok(((0, false), false))
 }
 
 fn replay_checkpoint(d: &mut Driver, target: usize, saved: &Saved) -> Result<(), RuntimeError> {

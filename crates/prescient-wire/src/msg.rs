@@ -40,11 +40,32 @@ pub enum Stream {
     Stderr,
 }
 
-/// One unit of execution: the top-level statements overlapping these lines.
+/// One unit of execution: the top-level statements of `scope` overlapping
+/// these lines. `scope` is `module`, or the name of the entry function
+/// (`main`) whose body statements these are.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
     pub start_line: u32,
     pub end_line: u32,
+    #[serde(default = "module_scope")]
+    pub scope: String,
+}
+
+fn module_scope() -> String {
+    "module".into()
+}
+
+/// Where a worker stopped: the unit it was running and whether it stopped
+/// inside it (between two iterations of a loop) or at its end.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stop {
+    /// The unit that runs next: `unit` itself after a step inside a loop,
+    /// a later one at a unit's end (units the program skipped are passed
+    /// over; the number of units when the program's code is done).
+    pub next: usize,
+    /// True when the worker stopped between two iterations of a loop of
+    /// `unit`, which goes on at the next `run` of the same unit.
+    pub step: bool,
 }
 
 /// Everything a worker needs to run or resume a job.
@@ -107,7 +128,15 @@ pub enum ToAgent {
     /// Set up a job in a (warm) worker. Replies `started` or `job_ended`.
     Start { spec: JobSpec },
     /// Run one unit. Replies `output`* then `unit_done` or `job_ended`.
-    Run { job: u64, unit: usize },
+    /// With `step_after`, the worker stops at the first safe point inside
+    /// the unit (between two loop iterations) once that many seconds have
+    /// passed, and says so in `unit_done`.
+    Run {
+        job: u64,
+        unit: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step_after: Option<f64>,
+    },
     /// Check the job's state and hand it to the agent at `target`, which
     /// restores it but does not own it until `commit`. Replies `prepared` or
     /// `migration_failed`; the job keeps running here either way until `release`.
@@ -176,6 +205,8 @@ pub enum FromAgent {
         job: u64,
         unit: usize,
         usage: UnitUsage,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stop: Option<Stop>,
     },
     /// The job is over; `usage` covers the unit it ended in, if any.
     JobEnded {
@@ -285,6 +316,8 @@ pub enum ToWorker {
     },
     Run {
         unit: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step_after: Option<f64>,
     },
     /// Pickle the namespace; the reply carries it as blobs. With `use_refs`,
     /// buffers pre-copied unchanged are named by hash instead of sent.
@@ -342,6 +375,8 @@ pub enum FromWorker {
     UnitDone {
         unit: usize,
         usage: UnitUsage,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stop: Option<Stop>,
     },
     Exited {
         end: JobEnd,

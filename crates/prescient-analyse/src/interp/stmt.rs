@@ -22,6 +22,12 @@ impl Interp<'_> {
                         self.top_stmt(inner, "module");
                     }
                 }
+            } else if let Some((func, call)) = self
+                .entry_call(s)
+                .filter(|_| matches!(s.kind, StmtKind::Expr(_) | StmtKind::Raise(_)))
+            {
+                // `main()` called from top level, without the guard.
+                self.run_entry(&func, call);
             } else {
                 self.top_stmt(s, "module");
             }

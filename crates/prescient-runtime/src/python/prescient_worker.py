@@ -61,11 +61,12 @@ DATA = None
 # Exit handlers the job registered: kept here, not in the interpreter, so that
 # they move with the job.
 EXIT_FUNCS = []
-UNITS = []
 SPEC = None
+# The job's module, compiled once with its safe points (see `Safepoints`).
+PROG = None
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # Names in a module's namespace that belong to the interpreter, not the job.
-SKIP = {"__builtins__", "__loader__", "__spec__", "__cached__"}
+SKIP = {"__builtins__", "__loader__", "__spec__", "__cached__", "__prescient_h"}
 
 
 # --- frames -----------------------------------------------------------------
@@ -394,7 +395,7 @@ def status_bytes(*keys):
 
 def setup(spec):
     """A fresh `__main__` for the job, and its units compiled from the source."""
-    global MAIN, UNITS, SPEC
+    global MAIN, PROG, SPEC
     SPEC = spec
     path = spec["file"]
     for k, v in spec.get("env", []):
@@ -425,18 +426,10 @@ def setup(spec):
     lines = source.splitlines(True)
     linecache.cache[path] = (len(source), None, lines, path)
     tree = ast.parse(source, filename=path)
-    groups = [[] for _ in spec["units"]]
-    last = 0
-    for stmt in tree.body:
-        start = getattr(stmt, "lineno", 0)
-        end = getattr(stmt, "end_lineno", start) or start
-        first = min((d.lineno for d in getattr(stmt, "decorator_list", [])), default=start)
-        for i, u in enumerate(spec["units"]):
-            if first <= u["end_line"] and end >= u["start_line"] and i >= last:
-                last = i
-                break
-        groups[last].append(stmt)
-    UNITS = [compile(ast.Module(body=g, type_ignores=[]), path, "exec") for g in groups]
+    reset_position()
+    tree = Safepoints(spec["units"], source, path).module(tree)
+    PROG = compile(tree, path, "exec")
+    mod.__dict__["__prescient_h"] = sys.modules[__name__]
 
 
 def exit_code_of(e):
@@ -499,8 +492,16 @@ def run_exit_handlers():
 def report_uncaught(e):
     tb = e.__traceback__
     # The first frame is this harness's exec call.
-    if tb is not None and tb.tb_frame.f_code is run_unit.__code__:
+    if tb is not None and tb.tb_frame.f_code is run_program.__code__:
         tb = tb.tb_next
+    # An interrupt that lands while the job waits at a safe point is raised
+    # in this harness's frames: plain Python would show the program's only.
+    t = tb
+    while t is not None and t.tb_next is not None:
+        if t.tb_next.tb_frame.f_code.co_filename == __file__:
+            t.tb_next = None
+            break
+        t = t.tb_next
     e.__traceback__ = tb
     try:
         sys.excepthook(type(e), e, tb)
@@ -510,38 +511,35 @@ def report_uncaught(e):
         traceback.print_exception(type(e), e, tb)
 
 
-def run_unit(index):
-    method = reset_peak()
-    t0 = time.perf_counter()
-    c0 = time.process_time()
+def run_program(msg):
+    """Runs the job's module from its start, or from where a restored
+    checkpoint stopped, until its code is done; it stops at each safe point
+    on the way (`stop`) and waits there for the next `run`."""
+    STATE["started"] = True
+    begin(msg)
     end = None
-    try:
-        exec(UNITS[index], MAIN.__dict__)
-    except SystemExit as e:
-        end = {"code": exit_code_of(e), "reason": None, "unit": index}
-    except KeyboardInterrupt as e:
-        report_uncaught(e)
-        end = {"code": 130, "reason": None, "unit": index, "signal": int(signal.SIGINT)}
-    except MemoryError as e:
-        report_uncaught(e)
-        end = {"code": 1, "reason": memory_reason(), "unit": index}
-    except BaseException as e:
-        report_uncaught(e)
-        end = {"code": 1, "reason": None, "unit": index}
-    wall = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    st = status_bytes("VmHWM", "VmRSS")
+    if not STATE["done"]:
+        try:
+            exec(PROG, MAIN.__dict__)
+        except SystemExit as e:
+            end = {"code": exit_code_of(e), "reason": None, "unit": CUR["unit"]}
+        except KeyboardInterrupt as e:
+            report_uncaught(e)
+            end = {"code": 130, "reason": None, "unit": CUR["unit"], "signal": int(signal.SIGINT)}
+        except MemoryError as e:
+            report_uncaught(e)
+            end = {"code": 1, "reason": memory_reason(), "unit": CUR["unit"]}
+        except BaseException as e:
+            report_uncaught(e)
+            end = {"code": 1, "reason": None, "unit": CUR["unit"]}
+    STATE["done"] = True
+    ENTRY["frame"] = None
+    usage = measure()
     flush()
-    usage = {
-        "wall_seconds": wall,
-        "cpu_seconds": cpu,
-        "peak_rss_bytes": st["VmHWM"],
-        "rss_after_bytes": st["VmRSS"],
-        "rss_method": method,
-    }
     if end is not None:
         finish(end, usage)
-    send({"type": "unit_done", "unit": index, "usage": usage})
+    stop = {"next": len(SPEC["units"]), "step": False}
+    send({"type": "unit_done", "unit": CUR["unit"], "usage": usage, "stop": stop})
 
 
 def memory_reason():
@@ -558,6 +556,430 @@ def finish(end, usage=None):
     flush()
     send({"type": "exited", "end": end, "usage": usage})
     os._exit(0)
+
+
+# --- safe points ----------------------------------------------------------------
+#
+# The job's module is compiled once, rewritten so that it can stop between
+# its top-level statements, between the statements of its entry function
+# (`main()`), and between the iterations of loops at either level, and can be
+# resumed there in another worker. Each such statement gets a number (pc) per
+# level (0: module, 1: entry function) and:
+#   __prescient_h.point(S, pc)              # a safe point before it
+#   if __prescient_h.due(S, last_pc): stmt  # skipped while resuming past it
+# `if` tests take the branch a resume target lies in without being evaluated
+# again; `for` loops iterate through `loop` (their iterator moves with a
+# checkpoint, so a resumed loop goes on at its next item); `while` tests call
+# `tick` first. The entry function starts by restoring its locals when it is
+# resumed. Nothing here changes what the program computes: guards are true
+# and hooks return at once unless a resume or a stop is under way.
+
+import itertools
+import operator
+import symtable
+
+# Resume targets per level (None: not resuming), the last safe point passed
+# per level, and the kind of each module statement.
+T = [None, None]
+POS = [None, None]
+KIND = {}
+UNIT_OF = {}
+# The entry function's running frame (None outside it) and a resumed one's
+# saved locals; the loop stopped at, and a restored one to resume.
+ENTRY = {"frame": None, "name": None, "pending": None}
+LOOP = {"state": None, "pending": None}
+STATE = {"started": False, "done": False}
+CUR = {"unit": 0, "step_after": None, "t0": 0.0, "c0": 0.0, "method": "hwm", "iters": 0}
+TICK = [1]
+SECOND = operator.itemgetter(1)
+# Loop chunks: items between two looks at the clock, so that a loop of tiny
+# iterations pays for its safe points per chunk, not per item.
+CHUNK_MAX = 1 << 16
+
+
+def reset_position():
+    T[0] = T[1] = None
+    POS[0] = POS[1] = None
+    KIND.clear()
+    UNIT_OF.clear()
+    ENTRY.update(frame=None, name=None, pending=None)
+    LOOP.update(state=None, pending=None)
+    STATE.update(started=False, done=False)
+
+
+def _hook(name, *args):
+    return ast.Call(
+        func=ast.Attribute(value=ast.Name(id="__prescient_h", ctx=ast.Load()), attr=name, ctx=ast.Load()),
+        args=[a if isinstance(a, ast.AST) else ast.Constant(value=a) for a in args],
+        keywords=[],
+    )
+
+
+def _has_yield(fn):
+    todo = list(fn.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)):
+            return True
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+    return False
+
+
+class Safepoints:
+    """Rewrites the module's tree with its safe points; units map each
+    statement to the unit (analysis section) it belongs to."""
+
+    def __init__(self, units, source, path):
+        self.units = units
+        self.entries = {u.get("scope", "module") for u in units} - {"module"}
+        self.pc = [0, 0]
+        self.last = {}
+        self.locals = {}
+        try:
+            table = symtable.symtable(source, path, "exec")
+            for child in table.get_children():
+                if child.get_type() == "function" and child.get_name() in self.entries:
+                    names = [
+                        n.get_name()
+                        for n in child.get_symbols()
+                        if n.is_local() and not n.is_global() and not n.is_nonlocal()
+                    ]
+                    self.locals[child.get_name()] = names
+        except (SyntaxError, ValueError):
+            pass
+
+    def unit_for(self, scope, st):
+        first = min((d.lineno for d in getattr(st, "decorator_list", [])), default=st.lineno)
+        end = getattr(st, "end_lineno", st.lineno) or st.lineno
+        start = self.last.get(scope, 0)
+        for i in range(start, len(self.units)):
+            u = self.units[i]
+            if u.get("scope", "module") == scope and first <= u["end_line"] and end >= u["start_line"]:
+                self.last[scope] = i
+                return i
+        return None
+
+    def module(self, tree):
+        body = list(tree.body)
+        head = []
+        # A docstring and `from __future__` imports must stay first.
+        while body and (
+            (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str) and not head)
+            or (isinstance(body[0], ast.ImportFrom) and body[0].module == "__future__")
+        ):
+            head.append(body.pop(0))
+        tree.body = head + self.block(body, 0, "module")
+        return ast.fix_missing_locations(tree)
+
+    def block(self, stmts, level, scope):
+        out = []
+        for st in stmts:
+            out.extend(self.stmt(st, level, scope))
+        return out
+
+    def stmt(self, st, level, scope):
+        self.pc[level] += 1
+        pc = self.pc[level]
+        UNIT_OF[(level, pc)] = self.unit_for(scope, st)
+        kind = "other"
+        new = st
+        if isinstance(st, ast.If):
+            b_lo = self.pc[level] + 1
+            body = self.block(st.body, level, scope)
+            b_hi = self.pc[level]
+            e_lo = self.pc[level] + 1
+            orelse = self.block(st.orelse, level, scope)
+            e_hi = self.pc[level]
+            test = ast.BoolOp(
+                op=ast.Or(),
+                values=[
+                    _hook("inside", level, b_lo, b_hi),
+                    ast.BoolOp(
+                        op=ast.And(),
+                        values=[ast.UnaryOp(op=ast.Not(), operand=_hook("inside", level, e_lo, e_hi)), st.test],
+                    ),
+                ],
+            )
+            new = ast.If(test=test, body=body or [ast.Pass()], orelse=orelse)
+        elif isinstance(st, ast.Try):
+            body = self.block(st.body, level, scope)
+            new = ast.Try(body=body, handlers=st.handlers, orelse=st.orelse, finalbody=st.finalbody)
+        elif isinstance(st, ast.For):
+            kind = "loop"
+            it = ast.BoolOp(op=ast.Or(), values=[_hook("resumed", level, pc), _hook("loop", level, pc, st.iter)])
+            new = ast.For(target=st.target, iter=it, body=st.body, orelse=st.orelse, type_comment=None)
+        elif isinstance(st, ast.While):
+            kind = "loop"
+            test = ast.BoolOp(op=ast.And(), values=[_hook("tick", level, pc), st.test])
+            new = ast.While(test=test, body=st.body, orelse=st.orelse)
+        elif isinstance(st, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Raise)):
+            kind = "simple"
+        elif (
+            isinstance(st, ast.FunctionDef)
+            and level == 0
+            and st.name in self.entries
+            and st.name in self.locals
+            and not _has_yield(st)
+        ):
+            self.entry(st)
+        if level == 0:
+            KIND[pc] = kind
+        hi = self.pc[level]
+        point = ast.Expr(value=_hook("point", level, pc))
+        guard = ast.If(test=_hook("due", level, hi), body=[new], orelse=[])
+        for n in (point, guard, new):
+            ast.copy_location(n, st)
+        return [point, guard]
+
+    def entry(self, fn):
+        body = list(fn.body)
+        head = []
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            head.append(body.pop(0))
+        saved = "__prescient_l"
+        pre = [
+            ast.Assign(
+                targets=[ast.Name(id=saved, ctx=ast.Store())],
+                value=_hook("enter", fn.name),
+            )
+        ]
+        restore = []
+        for name in self.locals[fn.name]:
+            restore.append(
+                ast.If(
+                    test=ast.Compare(
+                        left=ast.Constant(value=name), ops=[ast.In()], comparators=[ast.Name(id=saved, ctx=ast.Load())]
+                    ),
+                    body=[
+                        ast.Assign(
+                            targets=[ast.Name(id=name, ctx=ast.Store())],
+                            value=ast.Subscript(
+                                value=ast.Name(id=saved, ctx=ast.Load()), slice=ast.Constant(value=name), ctx=ast.Load()
+                            ),
+                        )
+                    ],
+                    orelse=[],
+                )
+            )
+        if restore:
+            pre.append(
+                ast.If(
+                    test=ast.Compare(left=ast.Name(id=saved, ctx=ast.Load()), ops=[ast.IsNot()], comparators=[ast.Constant(value=None)]),
+                    body=restore,
+                    orelse=[],
+                )
+            )
+        for n in pre:
+            ast.copy_location(n, fn.body[0])
+            for c in ast.walk(n):
+                ast.copy_location(c, fn.body[0])
+        fn.body = head + pre + self.block(body, 1, fn.name)
+
+
+def due(level, hi):
+    t = T[level]
+    return t is None or t <= hi
+
+
+def inside(level, lo, hi):
+    t = T[level]
+    return t is not None and lo <= t <= hi
+
+
+def point(level, pc):
+    if level == 0:
+        # Module code runs again: the entry function has returned.
+        ENTRY["frame"] = None
+    elif sys._getframe(1) is not ENTRY["frame"]:
+        return  # the entry function called some other way: no safe points
+    t = T[level]
+    POS[level] = pc
+    if t is not None:
+        if t == pc:
+            T[level] = None
+        return
+    u = UNIT_OF.get((level, pc))
+    if u is not None and u > CUR["unit"]:
+        stop(u, False)
+
+
+def enter(name):
+    """The entry function starts: its saved locals when it is resumed.
+    Its safe points count only when module code called it directly from a
+    plain statement (not a loop or a `with` block, which a resume could not
+    re-enter) and it is not already running."""
+    frame = sys._getframe(1)
+    caller = frame.f_back
+    if (
+        caller is None
+        or caller.f_code is not PROG
+        or ENTRY["frame"] is not None
+        or KIND.get(POS[0]) != "simple"
+    ):
+        return None
+    ENTRY["frame"] = frame
+    ENTRY["name"] = name
+    p = ENTRY["pending"]
+    if p is not None and p["name"] == name:
+        ENTRY["pending"] = None
+        T[1] = p["pc"]
+        return p["locals"]
+    return None
+
+
+class LoopState:
+    __slots__ = ("level", "pc", "it", "count")
+
+    def __init__(self, level, pc, it, count):
+        self.level, self.pc, self.it, self.count = level, pc, it, count
+
+
+def resumed(level, pc):
+    p = LOOP["pending"]
+    if p is None or p[0] != level or p[1] != pc:
+        return None
+    LOOP["pending"] = None
+    if p[2] is None:
+        return None
+    return _chained(LoopState(level, pc, p[2], p[3]))
+
+
+def loop(level, pc, iterable):
+    if level == 1 and sys._getframe(1) is not ENTRY["frame"]:
+        return iterable
+    return _chained(LoopState(level, pc, iter(iterable), 0))
+
+
+def _chained(st):
+    return itertools.chain.from_iterable(_chunks(st))
+
+
+def _chunks(st):
+    n = 1
+    first = True
+    while True:
+        if not first:
+            at_step(st)
+        first = False
+        r = iter(range(n))
+        t = time.perf_counter()
+        yield map(SECOND, zip(r, st.it))
+        k = next(r, None)
+        if k is not None:
+            st.count += k - 1
+            return
+        st.count += n
+        CUR["iters"] += n
+        n = _next_chunk(n, time.perf_counter() - t)
+
+
+def _next_chunk(n, took):
+    if CUR["step_after"] == 0:
+        return 1
+    if took < 0.0005:
+        return min(n * 2, CHUNK_MAX)
+    if took > 0.005:
+        return max(n // 2, 1)
+    return n
+
+
+def at_step(st):
+    """A safe point between two iterations: stop when the coordinator asked
+    for a stop this far into the run."""
+    after = CUR["step_after"]
+    if after is None or CUR["iters"] < 1 or time.perf_counter() - CUR["t0"] < after:
+        return
+    LOOP["state"] = st
+    try:
+        stop(CUR["unit"], True)
+    finally:
+        LOOP["state"] = None
+
+
+def tick(level, pc):
+    TICK[0] -= 1
+    if TICK[0] > 0:
+        return True
+    return _slow_tick(level, pc)
+
+
+def _slow_tick(level, pc):
+    if level == 1 and sys._getframe(2) is not ENTRY["frame"]:
+        TICK[0] = CHUNK_MAX
+        return True
+    now = time.perf_counter()
+    last = CUR.get("tick_at", now)
+    CUR["tick_at"] = now
+    n = CUR.get("tick_n", 1)
+    CUR["tick_n"] = n = _next_chunk(n, now - last)
+    TICK[0] = n
+    at_step(LoopState(level, pc, None, 0))
+    CUR["iters"] += n
+    return True
+
+
+def measure():
+    st = status_bytes("VmHWM", "VmRSS")
+    return {
+        "wall_seconds": time.perf_counter() - CUR["t0"],
+        "cpu_seconds": time.process_time() - CUR["c0"],
+        "peak_rss_bytes": st["VmHWM"],
+        "rss_after_bytes": st["VmRSS"],
+        "rss_method": CUR["method"],
+    }
+
+
+def begin(msg):
+    CUR["unit"] = msg["unit"]
+    CUR["step_after"] = msg.get("step_after")
+    CUR["iters"] = 0
+    CUR["tick_n"] = 1
+    TICK[0] = 1
+    CUR["method"] = reset_peak()
+    CUR["t0"] = time.perf_counter()
+    CUR["c0"] = time.process_time()
+    CUR.pop("tick_at", None)
+
+
+def stop(nxt, step):
+    """Ends the running unit (or a step of it) and waits here, inside the
+    program, for the next `run`; checkpoints taken meanwhile resume here."""
+    usage = measure()
+    flush()
+    send({"type": "unit_done", "unit": CUR["unit"], "usage": usage, "stop": {"next": nxt, "step": step}})
+    begin(serve_until_run())
+
+
+def resume_state():
+    """Where the job is, for a checkpoint: None before it started."""
+    if STATE["done"]:
+        return {"done": True}
+    if not STATE["started"]:
+        return None
+    r = {"module": POS[0], "entry": None, "loop": None}
+    f = ENTRY["frame"]
+    if f is not None:
+        loc = {k: v for k, v in f.f_locals.items() if not k.startswith("__prescient")}
+        r["entry"] = {"name": ENTRY["name"], "pc": POS[1], "locals": loc}
+    st = LOOP["state"]
+    if st is not None:
+        r["loop"] = (st.level, st.pc, st.it, st.count)
+    return r
+
+
+def set_resume(r):
+    reset_resume = r is None or r.get("module") is None
+    if r is not None and r.get("done"):
+        STATE.update(started=True, done=True)
+        return
+    if reset_resume:
+        return
+    STATE["started"] = True
+    T[0] = r["module"]
+    ENTRY["pending"] = r.get("entry")
+    LOOP["pending"] = r.get("loop")
 
 
 # --- checkpoint and restore -----------------------------------------------------
@@ -692,6 +1114,7 @@ def snapshot():
     if "numpy" in sys.modules:
         extras["numpy"] = sys.modules["numpy"].random.get_state()
     extras["atexit"] = list(EXIT_FUNCS)
+    extras["resume"] = resume_state()
     return state, extras
 
 
@@ -932,7 +1355,14 @@ def read_stream(sock):
 
 
 def culprit(state, err):
-    for k, v in state.items():
+    r = resume_state() or {}
+    loc = (r.get("entry") or {}).get("locals") or {}
+    if r.get("loop") is not None:
+        try:
+            dumps(r["loop"][2], [])
+        except BaseException as e:
+            return "the loop being run iterates over %s, which cannot move (%s)" % (describe(r["loop"][2]), e)
+    for k, v in list(state.items()) + list(loc.items()):
         try:
             dumps(v, [])
         except BaseException as e:
@@ -983,10 +1413,44 @@ def restore(spec, blobs, refs, stream=None):
 
         np.random.set_state(extras["numpy"])
     EXIT_FUNCS[:] = extras.get("atexit", [])
+    set_resume(extras.get("resume"))
     return time.perf_counter() - t0
 
 
 # --- the loop ---------------------------------------------------------------------
+
+def handle_common(kind, msg, blobs):
+    """Requests served wherever the worker waits (before the job, at a safe
+    point inside it, after it). False: not one of them."""
+    global DATA
+    if kind == "checkpoint":
+        checkpoint(bool(msg.get("use_refs")), bool(msg.get("direct")), bool(msg.get("cut")))
+    elif kind == "data_channel":
+        DATA = take_fd()
+    elif kind == "precopy":
+        precopy()
+    elif kind == "precopy_abort":
+        PRECOPY["abort"] = True
+    elif kind == "cache":
+        CACHE[msg["hash"]] = blobs[0]
+    elif kind == "finish":
+        finish({"code": 0, "reason": None, "unit": None})
+    else:
+        return False
+    return True
+
+
+def serve_until_run():
+    """Serves requests at a safe point inside the program until the next
+    `run`, which it returns."""
+    while True:
+        msg, blobs = recv()
+        kind = msg.get("type")
+        if kind == "run":
+            return msg
+        if not handle_common(kind, msg, blobs):
+            send({"type": "error", "message": "request %r while the job runs" % kind})
+
 
 def serve():
     global DATA
@@ -1001,17 +1465,9 @@ def serve():
                 continue
             send({"type": "started", "rss_bytes": status_bytes("VmRSS")["VmRSS"]})
         elif kind == "run":
-            run_unit(msg["unit"])
-        elif kind == "checkpoint":
-            checkpoint(bool(msg.get("use_refs")), bool(msg.get("direct")), bool(msg.get("cut")))
-        elif kind == "data_channel":
-            DATA = take_fd()
-        elif kind == "precopy":
-            precopy()
-        elif kind == "precopy_abort":
-            PRECOPY["abort"] = True
-        elif kind == "cache":
-            CACHE[msg["hash"]] = blobs[0]
+            run_program(msg)
+        elif handle_common(kind, msg, blobs):
+            pass
         elif kind == "restore":
             import gc
 
@@ -1029,8 +1485,6 @@ def serve():
                 os._exit(0)
             gc.enable()
             send({"type": "restored", "seconds": secs})
-        elif kind == "finish":
-            finish({"code": 0, "reason": None, "unit": None})
         else:
             send({"type": "error", "message": "unknown request %r" % kind})
 
