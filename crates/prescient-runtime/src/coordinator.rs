@@ -24,8 +24,8 @@ use crate::{io_err, wire_err, RuntimeError};
 use prescient_model::cluster::{ClusterSpec, NodeKind, NodeSpec, SlurmSettings};
 use prescient_wire::frame::{self, encode_header, Limits};
 use prescient_wire::{
-    Fault, FromAgent, FromPeer, JobEnd, JobSpec, MigrationReport, Role, Stop, Stream, ToAgent, ToPeer,
-    UnitUsage,
+    Fault, FromAgent, FromPeer, JobEnd, JobSpec, MigrationReport, Role, Stop, Stream, ToAgent,
+    ToPeer, UnitUsage,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -1495,11 +1495,7 @@ fn recover(
     Ok(resume)
 }
 
-fn restart(
-    d: &mut Driver,
-    plan: &JobPlan,
-    target: usize,
-) -> Result<((usize, bool), bool), JobEnd> {
+fn restart(d: &mut Driver, plan: &JobPlan, target: usize) -> Result<((usize, bool), bool), JobEnd> {
     d.skip = d.printed;
     d.printed = [0, 0];
     start_fresh(d, &plan.spec, target)?;

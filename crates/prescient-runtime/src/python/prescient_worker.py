@@ -863,12 +863,15 @@ def _chunks(st):
         if not first:
             at_step(st)
         first = False
-        r = iter(range(n))
+        # zip pulls from range, then the loop's iterator, then the counter:
+        # the counter says how many items the chunk gave, so a short chunk
+        # means the loop's iterator is done, without reading ahead of it.
+        got = itertools.count()
         t = time.perf_counter()
-        yield map(SECOND, zip(r, st.it))
-        k = next(r, None)
-        if k is not None:
-            st.count += k - 1
+        yield map(SECOND, zip(range(n), st.it, got))
+        k = next(got)
+        if k < n:
+            st.count += k
             return
         st.count += n
         CUR["iters"] += n
