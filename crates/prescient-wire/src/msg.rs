@@ -439,10 +439,24 @@ mod tests {
 
     #[test]
     fn tags_are_snake_case() {
-        let m = ToAgent::Run { job: 1, unit: 2 };
+        let m = ToAgent::Run {
+            job: 1,
+            unit: 2,
+            step_after: None,
+        };
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             r#"{"type":"run","job":1,"unit":2}"#
         );
+        let m = ToAgent::Run {
+            job: 1,
+            unit: 2,
+            step_after: Some(0.5),
+        };
+        let text = serde_json::to_string(&m).unwrap();
+        assert_eq!(text, r#"{"type":"run","job":1,"unit":2,"step_after":0.5}"#);
+        // A protocol-2 peer's run (no step_after) still reads.
+        let back: ToAgent = serde_json::from_str(r#"{"type":"run","job":1,"unit":2}"#).unwrap();
+        assert!(matches!(back, ToAgent::Run { step_after: None, .. }));
     }
 }
