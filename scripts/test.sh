@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 if [ "${PRESCIENT_SKIP_SLURM:-}" != 1 ]; then
   eval "$(bash scripts/slurm-up.sh)"
 fi
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"

@@ -161,6 +161,7 @@ fn scenario(
         migrate_every: 1,
         precopy,
         checkpoint_interval: None,
+        loop_step: prescient_runtime::coordinator::LOOP_STEP_SECONDS,
         faults: Default::default(),
     };
     let out = coordinator::run_job(cluster, plan, &mut Quiet);

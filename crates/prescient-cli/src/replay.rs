@@ -530,6 +530,7 @@ fn job_plan(r: &Replay, job: JobId, attempt: u32, node: usize) -> JobPlan {
         migrate_every: 0,
         precopy: true,
         checkpoint_interval: None,
+        loop_step: prescient_runtime::coordinator::LOOP_STEP_SECONDS,
         faults: Default::default(),
     }
 }

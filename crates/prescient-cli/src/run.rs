@@ -46,6 +46,10 @@ pub struct Args {
     /// last one (0: after every section).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     checkpoint_interval: f64,
+    /// Inside a loop, stop to migrate or checkpoint only once the job has run
+    /// this many seconds since its last stop (0: at every iteration).
+    #[arg(long, value_name = "SECONDS", default_value_t = coordinator::LOOP_STEP_SECONDS)]
+    loop_step: f64,
     /// Never save recovery checkpoints (a lost node then restarts the job).
     #[arg(long)]
     no_checkpoint: bool,
@@ -63,7 +67,8 @@ pub struct Args {
     #[arg(long, hide = true)]
     tcp_only: bool,
     /// Test hook: `migration:N:drop-connection|restore-fails|target-dies` or
-    /// `kill-agent-after:SECTION`.
+    /// `kill-agent-after:SECTION` or `kill-agent-after-step:N` (the Nth stop
+    /// between loop iterations).
     #[arg(long, hide = true)]
     inject_fault: Vec<String>,
     /// The program's own command-line arguments, after `--`.
@@ -90,6 +95,12 @@ fn parse_faults(specs: &[String]) -> Result<Faults, Failure> {
             }
             ["kill-agent-after", n] => {
                 f.kill_agent_after_unit = Some(
+                    n.parse()
+                        .map_err(|_| Failure::input(anyhow!("bad fault {s}")))?,
+                )
+            }
+            ["kill-agent-after-step", n] => {
+                f.kill_agent_after_step = Some(
                     n.parse()
                         .map_err(|_| Failure::input(anyhow!("bad fault {s}")))?,
                 )
@@ -354,6 +365,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         migrate_every: a.migrate_every.unwrap_or(0),
         precopy: !a.no_precopy,
         checkpoint_interval: (!a.no_checkpoint).then_some(a.checkpoint_interval.max(0.0)),
+        loop_step: a.loop_step.max(0.0),
         faults,
     };
     let mut planner_report = None;
@@ -670,9 +682,10 @@ fn secs(s: f64) -> String {
 
 fn recovery_line(r: &RecoveryRecord) -> String {
     format!(
-        "prescient: node {} was lost; the job resumed on {} at section {} ({})",
+        "prescient: node {} was lost; the job resumed on {} {} section {} ({})",
         r.lost_node,
         r.to,
+        if r.within_unit { "inside" } else { "at" },
         r.resumed_at_unit + 1,
         if r.from_checkpoint {
             "from its last checkpoint"
@@ -707,9 +720,16 @@ fn migration_line(m: &MigrationRecord) -> String {
             m.reason.as_deref().unwrap_or("?")
         )
     };
+    // A move between two loop iterations is inside the section the job goes
+    // on with; saying "after" the previous one would misplace it.
+    let at = if m.within_unit {
+        format!("within section {}", m.after_unit + 1)
+    } else {
+        format!("after section {}", m.after_unit)
+    };
     format!(
-        "prescient: migration {} after section {}: {} -> {}: {what}",
-        m.number, m.after_unit, m.from, m.to
+        "prescient: migration {} {at}: {} -> {}: {what}",
+        m.number, m.from, m.to
     )
 }
 

@@ -133,6 +133,10 @@ struct Entry {
     args: Vec<String>,
     #[serde(default = "yes")]
     deterministic: bool,
+    /// Written in main()/loop style: a migration must happen between two
+    /// iterations of a loop, not only between sections.
+    #[serde(default)]
+    loops: bool,
 }
 
 fn yes() -> bool {
@@ -140,7 +144,7 @@ fn yes() -> bool {
 }
 
 #[test]
-fn corpus_runs_like_plain_python_with_a_migration_after_every_section() {
+fn corpus_runs_like_plain_python_with_a_migration_at_every_safe_point() {
     let m: Manifest =
         toml::from_str(&std::fs::read_to_string(corpus("manifest.toml")).unwrap()).unwrap();
     let mut files: Vec<String> = std::fs::read_dir(corpus(""))
@@ -149,7 +153,7 @@ fn corpus_runs_like_plain_python_with_a_migration_after_every_section() {
         .filter(|f| f.ends_with(".py"))
         .collect();
     files.sort();
-    let mut checked = 0;
+    let (mut checked, mut looped) = (0, 0);
     for f in files {
         let entry = m.programs.get(&f);
         if entry.is_some_and(|e| !e.deterministic) {
@@ -157,11 +161,35 @@ fn corpus_runs_like_plain_python_with_a_migration_after_every_section() {
         }
         let args = entry.map(|e| e.args.clone()).unwrap_or_default();
         let plain = python(&corpus(&f), &args);
-        let ours = prescient(&["-q", "--migrate-every", "1"], &corpus(&f), &args);
+        // Loops stop every 50 ms: a few moves inside each loop of these
+        // sub-second programs, not one per iteration.
+        let (ours, v) = report(
+            &["-q", "--migrate-every", "1", "--loop-step", "0.05"],
+            &corpus(&f),
+            &args,
+            &f,
+        );
         assert_same(&f, &plain, &ours);
+        let moves = v["migrations"].as_array().cloned().unwrap_or_default();
+        let ok = |m: &&Value| m["ok"] == true;
+        // A refusal (state that cannot move, e.g. a module object held in a
+        // variable) is an answer; a migration that failed is a defect.
+        assert!(
+            moves.iter().all(|m| m["ok"] == true || m["refused"] == true),
+            "{f}: a migration failed: {moves:?}"
+        );
+        assert!(!moves.is_empty(), "{f}: never tried to migrate: {v}");
+        if entry.is_some_and(|e| e.loops) {
+            assert!(
+                moves.iter().any(|m| ok(&m) && m["within_unit"] == true),
+                "{f}: no migration between loop iterations: {moves:?}"
+            );
+            looped += 1;
+        }
         checked += 1;
     }
-    assert!(checked >= 20, "only {checked} programs checked");
+    assert!(checked >= 25, "only {checked} programs checked");
+    assert!(looped >= 5, "only {looped} main()/loop programs checked");
 }
 
 #[test]
@@ -417,6 +445,38 @@ fn a_lost_node_restarts_the_job_from_its_last_checkpoint() {
     assert_same("from the start", &plain, &o);
     assert_eq!(v["recoveries"][0]["from_checkpoint"], false, "{v}");
     assert_eq!(v["recoveries"][0]["resumed_at_unit"], 0);
+}
+
+#[test]
+fn a_node_lost_mid_loop_resumes_from_an_iteration_checkpoint() {
+    // main()-style: the loop is inside the entry function, its accumulators
+    // are locals, and each iteration prints.
+    let s = script(
+        "loop_fault.py",
+        "import sys\nimport numpy as np\n\n\ndef main():\n    acc = np.zeros(50000)\n    seen = []\n    for i in range(8):\n        acc += i\n        seen.append(i * i)\n        print('iteration', i, acc.sum())\n    print('done', sum(seen))\n    return 3\n\n\nif __name__ == '__main__':\n    sys.exit(main())\n",
+    );
+    let plain = python(&s, &[]);
+    assert_eq!(plain.status.code(), Some(3));
+    let (o, v) = report(
+        &[
+            "-q",
+            "--checkpoint-interval",
+            "0",
+            "--loop-step",
+            "0",
+            "--inject-fault",
+            "kill-agent-after-step:4",
+        ],
+        &s,
+        &[],
+        "lost_mid_loop",
+    );
+    // Nothing printed twice or lost, and main's return value is the status.
+    assert_same("mid-loop recovery", &plain, &o);
+    let r = &v["recoveries"][0];
+    assert_eq!(r["from_checkpoint"], true, "{v}");
+    assert_eq!(r["within_unit"], true, "{v}");
+    assert!(v["checkpoints"].as_u64().unwrap() >= 3, "{v}");
 }
 
 #[test]

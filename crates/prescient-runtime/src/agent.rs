@@ -629,7 +629,7 @@ impl Agent {
                 ))
             }
             ToPeer::Reserve { job } => return self.serve_precopy(conn, job),
-            ToPeer::Cache { .. } => {
+            ToPeer::Cache { .. } | ToPeer::Preload { .. } => {
                 return Err(RuntimeError::Protocol(
                     "a pre-copy frame outside a pre-copy".into(),
                 ))
@@ -852,6 +852,14 @@ impl Agent {
                 }
             };
             let total = h.blob_total();
+            if let (ToPeer::Preload { modules }, Some(w)) = (&h.msg, worker.as_mut()) {
+                let _ = frame::skip_blobs(&mut conn, total);
+                let modules = modules.clone();
+                if w.send(&ToWorker::Preload { modules }).is_err() {
+                    worker = None;
+                }
+                continue;
+            }
             let (ToPeer::Cache { hash }, Some(w)) = (h.msg, worker.as_mut()) else {
                 let _ = frame::skip_blobs(&mut conn, total);
                 continue;
@@ -1308,7 +1316,16 @@ impl Executor {
             return;
         }
         match self.next_reply() {
-            Some(h) if matches!(h.msg, FromWorker::PrecopyStarted { .. }) => {}
+            Some(FrameHeader {
+                msg: FromWorker::PrecopyStarted { modules, .. },
+                ..
+            }) => {
+                if let Some(s) = self.precopy.as_mut().filter(|_| !modules.is_empty()) {
+                    if frame::write_msg(&mut s.conn, &ToPeer::Preload { modules }).is_err() {
+                        s.healthy = false;
+                    }
+                }
+            }
             Some(h) => {
                 tracing::warn!("job {}: unexpected {:?} to a pre-copy", self.job, h.msg);
                 let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_total());

@@ -780,8 +780,16 @@ pub struct JobPlan {
     /// Spool a checkpoint once this much wall time has passed since the last one
     /// (None: never).
     pub checkpoint_interval: Option<f64>,
+    /// Inside a loop, a stop (to migrate or checkpoint) waits until the job
+    /// has run this long since it last went on: each stop costs a round trip,
+    /// so a loop of millisecond iterations is not stopped at every one.
+    /// 0: at every iteration.
+    pub loop_step: f64,
     pub faults: Faults,
 }
+
+/// The default [`JobPlan::loop_step`].
+pub const LOOP_STEP_SECONDS: f64 = 0.2;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct UnitRecord {
@@ -874,9 +882,10 @@ pub trait Steering {
         None
     }
 
-    /// Told that the job stopped between two loop iterations of `unit` (its
-    /// `step`-th such stop in the run) on node `current`: where it moves
-    /// now, if anywhere. The default stays.
+    /// Asked before the job runs on inside `unit` towards its next stop
+    /// between two loop iterations (its `step`-th in the run): the node it
+    /// should move to at that stop, if any. Knowing it ahead lets the move
+    /// be pre-copied while the iterations run. The default stays.
     fn move_within(
         &mut self,
         _unit: usize,
@@ -885,6 +894,20 @@ pub trait Steering {
         _cluster: &Cluster,
     ) -> Option<usize> {
         None
+    }
+
+    /// Told that the job stopped between two loop iterations, just before it
+    /// moves to `planned` (what [`Steering::move_within`] said): where it
+    /// moves now, if anywhere. The default keeps the plan.
+    fn step_done(
+        &mut self,
+        _unit: usize,
+        _step: usize,
+        _current: usize,
+        planned: Option<usize>,
+        _cluster: &Cluster,
+    ) -> Option<usize> {
+        planned
     }
 }
 
@@ -897,15 +920,43 @@ pub struct RoundRobin {
     pub points: usize,
 }
 
-impl Steering for RoundRobin {
-    fn move_after(&mut self, unit: usize, current: usize, cluster: &Cluster) -> Option<usize> {
+impl RoundRobin {
+    /// Whether the next safe point is one to move at.
+    fn next_due(&self) -> bool {
+        self.every > 0 && (self.points + 1).is_multiple_of(self.every)
+    }
+
+    /// Counts a safe point passed: the next live node when it is due.
+    fn passed(&mut self, current: usize, cluster: &Cluster) -> Option<usize> {
+        let due = self.next_due();
         self.points += 1;
-        let due = self.every > 0 && self.points.is_multiple_of(self.every) && unit + 1 < self.units;
         if due {
             next_node(cluster, current)
         } else {
             None
         }
+    }
+}
+
+// The hints (move_after, move_within) only look ahead: a unit that stops
+// inside passes safe points before its end, so points are counted where
+// they are passed (unit_done, step_done).
+impl Steering for RoundRobin {
+    fn move_after(&mut self, unit: usize, current: usize, cluster: &Cluster) -> Option<usize> {
+        (self.next_due() && unit + 1 < self.units)
+            .then(|| next_node(cluster, current))
+            .flatten()
+    }
+
+    fn unit_done(
+        &mut self,
+        record: &UnitRecord,
+        current: usize,
+        _planned: Option<usize>,
+        cluster: &Cluster,
+    ) -> Option<usize> {
+        let to = self.passed(current, cluster);
+        to.filter(|_| record.unit + 1 < self.units)
     }
 
     fn step_after(&mut self, _unit: usize) -> Option<f64> {
@@ -919,12 +970,18 @@ impl Steering for RoundRobin {
         current: usize,
         cluster: &Cluster,
     ) -> Option<usize> {
-        self.points += 1;
-        if self.every > 0 && self.points.is_multiple_of(self.every) {
-            next_node(cluster, current)
-        } else {
-            None
-        }
+        self.next_due().then(|| next_node(cluster, current)).flatten()
+    }
+
+    fn step_done(
+        &mut self,
+        _unit: usize,
+        _step: usize,
+        current: usize,
+        _planned: Option<usize>,
+        cluster: &Cluster,
+    ) -> Option<usize> {
+        self.passed(current, cluster)
     }
 }
 
@@ -1118,6 +1175,7 @@ fn drive(
     let mut acc: Option<UnitUsage> = None;
     // Whether the next run goes on inside `unit` (after a step).
     let mut within = false;
+    let mut move_to: Option<usize> = None;
     let mut steps = 0usize;
     let mut kill_after_step = plan.faults.kill_agent_after_step;
     loop {
@@ -1139,14 +1197,24 @@ fn drive(
             };
         }
         let name = d.cluster.node_spec(d.node).name.clone();
-        let mut move_to = if within {
-            None
-        } else {
-            steering
+        let (here, n_nodes) = (d.node, d.cluster.nodes.len());
+        let valid = move |t: &usize| *t != here && *t < n_nodes;
+        // Where to go at the unit's end (asked once, as it starts) and at the
+        // next stop inside it (asked before every run).
+        if !within {
+            move_to = steering
                 .move_after(unit, d.node, d.cluster)
-                .filter(|&t| t != d.node && t < d.cluster.nodes.len())
+                .filter(valid);
+        }
+        let step_to = steering
+            .move_within(unit, steps + 1, d.node, d.cluster)
+            .filter(valid);
+        let ahead = if within {
+            step_to.or(move_to)
+        } else {
+            move_to.or(step_to)
         };
-        if let (true, Some(target)) = (plan.precopy, move_to) {
+        if let (true, Some(target)) = (plan.precopy, ahead) {
             let addr = d.cluster.nodes[target].addr();
             let _ = d
                 .cluster
@@ -1163,7 +1231,8 @@ fn drive(
         let step_after = match (steering.step_after(unit), checkpoint_due) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
-        };
+        }
+        .map(|s| s.max(plan.loop_step));
         let sent = d.cluster.send(
             d.node,
             &ToAgent::Run {
@@ -1185,6 +1254,8 @@ fn drive(
         } else {
             Wait::Lost
         };
+        // Where the job moves at the point it stopped at.
+        let mut next = None;
         let step = match got {
             Wait::Got((usage, stop)) => {
                 let usage = add_usage(acc.take(), usage);
@@ -1205,9 +1276,9 @@ fn drive(
                         usage,
                     };
                     d.obs.unit_done(&rec);
-                    move_to = steering
+                    next = steering
                         .unit_done(&rec, d.node, move_to, d.cluster)
-                        .filter(|&t| t != d.node && t < d.cluster.nodes.len());
+                        .filter(valid);
                     out.units.push(rec);
                     if kill_after == Some(unit) {
                         kill_after = None;
@@ -1261,12 +1332,12 @@ fn drive(
             }
         }
         if step {
-            move_to = steering
-                .move_within(unit, steps, d.node, d.cluster)
-                .filter(|&t| t != d.node && t < d.cluster.nodes.len());
+            next = steering
+                .step_done(unit, steps, d.node, step_to, d.cluster)
+                .filter(valid);
         }
         if unit < n_units {
-            if let Some(target) = move_to.filter(|&t| d.cluster.is_alive(t) && t != d.node) {
+            if let Some(target) = next.filter(|&t| d.cluster.is_alive(t) && t != d.node) {
                 let mut rec = migrate(
                     d,
                     target,

@@ -289,6 +289,11 @@ pub enum ToPeer {
     Reserve {
         job: u64,
     },
+    /// The libraries the job has imported: the reserved worker imports them
+    /// while the job still runs on its source, not in the pause.
+    Preload {
+        modules: Vec<String>,
+    },
     Cache {
         hash: String,
     },
@@ -340,6 +345,11 @@ pub enum ToWorker {
     /// Stop the pre-copy after the buffer being sent: the migration is due,
     /// and what is left moves faster in the pause than through the agents.
     PrecopyAbort,
+    /// Import these modules now (libraries of a job about to arrive); ones
+    /// that fail are left to the restore. No reply.
+    Preload {
+        modules: Vec<String>,
+    },
     /// A pre-copied buffer (the frame's blob), kept for a coming restore.
     Cache {
         hash: String,
@@ -396,6 +406,10 @@ pub enum FromWorker {
     PrecopyStarted {
         buffers: u64,
         bytes: u64,
+        /// Library modules the job imported since the worker started, for
+        /// the target to import ahead.
+        #[serde(default)]
+        modules: Vec<String>,
     },
     /// A buffer for the pre-copy (the frame's blob).
     Cache {

@@ -49,9 +49,23 @@ SOCK = None
 # Frames from the pre-copy thread and from the main thread never interleave.
 SEND_LOCK = threading.Lock()
 MAIN = None
+# Modules loaded when the worker was ready: what a job imports is the rest.
+BASE_MODULES = frozenset()
 # Pre-copy: buffers below this size go with the final checkpoint.
 PRECOPY_MIN = 64 * 1024
-PRECOPY = {"thread": None, "valid": set(), "abort": False}
+PRECOPY = {"thread": None, "valid": set(), "abort": False, "cpu": 0.0}
+# The share of the time the pre-copy thread may be busy: on a worker confined
+# to one CPU it takes that CPU from the job, so it is held to a tenth (a
+# section at most about 10% slower); with more CPUs it mostly runs beside it.
+PRECOPY_DUTY_ONE_CPU = 0.1
+PRECOPY_DUTY = 0.5
+
+
+def own_cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except Exception:
+        return os.cpu_count() or 1
 # Pre-copied buffers received for a coming restore, by hash.
 CACHE = {}
 # Descriptors received with the last frame, and the socket pair end to the
@@ -294,6 +308,56 @@ def unchanged_key(buf, valid):
 
 # The key of each pre-copied buffer, by its address.
 OLD_AT = {}
+
+# Per-buffer pre-copy policy, as QEMU leaves pages dirtied every round to the
+# final pause: a buffer pre-copied and then written before the pause crossed
+# the wire twice for nothing, and its copy competed with the job for memory
+# bandwidth. Addresses found so -> the pre-copy round that last probed them.
+HOT = {}
+# Hot buffers are probed again every this many rounds, in case they stopped
+# changing (a training loop whose weights freeze, say).
+PROBE_EVERY = 4
+ROUND = [0]
+
+
+def note_rewritten(raws):
+    """At the pause: which pre-copied buffers were written since they were
+    sent (known without hashing where the kernel tracks pages)."""
+    d = dirty_pages()
+    valid = PRECOPY["valid"]
+    for r in raws:
+        if r.nbytes < PRECOPY_MIN:
+            continue
+        addr = address_of(r)
+        key = OLD_AT.get(addr)
+        if key is None:
+            continue
+        w = WATCHED.get(key)
+        if key not in valid:
+            rewritten = True  # changed while it was being sent
+        elif d is not None and w is not None:
+            rewritten = d.written(*w[2]) is not False
+        else:
+            continue  # not known without hashing: no opinion
+        if rewritten:
+            HOT[addr] = ROUND[0]
+        else:
+            HOT.pop(addr, None)
+
+
+def skip_hot(r):
+    """Whether this pre-copy round leaves the buffer to the pause."""
+    try:
+        addr = address_of(r)
+    except Exception:
+        return False
+    last = HOT.get(addr)
+    if last is None:
+        return False
+    if ROUND[0] - last >= PROBE_EVERY:
+        HOT[addr] = ROUND[0]
+        return False
+    return True
 
 
 def recv_exact(n, sock=None):
@@ -925,9 +989,16 @@ def _slow_tick(level, pc):
 
 def measure():
     st = status_bytes("VmHWM", "VmRSS")
+    # The pre-copy thread's CPU is the migration's, not the program's: it is
+    # not learnt as the program's demand. Confined to one CPU, it also took
+    # that much of the unit's wall time.
+    copy = max(0.0, PRECOPY["cpu"] - CUR["p0"])
+    wall = time.perf_counter() - CUR["t0"]
+    if CUR.get("one_cpu"):
+        wall -= copy
     return {
-        "wall_seconds": time.perf_counter() - CUR["t0"],
-        "cpu_seconds": time.process_time() - CUR["c0"],
+        "wall_seconds": max(wall, 0.0),
+        "cpu_seconds": max(time.process_time() - CUR["c0"] - copy, 0.0),
         "peak_rss_bytes": st["VmHWM"],
         "rss_after_bytes": st["VmRSS"],
         "rss_method": CUR["method"],
@@ -943,6 +1014,8 @@ def begin(msg):
     CUR["method"] = reset_peak()
     CUR["t0"] = time.perf_counter()
     CUR["c0"] = time.process_time()
+    CUR["p0"] = PRECOPY["cpu"]
+    CUR["one_cpu"] = own_cpus() <= 1
     CUR.pop("tick_at", None)
 
 
@@ -1101,7 +1174,10 @@ def refusal():
     others = [
         t
         for t in threading.enumerate()
-        if t is not threading.main_thread() and t.is_alive() and t is not PRECOPY["thread"]
+        if t is not threading.main_thread()
+        and t.is_alive()
+        and t is not PRECOPY["thread"]
+        and t is not PRELOAD["thread"]
     ]
     if others:
         return "a thread is running (%s)" % others[0].name
@@ -1137,21 +1213,41 @@ def precopy():
     PRECOPY["abort"] = False
     WATCHED.clear()
     OLD_AT.clear()
+    ROUND[0] += 1
     raws = []
     if cloudpickle is not None and MAIN is not None:
         buffers = []
         try:
             dumps(snapshot(), buffers)
-            raws = [r for r in (b.raw() for b in buffers) if r.nbytes >= PRECOPY_MIN]
+            raws = [r for r in (b.raw() for b in buffers) if r.nbytes >= PRECOPY_MIN and not skip_hot(r)]
         except BaseException:
             raws = []  # the checkpoint will say why, if it comes
     valid = PRECOPY["valid"]
 
+    one_cpu = own_cpus() <= 1
+    duty = PRECOPY_DUTY_ONE_CPU if one_cpu else PRECOPY_DUTY
+
+    def pace(t_start, busy_start, counted):
+        """Counts the thread's CPU and sleeps it down to its duty; returns the
+        CPU counted so far. Sleeps in slices so that an abort is seen."""
+        busy = time.thread_time() - busy_start
+        PRECOPY["cpu"] += busy - counted
+        while not PRECOPY["abort"]:
+            ahead = busy / duty - (time.perf_counter() - t_start)
+            if ahead <= 0:
+                break
+            time.sleep(min(ahead, 0.01))
+        return busy
+
     def run():
         sent = 0
+        t_start = time.perf_counter()
+        busy_start = time.thread_time()
+        counted = 0.0
         d = dirty_pages()
         regions = d.anonymous_regions() if d is not None else []
         for r in raws:
+            counted = pace(t_start, busy_start, counted)
             if PRECOPY["abort"]:
                 break
             # Protected before it is read: a write from here on is seen.
@@ -1171,12 +1267,24 @@ def precopy():
                         WATCHED[k] = (weakref.ref(r.obj), r.nbytes, span)
                 except TypeError:
                     pass  # no weak reference to it: hashed at the pause
+        PRECOPY["cpu"] += max(0.0, time.thread_time() - busy_start - counted)
         send({"type": "precopy_done", "sent": sent, "unchanged": len(valid)})
 
     t = threading.Thread(target=run, name="prescient-precopy", daemon=True)
     PRECOPY["thread"] = t
     t.start()
-    send({"type": "precopy_started", "buffers": len(raws), "bytes": sum(r.nbytes for r in raws)})
+    try:
+        modules = job_libraries()
+    except Exception:
+        modules = []
+    send(
+        {
+            "type": "precopy_started",
+            "buffers": len(raws),
+            "bytes": sum(r.nbytes for r in raws),
+            "modules": modules,
+        }
+    )
 
 
 def checkpoint(use_refs=False, direct=False, cut=False):
@@ -1214,6 +1322,10 @@ def checkpoint_to(dsock, use_refs, cut):
     except BufferError as e:
         send({"type": "refused", "reason": "a buffer is not contiguous: %s" % e})
         return
+    try:
+        note_rewritten(raws)
+    except Exception:
+        pass  # a policy hint only
     valid = PRECOPY["valid"] if use_refs else ()
     if direct:
         stream_checkpoint(dsock, data, raws, valid, cut, time.perf_counter() - t0, precopy_wait)
@@ -1386,6 +1498,8 @@ def restore(spec, blobs, refs, stream=None):
         t0 = time.perf_counter()
         blobs = [data] + buffers
         refs = []
+    # The libraries imported ahead (if any) are in before the pickle names them.
+    join_preload()
     setup(spec)
     data = iter(blobs[1:])
     if refs:
@@ -1434,6 +1548,8 @@ def handle_common(kind, msg, blobs):
         precopy()
     elif kind == "precopy_abort":
         PRECOPY["abort"] = True
+    elif kind == "preload":
+        preload(list(msg.get("modules") or []))
     elif kind == "cache":
         CACHE[msg["hash"]] = blobs[0]
     elif kind == "finish":
@@ -1513,10 +1629,82 @@ def warm_up():
         pass
 
 
+def library_dirs():
+    """Where installed libraries and the standard library live: modules from
+    here can be imported ahead of a restore; the job's own cannot (their
+    import may print or read files)."""
+    import sysconfig
+
+    dirs = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            dirs.add(os.path.realpath(sysconfig.get_path(key)))
+        except Exception:
+            pass
+    return tuple(d.rstrip(os.sep) + os.sep for d in dirs if d)
+
+
+def job_libraries():
+    """Library modules imported since the worker started, parents first."""
+    dirs = library_dirs()
+    names = []
+    for name, m in list(sys.modules.items()):
+        if name in BASE_MODULES or m is None or name.startswith("_prescient"):
+            continue
+        f = getattr(m, "__file__", None)
+        if f is None:
+            # Built in: only when named at top level (namespace packages and
+            # synthetic modules have no file either).
+            if "." not in name and name in sys.builtin_module_names:
+                names.append(name)
+            continue
+        try:
+            real = os.path.realpath(f)
+        except Exception:
+            continue
+        if real.startswith(dirs):
+            names.append(name)
+    return sorted(names, key=lambda n: (n.count("."), n))
+
+
+PRELOAD = {"thread": None}
+
+
+def preload(modules):
+    """Imports a coming job's libraries while it still runs on its source,
+    in a thread, so that the pre-copied buffers arriving meanwhile are still
+    read; the restore joins it first."""
+    import importlib
+
+    def run():
+        for name in modules:
+            if name in sys.modules:
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    importlib.import_module(name)
+            except BaseException:
+                pass  # the restore imports what it needs, and says why if it fails
+
+    join_preload()
+    t = threading.Thread(target=run, name="prescient-preload", daemon=True)
+    PRELOAD["thread"] = t
+    t.start()
+
+
+def join_preload():
+    t = PRELOAD["thread"]
+    if t is not None:
+        t.join()
+        PRELOAD["thread"] = None
+
+
 def main(fd):
-    global SOCK
+    global SOCK, BASE_MODULES
     SOCK = socket.socket(fileno=fd)
     warm_up()
+    BASE_MODULES = frozenset(sys.modules)
     # What the interpreter and numpy loaded stays for good: keeping it out of
     # the collector's full passes keeps them short, in hand-overs and jobs.
     import gc
