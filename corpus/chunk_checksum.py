@@ -27,7 +27,7 @@ def main(argv):
         block = data[offset : offset + chunk]
         crc = zlib.crc32(block, crc)
         digests.append(hashlib.sha256(block).digest())
-        fletchers.append(fletcher16(block[:20000]))
+        fletchers.append(fletcher16(block[:200000]))
     root = hashlib.sha256(b"".join(digests)).hexdigest()
     print("chunks", len(digests))
     print("crc32", format(crc, "08x"))

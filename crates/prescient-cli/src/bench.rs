@@ -9,6 +9,14 @@
 //! in eight written at the end of each section (that eighth moves in the
 //! pause). The raw figure is a TCP transfer over loopback, from a buffer
 //! already in memory into one already faulted in.
+//!
+//! Then the realistic cases, written as users write them: a `main()` with a
+//! loop whose iterations do real work, moved between every two iterations.
+//! "rewritten": seven eighths of the state is read-only data, one eighth is
+//! weights updated in place each iteration. "fresh": each iteration makes a
+//! new array of one eighth of the state (features of the next batch). Each
+//! reports the pause against the raw transfer of the changed bytes, and the
+//! job's whole wall time moving at every iteration against not moving.
 
 use crate::run::{cluster_spec, units};
 use crate::Failure;
@@ -29,6 +37,12 @@ pub struct Args {
     /// Sections (and so migrations) per scenario.
     #[arg(long, default_value_t = 4)]
     steps: usize,
+    /// State sizes of the realistic loop cases.
+    #[arg(long, value_delimiter = ',', default_value = "64MiB,256MiB")]
+    loop_sizes: Vec<String>,
+    /// Iterations per loop case.
+    #[arg(long, default_value_t = 4)]
+    iterations: usize,
     /// Write the figures as JSON.
     #[arg(long, value_name = "FILE.json")]
     json: Option<std::path::PathBuf>,
@@ -52,6 +66,166 @@ struct Row {
     checkpoint_seconds: f64,
     transfer_seconds: f64,
     restore_seconds: f64,
+}
+
+#[derive(Serialize)]
+struct LoopRow {
+    case: &'static str,
+    bytes: u64,
+    changed_bytes: u64,
+    raw_changed_seconds: f64,
+    /// Median pause of the moves between iterations.
+    downtime: f64,
+    /// 1.2 x raw transfer of the changed bytes + 10 ms.
+    target: f64,
+    migrations: usize,
+    precopied_bytes_median: u64,
+    wall_still: f64,
+    wall_moving: f64,
+    /// wall_moving / wall_still (target 1.3, goal 1.1).
+    slowdown: f64,
+}
+
+#[derive(Clone, Copy)]
+enum LoopCase {
+    /// Weights rewritten in place every iteration beside read-only data.
+    Rewritten,
+    /// A fresh array every iteration beside read-only data.
+    Fresh,
+}
+
+impl LoopCase {
+    fn name(self) -> &'static str {
+        match self {
+            LoopCase::Rewritten => "rewritten",
+            LoopCase::Fresh => "fresh",
+        }
+    }
+}
+
+/// A main()-style job: read-only data (7/8 of `bytes`) in several arrays,
+/// and per iteration `spin` seconds of work reading it, then the case's
+/// change of 1/8 of `bytes`.
+fn loop_script(case: LoopCase, bytes: u64, iterations: usize, spin: f64) -> String {
+    // float64 elements in one eighth of the state.
+    let per = (bytes / 8 / 8).max(1);
+    let update = match case {
+        LoopCase::Rewritten => "        weights += 1.0\n".to_string(),
+        LoopCase::Fresh => format!("        latest = data[step % 7][:{per}] * float(step + 2)\n"),
+    };
+    format!(
+        r#"import time
+import numpy as np
+
+
+def main():
+    data = [np.full({per}, float(i)) for i in range(7)]
+    weights = np.zeros({per})
+    latest = None
+    total = 0.0
+    for step in range({iterations}):
+        t = time.perf_counter()
+        while time.perf_counter() - t < {spin}:
+            total += float(data[step % 7][:4096].sum())
+{update}    print(total > 0, float(weights[0]), latest is None)
+
+
+if __name__ == "__main__":
+    main()
+"#
+    )
+}
+
+fn job_spec(dir: &std::path::Path, job: u64, text: String) -> Result<JobSpec, Failure> {
+    let path = dir.join(format!("bench_{job}.py"));
+    std::fs::write(&path, &text).map_err(Failure::internal)?;
+    let analysis = crate::analyze::analyse_file(&path, &[])?;
+    let plan_units = units(&analysis, 0.0);
+    Ok(JobSpec {
+        job,
+        file: path.display().to_string(),
+        source: text,
+        argv: vec![path.display().to_string()],
+        cwd: dir.display().to_string(),
+        units: plan_units.iter().map(|u| u.unit.clone()).collect(),
+        env: vec![],
+        memory_limit: 0,
+    })
+}
+
+/// One loop case, run still and then moving at every iteration.
+fn loop_case(
+    cluster: &Cluster,
+    dir: &std::path::Path,
+    job: &mut u64,
+    case: LoopCase,
+    bytes: u64,
+    iterations: usize,
+) -> Result<LoopRow, Failure> {
+    // Each iteration long enough for the paced pre-copy (a tenth of one
+    // CPU) to send the unchanged data.
+    let spin = (bytes as f64 / 1e9 * 12.0).max(0.5);
+    let text = loop_script(case, bytes, iterations, spin);
+    let mut walls = [0.0; 2];
+    let mut moves = Vec::new();
+    for (i, every) in [0usize, 1].into_iter().enumerate() {
+        *job += 1;
+        let plan = JobPlan {
+            spec: job_spec(dir, *job, text.clone())?,
+            start_node: 0,
+            migrate_every: every,
+            precopy: true,
+            checkpoint_interval: None,
+            // Every iteration is a stop when moving.
+            loop_step: 0.0,
+            faults: Default::default(),
+        };
+        let t0 = Instant::now();
+        let out = coordinator::run_job(cluster, plan, &mut Quiet);
+        walls[i] = t0.elapsed().as_secs_f64();
+        if out.end.code != 0 {
+            return Err(Failure::internal(anyhow!(
+                "the {} loop job failed: {:?}",
+                case.name(),
+                out.end
+            )));
+        }
+        if every == 1 {
+            moves = out
+                .migrations
+                .into_iter()
+                .filter(|m| m.ok && m.within_unit)
+                .collect();
+        }
+    }
+    // The first move inside the loop has had one iteration of pre-copy; all
+    // count, as a user would see them.
+    if moves.is_empty() {
+        return Err(Failure::internal(anyhow!(
+            "the {} loop job never moved between iterations",
+            case.name()
+        )));
+    }
+    let changed_bytes = bytes / 8;
+    let raw_changed = raw_transfer(changed_bytes)?;
+    let mut pre: Vec<u64> = moves
+        .iter()
+        .filter_map(|m| m.report.as_ref().map(|r| r.precopied_bytes))
+        .collect();
+    pre.sort();
+    Ok(LoopRow {
+        case: case.name(),
+        bytes,
+        changed_bytes,
+        raw_changed_seconds: raw_changed,
+        downtime: median(moves.iter().map(|m| m.downtime_seconds).collect()),
+        target: 1.2 * raw_changed + 0.010,
+        migrations: moves.len(),
+        precopied_bytes_median: pre.get(pre.len() / 2).copied().unwrap_or(0),
+        wall_still: walls[0],
+        wall_moving: walls[1],
+        slowdown: walls[1] / walls[0].max(1e-9),
+    })
 }
 
 struct Quiet;
@@ -141,20 +315,7 @@ fn scenario(
     // to finish within the section.
     let spin = (bytes as f64 / 1e9 * 5.0).max(0.5);
     let text = script(bytes, steps, spin, changed);
-    let path = dir.join(format!("bench_{job}.py"));
-    std::fs::write(&path, &text).map_err(Failure::internal)?;
-    let analysis = crate::analyze::analyse_file(&path, &[])?;
-    let plan_units = units(&analysis, 0.0);
-    let spec = JobSpec {
-        job,
-        file: path.display().to_string(),
-        source: text,
-        argv: vec![path.display().to_string()],
-        cwd: dir.display().to_string(),
-        units: plan_units.iter().map(|u| u.unit.clone()).collect(),
-        env: vec![],
-        memory_limit: 0,
-    };
+    let spec = job_spec(dir, job, text)?;
     let plan = JobPlan {
         spec,
         start_node: 0,
@@ -255,10 +416,42 @@ pub fn run(a: Args) -> Result<(), Failure> {
         );
         rows.push(row);
     }
+    let loop_sizes: Vec<u64> = a
+        .loop_sizes
+        .iter()
+        .map(|s| parse_bytes(s).map_err(|e| Failure::input(anyhow!(e))))
+        .collect::<Result<_, _>>()?;
+    let mut loops = Vec::new();
+    if !loop_sizes.is_empty() {
+        println!(
+            "\nmain() loops, moved between every two iterations:\n{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>10}  {:>10}  {:>9}",
+            "case", "state", "raw 1/8", "downtime", "target", "pre-copy", "still", "moving", "slowdown"
+        );
+    }
+    for &bytes in &loop_sizes {
+        for case in [LoopCase::Rewritten, LoopCase::Fresh] {
+            let r = loop_case(&cluster, &dir, &mut job, case, bytes, a.iterations.max(2))?;
+            let ms = |s: f64| format!("{:.0} ms", s * 1000.0);
+            println!(
+                "{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>10}  {:>10}  {:>8.2}x",
+                r.case,
+                prescient_runtime::agent::human_bytes(r.bytes),
+                ms(r.raw_changed_seconds),
+                ms(r.downtime),
+                ms(r.target),
+                prescient_runtime::agent::human_bytes(r.precopied_bytes_median),
+                format!("{:.2} s", r.wall_still),
+                format!("{:.2} s", r.wall_moving),
+                r.slowdown
+            );
+            loops.push(r);
+        }
+    }
     drop(cluster);
     let _ = std::fs::remove_dir_all(&dir);
     if let Some(p) = &a.json {
-        let text = serde_json::to_string_pretty(&rows).map_err(Failure::internal)?;
+        let all = serde_json::json!({"sections": rows, "loops": loops});
+        let text = serde_json::to_string_pretty(&all).map_err(Failure::internal)?;
         std::fs::write(p, text + "\n")
             .with_context(|| format!("cannot write {}", p.display()))
             .map_err(Failure::internal)?;

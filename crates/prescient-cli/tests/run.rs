@@ -178,7 +178,9 @@ fn corpus_runs_like_plain_python_with_a_migration_at_every_safe_point() {
             moves.iter().all(|m| m["ok"] == true || m["refused"] == true),
             "{f}: a migration failed: {moves:?}"
         );
-        assert!(!moves.is_empty(), "{f}: never tried to migrate: {v}");
+        if v["sections"].as_array().map_or(0, |s| s.len()) > 1 {
+            assert!(!moves.is_empty(), "{f}: never tried to migrate: {v}");
+        }
         if entry.is_some_and(|e| e.loops) {
             assert!(
                 moves.iter().any(|m| ok(&m) && m["within_unit"] == true),

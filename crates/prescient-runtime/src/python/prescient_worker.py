@@ -952,12 +952,25 @@ def _next_chunk(n, took):
     return n
 
 
+def exhausted(it):
+    """True when a built-in iterator (over a list, range, tuple, dict...) says
+    it has nothing left; their length hints are exact and run no job code."""
+    if type(it).__module__ != "builtins":
+        return False
+    try:
+        return operator.length_hint(it, -1) == 0
+    except Exception:
+        return False
+
+
 def at_step(st):
     """A safe point between two iterations: stop when the coordinator asked
     for a stop this far into the run."""
     after = CUR["step_after"]
     if after is None or CUR["iters"] < 1 or time.perf_counter() - CUR["t0"] < after:
         return
+    if exhausted(st.it):
+        return  # the last iteration is done: the next safe point is right after
     LOOP["state"] = st
     try:
         stop(CUR["unit"], True)
