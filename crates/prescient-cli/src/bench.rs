@@ -80,6 +80,8 @@ struct LoopRow {
     target: f64,
     migrations: usize,
     precopied_bytes_median: u64,
+    /// Median bytes of a pause received into memory faulted in ahead.
+    prefaulted_bytes_median: u64,
     wall_still: f64,
     wall_moving: f64,
     /// wall_moving / wall_still (target 1.3, goal 1.1).
@@ -208,11 +210,14 @@ fn loop_case(
     }
     let changed_bytes = bytes / 8;
     let raw_changed = raw_transfer(changed_bytes)?;
-    let mut pre: Vec<u64> = moves
-        .iter()
-        .filter_map(|m| m.report.as_ref().map(|r| r.precopied_bytes))
-        .collect();
-    pre.sort();
+    let median_of = |f: fn(&prescient_wire::MigrationReport) -> u64| {
+        let mut v: Vec<u64> = moves
+            .iter()
+            .filter_map(|m| m.report.as_ref().map(f))
+            .collect();
+        v.sort();
+        v.get(v.len() / 2).copied().unwrap_or(0)
+    };
     Ok(LoopRow {
         case: case.name(),
         bytes,
@@ -221,7 +226,8 @@ fn loop_case(
         downtime: median(moves.iter().map(|m| m.downtime_seconds).collect()),
         target: 1.2 * raw_changed + 0.010,
         migrations: moves.len(),
-        precopied_bytes_median: pre.get(pre.len() / 2).copied().unwrap_or(0),
+        precopied_bytes_median: median_of(|r| r.precopied_bytes),
+        prefaulted_bytes_median: median_of(|r| r.prefaulted_bytes),
         wall_still: walls[0],
         wall_moving: walls[1],
         slowdown: walls[1] / walls[0].max(1e-9),
@@ -424,8 +430,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let mut loops = Vec::new();
     if !loop_sizes.is_empty() {
         println!(
-            "\nmain() loops, moved between every two iterations:\n{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>10}  {:>10}  {:>9}",
-            "case", "state", "raw 1/8", "downtime", "target", "pre-copy", "still", "moving", "slowdown"
+            "\nmain() loops, moved between every two iterations:\n{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>10}  {:>10}  {:>9}",
+            "case", "state", "raw 1/8", "downtime", "target", "pre-copy", "faulted", "still", "moving", "slowdown"
         );
     }
     for &bytes in &loop_sizes {
@@ -433,13 +439,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
             let r = loop_case(&cluster, &dir, &mut job, case, bytes, a.iterations.max(2))?;
             let ms = |s: f64| format!("{:.0} ms", s * 1000.0);
             println!(
-                "{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>10}  {:>10}  {:>8.2}x",
+                "{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>10}  {:>10}  {:>8.2}x",
                 r.case,
                 prescient_runtime::agent::human_bytes(r.bytes),
                 ms(r.raw_changed_seconds),
                 ms(r.downtime),
                 ms(r.target),
                 prescient_runtime::agent::human_bytes(r.precopied_bytes_median),
+                prescient_runtime::agent::human_bytes(r.prefaulted_bytes_median),
                 format!("{:.2} s", r.wall_still),
                 format!("{:.2} s", r.wall_moving),
                 r.slowdown

@@ -638,7 +638,7 @@ impl Agent {
         let reply = |conn: &mut TcpStream, m: FromPeer| {
             let _ = frame::write_msg(conn, &m);
         };
-        let needs_cache = refs.iter().any(|r| r.is_some());
+        let needs_cache = refs.iter().any(prescient_wire::names_cached);
         let mut worker = match self.restoring_worker(spec.job, needs_cache) {
             Ok(w) => w,
             Err(reason) => {
@@ -710,13 +710,17 @@ impl Agent {
             }
         };
         let failed = match outcome {
-            Ok(FromWorker::Restored { seconds }) => {
+            Ok(FromWorker::Restored {
+                seconds,
+                prefaulted_bytes,
+            }) => {
                 let job = spec.job;
                 let (rx, pid) = self.register(job, worker.os_pid());
                 reply(
                     conn,
                     FromPeer::Prepared {
                         restore_seconds: seconds,
+                        prefaulted_bytes,
                     },
                 );
                 let a = self.clone();
@@ -852,10 +856,10 @@ impl Agent {
                 }
             };
             let total = h.blob_total();
-            if let (ToPeer::Preload { modules }, Some(w)) = (&h.msg, worker.as_mut()) {
+            if let (ToPeer::Preload { modules, spare }, Some(w)) = (&h.msg, worker.as_mut()) {
                 let _ = frame::skip_blobs(&mut conn, total);
-                let modules = modules.clone();
-                if w.send(&ToWorker::Preload { modules }).is_err() {
+                let (modules, spare) = (modules.clone(), spare.clone());
+                if w.send(&ToWorker::Preload { modules, spare }).is_err() {
                     worker = None;
                 }
                 continue;
@@ -960,7 +964,8 @@ fn job_of(m: &ToAgent) -> u64 {
         | ToAgent::Signal { job, .. }
         | ToAgent::Kill { job }
         | ToAgent::Finish { job }
-        | ToAgent::Precopy { job, .. } => *job,
+        | ToAgent::Precopy { job, .. }
+        | ToAgent::Checkpoint { job, .. } => *job,
         ToAgent::Start { spec } => spec.job,
         ToAgent::Shutdown => 0,
     }
@@ -1133,6 +1138,12 @@ impl Executor {
                 self.start_precopy(&target);
                 true
             }
+            ToAgent::Checkpoint {
+                checkpoint, target, ..
+            } => {
+                self.background_checkpoint(checkpoint, target);
+                true
+            }
             ToAgent::Commit { migration, .. } => {
                 self.owned = true;
                 self.agent
@@ -1284,6 +1295,82 @@ impl Executor {
         }
     }
 
+    /// A recovery checkpoint off the job's critical path: the worker forks
+    /// (the child holds the state as it was, copy-on-write) and the job goes
+    /// on at once; a thread here relays the child's checkpoint to `target`
+    /// (the spool) and says how it ended.
+    fn background_checkpoint(&mut self, checkpoint: u64, target: String) {
+        let job = self.job;
+        let t0 = Instant::now();
+        let saved =
+            move |ok: bool, refused: bool, reason: Option<String>, bytes: u64, t0: Instant| {
+                FromAgent::CheckpointSaved {
+                    job,
+                    checkpoint,
+                    ok,
+                    refused,
+                    reason,
+                    bytes,
+                    seconds: t0.elapsed().as_secs_f64(),
+                }
+            };
+        let fail = |a: &Agent, refused: bool, reason: String| {
+            a.to_coord(&saved(false, refused, Some(reason), 0, t0), None);
+        };
+        let (ours, theirs) = match UnixStream::pair() {
+            Ok(p) => p,
+            Err(e) => return fail(&self.agent, false, format!("socket pair: {e}")),
+        };
+        let request = ToWorker::Checkpoint {
+            use_refs: false,
+            direct: false,
+            cut: false,
+            fork: true,
+        };
+        if let Err(e) =
+            crate::fdpass::send_msg_with_fd(&self.worker.ctrl, &request, theirs.as_raw_fd())
+        {
+            return fail(&self.agent, false, format!("asking the worker: {e}"));
+        }
+        drop(theirs);
+        match self.next_reply() {
+            Some(FrameHeader {
+                msg: FromWorker::Forked { .. },
+                ..
+            }) => {}
+            Some(FrameHeader {
+                msg: FromWorker::Refused { reason },
+                ..
+            }) => return fail(&self.agent, true, reason),
+            Some(h) => {
+                let _ = frame::skip_blobs(&mut self.worker.ctrl, h.blob_total());
+                return fail(
+                    &self.agent,
+                    false,
+                    format!("unexpected reply to a checkpoint: {:?}", h.msg),
+                );
+            }
+            None => return fail(&self.agent, false, "the worker ended".into()),
+        }
+        self.agent.to_coord(
+            &FromAgent::CheckpointStarted {
+                job,
+                checkpoint,
+                pause_seconds: t0.elapsed().as_secs_f64(),
+            },
+            None,
+        );
+        let agent = self.agent.clone();
+        let spec = self.spec.clone();
+        std::thread::spawn(move || {
+            let msg = match spool_checkpoint(&agent, ours, spec, checkpoint, &target) {
+                Ok(bytes) => saved(true, false, None, bytes, t0),
+                Err((refused, reason)) => saved(false, refused, Some(reason), 0, t0),
+            };
+            agent.to_coord(&msg, None);
+        });
+    }
+
     /// Opens a pre-copy to `target` and starts the worker sending.
     fn start_precopy(&mut self, target: &str) {
         self.precopy = None;
@@ -1317,11 +1404,13 @@ impl Executor {
         }
         match self.next_reply() {
             Some(FrameHeader {
-                msg: FromWorker::PrecopyStarted { modules, .. },
+                msg: FromWorker::PrecopyStarted { modules, spare, .. },
                 ..
             }) => {
-                if let Some(s) = self.precopy.as_mut().filter(|_| !modules.is_empty()) {
-                    if frame::write_msg(&mut s.conn, &ToPeer::Preload { modules }).is_err() {
+                let wanted = !modules.is_empty() || !spare.is_empty();
+                if let Some(s) = self.precopy.as_mut().filter(|_| wanted) {
+                    let msg = ToPeer::Preload { modules, spare };
+                    if frame::write_msg(&mut s.conn, &msg).is_err() {
                         s.healthy = false;
                     }
                 }
@@ -1468,6 +1557,7 @@ impl Executor {
                 use_refs,
                 direct: true,
                 cut: fault == Some(Fault::DropConnection),
+                fork: false,
             },
             data.as_raw_fd(),
         );
@@ -1529,7 +1619,10 @@ impl Executor {
         let verdict = frame::read_msg::<FromPeer>(&mut conn, &Limits::default());
         forwarded.map_err(|e| fail(format!("target agent: {e}")))?;
         match verdict {
-            Ok(FromPeer::Prepared { restore_seconds }) => Ok(MigrationReport {
+            Ok(FromPeer::Prepared {
+                restore_seconds,
+                prefaulted_bytes,
+            }) => Ok(MigrationReport {
                 bytes: stats.0,
                 buffers: stats.1,
                 precopied_bytes: stats.2,
@@ -1537,6 +1630,7 @@ impl Executor {
                 checkpoint_seconds,
                 transfer_seconds: transfer_seconds.max(0.0),
                 restore_seconds,
+                prefaulted_bytes,
             }),
             Ok(FromPeer::Failed { reason }) => Err(fail(format!("target: {reason}"))),
             Ok(other) => Err(fail(format!("target: unexpected {other:?}"))),
@@ -1570,6 +1664,7 @@ impl Executor {
                 use_refs,
                 direct: false,
                 cut: false,
+                fork: false,
             })
             .map_err(|e| fail(e.to_string()))?;
         let Checkpointed {
@@ -1616,7 +1711,10 @@ impl Executor {
         let transfer_seconds = t1.elapsed().as_secs_f64();
         conn.set_read_timeout(Some(Duration::from_secs(600))).ok();
         match frame::read_msg::<FromPeer>(&mut conn, &Limits::default()) {
-            Ok(FromPeer::Prepared { restore_seconds }) => Ok(MigrationReport {
+            Ok(FromPeer::Prepared {
+                restore_seconds,
+                prefaulted_bytes,
+            }) => Ok(MigrationReport {
                 bytes: total,
                 buffers: refs.len() as u64,
                 precopied_bytes,
@@ -1624,6 +1722,7 @@ impl Executor {
                 checkpoint_seconds,
                 transfer_seconds,
                 restore_seconds,
+                prefaulted_bytes,
             }),
             Ok(FromPeer::Failed { reason }) => Err(fail(format!("target: {reason}"))),
             Ok(FromPeer::DataChannel) => Err(fail("target: unexpected data channel".into())),
@@ -1631,6 +1730,64 @@ impl Executor {
                 "the target agent at {target} did not confirm: {e}"
             ))),
         }
+    }
+}
+
+/// Relays a forked worker's checkpoint (one frame on `data`) to the spool at
+/// `target` as a restore frame. Returns the bytes stored; Err((refused,
+/// reason)).
+fn spool_checkpoint(
+    agent: &Agent,
+    mut data: UnixStream,
+    spec: JobSpec,
+    checkpoint: u64,
+    target: &str,
+) -> Result<u64, (bool, String)> {
+    let fail = |r: String| (false, r);
+    let h = frame::read_header::<FromWorker>(&mut data, &Limits::default())
+        .map_err(|e| fail(format!("reading the checkpoint from the worker: {e}")))?;
+    let total = h.blob_total();
+    let refs = match h.msg {
+        FromWorker::Checkpoint { refs, .. } => refs,
+        FromWorker::Refused { reason } => return Err((true, reason)),
+        other => return Err(fail(format!("unexpected checkpoint frame: {other:?}"))),
+    };
+    let addr: std::net::SocketAddr = target
+        .parse()
+        .map_err(|e| fail(format!("bad spool address {target}: {e}")))?;
+    let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+        .map_err(|e| fail(format!("cannot reach the spool at {target}: {e}")))?;
+    conn.set_read_timeout(Some(Duration::from_secs(600))).ok();
+    handshake(
+        &mut conn,
+        &hello(&agent.cfg.name, Role::Peer),
+        &agent.secret,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let head = encode_header(
+        &ToPeer::Restore {
+            migration: checkpoint,
+            spec,
+            fault: None,
+            refs,
+            direct: false,
+        },
+        &h.blob_lens,
+    );
+    conn.write_all(&head)
+        .map_err(|e| fail(format!("sending the checkpoint: {e}")))?;
+    let relayed = relay(&mut data, &mut conn, total, |_| true);
+    if let Some(e) = relayed.read_error {
+        return Err(fail(format!("reading the checkpoint from the worker: {e}")));
+    }
+    if let Some(e) = relayed.write_error {
+        return Err(fail(format!("sending the checkpoint: {e}")));
+    }
+    match frame::read_msg::<FromPeer>(&mut conn, &Limits::default()) {
+        Ok(FromPeer::Prepared { .. }) => Ok(total),
+        Ok(FromPeer::Failed { reason }) => Err(fail(format!("spool: {reason}"))),
+        Ok(other) => Err(fail(format!("spool: unexpected {other:?}"))),
+        Err(e) => Err(fail(format!("the spool did not confirm: {e}"))),
     }
 }
 

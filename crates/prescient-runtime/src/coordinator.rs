@@ -625,7 +625,9 @@ fn spawn_reader(index: usize, node: Arc<NodeConn>, mut r: TcpStream, routes: Rou
                 | FromAgent::Prepared { job, .. }
                 | FromAgent::MigrationFailed { job, .. }
                 | FromAgent::Committed { job, .. }
-                | FromAgent::Released { job } => *job,
+                | FromAgent::Released { job }
+                | FromAgent::CheckpointStarted { job, .. }
+                | FromAgent::CheckpointSaved { job, .. } => *job,
                 FromAgent::Error { job: Some(job), .. } => *job,
                 FromAgent::Error { job: None, message } => {
                     tracing::warn!("node {}: {message}", node.spec.name);
@@ -656,6 +658,8 @@ struct Saved {
     path: PathBuf,
     lens: Vec<u64>,
     spec: JobSpec,
+    /// The coordinator's id of the checkpoint (`migration` in its frame).
+    checkpoint: u64,
 }
 
 type SavedMap = Mutex<HashMap<u64, Saved>>;
@@ -715,40 +719,73 @@ fn spool_accept(
     let h = frame::read_header::<ToPeer>(&mut conn, &Limits::default())
         .map_err(wire_err("checkpoint"))?;
     let total = h.blob_total();
-    let ToPeer::Restore { spec, refs, .. } = h.msg else {
+    let ToPeer::Restore {
+        spec,
+        refs,
+        migration: checkpoint,
+        ..
+    } = h.msg
+    else {
         return Err(RuntimeError::Protocol(
             "the spool takes checkpoints only".into(),
         ));
     };
-    if refs.iter().any(|r| r.is_some()) {
+    if refs.iter().any(prescient_wire::names_cached) {
         return Err(RuntimeError::Protocol(
             "a spooled checkpoint must be whole".into(),
         ));
     }
     let job = spec.job;
-    let tmp = dir.join(format!("job-{job}.partial"));
+    // Checkpoints of a job are written one after the other, but a late
+    // one must never replace a newer.
+    let stale = |g: &HashMap<u64, Saved>| {
+        g.get(&job)
+            .is_some_and(|s| s.checkpoint >= checkpoint)
+            .then(|| {
+                RuntimeError::Protocol(format!(
+                    "checkpoint {checkpoint} of job {job} is older than the one kept"
+                ))
+            })
+    };
+    if let Some(e) = stale(&saved.lock().unwrap()) {
+        return Err(e);
+    }
+    let tmp = dir.join(format!("job-{job}-{checkpoint}.partial"));
     let done = dir.join(format!("job-{job}.ckpt"));
-    let mut f = std::io::BufWriter::with_capacity(
-        1 << 20,
-        std::fs::File::create(&tmp).map_err(io_err("spool file"))?,
-    );
-    frame::copy_blobs(&mut conn, &mut f, total).map_err(wire_err("checkpoint"))?;
-    f.flush().map_err(io_err("spool file"))?;
-    drop(f);
-    // Only a complete checkpoint replaces the last one.
+    let written = (|| {
+        let mut f = std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(&tmp).map_err(io_err("spool file"))?,
+        );
+        frame::copy_blobs(&mut conn, &mut f, total).map_err(wire_err("checkpoint"))?;
+        f.flush().map_err(io_err("spool file"))
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    // Only a complete checkpoint replaces the last one, and only a newer.
+    let mut g = saved.lock().unwrap();
+    if let Some(e) = stale(&g) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, &done).map_err(io_err("spool file"))?;
-    saved.lock().unwrap().insert(
+    g.insert(
         job,
         Saved {
             path: done,
             lens: h.blob_lens,
             spec,
+            checkpoint,
         },
     );
+    drop(g);
     frame::write_msg(
         &mut conn,
         &FromPeer::Prepared {
             restore_seconds: 0.0,
+            prefaulted_bytes: 0,
         },
     )
     .map_err(wire_err("checkpoint"))?;
@@ -970,7 +1007,9 @@ impl Steering for RoundRobin {
         current: usize,
         cluster: &Cluster,
     ) -> Option<usize> {
-        self.next_due().then(|| next_node(cluster, current)).flatten()
+        self.next_due()
+            .then(|| next_node(cluster, current))
+            .flatten()
     }
 
     fn step_done(
@@ -1001,6 +1040,22 @@ struct Driver<'a> {
     skip: [u64; 2],
     interrupt_sent: bool,
     migrations: usize,
+    /// Background checkpoints: the last id given, the one being written and
+    /// the node writing it (a new one waits for it, so the spool never takes
+    /// an older one after a newer), how many were stored, and where each
+    /// resumes.
+    checkpoint_ids: u64,
+    pending_checkpoint: Option<(u64, usize)>,
+    checkpoints_saved: usize,
+    checkpoint_at: HashMap<u64, ResumePoint>,
+}
+
+/// Where a checkpoint resumes: the output printed when it was taken, and the
+/// unit (and whether inside it, between loop iterations).
+#[derive(Clone, Copy)]
+struct ResumePoint {
+    printed: [u64; 2],
+    unit: (usize, bool),
 }
 
 enum Wait<T> {
@@ -1068,6 +1123,29 @@ impl Driver<'_> {
                         }
                         continue;
                     }
+                    if let FromAgent::CheckpointSaved {
+                        checkpoint,
+                        ok,
+                        reason,
+                        ..
+                    } = &msg
+                    {
+                        // From whichever node took it: the job may have moved since.
+                        if *ok {
+                            self.checkpoints_saved += 1;
+                        } else {
+                            tracing::info!(
+                                "checkpoint {checkpoint} not saved: {}",
+                                reason.as_deref().unwrap_or("?")
+                            );
+                        }
+                        if self
+                            .pending_checkpoint
+                            .is_some_and(|(c, _)| c == *checkpoint)
+                        {
+                            self.pending_checkpoint = None;
+                        }
+                    }
                     if let FromAgent::JobEnded { end, usage, .. } = &msg {
                         if node == self.node {
                             return Wait::Ended(end.clone(), usage.clone());
@@ -1121,6 +1199,10 @@ pub fn run_job_steered(
         skip: [0, 0],
         interrupt_sent: false,
         migrations: 0,
+        checkpoint_ids: 0,
+        pending_checkpoint: None,
+        checkpoints_saved: 0,
+        checkpoint_at: HashMap::new(),
     };
     let mut out = JobOutcome {
         end: JobEnd {
@@ -1141,6 +1223,7 @@ pub fn run_job_steered(
     };
     let end = drive(&mut d, &plan, &mut out, steering);
     out.end = end;
+    out.checkpoints = d.checkpoints_saved;
     cluster.unsubscribe(job);
     cluster.spool.forget(job);
     out
@@ -1165,10 +1248,6 @@ fn drive(
     };
     // Injected faults strike once.
     let mut kill_after = plan.faults.kill_agent_after_unit;
-    // Printed bytes when the spooled checkpoint was taken.
-    let mut printed_at_checkpoint = [0u64; 2];
-    // The unit a spooled checkpoint resumes at, and whether inside it.
-    let mut checkpoint_unit = (0, false);
     let mut last_checkpoint = Instant::now();
     // Usage of the running unit's steps so far (a unit with loop steps
     // reports each step; the unit's record adds them up).
@@ -1180,6 +1259,11 @@ fn drive(
     let mut kill_after_step = plan.faults.kill_agent_after_step;
     loop {
         if unit >= n_units {
+            // A checkpoint still being written is stored before the job's
+            // end, so that the spool is forgotten after it, not before.
+            if let Err(end) = settle_checkpoint(d) {
+                return end;
+            }
             if d.cluster.send(d.node, &ToAgent::Finish { job }).is_ok() {
                 match d.wait(d.node, None, |_| None::<()>) {
                     Wait::Ended(end, _) => return end,
@@ -1202,9 +1286,7 @@ fn drive(
         // Where to go at the unit's end (asked once, as it starts) and at the
         // next stop inside it (asked before every run).
         if !within {
-            move_to = steering
-                .move_after(unit, d.node, d.cluster)
-                .filter(valid);
+            move_to = steering.move_after(unit, d.node, d.cluster).filter(valid);
         }
         let step_to = steering
             .move_within(unit, steps + 1, d.node, d.cluster)
@@ -1256,6 +1338,7 @@ fn drive(
         };
         // Where the job moves at the point it stopped at.
         let mut next = None;
+        let mut kill_now = false;
         let step = match got {
             Wait::Got((usage, stop)) => {
                 let usage = add_usage(acc.take(), usage);
@@ -1282,7 +1365,7 @@ fn drive(
                     out.units.push(rec);
                     if kill_after == Some(unit) {
                         kill_after = None;
-                        d.cluster.kill_node(d.node);
+                        kill_now = true;
                     }
                     unit = stop.next.max(unit + 1);
                     false
@@ -1304,7 +1387,7 @@ fn drive(
                 }
                 return end;
             }
-            Wait::Lost => match recover(d, plan, out, &printed_at_checkpoint, checkpoint_unit) {
+            Wait::Lost => match recover(d, plan, out) {
                 Ok(resume) => {
                     unit = resume.0;
                     within = resume.1;
@@ -1314,8 +1397,19 @@ fn drive(
                 Err(end) => return end,
             },
         };
+        if kill_now {
+            if let Err(end) = settle_checkpoint(d) {
+                return end;
+            }
+            d.cluster.kill_node(d.node);
+        }
         if step && kill_after_step == Some(steps) {
             kill_after_step = None;
+            // A fault test knows what it resumes from: the checkpoint in
+            // flight is stored first.
+            if let Err(end) = settle_checkpoint(d) {
+                return end;
+            }
             d.cluster.kill_node(d.node);
         }
         if unit < n_units
@@ -1323,11 +1417,12 @@ fn drive(
                 .checkpoint_interval
                 .is_some_and(|s| last_checkpoint.elapsed().as_secs_f64() >= s)
         {
-            let spool = d.cluster.spool.addr.clone();
-            if let Some(true) = migrate_to(d, &spool, None, None).map(|r| r.is_ok()) {
-                out.checkpoints += 1;
-                printed_at_checkpoint = d.printed;
-                checkpoint_unit = (unit, within);
+            // Checkpoints asked for faster than they can be written wait
+            // for the one before: back-pressure, never a skipped one.
+            if let Err(end) = settle_checkpoint(d) {
+                return end;
+            }
+            if start_checkpoint(d, (unit, within)) {
                 last_checkpoint = Instant::now();
             }
         }
@@ -1407,6 +1502,63 @@ fn lost_end(reason: String, unit: Option<usize>) -> JobEnd {
         signal: None,
         lost: true,
     }
+}
+
+/// Starts a background recovery checkpoint of the job, idle at a safe point
+/// (`at`), to the spool: the job waits only for its worker to fork. False
+/// when it could not start (refused state, a worker that cannot fork): the
+/// job goes on either way.
+fn start_checkpoint(d: &mut Driver, at: (usize, bool)) -> bool {
+    d.checkpoint_ids += 1;
+    let checkpoint = d.checkpoint_ids;
+    let msg = ToAgent::Checkpoint {
+        job: d.job,
+        checkpoint,
+        target: d.cluster.spool.addr.clone(),
+    };
+    if d.cluster.send(d.node, &msg).is_err() {
+        return false;
+    }
+    let started = d.wait(d.node, None, |m| match m {
+        FromAgent::CheckpointStarted { checkpoint: c, .. } if *c == checkpoint => Some(true),
+        FromAgent::CheckpointSaved {
+            checkpoint: c, ok, ..
+        } if *c == checkpoint => Some(*ok),
+        _ => None,
+    });
+    if !matches!(started, Wait::Got(true)) {
+        return false;
+    }
+    // The worker flushed its output before it forked, and the agent relayed
+    // it before saying so: what was printed by now is what the checkpoint
+    // has printed. It is known before the spool can store it.
+    d.checkpoint_at.insert(
+        checkpoint,
+        ResumePoint {
+            printed: d.printed,
+            unit: at,
+        },
+    );
+    d.pending_checkpoint = Some((checkpoint, d.node));
+    true
+}
+
+/// Waits until the background checkpoint in flight, if any, is stored (or
+/// has failed, or its node is gone). Err: the job ended meanwhile.
+fn settle_checkpoint(d: &mut Driver) -> Result<(), JobEnd> {
+    while let Some((checkpoint, node)) = d.pending_checkpoint {
+        let got = d.wait(node, None, |m| match m {
+            FromAgent::CheckpointSaved { checkpoint: c, .. } if *c == checkpoint => Some(()),
+            _ => None,
+        });
+        match got {
+            Wait::Got(()) => {}
+            // The job is idle at a safe point: a lost node shows at its next run.
+            Wait::Lost => d.pending_checkpoint = None,
+            Wait::Ended(end, _) => return Err(end),
+        }
+    }
+    Ok(())
 }
 
 /// Sends the job's checkpoint to `target` (an agent or the spool) and waits
@@ -1520,13 +1672,9 @@ fn migrate(
 }
 
 /// The job's node is gone: restart it elsewhere from the last checkpoint.
-fn recover(
-    d: &mut Driver,
-    plan: &JobPlan,
-    out: &mut JobOutcome,
-    printed_at_checkpoint: &[u64; 2],
-    checkpoint_unit: (usize, bool),
-) -> Result<(usize, bool), JobEnd> {
+fn recover(d: &mut Driver, plan: &JobPlan, out: &mut JobOutcome) -> Result<(usize, bool), JobEnd> {
+    // A checkpoint the lost node was writing will not come.
+    d.pending_checkpoint = None;
     let lost = d.node;
     let lost_name = d.cluster.node_spec(lost).name.clone();
     let Some(target) = next_node(d.cluster, lost) else {
@@ -1537,15 +1685,20 @@ fn recover(
     };
     let to = d.cluster.node_spec(target).name.clone();
     // Whatever the program prints again up to what it had printed is swallowed.
-    let (resume, from_checkpoint) = match d.cluster.spool.get(d.job) {
-        Some(saved) => match replay_checkpoint(d, target, &saved) {
+    let saved = d
+        .cluster
+        .spool
+        .get(d.job)
+        .and_then(|s| Some((d.checkpoint_at.get(&s.checkpoint).copied()?, s)));
+    let (resume, from_checkpoint) = match saved {
+        Some((at, saved)) => match replay_checkpoint(d, target, &saved) {
             Ok(()) => {
                 d.skip = [
-                    d.printed[0] - printed_at_checkpoint[0],
-                    d.printed[1] - printed_at_checkpoint[1],
+                    d.printed[0].saturating_sub(at.printed[0]),
+                    d.printed[1].saturating_sub(at.printed[1]),
                 ];
-                d.printed = *printed_at_checkpoint;
-                (checkpoint_unit, true)
+                d.printed = at.printed;
+                (at.unit, true)
             }
             Err(e) => {
                 tracing::warn!("checkpoint not usable ({e}); restarting from the start");

@@ -25,4 +25,4 @@ pub use frame::{FrameError, FrameHeader, Limits};
 pub use msg::*;
 
 /// Bumped on any incompatible change to a message or to the frame format.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;

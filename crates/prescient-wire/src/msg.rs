@@ -153,6 +153,16 @@ pub enum ToAgent {
         #[serde(default)]
         fault: Option<Fault>,
     },
+    /// Save a recovery checkpoint of the job (idle at a safe point) to
+    /// `target` (the coordinator's spool) without holding it: the worker
+    /// forks, the child writes the checkpoint and the job goes on at once.
+    /// Replies `checkpoint_started` (or `checkpoint_saved` with `ok: false`
+    /// when it could not start), then `checkpoint_saved` once it is stored.
+    Checkpoint {
+        job: u64,
+        checkpoint: u64,
+        target: String,
+    },
     /// Start sending the job's large buffers to the agent at `target` while
     /// the job runs on (pre-copy); a later `migrate` to the same target then
     /// sends only what changed. No reply.
@@ -234,6 +244,29 @@ pub enum FromAgent {
     Released {
         job: u64,
     },
+    /// A background checkpoint began: the job may run on.
+    CheckpointStarted {
+        job: u64,
+        checkpoint: u64,
+        /// The job's pause: fork and reply.
+        pause_seconds: f64,
+    },
+    /// A background checkpoint ended: stored whole (`ok`), refused (the
+    /// state cannot move) or failed.
+    CheckpointSaved {
+        job: u64,
+        checkpoint: u64,
+        ok: bool,
+        #[serde(default)]
+        refused: bool,
+        #[serde(default)]
+        reason: Option<String>,
+        #[serde(default)]
+        bytes: u64,
+        /// From the fork to the spool's confirmation.
+        #[serde(default)]
+        seconds: f64,
+    },
     /// A request the agent could not act on.
     Error {
         #[serde(default)]
@@ -257,6 +290,10 @@ pub struct MigrationReport {
     pub checkpoint_seconds: f64,
     pub transfer_seconds: f64,
     pub restore_seconds: f64,
+    /// Bytes of the pause that the target received into memory it had
+    /// faulted in ahead, during the pre-copy.
+    #[serde(default)]
+    pub prefaulted_bytes: u64,
 }
 
 /// Agent to agent: the source hands a job over. The blobs are the pickled
@@ -271,7 +308,10 @@ pub enum ToPeer {
         #[serde(default)]
         fault: Option<Fault>,
         /// Per out-of-band buffer: the hash of a pre-copied buffer to use, or
-        /// null when the buffer is among the blobs (in order).
+        /// null when the buffer is among the blobs (in order). An empty
+        /// string is among the blobs too, and says the buffer moves in every
+        /// pause (rewritten each section, or made fresh): the target leaves
+        /// it out of its next pre-copy. See [`names_cached`].
         #[serde(default)]
         refs: Vec<Option<String>>,
         /// The blobs travel on the workers' own socket pair, not here.
@@ -290,9 +330,14 @@ pub enum ToPeer {
         job: u64,
     },
     /// The libraries the job has imported: the reserved worker imports them
-    /// while the job still runs on its source, not in the pause.
+    /// while the job still runs on its source, not in the pause. `spare`:
+    /// sizes of buffers that will arrive in the pause (ones rewritten every
+    /// section, left out of the pre-copy), for which the worker faults in
+    /// memory ahead.
     Preload {
         modules: Vec<String>,
+        #[serde(default)]
+        spare: Vec<u64>,
     },
     Cache {
         hash: String,
@@ -306,6 +351,8 @@ pub enum FromPeer {
     DataChannel,
     Prepared {
         restore_seconds: f64,
+        #[serde(default)]
+        prefaulted_bytes: u64,
     },
     Failed {
         reason: String,
@@ -335,6 +382,11 @@ pub enum ToWorker {
         /// Test hook: cut the direct socket half way.
         #[serde(default)]
         cut: bool,
+        /// Fork: a child writes the checkpoint as one frame (header and
+        /// blobs) on the socket attached to this frame and exits; the worker
+        /// replies `forked` at once and goes on.
+        #[serde(default)]
+        fork: bool,
     },
     /// One end of a socket pair to the source worker is attached: the blobs of
     /// the coming `restore` arrive on it.
@@ -346,9 +398,12 @@ pub enum ToWorker {
     /// and what is left moves faster in the pause than through the agents.
     PrecopyAbort,
     /// Import these modules now (libraries of a job about to arrive); ones
-    /// that fail are left to the restore. No reply.
+    /// that fail are left to the restore. Allocate and fault in a buffer of
+    /// each `spare` size, for the restore to receive into. No reply.
     Preload {
         modules: Vec<String>,
+        #[serde(default)]
+        spare: Vec<u64>,
     },
     /// A pre-copied buffer (the frame's blob), kept for a coming restore.
     Cache {
@@ -410,6 +465,9 @@ pub enum FromWorker {
         /// the target to import ahead.
         #[serde(default)]
         modules: Vec<String>,
+        /// Sizes of the large buffers this pre-copy leaves to the pause.
+        #[serde(default)]
+        spare: Vec<u64>,
     },
     /// A buffer for the pre-copy (the frame's blob).
     Cache {
@@ -436,8 +494,15 @@ pub enum FromWorker {
     Refused {
         reason: String,
     },
+    /// A forked checkpoint's child is writing it.
+    Forked {
+        pid: u32,
+    },
     Restored {
         seconds: f64,
+        /// Bytes received into memory faulted in ahead (`preload`'s spare).
+        #[serde(default)]
+        prefaulted_bytes: u64,
     },
     RestoreFailed {
         reason: String,
@@ -445,6 +510,12 @@ pub enum FromWorker {
     Error {
         message: String,
     },
+}
+
+/// Whether a checkpoint's `refs` entry names a pre-copied buffer (rather
+/// than one among the frame's blobs).
+pub fn names_cached(r: &Option<String>) -> bool {
+    r.as_deref().is_some_and(|h| !h.is_empty())
 }
 
 #[cfg(test)]
@@ -471,6 +542,12 @@ mod tests {
         assert_eq!(text, r#"{"type":"run","job":1,"unit":2,"step_after":0.5}"#);
         // A protocol-2 peer's run (no step_after) still reads.
         let back: ToAgent = serde_json::from_str(r#"{"type":"run","job":1,"unit":2}"#).unwrap();
-        assert!(matches!(back, ToAgent::Run { step_after: None, .. }));
+        assert!(matches!(
+            back,
+            ToAgent::Run {
+                step_after: None,
+                ..
+            }
+        ));
     }
 }

@@ -320,17 +320,33 @@ PROBE_EVERY = 4
 ROUND = [0]
 
 
+# Sizes of the large buffers that were new at the last pause (made since the
+# pre-copy before it, as a loop that makes a fresh array each iteration
+# does): the next pre-copy asks the target to fault in memory for as many.
+FRESH = []
+
+
 def note_rewritten(raws):
     """At the pause: which pre-copied buffers were written since they were
-    sent (known without hashing where the kernel tracks pages)."""
+    sent (known without hashing where the kernel tracks pages), and which
+    large buffers are new since the pre-copy. Returns the addresses of the
+    buffers that move in the pause every time (hot or fresh): the target
+    keeps the policy for them when the job lands there."""
     d = dirty_pages()
     valid = PRECOPY["valid"]
+    fresh = []
+    every_time = set()
     for r in raws:
         if r.nbytes < PRECOPY_MIN:
             continue
         addr = address_of(r)
         key = OLD_AT.get(addr)
         if key is None:
+            if addr in HOT:
+                every_time.add(addr)  # left out of this pre-copy
+            elif OLD_AT:
+                fresh.append(r.nbytes)
+                every_time.add(addr)
             continue
         w = WATCHED.get(key)
         if key not in valid:
@@ -341,8 +357,22 @@ def note_rewritten(raws):
             continue  # not known without hashing: no opinion
         if rewritten:
             HOT[addr] = ROUND[0]
+            every_time.add(addr)
         else:
             HOT.pop(addr, None)
+    FRESH[:] = fresh
+    return every_time
+
+
+def mark_hot(buffers, flags):
+    """On the target after a restore: the buffers the source found moving in
+    the pause every time stay out of the next pre-copy from here."""
+    for buf, hot in zip(buffers, flags):
+        if hot:
+            try:
+                HOT[address_of(buf)] = ROUND[0]
+            except Exception:
+                pass  # a policy hint only
 
 
 def skip_hot(r):
@@ -404,8 +434,71 @@ def recv():
     msg = json.loads(bytes(recv_exact(hlen)))
     (n,) = struct.unpack("<I", recv_exact(4))
     lens = struct.unpack("<%dQ" % n, bytes(recv_exact(8 * n))) if n else ()
-    blobs = [recv_exact(length) for length in lens]
+    if msg.get("type") == "restore":
+        blobs = [recv_spare(length) for length in lens]
+    else:
+        blobs = [recv_exact(length) for length in lens]
     return msg, blobs
+
+
+class Background:
+    """At most one helper thread of a kind at a time (imports ahead, memory
+    faulted in ahead); what needs its result joins it first."""
+
+    def __init__(self, name):
+        self.name = name
+        self.thread = None
+
+    def start(self, fn):
+        self.join()
+        self.thread = threading.Thread(target=fn, name=self.name, daemon=True)
+        self.thread.start()
+
+    def join(self):
+        t = self.thread
+        if t is not None:
+            t.join()
+            self.thread = None
+
+
+# Memory faulted in ahead for buffers of a coming restore, by size.
+SPARE = {}
+SPARE_THREAD = Background("prescient-spare")
+
+
+def reserve_spare(sizes):
+    """Allocates a buffer of each size and writes one byte per page, in a
+    thread, while the job still runs on its source: the pause then copies
+    into memory already there instead of faulting it in page by page."""
+    sizes = [int(n) for n in sizes if int(n) >= PRECOPY_MIN]
+    if not sizes or numpy is None:
+        return
+
+    def run():
+        for n in sizes:
+            try:
+                buf = numpy.empty(n, dtype=numpy.uint8)
+                buf[::PAGE] = 0
+            except MemoryError:
+                return  # the restore allocates what it needs, or fails there
+            SPARE.setdefault(n, []).append(buf)
+
+    SPARE_THREAD.start(run)
+
+
+# Bytes the restore under way received into spare buffers.
+PREFAULTED = [0]
+
+
+def recv_spare(n, sock=None):
+    """recv_exact into a spare buffer of that size when one is ready."""
+    if n >= PRECOPY_MIN and (SPARE or SPARE_THREAD.thread is not None):
+        SPARE_THREAD.join()
+        free = SPARE.get(n)
+        if free:
+            PREFAULTED[0] += n
+            return recv_into_exact(free.pop(), sock or SOCK)
+    return recv_exact(n, sock)
 
 
 def take_fd():
@@ -614,6 +707,7 @@ def memory_reason():
 
 
 def finish(end, usage=None):
+    reap_children()
     code = run_exit_handlers()
     if code is not None:
         end["code"] = code
@@ -652,7 +746,7 @@ UNIT_OF = {}
 # saved locals; the loop stopped at, and a restored one to resume.
 ENTRY = {"frame": None, "name": None, "pending": None}
 LOOP = {"state": None, "pending": None}
-STATE = {"started": False, "done": False}
+STATE = {"started": False, "done": False, "resume": None}
 CUR = {"unit": 0, "step_after": None, "t0": 0.0, "c0": 0.0, "method": "hwm", "iters": 0}
 TICK = [1]
 SECOND = operator.itemgetter(1)
@@ -668,7 +762,7 @@ def reset_position():
     UNIT_OF.clear()
     ENTRY.update(frame=None, name=None, pending=None)
     LOOP.update(state=None, pending=None)
-    STATE.update(started=False, done=False)
+    STATE.update(started=False, done=False, resume=None)
 
 
 def _hook(name, *args):
@@ -1019,6 +1113,7 @@ def measure():
 
 
 def begin(msg):
+    STATE["resume"] = None  # running: the resume is under way or done
     CUR["unit"] = msg["unit"]
     CUR["step_after"] = msg.get("step_after")
     CUR["iters"] = 0
@@ -1047,6 +1142,10 @@ def resume_state():
         return {"done": True}
     if not STATE["started"]:
         return None
+    if STATE["resume"] is not None:
+        # Restored here and not run since (a pre-copy or a move before the
+        # next run): the job is where the checkpoint it came from said.
+        return STATE["resume"]
     r = {"module": POS[0], "entry": None, "loop": None}
     f = ENTRY["frame"]
     if f is not None:
@@ -1066,6 +1165,7 @@ def set_resume(r):
     if reset_resume:
         return
     STATE["started"] = True
+    STATE["resume"] = r
     T[0] = r["module"]
     ENTRY["pending"] = r.get("entry")
     LOOP["pending"] = r.get("loop")
@@ -1190,7 +1290,8 @@ def refusal():
         if t is not threading.main_thread()
         and t.is_alive()
         and t is not PRECOPY["thread"]
-        and t is not PRELOAD["thread"]
+        and t is not PRELOAD.thread
+        and t is not SPARE_THREAD.thread
     ]
     if others:
         return "a thread is running (%s)" % others[0].name
@@ -1228,11 +1329,20 @@ def precopy():
     OLD_AT.clear()
     ROUND[0] += 1
     raws = []
+    # What moves in the pause anyway (hot and fresh buffers): the target
+    # faults in memory of these sizes ahead, so the pause only copies.
+    spare = list(FRESH)
     if cloudpickle is not None and MAIN is not None:
         buffers = []
         try:
             dumps(snapshot(), buffers)
-            raws = [r for r in (b.raw() for b in buffers) if r.nbytes >= PRECOPY_MIN and not skip_hot(r)]
+            for r in (b.raw() for b in buffers):
+                if r.nbytes < PRECOPY_MIN:
+                    continue
+                if skip_hot(r):
+                    spare.append(r.nbytes)
+                else:
+                    raws.append(r)
         except BaseException:
             raws = []  # the checkpoint will say why, if it comes
     valid = PRECOPY["valid"]
@@ -1296,11 +1406,62 @@ def precopy():
             "buffers": len(raws),
             "bytes": sum(r.nbytes for r in raws),
             "modules": modules,
+            "spare": spare,
         }
     )
 
 
-def checkpoint(use_refs=False, direct=False, cut=False):
+# Children writing forked checkpoints, reaped at the next one and at the end
+# (by pid: waiting for any child would take the program's own).
+CHILDREN = []
+
+
+def reap_children():
+    for pid in list(CHILDREN):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            CHILDREN.remove(pid)
+
+
+def forked_checkpoint():
+    """A recovery checkpoint off the job's path: a child, holding the state
+    as it is now (copy-on-write), pickles it and writes it as one frame on
+    the attached socket, then exits; the job goes on at once. Memory the job
+    rewrites meanwhile is copied for the child, within the job's limit."""
+    global SOCK, SEND_LOCK
+    dsock = take_fd()
+    reap_children()
+    flush()
+    try:
+        pid = os.fork()
+    except OSError as e:
+        dsock.close()
+        send({"type": "error", "message": "cannot fork for a checkpoint: %s" % e})
+        return
+    if pid == 0:
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            SOCK = dsock
+            SEND_LOCK = threading.Lock()
+            PRECOPY["thread"] = None
+            checkpoint_to(None, False, False)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    dsock.close()
+    CHILDREN.append(pid)
+    send({"type": "forked", "pid": pid})
+
+
+def checkpoint(use_refs=False, direct=False, cut=False, fork=False):
+    if fork:
+        forked_checkpoint()
+        return
     # The data channel is taken now, so that a refusal closes it too.
     dsock = take_fd() if direct else None
     try:
@@ -1336,12 +1497,19 @@ def checkpoint_to(dsock, use_refs, cut):
         send({"type": "refused", "reason": "a buffer is not contiguous: %s" % e})
         return
     try:
-        note_rewritten(raws)
+        every_time = note_rewritten(raws)
     except Exception:
-        pass  # a policy hint only
+        every_time = set()  # a policy hint only
+
+    def hot(r):
+        try:
+            return r.nbytes >= PRECOPY_MIN and address_of(r) in every_time
+        except Exception:
+            return False
+
     valid = PRECOPY["valid"] if use_refs else ()
     if direct:
-        stream_checkpoint(dsock, data, raws, valid, cut, time.perf_counter() - t0, precopy_wait)
+        stream_checkpoint(dsock, data, raws, valid, cut, time.perf_counter() - t0, precopy_wait, hot)
         return
     refs = []
     blobs = [data]
@@ -1352,7 +1520,8 @@ def checkpoint_to(dsock, use_refs, cut):
             refs.append(h)
             reused += r.nbytes
         else:
-            refs.append(None)
+            # "" (not null): among the blobs, and moves in every pause.
+            refs.append("" if hot(r) else None)
             blobs.append(r)
     msg = {
         "type": "checkpoint",
@@ -1373,7 +1542,7 @@ def checkpoint_key(r, valid):
     return unchanged_key(r, valid) or buffer_key(r)
 
 
-def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait):
+def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait, hot):
     """Same host: the checkpoint goes to the target worker as one stream on the
     socket pair: the pickle, then per buffer either the key of a pre-copied
     one or its bytes. A thread sends while this one hashes the next buffer,
@@ -1435,7 +1604,8 @@ def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait):
             k = old.encode()
             q.put([struct.pack("<BHQ", 2, len(k), r.nbytes), k, r])
         else:
-            q.put([struct.pack("<BQ", 1, r.nbytes), r])
+            # 3: as 1, and the buffer moves in every pause (hot or fresh).
+            q.put([struct.pack("<BQ", 3 if hot(r) else 1, r.nbytes), r])
         moved += r.nbytes
     q.put(None)
     t.join()
@@ -1453,13 +1623,16 @@ def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait):
 
 
 def read_stream(sock):
-    """The target side of stream_checkpoint: the pickle and the buffers."""
+    """The target side of stream_checkpoint: the pickle, the buffers, and
+    per buffer whether it moves in every pause."""
     n, plen = struct.unpack("<QQ", bytes(recv_exact(16, sock)))
     data = recv_exact(plen, sock)
     buffers = []
+    flags = []
     used = set()
     for _ in range(n):
         (tag,) = struct.unpack("<B", bytes(recv_exact(1, sock)))
+        flags.append(tag in (2, 3))
         if tag == 0:
             (klen,) = struct.unpack("<H", bytes(recv_exact(2, sock)))
             key = bytes(recv_exact(klen, sock)).decode()
@@ -1475,11 +1648,11 @@ def read_stream(sock):
                 used.add(key)
                 buffers.append(recv_into_exact(old, sock))
             else:
-                buffers.append(recv_exact(size, sock))
+                buffers.append(recv_spare(size, sock))
         else:
             (size,) = struct.unpack("<Q", bytes(recv_exact(8, sock)))
-            buffers.append(recv_exact(size, sock))
-    return data, buffers
+            buffers.append(recv_spare(size, sock))
+    return data, buffers, flags
 
 
 def culprit(state, err):
@@ -1505,14 +1678,15 @@ def culprit(state, err):
 
 def restore(spec, blobs, refs, stream=None):
     t0 = time.perf_counter()
+    flags = [r == "" for r in refs]
     if stream is not None:
         # The bytes come on the data channel from the source worker.
-        data, buffers = read_stream(stream)
+        data, buffers, flags = read_stream(stream)
         t0 = time.perf_counter()
         blobs = [data] + buffers
         refs = []
     # The libraries imported ahead (if any) are in before the pickle names them.
-    join_preload()
+    PRELOAD.join()
     setup(spec)
     data = iter(blobs[1:])
     if refs:
@@ -1532,7 +1706,10 @@ def restore(spec, blobs, refs, stream=None):
     else:
         buffers = blobs[1:]
     state, extras = pickle.loads(blobs[0], buffers=buffers)
+    mark_hot(buffers, flags)
     CACHE.clear()
+    SPARE_THREAD.join()
+    SPARE.clear()
     MAIN.__dict__.update(state)
     if "random" in extras:
         import random
@@ -1554,7 +1731,12 @@ def handle_common(kind, msg, blobs):
     point inside it, after it). False: not one of them."""
     global DATA
     if kind == "checkpoint":
-        checkpoint(bool(msg.get("use_refs")), bool(msg.get("direct")), bool(msg.get("cut")))
+        checkpoint(
+            bool(msg.get("use_refs")),
+            bool(msg.get("direct")),
+            bool(msg.get("cut")),
+            bool(msg.get("fork")),
+        )
     elif kind == "data_channel":
         DATA = take_fd()
     elif kind == "precopy":
@@ -1562,6 +1744,7 @@ def handle_common(kind, msg, blobs):
     elif kind == "precopy_abort":
         PRECOPY["abort"] = True
     elif kind == "preload":
+        reserve_spare(list(msg.get("spare") or []))
         preload(list(msg.get("modules") or []))
     elif kind == "cache":
         CACHE[msg["hash"]] = blobs[0]
@@ -1616,7 +1799,8 @@ def serve():
                 send({"type": "restore_failed", "reason": "%s: %s" % (type(e).__name__, e)})
                 os._exit(0)
             gc.enable()
-            send({"type": "restored", "seconds": secs})
+            # A worker restores once: the count is this restore's.
+            send({"type": "restored", "seconds": secs, "prefaulted_bytes": PREFAULTED[0]})
         else:
             send({"type": "error", "message": "unknown request %r" % kind})
 
@@ -1680,7 +1864,7 @@ def job_libraries():
     return sorted(names, key=lambda n: (n.count("."), n))
 
 
-PRELOAD = {"thread": None}
+PRELOAD = Background("prescient-preload")
 
 
 def preload(modules):
@@ -1700,17 +1884,7 @@ def preload(modules):
             except BaseException:
                 pass  # the restore imports what it needs, and says why if it fails
 
-    join_preload()
-    t = threading.Thread(target=run, name="prescient-preload", daemon=True)
-    PRELOAD["thread"] = t
-    t.start()
-
-
-def join_preload():
-    t = PRELOAD["thread"]
-    if t is not None:
-        t.join()
-        PRELOAD["thread"] = None
+    PRELOAD.start(run)
 
 
 def main(fd):
