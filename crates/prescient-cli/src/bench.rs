@@ -15,8 +15,11 @@
 //! "rewritten": seven eighths of the state is read-only data, one eighth is
 //! weights updated in place each iteration. "fresh": each iteration makes a
 //! new array of one eighth of the state (features of the next batch). Each
-//! reports the pause against the raw transfer of the changed bytes, and the
-//! job's whole wall time moving at every iteration against not moving.
+//! iteration does a fixed amount of work (sums over the data), so a pre-copy
+//! competing for CPU or memory bandwidth shows. Each case reports the pause
+//! against the raw transfer of the changed bytes and against the pause
+//! without pre-copy, and the job's whole wall time moving at every
+//! iteration (with and without pre-copy) against not moving.
 
 use crate::run::{cluster_spec, units};
 use crate::Failure;
@@ -76,6 +79,8 @@ struct LoopRow {
     raw_changed_seconds: f64,
     /// Median pause of the moves between iterations.
     downtime: f64,
+    /// The same without pre-copy (pre-copy must never make it longer).
+    downtime_no_precopy: f64,
     /// 1.2 x raw transfer of the changed bytes + 10 ms.
     target: f64,
     migrations: usize,
@@ -84,6 +89,8 @@ struct LoopRow {
     prefaulted_bytes_median: u64,
     wall_still: f64,
     wall_moving: f64,
+    /// Moving at every iteration without pre-copy.
+    wall_moving_no_precopy: f64,
     /// wall_moving / wall_still (target 1.3, goal 1.1).
     slowdown: f64,
 }
@@ -106,9 +113,11 @@ impl LoopCase {
 }
 
 /// A main()-style job: read-only data (7/8 of `bytes`) in several arrays,
-/// and per iteration `spin` seconds of work reading it, then the case's
-/// change of 1/8 of `bytes`.
-fn loop_script(case: LoopCase, bytes: u64, iterations: usize, spin: f64) -> String {
+/// and per iteration a fixed amount of work reading it (`passes` sums over
+/// all of it), then the case's change of 1/8 of `bytes`. The work is fixed,
+/// not timed, so CPU or memory bandwidth taken by a pre-copy shows as a
+/// longer run.
+fn loop_script(case: LoopCase, bytes: u64, iterations: usize, passes: usize) -> String {
     // float64 elements in one eighth of the state.
     let per = (bytes / 8 / 8).max(1);
     let update = match case {
@@ -126,9 +135,9 @@ def main():
     latest = None
     total = 0.0
     for step in range({iterations}):
-        t = time.perf_counter()
-        while time.perf_counter() - t < {spin}:
-            total += float(data[step % 7][:4096].sum())
+        for _ in range({passes}):
+            for a in data:
+                total += float(a.sum())
 {update}    print(total > 0, float(weights[0]), latest is None)
 
 
@@ -165,18 +174,25 @@ fn loop_case(
     iterations: usize,
 ) -> Result<LoopRow, Failure> {
     // Each iteration long enough for the paced pre-copy (a tenth of one
-    // CPU) to send the unchanged data.
+    // CPU) to send the unchanged data: about 12 s per GB of state, reading
+    // it at some 4 GB/s.
     let spin = (bytes as f64 / 1e9 * 12.0).max(0.5);
-    let text = loop_script(case, bytes, iterations, spin);
-    let mut walls = [0.0; 2];
+    let passes = (spin * 4e9 / (bytes as f64 * 7.0 / 8.0)).ceil().max(1.0) as usize;
+    let text = loop_script(case, bytes, iterations, passes);
+    // Still; moving at every iteration with pre-copy; moving without.
+    let mut walls = [0.0; 3];
     let mut moves = Vec::new();
-    for (i, every) in [0usize, 1].into_iter().enumerate() {
+    let mut plain_moves = Vec::new();
+    for (i, (every, precopy)) in [(0usize, true), (1, true), (1, false)]
+        .into_iter()
+        .enumerate()
+    {
         *job += 1;
         let plan = JobPlan {
             spec: job_spec(dir, *job, text.clone())?,
             start_node: 0,
             migrate_every: every,
-            precopy: true,
+            precopy,
             checkpoint_interval: None,
             // Every iteration is a stop when moving.
             loop_step: 0.0,
@@ -192,17 +208,20 @@ fn loop_case(
                 out.end
             )));
         }
-        if every == 1 {
-            moves = out
-                .migrations
-                .into_iter()
-                .filter(|m| m.ok && m.within_unit)
-                .collect();
+        let within: Vec<_> = out
+            .migrations
+            .into_iter()
+            .filter(|m| m.ok && m.within_unit)
+            .collect();
+        match (every, precopy) {
+            (1, true) => moves = within,
+            (1, false) => plain_moves = within,
+            _ => {}
         }
     }
     // The first move inside the loop has had one iteration of pre-copy; all
     // count, as a user would see them.
-    if moves.is_empty() {
+    if moves.is_empty() || plain_moves.is_empty() {
         return Err(Failure::internal(anyhow!(
             "the {} loop job never moved between iterations",
             case.name()
@@ -224,12 +243,14 @@ fn loop_case(
         changed_bytes,
         raw_changed_seconds: raw_changed,
         downtime: median(moves.iter().map(|m| m.downtime_seconds).collect()),
+        downtime_no_precopy: median(plain_moves.iter().map(|m| m.downtime_seconds).collect()),
         target: 1.2 * raw_changed + 0.010,
         migrations: moves.len(),
         precopied_bytes_median: median_of(|r| r.precopied_bytes),
         prefaulted_bytes_median: median_of(|r| r.prefaulted_bytes),
         wall_still: walls[0],
         wall_moving: walls[1],
+        wall_moving_no_precopy: walls[2],
         slowdown: walls[1] / walls[0].max(1e-9),
     })
 }
@@ -430,8 +451,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let mut loops = Vec::new();
     if !loop_sizes.is_empty() {
         println!(
-            "\nmain() loops, moved between every two iterations:\n{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>10}  {:>10}  {:>9}",
-            "case", "state", "raw 1/8", "downtime", "target", "pre-copy", "faulted", "still", "moving", "slowdown"
+            "\nmain() loops, moved between every two iterations (median pause with and without pre-copy; whole run still, moving, moving without pre-copy):\n{:>9}  {:>9}  {:>9}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
+            "case", "state", "raw 1/8", "downtime", "no pre", "target", "pre-copy", "faulted", "still", "moving", "no pre", "slowdown"
         );
     }
     for &bytes in &loop_sizes {
@@ -439,16 +460,18 @@ pub fn run(a: Args) -> Result<(), Failure> {
             let r = loop_case(&cluster, &dir, &mut job, case, bytes, a.iterations.max(2))?;
             let ms = |s: f64| format!("{:.0} ms", s * 1000.0);
             println!(
-                "{:>9}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>10}  {:>10}  {:>8.2}x",
+                "{:>9}  {:>9}  {:>9}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8.2}x",
                 r.case,
                 prescient_runtime::agent::human_bytes(r.bytes),
                 ms(r.raw_changed_seconds),
                 ms(r.downtime),
+                ms(r.downtime_no_precopy),
                 ms(r.target),
                 prescient_runtime::agent::human_bytes(r.precopied_bytes_median),
                 prescient_runtime::agent::human_bytes(r.prefaulted_bytes_median),
                 format!("{:.2} s", r.wall_still),
                 format!("{:.2} s", r.wall_moving),
+                format!("{:.2} s", r.wall_moving_no_precopy),
                 r.slowdown
             );
             loops.push(r);
