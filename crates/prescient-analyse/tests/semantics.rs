@@ -414,3 +414,46 @@ fn chunked_file_reads_count_chunks() {
     assert_eq!(find(&a, "hashlib.sha1").count, 246.0);
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
 }
+
+/// numpy's advanced indexing: index arrays broadcast together, in place when
+/// adjacent and first when a slice separates them.
+#[test]
+fn advanced_indices_broadcast_together() {
+    let a = analyze(
+        "import numpy as np\nn = 1000\ng = np.ones((n, 10))\ny = np.zeros(n, dtype=np.int64)\np = g[np.arange(n), y]\nq = np.exp(p)\n",
+        &[],
+    );
+    assert_eq!(find(&a, "numpy.exp").bytes_allocated, 1000.0 * 8.0);
+    let a = analyze(
+        "import numpy as np\nh = np.ones((5, 7, 9))\ni = np.arange(3)\nr = h[i, :, i]\nq = np.exp(r)\n",
+        &[],
+    );
+    assert_eq!(find(&a, "numpy.exp").bytes_allocated, 3.0 * 7.0 * 8.0);
+    let a = analyze(
+        "import numpy as np\nh = np.ones((5, 7, 9))\ni = np.zeros((4, 1), dtype=np.int64)\nj = np.zeros(6, dtype=np.int64)\nr = h[:, i, j]\nq = np.exp(r)\n",
+        &[],
+    );
+    assert_eq!(find(&a, "numpy.exp").bytes_allocated, 5.0 * 4.0 * 6.0 * 8.0);
+}
+
+/// numpy reuses a temporary operand's buffer for `+ - * /` and friends, but
+/// not for `%`, `//` or general powers: those allocate their result.
+#[test]
+fn temporaries_are_elided_only_where_numpy_elides_them() {
+    let alloc = |op: &str| {
+        let src = format!("import numpy as np\na = np.ones(1000000)\nb = (a * 3.0) {op} 7.0\n");
+        let a = analyze(&src, &[]);
+        a.sections
+            .iter()
+            .flat_map(|s| s.kernels.iter())
+            .filter(|k| k.evidence.contains(&format!(" {op} 7.0")))
+            .map(|k| k.bytes_allocated)
+            .sum::<f64>()
+    };
+    assert_eq!(alloc("+"), 0.0);
+    assert_eq!(alloc("-"), 0.0);
+    assert_eq!(alloc("/"), 0.0);
+    assert_eq!(alloc("%"), 8e6);
+    assert_eq!(alloc("//"), 8e6);
+    assert_eq!(alloc("**"), 8e6);
+}

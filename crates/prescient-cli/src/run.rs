@@ -569,6 +569,9 @@ pub struct RunReport {
     pub migrations: Vec<MigrationRecord>,
     pub recoveries: Vec<RecoveryRecord>,
     pub checkpoints: usize,
+    /// The longest wait a checkpoint cost the job (its worker's fork).
+    pub checkpoint_pause_max_seconds: f64,
+    pub checkpoint_pause_total_seconds: f64,
     pub predicted_total: Demand,
     pub actual_total: Demand,
     /// The planner's decisions (absent under `--migrate-every`).
@@ -666,6 +669,8 @@ fn build_report(
         migrations: o.migrations.clone(),
         recoveries: o.recoveries.clone(),
         checkpoints: o.checkpoints,
+        checkpoint_pause_max_seconds: o.checkpoint_pause_max_seconds,
+        checkpoint_pause_total_seconds: o.checkpoint_pause_total_seconds,
         predicted_total: pt,
         actual_total: at,
         planner: None,
@@ -811,6 +816,14 @@ pub fn render_summary(r: &RunReport) -> String {
     for x in &r.recoveries {
         s.push_str(&recovery_line(x));
         s.push('\n');
+    }
+    if r.checkpoints > 0 {
+        s.push_str(&format!(
+            "checkpoints: {} saved; each held the job {} at most ({} in all), written while it ran\n",
+            r.checkpoints,
+            secs(r.checkpoint_pause_max_seconds),
+            secs(r.checkpoint_pause_total_seconds)
+        ));
     }
     match &r.reason {
         Some(reason) => s.push_str(&format!("ended: {reason} (exit code {})\n", r.exit_code)),

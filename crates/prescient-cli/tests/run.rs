@@ -486,6 +486,16 @@ fn a_node_lost_mid_loop_resumes_from_an_iteration_checkpoint() {
     assert_eq!(r["from_checkpoint"], true, "{v}");
     assert_eq!(r["within_unit"], true, "{v}");
     assert!(v["checkpoints"].as_u64().unwrap() >= 3, "{v}");
+    // The job waited for each checkpoint's fork only; the figure is there.
+    assert!(
+        v["checkpoint_pause_max_seconds"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
+    assert!(
+        v["checkpoint_pause_total_seconds"].as_f64().unwrap()
+            >= v["checkpoint_pause_max_seconds"].as_f64().unwrap(),
+        "{v}"
+    );
 }
 
 #[test]
@@ -539,6 +549,35 @@ fn going_over_the_memory_limit_ends_the_job_with_a_clear_report() {
     );
     assert!(err.contains(reason), "{err}");
     assert_ne!(o.status.code(), Some(0));
+}
+
+/// A checkpoint is written by a forked child while the job runs on; pages
+/// the job rewrites meanwhile are copied for the child, inside the node's
+/// memory limit. When that runs out, the kernel must end the checkpoint,
+/// never the job: here every iteration rewrites 320 MiB on a 600 MiB node.
+#[test]
+fn a_checkpoint_that_runs_out_of_memory_never_costs_the_job() {
+    let s = script(
+        "cow.py",
+        "import numpy as np\n\n\ndef main():\n    a = np.ones(40_000_000)\n    for i in range(6):\n        a += 1.0\n        print(i, a[0], flush=True)\n\n\nif __name__ == '__main__':\n    main()\n",
+    );
+    let spec = small_cluster("600MiB");
+    let (o, v) = report(
+        &[
+            "-q",
+            "--cluster",
+            spec.to_str().unwrap(),
+            "--checkpoint-interval",
+            "0",
+            "--loop-step",
+            "0",
+        ],
+        &s,
+        &[],
+        "cow",
+    );
+    assert_same("copy-on-write checkpoints", &python(&s, &[]), &o);
+    assert_eq!(v["reason"], Value::Null, "{v}");
 }
 
 #[test]

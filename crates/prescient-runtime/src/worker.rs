@@ -32,7 +32,16 @@ pub struct WorkerConfig {
     pub start_timeout: Duration,
     /// Set in the worker's environment (the node's feature masks).
     pub env: Vec<(String, String)>,
+    /// The nice value a worker starts and warms up at. A warm-up (an
+    /// interpreter importing numpy) on the CPU a job runs on would take that
+    /// job's time; until a job takes the worker ([`Worker::to_normal_priority`])
+    /// it runs only in the time the node's jobs leave. 0 where priorities
+    /// could not be raised again (not root).
+    pub warm_nice: i32,
 }
+
+/// Nice value of workers warming up, when the agent can raise it again.
+pub const WARM_NICE: i32 = 10;
 
 pub struct Worker {
     pub pid: u32,
@@ -79,10 +88,15 @@ impl Worker {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let pre = cfg.pre_exec.clone();
-        // SAFETY: the closure only makes async-signal-safe calls (dup2, fcntl and
-        // those of PreExec::apply).
+        let nice = cfg.warm_nice;
+        // SAFETY: the closure only makes async-signal-safe calls (setpriority,
+        // dup2, fcntl and those of PreExec::apply).
         unsafe {
             cmd.pre_exec(move || {
+                if nice != 0 {
+                    // Threads the worker starts later (BLAS) inherit it.
+                    libc::setpriority(libc::PRIO_PROCESS, 0, nice);
+                }
                 if their_fd == CHANNEL_FD {
                     let flags = libc::fcntl(CHANNEL_FD, libc::F_GETFD);
                     libc::fcntl(CHANNEL_FD, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
@@ -259,6 +273,22 @@ impl Worker {
 
     pub fn os_pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Back to the normal CPU priority, every thread of it (nice values are
+    /// per thread): a job is about to run in it.
+    pub fn to_normal_priority(&self) {
+        let pid = self.child.id();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return;
+        };
+        for t in tasks.flatten() {
+            if let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) {
+                // SAFETY: setpriority has no memory-safety preconditions; a
+                // thread that ended meanwhile only makes it fail.
+                unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, 0) };
+            }
+        }
     }
 }
 

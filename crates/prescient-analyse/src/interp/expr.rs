@@ -700,9 +700,23 @@ impl Interp<'_> {
         // (temporary elision): the operand must own its data, match the result
         // in dtype, be large enough to be worth it, and the other operand must
         // be a scalar or of the very same shape (no broadcasting); the right
-        // operand only for commutative operators.
+        // operand only for commutative operators. numpy tries it for `+ - *`,
+        // `/` on floats, `** 2`, the bitwise operators and shifts only: `%`,
+        // `//` and other powers always allocate.
+        let elides = matches!(
+            name,
+            "add"
+                | "subtract"
+                | "square"
+                | "multiply"
+                | "bitwise_and"
+                | "bitwise_or"
+                | "bitwise_xor"
+                | "left_shift"
+                | "right_shift"
+        ) || (name == "divide" && (la.dtype.is_float() || la.dtype.is_complex()));
         let reuse = match mode {
-            BinMode::Temps((lt, rt)) if lib == Lib::Numpy => {
+            BinMode::Temps((lt, rt)) if lib == Lib::Numpy && elides => {
                 let elidable = |it: &Self, v: &Value, other: &ArrayVal| {
                     matches!(v, Value::Array(a) if a.lib == Lib::Numpy
                         && a.shape == shape
@@ -1111,6 +1125,29 @@ impl Interp<'_> {
         let mut shape = Vec::new();
         let mut axis = 0usize;
         let mut copy = false;
+        // numpy's advanced indexing: the index arrays (and sequences, and
+        // masks as their selected count) broadcast together into one shape,
+        // which takes the place of the first of them when they are adjacent
+        // and goes first when a slice separates them: `g[np.arange(n), y]`
+        // is (n,), not (n, n).
+        let mut advanced: Option<Vec<Sym>> = None;
+        let mut advanced_at = 0usize;
+        let mut adjacent = true;
+        let mut last_advanced: Option<usize> = None;
+        let mut add_advanced = |shape_len: usize, pos: usize, ix: Vec<Sym>| {
+            if let Some(prev) = last_advanced {
+                if prev + 1 != pos {
+                    adjacent = false;
+                }
+            } else {
+                advanced_at = shape_len;
+            }
+            last_advanced = Some(pos);
+            advanced = Some(match advanced.take() {
+                None => ix,
+                Some(b) => crate::kb::numpy::broadcast(&b, &ix),
+            });
+        };
         let n_consuming = parts
             .iter()
             .filter(|p| {
@@ -1118,7 +1155,7 @@ impl Interp<'_> {
                     && !matches!(p, Value::Lib(q) if q.as_ref() == "builtins.Ellipsis")
             })
             .count();
-        for p in &parts {
+        for (pos, p) in parts.iter().enumerate() {
             match p {
                 Value::None => shape.push(Sym::one()),
                 Value::Lib(q) if q.as_ref() == "builtins.Ellipsis" => {
@@ -1146,20 +1183,24 @@ impl Interp<'_> {
                                 .cloned(),
                         )
                         .scale(0.5);
-                        shape.push(sel);
+                        add_advanced(shape.len(), pos, vec![sel]);
                         axis += ix.ndim();
                     } else {
-                        shape.extend(ix.shape.iter().cloned());
+                        add_advanced(shape.len(), pos, ix.shape.clone());
                         axis += 1;
                     }
                 }
                 Value::Seq { .. } => {
                     copy = true;
-                    shape.push(p.len().unwrap_or_else(Sym::one));
+                    add_advanced(shape.len(), pos, vec![p.len().unwrap_or_else(Sym::one)]);
                     axis += 1;
                 }
                 _ => axis += 1,
             }
+        }
+        if let Some(adv) = advanced {
+            let at = if adjacent { advanced_at } else { 0 };
+            shape.splice(at..at, adv);
         }
         shape.extend(a.shape.iter().skip(axis).cloned());
         if shape.is_empty() && !copy {

@@ -143,6 +143,12 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
         harness_dir: cfg.harness_dir.clone(),
         pre_exec: Arc::new(confinement.pre_exec()),
         start_timeout: Duration::from_secs(120),
+        // Only root may raise a priority again once lowered.
+        warm_nice: if crate::sandbox::is_root() {
+            crate::worker::WARM_NICE
+        } else {
+            0
+        },
     };
     let listener = TcpListener::bind(&cfg.listen).map_err(io_err(format!(
         "agent {}: cannot listen on {}",

@@ -92,6 +92,9 @@ impl Agent {
             Some(w) => Ok((w, true)),
             None => self.spawn_worker().map(|w| (w, false)),
         };
+        if let Ok((w, _)) = &got {
+            w.to_normal_priority();
+        }
         if self.cfg.warm {
             self.refill_warm();
         }

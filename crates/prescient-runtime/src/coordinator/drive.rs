@@ -85,6 +85,10 @@ pub struct JobOutcome {
     pub migrations: Vec<MigrationRecord>,
     pub recoveries: Vec<RecoveryRecord>,
     pub checkpoints: usize,
+    /// The longest and the total time the job waited for checkpoints to
+    /// start (the worker's fork); the writing is off its path.
+    pub checkpoint_pause_max_seconds: f64,
+    pub checkpoint_pause_total_seconds: f64,
     pub setup_seconds: f64,
     pub warm_start: bool,
     /// The worker's resident set once the job was set up (its baseline).
@@ -285,6 +289,8 @@ pub fn run_job_steered(
         migrations: Vec::new(),
         recoveries: Vec::new(),
         checkpoints: 0,
+        checkpoint_pause_max_seconds: 0.0,
+        checkpoint_pause_total_seconds: 0.0,
         setup_seconds: 0.0,
         warm_start: false,
         worker_rss_bytes: 0,
@@ -491,8 +497,10 @@ pub(super) fn drive(
             if let Err(end) = settle_checkpoint(d) {
                 return end;
             }
-            if start_checkpoint(d, (unit, within)) {
-                last_checkpoint = Instant::now();
+            match start_checkpoint(d, out, (unit, within)) {
+                Ok(true) => last_checkpoint = Instant::now(),
+                Ok(false) => {}
+                Err(end) => return end,
             }
         }
         if step {
@@ -581,7 +589,11 @@ pub(super) fn lost_end(reason: String, unit: Option<usize>) -> JobEnd {
 /// (`at`), to the spool: the job waits only for its worker to fork. False
 /// when it could not start (refused state, a worker that cannot fork): the
 /// job goes on either way.
-pub(super) fn start_checkpoint(d: &mut Driver, at: (usize, bool)) -> bool {
+pub(super) fn start_checkpoint(
+    d: &mut Driver,
+    out: &mut JobOutcome,
+    at: (usize, bool),
+) -> Result<bool, JobEnd> {
     d.checkpoint_ids += 1;
     let checkpoint = d.checkpoint_ids;
     let msg = ToAgent::Checkpoint {
@@ -589,8 +601,9 @@ pub(super) fn start_checkpoint(d: &mut Driver, at: (usize, bool)) -> bool {
         checkpoint,
         target: d.cluster.spool.addr.clone(),
     };
+    let t0 = Instant::now();
     if d.cluster.send(d.node, &msg).is_err() {
-        return false;
+        return Ok(false);
     }
     let started = d.wait(d.node, None, |m| match m {
         FromAgent::CheckpointStarted { checkpoint: c, .. } if *c == checkpoint => Some(true),
@@ -599,9 +612,15 @@ pub(super) fn start_checkpoint(d: &mut Driver, at: (usize, bool)) -> bool {
         } if *c == checkpoint => Some(*ok),
         _ => None,
     });
-    if !matches!(started, Wait::Got(true)) {
-        return false;
+    match started {
+        Wait::Got(true) => {}
+        Wait::Got(false) | Wait::Lost => return Ok(false),
+        Wait::Ended(end, _) => return Err(end),
     }
+    // What the job waited, idle at its safe point: the fork and the round trip.
+    let pause = t0.elapsed().as_secs_f64();
+    out.checkpoint_pause_max_seconds = out.checkpoint_pause_max_seconds.max(pause);
+    out.checkpoint_pause_total_seconds += pause;
     // The worker flushed its output before it forked, and the agent relayed
     // it before saying so: what was printed by now is what the checkpoint
     // has printed. It is known before the spool can store it.
@@ -613,7 +632,7 @@ pub(super) fn start_checkpoint(d: &mut Driver, at: (usize, bool)) -> bool {
         },
     );
     d.pending_checkpoint = Some((checkpoint, d.node));
-    true
+    Ok(true)
 }
 
 /// Waits until the background checkpoint in flight, if any, is stored (or

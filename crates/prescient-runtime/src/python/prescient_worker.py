@@ -1444,6 +1444,14 @@ def forked_checkpoint():
     if pid == 0:
         code = 0
         try:
+            # Pages the job rewrites meanwhile are copied for the child, within
+            # the node's memory limit: if that runs out, the kernel is to end
+            # the checkpoint, not the job.
+            try:
+                with open("/proc/self/oom_score_adj", "w") as f:
+                    f.write("1000")
+            except OSError:
+                pass
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             SOCK = dsock
             SEND_LOCK = threading.Lock()
