@@ -698,6 +698,32 @@ fn buffers_rewritten_every_iteration_arrive_in_memory_faulted_in_ahead() {
     }
 }
 
+/// A buffer changed once is no pattern: a loop that updates a different
+/// array each iteration must still have the others pre-copied, so that only
+/// the one it changed moves in the pause.
+#[test]
+fn a_buffer_changed_once_is_still_precopied() {
+    let s = script(
+        "rotate.py",
+        "import time\nimport numpy as np\n\n\ndef main():\n    arrs = [np.full(1 << 20, float(i)) for i in range(4)]\n    for step in range(7):\n        t = time.perf_counter()\n        while time.perf_counter() - t < 0.3:\n            pass\n        arrs[step % 4] += 1.0\n        print(step, sum(float(a[0]) for a in arrs))\n\n\nmain()\n",
+    );
+    let plain = python(&s, &[]);
+    let (o, v) = report(
+        &["-q", "--migrate-every", "1", "--loop-step", "0"],
+        &s,
+        &[],
+        "rotate",
+    );
+    assert_same("rotate", &plain, &o);
+    let migs = v["migrations"].as_array().unwrap();
+    let late: Vec<_> = migs.iter().rev().take(3).collect();
+    for m in late {
+        let r = &m["report"];
+        assert!(r["bytes"].as_u64().unwrap() < 2 << 23, "{r}");
+        assert!(r["precopied_bytes"].as_u64().unwrap() >= 3 << 23, "{r}");
+    }
+}
+
 /// Unchanged buffers are known at the pause from the kernel's record of
 /// written pages, not by hashing: writes the job makes without touching the
 /// array object (the kernel filling it from a file, a second view) and an

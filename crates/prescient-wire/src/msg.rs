@@ -308,10 +308,11 @@ pub enum ToPeer {
         #[serde(default)]
         fault: Option<Fault>,
         /// Per out-of-band buffer: the hash of a pre-copied buffer to use, or
-        /// null when the buffer is among the blobs (in order). An empty
-        /// string is among the blobs too, and says the buffer moves in every
-        /// pause (rewritten each section, or made fresh): the target leaves
-        /// it out of its next pre-copy. See [`names_cached`].
+        /// null when the buffer is among the blobs (in order). `"=N"` is
+        /// among the blobs too, and says the buffer was found changed at N
+        /// pauses in a row (rewritten each section, or made fresh): the
+        /// target keeps that count for its pre-copy policy. See
+        /// [`names_cached`].
         #[serde(default)]
         refs: Vec<Option<String>>,
         /// The blobs travel on the workers' own socket pair, not here.
@@ -515,7 +516,8 @@ pub enum FromWorker {
 /// Whether a checkpoint's `refs` entry names a pre-copied buffer (rather
 /// than one among the frame's blobs).
 pub fn names_cached(r: &Option<String>) -> bool {
-    r.as_deref().is_some_and(|h| !h.is_empty())
+    r.as_deref()
+        .is_some_and(|h| !h.is_empty() && !h.starts_with('='))
 }
 
 #[cfg(test)]

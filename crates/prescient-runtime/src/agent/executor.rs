@@ -712,6 +712,9 @@ fn spool_checkpoint(
     target: &str,
 ) -> Result<u64, (bool, String)> {
     let fail = |r: String| (false, r);
+    // A child that stops sending is given up on, so that the job's next
+    // checkpoint (which waits for this one) is not held forever.
+    data.set_read_timeout(Some(Duration::from_secs(120))).ok();
     let h = frame::read_header::<FromWorker>(&mut data, &Limits::default())
         .map_err(|e| fail(format!("reading the checkpoint from the worker: {e}")))?;
     let total = h.blob_total();

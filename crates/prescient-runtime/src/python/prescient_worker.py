@@ -312,8 +312,13 @@ OLD_AT = {}
 # Per-buffer pre-copy policy, as QEMU leaves pages dirtied every round to the
 # final pause: a buffer pre-copied and then written before the pause crossed
 # the wire twice for nothing, and its copy competed with the job for memory
-# bandwidth. Addresses found so -> the pre-copy round that last probed them.
-HOT = {}
+# bandwidth. Address -> [pauses in a row it was found rewritten (or new),
+# the pre-copy round that last probed it]. One rewrite is no pattern (a loop
+# may update a different array each time, and leaving an unchanged one to the
+# pause would lengthen it): only a buffer rewritten at HOT_AFTER pauses in a
+# row is left out.
+STREAK = {}
+HOT_AFTER = 2
 # Hot buffers are probed again every this many rounds, in case they stopped
 # changing (a training loop whose weights freeze, say).
 PROBE_EVERY = 4
@@ -326,27 +331,31 @@ ROUND = [0]
 FRESH = []
 
 
+# Marks a streak byte whose buffer was new at the pause.
+FRESH_BIT = 0x80
+
+
 def note_rewritten(raws):
     """At the pause: which pre-copied buffers were written since they were
     sent (known without hashing where the kernel tracks pages), and which
-    large buffers are new since the pre-copy. Returns the addresses of the
-    buffers that move in the pause every time (hot or fresh): the target
-    keeps the policy for them when the job lands there."""
+    large buffers are new since the pre-copy. Returns, by address, the
+    streak of each buffer that moves in this pause because it changed (with
+    FRESH_BIT for a new one): the target keeps it when the job lands there."""
     d = dirty_pages()
     valid = PRECOPY["valid"]
     fresh = []
-    every_time = set()
+    streaks = {}
     for r in raws:
         if r.nbytes < PRECOPY_MIN:
             continue
         addr = address_of(r)
         key = OLD_AT.get(addr)
         if key is None:
-            if addr in HOT:
-                every_time.add(addr)  # left out of this pre-copy
+            if addr in STREAK:
+                streaks[addr] = STREAK[addr][0]  # left out of this pre-copy
             elif OLD_AT:
                 fresh.append(r.nbytes)
-                every_time.add(addr)
+                streaks[addr] = 1 | FRESH_BIT
             continue
         w = WATCHED.get(key)
         if key not in valid:
@@ -356,23 +365,41 @@ def note_rewritten(raws):
         else:
             continue  # not known without hashing: no opinion
         if rewritten:
-            HOT[addr] = ROUND[0]
-            every_time.add(addr)
+            n = STREAK.get(addr, [0, ROUND[0]])[0] + 1
+            STREAK[addr] = [n, ROUND[0]]
+            streaks[addr] = n
         else:
-            HOT.pop(addr, None)
+            STREAK.pop(addr, None)
     FRESH[:] = fresh
-    return every_time
+    return streaks
 
 
-def mark_hot(buffers, flags):
-    """On the target after a restore: the buffers the source found moving in
-    the pause every time stay out of the next pre-copy from here."""
-    for buf, hot in zip(buffers, flags):
-        if hot:
+def keep_streaks(buffers, streaks):
+    """On the target after a restore: the policy the source had for each
+    buffer goes on from here, at its new address; a buffer new at that pause
+    (a fresh array each iteration) asks the next pre-copy for a spare."""
+    fresh = []
+    for buf, b in zip(buffers, streaks):
+        n = b & ~FRESH_BIT
+        if b & FRESH_BIT:
+            fresh.append(memoryview(buf).nbytes)
+        if n:
             try:
-                HOT[address_of(buf)] = ROUND[0]
+                STREAK[address_of(buf)] = [n, ROUND[0]]
             except Exception:
                 pass  # a policy hint only
+    FRESH[:] = fresh
+
+
+def streak_of_ref(ref):
+    """The streak byte a TCP checkpoint's refs entry carries for a buffer
+    among its blobs: "=N", or null for none."""
+    if isinstance(ref, str) and ref.startswith("="):
+        try:
+            return int(ref[1:]) & 0xFF
+        except ValueError:
+            return 0
+    return 0
 
 
 def skip_hot(r):
@@ -381,11 +408,11 @@ def skip_hot(r):
         addr = address_of(r)
     except Exception:
         return False
-    last = HOT.get(addr)
-    if last is None:
+    st = STREAK.get(addr)
+    if st is None or st[0] < HOT_AFTER:
         return False
-    if ROUND[0] - last >= PROBE_EVERY:
-        HOT[addr] = ROUND[0]
+    if ROUND[0] - st[1] >= PROBE_EVERY:
+        st[1] = ROUND[0]
         return False
     return True
 
@@ -1434,6 +1461,15 @@ def forked_checkpoint():
     global SOCK, SEND_LOCK
     dsock = take_fd()
     reap_children()
+    # The coordinator asks for a checkpoint only once the last one is stored
+    # or given up: a child still here is stuck, and holds memory.
+    for pid in list(CHILDREN):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        CHILDREN.remove(pid)
     flush()
     try:
         pid = os.fork()
@@ -1456,7 +1492,8 @@ def forked_checkpoint():
             SOCK = dsock
             SEND_LOCK = threading.Lock()
             PRECOPY["thread"] = None
-            checkpoint_to(None, False, False)
+            # A recovery copy: no pre-copy policy to learn or carry.
+            checkpoint_to(None, False, False, policy=False)
         except BaseException:
             code = 1
         finally:
@@ -1479,7 +1516,7 @@ def checkpoint(use_refs=False, direct=False, cut=False, fork=False):
             dsock.close()
 
 
-def checkpoint_to(dsock, use_refs, cut):
+def checkpoint_to(dsock, use_refs, cut, policy=True):
     direct = dsock is not None
     t_wait = time.perf_counter()
     join_precopy()
@@ -1505,19 +1542,21 @@ def checkpoint_to(dsock, use_refs, cut):
         send({"type": "refused", "reason": "a buffer is not contiguous: %s" % e})
         return
     try:
-        every_time = note_rewritten(raws)
+        streaks = note_rewritten(raws) if policy else {}
     except Exception:
-        every_time = set()  # a policy hint only
+        streaks = {}  # a policy hint only
 
-    def hot(r):
+    def streak(r):
+        """The byte that travels: the count (up to 127) and FRESH_BIT."""
         try:
-            return r.nbytes >= PRECOPY_MIN and address_of(r) in every_time
+            b = streaks.get(address_of(r), 0) if r.nbytes >= PRECOPY_MIN else 0
         except Exception:
-            return False
+            return 0
+        return min(b & ~FRESH_BIT, 127) | (b & FRESH_BIT)
 
     valid = PRECOPY["valid"] if use_refs else ()
     if direct:
-        stream_checkpoint(dsock, data, raws, valid, cut, time.perf_counter() - t0, precopy_wait, hot)
+        stream_checkpoint(dsock, data, raws, valid, cut, time.perf_counter() - t0, precopy_wait, streak)
         return
     refs = []
     blobs = [data]
@@ -1528,8 +1567,9 @@ def checkpoint_to(dsock, use_refs, cut):
             refs.append(h)
             reused += r.nbytes
         else:
-            # "" (not null): among the blobs, and moves in every pause.
-            refs.append("" if hot(r) else None)
+            # "=N": among the blobs, found changed at N pauses in a row.
+            n = streak(r)
+            refs.append("=%d" % n if n else None)
             blobs.append(r)
     msg = {
         "type": "checkpoint",
@@ -1550,7 +1590,7 @@ def checkpoint_key(r, valid):
     return unchanged_key(r, valid) or buffer_key(r)
 
 
-def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait, hot):
+def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait, streak):
     """Same host: the checkpoint goes to the target worker as one stream on the
     socket pair: the pickle, then per buffer either the key of a pre-copied
     one or its bytes. A thread sends while this one hashes the next buffer,
@@ -1600,20 +1640,20 @@ def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait, hot)
     # it can receive the new bytes into that memory, already faulted in,
     # instead of into fresh pages.
     old_at = {k.rsplit("@", 1)[-1]: k for k in valid}
+    # Each buffer: its tag, then its streak (pauses in a row it changed).
     for r in raws:
         key = checkpoint_key(r, valid)
         if key is not None and key in valid:
             k = key.encode()
-            q.put([struct.pack("<BH", 0, len(k)), k])
+            q.put([struct.pack("<BBH", 0, 0, len(k)), k])
             reused += r.nbytes
             continue
         old = old_at.get(key.rsplit("@", 1)[-1]) if key is not None else None
         if old is not None:
             k = old.encode()
-            q.put([struct.pack("<BHQ", 2, len(k), r.nbytes), k, r])
+            q.put([struct.pack("<BBHQ", 2, streak(r), len(k), r.nbytes), k, r])
         else:
-            # 3: as 1, and the buffer moves in every pause (hot or fresh).
-            q.put([struct.pack("<BQ", 3 if hot(r) else 1, r.nbytes), r])
+            q.put([struct.pack("<BBQ", 1, streak(r), r.nbytes), r])
         moved += r.nbytes
     q.put(None)
     t.join()
@@ -1632,15 +1672,15 @@ def stream_checkpoint(dsock, data, raws, valid, cut, seconds, precopy_wait, hot)
 
 def read_stream(sock):
     """The target side of stream_checkpoint: the pickle, the buffers, and
-    per buffer whether it moves in every pause."""
+    per buffer its streak."""
     n, plen = struct.unpack("<QQ", bytes(recv_exact(16, sock)))
     data = recv_exact(plen, sock)
     buffers = []
-    flags = []
+    streaks = []
     used = set()
     for _ in range(n):
-        (tag,) = struct.unpack("<B", bytes(recv_exact(1, sock)))
-        flags.append(tag in (2, 3))
+        tag, streak = struct.unpack("<BB", bytes(recv_exact(2, sock)))
+        streaks.append(streak)
         if tag == 0:
             (klen,) = struct.unpack("<H", bytes(recv_exact(2, sock)))
             key = bytes(recv_exact(klen, sock)).decode()
@@ -1654,13 +1694,14 @@ def read_stream(sock):
             old = CACHE.get(key)
             if old is not None and key not in used and memoryview(old).nbytes == size:
                 used.add(key)
+                PREFAULTED[0] += size  # its stale copy's pages are there
                 buffers.append(recv_into_exact(old, sock))
             else:
                 buffers.append(recv_spare(size, sock))
         else:
             (size,) = struct.unpack("<Q", bytes(recv_exact(8, sock)))
             buffers.append(recv_spare(size, sock))
-    return data, buffers, flags
+    return data, buffers, streaks
 
 
 def culprit(state, err):
@@ -1686,10 +1727,10 @@ def culprit(state, err):
 
 def restore(spec, blobs, refs, stream=None):
     t0 = time.perf_counter()
-    flags = [r == "" for r in refs]
+    streaks = [streak_of_ref(r) for r in refs]
     if stream is not None:
         # The bytes come on the data channel from the source worker.
-        data, buffers, flags = read_stream(stream)
+        data, buffers, streaks = read_stream(stream)
         t0 = time.perf_counter()
         blobs = [data] + buffers
         refs = []
@@ -1704,7 +1745,7 @@ def restore(spec, blobs, refs, stream=None):
         used = set()
         buffers = []
         for h in refs:
-            if not h:
+            if not h or h.startswith("="):
                 buffers.append(next(data))
             elif h in used:
                 buffers.append(bytearray(CACHE[h]))
@@ -1714,7 +1755,7 @@ def restore(spec, blobs, refs, stream=None):
     else:
         buffers = blobs[1:]
     state, extras = pickle.loads(blobs[0], buffers=buffers)
-    mark_hot(buffers, flags)
+    keep_streaks(buffers, streaks)
     CACHE.clear()
     SPARE_THREAD.join()
     SPARE.clear()
