@@ -457,3 +457,40 @@ fn temporaries_are_elided_only_where_numpy_elides_them() {
     assert_eq!(alloc("//"), 8e6);
     assert_eq!(alloc("**"), 8e6);
 }
+
+/// An idiom fuses its light steps only: the matrix product under a ReLU keeps
+/// its own kernel (costed at the GEMM rate), the activation is the rest.
+#[test]
+fn a_fused_idiom_keeps_the_heavy_work_inside_it_apart() {
+    let a = analyze(
+        "import numpy as np\nx = np.ones((512, 128))\nw = np.ones((128, 256))\nh = np.maximum(x @ w, 0.0)\n",
+        &[],
+    );
+    let mm = find(&a, "numpy.matmul");
+    assert_eq!(mm.category, prescient_model::Category::Matmul);
+    assert_eq!(mm.flops, 2.0 * 512.0 * 128.0 * 256.0);
+    let relu = find(&a, "idiom.relu");
+    assert_eq!(relu.flops, 512.0 * 256.0);
+}
+
+/// numpy's einsum runs its own single-threaded loops unless `optimize` is
+/// set (then BLAS through tensordot).
+#[test]
+fn einsum_uses_blas_only_when_optimized() {
+    use prescient_model::Parallelism;
+    let src = |opt: &str| {
+        format!("import numpy as np\na = np.ones((300, 400))\nb = np.ones((400, 500))\nc = np.einsum('ij,jk->ik', a, b{opt})\n")
+    };
+    let plain = analyze(&src(""), &[]);
+    assert_eq!(
+        find(&plain, "numpy.einsum").parallelism,
+        Parallelism::Serial
+    );
+    let opt = analyze(&src(", optimize=True"), &[]);
+    assert_eq!(
+        find(&opt, "numpy.einsum").parallelism,
+        Parallelism::Threaded
+    );
+    let off = analyze(&src(", optimize=False"), &[]);
+    assert_eq!(find(&off, "numpy.einsum").parallelism, Parallelism::Serial);
+}

@@ -335,6 +335,11 @@ impl<'a> Interp<'a> {
     }
 
     /// Fuses the kernels emitted since `mark` into one kernel of `category`/`pattern`.
+    /// Only the light steps fuse (elementwise work, reductions, views and
+    /// copies): a matrix product, a library convolution, a layer or a sort
+    /// inside the idiom (the `x @ W` under a ReLU, the einsum of a window
+    /// convolution) keeps its own kernel, so that it is costed at the rate
+    /// of that work and not at the fused steps' generic one.
     pub(crate) fn fuse_kernels(
         &mut self,
         mark: usize,
@@ -346,7 +351,24 @@ impl<'a> Interp<'a> {
         if self.cur_kernels.len() <= mark {
             return;
         }
-        let parts: Vec<Kernel> = self.cur_kernels.drain(mark..).collect();
+        let heavy = |k: &Kernel| {
+            matches!(
+                k.category,
+                Category::Matmul
+                    | Category::Crypto
+                    | Category::Sort
+                    | Category::Io
+                    | Category::Python
+            ) || (k.category == Category::Signal && !k.pattern.starts_with("idiom."))
+                || k.parallelism == Parallelism::Threaded
+        };
+        let light = |k: &Kernel| !heavy(k);
+        let (parts, heavy): (Vec<Kernel>, Vec<Kernel>) =
+            self.cur_kernels.drain(mark..).partition(light);
+        self.cur_kernels.extend(heavy);
+        if parts.is_empty() {
+            return;
+        }
         let first = parts[0].clone();
         let mut k = first;
         for p in &parts[1..] {

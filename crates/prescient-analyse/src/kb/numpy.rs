@@ -2828,6 +2828,14 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         .reduce(DType::promote)
         .unwrap_or(DType::Float64);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
+    // numpy's einsum runs its own single-threaded loops unless asked to
+    // `optimize` (then it contracts through tensordot, i.e. BLAS); torch's
+    // always goes through batched matrix products.
+    let optimize = match ca.kwarg("optimize") {
+        None | Some(Value::None) | Some(Value::Bool(Some(false))) => false,
+        Some(_) => true,
+    };
+    let blas = contracted && (optimize || ca.lib() == Lib::Torch);
     let windows = crate::idioms::conv_layer::over_windows(&operands.iter().collect::<Vec<_>>());
     let (cat, pattern) = if windows {
         (C::Nn, "idiom.conv_einsum")
@@ -2844,7 +2852,7 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         Sym::sum(operands.iter().map(|a| a.nbytes())).add(&out_bytes),
         out_bytes,
         Some(dtype),
-        if contracted { P::Threaded } else { P::Serial },
+        if blas { P::Threaded } else { P::Serial },
         &["fma", "avx2"],
         format!(
             "{}, '{spec}' over {} -> {}{}, {}",
