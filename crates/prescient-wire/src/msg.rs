@@ -248,8 +248,6 @@ pub enum FromAgent {
     CheckpointStarted {
         job: u64,
         checkpoint: u64,
-        /// The job's pause: fork and reply.
-        pause_seconds: f64,
     },
     /// A background checkpoint ended: stored whole (`ok`), refused (the
     /// state cannot move) or failed.

@@ -320,14 +320,8 @@ impl Executor {
             }
             None => return fail(&self.agent, false, "the worker ended".into()),
         }
-        self.agent.to_coord(
-            &FromAgent::CheckpointStarted {
-                job,
-                checkpoint,
-                pause_seconds: t0.elapsed().as_secs_f64(),
-            },
-            None,
-        );
+        self.agent
+            .to_coord(&FromAgent::CheckpointStarted { job, checkpoint }, None);
         let agent = self.agent.clone();
         let spec = self.spec.clone();
         std::thread::spawn(move || {
@@ -343,16 +337,7 @@ impl Executor {
     fn start_precopy(&mut self, target: &str) {
         self.precopy = None;
         let session = (|| {
-            let addr: std::net::SocketAddr = target.parse().ok()?;
-            let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
-            let _ = conn.set_nodelay(true);
-            conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-            handshake(
-                &mut conn,
-                &hello(&self.agent.cfg.name, Role::Peer),
-                &self.agent.secret,
-            )
-            .ok()?;
+            let mut conn = connect_peer(&self.agent, target).ok()?;
             frame::write_msg(&mut conn, &ToPeer::Reserve { job: self.job }).ok()?;
             Some(PrecopySession {
                 conn,
@@ -613,19 +598,8 @@ impl Executor {
         fault: Option<Fault>,
     ) -> Result<MigrationReport, (bool, String)> {
         let fail = |r: String| (false, r);
-        let addr: std::net::SocketAddr = target
-            .parse()
-            .map_err(|e| fail(format!("bad target address {target}: {e}")))?;
-        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-            .map_err(|e| fail(format!("cannot reach the target agent at {target}: {e}")))?;
-        let _ = conn.set_nodelay(true);
-        conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-        handshake(
-            &mut conn,
-            &hello(&self.agent.cfg.name, Role::Peer),
-            &self.agent.secret,
-        )
-        .map_err(|e| fail(e.to_string()))?;
+        let mut conn = connect_peer(&self.agent, target)
+            .map_err(|e| fail(format!("the target agent at {target}: {e}")))?;
         let (use_refs, waited) = self.close_precopy(target);
         self.worker
             .send(&ToWorker::Checkpoint {
@@ -701,6 +675,23 @@ impl Executor {
     }
 }
 
+/// A peer connection to the agent (or spool) at `target` (host:port), past
+/// the handshake, with a 10 s read timeout.
+fn connect_peer(agent: &Agent, target: &str) -> Result<TcpStream, String> {
+    let addr: std::net::SocketAddr = target.parse().map_err(|e| format!("bad address: {e}"))?;
+    let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+        .map_err(|e| format!("cannot reach it: {e}"))?;
+    let _ = conn.set_nodelay(true);
+    conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    handshake(
+        &mut conn,
+        &hello(&agent.cfg.name, Role::Peer),
+        &agent.secret,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
 /// Relays a forked worker's checkpoint (one frame on `data`) to the spool at
 /// `target` as a restore frame. Returns the bytes stored; Err((refused,
 /// reason)).
@@ -723,18 +714,9 @@ fn spool_checkpoint(
         FromWorker::Refused { reason } => return Err((true, reason)),
         other => return Err(fail(format!("unexpected checkpoint frame: {other:?}"))),
     };
-    let addr: std::net::SocketAddr = target
-        .parse()
-        .map_err(|e| fail(format!("bad spool address {target}: {e}")))?;
-    let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-        .map_err(|e| fail(format!("cannot reach the spool at {target}: {e}")))?;
+    let mut conn =
+        connect_peer(agent, target).map_err(|e| fail(format!("the spool at {target}: {e}")))?;
     conn.set_read_timeout(Some(Duration::from_secs(600))).ok();
-    handshake(
-        &mut conn,
-        &hello(&agent.cfg.name, Role::Peer),
-        &agent.secret,
-    )
-    .map_err(|e| fail(e.to_string()))?;
     let head = encode_header(
         &ToPeer::Restore {
             migration: checkpoint,

@@ -206,6 +206,10 @@ impl Driver<'_> {
                         // From whichever node took it: the job may have moved since.
                         if *ok {
                             self.checkpoints_saved += 1;
+                            // The spool keeps only the newest: older resume
+                            // points can never be used again.
+                            let c = *checkpoint;
+                            self.checkpoint_at.retain(|&k, _| k >= c);
                         } else {
                             tracing::info!(
                                 "checkpoint {checkpoint} not saved: {}",
