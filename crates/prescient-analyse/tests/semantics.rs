@@ -494,3 +494,27 @@ fn einsum_uses_blas_only_when_optimized() {
     let off = analyze(&src(", optimize=False"), &[]);
     assert_eq!(find(&off, "numpy.einsum").parallelism, Parallelism::Serial);
 }
+
+#[test]
+fn an_entry_functions_result_reaches_the_next_one() {
+    // NPBench's shape: inputs built by one function under the main guard,
+    // passed to the kernel function called next.
+    let src = r#"
+import numpy as np
+
+def initialize(n):
+    return np.ones((n, n)), np.ones(n)
+
+def kernel(A, x):
+    return np.max(A @ x)
+
+if __name__ == "__main__":
+    n = 2000
+    A, x = initialize(n)
+    kernel(A, x)
+"#;
+    let a = analyze(src, &[]);
+    let k = find(&a, "numpy.matmul");
+    assert_eq!(k.flops, 2.0 * 2000.0 * 2000.0);
+    assert!(a.unresolved_calls.is_empty(), "{:?}", a.unresolved_calls);
+}

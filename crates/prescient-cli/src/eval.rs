@@ -3,11 +3,18 @@
 //! time and peak RSS, and compares them with the prediction: first at sight (no
 //! history), then with the history of earlier runs. Every run is recorded in the
 //! history database, so the second evaluation of a corpus shows what history buys.
+//!
+//! Each path given is one evaluation set (a directory, or a single program), and
+//! the summary is given per set and over all of them, so that a held-out set is
+//! never averaged away by the one the model was tuned on. Besides the error of
+//! the point forecast, the summary reports interval coverage: the share of
+//! programs whose measured value lies inside the forecast's interval, the figure
+//! the planner relies on when it reserves the upper bound.
 
 use crate::predict::{demand_of, predict, record};
 use crate::Failure;
 use anyhow::Context;
-use prescient_model::NodeProfile;
+use prescient_model::{Interval, NodeProfile};
 use prescient_store::Demand;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,6 +43,11 @@ pub struct Args {
     /// Write the results as CSV.
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
+    /// Take the measurements from an earlier `--json` output instead of running
+    /// the programs again (programs it lacks are run): for comparing model
+    /// changes against one set of measurements. Nothing is recorded in the history.
+    #[arg(long, value_name = "FILE")]
+    measured: Option<PathBuf>,
     /// Use this Python interpreter as the worker environment instead of the managed one.
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
@@ -44,12 +56,24 @@ pub struct Args {
     args: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+/// A forecast's interval for each measured quantity.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
+struct Bounds {
+    wall: Interval,
+    cpu: Interval,
+    memory: Interval,
+}
+
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 struct Row {
+    /// The evaluation set: the path given on the command line.
+    set: String,
     program: String,
     args: Vec<String>,
     status: String,
     first_sight: Option<Demand>,
+    first_sight_bounds: Option<Bounds>,
     with_history: Option<Demand>,
     history: String,
     actual: Option<Demand>,
@@ -57,9 +81,20 @@ struct Row {
 }
 
 #[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Manifest {
+    /// Settings for every program of the directory without its own.
+    #[serde(default)]
+    defaults: Defaults,
     #[serde(default)]
     programs: BTreeMap<String, Entry>,
+}
+
+#[derive(Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Defaults {
+    args: Option<Vec<String>>,
+    timeout: Option<f64>,
 }
 
 #[derive(Default, Clone, serde::Deserialize)]
@@ -80,8 +115,8 @@ fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
         .map_err(Failure::input)
 }
 
-/// The programs to evaluate, each with its manifest entry.
-fn programs(a: &Args) -> Result<Vec<(PathBuf, Entry)>, Failure> {
+/// The programs to evaluate, each with its set and its manifest entry.
+fn programs(a: &Args) -> Result<Vec<(String, PathBuf, Entry)>, Failure> {
     let explicit = a.manifest.as_deref().map(load_manifest).transpose()?;
     let mut out = Vec::new();
     for p in &a.paths {
@@ -115,16 +150,20 @@ fn programs(a: &Args) -> Result<Vec<(PathBuf, Entry)>, Failure> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let entry = explicit
-                .as_ref()
-                .or(dir_manifest.as_ref())
+            let manifest = explicit.as_ref().or(dir_manifest.as_ref());
+            let defaults = manifest.map(|m| m.defaults.clone()).unwrap_or_default();
+            let entry = manifest
                 .and_then(|m| m.programs.get(&name).cloned())
                 .unwrap_or_else(|| Entry {
-                    args: a.args.clone(),
+                    args: defaults.args.clone().unwrap_or_else(|| a.args.clone()),
                     ..Default::default()
                 });
+            let entry = Entry {
+                timeout: entry.timeout.or(defaults.timeout),
+                ..entry
+            };
             if !entry.skip {
-                out.push((f, entry));
+                out.push((p.display().to_string(), f, entry));
             }
         }
     }
@@ -134,6 +173,26 @@ fn programs(a: &Args) -> Result<Vec<(PathBuf, Entry)>, Failure> {
         )));
     }
     Ok(out)
+}
+
+/// The rows of an earlier `--json` output.
+fn load_measured(path: &Path) -> Result<Vec<Row>, Failure> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        results: Vec<Row>,
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::input)?;
+    let f: File = serde_json::from_str(&text)
+        .with_context(|| {
+            format!(
+                "{} is not the JSON output of `prescient eval`",
+                path.display()
+            )
+        })
+        .map_err(Failure::input)?;
+    Ok(f.results)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -151,8 +210,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let store = crate::node::open_store()?;
     let node = crate::node::profile(&env, &store)?;
     let cwd = std::env::current_dir().map_err(Failure::internal)?;
+    let measured = a.measured.as_deref().map(load_measured).transpose()?;
     let mut rows = Vec::new();
-    for (i, (file, entry)) in progs.iter().enumerate() {
+    for (i, (set, file, entry)) in progs.iter().enumerate() {
         eprintln!(
             "[{}/{}] {} {}",
             i + 1,
@@ -160,7 +220,16 @@ pub fn run(a: Args) -> Result<(), Failure> {
             file.display(),
             entry.args.join(" ")
         );
-        rows.push(eval_one(file, entry, &a, &env.python, &cwd, &store, &node));
+        let earlier = measured.as_ref().and_then(|m| {
+            m.iter().find(|r| {
+                r.program == file.display().to_string()
+                    && r.args == entry.args
+                    && r.actual.is_some()
+            })
+        });
+        let mut row = eval_one(file, entry, &a, &env.python, &cwd, &store, &node, earlier);
+        row.set = set.clone();
+        rows.push(row);
     }
     let table = render(&rows);
     if let Some(p) = &a.json {
@@ -192,6 +261,7 @@ fn eval_one(
     cwd: &Path,
     store: &prescient_store::Store,
     node: &NodeProfile,
+    earlier: Option<&Row>,
 ) -> Row {
     let mut row = Row {
         program: file.display().to_string(),
@@ -208,6 +278,11 @@ fn eval_one(
     let first = predict(&analysis, node, None, false);
     let hist = predict(&analysis, node, Some(store), true);
     row.first_sight = Some(demand_of(&first));
+    row.first_sight_bounds = first.analysis.prediction.as_ref().map(|p| Bounds {
+        wall: p.wall_interval.clone(),
+        cpu: p.cpu_interval.clone(),
+        memory: p.peak_memory_interval.clone(),
+    });
     row.with_history = Some(demand_of(&hist));
     row.history = hist
         .analysis
@@ -215,6 +290,12 @@ fn eval_one(
         .as_ref()
         .map(|p| p.history.clone())
         .unwrap_or_default();
+    if let Some(e) = earlier {
+        row.actual = e.actual.clone();
+        row.runs = e.runs;
+        row.status = "ok".into();
+        return row;
+    }
     let timeout = Duration::from_secs_f64(entry.timeout.unwrap_or(a.timeout).max(0.1));
     let mut samples = Vec::new();
     for _ in 0..a.runs.max(1) {
@@ -268,29 +349,20 @@ struct Stats {
     median_error: f64,
     within_25: f64,
     within_40: f64,
-}
-
-fn stats(rows: &[Row], pick: fn(&Row) -> Option<&Demand>, field: fn(&Demand) -> f64) -> Stats {
-    let errs: Vec<f64> = rows
-        .iter()
-        .filter_map(|r| Some(err(field(pick(r)?), field(r.actual.as_ref()?))))
-        .collect();
-    let n = errs.len();
-    Stats {
-        programs: n,
-        median_error: median(errs.clone()),
-        within_25: errs.iter().filter(|e| **e <= 0.25).count() as f64 / n.max(1) as f64,
-        within_40: errs.iter().filter(|e| **e <= 0.40).count() as f64 / n.max(1) as f64,
-    }
+    /// Share of programs whose measured value lies inside the first-sight
+    /// interval (first sight only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<f64>,
 }
 
 type Pick = fn(&Row) -> Option<&Demand>;
 type Field = fn(&Demand) -> f64;
+type Bound = fn(&Bounds) -> Interval;
 
-const FIELDS: [(&str, Field); 3] = [
-    ("wall", |d| d.wall_seconds),
-    ("cpu", |d| d.cpu_seconds),
-    ("memory", |d| d.peak_memory_bytes),
+const FIELDS: [(&str, Field, Bound); 3] = [
+    ("wall", |d| d.wall_seconds, |b| b.wall),
+    ("cpu", |d| d.cpu_seconds, |b| b.cpu),
+    ("memory", |d| d.peak_memory_bytes, |b| b.memory),
 ];
 
 const MODES: [(&str, Pick); 2] = [
@@ -298,19 +370,65 @@ const MODES: [(&str, Pick); 2] = [
     ("with history", |r| r.with_history.as_ref()),
 ];
 
-fn summary_json(rows: &[Row]) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    for (mode, pick) in MODES {
-        let mut m = serde_json::Map::new();
-        for (name, field) in FIELDS {
-            m.insert(
-                name.into(),
-                serde_json::to_value(stats(rows, pick, field)).unwrap_or_default(),
-            );
-        }
-        out.insert(mode.replace(' ', "_"), serde_json::Value::Object(m));
+fn stats(rows: &[&Row], mode: usize, field: Field, bound: Bound) -> Stats {
+    let pick = MODES[mode].1;
+    let errs: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| Some(err(field(pick(r)?), field(r.actual.as_ref()?))))
+        .collect();
+    let covered: Vec<bool> = rows
+        .iter()
+        .filter_map(|r| {
+            let i = bound(r.first_sight_bounds.as_ref()?);
+            let a = field(r.actual.as_ref()?);
+            Some(a >= i.low && a <= i.high)
+        })
+        .collect();
+    let n = errs.len();
+    let share = |k: usize, of: usize| k as f64 / of.max(1) as f64;
+    Stats {
+        programs: n,
+        median_error: median(errs.clone()),
+        within_25: share(errs.iter().filter(|e| **e <= 0.25).count(), n),
+        within_40: share(errs.iter().filter(|e| **e <= 0.40).count(), n),
+        coverage: (mode == 0 && !covered.is_empty())
+            .then(|| share(covered.iter().filter(|c| **c).count(), covered.len())),
     }
-    serde_json::Value::Object(out)
+}
+
+/// The sets in the order they were given, then all of them together when
+/// there are several.
+fn groups(rows: &[Row]) -> Vec<(String, Vec<&Row>)> {
+    let mut out: Vec<(String, Vec<&Row>)> = Vec::new();
+    for r in rows {
+        match out.iter_mut().find(|(s, _)| *s == r.set) {
+            Some((_, v)) => v.push(r),
+            None => out.push((r.set.clone(), vec![r])),
+        }
+    }
+    if out.len() > 1 {
+        out.push(("all".into(), rows.iter().collect()));
+    }
+    out
+}
+
+fn summary_json(rows: &[Row]) -> serde_json::Value {
+    let mut sets = serde_json::Map::new();
+    for (set, rs) in groups(rows) {
+        let mut out = serde_json::Map::new();
+        for (mode, (name, _)) in MODES.iter().enumerate() {
+            let mut m = serde_json::Map::new();
+            for (field_name, field, bound) in FIELDS {
+                m.insert(
+                    field_name.into(),
+                    serde_json::to_value(stats(&rs, mode, field, bound)).unwrap_or_default(),
+                );
+            }
+            out.insert(name.replace(' ', "_"), serde_json::Value::Object(m));
+        }
+        sets.insert(set, serde_json::Value::Object(out));
+    }
+    serde_json::Value::Object(sets)
 }
 
 fn render(rows: &[Row]) -> String {
@@ -357,18 +475,24 @@ fn render(rows: &[Row]) -> String {
             }
         }
     }
-    for (mode, pick) in MODES {
-        let _ = writeln!(out, "\n{mode}:");
-        for (name, field) in FIELDS {
-            let s = stats(rows, pick, field);
-            let _ = writeln!(
-                out,
-                "  {name:<7} median error {:>5.1}%, within 25%: {:>5.1}%, within 40%: {:>5.1}%  ({} programs)",
-                s.median_error * 100.0,
-                s.within_25 * 100.0,
-                s.within_40 * 100.0,
-                s.programs
-            );
+    for (set, rs) in groups(rows) {
+        for (mode, (name, _)) in MODES.iter().enumerate() {
+            let _ = writeln!(out, "\n{set}, {name}:");
+            for (field_name, field, bound) in FIELDS {
+                let s = stats(&rs, mode, field, bound);
+                let coverage = s
+                    .coverage
+                    .map(|c| format!(", in interval: {:>5.1}%", c * 100.0))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {field_name:<7} median error {:>5.1}%, within 25%: {:>5.1}%, within 40%: {:>5.1}%{coverage}  ({} programs)",
+                    s.median_error * 100.0,
+                    s.within_25 * 100.0,
+                    s.within_40 * 100.0,
+                    s.programs
+                );
+            }
         }
     }
     let histories: Vec<&str> = rows

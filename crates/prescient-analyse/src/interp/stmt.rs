@@ -17,7 +17,16 @@ impl Interp<'_> {
             if let Some(block) = main_guard(s) {
                 for inner in block {
                     if let Some((func, call)) = self.entry_call(inner) {
-                        self.run_entry(&func, call);
+                        let result = self.run_entry(&func, call);
+                        // `x = initialize(n)` under the guard: later entry
+                        // calls get what this one returned.
+                        if let StmtKind::Assign { targets, value } = &inner.kind {
+                            if std::ptr::eq(value, call) {
+                                for t in targets {
+                                    self.assign(t, result.clone());
+                                }
+                            }
+                        }
                     } else {
                         self.top_stmt(inner, "module");
                     }
@@ -27,7 +36,7 @@ impl Interp<'_> {
                 .filter(|_| matches!(s.kind, StmtKind::Expr(_) | StmtKind::Raise(_)))
             {
                 // `main()` called from top level, without the guard.
-                self.run_entry(&func, call);
+                let _ = self.run_entry(&func, call);
             } else {
                 self.top_stmt(s, "module");
             }
@@ -67,12 +76,14 @@ impl Interp<'_> {
         }
     }
 
-    fn run_entry(&mut self, func: &Rc<FuncVal>, call: &Expr) {
+    /// Runs an entry function's body as top-level statements; returns what it
+    /// returned.
+    fn run_entry(&mut self, func: &Rc<FuncVal>, call: &Expr) -> Value {
         let Callable::Def(def) = &func.callable else {
-            return;
+            return Value::Unknown;
         };
         let ExprKind::Call { args, keywords, .. } = &call.kind else {
-            return;
+            return Value::Unknown;
         };
         self.line = call.span.line;
         let pos: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
@@ -98,9 +109,18 @@ impl Interp<'_> {
             }
         }
         self.call_stack.pop();
-        self.frames.pop();
+        let frame = self.frames.pop();
         self.in_entry = false;
         self.ledger.drop_scope(super::ledger::Scope::Entry);
+        frame
+            .and_then(|f| {
+                let first = f.returns.first().cloned();
+                f.returns
+                    .into_iter()
+                    .find(|v| !matches!(v, Value::Unknown | Value::None))
+                    .or(first)
+            })
+            .unwrap_or(Value::None)
     }
 
     pub(crate) fn new_frame(&self, name: &str, closure: Option<Attrs>) -> Frame {
