@@ -227,7 +227,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
                     && r.actual.is_some()
             })
         });
-        let mut row = eval_one(file, entry, &a, &env.python, &cwd, &store, &node, earlier);
+        let mut row = eval_one(file, entry, &a, (&env.python, &cwd), &store, &node, earlier);
         row.set = set.clone();
         rows.push(row);
     }
@@ -257,8 +257,7 @@ fn eval_one(
     file: &Path,
     entry: &Entry,
     a: &Args,
-    python: &Path,
-    cwd: &Path,
+    (python, cwd): (&Path, &Path),
     store: &prescient_store::Store,
     node: &NodeProfile,
     earlier: Option<&Row>,
@@ -279,9 +278,9 @@ fn eval_one(
     let hist = predict(&analysis, node, Some(store), true);
     row.first_sight = Some(demand_of(&first));
     row.first_sight_bounds = first.analysis.prediction.as_ref().map(|p| Bounds {
-        wall: p.wall_interval.clone(),
-        cpu: p.cpu_interval.clone(),
-        memory: p.peak_memory_interval.clone(),
+        wall: p.wall_interval,
+        cpu: p.cpu_interval,
+        memory: p.peak_memory_interval,
     });
     row.with_history = Some(demand_of(&hist));
     row.history = hist
