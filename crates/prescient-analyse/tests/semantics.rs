@@ -518,3 +518,36 @@ if __name__ == "__main__":
     assert_eq!(k.flops, 2.0 * 2000.0 * 2000.0);
     assert!(a.unresolved_calls.is_empty(), "{:?}", a.unresolved_calls);
 }
+
+#[test]
+fn a_method_calls_receiver_and_an_entry_result_stay_live() {
+    const MIB: f64 = 1048576.0;
+    let src = r#"
+import numpy as np
+
+def initialize(n):
+    a = np.random.uniform(0, 9, size=(n, n)).astype(np.int64)
+    return a, np.ones((n, n), dtype=np.int64)
+
+def compute(a, b):
+    return np.clip(a, 2, 10) * 3 + b * 4
+
+if __name__ == "__main__":
+    n = 4096
+    a, b = initialize(n)
+    compute(a, b)
+"#;
+    let a = analyze(src, &[]);
+    let peak = |scope: &str| {
+        a.sections
+            .iter()
+            .filter(|s| s.scope == scope)
+            .map(|s| s.memory.peak_bytes)
+            .fold(0.0, f64::max)
+            / MIB
+    };
+    // The float array astype converts is alive while the copy is made.
+    assert_eq!(peak("initialize").round(), 256.0);
+    // Both inputs, clip's result (reused for the sums) and b * 4.
+    assert_eq!(peak("compute").round(), 512.0);
+}

@@ -24,7 +24,9 @@ impl Interp<'_> {
     /// Evaluates an expression. Operands that are temporaries (fresh arrays not
     /// bound to a name) are freed once the operation that consumes them is done,
     /// as CPython's reference counting does, so the peak of a statement counts
-    /// only the temporaries alive together.
+    /// only the temporaries alive together. An attribute does not consume its
+    /// object: a method call's receiver (`rng.uniform(...).astype(int)`) and a
+    /// view's base (`(a + b).T`) stay alive until what uses them is done.
     pub(crate) fn eval(&mut self, e: &Expr) -> Value {
         let consumes = matches!(
             e.kind,
@@ -33,7 +35,6 @@ impl Interp<'_> {
                 | ExprKind::Call { .. }
                 | ExprKind::Subscript { .. }
                 | ExprKind::Compare { .. }
-                | ExprKind::Attribute { .. }
         );
         if !consumes {
             return self.eval_inner(e);

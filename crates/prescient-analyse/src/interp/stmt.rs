@@ -25,6 +25,9 @@ impl Interp<'_> {
                                 for t in targets {
                                     self.assign(t, result.clone());
                                 }
+                                // Measured now: the next statement's peak
+                                // starts from what is live before it.
+                                self.account();
                             }
                         }
                     } else {
@@ -98,6 +101,7 @@ impl Interp<'_> {
         for p in params {
             self.ledger.touch(super::ledger::Scope::Entry, &p);
         }
+        self.account();
         self.call_stack.push(func.id);
         for s in &def.body {
             if self.exhausted {
