@@ -214,9 +214,7 @@ fn hashing_and_interpreted_loops() {
     assert!(close(c.wall, 0.06) && close(c.cpu, 0.06));
 }
 
-#[test]
-fn program_totals_include_start_up_and_the_largest_section_peak() {
-    let node = node();
+fn two_sections(peaks: [f64; 2]) -> Analysis {
     let mut a = Analysis {
         schema: ANALYSIS_SCHEMA.into(),
         file: "p.py".into(),
@@ -230,7 +228,7 @@ fn program_totals_include_start_up_and_the_largest_section_peak() {
         notes: vec![],
         prediction: None,
     };
-    for (i, peak) in [(0, 5e6), (1, 50e6)] {
+    for (i, peak) in [(0, peaks[0]), (1, peaks[1])] {
         a.sections.push(Section {
             index: i,
             start_line: 1,
@@ -254,6 +252,13 @@ fn program_totals_include_start_up_and_the_largest_section_peak() {
             predicted: None,
         });
     }
+    a
+}
+
+#[test]
+fn program_totals_include_start_up_and_the_largest_section_peak() {
+    let node = node();
+    let a = two_sections([5e6, 50e6]);
     let p = prescient_profile::predict(&a, &node, &prescient_profile::Options::default());
     let prog = p.analysis.prediction.unwrap();
     let per = 24e6 / 2e10 + 1e-6;
@@ -278,4 +283,52 @@ fn program_totals_include_start_up_and_the_largest_section_peak() {
             .peak_memory_bytes,
         75e6
     );
+}
+
+#[test]
+fn memory_first_touched_widens_the_upper_bound_only() {
+    let mut node = node();
+    node.rates.insert("mem.first_touch_cold".into(), 5e8);
+    let opts = prescient_profile::Options::default();
+    let small = prescient_profile::predict(&two_sections([5e6, 5e6]), &node, &opts);
+    let big = prescient_profile::predict(&two_sections([5e6, 4e9]), &node, &opts);
+    let (s, b) = (
+        small.analysis.prediction.unwrap(),
+        big.analysis.prediction.unwrap(),
+    );
+    // The point forecast does not depend on the sections' peaks here; the
+    // upper bound grows by 4 GB touched at the cold rate instead of the warm.
+    assert!(close(s.wall_seconds, b.wall_seconds));
+    let extra = b.wall_interval.high - s.wall_interval.high;
+    assert!(
+        close(extra, (4e9 - 5e6) * (1.0 / 5e8 - 1.0 / 1e10)),
+        "{extra}"
+    );
+    // Growth is counted once: the second section's 4 GB is new, the first's 5 MB
+    // is not counted again.
+    let sec = big.analysis.sections[1].predicted.as_ref().unwrap();
+    assert!(sec.wall_interval.high > 7.0, "{:?}", sec.wall_interval);
+}
+
+#[test]
+fn memory_intervals_allow_for_the_baseline_and_for_python_objects() {
+    let node = node();
+    let opts = prescient_profile::Options::default();
+    let arrays = two_sections([5e6, 100e6]);
+    let mut objects = arrays.clone();
+    objects.sections[1].kernels[0].parallelism = Parallelism::Interpreter;
+    let a = prescient_profile::predict(&arrays, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    let o = prescient_profile::predict(&objects, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    // A measured peak a little under the baseline estimate is inside.
+    assert!(a.peak_memory_interval.low < 25e6 * 0.95 + 100e6 * 0.85 + 1.0);
+    assert!(a.peak_memory_interval.high >= 25e6 + 100e6 * 1.25);
+    // Objects sized from one iteration's growth get a wider upper bound.
+    assert!(o.peak_memory_interval.high >= 25e6 + 100e6 * 2.0);
+    assert!(o.peak_memory_interval.high > a.peak_memory_interval.high);
 }

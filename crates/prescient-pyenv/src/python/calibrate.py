@@ -249,6 +249,16 @@ def memory():
     # Arrays above the allocator's mmap threshold get fresh pages on every
     # allocation: the first touch (page faults and zeroing) dominates.
     big = (128 << 20) // 8
+    # Memory the machine has not handed out lately can cost far more: on a
+    # virtual machine whose host backs guest memory on demand (and takes back
+    # what the guest reports free), the first touch of such pages faults in
+    # the host too. Timed once, on a block larger than anything touched so
+    # far, before the warm rate below; the forecast's upper bound uses it.
+    cold = (512 << 20) // 8
+    t0 = time.perf_counter()
+    x = np.ones(cold)
+    put("mem.first_touch_cold", 8.0 * cold / max(time.perf_counter() - t0, 1e-9))
+    del x
     sec, _ = timed(lambda: np.ones(big), min_time=0.0)
     put("mem.first_touch", 8.0 * big / sec)
     # Index grids (np.indices, np.fromfunction): elements of all the grids.
