@@ -551,3 +551,32 @@ if __name__ == "__main__":
     // Both inputs, clip's result (reused for the sums) and b * 4.
     assert_eq!(peak("compute").round(), 512.0);
 }
+
+#[test]
+fn recursion_is_costed_per_call() {
+    let fib = |n: u32| {
+        let src = format!(
+            "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\nprint(fib({n}))\n"
+        );
+        let a = analyze(&src, &[]);
+        a.kernels()
+            .filter_map(|k| k.py_ops.as_ref())
+            .map(|o| o.total())
+            .sum::<f64>()
+    };
+    // Each further level multiplies the calls by the golden ratio, whether
+    // the function is called at top level or looks like an entry function.
+    let r = fib(29) / fib(24);
+    assert!((10.0..12.5).contains(&r), "{r}");
+    let memo = analyze(
+        "import functools\n@functools.lru_cache(maxsize=None)\ndef paths(r, c):\n    if r == 0 or c == 0:\n        return 1\n    return paths(r - 1, c) + paths(r, c - 1)\n\npaths(200, 100)\n",
+        &[],
+    );
+    assert!(
+        memo.notes
+            .iter()
+            .any(|n| n.contains("about 20301 calls (memoised)")),
+        "{:?}",
+        memo.notes
+    );
+}

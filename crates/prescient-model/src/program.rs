@@ -108,6 +108,19 @@ impl PyOps {
         self.other += o.other;
         self.numpy_index += o.numpy_index;
     }
+
+    /// Takes away `o` (counts recorded before a mark), never below zero.
+    pub fn sub(&mut self, o: &PyOps) {
+        let d = |a: &mut f64, b: f64| *a = (*a - b).max(0.0);
+        d(&mut self.loop_iters, o.loop_iters);
+        d(&mut self.int_arith, o.int_arith);
+        d(&mut self.float_arith, o.float_arith);
+        d(&mut self.bit_ops, o.bit_ops);
+        d(&mut self.indexing, o.indexing);
+        d(&mut self.calls, o.calls);
+        d(&mut self.other, o.other);
+        d(&mut self.numpy_index, o.numpy_index);
+    }
 }
 
 /// Symbolic forms of a kernel's numbers, present when they depend on unknowns.

@@ -251,6 +251,19 @@ impl Interp<'_> {
     }
 
     /// A new frame with the parameters of `f` bound to these arguments.
+    /// The positional parameters' values in a bound frame, in order.
+    fn param_values(&self, f: &FuncVal, frame: &Frame) -> Vec<Value> {
+        let params: &Params = match &f.callable {
+            Callable::Def(d) => &d.params,
+            Callable::Lambda { params, .. } => params,
+        };
+        params
+            .positional
+            .iter()
+            .map(|p| frame.locals.get(&p.name).cloned().unwrap_or(Value::Unknown))
+            .collect()
+    }
+
     pub(crate) fn bind_params(
         &mut self,
         f: &Rc<FuncVal>,
@@ -316,10 +329,9 @@ impl Interp<'_> {
         kw: Vec<(String, Value)>,
     ) -> Value {
         if self.call_stack.contains(&f.id) {
-            self.note(format!(
-                "`{}` is recursive: each recursive call is costed once, not per level",
-                f.name
-            ));
+            let frame = self.bind_params(f, pos, kw);
+            let params = self.param_values(f, &frame);
+            self.recursion_site(f, &params);
             return Value::Unknown;
         }
         if self.call_stack.len() >= MAX_CALL_DEPTH {
@@ -329,6 +341,8 @@ impl Interp<'_> {
             return Value::Unknown;
         }
         let frame = self.bind_params(f, pos, kw);
+        let params = self.param_values(f, &frame);
+        self.recursion_enter(f, &params);
         self.frames.push(frame);
         self.call_stack.push(f.id);
         let saved_line = self.line;
@@ -341,6 +355,7 @@ impl Interp<'_> {
         };
         self.line = saved_line;
         self.call_stack.pop();
+        self.recursion_leave(f);
         let frame = self.frames.pop().expect("frame");
         if !frame.yields.is_empty() {
             // A generator function: its result is the sequence of what it yields.

@@ -15,6 +15,7 @@ mod call;
 mod expr;
 mod ledger;
 mod loops;
+mod recursion;
 mod stmt;
 pub mod unparse;
 
@@ -172,6 +173,8 @@ pub struct Interp<'a> {
     /// Trip count of the top-level `for` statement being recorded.
     pub(crate) last_top_trip: Option<f64>,
     pub(crate) top_stmt_addr: usize,
+    /// Outermost calls of functions being analysed, for counting recursion.
+    pub(crate) rec_stack: Vec<recursion::RecFrame>,
 }
 
 impl<'a> Interp<'a> {
@@ -211,6 +214,7 @@ impl<'a> Interp<'a> {
             in_entry: false,
             last_top_trip: None,
             top_stmt_addr: 0,
+            rec_stack: Vec::new(),
         }
     }
 

@@ -7,6 +7,23 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// Whether a function's body calls it by name.
+fn calls_itself(d: &FunctionDef) -> bool {
+    let mut found = false;
+    for s in &d.body {
+        s.walk(&mut |st| {
+            for e in st.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call { func, .. } = &x.kind {
+                        found |= func.as_name() == Some(d.name.as_str());
+                    }
+                });
+            }
+        });
+    }
+    found
+}
+
 impl Interp<'_> {
     /// Runs the whole module, recording each top-level statement.
     pub fn run_module(&mut self, module: &Module) {
@@ -74,7 +91,11 @@ impl Interp<'_> {
             return None;
         };
         match self.globals.get(func.as_name()?) {
-            Some(Value::Func(f)) if matches!(f.callable, Callable::Def(_)) => Some((f.clone(), e)),
+            // A function that calls itself is no `main()`: its calls are
+            // counted as recursion.
+            Some(Value::Func(f)) if matches!(&f.callable, Callable::Def(d) if !calls_itself(d)) => {
+                Some((f.clone(), e))
+            }
             _ => None,
         }
     }
