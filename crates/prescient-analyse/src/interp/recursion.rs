@@ -254,7 +254,8 @@ impl Interp<'_> {
             return;
         }
         let memo = matches!(&f.callable, Callable::Def(d) if memoised(d));
-        let Some((n, work)) = calls(&frame, memo) else {
+        let Some((n, work)) = calls(&frame, memo).filter(|(n, w)| !n.is_nan() && !w.is_nan())
+        else {
             self.note(format!(
                 "`{}` is recursive over sizes that do not visibly shrink: its body is costed once",
                 f.name
