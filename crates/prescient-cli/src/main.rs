@@ -12,6 +12,7 @@ mod calibrate;
 mod catalog;
 mod eval;
 mod files;
+mod fit;
 mod node;
 mod plot;
 mod predict;
@@ -43,6 +44,9 @@ enum Command {
     Calibrate(calibrate::Args),
     /// Run programs for real and compare the prediction with what they used.
     Eval(eval::Args),
+    /// Fit the interpreter cost model on generated programs measured on this
+    /// node, and report its error on programs left out of the fit.
+    FitInterp(fit::Args),
     /// Run a program on the local cluster, section by section, and show its
     /// predicted against its actual demand. Exits with the program's exit code.
     Run(run::Args),
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::FitInterp(args) => fit::run(args),
         Command::BenchMigration(args) => bench::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Generate(args) => simulate::generate(args),

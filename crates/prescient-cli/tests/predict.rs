@@ -167,3 +167,46 @@ fn a_broken_interpreter_is_a_clear_error() {
     assert_eq!(code, 1);
     assert!(err.contains("cannot be run"), "{err}");
 }
+
+#[test]
+fn fit_interp_measures_snippets_and_writes_a_fit_that_loads() {
+    let _g = lock();
+    let out_file = home().join("interp_fit_test.json");
+    let _ = std::fs::remove_file(&out_file);
+    let (code, out, err) = run(bin()
+        .args([
+            "fit-interp",
+            "--snippets",
+            "12",
+            "--folds",
+            "3",
+            "--runs",
+            "1",
+            "--seed",
+            "5",
+            "--out",
+        ])
+        .arg(&out_file));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("12 snippets (seed 5)"), "{out}");
+    assert!(
+        out.contains("fit, on snippets left out (3 folds): median error"),
+        "{out}"
+    );
+    assert!(out.contains("replaced model"), "{out}");
+    let fit: prescient_profile::interp_fit::InterpFit =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(fit.schema, prescient_profile::interp_fit::SCHEMA);
+    assert_eq!(fit.provenance.snippets, 12);
+    assert!(fit.cost.values().all(|c| *c >= 0.0 && c.is_finite()));
+    assert!(fit.cost.values().any(|c| *c > 0.0));
+    assert!(fit.reference.contains_key("interp.loop_iter"));
+    // The snippet a row stands for can be printed and run by hand.
+    let (code, out, _) = run(bin().args(["fit-interp", "--seed", "5", "--show", "3"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("def main(n):"), "{out}");
+    // Too few snippets for the folds: an input error, nothing measured.
+    let (code, _, err) = run(bin().args(["fit-interp", "--snippets", "3"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("too few"), "{err}");
+}

@@ -71,6 +71,19 @@ pub struct PyOps {
     /// creating a numpy scalar whose arithmetic is slower than a float's.
     #[serde(default)]
     pub numpy_index: f64,
+    /// Calls of Python functions and methods (a new frame each), as against
+    /// `calls` of built-in and library functions.
+    #[serde(default)]
+    pub py_calls: f64,
+    /// Attribute reads and writes (`obj.x`, `self.x = v`).
+    #[serde(default)]
+    pub attr: f64,
+    /// Comparisons (`a < b`, `x in s`, `x is None`).
+    #[serde(default)]
+    pub compare: f64,
+    /// Container displays built (`[a, b]`, `(x, y)`, `{k: v}`, comprehensions).
+    #[serde(default)]
+    pub alloc: f64,
 }
 
 impl PyOps {
@@ -83,6 +96,29 @@ impl PyOps {
             + self.calls
             + self.other
             + self.numpy_index
+            + self.py_calls
+            + self.attr
+            + self.compare
+            + self.alloc
+    }
+
+    /// Each operation class by name, in a fixed order: the features of the
+    /// fitted interpreter cost model.
+    pub fn classes(&self) -> [(&'static str, f64); 12] {
+        [
+            ("loop_iters", self.loop_iters),
+            ("int_arith", self.int_arith),
+            ("float_arith", self.float_arith),
+            ("bit_ops", self.bit_ops),
+            ("indexing", self.indexing),
+            ("calls", self.calls),
+            ("other", self.other),
+            ("numpy_index", self.numpy_index),
+            ("py_calls", self.py_calls),
+            ("attr", self.attr),
+            ("compare", self.compare),
+            ("alloc", self.alloc),
+        ]
     }
 
     pub fn scaled(&self, k: f64) -> PyOps {
@@ -95,6 +131,10 @@ impl PyOps {
             calls: self.calls * k,
             other: self.other * k,
             numpy_index: self.numpy_index * k,
+            py_calls: self.py_calls * k,
+            attr: self.attr * k,
+            compare: self.compare * k,
+            alloc: self.alloc * k,
         }
     }
 
@@ -107,6 +147,10 @@ impl PyOps {
         self.calls += o.calls;
         self.other += o.other;
         self.numpy_index += o.numpy_index;
+        self.py_calls += o.py_calls;
+        self.attr += o.attr;
+        self.compare += o.compare;
+        self.alloc += o.alloc;
     }
 
     /// Takes away `o` (counts recorded before a mark), never below zero.
@@ -120,6 +164,10 @@ impl PyOps {
         d(&mut self.calls, o.calls);
         d(&mut self.other, o.other);
         d(&mut self.numpy_index, o.numpy_index);
+        d(&mut self.py_calls, o.py_calls);
+        d(&mut self.attr, o.attr);
+        d(&mut self.compare, o.compare);
+        d(&mut self.alloc, o.alloc);
     }
 }
 

@@ -16,6 +16,8 @@
 
 pub mod cost;
 pub mod history;
+pub mod interp_fit;
+pub mod snippets;
 
 use cost::{kernel_cost, Cost};
 use prescient_model::*;

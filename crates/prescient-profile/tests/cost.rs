@@ -1,7 +1,7 @@
 //! Unit tests of the cost formulas, on a synthetic node profile.
 
 use prescient_model::*;
-use prescient_profile::cost::{interpreter_seconds, kernel_cost};
+use prescient_profile::cost::{interpreter_seconds, kernel_cost, microbenchmark_seconds};
 use std::collections::BTreeMap;
 
 fn node() -> NodeProfile {
@@ -200,7 +200,14 @@ fn hashing_and_interpreted_loops() {
         indexing: 3e6,
         ..Default::default()
     };
-    assert!(close(interpreter_seconds(&ops, &node), 6e6 * 10e-9));
+    // The microbenchmark model: each class at its calibrated rate.
+    assert!(close(microbenchmark_seconds(&ops, &node), 6e6 * 10e-9));
+    // The shipped fit, moved to this node by its microbenchmarks against the
+    // reference node's.
+    let fit = prescient_profile::interp_fit::shipped().expect("a fit is shipped");
+    let fitted = interpreter_seconds(&ops, &node);
+    assert!(close(fitted, fit.seconds(&ops, &node)));
+    assert!(fitted > 0.0 && fit.correction(&node) > 0.0);
     let mut lp = kernel(
         Category::Python,
         "loop.python",
@@ -211,7 +218,7 @@ fn hashing_and_interpreted_loops() {
     );
     lp.py_ops = Some(ops);
     let c = kernel_cost(&lp, &node, 2);
-    assert!(close(c.wall, 0.06) && close(c.cpu, 0.06));
+    assert!(close(c.wall, fitted) && close(c.cpu, fitted));
 }
 
 fn two_sections(peaks: [f64; 2]) -> Analysis {

@@ -11,7 +11,7 @@
 
 mod calibrate;
 mod env;
-mod progress;
+pub mod progress;
 pub mod run;
 
 pub use calibrate::calibrate;

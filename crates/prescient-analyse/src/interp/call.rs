@@ -63,7 +63,15 @@ impl Interp<'_> {
                 }
             }
         }
-        self.ops(|o, m| o.calls += m);
+        // A Python function's call builds a frame; a built-in's does not.
+        if matches!(
+            callee,
+            Value::Func(_) | Value::Method { .. } | Value::Class(_) | Value::Instance { .. }
+        ) {
+            self.ops(|o, m| o.py_calls += m);
+        } else {
+            self.ops(|o, m| o.calls += m);
+        }
         let line = self.line;
         let text = unparse::unparse(whole);
         self.call_value(callee, pos, kw, &text, func, args, line)
@@ -238,9 +246,11 @@ impl Interp<'_> {
         pos: Vec<Value>,
         kw: Vec<(String, Value)>,
     ) -> Value {
+        let attrs: Attrs = Rc::new(std::cell::RefCell::new(BTreeMap::new()));
+        self.note_born(&attrs);
         let inst = Value::Instance {
             class: class.clone(),
-            attrs: Rc::new(std::cell::RefCell::new(BTreeMap::new())),
+            attrs,
         };
         if let Some(Value::Func(init)) = class.lookup("__init__") {
             let mut all = vec![inst.clone()];

@@ -89,7 +89,7 @@ impl Interp<'_> {
             ExprKind::Ellipsis => Value::Lib(Arc::from("builtins.Ellipsis")),
             ExprKind::Attribute { value, attr } => {
                 let v = self.eval(value);
-                self.ops(|o, m| o.other += m);
+                self.ops(|o, m| o.attr += m);
                 self.attribute(v, attr)
             }
             ExprKind::Subscript { value, index } => {
@@ -179,6 +179,7 @@ impl Interp<'_> {
                 }
             }
             ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
+                self.ops(|o, m| o.alloc += m);
                 let mut vals = Vec::with_capacity(items.len());
                 let mut homog: Option<(Value, Sym)> = None;
                 for it in items {
@@ -212,6 +213,7 @@ impl Interp<'_> {
                 }
             }
             ExprKind::Dict(items) => {
+                self.ops(|o, m| o.alloc += m);
                 let mut kv = Vec::new();
                 for (k, v) in items {
                     let vv = self.eval(v);
@@ -241,7 +243,10 @@ impl Interp<'_> {
                 elt,
                 key,
                 generators,
-            } => self.eval_comp(*kind, elt, key.as_deref(), generators),
+            } => {
+                self.ops(|o, m| o.alloc += m);
+                self.eval_comp(*kind, elt, key.as_deref(), generators)
+            }
             ExprKind::Lambda { params, body } => {
                 let mut defaults = BTreeMap::new();
                 for p in params.positional.iter().chain(params.kwonly.iter()) {
@@ -311,7 +316,7 @@ impl Interp<'_> {
         let mut array_result: Option<Value> = None;
         for (op, c) in ops.iter().zip(comparators) {
             let r = self.eval(c);
-            self.ops(|o, m| o.other += m);
+            self.ops(|o, m| o.compare += m);
             if l.as_array().is_some() || r.as_array().is_some() {
                 array_result =
                     Some(self.array_binop(l.clone(), r.clone(), 1.0, "compare", false, true));

@@ -28,7 +28,8 @@ pub(crate) struct Ledger {
     bases: HashMap<u64, (f64, usize)>,
     loose: f64,
     touched: HashSet<(Scope, String)>,
-    /// Names holding objects or instances: their attributes change in place.
+    /// Names holding objects or instances (also inside containers): their
+    /// attributes change in place.
     containers: HashSet<(Scope, String)>,
     blockers: BTreeMap<(u8, String), String>,
 }
@@ -101,7 +102,7 @@ impl Interp<'_> {
                     format!("`{}` holds {why}", key.1),
                 );
             }
-            if matches!(value, Value::Instance { .. } | Value::Obj { .. }) {
+            if holds_objects(&value, 0) {
                 self.ledger.containers.insert(key.clone());
             }
             let mut bufs = Vec::new();
@@ -149,7 +150,17 @@ impl Interp<'_> {
                 }
             }
             Value::Int(_) | Value::Float(_) => 24.0,
-            Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => {
+            Value::Instance { attrs, .. } => {
+                // CPython 3.11 keeps an instance's attribute values inline
+                // after a 48-byte header: 56 bytes for one of 1 attribute.
+                let attrs = attrs.borrow();
+                48.0 + 8.0 * attrs.len() as f64
+                    + attrs
+                        .values()
+                        .map(|x| self.measure(x, bufs, depth + 1))
+                        .sum::<f64>()
+            }
+            Value::Obj { attrs, .. } => {
                 let attrs = attrs.borrow();
                 attrs
                     .values()
@@ -158,6 +169,19 @@ impl Interp<'_> {
             }
             _ => 0.0,
         }
+    }
+}
+
+/// Whether a value holds objects (directly or in containers), whose
+/// attributes can change without the name being bound again.
+fn holds_objects(v: &Value, depth: u32) -> bool {
+    match v {
+        Value::Instance { .. } | Value::Obj { .. } => true,
+        Value::Seq { items, .. } if depth < 4 => match items {
+            SeqItems::Known(vs) => vs.iter().any(|x| holds_objects(x, depth + 1)),
+            SeqItems::Homog { elem, .. } => holds_objects(elem, depth + 1),
+        },
+        _ => false,
     }
 }
 

@@ -103,6 +103,8 @@ impl Interp<'_> {
             hits: Vec::new(),
             frame: self.frames.len(),
             before: BTreeMap::new(),
+            attr_before: Vec::new(),
+            serial: self.id_mark(),
             comprehension,
             lib_kernels: 0,
             flags: 0,
@@ -331,13 +333,20 @@ impl Interp<'_> {
     fn run_loop_body(&mut self, body: &[Stmt], trip: &Sym) -> Flow {
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
-        let before = self
+        let (before, attr_before, frame) = self
             .loops
-            .last()
-            .map(|l| l.before.clone())
+            .last_mut()
+            .map(|l| {
+                (
+                    l.before.clone(),
+                    std::mem::take(&mut l.attr_before),
+                    l.frame,
+                )
+            })
             .unwrap_or_default();
         self.exit_loop();
         self.extrapolate(&before, trip);
+        self.extrapolate_attrs(attr_before, frame, trip);
         flow
     }
 
@@ -358,6 +367,9 @@ impl Interp<'_> {
         if let Some(trip) = self.chunked_read_trips(body) {
             return trip;
         }
+        if let Some(trip) = self.drain_trips(test, body) {
+            return trip;
+        }
         let line = self.line;
         self.unknown(
             &format!("iters@{line}"),
@@ -367,6 +379,68 @@ impl Interp<'_> {
                 fmt_num(DEFAULT_WHILE_TRIPS)
             ),
         )
+    }
+
+    /// `while queue:` (also `while len(queue) > 0:`) whose body takes an item
+    /// off the queue (`pop`, `popleft`, `heappop`, `get`): one iteration per
+    /// item there at the start. When the body also puts items back, how many
+    /// it adds is data-dependent: the count becomes a named unknown assumed
+    /// to be at least the starting length.
+    fn drain_trips(&mut self, test: &Expr, body: &[Stmt]) -> Option<Sym> {
+        let queue = drained_queue(test)?;
+        let key = unparse::unparse(queue);
+        let (mut pops, mut pushes) = (false, false);
+        for s in body {
+            s.walk(&mut |st| {
+                for e in st.exprs() {
+                    e.walk(&mut |x| {
+                        let ExprKind::Call { func, args, .. } = &x.kind else {
+                            return;
+                        };
+                        let (name, target) = match &func.kind {
+                            ExprKind::Attribute { value, attr } => match attr.as_str() {
+                                "heappop" | "heappush" | "heapreplace" | "heappushpop" => {
+                                    (attr.as_str(), args.first())
+                                }
+                                _ => (attr.as_str(), Some(&**value)),
+                            },
+                            ExprKind::Name(n) => (n.as_str(), args.first()),
+                            _ => return,
+                        };
+                        if target.map(unparse::unparse).as_deref() != Some(key.as_str()) {
+                            return;
+                        }
+                        match name {
+                            "pop" | "popleft" | "popitem" | "heappop" | "get" | "get_nowait" => {
+                                pops = true
+                            }
+                            "append" | "appendleft" | "add" | "extend" | "insert" | "put"
+                            | "put_nowait" | "heappush" | "setdefault" => pushes = true,
+                            _ => {}
+                        }
+                    });
+                }
+            });
+        }
+        if !pops {
+            return None;
+        }
+        let len = self.peek(queue)?.len()?;
+        if !pushes {
+            return Some(len);
+        }
+        let line = self.line;
+        let start = self.num(&len);
+        let assumed = start.max(DEFAULT_WHILE_TRIPS);
+        Some(self.unknown(
+            &format!("iters@{line}"),
+            assumed,
+            format!(
+                "the `while` loop at line {line} drains `{key}` ({} items at the start) and also adds to it; assumed {} iterations",
+                fmt_num(start),
+                fmt_num(assumed)
+            ),
+        ))
     }
 
     /// `while True: block = f.read(n); if not block: break`: one iteration per
@@ -474,37 +548,42 @@ impl Interp<'_> {
             let Some(new) = self.scope_vars().get(name).cloned() else {
                 continue;
             };
-            let grown = |o: &Sym, n: &Sym| n.add(&n.sub(o).mul(&rest));
-            let v = match (old, &new) {
-                (Value::Int(o), Value::Int(n)) => Value::Int(grown(o, n)),
-                (Value::Str { len: o, .. }, Value::Str { len: n, .. }) => Value::Str {
-                    len: grown(o, n),
-                    text: None,
-                },
-                (Value::Bytes { len: o }, Value::Bytes { len: n }) => {
-                    Value::Bytes { len: grown(o, n) }
-                }
-                (Value::Seq { .. }, Value::Seq { kind, .. }) => {
-                    let (o, n) = (
-                        old.len().unwrap_or_else(Sym::zero),
-                        new.len().unwrap_or_else(Sym::zero),
-                    );
-                    Value::homog(*kind, new.elem(), grown(&o, &n))
-                }
-                (Value::Array(o), Value::Array(n)) if o.shape.len() == n.shape.len() => {
-                    let shape = o
-                        .shape
-                        .iter()
-                        .zip(&n.shape)
-                        .map(|(a, b)| grown(a, b))
-                        .collect();
-                    let (dtype, lib) = (n.dtype, n.lib);
-                    self.new_array(shape, dtype, lib, Origin::Plain)
-                }
-                _ => continue,
-            };
-            self.bind(name, v);
+            if let Some(v) = self.grown_value(old, &new, &rest) {
+                self.bind(name, v);
+            }
         }
+    }
+
+    /// `new` grown by `scale` more times its change from `old`, for the kinds
+    /// of value that accumulate (counts, strings, containers, arrays).
+    pub(crate) fn grown_value(&mut self, old: &Value, new: &Value, scale: &Sym) -> Option<Value> {
+        let grown = |o: &Sym, n: &Sym| n.add(&n.sub(o).mul(scale));
+        Some(match (old, new) {
+            (Value::Int(o), Value::Int(n)) => Value::Int(grown(o, n)),
+            (Value::Str { len: o, .. }, Value::Str { len: n, .. }) => Value::Str {
+                len: grown(o, n),
+                text: None,
+            },
+            (Value::Bytes { len: o }, Value::Bytes { len: n }) => Value::Bytes { len: grown(o, n) },
+            (Value::Seq { .. }, Value::Seq { kind, .. }) => {
+                let (o, n) = (
+                    old.len().unwrap_or_else(Sym::zero),
+                    new.len().unwrap_or_else(Sym::zero),
+                );
+                Value::homog(*kind, new.elem(), grown(&o, &n))
+            }
+            (Value::Array(o), Value::Array(n)) if o.shape.len() == n.shape.len() => {
+                let shape = o
+                    .shape
+                    .iter()
+                    .zip(&n.shape)
+                    .map(|(a, b)| grown(a, b))
+                    .collect();
+                let (dtype, lib) = (n.dtype, n.lib);
+                self.new_array(shape, dtype, lib, Origin::Plain)
+            }
+            _ => return None,
+        })
     }
 
     /// Runs the loop-body idiom recognisers for the nest that is now innermost.
@@ -586,5 +665,36 @@ pub(crate) fn truncate(s: &str, n: usize) -> String {
     } else {
         let t: String = s.chars().take(n).collect();
         format!("{t}…")
+    }
+}
+
+/// The container a `while` test waits to be empty: `while q`, `while len(q)`,
+/// `while len(q) > 0` (or `!= 0`, `>= 1`).
+fn drained_queue(test: &Expr) -> Option<&Expr> {
+    fn len_arg(e: &Expr) -> Option<&Expr> {
+        match &e.kind {
+            ExprKind::Call { func, args, .. }
+                if func.as_name() == Some("len") && args.len() == 1 =>
+            {
+                Some(&args[0])
+            }
+            _ => None,
+        }
+    }
+    match &test.kind {
+        ExprKind::Name(_) | ExprKind::Attribute { .. } => Some(test),
+        ExprKind::Call { .. } => len_arg(test),
+        ExprKind::Compare {
+            left,
+            ops,
+            comparators,
+        } if ops.len() == 1 => {
+            let bound = comparators[0].as_int()?;
+            match (ops[0], bound) {
+                (CmpOp::Gt | CmpOp::NotEq, 0) | (CmpOp::GtE, 1) => len_arg(left),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }

@@ -11,6 +11,7 @@
 //! recursion detection; sizes that cannot be known become named unknowns with a
 //! stated assumption.
 
+mod accumulate;
 mod call;
 mod expr;
 mod ledger;
@@ -98,6 +99,10 @@ pub(crate) struct LoopCtx {
     pub frame: usize,
     /// Accumulating variables and their value before the loop (first update).
     pub before: BTreeMap<String, Value>,
+    /// The same for attributes of instances older than the loop.
+    pub attr_before: Vec<accumulate::AttrBefore>,
+    /// Instances with a serial from here on were created inside the loop.
+    pub serial: u64,
     pub comprehension: bool,
     /// Library kernels emitted inside the nest: when present, interpreter overhead
     /// is reported only if it is significant on its own.
@@ -175,6 +180,10 @@ pub struct Interp<'a> {
     pub(crate) top_stmt_addr: usize,
     /// Outermost calls of functions being analysed, for counting recursion.
     pub(crate) rec_stack: Vec<recursion::RecFrame>,
+    /// Serial of each user-class instance (by its attributes' address).
+    pub(crate) born: HashMap<usize, u64>,
+    /// The assignment being made stores back a value read under its key.
+    pub(crate) counting_store: bool,
 }
 
 impl<'a> Interp<'a> {
@@ -215,6 +224,8 @@ impl<'a> Interp<'a> {
             last_top_trip: None,
             top_stmt_addr: 0,
             rec_stack: Vec::new(),
+            born: HashMap::new(),
+            counting_store: false,
         }
     }
 

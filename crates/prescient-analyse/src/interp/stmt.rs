@@ -24,6 +24,35 @@ fn calls_itself(d: &FunctionDef) -> bool {
     found
 }
 
+/// `d[k] = d.get(k, 0) + 1`, `d[k] = d[k] + x`: the value read back under
+/// the same key, so keys repeat (a histogram, not a fresh key per item).
+fn is_counting_store(target: &Expr, value: &Expr) -> bool {
+    let ExprKind::Subscript {
+        value: container,
+        index,
+    } = &target.kind
+    else {
+        return false;
+    };
+    let (c, k) = (unparse::unparse(container), unparse::unparse(index));
+    let mut found = false;
+    value.walk(&mut |e| match &e.kind {
+        ExprKind::Call { func, args, .. } => {
+            if let ExprKind::Attribute { value: recv, attr } = &func.kind {
+                found |= matches!(attr.as_str(), "get" | "setdefault")
+                    && unparse::unparse(recv) == c
+                    && args.first().map(unparse::unparse).as_deref() == Some(k.as_str());
+            }
+        }
+        ExprKind::Subscript {
+            value: recv,
+            index: i,
+        } => found |= unparse::unparse(recv) == c && unparse::unparse(i) == k,
+        _ => {}
+    });
+    found
+}
+
 impl Interp<'_> {
     /// Runs the whole module, recording each top-level statement.
     pub fn run_module(&mut self, module: &Module) {
@@ -272,9 +301,11 @@ impl Interp<'_> {
                 }
                 let v = self.eval_idiomatic(value);
                 self.name_hint = None;
+                self.counting_store = targets.len() == 1 && is_counting_store(&targets[0], value);
                 for t in targets {
                     self.assign(t, v.clone());
                 }
+                self.counting_store = false;
             }
             StmtKind::AnnAssign { target, value } => {
                 if let Some(value) = value {
@@ -480,9 +511,7 @@ impl Interp<'_> {
     }
 
     fn aug_assign(&mut self, target: &Expr, op: BinOp, value: &Expr) {
-        if let Some(n) = target.as_name() {
-            self.mark_accumulated(n);
-        }
+        self.mark_accumulated_target(target);
         let cur = self.eval(target);
         let rhs = self.eval(value);
         let v = self.binop(op, cur, rhs, super::expr::BinMode::InPlace, target, value);
@@ -616,6 +645,7 @@ impl Interp<'_> {
             }
             ExprKind::Attribute { value, attr } => {
                 let obj = self.eval(value);
+                self.ops(|o, m| o.attr += m);
                 match obj {
                     Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => {
                         attrs.borrow_mut().insert(attr.clone(), v);
@@ -657,13 +687,18 @@ impl Interp<'_> {
         } else {
             self.ops(|o, m| o.indexing += m);
         }
-        match (&c, container.as_name()) {
+        // A dict held by a name or an attribute (`self.cache[key] = v`).
+        let place = matches!(
+            container.kind,
+            ExprKind::Name(_) | ExprKind::Attribute { .. }
+        );
+        match (&c, place) {
             (
                 Value::Seq {
                     kind: SeqKind::Dict,
                     items,
                 },
-                Some(name),
+                true,
             ) => {
                 let new = match (items, idx.as_text()) {
                     (SeqItems::Known(kv), Some(key)) => {
@@ -676,12 +711,15 @@ impl Interp<'_> {
                         }
                     }
                     _ => {
-                        let len = c.len().unwrap_or_else(Sym::zero).add(&Sym::one());
-                        self.mark_accumulated(name);
+                        let len = c
+                            .len()
+                            .unwrap_or_else(Sym::zero)
+                            .add(&self.new_key_share(container));
+                        self.mark_accumulated_target(container);
                         Value::homog(SeqKind::Dict, Value::tuple(vec![idx.clone(), v]), len)
                     }
                 };
-                self.bind(name, new);
+                self.assign(container, new);
             }
             (Value::Array(a), _) => {
                 let sel = self.index_array(a, &idx);
@@ -709,6 +747,31 @@ impl Interp<'_> {
             }
             _ => {}
         }
+    }
+
+    /// How many keys one store adds to a dict. A fresh key per store, except
+    /// where the store counts (`d[k] = d.get(k, 0) + 1`): there keys repeat,
+    /// and over `n` stores the distinct keys are taken to grow like Heaps' law
+    /// for vocabularies, `10 sqrt(n)`, noted in the output.
+    fn new_key_share(&mut self, container: &Expr) -> Sym {
+        if !self.counting_store || self.loops.is_empty() {
+            return Sym::one();
+        }
+        let n = self.mult_num.max(1.0);
+        let share = (10.0 / n.sqrt()).min(1.0);
+        if share < 1.0 {
+            let line = self.line;
+            let note = format!(
+                "line {line}: `{}` counts under keys that repeat; its distinct keys over {} stores are assumed to be {}",
+                unparse::unparse(container),
+                fmt_num(n),
+                fmt_num((10.0 * n.sqrt()).round())
+            );
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
+        Sym::num(share)
     }
 
     /// Whether a condition is known to hold, known not to, or unknown.

@@ -211,6 +211,9 @@ pub fn canonical(name: &str) -> String {
         ("torch.nn.modules.", "torch.nn."),
         ("scipy.signal.signaltools.", "scipy.signal."),
         ("scipy.signal.windows.", "scipy.signal."),
+        // A `random.Random(seed)` instance's methods are the module's functions.
+        ("random.Random.", "random."),
+        ("random.SystemRandom.", "random."),
         ("builtins.", ""),
     ] {
         if let Some(rest) = n.strip_prefix(from) {

@@ -7,7 +7,7 @@
 use super::{draft, e, CallArgs, Entry, Rule};
 use crate::interp::{fmt_bytes, Interp};
 use crate::value::*;
-use prescient_model::{Category as C, Parallelism as P, Sym};
+use prescient_model::{Category as C, Parallelism as P, PyOps, Sym};
 use std::sync::Arc;
 
 use Rule::Custom;
@@ -477,7 +477,7 @@ pub const ENTRIES: &[Entry] = &[
             "random.gammavariate",
         ],
         C::Python,
-        Custom(scalar),
+        Custom(rand_scalar),
     ),
     e(
         &[
@@ -488,7 +488,7 @@ pub const ENTRIES: &[Entry] = &[
             "secrets.randbits",
         ],
         C::Python,
-        Custom(scalar),
+        Custom(rand_scalar),
     ),
     e(
         &["random.choice", "secrets.choice"],
@@ -1209,9 +1209,7 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             if let Value::Bytes { len } = &recv {
                 let v = Value::Bytes { len: len.add(&add) };
                 if let Some(target) = &ca.recv_expr {
-                    if let Some(n) = target.as_name() {
-                        it.mark_accumulated(n);
-                    }
+                    it.mark_accumulated_target(target);
                     it.assign(target, v);
                 }
                 return Some(Value::None);
@@ -1310,9 +1308,7 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         _ => (None, Value::None),
     };
     if let (Some(v), Some(target)) = (new_recv, &ca.recv_expr) {
-        if let Some(n) = target.as_name() {
-            it.mark_accumulated(n);
-        }
+        it.mark_accumulated_target(target);
         it.assign(target, v);
     }
     Some(result)
@@ -1573,8 +1569,103 @@ fn sleep(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::None)
 }
 
+/// The operations `random.py` itself runs for one draw: most of the module
+/// is Python code (`randrange` -> `_randbelow` -> `getrandbits`), several
+/// times the cost of the one call the caller sees.
+fn random_module_ops(short: &str) -> PyOps {
+    // `_randbelow`: the bit length, `getrandbits`, about 1.4 rejection rounds.
+    let below = PyOps {
+        py_calls: 1.0,
+        calls: 2.0,
+        attr: 2.0,
+        compare: 1.4,
+        loop_iters: 1.4,
+        ..PyOps::default()
+    };
+    let mut ops = PyOps::default();
+    match short {
+        "random" | "getrandbits" | "randbits" => {}
+        "randrange" | "randint" | "randbelow" => {
+            ops.add(&below);
+            // randrange's own frame, its `_index` conversions and checks;
+            // randint adds a frame that calls it.
+            let extra = if short == "randint" { 1.0 } else { 0.0 };
+            ops.add(&PyOps {
+                py_calls: 1.0 + extra,
+                calls: 3.0,
+                int_arith: 2.0 + extra,
+                compare: 3.0,
+                attr: 1.0,
+                ..PyOps::default()
+            });
+        }
+        "choice" => {
+            ops.add(&below);
+            ops.add(&PyOps {
+                py_calls: 1.0,
+                calls: 1.0,
+                indexing: 1.0,
+                attr: 1.0,
+                ..PyOps::default()
+            });
+        }
+        "shuffle" | "sample" => {
+            // Per element: a `_randbelow` and a swap or a pick.
+            ops.add(&below);
+            ops.add(&PyOps {
+                loop_iters: 1.0,
+                indexing: 4.0,
+                int_arith: 1.0,
+                ..PyOps::default()
+            });
+        }
+        "choices" => {
+            ops.add(&PyOps {
+                loop_iters: 1.0,
+                calls: 2.0,
+                float_arith: 1.0,
+                indexing: 1.0,
+                ..PyOps::default()
+            });
+        }
+        // uniform, gauss and the other distributions: one frame of float
+        // arithmetic around `random()` (gauss and friends do a dozen).
+        "uniform" | "triangular" => ops.add(&PyOps {
+            py_calls: 1.0,
+            calls: 1.0,
+            float_arith: 3.0,
+            attr: 1.0,
+            ..PyOps::default()
+        }),
+        _ => ops.add(&PyOps {
+            py_calls: 1.0,
+            calls: 3.0,
+            float_arith: 10.0,
+            attr: 2.0,
+            compare: 2.0,
+            ..PyOps::default()
+        }),
+    }
+    ops
+}
+
+fn add_random_ops(it: &mut Interp, short: &str, times: f64) {
+    let ops = random_module_ops(short).scaled(times);
+    it.ops(|o, m| o.add(&ops.scaled(m)));
+}
+
+fn rand_scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    if ca.name.starts_with("random.") {
+        add_random_ops(it, ca.short(), 1.0);
+    }
+    scalar(it, ca)
+}
+
 fn rand_choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m);
+    if ca.name.starts_with("random.") {
+        add_random_ops(it, "choice", 1.0);
+    }
     Some(ca.pos.first().map(|v| v.elem()).unwrap_or(Value::Unknown))
 }
 
@@ -1582,7 +1673,21 @@ fn rand_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let v = ca.pos.first()?;
     let n = v.len().unwrap_or_else(Sym::one);
     let k = it.num(&n);
-    it.ops(|o, m| o.calls += m * k);
+    let draws = match ca.short() {
+        "shuffle" => k,
+        "sample" => ca
+            .pos
+            .get(1)
+            .and_then(|x| x.as_sym())
+            .map(|s| it.num(&s))
+            .unwrap_or(k),
+        _ => ca
+            .kwarg("k")
+            .and_then(|x| x.as_sym())
+            .map(|s| it.num(&s))
+            .unwrap_or(1.0),
+    };
+    add_random_ops(it, ca.short(), draws);
     Some(match ca.short() {
         "shuffle" => Value::None,
         "sample" => Value::homog(

@@ -1,0 +1,255 @@
+//! The interpreter cost model fitted by regression.
+//!
+//! Interpreted work is counted by operation class (`PyOps::classes`). The
+//! seconds each class costs come from a non-negative least-squares fit, on
+//! relative error, of the operation counts the analyser finds in hundreds of
+//! generated programs (`snippets.rs`) against their measured time
+//! (`prescient fit-interp`). The fit is made once on a reference node and
+//! shipped (`data/interp_fit.json`) with that node's interpreter
+//! microbenchmarks; another node scales it by the geometric mean of its own
+//! microbenchmarks over the reference ones, so a slower or faster interpreter
+//! moves the whole model without a fit of its own.
+//!
+//! A fit absorbs what the counts systematically miss (name loads, stores, the
+//! work inside a call that is counted once): the costs are per counted
+//! operation, not per bytecode.
+
+use prescient_model::{NodeProfile, PyOps};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA: &str = "prescient.interp-fit/1";
+
+/// The microbenchmarks of the calibration that set a node's correction.
+pub const REFERENCE_KEYS: &[&str] = &[
+    "interp.loop_iter",
+    "interp.int_arith",
+    "interp.float_arith",
+    "interp.index",
+    "interp.call",
+    "interp.attr",
+];
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct InterpFit {
+    pub schema: String,
+    /// Seconds per counted operation, by class.
+    pub cost: BTreeMap<String, f64>,
+    /// The reference node's microbenchmark rates (seconds per operation).
+    pub reference: BTreeMap<String, f64>,
+    /// How the fit was made and how well it predicts snippets left out of it.
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Provenance {
+    pub seed: u64,
+    pub snippets: usize,
+    pub folds: usize,
+    pub node: String,
+    /// Errors on held-out snippets (each predicted by the fit made on the
+    /// other folds) and, on the same snippets, of the model the fit replaced.
+    pub held_out: Accuracy,
+    pub replaced_model: Accuracy,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Accuracy {
+    pub median_error: f64,
+    pub within_25: f64,
+    pub within_40: f64,
+}
+
+impl Accuracy {
+    /// Relative errors |p - a| / a over pairs (predicted, actual).
+    pub fn of(pairs: &[(f64, f64)]) -> Accuracy {
+        let mut errs: Vec<f64> = pairs
+            .iter()
+            .filter(|(_, a)| *a > 0.0)
+            .map(|(p, a)| (p - a).abs() / a)
+            .collect();
+        if errs.is_empty() {
+            return Accuracy::default();
+        }
+        errs.sort_by(f64::total_cmp);
+        let share = |t: f64| errs.iter().filter(|e| **e <= t).count() as f64 / errs.len() as f64;
+        Accuracy {
+            median_error: errs[errs.len() / 2],
+            within_25: share(0.25),
+            within_40: share(0.40),
+        }
+    }
+}
+
+impl InterpFit {
+    /// Seconds of `ops` on the reference node.
+    pub fn reference_seconds(&self, ops: &PyOps) -> f64 {
+        ops.classes()
+            .iter()
+            .map(|(name, n)| n * self.cost.get(*name).copied().unwrap_or(0.0))
+            .sum()
+    }
+
+    /// How much slower (> 1) or faster this node's interpreter is than the
+    /// reference node's: the geometric mean of the microbenchmark ratios,
+    /// within 0.25-4 (beyond that a measurement went wrong, not the node).
+    pub fn correction(&self, node: &NodeProfile) -> f64 {
+        let logs: Vec<f64> = REFERENCE_KEYS
+            .iter()
+            .filter_map(|k| {
+                let mine = node.rate(k)?;
+                let theirs = *self.reference.get(*k)?;
+                (mine > 0.0 && theirs > 0.0).then(|| (mine / theirs).ln())
+            })
+            .collect();
+        if logs.is_empty() {
+            return 1.0;
+        }
+        (logs.iter().sum::<f64>() / logs.len() as f64)
+            .exp()
+            .clamp(0.25, 4.0)
+    }
+
+    pub fn seconds(&self, ops: &PyOps, node: &NodeProfile) -> f64 {
+        self.reference_seconds(ops) * self.correction(node)
+    }
+}
+
+/// The fit shipped with this build, if it parses (a build with a broken file
+/// falls back to the microbenchmark model rather than failing).
+pub fn shipped() -> Option<&'static InterpFit> {
+    static FIT: std::sync::OnceLock<Option<InterpFit>> = std::sync::OnceLock::new();
+    FIT.get_or_init(|| {
+        serde_json::from_str::<InterpFit>(include_str!("../data/interp_fit.json"))
+            .ok()
+            .filter(|f| f.schema == SCHEMA)
+    })
+    .as_ref()
+}
+
+/// Non-negative least squares on relative error: the costs `c >= 0`
+/// minimising `sum(((x . c) - t)^2 / t^2)` over rows `(x, t)`, by coordinate
+/// descent on the normal equations (few features, hundreds of rows).
+pub fn fit_costs(rows: &[(Vec<f64>, f64)]) -> Vec<f64> {
+    let k = rows.first().map(|(x, _)| x.len()).unwrap_or(0);
+    let mut g = vec![vec![0.0; k]; k];
+    let mut h = vec![0.0; k];
+    for (x, t) in rows {
+        if *t <= 0.0 || x.len() != k {
+            continue;
+        }
+        let w = 1.0 / (t * t);
+        for a in 0..k {
+            h[a] += x[a] * t * w;
+            for b in 0..k {
+                g[a][b] += x[a] * x[b] * w;
+            }
+        }
+    }
+    let mut c = vec![0.0; k];
+    for _ in 0..5000 {
+        let mut change: f64 = 0.0;
+        for a in 0..k {
+            if g[a][a] <= 0.0 {
+                continue;
+            }
+            let others: f64 = (0..k).filter(|b| *b != a).map(|b| g[a][b] * c[b]).sum();
+            let new = ((h[a] - others) / g[a][a]).max(0.0);
+            change = change.max((new - c[a]).abs() / new.abs().max(1e-12));
+            c[a] = new;
+        }
+        if change < 1e-10 {
+            break;
+        }
+    }
+    c
+}
+
+/// Each row predicted by a fit on the other folds (row `i` is in fold
+/// `i % folds`): pairs (predicted, actual).
+pub fn cross_validate(rows: &[(Vec<f64>, f64)], folds: usize) -> Vec<(f64, f64)> {
+    let folds = folds.max(2);
+    let mut out = Vec::with_capacity(rows.len());
+    for f in 0..folds {
+        let train: Vec<(Vec<f64>, f64)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % folds != f)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let c = fit_costs(&train);
+        for (_, (x, t)) in rows.iter().enumerate().filter(|(i, _)| i % folds == f) {
+            let p: f64 = x.iter().zip(&c).map(|(a, b)| a * b).sum();
+            out.push((p, *t));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovers_known_costs_and_stays_non_negative() {
+        // t = 2 x0 + 5 x1 + 0 x2, with x2 correlated noise the fit must not use.
+        let rows: Vec<(Vec<f64>, f64)> = (1..60)
+            .map(|i| {
+                let x0 = (i % 7 + 1) as f64;
+                let x1 = (i % 5 + 1) as f64 * 3.0;
+                let x2 = (i % 3) as f64;
+                (vec![x0, x1, x2], 2.0 * x0 + 5.0 * x1)
+            })
+            .collect();
+        let c = fit_costs(&rows);
+        assert!((c[0] - 2.0).abs() < 1e-6, "{c:?}");
+        assert!((c[1] - 5.0).abs() < 1e-6, "{c:?}");
+        assert!(c[2].abs() < 1e-6, "{c:?}");
+        let cv = cross_validate(&rows, 5);
+        assert_eq!(cv.len(), rows.len());
+        assert!(Accuracy::of(&cv).median_error < 1e-6);
+    }
+
+    #[test]
+    fn a_negative_cost_is_clamped() {
+        // The best unconstrained fit would give x1 a negative cost.
+        let rows = vec![
+            (vec![1.0, 0.0], 1.0),
+            (vec![1.0, 1.0], 0.5),
+            (vec![2.0, 1.0], 1.5),
+        ];
+        let c = fit_costs(&rows);
+        assert!(c.iter().all(|v| *v >= 0.0), "{c:?}");
+    }
+
+    #[test]
+    fn correction_is_the_geometric_mean_of_the_ratios() {
+        let fit = InterpFit {
+            schema: SCHEMA.into(),
+            cost: BTreeMap::from([("loop_iters".to_string(), 10e-9)]),
+            reference: BTreeMap::from([
+                ("interp.loop_iter".to_string(), 10e-9),
+                ("interp.call".to_string(), 20e-9),
+            ]),
+            provenance: Provenance {
+                seed: 0,
+                snippets: 0,
+                folds: 0,
+                node: String::new(),
+                held_out: Accuracy::default(),
+                replaced_model: Accuracy::default(),
+            },
+        };
+        let mut node = NodeProfile::default();
+        assert_eq!(fit.correction(&node), 1.0);
+        node.rates.insert("interp.loop_iter".into(), 20e-9);
+        node.rates.insert("interp.call".into(), 80e-9);
+        // ratios 2 and 4: geometric mean sqrt(8).
+        assert!((fit.correction(&node) - 8f64.sqrt()).abs() < 1e-9);
+        let ops = PyOps {
+            loop_iters: 100.0,
+            ..PyOps::default()
+        };
+        assert!((fit.seconds(&ops, &node) - 1e-6 * 8f64.sqrt()).abs() < 1e-15);
+    }
+}
