@@ -78,10 +78,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
             prescient_analyse::analyze(code.as_bytes(), &name, &[], &prescient_analyse::NoFiles)
                 .map_err(|e| Failure::internal(anyhow::anyhow!("snippet {i}: {e}")))?;
         let mut ops = prescient_model::PyOps::default();
-        for k in analysis.sections.iter().flat_map(|s| &s.kernels) {
-            if let Some(o) = &k.py_ops {
-                ops.add(o);
-            }
+        for o in analysis.kernels().filter_map(|k| k.py_ops.as_ref()) {
+            ops.add(o);
         }
         let path = dir.path().join(&name);
         std::fs::write(&path, &code).map_err(Failure::internal)?;
@@ -130,18 +128,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
     bar.finish(&format!("{} snippets measured", rows.len()));
 
-    let cv = interp_fit::cross_validate(&rows, a.folds);
-    // `cross_validate` visits the rows fold by fold: put the replaced model's
-    // predictions in the same order.
-    let mut old_pairs = Vec::with_capacity(rows.len());
-    for f in 0..a.folds.max(2) {
-        for (i, (_, t)) in rows.iter().enumerate() {
-            if i % a.folds.max(2) == f {
-                old_pairs.push((replaced[i], *t));
-            }
-        }
-    }
-    let held_out = Accuracy::of(&cv);
+    let held_out = Accuracy::of(&interp_fit::cross_validate(&rows, a.folds));
+    let old_pairs: Vec<(f64, f64)> = replaced
+        .iter()
+        .zip(&rows)
+        .map(|(p, (_, t))| (*p, *t))
+        .collect();
     let replaced_model = Accuracy::of(&old_pairs);
     let costs = interp_fit::fit_costs(&rows);
     let fit = InterpFit {

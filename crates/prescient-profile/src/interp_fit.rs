@@ -166,10 +166,10 @@ pub fn fit_costs(rows: &[(Vec<f64>, f64)]) -> Vec<f64> {
 }
 
 /// Each row predicted by a fit on the other folds (row `i` is in fold
-/// `i % folds`): pairs (predicted, actual).
+/// `i % folds`): pairs (predicted, actual), in the order of the rows.
 pub fn cross_validate(rows: &[(Vec<f64>, f64)], folds: usize) -> Vec<(f64, f64)> {
     let folds = folds.max(2);
-    let mut out = Vec::with_capacity(rows.len());
+    let mut out: Vec<(f64, f64)> = rows.iter().map(|(_, t)| (0.0, *t)).collect();
     for f in 0..folds {
         let train: Vec<(Vec<f64>, f64)> = rows
             .iter()
@@ -178,9 +178,8 @@ pub fn cross_validate(rows: &[(Vec<f64>, f64)], folds: usize) -> Vec<(f64, f64)>
             .map(|(_, r)| r.clone())
             .collect();
         let c = fit_costs(&train);
-        for (_, (x, t)) in rows.iter().enumerate().filter(|(i, _)| i % folds == f) {
-            let p: f64 = x.iter().zip(&c).map(|(a, b)| a * b).sum();
-            out.push((p, *t));
+        for (i, (x, _)) in rows.iter().enumerate().filter(|(i, _)| i % folds == f) {
+            out[i].0 = x.iter().zip(&c).map(|(a, b)| a * b).sum();
         }
     }
     out
