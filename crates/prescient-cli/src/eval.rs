@@ -48,6 +48,10 @@ pub struct Args {
     /// changes against one set of measurements. Nothing is recorded in the history.
     #[arg(long, value_name = "FILE")]
     measured: Option<PathBuf>,
+    /// Take "with history" from runs of other programs only (never the program
+    /// itself, whatever its arguments): what similar code alone teaches.
+    #[arg(long)]
+    others_only: bool,
     /// Use this Python interpreter as the worker environment instead of the managed one.
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
@@ -275,7 +279,7 @@ fn eval_one(
         }
     };
     let first = predict(&analysis, node, None, false);
-    let hist = predict(&analysis, node, Some(store), true);
+    let hist = crate::predict::predict_with(&analysis, node, Some(store), a.others_only);
     row.first_sight = Some(demand_of(&first));
     row.first_sight_bounds = first.analysis.prediction.as_ref().map(|p| Bounds {
         wall: p.wall_interval,

@@ -13,19 +13,32 @@ pub fn predict(
     store: Option<&Store>,
     use_history: bool,
 ) -> Predicted {
+    predict_with(a, node, store.filter(|_| use_history), false)
+}
+
+/// First-sight prediction, then the history in `store` if given; with
+/// `others_only`, only runs of other programs (how corrections learned from
+/// similar code generalise).
+pub fn predict_with(
+    a: &Analysis,
+    node: &NodeProfile,
+    store: Option<&Store>,
+    others_only: bool,
+) -> Predicted {
     let opts = Options {
         threads: crate::node::threads_from_env(),
     };
     let mut p = prescient_profile::predict(a, node, &opts);
-    if let (true, Some(store)) = (use_history, store) {
-        let obs = observations(store, &node.fingerprint.id(), a, false);
+    if let Some(store) = store {
+        let obs = observations(store, &node.fingerprint.id(), a, others_only);
         history::apply(&mut p, &obs);
     }
     p
 }
 
 /// Earlier runs on this node as observations; `exclude_same` leaves out runs of
-/// this very program (to measure how corrections generalise).
+/// this very program, whatever its arguments (to measure how corrections
+/// generalise).
 pub fn observations(
     store: &Store,
     node: &str,
@@ -41,10 +54,10 @@ pub fn observations(
     };
     runs.into_iter()
         .filter_map(|r| {
-            let same = r.program_hash == a.source_hash && r.args == a.args;
-            if same && exclude_same {
+            if exclude_same && r.program_hash == a.source_hash {
                 return None;
             }
+            let same = r.program_hash == a.source_hash && r.args == a.args;
             Some(Observation {
                 same_program: same,
                 predicted: [

@@ -6,7 +6,7 @@
 //! [`Observation`]s; everything here is pure.
 
 use crate::{KernelTime, Predicted};
-use prescient_model::Interval;
+use prescient_model::{Interval, PyOps};
 use std::collections::BTreeMap;
 
 /// One earlier run: what was predicted with no history, and what happened.
@@ -25,6 +25,35 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     Some(v[v.len() / 2])
+}
+
+/// A kernel's signature: its pattern, and for interpreted code the two
+/// operation classes it does most of (`loop.python[attr+py_calls]`).
+/// Interpreted kernels all share a few patterns, but a loop of method calls
+/// and a loop of dict lookups err differently; the mix tells them apart
+/// across programs.
+pub fn signature(pattern: &str, ops: Option<&PyOps>) -> String {
+    let Some(ops) = ops else {
+        return pattern.to_string();
+    };
+    let mut classes: Vec<(&str, f64)> = ops
+        .classes()
+        .into_iter()
+        .filter(|(c, n)| *c != "loop_iters" && *n > 0.0)
+        .collect();
+    if classes.is_empty() {
+        return format!("{pattern}[loop]");
+    }
+    classes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut top: Vec<&str> = classes.iter().take(2).map(|(c, _)| *c).collect();
+    top.sort_unstable();
+    format!("{pattern}[{}]", top.join("+"))
+}
+
+/// The pattern a signature refines: corrections learned per signature fall
+/// back to it where a new program's mix was never measured.
+pub fn coarse(signature: &str) -> &str {
+    signature.split('[').next().unwrap_or(signature)
 }
 
 /// The size bucket of a kernel: its predicted seconds, by decade. Corrections
@@ -63,6 +92,12 @@ pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
         let ratio = actual_kernels / total;
         for (p, s) in by_pattern(o.kernels.iter().map(|(p, s)| (p.as_str(), *s))) {
             if s / total >= 0.5 {
+                samples.entry(key(p, s)).or_default().push(ratio.ln());
+            }
+        }
+        // The same at the coarse level, where signatures of one pattern pool.
+        for (p, s) in by_pattern(o.kernels.iter().map(|(p, s)| (coarse(p), *s))) {
+            if s / total >= 0.5 && o.kernels.iter().any(|(q, _)| q != p && coarse(q) == p) {
                 samples.entry(key(p, s)).or_default().push(ratio.ln());
             }
         }
@@ -112,12 +147,17 @@ pub fn apply(pred: &mut Predicted, obs: &[Observation]) -> String {
     let mut used = 0;
     let corrected: f64 = per_pattern
         .iter()
-        .map(|(p, s)| match factors.get(&key(p, *s)) {
-            Some(f) => {
-                used += 1;
-                s * f
+        .map(|(p, s)| {
+            match factors
+                .get(&key(p, *s))
+                .or_else(|| factors.get(&key(coarse(p), *s)))
+            {
+                Some(f) => {
+                    used += 1;
+                    s * f
+                }
+                None => *s,
             }
-            None => *s,
         })
         .sum();
     if total <= 0.0 || used == 0 {
@@ -150,6 +190,41 @@ mod tests {
             actual: [actual, actual, 1e6],
             kernels: vec![(p.into(), pred)],
         }
+    }
+
+    fn ops(attr: f64, compare: f64, indexing: f64) -> PyOps {
+        PyOps {
+            loop_iters: 1e6,
+            attr,
+            compare,
+            indexing,
+            ..PyOps::default()
+        }
+    }
+
+    #[test]
+    fn signatures_name_the_two_largest_operation_classes() {
+        assert_eq!(signature("numpy.matmul", None), "numpy.matmul");
+        let s = signature("loop.python", Some(&ops(3e6, 2e6, 1e6)));
+        assert_eq!(s, "loop.python[attr+compare]");
+        assert_eq!(coarse(&s), "loop.python");
+        assert_eq!(
+            signature("loop.python", Some(&PyOps::default())),
+            "loop.python[loop]"
+        );
+    }
+
+    #[test]
+    fn a_new_program_with_a_known_mix_starts_from_its_measured_rate() {
+        let attr = signature("loop.python", Some(&ops(3e6, 2e6, 0.0)));
+        let index = signature("loop.python", Some(&ops(0.0, 1e6, 3e6)));
+        // Two earlier programs: method-heavy code ran 3x slower than predicted,
+        // lookup-heavy code as predicted.
+        let f = pattern_factors(&[obs(&attr, 1.5, 4.5), obs(&index, 1.5, 1.5)]);
+        assert!((f[&key(&attr, 1.5)] - 3.0).abs() < 1e-9);
+        assert!((f[&key(&index, 1.5)] - 1.0).abs() < 1e-9);
+        // The coarse pattern pools both (median of two ratios: the upper one).
+        assert!(f.contains_key(&key("loop.python", 1.5)));
     }
 
     #[test]

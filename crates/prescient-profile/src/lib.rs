@@ -193,7 +193,7 @@ pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
             sw_lo += kw / (1.0 + u);
             sw_hi += kw * (1.0 + u);
             kernels.push(KernelTime {
-                pattern: k.pattern.clone(),
+                pattern: history::signature(&k.pattern, k.py_ops.as_ref()),
                 seconds: kw,
             });
             for f in &k.affinity {

@@ -318,9 +318,11 @@ impl Interp<'_> {
         if self.truthiness(&t, test) == Some(false) && !matches!(test.kind, ExprKind::Bool(true)) {
             return self.exec_block(orelse);
         }
+        let outer_domain = self.visit_domain.take();
         let trip = self.while_trips(test, body);
         self.enter_loop(vec![], trip.clone(), false);
         let flow = self.run_loop_body(body, &trip);
+        self.visit_domain = outer_domain;
         self.exec_block(orelse);
         match flow {
             Flow::Return => Flow::Return,
@@ -431,6 +433,18 @@ impl Interp<'_> {
         }
         let line = self.line;
         let start = self.num(&len);
+        if let Some((over, n)) = self.worklist_domain(queue, body) {
+            let assumed = start.max(n);
+            self.visit_domain = Some(assumed);
+            return Some(self.unknown(
+                &format!("iters@{line}"),
+                assumed,
+                format!(
+                    "the `while` loop at line {line} drains `{key}` and adds to it while visiting `{over}` by the items it takes out: assumed one visit per entry of `{over}`, {}",
+                    fmt_num(assumed)
+                ),
+            ));
+        }
         let assumed = start.max(DEFAULT_WHILE_TRIPS);
         Some(self.unknown(
             &format!("iters@{line}"),
@@ -441,6 +455,94 @@ impl Interp<'_> {
                 fmt_num(assumed)
             ),
         ))
+    }
+
+    /// A worklist loop (graph search, shortest paths) indexes a container by
+    /// the items it takes out of the queue: `for w in adj[v]`, `dist[i][j]`.
+    /// Such searches visit each entry about once, so the entries of the
+    /// largest container indexed that way bound the trips. Returns that
+    /// container as written and its entry count.
+    fn worklist_domain(&mut self, queue: &Expr, body: &[Stmt]) -> Option<(String, f64)> {
+        let key = unparse::unparse(queue);
+        let mut taken: Vec<String> = Vec::new();
+        for s in body {
+            let StmtKind::Assign { targets, value } = &s.kind else {
+                continue;
+            };
+            let ExprKind::Call { func, args, .. } = &value.kind else {
+                continue;
+            };
+            let from_queue = match &func.kind {
+                ExprKind::Attribute { value, attr } if attr == "heappop" => {
+                    args.first().map(unparse::unparse).as_deref() == Some(key.as_str())
+                }
+                ExprKind::Attribute { value, attr } => {
+                    matches!(attr.as_str(), "pop" | "popleft" | "get")
+                        && unparse::unparse(value) == key
+                }
+                ExprKind::Name(n) => {
+                    n == "heappop"
+                        && args.first().map(unparse::unparse).as_deref() == Some(key.as_str())
+                }
+                _ => false,
+            };
+            if !from_queue {
+                continue;
+            }
+            for t in targets {
+                match &t.kind {
+                    ExprKind::Name(n) => taken.push(n.clone()),
+                    ExprKind::Tuple(v) | ExprKind::List(v) => {
+                        taken.extend(v.iter().filter_map(|x| x.as_name().map(str::to_string)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if taken.is_empty() {
+            return None;
+        }
+        let is_taken = |e: &Expr| e.as_name().is_some_and(|n| taken.iter().any(|t| t == n));
+        let mut best: Option<(String, f64)> = None;
+        let mut seen = Vec::new();
+        for s in body {
+            s.walk(&mut |st| {
+                for e in st.exprs() {
+                    e.walk(&mut |x| {
+                        if let ExprKind::Subscript { value, index } = &x.kind {
+                            if is_taken(index) {
+                                seen.push((value.clone(), None));
+                                if let ExprKind::Subscript {
+                                    value: outer,
+                                    index: i0,
+                                } = &value.kind
+                                {
+                                    if is_taken(i0) {
+                                        seen.push((outer.clone(), Some(())));
+                                    }
+                                }
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        for (container, two) in seen {
+            let Some(v) = self.peek(&container) else {
+                continue;
+            };
+            let Some(len) = v.len() else {
+                continue;
+            };
+            let mut n = self.num(&len);
+            if two.is_some() {
+                n *= v.elem().len().map(|l| self.num(&l)).unwrap_or(1.0);
+            }
+            if n > best.as_ref().map_or(0.0, |b| b.1) {
+                best = Some((unparse::unparse(&container), n));
+            }
+        }
+        best
     }
 
     /// `while True: block = f.read(n); if not block: break`: one iteration per
@@ -570,7 +672,33 @@ impl Interp<'_> {
                     old.len().unwrap_or_else(Sym::zero),
                     new.len().unwrap_or_else(Sym::zero),
                 );
-                Value::homog(*kind, new.elem(), grown(&o, &n))
+                // Elements that grew in place (`groups[k].append(x)`) carry
+                // their growth too: the items in all elements together grow
+                // with the loop, and are shared out over the final count
+                // (a dict's entry is a (key, value) pair).
+                let total = grown(&o, &n);
+                let elem = match (old.elem(), new.elem()) {
+                    (
+                        Value::Seq {
+                            kind: SeqKind::Tuple,
+                            items: SeqItems::Known(a),
+                        },
+                        Value::Seq {
+                            kind: SeqKind::Tuple,
+                            items: SeqItems::Known(b),
+                        },
+                    ) if *kind == SeqKind::Dict && a.len() == 2 && b.len() == 2 => {
+                        match self.shared_growth(&a[1], &b[1], (&o, &n, &total), scale) {
+                            Some(v) => Value::tuple(vec![b[0].clone(), v]),
+                            None => new.elem(),
+                        }
+                    }
+                    (a, b) if *kind != SeqKind::Dict => self
+                        .shared_growth(&a, &b, (&o, &n, &total), scale)
+                        .unwrap_or(b),
+                    _ => new.elem(),
+                };
+                Value::homog(*kind, elem, total)
             }
             (Value::Array(o), Value::Array(n)) if o.shape.len() == n.shape.len() => {
                 let shape = o
@@ -584,6 +712,34 @@ impl Interp<'_> {
             }
             _ => return None,
         })
+    }
+
+    /// An element's length over the loop, where the elements are containers
+    /// that grew in the iteration seen: the items of all elements together
+    /// (`count x length`) grow linearly and are shared over the final count.
+    /// `counts` is the container's length before, after one iteration and
+    /// at the end.
+    fn shared_growth(
+        &mut self,
+        old: &Value,
+        new: &Value,
+        counts: (&Sym, &Sym, &Sym),
+        scale: &Sym,
+    ) -> Option<Value> {
+        let (Value::Seq { .. }, Value::Seq { kind, .. }) = (old, new) else {
+            return None;
+        };
+        let (a, b) = (old.len()?, new.len()?);
+        if (self.num(&a) - self.num(&b)).abs() < 1e-12 {
+            return None;
+        }
+        let (k_old, k_new, k_end) = counts;
+        if self.num(k_end) <= 0.0 {
+            return None;
+        }
+        let (e_old, e_new) = (k_old.mul(&a), k_new.mul(&b));
+        let e_end = e_new.add(&e_new.sub(&e_old).mul(scale));
+        Some(Value::homog(*kind, new.elem(), e_end.div(k_end)))
     }
 
     /// Runs the loop-body idiom recognisers for the nest that is now innermost.

@@ -184,6 +184,11 @@ pub struct Interp<'a> {
     pub(crate) born: HashMap<usize, u64>,
     /// The assignment being made stores back a value read under its key.
     pub(crate) counting_store: bool,
+    /// Entries a worklist loop being run visits (see `worklist_domain`).
+    pub(crate) visit_domain: Option<f64>,
+    /// Share of the iterations that run the branch being run, where that
+    /// branch is guarded by a membership test (`if k not in seen:`).
+    pub(crate) guard_share: f64,
 }
 
 impl<'a> Interp<'a> {
@@ -226,6 +231,8 @@ impl<'a> Interp<'a> {
             rec_stack: Vec::new(),
             born: HashMap::new(),
             counting_store: false,
+            visit_domain: None,
+            guard_share: 1.0,
         }
     }
 

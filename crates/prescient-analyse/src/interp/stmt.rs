@@ -537,12 +537,63 @@ impl Interp<'_> {
             Some(true) => self.exec_block(body),
             Some(false) => self.exec_block(orelse),
             None if orelse.is_empty() => {
+                if let Some(w) = self.first_visit_share(test, body) {
+                    let saved = self.guard_share;
+                    self.guard_share = saved * w;
+                    let _ = self.weighted_branches(vec![body], w);
+                    self.guard_share = saved;
+                    return Flow::Normal;
+                }
                 // A lone branch is assumed taken: an upper bound on cost.
                 let _ = self.exec_block(body);
                 Flow::Normal
             }
             None => self.weighted_branches(vec![body, orelse], 0.5),
         }
+    }
+
+    /// `if k not in seen: ... seen.add(k)` (or `seen[k] = ...`) inside a loop
+    /// runs once per distinct key, not once per iteration. Inside a worklist
+    /// loop the distinct keys are the entries it visits; elsewhere they are
+    /// taken to grow like Heaps' law, `10 sqrt(n)` over `n` iterations, as for
+    /// counting stores. Returns the share of iterations that take the branch.
+    fn first_visit_share(&mut self, test: &Expr, body: &[Stmt]) -> Option<f64> {
+        let ExprKind::Compare {
+            ops, comparators, ..
+        } = &test.kind
+        else {
+            return None;
+        };
+        if ops.as_slice() != [CmpOp::NotIn] || self.loops.is_empty() {
+            return None;
+        }
+        let seen = unparse::unparse(comparators.first()?);
+        let mut stores = false;
+        for s in body {
+            s.walk(&mut |st| {
+                if let StmtKind::Assign { targets, .. } = &st.kind {
+                    stores |= targets.iter().any(|t| {
+                        matches!(&t.kind, ExprKind::Subscript { value, .. } if unparse::unparse(value) == seen)
+                    });
+                }
+                for e in st.exprs() {
+                    e.walk(&mut |x| {
+                        if let ExprKind::Call { func, .. } = &x.kind {
+                            if let ExprKind::Attribute { value, attr } = &func.kind {
+                                stores |= matches!(attr.as_str(), "add" | "append" | "setdefault")
+                                    && unparse::unparse(value) == seen;
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        if !stores {
+            return None;
+        }
+        let n = self.mult_num.max(1.0);
+        let distinct = self.visit_domain.unwrap_or(10.0 * n.sqrt());
+        Some((distinct / n).min(1.0))
     }
 
     /// Runs each branch with its cost weighted; returns only if all branches return.
@@ -754,7 +805,19 @@ impl Interp<'_> {
     /// and over `n` stores the distinct keys are taken to grow like Heaps' law
     /// for vocabularies, `10 sqrt(n)`, noted in the output.
     fn new_key_share(&mut self, container: &Expr) -> Sym {
-        if !self.counting_store || self.loops.is_empty() {
+        let repeats = self.counting_store;
+        self.key_share(container, repeats)
+    }
+
+    /// [`Self::new_key_share`] for a store whose keys are known to repeat
+    /// (`repeats`) or not.
+    pub(crate) fn key_share(&mut self, container: &Expr, repeats: bool) -> Sym {
+        if self.guard_share < 1.0 {
+            // Under a first-visit guard the keys are new, but only that
+            // share of the iterations stores one.
+            return Sym::num(self.guard_share);
+        }
+        if !repeats || self.loops.is_empty() {
             return Sym::one();
         }
         let n = self.mult_num.max(1.0);

@@ -8,6 +8,7 @@ use super::{draft, e, CallArgs, Entry, Rule};
 use crate::interp::{fmt_bytes, Interp};
 use crate::value::*;
 use prescient_model::{Category as C, Parallelism as P, PyOps, Sym};
+use prescient_syntax::ast::{Expr, ExprKind};
 use std::sync::Arc;
 
 use Rule::Custom;
@@ -227,6 +228,10 @@ pub const ENTRIES: &[Entry] = &[
             "collections.deque.append",
             "collections.deque.popleft",
             "collections.deque.appendleft",
+            // A deque is modelled as a list, so its methods arrive under `list.`.
+            "list.popleft",
+            "list.appendleft",
+            "list.rotate",
         ],
         C::Python,
         Custom(containers),
@@ -710,25 +715,31 @@ fn sorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let v = match ca.subject() {
-        Some(v) => v.clone(),
-        None => return Some(Value::list(vec![])),
-    };
     let kind = match ca.short() {
         "tuple" => SeqKind::Tuple,
         "set" | "frozenset" => SeqKind::Set,
         "copy"
             if matches!(
-                v,
-                Value::Seq {
+                ca.subject(),
+                Some(Value::Seq {
                     kind: SeqKind::Dict,
                     ..
-                }
+                })
             ) =>
         {
             SeqKind::Dict
         }
         _ => SeqKind::List,
+    };
+    let v = match ca.subject() {
+        Some(v) => v.clone(),
+        // `set()` is an empty set, not an empty list: its methods must resolve.
+        None => {
+            return Some(Value::Seq {
+                kind,
+                items: SeqItems::Known(vec![]),
+            })
+        }
     };
     if ca.short() == "iter" {
         return Some(v);
@@ -1308,10 +1319,76 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         _ => (None, Value::None),
     };
     if let (Some(v), Some(target)) = (new_recv, &ca.recv_expr) {
-        it.mark_accumulated_target(target);
-        it.assign(target, v);
+        if !store_through_dict(it, target, &recv, v.clone()) {
+            it.mark_accumulated_target(target);
+            it.assign(target, v);
+        }
     }
     Some(result)
+}
+
+/// `d[k].append(x)`, `d[k].add(x)`, `rows[i].append(x)`: a mutation of a
+/// container's element: for a dict, its value under a
+/// key that is not a literal. Such keys repeat (grouping, inverted indexes,
+/// adjacency lists), so the dict gains a key only as often as a counting
+/// store would, or never if it already held keys, and its
+/// values hold the items between them: the value's length is kept as the
+/// average over keys, `(K M + added) / (K + share)`. Returns false where the
+/// target is not of that shape.
+fn store_through_dict(it: &mut Interp, target: &Expr, old: &Value, new: Value) -> bool {
+    let ExprKind::Subscript { value, index } = &target.kind else {
+        return false;
+    };
+    if !matches!(value.kind, ExprKind::Name(_) | ExprKind::Attribute { .. }) {
+        return false;
+    }
+    let Some(dict) = it.peek(value) else {
+        return false;
+    };
+    let (is_dict, items) = match &dict {
+        Value::Seq {
+            kind: SeqKind::Dict,
+            items,
+        } => (true, items),
+        Value::Seq {
+            kind: SeqKind::List,
+            items: items @ SeqItems::Homog { .. },
+        } => (false, items),
+        _ => return false,
+    };
+    let key = it.peek(index).unwrap_or(Value::Unknown);
+    if matches!(items, SeqItems::Known(_)) && key.as_text().is_some() {
+        return false;
+    }
+    let (Some(m_old), Some(m_new)) = (old.len(), new.len()) else {
+        return false;
+    };
+    let k = dict.len().unwrap_or_else(Sym::zero);
+    // A plain dict raises on a missing key, so one that already holds keys
+    // is mutated under them; only an empty one (a fresh `defaultdict`) gains keys.
+    let share = if is_dict && it.num(&k) < 1.0 {
+        it.key_share(value, true)
+    } else {
+        Sym::zero()
+    };
+    let added = m_new.sub(&m_old);
+    let k_new = k.add(&share);
+    if it.num(&k_new) <= 0.0 {
+        return false;
+    }
+    let m = k.mul(&m_old).add(&added).div(&k_new);
+    let elem = match new {
+        Value::Seq { kind, .. } => Value::homog(kind, new.elem(), m),
+        other => other,
+    };
+    it.mark_accumulated_target(value);
+    let whole = if is_dict {
+        Value::homog(SeqKind::Dict, Value::tuple(vec![key, elem]), k_new)
+    } else {
+        Value::homog(SeqKind::List, elem, k_new)
+    };
+    it.assign(value, whole);
+    true
 }
 
 fn print(it: &mut Interp, _: &CallArgs) -> Option<Value> {
@@ -1776,10 +1853,45 @@ fn collection(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
             Some(n) => Value::homog(SeqKind::List, v.elem(), n),
             None => Value::list(vec![]),
         },
+        ("deque", None) => Value::list(vec![]),
+        // An empty dict whose missing keys read as the factory's value, so that
+        // `d[k].append(x)` and `d[k] += 1` reach a list or a number.
+        ("defaultdict", Some(f)) => match default_value(f) {
+            Some(v) => Value::homog(
+                SeqKind::Dict,
+                Value::tuple(vec![Value::Unknown, v]),
+                Sym::zero(),
+            ),
+            None => Value::Seq {
+                kind: SeqKind::Dict,
+                items: SeqItems::Known(vec![]),
+            },
+        },
         _ => Value::Seq {
             kind: SeqKind::Dict,
             items: SeqItems::Known(vec![]),
         },
+    })
+}
+
+/// What a `defaultdict` factory returns for a missing key.
+fn default_value(factory: &Value) -> Option<Value> {
+    let Value::Lib(q) = factory else {
+        return None;
+    };
+    Some(match q.as_ref() {
+        "builtins.list" => Value::list(vec![]),
+        "builtins.set" => Value::Seq {
+            kind: SeqKind::Set,
+            items: SeqItems::Known(vec![]),
+        },
+        "builtins.dict" => Value::Seq {
+            kind: SeqKind::Dict,
+            items: SeqItems::Known(vec![]),
+        },
+        "builtins.int" => Value::Int(Sym::zero()),
+        "builtins.float" => Value::Float(None),
+        _ => return None,
     })
 }
 
