@@ -435,7 +435,7 @@ impl Interp<'_> {
         let start = self.num(&len);
         if let Some((over, n)) = self.worklist_domain(queue, body) {
             let assumed = start.max(n);
-            self.visit_domain = Some(assumed);
+            self.visit_domain = Some((assumed, self.mult_num.max(1.0)));
             return Some(self.unknown(
                 &format!("iters@{line}"),
                 assumed,

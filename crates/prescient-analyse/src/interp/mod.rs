@@ -184,8 +184,9 @@ pub struct Interp<'a> {
     pub(crate) born: HashMap<usize, u64>,
     /// The assignment being made stores back a value read under its key.
     pub(crate) counting_store: bool,
-    /// Entries a worklist loop being run visits (see `worklist_domain`).
-    pub(crate) visit_domain: Option<f64>,
+    /// Entries a worklist loop being run visits (see `worklist_domain`), and
+    /// the multiplicity outside that loop.
+    pub(crate) visit_domain: Option<(f64, f64)>,
     /// Share of the iterations that run the branch being run, where that
     /// branch is guarded by a membership test (`if k not in seen:`).
     pub(crate) guard_share: f64,

@@ -592,8 +592,12 @@ impl Interp<'_> {
             return None;
         }
         let n = self.mult_num.max(1.0);
-        let distinct = self.visit_domain.unwrap_or(10.0 * n.sqrt());
-        Some((distinct / n).min(1.0))
+        Some(match self.visit_domain {
+            // Per run of the worklist: a search called five times visits
+            // its entries five times.
+            Some((entries, outside)) => (entries * outside / n).min(1.0),
+            None => (10.0 * n.sqrt() / n).min(1.0),
+        })
     }
 
     /// Runs each branch with its cost weighted; returns only if all branches return.
