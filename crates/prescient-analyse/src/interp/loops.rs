@@ -396,22 +396,9 @@ impl Interp<'_> {
             s.walk(&mut |st| {
                 for e in st.exprs() {
                     e.walk(&mut |x| {
-                        let ExprKind::Call { func, args, .. } = &x.kind else {
+                        let Some(name) = queue_method(x, &key) else {
                             return;
                         };
-                        let (name, target) = match &func.kind {
-                            ExprKind::Attribute { value, attr } => match attr.as_str() {
-                                "heappop" | "heappush" | "heapreplace" | "heappushpop" => {
-                                    (attr.as_str(), args.first())
-                                }
-                                _ => (attr.as_str(), Some(&**value)),
-                            },
-                            ExprKind::Name(n) => (n.as_str(), args.first()),
-                            _ => return,
-                        };
-                        if target.map(unparse::unparse).as_deref() != Some(key.as_str()) {
-                            return;
-                        }
                         match name {
                             "pop" | "popleft" | "popitem" | "heappop" | "get" | "get_nowait" => {
                                 pops = true
@@ -469,23 +456,10 @@ impl Interp<'_> {
             let StmtKind::Assign { targets, value } = &s.kind else {
                 continue;
             };
-            let ExprKind::Call { func, args, .. } = &value.kind else {
-                continue;
-            };
-            let from_queue = match &func.kind {
-                ExprKind::Attribute { value, attr } if attr == "heappop" => {
-                    args.first().map(unparse::unparse).as_deref() == Some(key.as_str())
-                }
-                ExprKind::Attribute { value, attr } => {
-                    matches!(attr.as_str(), "pop" | "popleft" | "get")
-                        && unparse::unparse(value) == key
-                }
-                ExprKind::Name(n) => {
-                    n == "heappop"
-                        && args.first().map(unparse::unparse).as_deref() == Some(key.as_str())
-                }
-                _ => false,
-            };
+            let from_queue = matches!(
+                queue_method(value, &key),
+                Some("pop" | "popleft" | "get" | "heappop")
+            );
             if !from_queue {
                 continue;
             }
@@ -511,14 +485,14 @@ impl Interp<'_> {
                     e.walk(&mut |x| {
                         if let ExprKind::Subscript { value, index } = &x.kind {
                             if is_taken(index) {
-                                seen.push((value.clone(), None));
+                                seen.push((value.clone(), false));
                                 if let ExprKind::Subscript {
                                     value: outer,
                                     index: i0,
                                 } = &value.kind
                                 {
                                     if is_taken(i0) {
-                                        seen.push((outer.clone(), Some(())));
+                                        seen.push((outer.clone(), true));
                                     }
                                 }
                             }
@@ -527,7 +501,7 @@ impl Interp<'_> {
                 }
             });
         }
-        for (container, two) in seen {
+        for (container, grid) in seen {
             let Some(v) = self.peek(&container) else {
                 continue;
             };
@@ -535,7 +509,7 @@ impl Interp<'_> {
                 continue;
             };
             let mut n = self.num(&len);
-            if two.is_some() {
+            if grid {
                 n *= v.elem().len().map(|l| self.num(&l)).unwrap_or(1.0);
             }
             if n > best.as_ref().map_or(0.0, |b| b.1) {
@@ -826,6 +800,24 @@ pub(crate) fn truncate(s: &str, n: usize) -> String {
 
 /// The container a `while` test waits to be empty: `while q`, `while len(q)`,
 /// `while len(q) > 0` (or `!= 0`, `>= 1`).
+/// The method `x` calls on the queue written `key`, if it is such a call:
+/// `q.pop()`, `q.append(x)`, and `heapq.heappop(q)` / `heappush(q, x)`,
+/// whose queue is the first argument.
+fn queue_method<'e>(x: &'e Expr, key: &str) -> Option<&'e str> {
+    let ExprKind::Call { func, args, .. } = &x.kind else {
+        return None;
+    };
+    let (name, target) = match &func.kind {
+        ExprKind::Attribute { value, attr } => match attr.as_str() {
+            "heappop" | "heappush" | "heapreplace" | "heappushpop" => (attr.as_str(), args.first()),
+            _ => (attr.as_str(), Some(&**value)),
+        },
+        ExprKind::Name(n) => (n.as_str(), args.first()),
+        _ => return None,
+    };
+    (target.map(unparse::unparse).as_deref() == Some(key)).then_some(name)
+}
+
 fn drained_queue(test: &Expr) -> Option<&Expr> {
     fn len_arg(e: &Expr) -> Option<&Expr> {
         match &e.kind {
