@@ -296,6 +296,10 @@ pub enum Value {
     Str {
         len: Sym,
         text: Option<Arc<str>>,
+        /// A reference to a string another object already holds (an element
+        /// read from a container, a constant): storing it again costs a
+        /// pointer, not a new string.
+        shared: bool,
     },
     Bytes {
         len: Sym,
@@ -354,6 +358,7 @@ impl Value {
         Value::Str {
             len: Sym::from(s.chars().count()),
             text: Some(Arc::from(s)),
+            shared: false,
         }
     }
 
@@ -385,6 +390,24 @@ impl Value {
         Value::Obj {
             class: Arc::from(class),
             attrs: Rc::new(RefCell::new(BTreeMap::new())),
+        }
+    }
+
+    /// The same value read as a reference to an object something else keeps
+    /// alive (a container element, an attribute, a constant): strings in it,
+    /// and in a tuple of it, are then not counted again where it is stored.
+    pub fn shared(self) -> Value {
+        match self {
+            Value::Str { len, text, .. } => Value::Str {
+                len,
+                text,
+                shared: true,
+            },
+            Value::Seq {
+                kind: SeqKind::Tuple,
+                items: SeqItems::Known(items),
+            } => Value::tuple(items.into_iter().map(Value::shared).collect()),
+            other => other,
         }
     }
 
@@ -438,6 +461,7 @@ impl Value {
             Value::Str { .. } => Value::Str {
                 len: Sym::one(),
                 text: None,
+                shared: false,
             },
             Value::Bytes { .. } => Value::Int(Sym::var("byte")),
             Value::Seq { items, .. } => match items {

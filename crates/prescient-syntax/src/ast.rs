@@ -58,6 +58,8 @@ pub struct ClassDef {
     pub name: String,
     pub bases: Vec<Expr>,
     pub body: Vec<Stmt>,
+    /// `@dataclass`, `@dataclass(frozen=True)`: the decorator expressions.
+    pub decorators: Vec<Expr>,
     pub span: Span,
 }
 
@@ -248,8 +250,13 @@ pub enum ExprKind {
     Complex(f64),
     Str(Arc<str>),
     Bytes(usize),
-    /// An f-string; only its literal length is kept.
-    FString(usize),
+    /// An f-string (or t-string): the characters of its literal text, and the
+    /// expressions it interpolates (format specs' own interpolations included),
+    /// which run, and cost, whenever the string is built.
+    FString {
+        literal: usize,
+        parts: Vec<Expr>,
+    },
     Bool(bool),
     NoneLit,
     Ellipsis,
@@ -394,6 +401,7 @@ impl Expr {
                 f(orelse)
             }
             ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => v.iter().for_each(f),
+            ExprKind::FString { parts, .. } => parts.iter().for_each(f),
             ExprKind::Dict(items) => {
                 for (k, v) in items {
                     if let Some(k) = k {

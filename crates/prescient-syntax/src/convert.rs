@@ -69,6 +69,11 @@ impl Converter<'_> {
                     .map(|a| a.args.iter().map(|e| self.expr(e)).collect())
                     .unwrap_or_default(),
                 body: self.suite(&c.body),
+                decorators: c
+                    .decorator_list
+                    .iter()
+                    .map(|d| self.expr(&d.expression))
+                    .collect(),
                 span: self.span(c.range),
             })),
             r::Stmt::Return(x) => StmtKind::Return(x.value.as_ref().map(|e| self.expr(e))),
@@ -199,6 +204,27 @@ impl Converter<'_> {
         }
     }
 
+    /// Collects an f-string's literal length and the expressions it interpolates,
+    /// descending into format specs (`f"{x:{width}}"`).
+    fn interpolated(
+        &mut self,
+        elements: &r::InterpolatedStringElements,
+        literal: &mut usize,
+        parts: &mut Vec<Expr>,
+    ) {
+        for el in elements.iter() {
+            match el {
+                r::InterpolatedStringElement::Literal(l) => *literal += l.value.chars().count(),
+                r::InterpolatedStringElement::Interpolation(i) => {
+                    parts.push(self.expr(&i.expression));
+                    if let Some(spec) = &i.format_spec {
+                        self.interpolated(&spec.elements, literal, parts);
+                    }
+                }
+            }
+        }
+    }
+
     fn exprs(&mut self, v: &[r::Expr]) -> Vec<Expr> {
         v.iter().map(|e| self.expr(e)).collect()
     }
@@ -324,8 +350,27 @@ impl Converter<'_> {
                     })
                     .collect(),
             },
-            r::Expr::FString(x) => ExprKind::FString(x.range.len().to_usize().saturating_sub(3)),
-            r::Expr::TString(x) => ExprKind::FString(x.range.len().to_usize().saturating_sub(3)),
+            r::Expr::FString(x) => {
+                let mut literal = 0;
+                let mut parts = Vec::new();
+                for part in x.value.iter() {
+                    match part {
+                        r::FStringPart::Literal(l) => literal += l.value.chars().count(),
+                        r::FStringPart::FString(f) => {
+                            self.interpolated(&f.elements, &mut literal, &mut parts)
+                        }
+                    }
+                }
+                ExprKind::FString { literal, parts }
+            }
+            r::Expr::TString(x) => {
+                let mut literal = 0;
+                let mut parts = Vec::new();
+                for t in x.value.iter() {
+                    self.interpolated(&t.elements, &mut literal, &mut parts);
+                }
+                ExprKind::FString { literal, parts }
+            }
             r::Expr::StringLiteral(x) => ExprKind::Str(Arc::from(x.value.to_str())),
             r::Expr::BytesLiteral(x) => ExprKind::Bytes(x.value.bytes().count()),
             r::Expr::NumberLiteral(x) => match &x.value {

@@ -109,14 +109,38 @@ impl Interp<'_> {
     }
 
     /// Carries the attribute growth seen in one iteration over `trip` iterations.
-    pub(crate) fn extrapolate_attrs(&mut self, cells: Vec<AttrBefore>, frame: usize, trip: &Sym) {
+    /// `spread` names the cells an inner loop already spread over elements.
+    pub(crate) fn extrapolate_attrs(
+        &mut self,
+        cells: Vec<AttrBefore>,
+        spread: &[(usize, String)],
+        frame: usize,
+        trip: &Sym,
+    ) {
         let rest = trip.sub(&Sym::one()).clamp0();
         for cell in cells {
             let Some(new) = cell.attrs.borrow().get(&cell.name).cloned() else {
                 continue;
             };
-            let per = self.elements_sharing(&cell.attrs, frame);
-            let scale = rest.div(&per);
+            let key = (Rc::as_ptr(&cell.attrs) as usize, cell.name.clone());
+            let per = if spread.contains(&key) {
+                Sym::one()
+            } else {
+                self.elements_sharing(&cell.attrs, frame)
+            };
+            // The iteration seen grew one of `per` elements: over the loop the
+            // elements gain `trip / per` times that growth each, and the seen
+            // iteration's growth is already in `new`.
+            let scale = if self.num(&per) > 1.0 {
+                for ctx in &mut self.loops {
+                    if !ctx.spread.contains(&key) {
+                        ctx.spread.push(key.clone());
+                    }
+                }
+                trip.div(&per).sub(&Sym::one())
+            } else {
+                rest.clone()
+            };
             if let Some(v) = self.grown_value(&cell.value, &new, &scale) {
                 cell.attrs.borrow_mut().insert(cell.name, v);
             }

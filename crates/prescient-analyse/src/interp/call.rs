@@ -239,6 +239,95 @@ impl Interp<'_> {
         }
     }
 
+    /// `super()` inside a method: a proxy naming the instance (or class) the
+    /// method runs on and the class that defines the running method, whose
+    /// bases the proxy's attributes are looked up in.
+    pub(crate) fn super_proxy(&self) -> Value {
+        let Some(&running) = self.call_stack.last() else {
+            return Value::Unknown;
+        };
+        fn defining(c: &Rc<ClassVal>, id: u64) -> Option<Rc<ClassVal>> {
+            let here = c
+                .attrs
+                .borrow()
+                .values()
+                .any(|v| matches!(v, Value::Func(f) if f.id == id));
+            if here {
+                return Some(c.clone());
+            }
+            c.bases.iter().find_map(|b| match b {
+                Value::Class(b) => defining(b, id),
+                _ => None,
+            })
+        }
+        let Some(frame) = self.frames.last() else {
+            return Value::Unknown;
+        };
+        for v in frame.locals.values() {
+            let class = match v {
+                Value::Instance { class, .. } | Value::Class(class) => class,
+                _ => continue,
+            };
+            if let Some(def) = defining(class, running) {
+                let attrs = [
+                    ("__class__".to_string(), Value::Class(def)),
+                    ("__self__".to_string(), v.clone()),
+                ];
+                return Value::Obj {
+                    class: "builtins.super".into(),
+                    attrs: Rc::new(std::cell::RefCell::new(attrs.into_iter().collect())),
+                };
+            }
+        }
+        Value::Unknown
+    }
+
+    /// The Python containers a function builds in its own locals, as they
+    /// are just before it returns (`dist = {}` filled by a search that returns
+    /// one number), are alive during its call and freed after: they count in
+    /// the calling statement's peak. Only names bound to a new container (a
+    /// display, a comprehension, a call by name such as `defaultdict(list)`)
+    /// count: others may be the caller's objects under another name
+    /// (`q = self.queue`, `cur = self.head`), and arrays are counted where
+    /// they are allocated.
+    fn note_frame_peak(&mut self, f: &FuncVal) {
+        let Some(frame) = self.frames.last() else {
+            return;
+        };
+        let Callable::Def(d) = &f.callable else {
+            return;
+        };
+        let mut built: Vec<&str> = Vec::new();
+        for s in &d.body {
+            s.walk(&mut |st| {
+                let StmtKind::Assign { targets, value } = &st.kind else {
+                    return;
+                };
+                let fresh = match &value.kind {
+                    ExprKind::List(_)
+                    | ExprKind::Dict(_)
+                    | ExprKind::Set(_)
+                    | ExprKind::Comp { .. }
+                    | ExprKind::BinOp { .. } => true,
+                    ExprKind::Call { func, .. } => func.as_name().is_some(),
+                    _ => false,
+                };
+                if fresh {
+                    built.extend(targets.iter().filter_map(|t| t.as_name()));
+                }
+            });
+        }
+        let mut bufs = Vec::new();
+        let mut tracked = 0.0;
+        let loose: f64 = frame
+            .locals
+            .iter()
+            .filter(|(k, v)| built.contains(&k.as_str()) && matches!(v, Value::Seq { .. }))
+            .map(|(_, v)| self.measure(v, &mut bufs, &mut tracked, 0))
+            .sum();
+        self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose);
+    }
+
     /// A new instance of a user class, initialised by its `__init__`.
     fn instantiate(
         &mut self,
@@ -256,8 +345,61 @@ impl Interp<'_> {
             let mut all = vec![inst.clone()];
             all.extend(pos);
             self.call_function(&init, all, kw);
+        } else if is_record_class(&class) {
+            self.init_record(&class, &inst, pos, kw);
         }
         inst
+    }
+
+    /// The `__init__` a dataclass or `typing.NamedTuple` class generates: each
+    /// annotated field, bases' first, takes the next positional argument, else
+    /// its keyword, else its default (`field(default_factory=list)` calls the
+    /// factory). A generated `__post_init__` runs after.
+    fn init_record(
+        &mut self,
+        class: &Rc<ClassVal>,
+        inst: &Value,
+        pos: Vec<Value>,
+        kw: Vec<(String, Value)>,
+    ) {
+        let Value::Instance { attrs, .. } = inst else {
+            return;
+        };
+        let mut fields = Vec::new();
+        record_fields(class, &mut fields);
+        self.ops(|o, m| o.attr += fields.len() as f64 * m);
+        let mut pos = pos.into_iter();
+        for (name, default) in fields {
+            let v = match pos.next() {
+                Some(v) => v,
+                None => match kw.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => v.clone(),
+                    None => self.field_default(class, &name, default.as_ref()),
+                },
+            };
+            attrs.borrow_mut().insert(name, v);
+        }
+        if let Some(Value::Func(post)) = class.lookup("__post_init__") {
+            self.call_function(&post, vec![inst.clone()], vec![]);
+        }
+    }
+
+    fn field_default(&mut self, class: &ClassVal, name: &str, default: Option<&Expr>) -> Value {
+        if let Some(ExprKind::Call { func, keywords, .. }) = default.map(|d| &d.kind) {
+            if func.dotted().is_some_and(|f| f.ends_with("field")) {
+                for k in keywords {
+                    match k.name.as_deref() {
+                        Some("default_factory") => {
+                            let f = self.eval(&k.value);
+                            return self.call_value_simple(f, vec![]);
+                        }
+                        Some("default") => return self.eval(&k.value),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        class.lookup(name).unwrap_or(Value::Unknown)
     }
 
     /// A new frame with the parameters of `f` bound to these arguments.
@@ -366,6 +508,7 @@ impl Interp<'_> {
         self.line = saved_line;
         self.call_stack.pop();
         self.recursion_leave(f);
+        self.note_frame_peak(f);
         let frame = self.frames.pop().expect("frame");
         if !frame.yields.is_empty() {
             // A generator function: its result is the sequence of what it yields.
@@ -383,5 +526,42 @@ impl Interp<'_> {
             .or(frame.returns.first())
             .cloned()
             .unwrap_or(Value::None)
+    }
+}
+
+/// A class whose `__init__` Python generates from its annotated fields:
+/// `@dataclass` (or `@dataclasses.dataclass(...)`) and `typing.NamedTuple`
+/// subclasses, directly or through a base.
+fn is_record_class(c: &ClassVal) -> bool {
+    let decorated = c.def.decorators.iter().any(|d| {
+        let name = match &d.kind {
+            ExprKind::Call { func, .. } => func.dotted(),
+            _ => d.dotted(),
+        };
+        name.is_some_and(|n| n.ends_with("dataclass"))
+    });
+    decorated
+        || c.bases.iter().any(|b| match b {
+            Value::Lib(q) => q.ends_with("NamedTuple"),
+            Value::Class(b) => is_record_class(b),
+            _ => false,
+        })
+}
+
+/// Annotated fields of a record class in `__init__` order, with their
+/// default expressions.
+fn record_fields(c: &ClassVal, out: &mut Vec<(String, Option<Expr>)>) {
+    for b in &c.bases {
+        if let Value::Class(b) = b {
+            record_fields(b, out);
+        }
+    }
+    for s in &c.def.body {
+        if let StmtKind::AnnAssign { target, value } = &s.kind {
+            if let Some(n) = target.as_name() {
+                out.retain(|(f, _)| f != n);
+                out.push((n.to_string(), value.clone()));
+            }
+        }
     }
 }

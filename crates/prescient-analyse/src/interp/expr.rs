@@ -75,13 +75,22 @@ impl Interp<'_> {
             ExprKind::Int(None) => Value::Int(Sym::num(1.8e19)),
             ExprKind::Float(f) => Value::Float(Some(*f)),
             ExprKind::Complex(_) => Value::Complex,
-            ExprKind::Str(s) => Value::str_known(s),
+            // A literal is a constant of the code object, shared by every use.
+            ExprKind::Str(s) => Value::str_known(s).shared(),
             ExprKind::Bytes(n) => Value::Bytes { len: Sym::from(*n) },
-            ExprKind::FString(n) => {
-                e.for_each_child(&mut |_| {});
+            ExprKind::FString { literal, parts } => {
+                // Each interpolation runs its expression and formats the result
+                // (a `format()` call inside CPython).
+                let mut len = Sym::from(*literal);
+                for p in parts {
+                    let v = self.eval(p);
+                    self.ops(|o, m| o.calls += m);
+                    len = len.add(&formatted_len(&v));
+                }
                 Value::Str {
-                    len: Sym::from(*n),
+                    len,
                     text: None,
+                    shared: false,
                 }
             }
             ExprKind::Bool(b) => Value::Bool(Some(*b)),
@@ -444,9 +453,14 @@ impl Interp<'_> {
                 self.ops(|o, m| o.float_arith += m);
                 Value::Complex
             }
-            (Value::Str { len: a, text: ta }, Value::Str { len: b, text: tb })
-                if op == BinOp::Add =>
-            {
+            (
+                Value::Str {
+                    len: a, text: ta, ..
+                },
+                Value::Str {
+                    len: b, text: tb, ..
+                },
+            ) if op == BinOp::Add => {
                 self.ops(|o, m| o.other += m);
                 let text = match (ta, tb) {
                     (Some(x), Some(y)) if x.len() + y.len() < 4096 => {
@@ -457,6 +471,7 @@ impl Interp<'_> {
                 Value::Str {
                     len: a.add(b),
                     text,
+                    shared: false,
                 }
             }
             (Value::Str { len, .. }, Value::Int(n)) | (Value::Int(n), Value::Str { len, .. })
@@ -465,6 +480,7 @@ impl Interp<'_> {
                 Value::Str {
                     len: len.mul(n),
                     text: None,
+                    shared: false,
                 }
             }
             (Value::Str { len, .. }, _) if op == BinOp::Mod => {
@@ -472,6 +488,7 @@ impl Interp<'_> {
                 Value::Str {
                     len: len.clone(),
                     text: None,
+                    shared: false,
                 }
             }
             (Value::Bytes { len: a }, Value::Bytes { len: b }) if op == BinOp::Add => {
@@ -861,6 +878,9 @@ impl Interp<'_> {
                     recv: Box::new(v.clone()),
                 },
             },
+            Value::Obj { class, attrs } if &**class == "builtins.super" => {
+                super_attr(&attrs.borrow(), attr)
+            }
             Value::Obj { class, attrs } => {
                 if let Some(x) = attrs.borrow().get(attr) {
                     return x.clone();
@@ -872,23 +892,22 @@ impl Interp<'_> {
             }
             Value::Instance { class, attrs } => {
                 if let Some(x) = attrs.borrow().get(attr) {
-                    return x.clone();
+                    // The instance keeps its attribute's object alive.
+                    return x.clone().shared();
                 }
                 match class.lookup(attr) {
-                    Some(Value::Func(f)) => {
-                        let is_static = matches!(&f.callable, Callable::Def(d) if d.decorators.iter().any(|x| x.dotted().as_deref() == Some("staticmethod")));
-                        let is_prop = matches!(&f.callable, Callable::Def(d) if d.decorators.iter().any(|x| x.dotted().as_deref() == Some("property")));
-                        if is_static {
-                            Value::Func(f)
-                        } else if is_prop {
-                            self.call_function(&f, vec![v.clone()], vec![])
-                        } else {
-                            Value::Method {
-                                func: f,
-                                recv: Box::new(v.clone()),
-                            }
-                        }
-                    }
+                    Some(Value::Func(f)) => match method_kind(&f) {
+                        MethodKind::Static => Value::Func(f),
+                        MethodKind::Class => Value::Method {
+                            func: f,
+                            recv: Box::new(Value::Class(class.clone())),
+                        },
+                        MethodKind::Property => self.call_function(&f, vec![v.clone()], vec![]),
+                        MethodKind::Plain => Value::Method {
+                            func: f,
+                            recv: Box::new(v.clone()),
+                        },
+                    },
                     Some(other) => other,
                     None => match class.lib_base() {
                         Some(base) => Value::Bound {
@@ -900,9 +919,15 @@ impl Interp<'_> {
                 }
             }
             Value::Class(c) => match c.lookup(attr) {
+                // `Cls.build(...)`: a class method gets the class first.
+                Some(Value::Func(f)) if method_kind(&f) == MethodKind::Class => Value::Method {
+                    func: f,
+                    recv: Box::new(v.clone()),
+                },
                 Some(x) => x,
                 None => Value::Unknown,
             },
+
             Value::Str { .. } => Value::Bound {
                 qual: Arc::from(format!("str.{attr}")),
                 recv: Box::new(v.clone()),
@@ -1017,7 +1042,11 @@ impl Interp<'_> {
                 Value::Obj { class, attrs } if class.as_ref() == "builtins.slice" => {
                     let n = slice_len(&attrs.borrow(), len);
                     if matches!(v, Value::Str { .. }) {
-                        Value::Str { len: n, text: None }
+                        Value::Str {
+                            len: n,
+                            text: None,
+                            shared: false,
+                        }
                     } else {
                         Value::Bytes { len: n }
                     }
@@ -1356,5 +1385,79 @@ pub(crate) fn int_op(op: BinOp, a: &Sym, b: &Sym) -> Sym {
         BinOp::Mod => b.scale(0.5),
         BinOp::BitAnd => a.min(b),
         _ => a.max(b),
+    }
+}
+
+/// Characters a value takes when formatted into a string: its own length for
+/// text, typical widths for numbers (a float prints 6-18 digits).
+fn formatted_len(v: &Value) -> Sym {
+    match v {
+        Value::Str { len, .. } => len.clone(),
+        Value::Int(s) => match s.as_num() {
+            Some(x) => Sym::from(x.abs().max(1.0).log10().floor() as i64 + 1 + (x < 0.0) as i64),
+            None => Sym::num(6.0),
+        },
+        Value::Float(_) => Sym::num(10.0),
+        Value::Bool(_) => Sym::num(5.0),
+        Value::None => Sym::num(4.0),
+        _ => Sym::num(16.0),
+    }
+}
+
+/// How a function defined in a class body binds when looked up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MethodKind {
+    Plain,
+    Static,
+    Class,
+    Property,
+}
+
+fn method_kind(f: &FuncVal) -> MethodKind {
+    let Callable::Def(d) = &f.callable else {
+        return MethodKind::Plain;
+    };
+    for dec in &d.decorators {
+        // `@property`, `@functools.cached_property`, `@x.setter` ...
+        let name = dec.dotted().unwrap_or_default();
+        match name.rsplit('.').next().unwrap_or_default() {
+            "staticmethod" => return MethodKind::Static,
+            "classmethod" => return MethodKind::Class,
+            "property" | "cached_property" => return MethodKind::Property,
+            _ => {}
+        }
+    }
+    MethodKind::Plain
+}
+
+/// An attribute through `super()`: the method of the first base class (of the
+/// class whose method called `super()`) that has it, bound to the same `self`.
+fn super_attr(proxy: &BTreeMap<String, Value>, attr: &str) -> Value {
+    let (Some(Value::Class(start)), Some(this)) = (proxy.get("__class__"), proxy.get("__self__"))
+    else {
+        return Value::Unknown;
+    };
+    let found = start.bases.iter().find_map(|b| match b {
+        Value::Class(c) => c.lookup(attr),
+        _ => None,
+    });
+    match found {
+        Some(Value::Func(f)) => match method_kind(&f) {
+            MethodKind::Static => Value::Func(f),
+            MethodKind::Class => Value::Method {
+                func: f,
+                recv: Box::new(match this {
+                    Value::Instance { class, .. } => Value::Class(class.clone()),
+                    other => other.clone(),
+                }),
+            },
+            _ => Value::Method {
+                func: f,
+                recv: Box::new(this.clone()),
+            },
+        },
+        Some(other) => other,
+        // `super().__init__()` of a library or `object` base does nothing we model.
+        None => Value::Lib(format!("super_proxy.{attr}").into()),
     }
 }

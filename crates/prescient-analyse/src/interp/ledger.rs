@@ -18,8 +18,9 @@ pub(crate) enum Scope {
     Entry,
 }
 
-/// What one name holds: array buffers (base id, bytes) and its other bytes.
-type Holding = (Vec<(u64, f64)>, f64);
+/// What one name holds: array buffers (base id, bytes), its other bytes and
+/// the objects in it the garbage collector tracks.
+type Holding = (Vec<(u64, f64)>, f64, f64);
 
 #[derive(Default)]
 pub(crate) struct Ledger {
@@ -27,6 +28,10 @@ pub(crate) struct Ledger {
     /// Buffer -> (bytes, how many entries hold it).
     bases: HashMap<u64, (f64, usize)>,
     loose: f64,
+    /// Garbage-collector-tracked objects held (see [`PyOps::gc_objects`]).
+    ///
+    /// [`PyOps::gc_objects`]: prescient_model::PyOps
+    tracked: f64,
     touched: HashSet<(Scope, String)>,
     /// Names holding objects or instances (also inside containers): their
     /// attributes change in place.
@@ -43,13 +48,18 @@ impl Ledger {
         self.loose + self.bases.values().map(|(b, _)| b).sum::<f64>()
     }
 
+    pub fn tracked(&self) -> f64 {
+        self.tracked
+    }
+
     pub fn blocker(&self) -> Option<String> {
         self.blockers.values().next().cloned()
     }
 
     fn remove(&mut self, key: &(Scope, String)) {
-        if let Some((bufs, loose)) = self.entries.remove(key) {
+        if let Some((bufs, loose, tracked)) = self.entries.remove(key) {
             self.loose -= loose;
+            self.tracked -= tracked;
             for (base, _) in bufs {
                 if let Some(slot) = self.bases.get_mut(&base) {
                     slot.1 -= 1;
@@ -106,19 +116,29 @@ impl Interp<'_> {
                 self.ledger.containers.insert(key.clone());
             }
             let mut bufs = Vec::new();
-            let loose = self.measure(&value, &mut bufs, 0);
+            let mut tracked = 0.0;
+            let loose = self.measure(&value, &mut bufs, &mut tracked, 0);
             self.ledger.loose += loose;
+            self.ledger.tracked += tracked;
             for (base, bytes) in &bufs {
                 let slot = self.ledger.bases.entry(*base).or_insert((*bytes, 0));
                 slot.1 += 1;
             }
-            self.ledger.entries.insert(key, (bufs, loose));
+            self.ledger.entries.insert(key, (bufs, loose, tracked));
         }
         self.ledger.total()
     }
 
-    /// Bytes a value holds: array buffers go to `bufs` (shared by id), the rest is returned.
-    fn measure(&self, v: &Value, bufs: &mut Vec<(u64, f64)>, depth: u32) -> f64 {
+    /// Bytes a value holds: array buffers go to `bufs` (shared by id), the rest
+    /// is returned; the objects the garbage collector tracks are counted in
+    /// `tracked` (a tuple of scalars is untracked at its first collection).
+    pub(crate) fn measure(
+        &self,
+        v: &Value,
+        bufs: &mut Vec<(u64, f64)>,
+        tracked: &mut f64,
+        depth: u32,
+    ) -> f64 {
         if depth > 6 {
             return 0.0;
         }
@@ -129,46 +149,116 @@ impl Interp<'_> {
                 }
                 0.0
             }
+            // A reference to a string held elsewhere is only its slot.
+            Value::Str { shared: true, .. } => 0.0,
             Value::Str { len, .. } => 49.0 + self.num(len),
             Value::Bytes { len } => 33.0 + self.num(len),
             Value::Seq { items, kind } => {
-                let per_slot = if *kind == SeqKind::Dict { 100.0 } else { 8.0 };
-                match items {
+                let holds_containers = |e: &Value| {
+                    matches!(
+                        e,
+                        Value::Seq { .. } | Value::Instance { .. } | Value::Obj { .. }
+                    )
+                };
+                // A dict's item is stored as a key and a value in its table,
+                // not as the (key, value) tuple the analyser carries.
+                let parts = |e: &Value| -> Vec<Value> {
+                    match (kind, e) {
+                        (
+                            SeqKind::Dict,
+                            Value::Seq {
+                                items: SeqItems::Known(kv),
+                                ..
+                            },
+                        ) => kv.clone(),
+                        _ => vec![e.clone()],
+                    }
+                };
+                let (n, contents, tracks) = match items {
                     SeqItems::Known(vs) => {
-                        56.0 + vs
-                            .iter()
-                            .map(|x| per_slot + self.measure(x, bufs, depth + 1))
-                            .sum::<f64>()
+                        let mut bytes = 0.0;
+                        for x in vs {
+                            for p in parts(x) {
+                                bytes += self.measure(&p, bufs, tracked, depth + 1);
+                            }
+                        }
+                        (
+                            vs.len() as f64,
+                            bytes,
+                            vs.iter().any(|x| parts(x).iter().any(holds_containers)),
+                        )
                     }
                     SeqItems::Homog { elem, len } => {
                         // Each element holds its own buffers: count them per element.
                         let mut own = Vec::new();
-                        let e = self.measure(elem, &mut own, depth + 1)
-                            + own.iter().map(|(_, b)| b).sum::<f64>();
-                        56.0 + self.num(len) * (per_slot + e)
+                        let mut own_tracked = 0.0;
+                        let mut e = 0.0;
+                        for p in parts(elem) {
+                            e += self.measure(&p, &mut own, &mut own_tracked, depth + 1);
+                        }
+                        e += own.iter().map(|(_, b)| b).sum::<f64>();
+                        let n = self.num(len);
+                        *tracked += n * own_tracked;
+                        (n, n * e, parts(elem).iter().any(holds_containers))
+                    }
+                };
+                if *kind != SeqKind::Tuple || tracks {
+                    *tracked += 1.0;
+                }
+                container_bytes(*kind, n) + contents
+            }
+            // CPython keeps one object for each of -5..=256.
+            Value::Int(i) if i.as_num().is_some_and(|x| (-5.0..=256.0).contains(&x)) => 0.0,
+            Value::Int(_) => 32.0,
+            Value::Float(_) => 24.0,
+            Value::Instance { attrs, .. } => {
+                // CPython 3.11 keeps an instance's attribute values inline:
+                // measured with tracemalloc, 72 bytes plus 8 per attribute
+                // (up to about 30 attributes, where a dict takes over).
+                let attrs = attrs.borrow();
+                // The head of a linked chain stands for its nodes; the
+                // link to the rest is not followed (that is the chain).
+                let nodes = super::loops::chain_length(v).unwrap_or(1.0);
+                let chained = attrs.contains_key(super::loops::CHAIN);
+                *tracked += nodes;
+                let mut node = 72.0;
+                for (name, x) in attrs.iter() {
+                    if name == super::loops::CHAIN {
+                        continue;
+                    }
+                    node += 8.0;
+                    if !(chained && matches!(x, Value::Instance { .. })) {
+                        node += self.measure(x, bufs, tracked, depth + 1);
                     }
                 }
-            }
-            Value::Int(_) | Value::Float(_) => 24.0,
-            Value::Instance { attrs, .. } => {
-                // CPython 3.11 keeps an instance's attribute values inline
-                // after a 48-byte header: 56 bytes for one of 1 attribute.
-                let attrs = attrs.borrow();
-                48.0 + 8.0 * attrs.len() as f64
-                    + attrs
-                        .values()
-                        .map(|x| self.measure(x, bufs, depth + 1))
-                        .sum::<f64>()
+                nodes * node
             }
             Value::Obj { attrs, .. } => {
                 let attrs = attrs.borrow();
                 attrs
                     .values()
-                    .map(|x| self.measure(x, bufs, depth + 1))
+                    .map(|x| self.measure(x, bufs, tracked, depth + 1))
                     .sum::<f64>()
             }
             _ => 0.0,
         }
+    }
+}
+
+/// Bytes of a container object itself for `n` items, without the items:
+/// CPython 3.11 sizes measured with `sys.getsizeof` and tracemalloc. A list
+/// or tuple is a header and a pointer per item; a dict of up to five keys is
+/// one 184-byte block, a larger one about 42 bytes per key (its index and
+/// entry tables at their usual fill); a set is 216 bytes up to four items,
+/// then about 34 bytes per item.
+fn container_bytes(kind: SeqKind, n: f64) -> f64 {
+    match kind {
+        SeqKind::List | SeqKind::Tuple => 56.0 + 8.0 * n,
+        SeqKind::Dict if n <= 0.0 => 64.0,
+        SeqKind::Dict if n <= 5.0 => 184.0,
+        SeqKind::Dict => 64.0 + 42.0 * n,
+        SeqKind::Set if n <= 4.0 => 216.0,
+        SeqKind::Set => 216.0 + 34.0 * n,
     }
 }
 

@@ -52,6 +52,7 @@ impl Interp<'_> {
                     Value::Str {
                         len: Sym::num(80.0),
                         text: None,
+                        shared: false,
                     },
                 )
             }
@@ -104,6 +105,7 @@ impl Interp<'_> {
             frame: self.frames.len(),
             before: BTreeMap::new(),
             attr_before: Vec::new(),
+            spread: Vec::new(),
             serial: self.id_mark(),
             comprehension,
             lib_kernels: 0,
@@ -294,6 +296,13 @@ impl Interp<'_> {
         if self.top_stmt_addr == s as *const Stmt as usize {
             self.last_top_trip = Some(self.num(&trip));
         }
+        // Items of a container bound to a name outside the body stay alive
+        // in it while the loop keeps or stores them.
+        let elem = if lives_through(iter, body) {
+            elem.shared()
+        } else {
+            elem
+        };
         self.enter_loop(target_names(target), trip.clone(), false);
         self.assign(target, elem);
         let flow = self.run_loop_body(body, &trip);
@@ -323,6 +332,12 @@ impl Interp<'_> {
         self.enter_loop(vec![], trip.clone(), false);
         let flow = self.run_loop_body(body, &trip);
         self.visit_domain = outer_domain;
+        // `while q:` ends with `q` empty, however much it grew on the way.
+        if let Some(q) = drained_queue(test) {
+            if let Some(v @ Value::Seq { kind, .. }) = self.peek(q) {
+                self.assign(q, Value::homog(kind, v.elem(), Sym::zero()));
+            }
+        }
         self.exec_block(orelse);
         match flow {
             Flow::Return => Flow::Return,
@@ -335,20 +350,21 @@ impl Interp<'_> {
     fn run_loop_body(&mut self, body: &[Stmt], trip: &Sym) -> Flow {
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
-        let (before, attr_before, frame) = self
+        let (before, attr_before, spread, frame) = self
             .loops
             .last_mut()
             .map(|l| {
                 (
                     l.before.clone(),
                     std::mem::take(&mut l.attr_before),
+                    std::mem::take(&mut l.spread),
                     l.frame,
                 )
             })
             .unwrap_or_default();
         self.exit_loop();
         self.extrapolate(&before, trip);
-        self.extrapolate_attrs(attr_before, frame, trip);
+        self.extrapolate_attrs(attr_before, &spread, frame, trip);
         flow
     }
 
@@ -372,6 +388,9 @@ impl Interp<'_> {
         if let Some(trip) = self.drain_trips(test, body) {
             return trip;
         }
+        if let Some(trip) = self.chain_walk_trips(test, body) {
+            return trip;
+        }
         let line = self.line;
         self.unknown(
             &format!("iters@{line}"),
@@ -381,6 +400,51 @@ impl Interp<'_> {
                 fmt_num(DEFAULT_WHILE_TRIPS)
             ),
         )
+    }
+
+    /// `while cur is not None: ...; cur = cur.next` (also `while cur:`) walks
+    /// a linked chain: one iteration per node of the chain `cur` starts at.
+    fn chain_walk_trips(&mut self, test: &Expr, body: &[Stmt]) -> Option<Sym> {
+        let var = match &test.kind {
+            ExprKind::Name(n) => n.as_str(),
+            ExprKind::Compare {
+                left,
+                ops,
+                comparators,
+            } if ops.len() == 1
+                && matches!(ops[0], CmpOp::IsNot | CmpOp::NotEq)
+                && matches!(comparators[0].kind, ExprKind::NoneLit) =>
+            {
+                left.as_name()?
+            }
+            _ => return None,
+        };
+        let mut steps = false;
+        for s in body {
+            let StmtKind::Assign { targets, value } = &s.kind else {
+                continue;
+            };
+            for t in targets {
+                let pairs: Vec<(&Expr, &Expr)> = match (&t.kind, &value.kind) {
+                    (ExprKind::Tuple(ts), ExprKind::Tuple(vs)) if ts.len() == vs.len() => {
+                        ts.iter().zip(vs).collect()
+                    }
+                    _ => vec![(t, value)],
+                };
+                steps |= pairs.iter().any(|(t, v)| {
+                    t.as_name() == Some(var)
+                        && matches!(&v.kind, ExprKind::Attribute { value, .. } if value.as_name() == Some(var))
+                });
+            }
+        }
+        if !steps {
+            return None;
+        }
+        let nodes = chain_length(&self.peek(&Expr {
+            span: test.span,
+            kind: ExprKind::Name(var.to_string()),
+        })?)?;
+        Some(Sym::num(nodes))
     }
 
     /// `while queue:` (also `while len(queue) > 0:`) whose body takes an item
@@ -475,6 +539,34 @@ impl Interp<'_> {
         }
         if taken.is_empty() {
             return None;
+        }
+        // Neighbours computed from a taken item (`rr, cc = r + dr, c + dc`,
+        // `nxt = v + 1`) index the same containers.
+        for s in body {
+            s.walk(&mut |st| {
+                let StmtKind::Assign { targets, value } = &st.kind else {
+                    return;
+                };
+                if !matches!(
+                    value.kind,
+                    ExprKind::BinOp { .. } | ExprKind::Tuple(_) | ExprKind::List(_)
+                ) {
+                    return;
+                }
+                let mut uses = false;
+                value.walk(&mut |x| {
+                    uses |= x.as_name().is_some_and(|n| taken.iter().any(|t| t == n))
+                });
+                if uses {
+                    for t in targets {
+                        for n in target_names(t) {
+                            if !taken.contains(&n) {
+                                taken.push(n);
+                            }
+                        }
+                    }
+                }
+            });
         }
         let is_taken = |e: &Expr| e.as_name().is_some_and(|n| taken.iter().any(|t| t == n));
         let mut best: Option<(String, f64)> = None;
@@ -639,6 +731,7 @@ impl Interp<'_> {
             (Value::Str { len: o, .. }, Value::Str { len: n, .. }) => Value::Str {
                 len: grown(o, n),
                 text: None,
+                shared: false,
             },
             (Value::Bytes { len: o }, Value::Bytes { len: n }) => Value::Bytes { len: grown(o, n) },
             (Value::Seq { .. }, Value::Seq { kind, .. }) => {
@@ -673,6 +766,17 @@ impl Interp<'_> {
                     _ => new.elem(),
                 };
                 Value::homog(*kind, elem, total)
+            }
+            // A linked chain built by `head = Node(x, head)`: it gains the
+            // nodes of one iteration every iteration.
+            (Value::None | Value::Instance { .. }, Value::Instance { attrs, .. })
+                if attrs.borrow().contains_key(CHAIN) =>
+            {
+                let before = Sym::num(chain_length(old).unwrap_or(0.0));
+                let after = Sym::num(chain_length(new).unwrap_or(1.0));
+                let total = grown(&before, &after);
+                attrs.borrow_mut().insert(CHAIN.into(), Value::Int(total));
+                new.clone()
             }
             (Value::Array(o), Value::Array(n)) if o.shape.len() == n.shape.len() => {
                 let shape = o
@@ -748,6 +852,11 @@ impl Interp<'_> {
         for g in generators {
             let it = self.eval(&g.iter);
             let (trip, elem) = self.iteration(&it, &g.iter);
+            let elem = if lives_through(&g.iter, &[]) {
+                elem.shared()
+            } else {
+                elem
+            };
             self.enter_loop(target_names(&g.target), trip.clone(), true);
             entered += 1;
             self.assign(&g.target, elem);
@@ -843,6 +952,80 @@ fn drained_queue(test: &Expr) -> Option<&Expr> {
                 _ => None,
             }
         }
+        _ => None,
+    }
+}
+
+/// Whether the container a `for` loop iterates is kept alive by a name the
+/// loop body does not rebind: `for w in words`, `for k, v in d.items()`,
+/// `for a, b in zip(xs, ys)`, `for i, x in enumerate(self.items)`.
+fn lives_through(iter: &Expr, body: &[Stmt]) -> bool {
+    let root = |e: &Expr| -> Option<String> {
+        let mut e = e;
+        while let ExprKind::Attribute { value, .. } = &e.kind {
+            e = value;
+        }
+        e.as_name().map(str::to_string)
+    };
+    let holders: Option<Vec<String>> = match &iter.kind {
+        ExprKind::Name(_) | ExprKind::Attribute { .. } => root(iter).map(|r| vec![r]),
+        ExprKind::Call { func, args, .. } => match &func.kind {
+            // d.items(), d.keys(), d.values()
+            ExprKind::Attribute { value, attr }
+                if matches!(attr.as_str(), "items" | "keys" | "values") && args.is_empty() =>
+            {
+                root(value).map(|r| vec![r])
+            }
+            ExprKind::Name(f) if matches!(f.as_str(), "zip" | "enumerate" | "reversed") => args
+                .iter()
+                .map(|a| match &a.kind {
+                    ExprKind::Subscript { value, .. } => root(value),
+                    _ => root(a),
+                })
+                .collect(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(holders) = holders.filter(|h| !h.is_empty()) else {
+        return false;
+    };
+    let mut rebound = false;
+    for s in body {
+        s.walk(&mut |st| {
+            let targets: Vec<&Expr> = match &st.kind {
+                StmtKind::Assign { targets, .. } => targets.iter().collect(),
+                StmtKind::AugAssign { target, .. }
+                | StmtKind::AnnAssign { target, .. }
+                | StmtKind::For { target, .. } => vec![target],
+                _ => vec![],
+            };
+            rebound |= targets
+                .iter()
+                .flat_map(|t| target_names(t))
+                .any(|n| holders.contains(&n));
+        });
+    }
+    !rebound
+}
+
+/// Hidden attribute of the head node of a linked chain: how many nodes are
+/// reachable from it through the link it was built with.
+pub(crate) const CHAIN: &str = "__chain__";
+
+/// Nodes in the chain that starts at `v`: 0 for `None`, 1 for an instance
+/// not built as a chain.
+pub(crate) fn chain_length(v: &Value) -> Option<f64> {
+    match v {
+        Value::None => Some(0.0),
+        Value::Instance { attrs, .. } => Some(
+            attrs
+                .borrow()
+                .get(CHAIN)
+                .and_then(|c| c.as_sym())
+                .and_then(|c| c.as_num())
+                .unwrap_or(1.0),
+        ),
         _ => None,
     }
 }

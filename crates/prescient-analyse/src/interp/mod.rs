@@ -101,6 +101,10 @@ pub(crate) struct LoopCtx {
     pub before: BTreeMap<String, Value>,
     /// The same for attributes of instances older than the loop.
     pub attr_before: Vec<accumulate::AttrBefore>,
+    /// Attribute cells (instance, name) whose growth an inner loop already
+    /// spread over a container's elements: one iteration of this loop grows
+    /// every element, so its own extrapolation must not divide again.
+    pub spread: Vec<(usize, String)>,
     /// Instances with a serial from here on were created inside the loop.
     pub serial: u64,
     pub comprehension: bool,
@@ -190,6 +194,12 @@ pub struct Interp<'a> {
     /// Share of the iterations that run the branch being run, where that
     /// branch is guarded by a membership test (`if k not in seen:`).
     pub(crate) guard_share: f64,
+    /// Share of the iterations taken to run the branch being run, where it sits
+    /// under conditions whose truth is not known before the run (`if x > t:`
+    /// with no `else`). Each such condition is taken as true half the time, for
+    /// what the branch adds to containers; its cost is still counted in full,
+    /// as an upper bound.
+    pub(crate) branch_share: f64,
 }
 
 impl<'a> Interp<'a> {
@@ -234,6 +244,7 @@ impl<'a> Interp<'a> {
             counting_store: false,
             visit_domain: None,
             guard_share: 1.0,
+            branch_share: 1.0,
         }
     }
 

@@ -192,6 +192,7 @@ impl Interp<'_> {
     fn top_stmt(&mut self, s: &Stmt, scope: &str) -> Flow {
         let safe_blocker = self.safe_blocker();
         let live_before = self.ledger.total();
+        let tracked_before = self.ledger.tracked();
         self.temp_bytes = 0.0;
         self.stmt_peak = 0.0;
         self.straight_ops = PyOps::default();
@@ -200,31 +201,27 @@ impl Interp<'_> {
         let mut kernels = std::mem::take(&mut self.cur_kernels);
         let ops = std::mem::take(&mut self.straight_ops);
         if ops.total() >= 1e5 {
-            kernels.push(Kernel {
-                category: Category::Python,
-                pattern: "python.statements".into(),
-                line: s.span.line,
-                flops: 0.0,
-                bytes_moved: 0.0,
-                bytes_allocated: 0.0,
-                count: 1.0,
-                parallelism: Parallelism::Interpreter,
-                dtype: None,
-                affinity: vec![],
-                evidence: format!(
-                    "line {}: interpreted code outside loops, {}",
-                    s.span.line,
-                    fmt_flops(ops.total(), "op")
-                ),
-                py_ops: Some(ops),
-                function: self.current_function(),
-                symbolic: SymbolicCost::default(),
-                seconds: None,
-                predicted_seconds: None,
-                dims: Vec::new(),
-            });
+            let evidence = format!(
+                "line {}: interpreted code outside loops, {}",
+                s.span.line,
+                fmt_flops(ops.total(), "op")
+            );
+            kernels.push(self.interp_kernel("python.statements", s.span.line, evidence, ops));
         }
         let live_after = self.account();
+        let tracked_added = self.ledger.tracked() - tracked_before;
+        if tracked_added >= 1e4 {
+            let line = s.span.line;
+            let evidence = format!(
+                "line {line}: {} objects left alive -> garbage collector passes",
+                fmt_num(tracked_added)
+            );
+            let ops = PyOps {
+                gc_objects: tracked_added,
+                ..PyOps::default()
+            };
+            kernels.push(self.interp_kernel("python.gc", line, evidence, ops));
+        }
         let iterations = self.last_top_trip.take();
         let heavy = !kernels.is_empty()
             || matches!(
@@ -243,6 +240,31 @@ impl Interp<'_> {
             heavy,
         });
         flow
+    }
+
+    /// A kernel of interpreted work outside any loop nest: straight-line
+    /// statements, or the garbage collector's passes over the tracked objects
+    /// a statement leaves alive (see [`PyOps::gc_objects`]).
+    fn interp_kernel(&self, pattern: &str, line: u32, evidence: String, ops: PyOps) -> Kernel {
+        Kernel {
+            category: Category::Python,
+            pattern: pattern.into(),
+            line,
+            flops: 0.0,
+            bytes_moved: 0.0,
+            bytes_allocated: 0.0,
+            count: 1.0,
+            parallelism: Parallelism::Interpreter,
+            dtype: None,
+            affinity: vec![],
+            evidence,
+            py_ops: Some(ops),
+            function: self.current_function(),
+            symbolic: SymbolicCost::default(),
+            seconds: None,
+            predicted_seconds: None,
+            dims: Vec::new(),
+        }
     }
 
     pub(crate) fn exec_block(&mut self, body: &[Stmt]) -> Flow {
@@ -302,6 +324,9 @@ impl Interp<'_> {
                 let v = self.eval_idiomatic(value);
                 self.name_hint = None;
                 self.counting_store = targets.len() == 1 && is_counting_store(&targets[0], value);
+                if let [t] = targets.as_slice() {
+                    self.link_chain(t, value, &v);
+                }
                 for t in targets {
                     self.assign(t, v.clone());
                 }
@@ -544,8 +569,13 @@ impl Interp<'_> {
                     self.guard_share = saved;
                     return Flow::Normal;
                 }
-                // A lone branch is assumed taken: an upper bound on cost.
+                // A lone branch is assumed taken for its cost (an upper bound),
+                // but half the time for what it adds to containers: a filter's
+                // selectivity is not known before the run.
+                let saved = self.branch_share;
+                self.branch_share = saved * 0.5;
                 let _ = self.exec_block(body);
+                self.branch_share = saved;
                 Flow::Normal
             }
             None => self.weighted_branches(vec![body, orelse], 0.5),
@@ -819,10 +849,10 @@ impl Interp<'_> {
         if self.guard_share < 1.0 {
             // Under a first-visit guard the keys are new, but only that
             // share of the iterations stores one.
-            return Sym::num(self.guard_share);
+            return Sym::num(self.guard_share * self.branch_share);
         }
         if !repeats || self.loops.is_empty() {
-            return Sym::one();
+            return Sym::num(self.branch_share);
         }
         let n = self.mult_num.max(1.0);
         let share = (10.0 / n.sqrt()).min(1.0);
@@ -839,6 +869,39 @@ impl Interp<'_> {
             }
         }
         Sym::num(share)
+    }
+
+    /// `head = Node(x, head)`, `self.top = Frame(v, parent=self.top)`: a new
+    /// instance that links to what the target held is one node more on the
+    /// chain the target heads. The head instance carries the chain's length
+    /// (see `loops::CHAIN`), which loops extrapolate like a container's and
+    /// the ledger and `while cur is not None` walks read.
+    fn link_chain(&mut self, target: &Expr, value: &Expr, new: &Value) {
+        let ExprKind::Call { args, keywords, .. } = &value.kind else {
+            return;
+        };
+        let Value::Instance { attrs, .. } = new else {
+            return;
+        };
+        let key = unparse::unparse(target);
+        let links = args
+            .iter()
+            .chain(keywords.iter().map(|k| &k.value))
+            .any(|a| unparse::unparse(a) == key);
+        if !links {
+            return;
+        }
+        let Some(old) = self.peek(target) else {
+            return;
+        };
+        let Some(before) = super::loops::chain_length(&old) else {
+            return;
+        };
+        self.mark_accumulated_target(target);
+        attrs.borrow_mut().insert(
+            super::loops::CHAIN.into(),
+            Value::Int(Sym::num(before + 1.0)),
+        );
     }
 
     /// Whether a condition is known to hold, known not to, or unknown.

@@ -56,7 +56,7 @@ fn write(e: &Expr, out: &mut String, depth: u32) {
             out.push_str(&format!("{t:?}"))
         }
         ExprKind::Bytes(_) => out.push_str("b'…'"),
-        ExprKind::FString(_) => out.push_str("f'…'"),
+        ExprKind::FString { .. } => out.push_str("f'…'"),
         ExprKind::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
         ExprKind::NoneLit => out.push_str("None"),
         ExprKind::Ellipsis => out.push_str("..."),

@@ -296,6 +296,7 @@ fn hash_method(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "hexdigest" => Value::Str {
             len: digest.scale(2.0),
             text: None,
+            shared: false,
         },
         _ => obj,
     })
@@ -439,10 +440,12 @@ fn urandom(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "token_hex" => Value::Str {
             len: n.scale(2.0),
             text: None,
+            shared: false,
         },
         "token_urlsafe" => Value::Str {
             len: n.scale(4.0 / 3.0),
             text: None,
+            shared: false,
         },
         _ => Value::Bytes { len: n },
     })

@@ -2,7 +2,7 @@
 //! its cost (flops, bytes read and written, bytes allocated) and its category.
 //!
 //! It is one data-driven table ([`table`]) built from per-library lists
-//! (`numpy.rs`, `scipy.rs`, `crypto.rs`, `torch.rs`, `pystd.rs`). Each entry maps
+//! (`numpy.rs`, `scipy.rs`, `crypto.rs`, `torch.rs`, `pystd.rs`, `regex.rs`). Each entry maps
 //! qualified names to a [`Rule`]: most rules are generic and parameterised
 //! (elementwise with a flop weight, reduction, creation from a shape argument);
 //! the rest are small handlers. Adding a function usually means adding one line.
@@ -15,6 +15,7 @@
 pub mod crypto;
 pub mod numpy;
 pub mod pystd;
+pub mod regex;
 pub mod scipy;
 pub mod torch;
 
@@ -173,6 +174,7 @@ pub fn table() -> &'static HashMap<&'static str, Stored> {
             crypto::ENTRIES,
             torch::ENTRIES,
             pystd::ENTRIES,
+            regex::ENTRIES,
         ] {
             for ent in list {
                 for n in ent.names {

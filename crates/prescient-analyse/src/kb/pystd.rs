@@ -28,6 +28,20 @@ pub const ENTRIES: &[Entry] = &[
     e(&["sorted", "list.sort"], C::Sort, Custom(sorted)),
     e(
         &[
+            "heapq.heappush",
+            "heapq.heappop",
+            "heapq.heapify",
+            "heapq.heappushpop",
+            "heapq.heapreplace",
+            "heapq.nlargest",
+            "heapq.nsmallest",
+            "heapq.merge",
+        ],
+        C::Python,
+        Custom(heap_ops),
+    ),
+    e(
+        &[
             "reversed",
             "list",
             "tuple",
@@ -714,6 +728,88 @@ fn sorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::homog(SeqKind::List, v.elem(), n))
 }
 
+/// `heapq`: the heap is a plain list the functions take as first argument.
+/// A push or pop is the list's append or pop plus the sift's comparisons: a
+/// push climbs about two levels on average, a pop sifts the last leaf down
+/// the whole height, `log2(n)` levels of two comparisons each. Where the heap's
+/// size is not known (it grows inside a loop), a heap of 4096 entries stands
+/// for it.
+fn heap_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+    let short = ca.short();
+    let heap = ca.pos.first().cloned();
+    let height = |v: &Option<Value>, it: &Interp| {
+        let n = v
+            .as_ref()
+            .and_then(Value::len)
+            .map(|l| it.num(&l))
+            .unwrap_or(0.0);
+        n.max(4096.0).log2()
+    };
+    match short {
+        "heappushpop" | "heapreplace" => {
+            // One in, one out: the list keeps its length.
+            let h = height(&heap, it);
+            it.ops(|o, m| {
+                o.calls += m;
+                o.compare += 2.0 * h * m;
+            });
+            Some(heap.map(|h| h.elem()).unwrap_or(Value::Unknown))
+        }
+        "heappush" | "heappop" => {
+            let h = height(&heap, it);
+            let compares = if short == "heappush" { 2.0 } else { 2.0 * h };
+            it.ops(|o, m| o.compare += compares * m);
+            let method = if short == "heappush" { "append" } else { "pop" };
+            let as_list = CallArgs {
+                name: format!("list.{method}"),
+                recv: heap,
+                pos: ca.pos.iter().skip(1).cloned().collect(),
+                kw: vec![],
+                text: ca.text.clone(),
+                arg_exprs: ca.arg_exprs.iter().skip(1).cloned().collect(),
+                recv_expr: ca.arg_exprs.first().cloned(),
+                line: ca.line,
+            };
+            containers(it, &as_list)
+        }
+        "heapify" => {
+            let n = heap.as_ref().and_then(Value::len).unwrap_or_else(Sym::one);
+            let n = it.num(&n);
+            it.ops(|o, m| {
+                o.calls += m;
+                o.compare += 2.0 * n * m;
+            });
+            Some(Value::None)
+        }
+        "nlargest" | "nsmallest" => {
+            let k = ca
+                .pos
+                .first()
+                .and_then(Value::as_sym)
+                .unwrap_or_else(|| Sym::num(10.0));
+            let src = ca.pos.get(1).cloned().unwrap_or(Value::Unknown);
+            let n = src.len().map(|l| it.num(&l)).unwrap_or(0.0);
+            let kn = it.num(&k).max(1.0);
+            // Each item is compared with the heap's root; few replace it.
+            let keyed = ca.kwarg("key").is_some();
+            it.ops(|o, m| {
+                o.calls += m;
+                o.compare += (n + kn * kn.log2().max(1.0)) * m;
+                if keyed {
+                    o.py_calls += n * m;
+                }
+            });
+            Some(Value::homog(SeqKind::List, src.elem(), k))
+        }
+        _ => {
+            // merge: a lazy iterator over all the inputs' items.
+            let n = Sym::sum(ca.pos.iter().filter_map(Value::len));
+            let elem = ca.pos.first().map(Value::elem).unwrap_or(Value::Unknown);
+            Some(Value::homog(SeqKind::Tuple, elem, n))
+        }
+    }
+}
+
 fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let kind = match ca.short() {
         "tuple" => SeqKind::Tuple,
@@ -999,36 +1095,44 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 None => Value::Str {
                     len: Sym::num(8.0),
                     text: None,
+                    shared: false,
                 },
             },
             Some(Value::Array(a)) => Value::Str {
                 len: a.size().scale(10.0).min(&Sym::num(2000.0)),
                 text: None,
+                shared: false,
             },
             _ => Value::Str {
                 len: Sym::num(16.0),
                 text: None,
+                shared: false,
             },
         },
         "hex" | "bin" | "oct" => Value::Str {
             len: Sym::num(18.0),
             text: None,
+            shared: false,
         },
         "chr" => Value::Str {
             len: Sym::one(),
             text: None,
+            shared: false,
         },
         "input" => Value::Str {
             len: Sym::num(16.0),
             text: None,
+            shared: false,
         },
         "bytes.hex" => Value::Str {
             len: subject_len.unwrap_or_else(Sym::one).scale(2.0),
             text: None,
+            shared: false,
         },
         "bytes.decode" => Value::Str {
             len: subject_len.unwrap_or_else(Sym::one),
             text: None,
+            shared: false,
         },
         "str.join" => {
             let parts = ca.pos.first()?;
@@ -1038,6 +1142,7 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             Value::Str {
                 len: n.mul(&each.add(&sep)),
                 text: None,
+                shared: false,
             }
         }
         "str.format" => Value::Str {
@@ -1045,9 +1150,10 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 .unwrap_or_else(Sym::one)
                 .add(&Sym::num(8.0 * ca.pos.len() as f64)),
             text: None,
+            shared: false,
         },
         _ => match ca.subject() {
-            Some(Value::Str { len, text }) => {
+            Some(Value::Str { len, text, .. }) => {
                 let t = text.as_ref().map(|t| match ca.short() {
                     "upper" => Arc::from(t.to_uppercase()),
                     "lower" => Arc::from(t.to_lowercase()),
@@ -1058,11 +1164,16 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                     .as_ref()
                     .map(|t| Sym::from(t.chars().count()))
                     .unwrap_or_else(|| len.clone());
-                Value::Str { len, text: t }
+                Value::Str {
+                    len,
+                    text: t,
+                    shared: false,
+                }
             }
             _ => Value::Str {
                 len: Sym::num(16.0),
                 text: None,
+                shared: false,
             },
         },
     })
@@ -1095,6 +1206,7 @@ fn str_split(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
         Value::Str {
             len: Sym::num(each),
             text: None,
+            shared: false,
         }
     };
     Some(Value::homog(SeqKind::List, elem, n.div(&Sym::num(each))))
@@ -1201,7 +1313,7 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                         }
                         e => e,
                     };
-                    Value::homog(kind, elem, len.add(&Sym::one()))
+                    Value::homog(kind, elem, len.add(&Sym::num(it.branch_share)))
                 }
             };
             (Some(v), Value::None)
@@ -1216,7 +1328,7 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             ) || short == "update" =>
         {
             let other = ca.pos.first().cloned().unwrap_or(Value::Unknown);
-            let add = other.len().unwrap_or_else(Sym::one);
+            let add = other.len().unwrap_or_else(Sym::one).scale(it.branch_share);
             if let Value::Bytes { len } = &recv {
                 let v = Value::Bytes { len: len.add(&add) };
                 if let Some(target) = &ca.recv_expr {
@@ -1396,7 +1508,7 @@ fn print(it: &mut Interp, _: &CallArgs) -> Option<Value> {
     Some(Value::None)
 }
 
-fn misc(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn misc(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(match ca.name.as_str() {
         "isinstance" | "issubclass" | "callable" | "hasattr" | "os.path.exists"
         | "os.path.isfile" | "os.path.isdir" => Value::Bool(None),
@@ -1415,9 +1527,10 @@ fn misc(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "os.path.basename" | "os.path.dirname" | "os.path.abspath" | "os.getcwd" => Value::Str {
             len: Sym::num(32.0),
             text: None,
+            shared: false,
         },
         "random.Random" => Value::new_obj("random.Random"),
-        "super" => Value::Lib(Arc::from("super_proxy")),
+        "super" => it.super_proxy(),
         _ => Value::None,
     })
 }
@@ -1450,6 +1563,7 @@ fn path_join(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
         None => Value::Str {
             len: Sym::num(32.0),
             text: None,
+            shared: false,
         },
     })
 }
@@ -1503,6 +1617,7 @@ fn environ(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         None => Some(Value::Str {
             len: Sym::num(8.0),
             text: None,
+            shared: false,
         }),
     }
 }
@@ -1557,7 +1672,11 @@ fn file_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         if binary {
             Value::Bytes { len: n }
         } else {
-            Value::Str { len: n, text: None }
+            Value::Str {
+                len: n,
+                text: None,
+                shared: false,
+            }
         }
     };
     Some(match short {
@@ -1743,7 +1862,13 @@ fn rand_choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     if ca.name.starts_with("random.") {
         add_random_ops(it, "choice", 1.0);
     }
-    Some(ca.pos.first().map(|v| v.elem()).unwrap_or(Value::Unknown))
+    // The pick is one of the sequence's own items.
+    Some(
+        ca.pos
+            .first()
+            .map(|v| v.elem().shared())
+            .unwrap_or(Value::Unknown),
+    )
 }
 
 fn rand_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
@@ -2068,7 +2193,11 @@ fn serialize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         .unwrap_or_else(|| Sym::num(64.0));
     it.ops(|o, m| o.calls += m * 10.0);
     Some(match ca.name.as_str() {
-        "json.dumps" => Value::Str { len: n, text: None },
+        "json.dumps" => Value::Str {
+            len: n,
+            text: None,
+            shared: false,
+        },
         "pickle.dumps" => Value::Bytes { len: n },
         "json.dump" | "pickle.dump" => Value::None,
         _ => Value::Unknown,
@@ -2389,6 +2518,7 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                     _ => Value::Str {
                         len: Sym::num(16.0),
                         text: None,
+                        shared: false,
                     },
                 }
             }
