@@ -60,6 +60,7 @@ pub fn observations(
             let same = r.program_hash == a.source_hash && r.args == a.args;
             Some(Observation {
                 same_program: same,
+                same_model: r.model == prescient_profile::MODEL_FINGERPRINT,
                 predicted: [
                     r.predicted.wall_seconds,
                     r.predicted.cpu_seconds,
@@ -111,5 +112,6 @@ pub fn record(
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0),
+        model: prescient_profile::MODEL_FINGERPRINT.into(),
     }
 }

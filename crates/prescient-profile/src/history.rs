@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug)]
 pub struct Observation {
     pub same_program: bool,
+    /// Predicted by the model of this build: only then does its error say
+    /// anything about this model's errors on similar code.
+    pub same_model: bool,
     pub predicted: [f64; 3],
     pub actual: [f64; 3],
     /// Predicted seconds per pattern in that run.
@@ -83,7 +86,7 @@ pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for o in obs {
         let total: f64 = o.kernels.iter().map(|(_, s)| s).sum();
-        if total <= 0.0 || o.predicted[0] <= 0.0 || o.actual[0] <= 0.0 {
+        if !o.same_model || total <= 0.0 || o.predicted[0] <= 0.0 || o.actual[0] <= 0.0 {
             continue;
         }
         // Start-up is in the totals but not in the kernels: compare kernel time only.
@@ -186,6 +189,7 @@ mod tests {
     fn obs(p: &str, pred: f64, actual: f64) -> Observation {
         Observation {
             same_program: false,
+            same_model: true,
             predicted: [pred, pred, 1e6],
             actual: [actual, actual, 1e6],
             kernels: vec![(p.into(), pred)],
@@ -239,5 +243,15 @@ mod tests {
         assert!((f["numpy.exp@0"] - 0.5).abs() < 1e-9);
         // A run a hundred times smaller is learned apart.
         assert!((f["numpy.matmul@-2"] - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn errors_of_another_model_teach_nothing() {
+        // A run predicted by an earlier model: its error was that model's.
+        let old = Observation {
+            same_model: false,
+            ..obs("numpy.matmul", 1.5, 4.5)
+        };
+        assert!(pattern_factors(&[old]).is_empty());
     }
 }

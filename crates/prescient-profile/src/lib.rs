@@ -14,6 +14,11 @@
 //! - Memory is the interpreter-and-imports baseline plus the largest live set plus
 //!   temporaries of any section.
 
+/// Fingerprint of the prediction model of this build (see `build.rs`): runs
+/// stored in the history carry it, and corrections are learned only from
+/// runs predicted by the same model.
+pub const MODEL_FINGERPRINT: &str = env!("PRESCIENT_MODEL_FINGERPRINT");
+
 pub mod cost;
 pub mod history;
 pub mod interp_fit;

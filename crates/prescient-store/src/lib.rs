@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// 2 added `section_runs` (per-section telemetry of `prescient run`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -49,6 +49,9 @@ pub struct RunRecord {
     /// Per-pattern predicted seconds, for learning corrections by pattern.
     pub kernel_seconds: Vec<(String, f64)>,
     pub created: f64,
+    /// Fingerprint of the model that made `predicted` (empty for runs stored
+    /// before it was kept): corrections learn only from the current model.
+    pub model: String,
 }
 
 /// Telemetry of one section of one `prescient run`.
@@ -112,6 +115,18 @@ impl Store {
                  PRIMARY KEY (run_id, section));",
         )
         .map_err(err)?;
+        // Schema 3 added the model fingerprint of each run.
+        let has_model: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'model'")
+            .and_then(|mut st| st.exists([]))
+            .map_err(err)?;
+        if !has_model {
+            conn.execute(
+                "ALTER TABLE runs ADD COLUMN model TEXT NOT NULL DEFAULT ''",
+                [],
+            )
+            .map_err(err)?;
+        }
         let version: Option<String> = conn
             .query_row(
                 "SELECT value FROM meta WHERE key = 'schema_version'",
@@ -200,8 +215,8 @@ impl Store {
         let j = |v: &dyn erased::Json| v.json();
         self.conn
             .execute(
-                "INSERT INTO runs (program_hash, file, args, node, predicted, actual, kernels, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO runs (program_hash, file, args, node, predicted, actual, kernels, created, model)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     run.program_hash,
                     run.file,
@@ -210,7 +225,8 @@ impl Store {
                     j(&run.predicted),
                     j(&run.actual),
                     j(&run.kernel_seconds),
-                    run.created
+                    run.created,
+                    run.model
                 ],
             )
             .map_err(self.err())?;
@@ -312,7 +328,7 @@ impl Store {
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<RunRecord>, StoreError> {
         let sql = format!(
-            "SELECT program_hash, file, args, node, predicted, actual, kernels, created FROM runs WHERE {clause} ORDER BY created"
+            "SELECT program_hash, file, args, node, predicted, actual, kernels, created, model FROM runs WHERE {clause} ORDER BY created"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let rows = stmt
@@ -326,12 +342,13 @@ impl Store {
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, f64>(7)?,
+                    r.get::<_, String>(8)?,
                 ))
             })
             .map_err(self.err())?;
         let mut out = Vec::new();
         for row in rows {
-            let (program_hash, file, args, node, predicted, actual, kernels, created) =
+            let (program_hash, file, args, node, predicted, actual, kernels, created, model) =
                 row.map_err(self.err())?;
             out.push(RunRecord {
                 program_hash,
@@ -342,6 +359,7 @@ impl Store {
                 actual: self.parse(&actual)?,
                 kernel_seconds: self.parse(&kernels)?,
                 created,
+                model,
             });
         }
         Ok(out)
@@ -401,6 +419,7 @@ mod tests {
             },
             kernel_seconds: vec![("numpy.matmul".into(), 0.5)],
             created: wall,
+            model: "m1".into(),
         }
     }
 
@@ -483,6 +502,35 @@ mod tests {
             )
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION.to_string());
+    }
+
+    #[test]
+    fn version_2_runs_keep_their_history_without_a_model() {
+        // A schema-2 database: runs had no model column.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('schema_version', '2');
+             CREATE TABLE runs (id INTEGER PRIMARY KEY, program_hash TEXT NOT NULL,
+                 file TEXT NOT NULL, args TEXT NOT NULL, node TEXT NOT NULL,
+                 predicted TEXT NOT NULL, actual TEXT NOT NULL, kernels TEXT NOT NULL,
+                 created REAL NOT NULL);
+             INSERT INTO runs VALUES (1, 'abc', 'p.py', '[\"1\"]', 'n1',
+                 '{\"wall_seconds\":1,\"cpu_seconds\":1,\"peak_memory_bytes\":1}',
+                 '{\"wall_seconds\":2,\"cpu_seconds\":2,\"peak_memory_bytes\":1}',
+                 '[]', 5.0);",
+        )
+        .unwrap();
+        drop(c);
+        let s = Store::open(&path).unwrap();
+        let old = s.runs_on("n1").unwrap();
+        assert_eq!(old.len(), 1);
+        assert_eq!(old[0].model, "");
+        assert_eq!(old[0].actual.wall_seconds, 2.0);
+        s.record_run(&run("abc", 7.0)).unwrap();
+        assert_eq!(s.runs_on("n1").unwrap()[1].model, "m1");
     }
 
     #[test]
