@@ -8,6 +8,7 @@
 //! off, and moves at unit boundaries. Every decision is logged with its time,
 //! so the report can show how far ahead of a unit it was taken.
 
+use prescient_engine::{emulated_startup, when_up};
 use prescient_plan::{Decision, Event, JobInfo, NodeId, Observed, Policy};
 use prescient_runtime::coordinator::{Cluster, Steering, UnitRecord};
 use serde::Serialize;
@@ -352,32 +353,6 @@ impl Steering for PlannedSteering<'_, '_> {
         let target = self.planned_before(record.unit + 1)?;
         when_up(cluster, target, self.planner.startup.get(target).copied())
     }
-}
-
-/// How long powering a node on must be made to take: a node of this host
-/// starts in a fraction of a second, so its declared start-up latency is
-/// played out (the plan was made for it); a Slurm node takes what it takes.
-pub fn emulated_startup(cluster: &Cluster, node: usize, declared: f64) -> f64 {
-    if cluster.node_spec(node).slurm.is_some() {
-        0.0
-    } else {
-        declared
-    }
-}
-
-/// The move target once it is up: a node still starting is waited for here,
-/// at the boundary (it was powered on ahead, so this is short when the
-/// forecast was right), for its start-up time and half a minute more.
-pub fn when_up(cluster: &Cluster, target: usize, startup: Option<f64>) -> Option<usize> {
-    let patience = startup.unwrap_or(0.0) + 30.0;
-    let until = Instant::now() + Duration::from_secs_f64(patience);
-    while !cluster.is_alive(target)
-        && cluster.start_error(target).is_none()
-        && Instant::now() < until
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    cluster.is_alive(target).then_some(target)
 }
 
 /// The planner's part of the run report.

@@ -122,7 +122,10 @@ fn spike_output(dir: &Path, cluster_text: &str, rounds: &str, extra: &[&str]) ->
         report.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    args.extend_from_slice(&[file.to_str().unwrap(), "--", "80000000", rounds]);
+    // `rounds` may carry a further word, which the program ignores but the
+    // history keys its runs by.
+    args.extend_from_slice(&[file.to_str().unwrap(), "--", "80000000"]);
+    args.extend(rounds.split_whitespace());
     prescient(&args)
 }
 
@@ -185,13 +188,18 @@ fn the_planner_starts_the_node_a_spike_needs_ahead_and_moves_the_job_before_it()
 #[test]
 fn repeated_submissions_move_the_forecast_toward_what_the_job_uses() {
     let dir = scratch("history");
-    // Arguments no earlier run of this data directory used (they key the
-    // history), so that the history is this test's own first run.
-    let nanos = std::time::SystemTime::now()
+    // Arguments no earlier run used (they key the history, which the test
+    // runs share), so that the history is this test's own first run: a
+    // word the program ignores makes them unique.
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let rounds = (250 + nanos % 100).to_string();
+        .unwrap();
+    let rounds = format!(
+        "{} run-{}-{}",
+        250 + now.subsec_nanos() % 100,
+        now.as_nanos(),
+        std::process::id()
+    );
     // First sight, then with the history of the first run.
     let first = spike_run_rounds(&dir, SPIKE_CLUSTER, &rounds, &["--no-history"]);
     let later = spike_run_rounds(&dir, SPIKE_CLUSTER, &rounds, &[]);
