@@ -8,8 +8,10 @@
 
 mod analyze;
 mod bench;
+mod bench_server;
 mod calibrate;
 mod catalog;
+mod client;
 mod eval;
 mod files;
 mod fit;
@@ -18,6 +20,7 @@ mod plot;
 mod predict;
 mod replay;
 mod run;
+mod server;
 mod simulate;
 mod steer;
 
@@ -61,6 +64,26 @@ enum Command {
     /// Run a workload for real on the local cluster under a policy, and
     /// report the same figures as `simulate`.
     Replay(replay::Args),
+    /// Run the long-running server users submit jobs to (HTTP API, durable
+    /// queue, the planner over the local cluster).
+    Server(server::Args),
+    /// Manage the server's users and their tokens.
+    User(server::UserArgs),
+    /// Submit a program to a server; prints its job id and prediction.
+    Submit(client::SubmitArgs),
+    /// List your jobs on a server, with counts by state.
+    Jobs(client::JobsArgs),
+    /// Show one job: its state, node, attempts, and each section predicted
+    /// against measured.
+    Status(client::JobArgs),
+    /// Print a job's output (`-f` follows it until the job ends).
+    Logs(client::LogsArgs),
+    /// Cancel a queued or running job.
+    Cancel(client::JobArgs),
+    /// Load a server of its own with submissions and report their rate and
+    /// latency, the planner's time per event with the queue full, and the
+    /// API's latency.
+    BenchServer(bench_server::Args),
 }
 
 /// Argument that turns the binary into a node agent (started by `run`).
@@ -134,6 +157,14 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Generate(args) => simulate::generate(args),
         Command::Replay(args) => replay::run(args),
+        Command::Server(args) => server::run(args),
+        Command::User(args) => server::user(args),
+        Command::Submit(args) => client::submit(args),
+        Command::Jobs(args) => client::jobs(args),
+        Command::Status(args) => client::status(args),
+        Command::Logs(args) => client::logs(args),
+        Command::Cancel(args) => client::cancel(args),
+        Command::BenchServer(args) => bench_server::run(args),
         Command::Run(args) => match run::run(args) {
             Ok(code) => return ExitCode::from(code),
             Err(f) => Err(f),

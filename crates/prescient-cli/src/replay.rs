@@ -95,8 +95,8 @@ impl Host for Replay<'_> {
         let (file, args) = &self.files[job as usize];
         let mut argv = vec![file.display().to_string()];
         argv.extend(args.iter().cloned());
-        JobPlan {
-            spec: JobSpec {
+        prescient_engine::attempt_plan(
+            JobSpec {
                 job: prescient_engine::runtime_id(job, attempt),
                 file: file.display().to_string(),
                 source: p.source.clone(),
@@ -109,13 +109,8 @@ impl Host for Replay<'_> {
                 ],
                 memory_limit: self.nodes[node].capacity.memory as u64,
             },
-            start_node: node,
-            migrate_every: 0,
-            precopy: true,
-            checkpoint_interval: None,
-            loop_step: prescient_runtime::coordinator::LOOP_STEP_SECONDS,
-            faults: Default::default(),
-        }
+            node,
+        )
     }
 
     fn observer(&self, _job: JobId, _attempt: u32) -> Box<dyn Observer + Send> {

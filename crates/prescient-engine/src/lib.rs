@@ -71,6 +71,13 @@ pub enum Notice<'a> {
         why: Option<Kill>,
         final_: bool,
     },
+    /// The policy took in `events` events in `seconds` (one pass of the
+    /// loop), with `waiting` jobs submitted and not placed.
+    Planned {
+        events: u64,
+        seconds: f64,
+        waiting: usize,
+    },
     /// The job ended: its program's own end, or given up on (`failed`).
     Ended {
         job: JobId,
@@ -112,6 +119,20 @@ pub trait Host {
 /// Runtime job ids: the job and its attempt, so a restart is a new job.
 pub fn runtime_id(job: JobId, attempt: u32) -> u64 {
     ((attempt as u64) << 32) | job as u64 | (1 << 62)
+}
+
+/// The plan of an attempt as the loop runs it: started on `node`, moved only
+/// when the policy says so, pre-copied, no periodic checkpoints.
+pub fn attempt_plan(spec: prescient_wire::JobSpec, node: usize) -> JobPlan {
+    JobPlan {
+        spec,
+        start_node: node,
+        migrate_every: 0,
+        precopy: true,
+        checkpoint_interval: None,
+        loop_step: prescient_runtime::coordinator::LOOP_STEP_SECONDS,
+        faults: Default::default(),
+    }
 }
 
 /// How long powering a node on must be made to take: a node of this host
@@ -429,6 +450,8 @@ pub fn run(
                 wakes.pop_first();
                 wake = true;
             }
+            let planning = Instant::now();
+            let events_before = events;
             for info in &due {
                 events += 1;
                 policy.on(now, &Event::Submitted(info), &mut st.decisions);
@@ -437,6 +460,7 @@ pub fn run(
                 events += 1;
                 policy.on(now, &Event::Wake, &mut st.decisions);
             }
+            let mut planned = planning.elapsed().as_secs_f64();
             // Messages from jobs and nodes, waiting for the next due time.
             let next = [
                 host.next_submission(),
@@ -457,9 +481,22 @@ pub fn run(
             }
             msgs.extend(rx.try_iter());
             let now = t0.elapsed().as_secs_f64();
+            let planning = Instant::now();
             for m in msgs {
                 events += 1;
                 handle(m, now, &mut st, policy, host);
+            }
+            planned += planning.elapsed().as_secs_f64();
+            if events > events_before {
+                let waiting = st.live.values().filter(|l| !l.running && !l.done).count();
+                host.notice(
+                    now,
+                    Notice::Planned {
+                        events: events - events_before,
+                        seconds: planned,
+                        waiting,
+                    },
+                );
             }
             // Carry out the decisions (which may lead to more).
             for d in std::mem::take(&mut st.decisions) {

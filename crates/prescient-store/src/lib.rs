@@ -5,6 +5,10 @@
 //!
 //! The schema is versioned (`meta.schema_version`); opening a database written by
 //! a newer Prescient is refused rather than guessed at.
+//!
+//! [`queue`] is the server's own database: users and the durable job queue.
+
+pub mod queue;
 
 use prescient_model::NodeProfile;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -71,23 +75,61 @@ pub struct Store {
     path: String,
 }
 
+/// Opens (creating if need be) a database with a `meta` table and `schema`,
+/// brings an older one up with `migrate` (tables missing from it were just
+/// created), and refuses one newer than `version`. Returns the connection
+/// and the path as text for errors.
+pub(crate) fn open_versioned(
+    path: &Path,
+    schema: &str,
+    version: i64,
+    migrate: impl Fn(&Connection) -> rusqlite::Result<()>,
+) -> Result<(Connection, String), StoreError> {
+    let p = path.display().to_string();
+    let err = |source| StoreError::Sqlite {
+        path: p.clone(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let conn = Connection::open(path).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(err)?;
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL;
+         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         {schema}"
+    ))
+    .map_err(err)?;
+    migrate(&conn).map_err(err)?;
+    let found: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(err)?;
+    match found.and_then(|v| v.parse::<i64>().ok()) {
+        Some(v) if v > version => return Err(StoreError::TooNew { path: p, found: v }),
+        Some(v) if v == version => {}
+        _ => {
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
+                params![version.to_string()],
+            )
+            .map_err(err)?;
+        }
+    }
+    Ok((conn, p))
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let p = path.display().to_string();
-        let err = |source| StoreError::Sqlite {
-            path: p.clone(),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL;
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS nodes (
+        let (conn, path) = open_versioned(
+            path,
+            "CREATE TABLE IF NOT EXISTS nodes (
                  fingerprint TEXT PRIMARY KEY,
                  profile TEXT NOT NULL,
                  quick INTEGER NOT NULL,
@@ -113,41 +155,22 @@ impl Store {
                  predicted TEXT NOT NULL,
                  actual TEXT NOT NULL,
                  PRIMARY KEY (run_id, section));",
-        )
-        .map_err(err)?;
-        // Schema 3 added the model fingerprint of each run.
-        let has_model: bool = conn
-            .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'model'")
-            .and_then(|mut st| st.exists([]))
-            .map_err(err)?;
-        if !has_model {
-            conn.execute(
-                "ALTER TABLE runs ADD COLUMN model TEXT NOT NULL DEFAULT ''",
-                [],
-            )
-            .map_err(err)?;
-        }
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(err)?;
-        match version.and_then(|v| v.parse::<i64>().ok()) {
-            Some(v) if v > SCHEMA_VERSION => return Err(StoreError::TooNew { path: p, found: v }),
-            Some(v) if v == SCHEMA_VERSION => {}
-            // Older schemas only lack tables, which were just created.
-            _ => {
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
-                    params![SCHEMA_VERSION.to_string()],
-                )
-                .map_err(err)?;
-            }
-        }
-        Ok(Store { conn, path: p })
+            SCHEMA_VERSION,
+            |conn| {
+                // Schema 3 added the model fingerprint of each run.
+                let has_model = conn
+                    .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'model'")
+                    .and_then(|mut st| st.exists([]))?;
+                if !has_model {
+                    conn.execute(
+                        "ALTER TABLE runs ADD COLUMN model TEXT NOT NULL DEFAULT ''",
+                        [],
+                    )?;
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Store { conn, path })
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {

@@ -1,0 +1,320 @@
+//! `prescient server` end to end: a real server process over the local
+//! cluster (agents and workers), users with tokens, jobs submitted through
+//! the CLI and the HTTP API, the server killed with SIGKILL mid-way and
+//! started again, and nothing lost; one user cannot see or cancel
+//! another's jobs.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+fn home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prescient-home");
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    })
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("server-tests")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_prescient"));
+    c.env("PRESCIENT_HOME", home())
+        .env("OMP_NUM_THREADS", "1")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env_remove("PRESCIENT_LOG")
+        .env_remove("PRESCIENT_SERVER")
+        .env_remove("PRESCIENT_TOKEN");
+    c
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A server on a free port; its address once it listens.
+fn start_server(state: &Path) -> (Child, String) {
+    let addr_file = state.join("server.addr");
+    let _ = std::fs::remove_file(&addr_file);
+    let log = std::fs::File::create(state.join("server.log")).unwrap();
+    let mut child = command()
+        .args(["server", "--listen", "127.0.0.1:0", "--state"])
+        .arg(state)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    // The first start may build the worker environment and calibrate.
+    let until = Instant::now() + Duration::from_secs(600);
+    while Instant::now() < until {
+        if let Ok(a) = std::fs::read_to_string(&addr_file) {
+            return (child, format!("http://{}", a.trim()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "the server did not start:\n{}",
+        std::fs::read_to_string(state.join("server.log")).unwrap_or_default()
+    );
+}
+
+fn client(server: &str, token: &str, args: &[&str], cwd: &Path) -> Output {
+    command()
+        .current_dir(cwd)
+        .env("PRESCIENT_SERVER", server)
+        .env("PRESCIENT_TOKEN", token)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn api(server: &str, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let req = ureq::request(method, &format!("{server}{path}"))
+        .set("Authorization", &format!("Bearer {token}"));
+    let res = match body {
+        Some(b) => req.send_json(b),
+        None => req.call(),
+    };
+    match res {
+        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap_or(Value::Null)),
+        Err(e) => panic!("{method} {path}: {e}"),
+    }
+}
+
+const JOB: &str = r#"import sys, time
+tag = sys.argv[1]
+data = [i * 2 for i in range(200000)]
+time.sleep(0.3)
+print("hello", tag, len(data))
+"#;
+
+const SLOW: &str = "import time\nfor _ in range(600):\n    time.sleep(0.1)\nprint('never')\n";
+
+/// All of a user's jobs once none is queued or running.
+fn wait_all_ended(server: &str, token: &str, secs: u64) -> Vec<Value> {
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let (code, v) = api(server, token, "GET", "/api/jobs", None);
+        assert_eq!(code, 200, "{v}");
+        let jobs = v.as_array().unwrap().clone();
+        if jobs
+            .iter()
+            .all(|j| !matches!(j["state"].as_str(), Some("queued" | "running")))
+        {
+            return jobs;
+        }
+        assert!(Instant::now() < until, "jobs still not ended: {v}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn jobs_from_three_users_survive_a_killed_server_and_stay_private() {
+    let state = scratch("state");
+    let work = scratch("work");
+    std::fs::write(work.join("job.py"), JOB).unwrap();
+    std::fs::write(work.join("slow.py"), SLOW).unwrap();
+    let users = ["ana", "bo", "cy"];
+    let tokens: Vec<String> = users
+        .iter()
+        .map(|u| {
+            let o = command()
+                .args(["user", "add", u, "--state"])
+                .arg(&state)
+                .output()
+                .unwrap();
+            ok(&o).trim().to_string()
+        })
+        .collect();
+    let (mut server, url) = start_server(&state);
+    // Each user: 4 jobs through the CLI and 2 through the API.
+    let mut expected: Vec<Vec<String>> = vec![Vec::new(); 3];
+    for round in 0..4 {
+        for (u, t) in tokens.iter().enumerate() {
+            let tag = format!("{}-cli{round}", users[u]);
+            let out = ok(&client(&url, t, &["submit", "job.py", "--", &tag], &work));
+            assert!(
+                out.starts_with("job ") && out.contains("queued: predicted wall"),
+                "{out}"
+            );
+            expected[u].push(tag);
+        }
+    }
+    for round in 0..2 {
+        for (u, t) in tokens.iter().enumerate() {
+            let tag = format!("{}-api{round}", users[u]);
+            let (code, v) = api(
+                &url,
+                t,
+                "POST",
+                "/api/jobs",
+                Some(serde_json::json!({
+                    "file": "job.py",
+                    "source": JOB,
+                    "args": [tag],
+                    "cwd": work.display().to_string(),
+                })),
+            );
+            assert_eq!(code, 201, "{v}");
+            assert_eq!(v["state"], "queued");
+            assert!(
+                v["prediction"]["program"]["peak_memory_bytes"]
+                    .as_f64()
+                    .unwrap()
+                    > 0.0
+            );
+            expected[u].push(tag);
+        }
+    }
+    // Kill the server while jobs are queued and running, then start it again.
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, v) = api(&url, &tokens[0], "GET", "/api/jobs", None);
+        let done = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|j| j["state"] == "done")
+            .count();
+        if done >= 1 {
+            break;
+        }
+        assert!(Instant::now() < until, "no job ended: {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut server, url) = start_server(&state);
+    // A slow job, cancelled by its owner; another user cannot touch it.
+    let (code, slow) = api(
+        &url,
+        &tokens[1],
+        "POST",
+        "/api/jobs",
+        Some(serde_json::json!({
+            "file": "slow.py", "source": SLOW, "args": [], "cwd": work.display().to_string(),
+        })),
+    );
+    assert_eq!(code, 201, "{slow}");
+    let slow_id = slow["id"].as_i64().unwrap();
+    let path = format!("/api/jobs/{slow_id}");
+    assert_eq!(api(&url, &tokens[0], "GET", &path, None).0, 404);
+    let refused = client(&url, &tokens[0], &["cancel", &slow_id.to_string()], &work);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        api(&url, &tokens[2], "POST", &format!("{path}/cancel"), None).0,
+        404
+    );
+    ok(&client(
+        &url,
+        &tokens[1],
+        &["cancel", &slow_id.to_string()],
+        &work,
+    ));
+    // Everything ends; each user sees exactly their own jobs.
+    for (u, t) in tokens.iter().enumerate() {
+        let jobs = wait_all_ended(&url, t, 300);
+        assert!(jobs.iter().all(|j| j["user"] == users[u]), "{jobs:?}");
+        let mut tags: Vec<String> = jobs
+            .iter()
+            .filter(|j| j["file"] == "job.py")
+            .map(|j| j["args"][0].as_str().unwrap().to_string())
+            .collect();
+        tags.sort();
+        let mut want = expected[u].clone();
+        want.sort();
+        assert_eq!(tags, want, "user {}", users[u]);
+        for j in jobs.iter().filter(|j| j["file"] == "job.py") {
+            assert_eq!(j["state"], "done", "{j}");
+            assert_eq!(j["exit_code"], 0, "{j}");
+            // Its measured sections, in the job's own view.
+            let id = j["id"].as_i64().unwrap();
+            let (_, one) = api(&url, t, "GET", &format!("/api/jobs/{id}"), None);
+            assert!(!one["units"].as_array().unwrap().is_empty(), "{one}");
+            // Its output, from its log.
+            let logs = ok(&client(&url, t, &["logs", &id.to_string()], &work));
+            let tag = j["args"][0].as_str().unwrap();
+            assert!(logs.contains(&format!("hello {tag} 200000")), "{logs}");
+        }
+    }
+    let (_, slow) = api(&url, &tokens[1], "GET", &path, None);
+    assert_eq!(slow["state"], "cancelled", "{slow}");
+    // The CLI's views.
+    let list = ok(&client(&url, &tokens[2], &["jobs"], &work));
+    assert!(list.contains("6 jobs: 6 done"), "{list}");
+    let first = ok(&client(&url, &tokens[0], &["jobs", "--json"], &work));
+    let first: Value = serde_json::from_str(&first).unwrap();
+    let id = first[0]["id"].as_i64().unwrap().to_string();
+    let status = ok(&client(&url, &tokens[0], &["status", &id], &work));
+    assert!(
+        status.contains("state done") && status.contains("pred wall"),
+        "{status}"
+    );
+    // Metrics over everyone's jobs.
+    let metrics = ureq::get(&format!("{url}/metrics"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        metrics.contains("prescient_jobs{state=\"done\"} 18"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("prescient_jobs{state=\"cancelled\"} 1"),
+        "{metrics}"
+    );
+    // Bad requests are clear errors.
+    assert_eq!(api(&url, "wrong", "GET", "/api/jobs", None).0, 401);
+    let (code, v) = api(
+        &url,
+        &tokens[0],
+        "POST",
+        "/api/jobs",
+        Some(serde_json::json!({"file": "x.py", "source": "def (:\n", "cwd": "/tmp"})),
+    );
+    assert_eq!(code, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("x.py:1"), "{v}");
+    assert_eq!(api(&url, &tokens[0], "GET", "/api/jobs/nope", None).0, 400);
+    // A job no node can hold is refused at once, not queued for ever.
+    let (code, v) = api(
+        &url,
+        &tokens[0],
+        "POST",
+        "/api/jobs",
+        Some(serde_json::json!({
+            "file": "huge.py",
+            "source": "data = bytearray(400 * 2**30)\nprint(len(data))\n",
+            "cwd": work.display().to_string(),
+        })),
+    );
+    assert_eq!(code, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("largest node"), "{v}");
+    // SIGTERM stops it cleanly.
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
