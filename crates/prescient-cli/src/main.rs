@@ -20,6 +20,7 @@ mod plot;
 mod predict;
 mod replay;
 mod run;
+mod sbatch;
 mod server;
 mod simulate;
 mod steer;
@@ -80,6 +81,9 @@ enum Command {
     Logs(client::LogsArgs),
     /// Cancel a queued or running job.
     Cancel(client::JobArgs),
+    /// Submit a program to Slurm with --mem, --time and --cpus-per-task set
+    /// from its forecast's upper bounds; what it used is learnt once it ends.
+    Sbatch(sbatch::Args),
     /// Load a server of its own with submissions and report their rate and
     /// latency, the planner's time per event with the queue full, and the
     /// API's latency.
@@ -165,6 +169,10 @@ fn main() -> ExitCode {
         Command::Logs(args) => client::logs(args),
         Command::Cancel(args) => client::cancel(args),
         Command::BenchServer(args) => bench_server::run(args),
+        Command::Sbatch(args) => match sbatch::run(args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(f) => Err(f),
+        },
         Command::Run(args) => match run::run(args) {
             Ok(code) => return ExitCode::from(code),
             Err(f) => Err(f),

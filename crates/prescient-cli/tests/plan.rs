@@ -3,6 +3,8 @@
 //! powered on for real), and `prescient generate` + `prescient simulate`
 //! on programs measured for real.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -546,27 +548,7 @@ fn slurm_spike_cluster(partition: &str) -> String {
     )
 }
 
-/// Whether the Slurm test cluster answers. The suite's command
-/// (scripts/test.sh) starts it; without it these tests fail, unless
-/// PRESCIENT_SKIP_SLURM=1 says to leave Slurm out.
-fn slurm_up() -> bool {
-    if std::env::var_os("PRESCIENT_SKIP_SLURM").is_some_and(|v| v == "1") {
-        eprintln!("PRESCIENT_SKIP_SLURM=1: not testing Slurm");
-        return false;
-    }
-    let up = Command::new("sinfo")
-        .arg("-h")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        up,
-        "no Slurm cluster answers (SLURM_CONF={:?}); start the test cluster with \
-         `eval \"$(bash scripts/slurm-up.sh)\"` as root, run the suite with \
-         scripts/test.sh, or set PRESCIENT_SKIP_SLURM=1",
-        std::env::var_os("SLURM_CONF")
-    );
-    true
-}
+use common::slurm_up;
 
 fn slurm(cmd: &str, args: &[&str]) -> String {
     let o = Command::new(cmd).args(args).output().unwrap();

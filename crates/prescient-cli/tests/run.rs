@@ -87,7 +87,8 @@ fn assert_same(what: &str, plain: &Output, ours: &Output) {
     assert_eq!(
         text(&plain.stdout),
         text(&ours.stdout),
-        "{what}: stdout differs"
+        "{what}: stdout differs (our stderr: {})",
+        text(&ours.stderr)
     );
     assert_eq!(
         text(&plain.stderr),
@@ -576,8 +577,9 @@ fn a_checkpoint_that_runs_out_of_memory_never_costs_the_job() {
         &[],
         "cow",
     );
-    assert_same("copy-on-write checkpoints", &python(&s, &[]), &o);
+    // The job's own end first: the report says why when it was not.
     assert_eq!(v["reason"], Value::Null, "{v}");
+    assert_same("copy-on-write checkpoints", &python(&s, &[]), &o);
 }
 
 #[test]

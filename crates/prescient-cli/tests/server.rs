@@ -4,50 +4,16 @@
 //! started again, and nothing lost; one user cannot see or cancel
 //! another's jobs.
 
+mod common;
+
+use common::{command, ok};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn home() -> &'static Path {
-    static HOME: OnceLock<PathBuf> = OnceLock::new();
-    HOME.get_or_init(|| {
-        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prescient-home");
-        std::fs::create_dir_all(&p).unwrap();
-        p
-    })
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("server-tests")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn command() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_prescient"));
-    c.env("PRESCIENT_HOME", home())
-        .env("OMP_NUM_THREADS", "1")
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .env_remove("PRESCIENT_LOG")
-        .env_remove("PRESCIENT_SERVER")
-        .env_remove("PRESCIENT_TOKEN");
-    c
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    common::scratch("server-tests", name)
 }
 
 /// A server on a free port; its address once it listens.

@@ -125,16 +125,24 @@ impl Slurm {
     }
 }
 
-impl BatchSystem for Slurm {
-    fn submit(&self, req: &AllocRequest) -> Result<String, RuntimeError> {
+impl Slurm {
+    /// Runs `sbatch --parsable ARGS` with `script` on its stdin (and `env`
+    /// added to its environment, which `--export=ALL` hands to the job);
+    /// returns the job id. `what` names the submission in errors.
+    pub fn submit_script(
+        &self,
+        args: &[String],
+        script: &str,
+        env: &[(&str, &str)],
+        what: &str,
+    ) -> Result<String, RuntimeError> {
         use std::io::Write;
-        let script = req.script()?;
         let mut cmd = self.cmd("sbatch");
-        if let Some(s) = &req.secret {
-            cmd.env(SECRET_ENV, s.expose());
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let mut child = cmd
-            .args(req.sbatch_args())
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -151,18 +159,130 @@ impl BatchSystem for Slurm {
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             return Err(RuntimeError::Cluster(format!(
-                "sbatch refused node {}: {}",
-                req.name,
+                "sbatch refused {what}: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
         parse_job_id(&stdout).ok_or_else(|| {
             RuntimeError::Cluster(format!(
-                "sbatch gave no job id for node {} (it printed `{}`)",
-                req.name,
+                "sbatch gave no job id for {what} (it printed `{}`)",
                 stdout.trim()
             ))
         })
+    }
+
+    /// What accounting kept of a finished job: its state, exit code, elapsed
+    /// seconds, CPU seconds and the largest resident set of its steps;
+    /// `None` while accounting has not recorded its end.
+    pub fn accounting(&self, id: &str) -> Result<Option<Accounting>, RuntimeError> {
+        let out = self
+            .cmd("sacct")
+            .args([
+                "--noheader",
+                "--parsable2",
+                "--units=K",
+                "--format=JobID,State,ExitCode,ElapsedRaw,TotalCPU,MaxRSS",
+                "-j",
+                id,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(io_err("cannot run sacct (is Slurm accounting set up?)"))?;
+        if !out.status.success() {
+            return Err(RuntimeError::Cluster(format!(
+                "sacct failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(parse_accounting(id, &String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+/// A finished job as Slurm's accounting has it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Accounting {
+    pub state: String,
+    pub exit_code: i32,
+    pub elapsed_seconds: f64,
+    pub cpu_seconds: f64,
+    pub max_rss_bytes: f64,
+}
+
+/// `sacct --parsable2` lines of one job and its steps. The job's own line
+/// has its state, exit code, elapsed and total CPU; the steps' lines have
+/// their peak resident sets.
+fn parse_accounting(id: &str, text: &str) -> Option<Accounting> {
+    let mut acc: Option<Accounting> = None;
+    let mut rss: f64 = 0.0;
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('|').collect();
+        if f.len() < 6 {
+            continue;
+        }
+        rss = rss.max(parse_size_k(f[5]));
+        if f[0] == id {
+            let state = f[1].split_whitespace().next().unwrap_or("").to_string();
+            if matches!(
+                state.as_str(),
+                "PENDING" | "RUNNING" | "REQUEUED" | "SUSPENDED" | ""
+            ) {
+                return None;
+            }
+            acc = Some(Accounting {
+                state,
+                exit_code: f[2]
+                    .split(':')
+                    .next()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0),
+                elapsed_seconds: f[3].parse().unwrap_or(0.0),
+                cpu_seconds: parse_duration(f[4]),
+                max_rss_bytes: 0.0,
+            });
+        }
+    }
+    acc.map(|mut a| {
+        a.max_rss_bytes = rss;
+        a
+    })
+}
+
+/// `[DD-][HH:]MM:SS[.sss]` as Slurm prints durations.
+fn parse_duration(s: &str) -> f64 {
+    let (days, rest) = match s.split_once('-') {
+        Some((d, r)) => (d.parse::<f64>().unwrap_or(0.0), r),
+        None => (0.0, s),
+    };
+    let parts: Vec<f64> = rest.split(':').map(|p| p.parse().unwrap_or(0.0)).collect();
+    let secs = parts.iter().fold(0.0, |acc, p| acc * 60.0 + p);
+    days * 86400.0 + secs
+}
+
+/// A size as `sacct --units=K` prints it (`123456K`; other suffixes too).
+fn parse_size_k(s: &str) -> f64 {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len()));
+    let n: f64 = num.parse().unwrap_or(0.0);
+    n * match unit {
+        "K" | "" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        "T" => 1024.0_f64.powi(4),
+        _ => 1.0,
+    }
+}
+
+impl BatchSystem for Slurm {
+    fn submit(&self, req: &AllocRequest) -> Result<String, RuntimeError> {
+        let script = req.script()?;
+        let secret = req.secret.as_ref().map(|s| s.expose().to_string());
+        let env: Vec<(&str, &str)> = secret.iter().map(|s| (SECRET_ENV, s.as_str())).collect();
+        self.submit_script(
+            &req.sbatch_args(),
+            &script,
+            &env,
+            &format!("node {}", req.name),
+        )
     }
 
     fn state(&self, id: &str) -> Result<AllocState, RuntimeError> {
@@ -334,5 +454,26 @@ mod tests {
         assert_eq!(id, "dry-run-1");
         assert!(matches!(d.state(&id).unwrap(), AllocState::Waiting(_)));
         assert_eq!(d.submitted.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn reads_sacct_lines() {
+        let text = "42|COMPLETED|0:0|75|01:02.500|\n42.batch|COMPLETED|0:0|75|01:02.500|204800K\n42.extern|COMPLETED|0:0|75|00:00:00|1024K\n";
+        let a = parse_accounting("42", text).unwrap();
+        assert_eq!(a.state, "COMPLETED");
+        assert_eq!(a.exit_code, 0);
+        assert_eq!(a.elapsed_seconds, 75.0);
+        assert!((a.cpu_seconds - 62.5).abs() < 1e-9);
+        assert_eq!(a.max_rss_bytes, 204800.0 * 1024.0);
+        // Not ended yet, or not known: nothing.
+        assert!(parse_accounting("42", "42|RUNNING|0:0|5|00:01.000|\n").is_none());
+        assert!(parse_accounting("42", "").is_none());
+        let failed = parse_accounting("7", "7|OUT_OF_MEMORY|0:125|3|00:02.000|\n").unwrap();
+        assert_eq!(
+            (failed.state.as_str(), failed.exit_code),
+            ("OUT_OF_MEMORY", 0)
+        );
+        assert_eq!(parse_duration("1-02:03:04"), 93784.0);
+        assert_eq!(parse_size_k("2G"), 2.0 * 1024.0 * 1024.0 * 1024.0);
     }
 }
