@@ -161,6 +161,7 @@ fn job_spec(dir: &std::path::Path, job: u64, text: String) -> Result<JobSpec, Fa
         units: plan_units.iter().map(|u| u.unit.clone()).collect(),
         env: vec![],
         memory_limit: 0,
+        user: None,
     })
 }
 

@@ -108,6 +108,7 @@ impl Host for Replay<'_> {
                     ("OPENBLAS_NUM_THREADS".into(), "1".into()),
                 ],
                 memory_limit: self.nodes[node].capacity.memory as u64,
+                user: None,
             },
             node,
         )

@@ -327,6 +327,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         .filter(|(k, _)| std::env::var_os(k).is_none())
         .collect(),
         memory_limit: first.memory,
+        user: None,
     };
     let opts = crate::node::cluster_options(&env, !a.tcp_only)?;
     let cluster = Cluster::start(&spec, &opts).map_err(Failure::internal)?;

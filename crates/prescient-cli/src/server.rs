@@ -203,6 +203,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
     std::fs::create_dir_all(dir.join("logs"))
         .with_context(|| format!("cannot create {}", dir.display()))
         .map_err(Failure::input)?;
+    // The queue and the jobs' logs are the server's: no job's worker (each
+    // runs as a user of its own) may read another's output or the tokens.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))
+            .map_err(Failure::input)?;
+    }
     let db = open_db(&dir)?;
     let requeued = db.requeue_running().map_err(Failure::internal)?;
     let spec = crate::run::cluster_spec(a.cluster.as_deref())?;
@@ -399,6 +407,7 @@ impl Host for ServerHost {
                     ("OPENBLAS_NUM_THREADS".into(), threads),
                 ],
                 memory_limit: self.node_memory.get(node).copied().unwrap_or(0),
+                user: None,
             },
             node,
         )
@@ -406,11 +415,15 @@ impl Host for ServerHost {
 
     fn observer(&self, job: JobId, attempt: u32) -> Box<dyn Observer + Send> {
         let path = self.shared.logs.join(format!("{job}.log"));
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .ok();
+        let file = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&path)
+                .ok()
+        };
         let mut log = LogFile { file };
         if attempt > 0 {
             log.output(

@@ -284,3 +284,123 @@ fn jobs_from_three_users_survive_a_killed_server_and_stay_private() {
     let status = server.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+const VICTIM: &str = r#"import os, sys, time
+with open(sys.argv[1], "w") as f:
+    f.write(str(os.getpid()))
+for _ in range(200):
+    time.sleep(0.1)
+print("victim survived", os.getuid())
+"#;
+
+/// Everything one job's program might try against another job and the
+/// server; each line says whether it was denied.
+const ATTACK: &str = r#"import ctypes, os, signal, sys, time
+pidfile, state, home = sys.argv[1], sys.argv[2], sys.argv[3]
+for _ in range(300):
+    if os.path.exists(pidfile) and open(pidfile).read().strip():
+        break
+    time.sleep(0.1)
+pid = int(open(pidfile).read())
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "ALLOWED")
+    except OSError as e:
+        print(name, "denied", e.errno)
+attempt("signal", lambda: os.kill(pid, signal.SIGKILL))
+attempt("memory", lambda: open(f"/proc/{pid}/mem", "rb").read(1))
+attempt("environ", lambda: open(f"/proc/{pid}/environ", "rb").read())
+libc = ctypes.CDLL(None, use_errno=True)
+def trace():
+    if libc.ptrace(16, pid, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "ptrace")
+attempt("ptrace", trace)
+attempt("queue", lambda: open(os.path.join(state, "server.db"), "rb").read(1))
+attempt("logs", lambda: os.listdir(os.path.join(state, "logs")))
+attempt("history", lambda: open(os.path.join(home, "history.db"), "rb").read(1))
+print("uid", os.getuid())
+"#;
+
+#[test]
+fn a_job_cannot_touch_another_users_job_or_the_server() {
+    let state = scratch("isolation-state");
+    let work = scratch("isolation-work");
+    // The jobs write their pid file here (their workers are other users).
+    std::fs::set_permissions(&work, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let tokens: Vec<String> = ["victim", "attacker"]
+        .iter()
+        .map(|u| {
+            ok(&command()
+                .args(["user", "add", u, "--state"])
+                .arg(&state)
+                .output()
+                .unwrap())
+            .trim()
+            .to_string()
+        })
+        .collect();
+    let (mut server, url) = start_server(&state);
+    let pidfile = work.join("victim.pid").display().to_string();
+    let submit = |token: &str, file: &str, source: &str, args: Vec<String>| {
+        let (code, v) = api(
+            &url,
+            token,
+            "POST",
+            "/api/jobs",
+            Some(serde_json::json!({
+                "file": file, "source": source, "args": args, "cwd": work.display().to_string(),
+            })),
+        );
+        assert_eq!(code, 201, "{v}");
+        v["id"].as_i64().unwrap()
+    };
+    let victim = submit(&tokens[0], "victim.py", VICTIM, vec![pidfile.clone()]);
+    let attack = submit(
+        &tokens[1],
+        "attack.py",
+        ATTACK,
+        vec![
+            pidfile,
+            state.display().to_string(),
+            common::home().display().to_string(),
+        ],
+    );
+    wait_all_ended(&url, &tokens[1], 120);
+    wait_all_ended(&url, &tokens[0], 120);
+    let log = |token: &str, id: i64| {
+        let (code, _) = api(&url, token, "GET", &format!("/api/jobs/{id}"), None);
+        assert_eq!(code, 200);
+        ureq::get(&format!("{url}/api/jobs/{id}/logs"))
+            .set("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap()
+    };
+    let out = log(&tokens[1], attack);
+    for what in [
+        "signal", "memory", "environ", "ptrace", "queue", "logs", "history",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("{what} denied"))),
+            "{what}:\n{out}"
+        );
+    }
+    assert!(!out.contains("ALLOWED"), "{out}");
+    let vout = log(&tokens[0], victim);
+    assert!(vout.contains("victim survived"), "{vout}");
+    // Two jobs, two uids, neither root.
+    let uid_of = |s: &str, key: &str| -> u32 {
+        s.lines()
+            .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{s}"))
+    };
+    let (a, v) = (uid_of(&out, "uid "), uid_of(&vout, "victim survived "));
+    assert!(a != v && a != 0 && v != 0, "{a} {v}");
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    server.wait().unwrap();
+}

@@ -6,8 +6,14 @@
 //!   cluster assigned them, its own CPUs. Workers join the group before they exec.
 //! - Otherwise **rlimits** (address space), with a warning: CPU is then not
 //!   limited, and an address-space limit is looser than a resident one.
-//! - As root, the worker drops to an unprivileged user (`nobody`) and gets a
-//!   network namespace of its own with nothing in it.
+//! - As root, the worker gets a network namespace of its own with nothing in
+//!   it, and runs as an unprivileged identity. Given a range of uids for the
+//!   cluster, each job has its own uid from it (with the group of `nobody`),
+//!   the same on every node it moves to: a worker starts (and warms up) as
+//!   root and takes its job's uid before it runs, restores or imports
+//!   anything of the job, so one job cannot signal, trace or read the memory
+//!   of another's. Without a range, workers are all the unprivileged user
+//!   (`nobody`) from their start.
 //! - Always, a seccomp filter makes `connect(2)` fail with EACCES, so the
 //!   worker cannot open a connection to anything (a Unix socket on the
 //!   filesystem included): it talks only on the channel it inherited.
@@ -68,6 +74,9 @@ pub struct Confinement {
     pub rlimit_as: Option<u64>,
     /// User and group to run as.
     pub user: Option<(u32, u32, String)>,
+    /// (first uid, how many): jobs take uids from here instead of the
+    /// user's, one each, with the user's group.
+    pub uid_pool: Option<(u32, u32)>,
     pub isolate_network: bool,
     /// What could not be enforced, for the user.
     pub warnings: Vec<String>,
@@ -163,6 +172,16 @@ pub fn is_root() -> bool {
 }
 
 impl Confinement {
+    /// The (uid, gid) job `job` runs as, when jobs have uids of their own:
+    /// the same for every attempt of it and on every node (the job part of
+    /// the runtime's id picks it from the range).
+    pub fn job_user(&self, job: u64) -> Option<(u32, u32)> {
+        let (first, n) = self.uid_pool?;
+        let (_, gid, _) = self.user.as_ref()?;
+        // The low half is the job; the high half its attempt and flags.
+        Some((first + (job as u32) % n, *gid))
+    }
+
     /// Sets up the node's slice. Never fails: what cannot be enforced becomes
     /// a warning, and the weaker fallback is used.
     /// `needs` are the files the worker must be able to open and run (the
@@ -173,6 +192,7 @@ impl Confinement {
         node: &str,
         slice: &Slice,
         worker_user: &str,
+        worker_uids: Option<(u32, u32)>,
         needs: &[&Path],
     ) -> Confinement {
         let rel = format!("prescient/{cluster}/{node}");
@@ -212,7 +232,10 @@ impl Confinement {
                      PRESCIENT_HOME to a directory other users can read)",
                     p.display()
                 )),
-                (Some((uid, gid)), None) => c.user = Some((uid, gid, worker_user.to_string())),
+                (Some((uid, gid)), None) => {
+                    c.user = Some((uid, gid, worker_user.to_string()));
+                    c.uid_pool = worker_uids.filter(|&(base, n)| base > 0 && n > 0);
+                }
                 (None, _) => c.warnings.push(format!(
                     "user `{worker_user}` does not exist; workers run as root"
                 )),
@@ -235,6 +258,7 @@ impl Confinement {
             procs,
             rlimit_as: self.rlimit_as,
             user: self.user.as_ref().map(|(u, g, _)| (*u, *g)),
+            uid_pool: self.uid_pool,
             isolate_network: self.isolate_network,
             no_connect: no_connect_filter(),
         }
@@ -284,6 +308,8 @@ pub struct PreExec {
     procs: Vec<CString>,
     rlimit_as: Option<u64>,
     user: Option<(u32, u32)>,
+    /// (first uid, how many) of the per-job range, if any.
+    uid_pool: Option<(u32, u32)>,
     isolate_network: bool,
     /// The seccomp program that denies `connect`, where the architecture is known.
     no_connect: Option<Vec<libc::sock_filter>>,
@@ -333,6 +359,9 @@ fn no_connect_filter() -> Option<Vec<libc::sock_filter>> {
 }
 
 impl PreExec {
+    /// Confines the calling process (the uid is dropped here only without a
+    /// per-job range: with one, the worker takes its job's uid itself).
+    ///
     /// # Safety
     /// Call only in the child between fork and exec.
     pub unsafe fn apply(&self) -> std::io::Result<()> {
@@ -359,7 +388,7 @@ impl PreExec {
         if self.isolate_network && libc::unshare(libc::CLONE_NEWNET) != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        if let Some((uid, gid)) = self.user {
+        if let (Some((uid, gid)), None) = (self.user, self.uid_pool) {
             if libc::setgroups(0, std::ptr::null()) != 0
                 || libc::setgid(gid) != 0
                 || libc::setuid(uid) != 0

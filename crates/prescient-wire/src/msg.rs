@@ -87,6 +87,11 @@ pub struct JobSpec {
     /// Memory the job may use, in bytes (0: the node's limit).
     #[serde(default)]
     pub memory_limit: u64,
+    /// The (uid, gid) the job's worker takes before it runs or restores
+    /// anything of the job: the same on every node the job runs on, and no
+    /// other job's. Set by the agent that hands the job to a worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<(u32, u32)>,
 }
 
 /// Per-section telemetry measured inside the worker.
@@ -403,6 +408,10 @@ pub enum ToWorker {
         modules: Vec<String>,
         #[serde(default)]
         spare: Vec<u64>,
+        /// The job's (uid, gid): the worker takes it before importing (a
+        /// module may be the job's own code).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<(u32, u32)>,
     },
     /// A pre-copied buffer (the frame's blob), kept for a coming restore.
     Cache {

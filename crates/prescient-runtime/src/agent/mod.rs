@@ -59,6 +59,10 @@ pub struct AgentConfig {
     pub cpus: Option<String>,
     /// The unprivileged user workers run as when the agent runs as root.
     pub worker_user: String,
+    /// The uids the cluster's jobs take one each (first, how many), with
+    /// `worker_user`'s group: no two jobs share a uid.
+    #[serde(default)]
+    pub worker_uids: Option<(u32, u32)>,
     /// Keep a pre-started worker ready.
     pub warm: bool,
     /// The node's features: those the host has and the node not are hidden
@@ -131,6 +135,7 @@ pub fn run(cfg: AgentConfig) -> Result<(), RuntimeError> {
         &cfg.name,
         &slice,
         &cfg.worker_user,
+        cfg.worker_uids,
         &[cfg.python.as_path(), cfg.harness_dir.as_path()],
     );
     let (feature_env, feature_warnings) = match &cfg.features {
@@ -478,6 +483,8 @@ impl Agent {
         let (rx, pid) = self.register(job, worker.os_pid());
         let a = self.clone();
         std::thread::spawn(move || {
+            let mut spec = spec.clone();
+            spec.user = a.confinement.job_user(spec.job);
             let started = worker
                 .send(&ToWorker::Start { spec: spec.clone() })
                 .and_then(|_| match worker.pump()? {

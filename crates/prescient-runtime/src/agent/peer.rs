@@ -53,7 +53,10 @@ impl Agent {
         };
         let head = encode_header(
             &ToWorker::Restore {
-                spec: spec.clone(),
+                spec: JobSpec {
+                    user: self.confinement.job_user(spec.job),
+                    ..spec.clone()
+                },
                 fail: fault == Some(Fault::RestoreFails),
                 refs,
                 direct: false,
@@ -208,7 +211,10 @@ impl Agent {
         };
         let head = encode_header(
             &ToWorker::Restore {
-                spec: spec.clone(),
+                spec: JobSpec {
+                    user: self.confinement.job_user(spec.job),
+                    ..spec.clone()
+                },
                 fail: fault == Some(Fault::RestoreFails),
                 refs,
                 direct: true,
@@ -270,7 +276,14 @@ impl Agent {
             if let (ToPeer::Preload { modules, spare }, Some(w)) = (&h.msg, worker.as_mut()) {
                 let _ = frame::skip_blobs(&mut conn, total);
                 let (modules, spare) = (modules.clone(), spare.clone());
-                if w.send(&ToWorker::Preload { modules, spare }).is_err() {
+                let user = self.confinement.job_user(job);
+                if w.send(&ToWorker::Preload {
+                    modules,
+                    spare,
+                    user,
+                })
+                .is_err()
+                {
                     worker = None;
                 }
                 continue;

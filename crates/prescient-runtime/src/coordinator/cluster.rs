@@ -130,6 +130,7 @@ impl Cluster {
             memory_bytes: n.memory,
             cpus: n.cpus.clone(),
             worker_user: opts.worker_user.clone(),
+            worker_uids: Some(worker_uids(&self.name)),
             warm: opts.warm,
             features: n.features.clone(),
             announce_to: None,
@@ -587,6 +588,21 @@ pub(super) fn spawn_reader(index: usize, node: Arc<NodeConn>, mut r: TcpStream, 
             let _ = tx.send(JobEvent::Lost { node: index });
         }
     });
+}
+
+/// The uids the jobs of cluster `name` take, one each: a block of 65,536
+/// from 200,000 up (clear of the system's users and of those `useradd`
+/// hands out), the same on all its nodes, since a job keeps its uid when it
+/// moves. Another cluster on the same host (its name is its coordinator's
+/// pid) starts its block elsewhere, with a small chance of meeting this one.
+pub fn worker_uids(name: &str) -> (u32, u32) {
+    const FIRST: u32 = 200_000;
+    const PER_CLUSTER: u32 = 65_536;
+    const BLOCKS: u32 = 1024;
+    let h = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (FIRST + (h % BLOCKS) * PER_CLUSTER, PER_CLUSTER)
 }
 
 #[cfg(test)]

@@ -577,9 +577,32 @@ def status_bytes(*keys):
 
 # --- the job's module ---------------------------------------------------------
 
+def become(user):
+    """Takes the job's own identity, [uid, gid], before anything of the job
+    runs: a worker that starts as root (to warm up for any job) keeps no way
+    back. Without one the worker already is what it will be. The process is
+    made dumpable again, so that its /proc files stay its own (root owns
+    them after a change of uid), which only its own uid can then use."""
+    if not user or os.geteuid() != 0:
+        if user and os.getuid() != user[0]:
+            raise PermissionError("the worker is uid %d, the job is %d" % (os.getuid(), user[0]))
+        return
+    uid, gid = int(user[0]), int(user[1])
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE
+    except Exception:
+        pass
+
+
 def setup(spec):
     """A fresh `__main__` for the job, and its units compiled from the source."""
     global MAIN, PROG, SPEC
+    become(spec.get("user"))
     SPEC = spec
     path = spec["file"]
     for k, v in spec.get("env", []):
@@ -1726,6 +1749,7 @@ def culprit(state, err):
 
 
 def restore(spec, blobs, refs, stream=None):
+    become(spec.get("user"))
     t0 = time.perf_counter()
     streaks = [streak_of_ref(r) for r in refs]
     if stream is not None:
@@ -1793,6 +1817,7 @@ def handle_common(kind, msg, blobs):
     elif kind == "precopy_abort":
         PRECOPY["abort"] = True
     elif kind == "preload":
+        become(msg.get("user"))
         reserve_spare(list(msg.get("spare") or []))
         preload(list(msg.get("modules") or []))
     elif kind == "cache":
