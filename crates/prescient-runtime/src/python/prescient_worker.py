@@ -1476,6 +1476,20 @@ def reap_children():
             CHILDREN.remove(pid)
 
 
+def oom_score_adj(value):
+    """Reads this process's OOM score adjustment, or sets it to `value`;
+    returns the value read (None when it cannot be read or set)."""
+    try:
+        if value is None:
+            with open("/proc/self/oom_score_adj") as f:
+                return f.read().strip()
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write(value)
+        return value
+    except OSError:
+        return None
+
+
 def forked_checkpoint():
     """A recovery checkpoint off the job's path: a child, holding the state
     as it is now (copy-on-write), pickles it and writes it as one frame on
@@ -1494,12 +1508,23 @@ def forked_checkpoint():
             pass
         CHILDREN.remove(pid)
     flush()
+    # The child must be the kernel's first choice from its first instant:
+    # set in the child alone, a job rewriting its memory at once could run
+    # the node out before the child is scheduled to mark itself. So the job
+    # marks itself, forks (the child inherits the mark) and takes it back
+    # (an unprivileged process may return to a value it had).
+    adj = oom_score_adj(None)
+    marked = adj is not None and oom_score_adj("1000") is not None
     try:
         pid = os.fork()
     except OSError as e:
+        if marked:
+            oom_score_adj(adj)
         dsock.close()
         send({"type": "error", "message": "cannot fork for a checkpoint: %s" % e})
         return
+    if pid != 0 and marked:
+        oom_score_adj(adj)
     if pid == 0:
         code = 0
         try:
