@@ -13,7 +13,7 @@
 //! | method and path | what |
 //! |---|---|
 //! | `POST /api/jobs` | submit `{file, source, args, cwd}`: analysed and predicted at once; `201` with the job |
-//! | `GET /api/jobs` | the caller's jobs |
+//! | `GET /api/jobs[?state=S][&after=ID][&limit=N]` | the caller's jobs by id, a page at a time (`after`: the last id of the page before) |
 //! | `GET /api/jobs/ID` | one job: state, node, attempts, prediction, measured units |
 //! | `GET /api/jobs/ID/logs?offset=N` | its output from byte `N`; headers `X-Prescient-Offset` (the next offset) and `X-Prescient-State` |
 //! | `POST /api/jobs/ID/cancel` | cancels a queued or running job |
@@ -634,12 +634,7 @@ fn handle(req: &mut tiny_http::Request, shared: &Shared) -> Reply {
     let id = parts.first().map(|s| s.parse::<i64>());
     match (&method, parts.as_slice(), id) {
         (Post, [], _) if path.trim_end_matches('/') == "/api/jobs" => submit(req, shared, &user),
-        (Get, [], _) if path.trim_end_matches('/') == "/api/jobs" => {
-            match shared.db().jobs(Some(&user)) {
-                Ok(rows) => Reply::json(200, &serde_json::json!(rows)),
-                Err(e) => Reply::error(500, e),
-            }
-        }
+        (Get, [], _) if path.trim_end_matches('/') == "/api/jobs" => list(shared, &user, query),
         (_, _, Some(Err(_))) => Reply::error(400, format!("{:?} is not a job id", parts[0])),
         (Get, [_], Some(Ok(id))) => match shared.db().job(id, Some(&user)) {
             Ok(Some(row)) => Reply::json(200, &serde_json::json!(row)),
@@ -756,6 +751,43 @@ fn submit(req: &mut tiny_http::Request, shared: &Shared, user: &str) -> Reply {
             Ok(None) => Reply::error(500, "the job was stored but cannot be read back"),
             Err(e) => Reply::error(500, e),
         }
+    }
+}
+
+/// A query parameter's value.
+fn param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// `GET /api/jobs[?state=S][&after=ID][&limit=N]`: the caller's jobs by id,
+/// a page at a time (`after` the last id of the page before).
+fn list(shared: &Shared, user: &str, query: &str) -> Reply {
+    let state = match param(query, "state") {
+        None => None,
+        Some(s) => match JobState::parse(s) {
+            Some(s) => Some(s),
+            None => return Reply::error(400, format!("no such state: {s:?}")),
+        },
+    };
+    let number = |key: &str, default: i64| -> Result<i64, Reply> {
+        match param(query, key) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Reply::error(400, format!("{key}={v:?} is not a count"))),
+        }
+    };
+    let (after, limit) = match (number("after", 0), number("limit", i64::MAX)) {
+        (Ok(a), Ok(l)) => (a, l),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match shared.db().page(Some(user), state, after, limit) {
+        Ok(rows) => Reply::json(200, &serde_json::json!(rows)),
+        Err(e) => Reply::error(500, e),
     }
 }
 

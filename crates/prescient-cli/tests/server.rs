@@ -263,6 +263,36 @@ fn jobs_from_three_users_survive_a_killed_server_and_stay_private() {
     assert_eq!(code, 422, "{v}");
     assert!(v["error"].as_str().unwrap().contains("x.py:1"), "{v}");
     assert_eq!(api(&url, &tokens[0], "GET", "/api/jobs/nope", None).0, 400);
+    // A page at a time.
+    let (_, all) = api(&url, &tokens[0], "GET", "/api/jobs", None);
+    let all: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_i64().unwrap())
+        .collect();
+    let (_, page) = api(
+        &url,
+        &tokens[0],
+        "GET",
+        &format!("/api/jobs?after={}&limit=2&state=done", all[0]),
+        None,
+    );
+    let page: Vec<i64> = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(page, all[1..3].to_vec());
+    assert_eq!(
+        api(&url, &tokens[0], "GET", "/api/jobs?state=lost", None).0,
+        400
+    );
+    assert_eq!(
+        api(&url, &tokens[0], "GET", "/api/jobs?limit=-1", None).0,
+        400
+    );
     // A job no node can hold is refused at once, not queued for ever.
     let (code, v) = api(
         &url,

@@ -388,7 +388,22 @@ impl ServerDb {
     /// Every job of `user` (`None`: everyone's), oldest first, without their
     /// measured units (one job's are in [`Self::job`]).
     pub fn jobs(&self, user: Option<&str>) -> Result<Vec<JobRow>, StoreError> {
-        self.jobs_where("(?1 IS NULL OR user = ?1)", params![user])
+        self.page(user, None, 0, i64::MAX)
+    }
+
+    /// A page of [`Self::jobs`]: those in `state` (any if `None`) with an id
+    /// above `after`, at most `limit` of them.
+    pub fn page(
+        &self,
+        user: Option<&str>,
+        state: Option<JobState>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<JobRow>, StoreError> {
+        self.jobs_where(
+            "(?1 IS NULL OR user = ?1) AND (?2 IS NULL OR state = ?2) AND id > ?3 ORDER BY id LIMIT ?4",
+            params![user, state.map(JobState::as_str), after, limit],
+        )
     }
 
     /// Jobs by state, over everyone's.
@@ -413,6 +428,8 @@ impl ServerDb {
         Ok(out)
     }
 
+    /// Jobs matching `clause` (the SQL after `WHERE`, with any ordering and
+    /// limit), without their units.
     fn jobs_where(
         &self,
         clause: &str,
@@ -421,7 +438,7 @@ impl ServerDb {
         let sql = format!(
             "SELECT id, user, file, args, cwd, state, submitted, started, ended, node,
                     attempts, exit_code, reason, prediction, migrations
-             FROM jobs WHERE {clause} ORDER BY id"
+             FROM jobs WHERE {clause}"
         );
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
         // The row with its JSON and state columns still as text.
@@ -540,6 +557,30 @@ mod tests {
         assert!(counts.contains(&(JobState::Cancelled, 1)));
         // An ended job cannot be cancelled again.
         assert!(!db.request_cancel(a, "ana").unwrap());
+    }
+
+    #[test]
+    fn lists_come_a_page_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = ServerDb::open(&dir.path().join("s.db")).unwrap();
+        let ids: Vec<i64> = (0..7).map(|_| db.submit(&job("ana")).unwrap()).collect();
+        db.submit(&job("bo")).unwrap();
+        db.mark_running(ids[1], "n1").unwrap();
+        let page = |after, limit| -> Vec<i64> {
+            db.page(Some("ana"), None, after, limit)
+                .unwrap()
+                .iter()
+                .map(|j| j.id)
+                .collect()
+        };
+        assert_eq!(page(0, 3), ids[..3]);
+        assert_eq!(page(ids[2], 3), ids[3..6]);
+        assert_eq!(page(ids[5], 3), ids[6..]);
+        let running = db
+            .page(Some("ana"), Some(JobState::Running), 0, 10)
+            .unwrap();
+        assert_eq!(running.len(), 1);
+        assert_eq!(db.jobs(Some("ana")).unwrap().len(), 7);
     }
 
     #[test]
