@@ -18,6 +18,8 @@
 //! | `GET /api/jobs/ID/logs?offset=N` | its output from byte `N`; headers `X-Prescient-Offset` (the next offset) and `X-Prescient-State` |
 //! | `POST /api/jobs/ID/cancel` | cancels a queued or running job |
 //! | `GET /api/health` | `ok` |
+//! | `GET /` | the dashboard (a page that asks for the token, or takes it as `#token=...`) |
+//! | `GET /api/dashboard` | what it shows: counts by state, the nodes and the jobs running on each, the caller's latest 100 jobs with each section predicted against measured |
 //! | `GET /metrics` | Prometheus text: jobs by state, kills, migrations, submissions |
 //!
 //! A job of another user is answered `404`, as one that does not exist.
@@ -166,6 +168,8 @@ struct Shared {
     worker_rss: f64,
     /// Memory of the largest node, as the planner sees it.
     largest_node: f64,
+    /// The nodes as the planner sees them: name, cores, memory.
+    nodes: Vec<(String, f64, f64)>,
     threads: u32,
     store: Mutex<prescient_store::Store>,
     logs: PathBuf,
@@ -245,6 +249,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
         profile,
         worker_rss,
         largest_node: nodes.iter().map(|n| n.capacity.memory).fold(0.0, f64::max),
+        nodes: cluster
+            .node_names()
+            .into_iter()
+            .zip(&nodes)
+            .map(|(name, n)| (name, n.capacity.cores, n.capacity.memory))
+            .collect(),
         threads,
         store: Mutex::new(store),
         logs: dir.join("logs"),
@@ -609,6 +619,13 @@ fn handle(req: &mut tiny_http::Request, shared: &Shared) -> Reply {
     use tiny_http::Method::{Get, Post};
     match (&method, path) {
         (Get, "/api/health") => return Reply::text(200, "ok\n"),
+        (Get, "/") => {
+            return Reply {
+                status: 200,
+                body: DASHBOARD.as_bytes().to_vec(),
+                headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            }
+        }
         (Get, "/metrics") => return metrics(shared),
         _ => {}
     }
@@ -635,6 +652,7 @@ fn handle(req: &mut tiny_http::Request, shared: &Shared) -> Reply {
     match (&method, parts.as_slice(), id) {
         (Post, [], _) if path.trim_end_matches('/') == "/api/jobs" => submit(req, shared, &user),
         (Get, [], _) if path.trim_end_matches('/') == "/api/jobs" => list(shared, &user, query),
+        (Get, [], _) if path.trim_end_matches('/') == "/api/dashboard" => dashboard(shared, &user),
         (_, _, Some(Err(_))) => Reply::error(400, format!("{:?} is not a job id", parts[0])),
         (Get, [_], Some(Ok(id))) => match shared.db().job(id, Some(&user)) {
             Ok(Some(row)) => Reply::json(200, &serde_json::json!(row)),
@@ -642,6 +660,7 @@ fn handle(req: &mut tiny_http::Request, shared: &Shared) -> Reply {
             Err(e) => Reply::error(500, e),
         },
         (Get, [_, "logs"], Some(Ok(id))) => logs(shared, &user, id, query),
+
         (Post, [_, "cancel"], Some(Ok(id))) => cancel(shared, &user, id),
         _ => Reply::error(404, format!("no such resource: {} {path}", method)),
     }
@@ -752,6 +771,97 @@ fn submit(req: &mut tiny_http::Request, shared: &Shared, user: &str) -> Reply {
             Err(e) => Reply::error(500, e),
         }
     }
+}
+
+/// The dashboard page: plain HTML and script, no build step.
+const DASHBOARD: &str = include_str!("dashboard.html");
+
+/// What the dashboard shows the caller.
+fn dashboard(shared: &Shared, user: &str) -> Reply {
+    let db = shared.db();
+    let counts = match db.counts() {
+        Ok(c) => c,
+        Err(e) => return Reply::error(500, e),
+    };
+    let running = match db.page(None, Some(JobState::Running), 0, i64::MAX) {
+        Ok(r) => r,
+        Err(e) => return Reply::error(500, e),
+    };
+    let nodes: Vec<serde_json::Value> = shared
+        .nodes
+        .iter()
+        .map(|(name, cores, memory)| {
+            serde_json::json!({
+                "name": name,
+                "cores": cores,
+                "memory": memory,
+                "running": running.iter().filter(|j| j.node.as_deref() == Some(name.as_str())).count(),
+            })
+        })
+        .collect();
+    let mine = match db.jobs(Some(user)) {
+        Ok(j) => j,
+        Err(e) => return Reply::error(500, e),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let mut jobs = Vec::new();
+    for row in mine.iter().rev().take(100) {
+        let units = db
+            .job(row.id, Some(user))
+            .ok()
+            .flatten()
+            .map(|j| j.units)
+            .unwrap_or_default();
+        let predicted = row.prediction["units"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let sections: Vec<serde_json::Value> = predicted
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let m = units.iter().find(|u| u.unit == i as i64);
+                serde_json::json!({
+                    "lines": format!("{}-{}", p["start_line"], p["end_line"]),
+                    "predicted_seconds": p["predicted"]["wall_seconds"],
+                    "predicted_peak": p["predicted"]["peak_memory_bytes"],
+                    "wall_seconds": m.map(|u| u.wall_seconds),
+                    "peak": m.map(|u| u.peak_rss_bytes),
+                    "node": m.map(|u| u.node.clone()),
+                })
+            })
+            .collect();
+        let predicted_seconds: f64 = predicted
+            .iter()
+            .filter_map(|p| p["predicted"]["wall_seconds"].as_f64())
+            .sum();
+        let run_seconds = row.started.map(|s| row.ended.unwrap_or(now) - s);
+        jobs.push(serde_json::json!({
+            "id": row.id,
+            "file": row.file,
+            "args": row.args,
+            "state": row.state.as_str(),
+            "exit_code": row.exit_code,
+            "node": row.node,
+            "attempts": row.attempts,
+            "migrations": row.migrations,
+            "predicted_seconds": predicted_seconds,
+            "run_seconds": run_seconds,
+            "sections": sections,
+        }));
+    }
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "user": user,
+            "counts": counts.iter().map(|(s, n)| (s.as_str().to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+            "nodes": nodes,
+            "jobs": jobs,
+        }),
+    )
 }
 
 /// A query parameter's value.

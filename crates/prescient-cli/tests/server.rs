@@ -434,3 +434,109 @@ fn a_job_cannot_touch_another_users_job_or_the_server() {
     }
     server.wait().unwrap();
 }
+
+/// Whether headless Chromium is there. scripts/test.sh installs it
+/// (scripts/browser-up.sh); PRESCIENT_SKIP_BROWSER=1 leaves the test out.
+fn chromium() -> Option<PathBuf> {
+    if std::env::var_os("PRESCIENT_SKIP_BROWSER").is_some_and(|v| v == "1") {
+        eprintln!("PRESCIENT_SKIP_BROWSER=1: not testing the dashboard in a browser");
+        return None;
+    }
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let o = std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {name}")])
+                .output()
+                .ok()?;
+            let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            (o.status.success() && !p.is_empty()).then(|| PathBuf::from(p))
+        });
+    assert!(
+        found.is_some(),
+        "no headless Chromium: install it with `bash scripts/browser-up.sh` (root), \
+         run the suite with scripts/test.sh, or set PRESCIENT_SKIP_BROWSER=1"
+    );
+    found
+}
+
+#[test]
+fn the_dashboard_renders_nodes_and_jobs_in_a_browser() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let state = scratch("dashboard-state");
+    let work = scratch("dashboard-work");
+    std::fs::set_permissions(&work, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    std::fs::write(work.join("job.py"), JOB).unwrap();
+    let token = ok(&command()
+        .args(["user", "add", "dana", "--state"])
+        .arg(&state)
+        .output()
+        .unwrap())
+    .trim()
+    .to_string();
+    let (mut server, url) = start_server(&state);
+    for tag in ["one", "two"] {
+        ok(&client(
+            &url,
+            &token,
+            &["submit", "job.py", "--", tag],
+            &work,
+        ));
+    }
+    wait_all_ended(&url, &token, 120);
+    // The page as the browser leaves it once its script has run.
+    let profile = scratch("dashboard-browser");
+    let o = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("{url}/#token={token}"))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Two job rows, done, each with its sections and timeline bars.
+    assert_eq!(dom.matches("class=\"job\"").count(), 2, "{dom}");
+    assert_eq!(dom.matches("data-state=\"done\"").count(), 2 + 1, "{dom}");
+    assert!(
+        dom.contains("job.py one") && dom.contains("job.py two"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("class=\"section\"") && dom.contains("class=\"pred\""),
+        "{dom}"
+    );
+    // The nodes, and the counts by state.
+    assert!(dom.matches("class=\"node\"").count() >= 1, "{dom}");
+    assert!(dom.contains("done: 2"), "{dom}");
+    assert!(dom.contains("(dana)"), "{dom}");
+    // A wrong token shows the server's refusal, not a broken page.
+    let o = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            scratch("dashboard-browser2").display()
+        ))
+        .arg("--dump-dom")
+        .arg(format!("{url}/#token=wrong"))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert!(dom.contains("the server said 401"), "{dom}");
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    server.wait().unwrap();
+}
