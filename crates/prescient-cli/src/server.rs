@@ -20,7 +20,7 @@
 //! | `GET /api/health` | `ok` |
 //! | `GET /` | the dashboard (a page that asks for the token, or takes it as `#token=...`) |
 //! | `GET /api/dashboard` | what it shows: counts by state, the nodes and the jobs running on each, the caller's latest 100 jobs with each section predicted against measured |
-//! | `GET /metrics` | Prometheus text: jobs by state, kills, migrations, submissions |
+//! | `GET /metrics` | Prometheus text: jobs by state, kills, migrations, submissions, node-seconds and node starts, the planner's time |
 //!
 //! A job of another user is answered `404`, as one that does not exist.
 //!
@@ -170,6 +170,9 @@ struct Shared {
     largest_node: f64,
     /// The nodes as the planner sees them: name, cores, memory.
     nodes: Vec<(String, f64, f64)>,
+    /// Per node: since when it is on (on the loop's clock), and the
+    /// seconds it was on before.
+    power: Mutex<Vec<(Option<f64>, f64)>>,
     threads: u32,
     store: Mutex<prescient_store::Store>,
     logs: PathBuf,
@@ -194,6 +197,7 @@ struct Counters {
     planner_us: AtomicU64,
     planner_max_us: AtomicU64,
     waiting: AtomicU64,
+    node_starts: AtomicU64,
 }
 
 impl Shared {
@@ -255,6 +259,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
             .zip(&nodes)
             .map(|(name, n)| (name, n.capacity.cores, n.capacity.memory))
             .collect(),
+        // Nodes that are not elastic are on from the start.
+        power: Mutex::new(
+            nodes
+                .iter()
+                .map(|n| ((!n.elastic).then_some(0.0), 0.0))
+                .collect(),
+        ),
         threads,
         store: Mutex::new(store),
         logs: dir.join("logs"),
@@ -480,6 +491,24 @@ impl Host for ServerHost {
                     Some(_) => c.limit_kills.fetch_add(1, Ordering::Relaxed),
                     None => 0,
                 };
+                Ok(())
+            }
+            Notice::Power { node, on } => {
+                let mut power = self.shared.power.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(slot) = power.get_mut(node as usize) {
+                    let now = self.shared.t0.elapsed().as_secs_f64();
+                    match (on, slot.0) {
+                        (true, None) => {
+                            slot.0 = Some(now);
+                            self.shared
+                                .counters
+                                .node_starts
+                                .fetch_add(1, Ordering::Relaxed);
+                        }
+                        (false, Some(since)) => *slot = (None, slot.1 + now - since),
+                        _ => {}
+                    }
+                }
                 Ok(())
             }
             Notice::Planned {
@@ -787,12 +816,22 @@ fn dashboard(shared: &Shared, user: &str) -> Reply {
         Ok(r) => r,
         Err(e) => return Reply::error(500, e),
     };
+    let power = shared
+        .power
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let nodes: Vec<serde_json::Value> = shared
         .nodes
         .iter()
-        .map(|(name, cores, memory)| {
+        .enumerate()
+        .map(|(i, (name, cores, memory))| {
+            let on = power
+                .get(i)
+                .is_some_and(|(since, _)| since.is_some());
             serde_json::json!({
                 "name": name,
+                "on": on,
                 "cores": cores,
                 "memory": memory,
                 "running": running.iter().filter(|j| j.node.as_deref() == Some(name.as_str())).count(),
@@ -968,7 +1007,27 @@ fn metrics(shared: &Shared) -> Reply {
     let c = &shared.counters;
     let secs = |us: &AtomicU64| us.load(Ordering::Relaxed) as f64 / 1e6;
     let count = |n: &AtomicU64| n.load(Ordering::Relaxed) as f64;
-    let series: [(&str, &str, &str, f64); 9] = [
+    let now = shared.t0.elapsed().as_secs_f64();
+    let node_seconds: f64 = shared
+        .power
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(since, before)| before + since.map_or(0.0, |s| now - s))
+        .sum();
+    let series: [(&str, &str, &str, f64); 11] = [
+        (
+            "prescient_node_seconds_total",
+            "counter",
+            "Seconds the nodes were on, summed over nodes, since the server started.",
+            node_seconds,
+        ),
+        (
+            "prescient_node_starts_total",
+            "counter",
+            "Elastic nodes started by the planner.",
+            count(&c.node_starts),
+        ),
         (
             "prescient_submissions_total",
             "counter",

@@ -251,6 +251,12 @@ fn jobs_from_three_users_survive_a_killed_server_and_stay_private() {
         metrics.contains("prescient_jobs{state=\"cancelled\"} 1"),
         "{metrics}"
     );
+    let node_seconds: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("prescient_node_seconds_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(node_seconds > 0.0, "{metrics}");
     // Bad requests are clear errors.
     assert_eq!(api(&url, "wrong", "GET", "/api/jobs", None).0, 401);
     let (code, v) = api(
@@ -517,6 +523,7 @@ fn the_dashboard_renders_nodes_and_jobs_in_a_browser() {
     assert!(dom.matches("class=\"node\"").count() >= 1, "{dom}");
     assert!(dom.contains("done: 2"), "{dom}");
     assert!(dom.contains("(dana)"), "{dom}");
+    assert!(dom.contains("<td>on</td>"), "{dom}");
     // A wrong token shows the server's refusal, not a broken page.
     let o = std::process::Command::new(&browser)
         .args([

@@ -71,6 +71,8 @@ pub enum Notice<'a> {
         why: Option<Kill>,
         final_: bool,
     },
+    /// A node was powered on (its start ordered) or off.
+    Power { node: NodeId, on: bool },
     /// The policy took in `events` events in `seconds` (one pass of the
     /// loop), with `waiting` jobs submitted and not placed.
     Planned {
@@ -552,6 +554,7 @@ pub fn run(
                             continue;
                         }
                         on_since[node as usize] = Some(now);
+                        host.notice(now, Notice::Power { node, on: true });
                         node_starts += 1;
                         let delay =
                             emulated_startup(cluster, node as usize, startup[node as usize]);
@@ -569,6 +572,7 @@ pub fn run(
                             cluster.power_off(node as usize);
                             node_seconds[node as usize] += now - since;
                             on_since[node as usize] = None;
+                            host.notice(now, Notice::Power { node, on: false });
                         }
                         _ => refused += 1,
                     },
