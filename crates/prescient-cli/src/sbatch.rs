@@ -91,11 +91,20 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         .prediction
         .clone()
         .ok_or_else(|| Failure::internal(anyhow!("no prediction was made")))?;
-    let req = request(
-        p.peak_memory_interval.high,
+    // A ratio over a wall time too short to measure says nothing of the
+    // cores; a request is never more cores than this node has, nor less
+    // memory than the interpreter's own.
+    let busy = if p.wall_seconds >= 0.05 {
+        p.cpu_seconds / p.wall_seconds
+    } else {
+        1.0
+    };
+    let mut req = request(
+        p.peak_memory_interval.high.max(p.baseline_memory_bytes),
         p.wall_interval.high,
-        p.cpu_seconds / p.wall_seconds.max(1e-9),
+        busy,
     );
+    req.cpus = req.cpus.min(u64::from(profile.fingerprint.cores.max(1)));
     let cwd = std::env::current_dir()
         .context("cannot read the current directory")
         .map_err(Failure::internal)?;

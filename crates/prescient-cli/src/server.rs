@@ -399,13 +399,23 @@ impl Host for ServerHost {
             source,
             args,
             cwd,
-        } = self
-            .shared
-            .db()
-            .program(job as i64)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        } = match self.shared.db().program(job as i64) {
+            Ok(Some(p)) => p,
+            // Its program cannot be read back: the attempt says so and ends
+            // with an error, rather than running something else.
+            failed => prescient_store::queue::Program {
+                file: format!("job-{job}.py"),
+                source: format!(
+                    "raise SystemExit('prescient: the program of job {job} cannot be read from the queue: {}')\n",
+                    match failed {
+                        Err(e) => e.to_string().replace(['\'', '\\', '\n'], " "),
+                        _ => "it is missing".to_string(),
+                    }
+                ),
+                args: vec![],
+                cwd: "/".into(),
+            },
+        };
         let mut argv = vec![file.clone()];
         argv.extend(args);
         let units = analysed_units(&source, &file, &argv[1..], &cwd, self.shared.worker_rss);
