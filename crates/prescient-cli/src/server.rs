@@ -36,6 +36,7 @@ use prescient_plan::{Declared, Forecast, JobId, JobInfo, Kill};
 use prescient_runtime::agent::human_bytes;
 use prescient_runtime::coordinator::{Cluster, JobPlan, Observer};
 use prescient_store::queue::{JobState, NewJob, ServerDb, UnitRow};
+use prescient_store::{Demand, SectionRun};
 use prescient_wire::{JobSpec, Stream};
 use std::collections::HashMap;
 use std::io::{Read, Seek, Write};
@@ -470,6 +471,25 @@ impl Host for ServerHost {
     }
 
     fn notice(&mut self, _now: f64, n: Notice) {
+        // A job that ran to its end teaches the history (after the queue is
+        // written, outside its lock).
+        let learn = match &n {
+            Notice::Ended {
+                job,
+                outcome,
+                run: Some(run),
+            } if !outcome.failed && !self.cancelling.contains(job) => Some((*job, (*run).clone())),
+            _ => None,
+        };
+        self.record(n);
+        if let Some((job, run)) = learn {
+            learn_from(&self.shared, job, &run);
+        }
+    }
+}
+
+impl ServerHost {
+    fn record(&mut self, n: Notice) {
         let db = self.shared.db();
         let name = |node: u32| {
             self.node_names
@@ -573,6 +593,88 @@ impl Host for ServerHost {
         if let Err(e) = result {
             tracing::error!("server database: {e}");
         }
+    }
+}
+
+/// Feeds a job that ran to its end into the history, as `prescient run`
+/// does: the whole program for the prediction's learning, and each
+/// section's telemetry for the planner's. The next submission of the same
+/// code and arguments starts from what this one measured.
+fn learn_from(shared: &Shared, job: JobId, run: &prescient_runtime::coordinator::JobOutcome) {
+    if run.end.code != 0 || run.end.reason.is_some() {
+        return;
+    }
+    let Ok(Some(p)) = shared.db().program(job as i64) else {
+        return;
+    };
+    let probe = crate::files::CwdFiles::new(&p.cwd);
+    let Ok(analysis) = prescient_analyse::analyze(p.source.as_bytes(), &p.file, &p.args, &probe)
+    else {
+        return;
+    };
+    let opts = prescient_profile::Options {
+        threads: Some(shared.threads),
+    };
+    let first_sight = prescient_profile::predict(&analysis, &shared.profile, &opts);
+    let units = crate::run::units(&first_sight.analysis, 0.0);
+    // The last measure of each unit (a moved job measures each once).
+    let mut measured: Vec<Option<&prescient_runtime::coordinator::UnitRecord>> =
+        vec![None; units.len()];
+    for u in &run.units {
+        if let Some(slot) = measured.get_mut(u.unit) {
+            *slot = Some(u);
+        }
+    }
+    if units.is_empty() || measured.iter().any(Option::is_none) {
+        return;
+    }
+    let measured: Vec<_> = measured.into_iter().flatten().collect();
+    let actual = Demand {
+        wall_seconds: measured.iter().map(|u| u.usage.wall_seconds).sum(),
+        cpu_seconds: measured.iter().map(|u| u.usage.cpu_seconds).sum(),
+        peak_memory_bytes: measured
+            .iter()
+            .map(|u| u.usage.peak_rss_bytes as f64)
+            .fold(0.0, f64::max),
+    };
+    let mut rec = crate::predict::record(&analysis, &shared.profile, &first_sight, actual);
+    // As `prescient run` keeps them: runs under the runtime apart from plain
+    // runs, sections only on both sides.
+    rec.node = format!("{}/worker", shared.profile.fingerprint.id());
+    let start = first_sight
+        .analysis
+        .prediction
+        .as_ref()
+        .map(|p| p.startup_seconds)
+        .unwrap_or(0.0);
+    rec.predicted.wall_seconds = (rec.predicted.wall_seconds - start).max(0.0);
+    rec.predicted.cpu_seconds = (rec.predicted.cpu_seconds - start).max(0.0);
+    let store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
+    let Ok(id) = store
+        .record_run(&rec)
+        .map_err(|e| tracing::warn!("history not saved: {e}"))
+    else {
+        return;
+    };
+    let sections: Vec<SectionRun> = units
+        .iter()
+        .zip(&measured)
+        .enumerate()
+        .map(|(i, (plan, m))| SectionRun {
+            section: i,
+            start_line: plan.unit.start_line,
+            end_line: plan.unit.end_line,
+            node_name: m.node.clone(),
+            predicted: plan.predicted.clone().unwrap_or_default(),
+            actual: Demand {
+                wall_seconds: m.usage.wall_seconds,
+                cpu_seconds: m.usage.cpu_seconds,
+                peak_memory_bytes: m.usage.peak_rss_bytes as f64,
+            },
+        })
+        .collect();
+    if let Err(e) = store.record_sections(id, &sections) {
+        tracing::warn!("section telemetry not saved: {e}");
     }
 }
 

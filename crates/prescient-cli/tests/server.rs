@@ -226,6 +226,20 @@ fn jobs_from_three_users_survive_a_killed_server_and_stay_private() {
     }
     let (_, slow) = api(&url, &tokens[1], "GET", &path, None);
     assert_eq!(slow["state"], "cancelled", "{slow}");
+    // What the server's jobs measured is history: the same program and
+    // arguments again start from it.
+    let again = ok(&client(
+        &url,
+        &tokens[0],
+        &["submit", "--json", "job.py", "--", "ana-cli0"],
+        &work,
+    ));
+    let again: Value = serde_json::from_str(&again).unwrap();
+    let history = again["prediction"]["program"]["history"]
+        .as_str()
+        .unwrap_or("");
+    assert!(history.starts_with("exact"), "{again}");
+    wait_all_ended(&url, &tokens[0], 120);
     // The CLI's views.
     let list = ok(&client(&url, &tokens[2], &["jobs"], &work));
     assert!(list.contains("6 jobs: 6 done"), "{list}");
@@ -244,7 +258,7 @@ fn jobs_from_three_users_survive_a_killed_server_and_stay_private() {
         .into_string()
         .unwrap();
     assert!(
-        metrics.contains("prescient_jobs{state=\"done\"} 18"),
+        metrics.contains("prescient_jobs{state=\"done\"} 19"),
         "{metrics}"
     );
     assert!(
