@@ -4,7 +4,7 @@
 use prescient_model::{Analysis, NodeProfile};
 use prescient_profile::history::{self, Observation};
 use prescient_profile::{Options, Predicted};
-use prescient_store::{Demand, RunRecord, Store};
+use prescient_store::{Demand, RunRecord, SectionRun, Store};
 
 /// First-sight prediction, then history applied when `use_history`.
 pub fn predict(
@@ -113,5 +113,48 @@ pub fn record(
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0),
         model: prescient_profile::MODEL_FINGERPRINT.into(),
+    }
+}
+
+/// Feeds a run under the runtime into the history (`prescient run`, the
+/// server's jobs): the whole program for the prediction's learning, under
+/// `worker_key` (apart from plain runs: a warm worker has its own baseline
+/// and pays no start-up, so start-up is left out of the prediction too), and
+/// each section's telemetry for the planner's. The whole run's use is the
+/// sections' (summed time, largest peak).
+pub fn record_worker_run(
+    store: &Store,
+    a: &Analysis,
+    node: &NodeProfile,
+    worker_key: &str,
+    first_sight: &Predicted,
+    sections: &[SectionRun],
+) {
+    let actual = Demand {
+        wall_seconds: sections.iter().map(|s| s.actual.wall_seconds).sum(),
+        cpu_seconds: sections.iter().map(|s| s.actual.cpu_seconds).sum(),
+        peak_memory_bytes: sections
+            .iter()
+            .map(|s| s.actual.peak_memory_bytes)
+            .fold(0.0, f64::max),
+    };
+    let mut rec = record(a, node, first_sight, actual);
+    rec.node = worker_key.to_string();
+    let start = first_sight
+        .analysis
+        .prediction
+        .as_ref()
+        .map(|p| p.startup_seconds)
+        .unwrap_or(0.0);
+    rec.predicted.wall_seconds = (rec.predicted.wall_seconds - start).max(0.0);
+    rec.predicted.cpu_seconds = (rec.predicted.cpu_seconds - start).max(0.0);
+    let Ok(id) = store
+        .record_run(&rec)
+        .map_err(|e| tracing::warn!("history not saved: {e}"))
+    else {
+        return;
+    };
+    if let Err(e) = store.record_sections(id, sections) {
+        tracing::warn!("section telemetry not saved: {e}");
     }
 }

@@ -498,36 +498,6 @@ fn record(
     if report.exit_code != 0 || report.sections.iter().any(|s| s.actual.is_none()) {
         return;
     }
-    let sum = |f: &dyn Fn(&SectionReport) -> Option<f64>| {
-        report.sections.iter().filter_map(f).sum::<f64>()
-    };
-    let max = |f: &dyn Fn(&SectionReport) -> Option<f64>| {
-        report.sections.iter().filter_map(f).fold(0.0, f64::max)
-    };
-    let actual = Demand {
-        wall_seconds: sum(&|s| s.actual.as_ref().map(|x| x.wall_seconds)),
-        cpu_seconds: sum(&|s| s.actual.as_ref().map(|x| x.cpu_seconds)),
-        peak_memory_bytes: max(&|s| s.actual.as_ref().map(|x| x.peak_rss_bytes as f64)),
-    };
-    let mut rec = crate::predict::record(a, node, first_sight, actual);
-    // Runs under the runtime are learnt apart from plain runs: the warm worker
-    // has its own baseline and pays no start-up.
-    rec.node = worker_key.to_string();
-    // Sections only, on both sides: the worker was started before the job.
-    let start = first_sight
-        .analysis
-        .prediction
-        .as_ref()
-        .map(|p| p.startup_seconds)
-        .unwrap_or(0.0);
-    rec.predicted.wall_seconds = (rec.predicted.wall_seconds - start).max(0.0);
-    rec.predicted.cpu_seconds = (rec.predicted.cpu_seconds - start).max(0.0);
-    let Ok(id) = store
-        .record_run(&rec)
-        .map_err(|e| tracing::warn!("history not saved: {e}"))
-    else {
-        return;
-    };
     let sections: Vec<SectionRun> = report
         .sections
         .iter()
@@ -547,9 +517,7 @@ fn record(
             })
         })
         .collect();
-    if let Err(e) = store.record_sections(id, &sections) {
-        tracing::warn!("section telemetry not saved: {e}");
-    }
+    crate::predict::record_worker_run(store, a, node, worker_key, first_sight, &sections);
 }
 
 #[derive(Serialize)]

@@ -628,37 +628,9 @@ fn learn_from(shared: &Shared, job: JobId, run: &prescient_runtime::coordinator:
     if units.is_empty() || measured.iter().any(Option::is_none) {
         return;
     }
-    let measured: Vec<_> = measured.into_iter().flatten().collect();
-    let actual = Demand {
-        wall_seconds: measured.iter().map(|u| u.usage.wall_seconds).sum(),
-        cpu_seconds: measured.iter().map(|u| u.usage.cpu_seconds).sum(),
-        peak_memory_bytes: measured
-            .iter()
-            .map(|u| u.usage.peak_rss_bytes as f64)
-            .fold(0.0, f64::max),
-    };
-    let mut rec = crate::predict::record(&analysis, &shared.profile, &first_sight, actual);
-    // As `prescient run` keeps them: runs under the runtime apart from plain
-    // runs, sections only on both sides.
-    rec.node = format!("{}/worker", shared.profile.fingerprint.id());
-    let start = first_sight
-        .analysis
-        .prediction
-        .as_ref()
-        .map(|p| p.startup_seconds)
-        .unwrap_or(0.0);
-    rec.predicted.wall_seconds = (rec.predicted.wall_seconds - start).max(0.0);
-    rec.predicted.cpu_seconds = (rec.predicted.cpu_seconds - start).max(0.0);
-    let store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
-    let Ok(id) = store
-        .record_run(&rec)
-        .map_err(|e| tracing::warn!("history not saved: {e}"))
-    else {
-        return;
-    };
     let sections: Vec<SectionRun> = units
         .iter()
-        .zip(&measured)
+        .zip(measured.into_iter().flatten())
         .enumerate()
         .map(|(i, (plan, m))| SectionRun {
             section: i,
@@ -673,9 +645,16 @@ fn learn_from(shared: &Shared, job: JobId, run: &prescient_runtime::coordinator:
             },
         })
         .collect();
-    if let Err(e) = store.record_sections(id, &sections) {
-        tracing::warn!("section telemetry not saved: {e}");
-    }
+    let worker_key = format!("{}/worker", shared.profile.fingerprint.id());
+    let store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
+    crate::predict::record_worker_run(
+        &store,
+        &analysis,
+        &shared.profile,
+        &worker_key,
+        &first_sight,
+        &sections,
+    );
 }
 
 /// The units a program runs in, as analysed now (the analysis is

@@ -5,19 +5,11 @@
 
 mod common;
 
+use common::{command, ok, slurm_up};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
-
-fn home() -> &'static Path {
-    static HOME: OnceLock<PathBuf> = OnceLock::new();
-    HOME.get_or_init(|| {
-        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prescient-home");
-        std::fs::create_dir_all(&p).unwrap();
-        p
-    })
-}
 
 fn scratch(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -47,28 +39,9 @@ fn ready() {
     });
 }
 
-fn command() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_prescient"));
-    c.env("PRESCIENT_HOME", home())
-        .env("OMP_NUM_THREADS", "1")
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .env_remove("PRESCIENT_LOG");
-    c
-}
-
 fn prescient(args: &[&str]) -> Output {
     ready();
     command().args(args).output().unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// A node too small for the spike, and a virtual node (2 s to start) that
@@ -547,8 +520,6 @@ fn slurm_spike_cluster(partition: &str) -> String {
         "[slurm]\ntimeout_seconds = 180\n{nodes}slurm = {{ partition = \"{partition}\", time_minutes = 10 }}\n"
     )
 }
-
-use common::slurm_up;
 
 fn slurm(cmd: &str, args: &[&str]) -> String {
     let o = Command::new(cmd).args(args).output().unwrap();
