@@ -6,6 +6,7 @@
 //! - 2: bad input: a usage error, a file that cannot be read, is not Python source
 //!   text, or has a syntax error (reported as `file:line:col: message`).
 
+mod agent;
 mod analyze;
 mod bench;
 mod bench_server;
@@ -70,6 +71,9 @@ enum Command {
     Server(server::Args),
     /// Manage the server's users and their tokens.
     User(server::UserArgs),
+    /// Join this host to a server as one of its agent nodes, and run the
+    /// node's agent (joining again whenever the server comes back).
+    Agent(agent::Args),
     /// Submit a program to a server; prints its job id and prediction.
     Submit(client::SubmitArgs),
     /// List your jobs on a server, with counts by state.
@@ -162,6 +166,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => simulate::generate(args),
         Command::Replay(args) => replay::run(args),
         Command::Server(args) => server::run(args),
+        Command::Agent(args) => agent::run(args),
         Command::User(args) => server::user(args),
         Command::Submit(args) => client::submit(args),
         Command::Jobs(args) => client::jobs(args),

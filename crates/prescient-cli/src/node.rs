@@ -266,5 +266,6 @@ pub fn cluster_options(
         warm: true,
         local_handover,
         log_dir: prescient_pyenv::data_home().join("slurm-logs"),
+        secret: None,
     })
 }

@@ -121,7 +121,7 @@ pub fn host_features() -> Vec<String> {
         .collect()
 }
 
-fn host_memory() -> u64 {
+pub fn host_memory() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|t| {

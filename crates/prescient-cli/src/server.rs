@@ -1,7 +1,9 @@
 //! `prescient server`: a long-running coordinator many users submit to.
 //!
-//! It owns the local cluster (the embedded nodes of the cluster spec, as
-//! `prescient run` starts them), the planner (the proactive policy, through
+//! It owns the cluster (the embedded nodes of the cluster spec, as
+//! `prescient run` starts them, and the spec's `agent` nodes, filled by
+//! `prescient agent` processes that join on the socket `--agents` names;
+//! see `agent.rs`), the planner (the proactive policy, through
 //! the same event loop as `prescient replay`: `prescient-engine`), the
 //! history database, and a durable job queue in SQLite
 //! (`prescient_store::queue`, `server.db` in the state directory).
@@ -19,7 +21,7 @@
 //! | `POST /api/jobs/ID/cancel` | cancels a queued or running job |
 //! | `GET /api/health` | `ok` |
 //! | `GET /` | the dashboard (a page that asks for the token, or takes it as `#token=...`) |
-//! | `GET /api/dashboard` | what it shows: counts by state, the nodes and the jobs running on each, the caller's latest 100 jobs with each section predicted against measured |
+//! | `GET /api/dashboard` | what it shows: counts by state, the nodes with the jobs running on each and what the planner reserved there over time (start and end from now, cores, memory; another user's job without its id), the caller's latest 100 jobs with each section predicted against measured |
 //! | `GET /metrics` | Prometheus text: jobs by state, kills, migrations, submissions, node-seconds and node starts, the planner's time |
 //!
 //! A job of another user is answered `404`, as one that does not exist.
@@ -32,6 +34,7 @@ use crate::Failure;
 use anyhow::{anyhow, Context};
 use prescient_engine::{Host, Notice};
 use prescient_model::NodeProfile;
+use prescient_plan::calendar::Reservation;
 use prescient_plan::{Declared, Forecast, JobId, JobInfo, Kill};
 use prescient_runtime::agent::human_bytes;
 use prescient_runtime::coordinator::{Cluster, JobPlan, Observer};
@@ -48,6 +51,9 @@ use std::sync::{Arc, Mutex};
 /// Largest request body accepted: a source file at the analyser's limit,
 /// JSON-escaped, with room for arguments.
 const MAX_BODY: usize = 2 * prescient_analyse::MAX_SOURCE_BYTES + (1 << 20);
+
+/// Reservations per node the dashboard shows at most.
+const MAX_SHOWN_RESERVATIONS: usize = 200;
 
 /// Threads answering HTTP requests.
 const HTTP_THREADS: usize = 4;
@@ -83,7 +89,18 @@ pub struct Args {
     /// Use this Python interpreter as the worker environment instead of the managed one.
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// Where agents join (`prescient agent`), when the cluster spec has
+    /// nodes of kind `agent` (port 0 picks a free port; the address taken
+    /// is written to `agents.addr` in the state directory). Use an
+    /// address other hosts reach for agents elsewhere.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    agents: String,
 }
+
+/// The file in the state directory naming where agents join.
+pub const AGENTS_ADDR: &str = "agents.addr";
+/// The file in the state directory holding the secret agents prove.
+pub const AGENT_SECRET: &str = "agent.secret";
 
 #[derive(clap::Args)]
 pub struct UserArgs {
@@ -108,7 +125,7 @@ enum UserAction {
     },
 }
 
-fn state_dir(p: Option<PathBuf>) -> PathBuf {
+pub fn state_dir(p: Option<PathBuf>) -> PathBuf {
     p.unwrap_or_else(|| prescient_pyenv::data_home().join("server"))
 }
 
@@ -124,6 +141,38 @@ fn new_token() -> Result<String, Failure> {
         .context("cannot read /dev/urandom")
         .map_err(Failure::internal)?;
     Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// The secret agents prove when they join: drawn at the first start and
+/// kept (readable by the server's user only), so agents can join again
+/// after a restart.
+fn agent_secret(dir: &Path) -> Result<prescient_runtime::auth::Secret, Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(AGENT_SECRET);
+    match std::fs::read_to_string(&path) {
+        Ok(t) if !t.trim().is_empty() => {
+            return Ok(prescient_runtime::auth::Secret::new(t.trim()));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(Failure::internal(
+                anyhow!(e).context(format!("cannot read {}", path.display())),
+            ))
+        }
+    }
+    let secret = prescient_runtime::auth::Secret::generate();
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(format!("{}\n", secret.expose()).as_bytes()));
+    written
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(Failure::internal)?;
+    Ok(secret)
 }
 
 pub fn user(a: UserArgs) -> Result<(), Failure> {
@@ -181,6 +230,9 @@ struct Shared {
     cancelled: Mutex<Sender<JobId>>,
     /// Clock of the event loop: submissions are stamped on it.
     t0: std::time::Instant,
+    /// What the planner has promised on each node, as it last said (times
+    /// on the loop's clock).
+    reservations: Mutex<Vec<Vec<Reservation>>>,
     counters: Counters,
 }
 
@@ -189,6 +241,8 @@ struct Counters {
     submissions: AtomicU64,
     oom_kills: AtomicU64,
     limit_kills: AtomicU64,
+    /// Jobs started again because their node went away.
+    node_lost_kills: AtomicU64,
     migrations: AtomicU64,
     /// Microseconds of migration downtime.
     downtime_us: AtomicU64,
@@ -232,7 +286,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
         .next()
         .map_or(1, |n| n.cores.round().max(1.0) as u32);
     let nodes = crate::node::planned_nodes(&spec, worker_rss);
-    let opts = crate::node::cluster_options(&env, true)?;
+    let mut opts = crate::node::cluster_options(&env, true)?;
+    opts.secret = Some(agent_secret(&dir)?);
     let http = tiny_http::Server::http(&a.listen)
         .map_err(|e| Failure::input(anyhow!("cannot listen on {}: {e}", a.listen)))?;
     let addr = http
@@ -241,6 +296,34 @@ pub fn run(a: Args) -> Result<(), Failure> {
         .map(|s| s.to_string())
         .unwrap_or_else(|| a.listen.clone());
     let cluster = Cluster::start(&spec, &opts).map_err(Failure::internal)?;
+    let joins = spec
+        .nodes
+        .iter()
+        .any(|n| n.kind == prescient_model::cluster::NodeKind::Agent);
+    let agents_at = if joins {
+        // The port taken before, if any: agents that wait to join again
+        // find the server where it was.
+        let before = std::fs::read_to_string(dir.join(AGENTS_ADDR))
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|old| {
+                a.agents.ends_with(":0")
+                    && old.rsplit_once(':').map(|(h, _)| h)
+                        == a.agents.rsplit_once(':').map(|(h, _)| h)
+            });
+        let at = match before.map(|old| cluster.accept_agents(&old)) {
+            Some(Ok(at)) => at,
+            _ => cluster
+                .accept_agents(&a.agents)
+                .map_err(|e| Failure::input(anyhow!(e)))?,
+        };
+        std::fs::write(dir.join(AGENTS_ADDR), format!("{at}\n"))
+            .with_context(|| format!("cannot write {}", dir.join(AGENTS_ADDR).display()))
+            .map_err(Failure::internal)?;
+        Some(at)
+    } else {
+        None
+    };
     // SAFETY: the handler only stores to an atomic.
     unsafe {
         for sig in [libc::SIGINT, libc::SIGTERM] {
@@ -264,7 +347,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         power: Mutex::new(
             nodes
                 .iter()
-                .map(|n| ((!n.elastic).then_some(0.0), 0.0))
+                .map(|n| ((!n.elastic && !n.joins).then_some(0.0), 0.0))
                 .collect(),
         ),
         threads,
@@ -273,6 +356,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         submitted: Mutex::new(sub_tx),
         cancelled: Mutex::new(cancel_tx),
         t0: std::time::Instant::now(),
+        reservations: Mutex::new(Vec::new()),
         counters: Counters::default(),
     });
     // Jobs left queued (and those requeued) enter the loop first, in order.
@@ -296,8 +380,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
         .with_context(|| format!("cannot write {}", dir.join("server.addr").display()))
         .map_err(Failure::internal)?;
     eprintln!(
-        "prescient server listening on http://{addr} ({} nodes, {} jobs waiting{})",
+        "prescient server listening on http://{addr} ({} nodes{}, {} jobs waiting{})",
         nodes.len(),
+        agents_at
+            .map(|at| format!("; agents join at {at}"))
+            .unwrap_or_default(),
         initial.len(),
         if requeued.is_empty() {
             String::new()
@@ -518,6 +605,7 @@ impl ServerHost {
                 let c = &self.shared.counters;
                 match why {
                     Some(Kill::Oom) => c.oom_kills.fetch_add(1, Ordering::Relaxed),
+                    Some(Kill::NodeLost) => c.node_lost_kills.fetch_add(1, Ordering::Relaxed),
                     Some(_) => c.limit_kills.fetch_add(1, Ordering::Relaxed),
                     None => 0,
                 };
@@ -539,6 +627,20 @@ impl ServerHost {
                         _ => {}
                     }
                 }
+                Ok(())
+            }
+            Notice::Reservations { calendars } => {
+                *self
+                    .shared
+                    .reservations
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = calendars
+                    .iter()
+                    .map(|c| {
+                        let r = c.reservations();
+                        r[..r.len().min(MAX_SHOWN_RESERVATIONS)].to_vec()
+                    })
+                    .collect();
                 Ok(())
             }
             Notice::Planned {
@@ -933,6 +1035,36 @@ fn dashboard(shared: &Shared, user: &str) -> Reply {
         Ok(j) => j,
         Err(e) => return Reply::error(500, e),
     };
+    let mut nodes = nodes;
+    {
+        // Each node's reservations over time, from now (negative: past);
+        // another user's job shows as taken, without its id.
+        let own: std::collections::HashSet<i64> = mine.iter().map(|j| j.id).collect();
+        let clock = shared.t0.elapsed().as_secs_f64();
+        let reservations = shared
+            .reservations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        for (n, rs) in nodes.iter_mut().zip(reservations) {
+            let list: Vec<serde_json::Value> = rs
+                .iter()
+                .filter(|r| r.end > clock)
+                .map(|r| {
+                    let is_mine = own.contains(&(r.job as i64));
+                    serde_json::json!({
+                        "job": is_mine.then_some(r.job),
+                        "mine": is_mine,
+                        "start": r.start - clock,
+                        "end": r.end.is_finite().then_some(r.end - clock),
+                        "cores": r.cores,
+                        "memory": r.memory,
+                    })
+                })
+                .collect();
+            n["reservations"] = serde_json::json!(list);
+        }
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -1099,14 +1231,21 @@ fn metrics(shared: &Shared) -> Reply {
     let secs = |us: &AtomicU64| us.load(Ordering::Relaxed) as f64 / 1e6;
     let count = |n: &AtomicU64| n.load(Ordering::Relaxed) as f64;
     let now = shared.t0.elapsed().as_secs_f64();
-    let node_seconds: f64 = shared
-        .power
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .map(|(since, before)| before + since.map_or(0.0, |s| now - s))
-        .sum();
-    let series: [(&str, &str, &str, f64); 11] = [
+    let (node_seconds, nodes_up) = {
+        let power = shared.power.lock().unwrap_or_else(|p| p.into_inner());
+        let secs: f64 = power
+            .iter()
+            .map(|(since, before)| before + since.map_or(0.0, |s| now - s))
+            .sum();
+        (secs, power.iter().filter(|p| p.0.is_some()).count() as f64)
+    };
+    let series: [(&str, &str, &str, f64); 13] = [
+        (
+            "prescient_nodes_up",
+            "gauge",
+            "Nodes on now (physical ones, virtual ones started, agents joined).",
+            nodes_up,
+        ),
         (
             "prescient_node_seconds_total",
             "counter",
@@ -1116,7 +1255,7 @@ fn metrics(shared: &Shared) -> Reply {
         (
             "prescient_node_starts_total",
             "counter",
-            "Elastic nodes started by the planner.",
+            "Nodes that came up since the server started: virtual ones the planner started, and agents that joined.",
             count(&c.node_starts),
         ),
         (
@@ -1136,6 +1275,12 @@ fn metrics(shared: &Shared) -> Reply {
             "counter",
             "Attempts killed over their memory or time limit.",
             count(&c.limit_kills),
+        ),
+        (
+            "prescient_node_lost_restarts_total",
+            "counter",
+            "Attempts that ended with their node and could not be recovered on another: started again.",
+            count(&c.node_lost_kills),
         ),
         (
             "prescient_migrations_total",

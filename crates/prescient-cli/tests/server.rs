@@ -18,12 +18,21 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A server on a free port; its address once it listens.
 fn start_server(state: &Path) -> (Child, String) {
+    start_server_with(state, &[])
+}
+
+fn start_server_with(state: &Path, extra: &[&str]) -> (Child, String) {
     let addr_file = state.join("server.addr");
     let _ = std::fs::remove_file(&addr_file);
-    let log = std::fs::File::create(state.join("server.log")).unwrap();
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state.join("server.log"))
+        .unwrap();
     let mut child = command()
         .args(["server", "--listen", "127.0.0.1:0", "--state"])
         .arg(state)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -68,6 +77,21 @@ fn api(server: &str, token: &str, method: &str, path: &str, body: Option<Value>)
     }
 }
 
+/// Adds the users to the server's state; their tokens.
+fn add_users(state: &Path, users: &[&str]) -> Vec<String> {
+    users
+        .iter()
+        .map(|u| {
+            let o = command()
+                .args(["user", "add", u, "--state"])
+                .arg(state)
+                .output()
+                .unwrap();
+            ok(&o).trim().to_string()
+        })
+        .collect()
+}
+
 const JOB: &str = r#"import sys, time
 tag = sys.argv[1]
 data = [i * 2 for i in range(200000)]
@@ -102,17 +126,7 @@ fn jobs_from_three_users_survive_a_killed_server_and_stay_private() {
     std::fs::write(work.join("job.py"), JOB).unwrap();
     std::fs::write(work.join("slow.py"), SLOW).unwrap();
     let users = ["ana", "bo", "cy"];
-    let tokens: Vec<String> = users
-        .iter()
-        .map(|u| {
-            let o = command()
-                .args(["user", "add", u, "--state"])
-                .arg(&state)
-                .output()
-                .unwrap();
-            ok(&o).trim().to_string()
-        })
-        .collect();
+    let tokens = add_users(&state, &users);
     let (mut server, url) = start_server(&state);
     // Each user: 4 jobs through the CLI and 2 through the API.
     let mut expected: Vec<Vec<String>> = vec![Vec::new(); 3];
@@ -506,6 +520,34 @@ fn the_dashboard_renders_nodes_and_jobs_in_a_browser() {
         ));
     }
     wait_all_ended(&url, &token, 120);
+    // A job that runs while the page is looked at: its reservation shows
+    // on its node's lane.
+    std::fs::write(work.join("slow.py"), SLOW).unwrap();
+    let slow: Value = serde_json::from_str(&ok(&client(
+        &url,
+        &token,
+        &["submit", "--json", "slow.py"],
+        &work,
+    )))
+    .unwrap();
+    let slow_id = slow["id"].as_i64().unwrap();
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, d) = api(&url, &token, "GET", "/api/dashboard", None);
+        let shown = d["nodes"].as_array().unwrap().iter().any(|n| {
+            n["reservations"].as_array().unwrap().iter().any(|r| {
+                r["job"] == slow_id && r["mine"] == true && r["cores"].as_f64() > Some(0.0)
+            })
+        });
+        if shown {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "no reservation of job {slow_id}: {d}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     // The page as the browser leaves it once its script has run.
     let profile = scratch("dashboard-browser");
     let o = std::process::Command::new(&browser)
@@ -523,8 +565,13 @@ fn the_dashboard_renders_nodes_and_jobs_in_a_browser() {
     let dom = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Two job rows, done, each with its sections and timeline bars.
-    assert_eq!(dom.matches("class=\"job\"").count(), 2, "{dom}");
+    assert_eq!(dom.matches("class=\"job\"").count(), 3, "{dom}");
     assert_eq!(dom.matches("data-state=\"done\"").count(), 2 + 1, "{dom}");
+    // The running job's reservation on its node's lane, in the user's colour.
+    assert!(
+        dom.contains(&format!("class=\"resv mine\" data-job=\"{slow_id}\"")),
+        "{dom}"
+    );
     assert!(
         dom.contains("job.py one") && dom.contains("job.py two"),
         "{dom}"
@@ -556,8 +603,259 @@ fn the_dashboard_renders_nodes_and_jobs_in_a_browser() {
         .unwrap();
     let dom = String::from_utf8_lossy(&o.stdout);
     assert!(dom.contains("the server said 401"), "{dom}");
+    ok(&client(
+        &url,
+        &token,
+        &["cancel", &slow_id.to_string()],
+        &work,
+    ));
     unsafe {
         libc::kill(server.id() as i32, libc::SIGTERM);
     }
     server.wait().unwrap();
+}
+
+const TINY: &str = "import sys\nprint('job', sys.argv[1])\n";
+
+const STEPS: &str = r#"import sys, time
+def step(i):
+    time.sleep(0.25)
+    print("step", i, flush=True)
+def main():
+    for i in range(24):
+        step(i)
+main()
+"#;
+
+/// One Prometheus value.
+fn metric(url: &str, name: &str) -> f64 {
+    let text = ureq::get(&format!("{url}/metrics"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+}
+
+fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let until = Instant::now() + Duration::from_secs(secs);
+    while !done() {
+        assert!(Instant::now() < until, "still waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The pid of the agent process of `node` in the cluster of the server
+/// with pid `server` (agents name their cluster after it).
+fn agent_pid(server: u32, node: &str) -> Option<i32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let cmd = String::from_utf8_lossy(&cmd);
+        (cmd.contains("__agent")
+            && cmd.contains(&format!("\"name\":\"{node}\""))
+            && cmd.contains(&format!("\"cluster\":\"c{server}\"")))
+        .then_some(pid)
+    })
+}
+
+/// Issue 14's end-to-end run: a server whose nodes are agents that join it
+/// (`prescient agent`), 1,000 jobs from 3 users through the CLI and the
+/// API, an agent killed under a running job, and the server killed with
+/// SIGKILL mid-way and started again: the agents join again, and every job
+/// ends done with its output.
+#[test]
+fn a_thousand_jobs_on_joined_agents_survive_a_lost_agent_and_a_killed_server() {
+    let state = scratch("agents-state");
+    let work = scratch("agents-work");
+    std::fs::write(work.join("tiny.py"), TINY).unwrap();
+    std::fs::write(work.join("steps.py"), STEPS).unwrap();
+    let spec = work.join("cluster.toml");
+    std::fs::write(
+        &spec,
+        "[[node]]\nname = \"a\"\nkind = \"agent\"\ncores = 1\nmemory = \"2GiB\"\ncount = 2\n",
+    )
+    .unwrap();
+    let spec = spec.display().to_string();
+    let users = ["ana", "bo", "cy"];
+    let tokens = add_users(&state, &users);
+    let (mut server, url) = start_server_with(&state, &["--cluster", &spec]);
+    assert_eq!(metric(&url, "prescient_nodes_up"), 0.0);
+    let agent = |i: usize| {
+        let log = std::fs::File::create(state.join(format!("agent-{i}.log"))).unwrap();
+        command()
+            .args(["agent", "--state"])
+            .arg(&state)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    };
+    let mut agents = vec![agent(0), agent(1)];
+    wait_for("two agents to join", 120, || {
+        metric(&url, "prescient_nodes_up") == 2.0
+    });
+    // A third finds no node free; a wrong secret is refused; both clearly.
+    let third = command()
+        .args(["agent", "--once", "--state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(third.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&third.stderr);
+    assert!(
+        err.contains("every agent node already has an agent"),
+        "{err}"
+    );
+    let wrong = command()
+        .args(["agent", "--once", "--state"])
+        .arg(&state)
+        .env("PRESCIENT_AGENT_SECRET", "not-the-secret")
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("secret is not the server's"), "{err}");
+    // Two long jobs first; 1,000 small ones after (99 through the CLI, the
+    // rest through the API, the users in turn).
+    let mut steps = Vec::new();
+    for _ in 0..2 {
+        let out = ok(&client(
+            &url,
+            &tokens[0],
+            &["submit", "--json", "steps.py"],
+            &work,
+        ));
+        let v: Value = serde_json::from_str(&out).unwrap();
+        steps.push(v["id"].as_i64().unwrap());
+    }
+    // Kill the agent under a long job once it has run a while: the job
+    // goes on elsewhere, and the agent's command joins again.
+    let running_on = |id: i64| {
+        let (_, v) = api(&url, &tokens[0], "GET", &format!("/api/jobs/{id}"), None);
+        (v["state"] == "running")
+            .then(|| v["node"].as_str().map(str::to_string))
+            .flatten()
+    };
+    let mut victim = None;
+    wait_for("a long job to run", 300, || {
+        victim = steps.iter().find_map(|&id| running_on(id).map(|n| (id, n)));
+        victim.is_some()
+    });
+    let (long_job, node) = victim.unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = agent_pid(server.id(), &node).expect("the agent's process");
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    wait_for("the killed agent to join again", 120, || {
+        metric(&url, "prescient_nodes_up") == 2.0 && agent_pid(server.id(), &node) != Some(pid)
+    });
+    let mut expected: Vec<Vec<String>> = vec![Vec::new(); 3];
+    for n in 0..1000 {
+        let u = n % 3;
+        let tag = format!("{}-{n}", users[u]);
+        if n < 99 {
+            let out = ok(&client(
+                &url,
+                &tokens[u],
+                &["submit", "tiny.py", "--", &tag],
+                &work,
+            ));
+            assert!(out.starts_with("job "), "{out}");
+        } else {
+            let (code, v) = api(
+                &url,
+                &tokens[u],
+                "POST",
+                "/api/jobs",
+                Some(serde_json::json!({
+                    "file": "tiny.py",
+                    "source": TINY,
+                    "args": [tag],
+                    "cwd": work.display().to_string(),
+                })),
+            );
+            assert_eq!(code, 201, "{v}");
+        }
+        expected[u].push(tag);
+    }
+    // Kill the server once a third of the small jobs are done.
+    let done = |url: &str| -> usize {
+        tokens
+            .iter()
+            .map(|t| {
+                let (_, v) = api(url, t, "GET", "/api/jobs?state=done", None);
+                v.as_array().unwrap().len()
+            })
+            .sum()
+    };
+    wait_for("a third of the jobs to end", 300, || done(&url) >= 334);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut server, url) = start_server_with(&state, &["--cluster", &spec]);
+    wait_for("the agents to join the new server", 120, || {
+        metric(&url, "prescient_nodes_up") == 2.0
+    });
+    for (u, t) in tokens.iter().enumerate() {
+        let jobs = wait_all_ended(&url, t, 600);
+        let mut tags: Vec<String> = Vec::new();
+        for j in jobs.iter().filter(|j| j["file"] == "tiny.py") {
+            assert_eq!(j["state"], "done", "{j}");
+            assert_eq!(j["exit_code"], 0, "{j}");
+            tags.push(j["args"][0].as_str().unwrap().to_string());
+        }
+        tags.sort();
+        let mut want = expected[u].clone();
+        want.sort();
+        assert_eq!(tags, want, "user {}", users[u]);
+    }
+    // Spot checks of the output, one per hundred.
+    for n in (0..1000).step_by(100) {
+        let u = n % 3;
+        let (_, jobs) = api(&url, &tokens[u], "GET", "/api/jobs", None);
+        let tag = format!("{}-{n}", users[u]);
+        let id = jobs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["args"][0] == tag.as_str())
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let logs = ok(&client(&url, &tokens[u], &["logs", &id.to_string()], &work));
+        assert!(logs.contains(&format!("job {tag}")), "{logs}");
+    }
+    // The long jobs ran to their end, every step printed.
+    for id in steps {
+        let (_, v) = api(&url, &tokens[0], "GET", &format!("/api/jobs/{id}"), None);
+        assert_eq!(v["state"], "done", "{v}");
+        let logs = ok(&client(&url, &tokens[0], &["logs", &id.to_string()], &work));
+        for i in 0..24 {
+            assert!(logs.contains(&format!("step {i}\n")), "job {id}: {logs}");
+        }
+        if id == long_job {
+            assert!(!v["node"].is_null(), "{v}");
+        }
+    }
+    assert!(
+        metric(&url, "prescient_node_starts_total") >= 2.0,
+        "the agents' joins count as node starts"
+    );
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    assert!(server.wait().unwrap().success());
+    // The server let its agents go; their commands wait to join again.
+    for a in &mut agents {
+        assert!(a.try_wait().unwrap().is_none());
+        let _ = a.kill();
+        let _ = a.wait();
+    }
+    let log = std::fs::read_to_string(state.join("agent-0.log")).unwrap()
+        + &std::fs::read_to_string(state.join("agent-1.log")).unwrap();
+    assert!(log.matches("joined").count() >= 5, "{log}");
 }

@@ -11,6 +11,10 @@
 //!   from the beginning, as a fresh attempt);
 //! - `start`/`stop`: a virtual node's agent is started after the node's
 //!   declared start-up latency, or stopped;
+//! - nodes of kind `agent` come up when their agent joins and go when it
+//!   leaves ([`Cluster::watch_nodes`]); a lost node is a `NodeLost` event,
+//!   and a job the runtime could not recover elsewhere is killed with
+//!   `Kill::NodeLost` and placed again;
 //! - `migrate`: the job moves at that unit boundary (pre-copied when the
 //!   target is up while the unit before runs);
 //! - `pause`/`resume`: SIGSTOP and SIGCONT to the job's worker;
@@ -23,13 +27,15 @@
 //! and who is told what happened. The loop returns the same [`Outcome`] the
 //! simulator does, from measured times.
 
+use prescient_plan::calendar::Calendar;
 use prescient_plan::{Decision, Event, JobId, JobInfo, Kill, Limits, NodeId, NodeInfo, Observed};
+use prescient_runtime::coordinator::NodeChange;
 use prescient_runtime::coordinator::{
     self, Cluster, JobOutcome as RunOutcome, JobPlan, Observer, Steering, UnitRecord,
 };
 use prescient_sim::engine::{JobOutcome, Outcome, Sample};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -71,8 +77,12 @@ pub enum Notice<'a> {
         why: Option<Kill>,
         final_: bool,
     },
-    /// A node was powered on (its start ordered) or off.
+    /// A node was powered on (its start ordered, or its agent joined) or
+    /// off (stopped, or lost).
     Power { node: NodeId, on: bool },
+    /// The policy's reservation calendars, one per node (times on the
+    /// loop's clock); at most twice a second.
+    Reservations { calendars: &'a [Calendar] },
     /// The policy took in `events` events in `seconds` (one pass of the
     /// loop), with `waiting` jobs submitted and not placed.
     Planned {
@@ -182,6 +192,8 @@ enum Msg {
         outcome: Box<RunOutcome>,
     },
     NodeReady(NodeId),
+    /// A node's agent went away.
+    NodeLost(NodeId),
 }
 
 /// Planned moves, shared with the job threads.
@@ -349,8 +361,15 @@ pub fn run(
         live: BTreeMap::new(),
         decisions: Vec::new(),
     };
-    let mut on_since: Vec<Option<f64>> =
-        nodes.iter().map(|n| (!n.elastic).then_some(0.0)).collect();
+    let mut on_since: Vec<Option<f64>> = nodes
+        .iter()
+        .map(|n| (!n.elastic && !n.joins).then_some(0.0))
+        .collect();
+    // Virtual nodes being powered on: a loss heard meanwhile is that of
+    // the agent stopped before, not of the one starting.
+    let mut powering: BTreeSet<NodeId> = BTreeSet::new();
+    let node_changes = cluster.watch_nodes();
+    let done = AtomicBool::new(false);
     let mut node_seconds = vec![0.0; nodes.len()];
     let mut node_starts = 0u32;
     let mut refused = 0u64;
@@ -363,9 +382,27 @@ pub fn run(
     let mut last_sample = -1.0;
     let starting = Arc::new(AtomicUsize::new(0));
     std::thread::scope(|scope| -> Result<(), EngineError> {
+        {
+            let tx = tx.clone();
+            let done = &done;
+            scope.spawn(move || {
+                while !done.load(Ordering::SeqCst) {
+                    let m = match node_changes.recv_timeout(Duration::from_millis(200)) {
+                        Ok(NodeChange::Joined(i)) => Msg::NodeReady(i as NodeId),
+                        Ok(NodeChange::Lost(i)) => Msg::NodeLost(i as NodeId),
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    };
+                    if tx.send(m).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
         loop {
             let now = t0.elapsed().as_secs_f64();
             if now > timeout {
+                done.store(true, Ordering::SeqCst);
                 return Err(EngineError::Timeout {
                     policy: name.to_string(),
                     seconds: timeout,
@@ -485,6 +522,34 @@ pub fn run(
             let now = t0.elapsed().as_secs_f64();
             let planning = Instant::now();
             for m in msgs {
+                // Power as the host sees it: nodes that join and leave.
+                match m {
+                    Msg::NodeReady(node) => {
+                        let n = node as usize;
+                        powering.remove(&node);
+                        if nodes[n].joins {
+                            if on_since[n].is_some() {
+                                continue;
+                            }
+                            on_since[n] = Some(now);
+                            host.notice(now, Notice::Power { node, on: true });
+                        }
+                    }
+                    Msg::NodeLost(node) => {
+                        let n = node as usize;
+                        // Stopped on purpose, starting again, or back already.
+                        if on_since[n].is_none() || powering.contains(&node) || cluster.is_alive(n)
+                        {
+                            continue;
+                        }
+                        if let Some(since) = on_since[n].take() {
+                            node_seconds[n] += now - since;
+                        }
+                        host.notice(now, Notice::Power { node, on: false });
+                        tracing::warn!("node {} was lost", nodes[n].name);
+                    }
+                    _ => {}
+                }
                 events += 1;
                 handle(m, now, &mut st, policy, host);
             }
@@ -554,6 +619,7 @@ pub fn run(
                             continue;
                         }
                         on_since[node as usize] = Some(now);
+                        powering.insert(node);
                         host.notice(now, Notice::Power { node, on: true });
                         node_starts += 1;
                         let delay =
@@ -617,6 +683,9 @@ pub fn run(
             }
             if now - last_sample >= 0.5 {
                 last_sample = now;
+                if let Some(calendars) = policy.calendars() {
+                    host.notice(now, Notice::Reservations { calendars });
+                }
                 timeline.push(Sample {
                     t: now,
                     nodes_on: on_since.iter().filter(|s| s.is_some()).count() as u32,
@@ -631,6 +700,7 @@ pub fn run(
                 });
             }
         }
+        done.store(true, Ordering::SeqCst);
         Ok(())
     })?;
     let end = st
@@ -716,6 +786,7 @@ fn take_in(
 ) {
     match m {
         Msg::NodeReady(node) => policy.on(now, &Event::NodeReady(node), out),
+        Msg::NodeLost(node) => policy.on(now, &Event::NodeLost(node), out),
         Msg::Started {
             job,
             attempt,
@@ -847,7 +918,13 @@ fn take_in(
                 end_job(job, l, now, Some(&outcome), host, policy, out);
                 return;
             }
-            let why = killed.flatten().or(oom.then_some(Kill::Oom));
+            // A node lost under a job the runtime could not move elsewhere
+            // is not the program's end: it runs again.
+            let lost = end.lost && killed.is_none();
+            let why = killed
+                .flatten()
+                .or(oom.then_some(Kill::Oom))
+                .or(lost.then_some(Kill::NodeLost));
             let Some(why) = why else {
                 // The program's own end (a non-zero exit is still its end).
                 l.out.end = Some(now);
@@ -857,6 +934,7 @@ fn take_in(
             match why {
                 Kill::Oom => l.out.oom_kills += 1,
                 Kill::MemoryLimit | Kill::TimeLimit => l.out.limit_kills += 1,
+                Kill::NodeLost => {}
             }
             l.attempt += 1;
             let given_up = l.attempt >= MAX_ATTEMPTS;

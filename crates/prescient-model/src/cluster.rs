@@ -50,6 +50,8 @@ pub enum NodeKind {
     Physical,
     /// Started on demand, with a start-up latency and a cost while it runs.
     Virtual,
+    /// Up while an agent an operator started (`prescient agent`) is joined.
+    Agent,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -293,6 +295,18 @@ impl ClusterSpec {
                         return Err(bad("a virtual node needs cost_per_second (>= 0)"));
                     }
                 }
+                NodeKind::Agent => {
+                    if n.startup_seconds.is_some() || n.max_count.is_some() {
+                        return Err(bad(
+                            "an agent node is up while its agent is joined: no startup_seconds or max_count (count makes several)",
+                        ));
+                    }
+                    if n.slurm.is_some() {
+                        return Err(bad(
+                            "a slurm table applies to virtual nodes only (an agent node's agent is started by its operator)",
+                        ));
+                    }
+                }
                 NodeKind::Physical => {
                     if n.startup_seconds.is_some() || n.max_count.is_some() {
                         return Err(bad(
@@ -388,7 +402,7 @@ impl ClusterSpec {
         let mut out = Vec::new();
         for n in &self.nodes {
             match n.kind {
-                NodeKind::Physical => out.push(n.clone()),
+                NodeKind::Physical | NodeKind::Agent => out.push(n.clone()),
                 NodeKind::Virtual => {
                     for i in 1..=n.max_count.unwrap_or(1) {
                         out.push(NodeSpec {
@@ -454,6 +468,23 @@ mod tests {
             "[[node]]\nname = \"s\"\ncount = 0\ncores = 1\nmemory = \"1GiB\"\n"
         )
         .is_err());
+    }
+
+    #[test]
+    fn agent_nodes_are_single_and_may_come_in_counts() {
+        let s = ClusterSpec::parse(
+            "[[node]]\nname = \"a\"\nkind = \"agent\"\ncores = 2\nmemory = \"1GiB\"\ncount = 2\n",
+        )
+        .unwrap();
+        let names: Vec<_> = s.instances().into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["a-1", "a-2"]);
+        assert!(s.instances().iter().all(|n| n.kind == NodeKind::Agent));
+        assert_eq!(s.physical().count(), 0);
+        let e = ClusterSpec::parse(
+            "[[node]]\nname = \"a\"\nkind = \"agent\"\ncores = 2\nmemory = \"1GiB\"\nmax_count = 2\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("while its agent is joined"), "{e}");
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub fn nodes_of(spec: &ClusterSpec) -> Vec<NodeInfo> {
         .into_iter()
         .map(|n| NodeInfo {
             elastic: n.kind == NodeKind::Virtual,
+            joins: n.kind == NodeKind::Agent,
             capacity: Capacity {
                 cores: n.cores,
                 memory: n.memory as f64,
@@ -143,7 +144,13 @@ impl Fleet {
         let mut f = Fleet {
             power: nodes
                 .iter()
-                .map(|n| if n.elastic { Power::Off } else { Power::Up })
+                .map(|n| {
+                    if n.elastic || n.joins {
+                        Power::Off
+                    } else {
+                        Power::Up
+                    }
+                })
                 .collect(),
             calendars: nodes
                 .iter()
@@ -393,7 +400,9 @@ impl Fleet {
     }
 
     pub fn ready(&mut self, node: NodeId, now: f64) {
-        if matches!(self.power[node as usize], Power::Starting { .. }) {
+        let n = node as usize;
+        let joined = self.nodes[n].joins && self.power[n] == Power::Off;
+        if joined || matches!(self.power[n], Power::Starting { .. }) {
             self.power[node as usize] = Power::Up;
             self.refresh(node, now);
         }
@@ -411,6 +420,23 @@ impl Fleet {
         self.classes[ci].off.push(node);
     }
 
+    /// A node went away: nothing can be placed on it, and what it had
+    /// reserved is gone with it. A virtual node can be started again; one
+    /// that joins comes back when its agent does.
+    pub fn lost(&mut self, node: NodeId) {
+        let n = node as usize;
+        if self.power[n] == Power::Off {
+            return;
+        }
+        if self.nodes[n].elastic {
+            self.stop(node);
+            return;
+        }
+        self.power[n] = Power::Off;
+        self.calendars[n] = Calendar::new(plannable(self.nodes[n].capacity));
+        self.refresh(node, 0.0);
+    }
+
     /// Whether nothing is reserved on the node from `now` on.
     pub fn idle(&self, node: NodeId, now: f64) -> bool {
         self.calendars[node as usize].idle_from(now) <= now
@@ -425,6 +451,7 @@ mod tests {
         NodeInfo {
             name: name.into(),
             elastic,
+            joins: false,
             capacity: Capacity {
                 cores,
                 memory: gib * 1024.0 * MIB,
@@ -436,6 +463,43 @@ mod tests {
     }
 
     const GIB: f64 = 1024.0 * MIB;
+
+    #[test]
+    fn a_joining_node_is_usable_only_while_joined() {
+        let mut f = Fleet::new(vec![
+            node("a", 2.0, 4.0, false, &[]),
+            NodeInfo {
+                joins: true,
+                ..node("j", 8.0, 32.0, false, &[])
+            },
+        ]);
+        let none = Features::from_names(&[] as &[&str]);
+        // Too big for `a`; `j` is not there yet, and no policy can start it.
+        assert_eq!(f.find(4.0, GIB, none, none, true, None), None);
+        assert_eq!(f.startable(4.0, GIB, none, none), None);
+        f.ready(1, 0.0);
+        assert_eq!(f.power[1], Power::Up);
+        assert_eq!(f.find(4.0, GIB, none, none, false, None), Some(1));
+        f.calendars[1].reserve_timeline(
+            7,
+            0.0,
+            &[Phase {
+                seconds: 100.0,
+                cores: 4.0,
+                memory: GIB,
+            }],
+        );
+        f.lost(1);
+        assert_eq!(f.power[1], Power::Off);
+        assert_eq!(f.find(4.0, GIB, none, none, true, None), None);
+        // Back with nothing reserved: its reservations left with it.
+        f.ready(1, 5.0);
+        assert_eq!(f.find(8.0, GIB, none, none, false, None), Some(1));
+        // A physical node lost stays off.
+        f.lost(0);
+        f.ready(0, 6.0);
+        assert_eq!(f.power[0], Power::Off);
+    }
 
     #[test]
     fn finds_the_best_fit_and_respects_features() {

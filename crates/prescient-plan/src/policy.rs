@@ -20,6 +20,11 @@ pub struct NodeInfo {
     pub name: String,
     /// Virtual nodes start off and are started on demand.
     pub elastic: bool,
+    /// The node comes and goes with an agent its operator starts: off until
+    /// [`Event::NodeReady`], off again after [`Event::NodeLost`]; never
+    /// started or stopped by a policy.
+    #[serde(default)]
+    pub joins: bool,
     pub capacity: Capacity,
     pub features: Features,
     pub startup_seconds: f64,
@@ -62,12 +67,19 @@ pub enum Kill {
     MemoryLimit,
     /// The job went over the time limit it was given.
     TimeLimit,
+    /// The node it ran on went away, and it could not be recovered
+    /// elsewhere: it starts again, with the same forecast.
+    NodeLost,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event<'a> {
     Submitted(&'a JobInfo),
     NodeReady(NodeId),
+    /// A node went away (its agent left, or died). Jobs running there are
+    /// recovered elsewhere by the runtime (a unit then starts on another
+    /// node) or come back as [`Event::Killed`] with [`Kill::NodeLost`].
+    NodeLost(NodeId),
     /// Unit `section` began on `node`; `usage` is what monitoring sees of it
     /// (a reactive policy acts on it; a predictive one does not need it).
     SectionStarted {
@@ -152,4 +164,10 @@ pub trait Policy {
     /// first-sight forecast is `base`, before anything happens. Policies
     /// that learn start from them; the default ignores them.
     fn history(&mut self, _key: u32, _base: &Forecast, _runs: &[Vec<Observed>]) {}
+    /// Each node's reservation calendar as the policy holds it, for a view
+    /// of what is promised to whom and when; None for a policy that keeps
+    /// none.
+    fn calendars(&self) -> Option<&[crate::calendar::Calendar]> {
+        None
+    }
 }

@@ -621,6 +621,8 @@ impl Sim<'_> {
         match why {
             Kill::Oom => j.out.oom_kills += 1,
             Kill::MemoryLimit | Kill::TimeLimit => j.out.limit_kills += 1,
+            // The simulated fleet loses no node.
+            Kill::NodeLost => {}
         }
         j.attempt += 1;
         j.epoch += 1;

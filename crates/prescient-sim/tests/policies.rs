@@ -37,6 +37,7 @@ impl Scenario {
         self.nodes.push(NodeInfo {
             name: name.into(),
             elastic: false,
+            joins: false,
             capacity: Capacity {
                 cores,
                 memory: gib * GIB,
@@ -53,6 +54,7 @@ impl Scenario {
             self.nodes.push(NodeInfo {
                 name: format!("burst-{}", i + 1),
                 elastic: true,
+                joins: false,
                 capacity: Capacity {
                     cores,
                     memory: gib * GIB,

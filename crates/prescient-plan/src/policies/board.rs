@@ -297,6 +297,31 @@ impl Board {
         jobs
     }
 
+    /// A node went away: jobs bound for it (waiting for it to come up) go
+    /// back in the queue; the jobs that ran there come back through the
+    /// runtime (started elsewhere, or killed).
+    pub fn node_lost(
+        &mut self,
+        node: NodeId,
+        now: f64,
+        idle_after: Option<f64>,
+        out: &mut Vec<Decision>,
+    ) {
+        self.fleet.lost(node);
+        self.idle.remove(&node);
+        self.planned.retain(|&(_, n)| n != node);
+        for id in self.waiting.remove(&node).unwrap_or_default() {
+            let bound = self
+                .jobs
+                .get(&id)
+                .is_some_and(|j| !j.running && j.node == Some(node));
+            if bound {
+                self.release(id, now, idle_after, out);
+                self.enqueue(id);
+            }
+        }
+    }
+
     /// Places a queued job on an up node now.
     pub fn place(&mut self, id: JobId, node: NodeId, limits: Limits, out: &mut Vec<Decision>) {
         self.dequeue(id);

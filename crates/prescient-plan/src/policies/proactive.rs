@@ -948,6 +948,10 @@ impl Policy for Proactive {
         self.name
     }
 
+    fn calendars(&self) -> Option<&[crate::calendar::Calendar]> {
+        Some(&self.b.fleet.calendars)
+    }
+
     fn on(&mut self, now: f64, event: &Event, out: &mut Vec<Decision>) {
         match *event {
             Event::Submitted(info) => {
@@ -957,6 +961,11 @@ impl Policy for Proactive {
             }
             Event::NodeReady(node) => {
                 self.b.node_ready(node, now, out);
+                self.schedule(now, out);
+            }
+            Event::NodeLost(node) => {
+                let idle_after = self.idle_after(node);
+                self.b.node_lost(node, now, idle_after, out);
                 self.schedule(now, out);
             }
             Event::SectionStarted {
@@ -1051,6 +1060,7 @@ mod tests {
         let node = NodeInfo {
             name: "old".into(),
             elastic: false,
+            joins: false,
             capacity: Capacity {
                 cores: 1.0,
                 memory: 4.0 * 1024.0 * 1024.0 * 1024.0,
@@ -1121,6 +1131,7 @@ mod tests {
         let node = NodeInfo {
             name: "a".into(),
             elastic: false,
+            joins: false,
             capacity: Capacity {
                 cores: 2.0,
                 memory: 8.0 * GIB,

@@ -260,6 +260,10 @@ impl Policy for Requests {
         }
     }
 
+    fn calendars(&self) -> Option<&[crate::calendar::Calendar]> {
+        Some(&self.b.fleet.calendars)
+    }
+
     fn on(&mut self, now: f64, event: &Event, out: &mut Vec<Decision>) {
         let idle = Some(SUSPEND_SECONDS);
         match *event {
@@ -271,6 +275,10 @@ impl Policy for Requests {
             }
             Event::NodeReady(node) => {
                 self.b.node_ready(node, now, out);
+                self.schedule(now, out);
+            }
+            Event::NodeLost(node) => {
+                self.b.node_lost(node, now, idle, out);
                 self.schedule(now, out);
             }
             Event::SectionStarted {
@@ -320,6 +328,8 @@ impl Policy for Requests {
                     let (nc, nm) = match (self.mode, why) {
                         // The user doubles what ran out and resubmits.
                         (Mode::Static, Kill::MemoryLimit | Kill::Oom) => (cores, mem * 2.0),
+                        // Nothing ran out: the same request again.
+                        (Mode::Static, Kill::NodeLost) => (cores, mem),
                         (Mode::Static, Kill::TimeLimit) => {
                             if let Some(j) = self.b.jobs.get_mut(&job) {
                                 j.forecast.sections[0].seconds *= 2.0;

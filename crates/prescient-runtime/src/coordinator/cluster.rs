@@ -34,6 +34,65 @@ impl NodeConn {
 
 pub(super) type Routes = Arc<Mutex<HashMap<u64, Sender<JobEvent>>>>;
 
+/// Where node changes go, once someone watches ([`Cluster::watch_nodes`]).
+pub(super) type Watch = Arc<Mutex<Option<Sender<NodeChange>>>>;
+
+/// A node came or went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeChange {
+    /// An agent joined an agent node (`prescient agent --server`).
+    Joined(usize),
+    /// A node's agent went away (it left, died, or was powered off).
+    Lost(usize),
+}
+
+/// Reads the announcement a freshly started agent prints first; kills
+/// and reaps it when there is none, and returns how it ended.
+pub(super) fn read_announce(child: &mut Child) -> Result<AgentAnnounce, String> {
+    let mut line = String::new();
+    let read = child
+        .stdout
+        .take()
+        .map(|o| BufReader::new(o).read_line(&mut line));
+    match (read, serde_json::from_str(line.trim())) {
+        (Some(Ok(_)), Ok(a)) => Ok(a),
+        _ => {
+            let _ = child.kill();
+            Err(child.wait().map(|s| s.to_string()).unwrap_or_default())
+        }
+    }
+}
+
+/// Connects to an agent that has announced itself for node `i`; returns
+/// its warnings. Shared by the nodes this process starts and the agents
+/// that join it.
+pub(super) fn attach_node(
+    i: usize,
+    node: &Arc<NodeConn>,
+    announce: AgentAnnounce,
+    secret: &Secret,
+    local_handover: bool,
+    routes: &Routes,
+    watch: &Watch,
+) -> Result<Vec<String>, RuntimeError> {
+    let mut conn = TcpStream::connect(&announce.listen)
+        .map_err(io_err(format!("cannot connect to node {}", node.spec.name)))?;
+    let _ = conn.set_nodelay(true);
+    handshake(&mut conn, &hello("coordinator", Role::Coordinator), secret)?;
+    let reader = conn.try_clone().map_err(io_err("socket"))?;
+    // Abstract Unix sockets only reach agents on this host.
+    let same_host = announce
+        .listen
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback());
+    *node.addr.lock().unwrap() = announce.listen;
+    *node.local.lock().unwrap() = announce.local.filter(|_| local_handover && same_host);
+    *node.writer.lock().unwrap() = Some(conn);
+    node.alive.store(true, Ordering::SeqCst);
+    spawn_reader(i, node.clone(), reader, routes.clone(), watch.clone());
+    Ok(announce.warnings)
+}
+
 /// A running local cluster. Cheap to share between job threads.
 pub struct Cluster {
     /// Every instance of the spec ([`ClusterSpec::instances`]): physical
@@ -50,6 +109,9 @@ pub struct Cluster {
     pub(super) rendezvous: Mutex<Option<Rendezvous>>,
     /// What every connection to an agent or the spool must prove.
     pub(super) secret: Secret,
+    pub(super) watch: Watch,
+    /// Set once the cluster shuts down: agents no longer join.
+    pub(super) closing: Arc<AtomicBool>,
 }
 
 impl Cluster {
@@ -77,7 +139,7 @@ impl Cluster {
                 })
             })
             .collect();
-        let secret = Secret::generate();
+        let secret = opts.secret.clone().unwrap_or_else(Secret::generate);
         let mut cluster = Cluster {
             nodes,
             routes: Arc::new(Mutex::new(HashMap::new())),
@@ -91,6 +153,8 @@ impl Cluster {
             }),
             rendezvous: Mutex::new(None),
             secret,
+            watch: Arc::new(Mutex::new(None)),
+            closing: Arc::new(AtomicBool::new(false)),
         };
         // Spawned all first, then connected: the agents start in parallel.
         let physical: Vec<usize> = (0..cluster.nodes.len())
@@ -163,16 +227,9 @@ impl Cluster {
     /// the agent's warnings.
     pub(super) fn connect(&self, i: usize, mut child: Child) -> Result<Vec<String>, RuntimeError> {
         let node = &self.nodes[i];
-        let mut line = String::new();
-        let read = child
-            .stdout
-            .take()
-            .map(|o| BufReader::new(o).read_line(&mut line));
-        let announce: AgentAnnounce = match (read, serde_json::from_str(line.trim())) {
-            (Some(Ok(_)), Ok(a)) => a,
-            _ => {
-                let _ = child.kill();
-                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+        let announce = match read_announce(&mut child) {
+            Ok(a) => a,
+            Err(status) => {
                 return Err(RuntimeError::Cluster(format!(
                     "the agent of node {} did not start ({status})",
                     node.spec.name
@@ -189,29 +246,15 @@ impl Cluster {
         i: usize,
         announce: AgentAnnounce,
     ) -> Result<Vec<String>, RuntimeError> {
-        let node = &self.nodes[i];
-        let mut conn = TcpStream::connect(&announce.listen)
-            .map_err(io_err(format!("cannot connect to node {}", node.spec.name)))?;
-        let _ = conn.set_nodelay(true);
-        handshake(
-            &mut conn,
-            &hello("coordinator", Role::Coordinator),
+        attach_node(
+            i,
+            &self.nodes[i],
+            announce,
             &self.secret,
-        )?;
-        let reader = conn.try_clone().map_err(io_err("socket"))?;
-        // Abstract Unix sockets only reach agents on this host.
-        let same_host = announce
-            .listen
-            .parse::<std::net::SocketAddr>()
-            .is_ok_and(|a| a.ip().is_loopback());
-        *node.addr.lock().unwrap() = announce.listen;
-        *node.local.lock().unwrap() = announce
-            .local
-            .filter(|_| self.opts.local_handover && same_host);
-        *node.writer.lock().unwrap() = Some(conn);
-        node.alive.store(true, Ordering::SeqCst);
-        spawn_reader(i, node.clone(), reader, self.routes.clone());
-        Ok(announce.warnings)
+            self.opts.local_handover,
+            &self.routes,
+            &self.watch,
+        )
     }
 
     /// Powers a Slurm node on: submits its allocation and waits for the
@@ -403,6 +446,20 @@ impl Cluster {
         &self.nodes[i].spec
     }
 
+    /// Changes of the nodes from now on: agents joining and nodes lost.
+    /// Agent nodes already joined are reported first. One watcher at a time.
+    pub fn watch_nodes(&self) -> Receiver<NodeChange> {
+        let (tx, rx) = mpsc::channel();
+        let mut g = self.watch.lock().unwrap();
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.spec.kind == NodeKind::Agent && n.alive.load(Ordering::SeqCst) {
+                let _ = tx.send(NodeChange::Joined(i));
+            }
+        }
+        *g = Some(tx);
+        rx
+    }
+
     pub fn is_alive(&self, i: usize) -> bool {
         self.nodes[i].alive.load(Ordering::SeqCst)
     }
@@ -445,6 +502,7 @@ impl Cluster {
 
     /// Stops every agent (they stop their workers).
     pub fn shutdown(&self) {
+        self.closing.store(true, Ordering::SeqCst);
         for i in 0..self.nodes.len() {
             let _ = self.send(i, &ToAgent::Shutdown);
             self.stop_node(i);
@@ -550,7 +608,13 @@ impl Rendezvous {
     }
 }
 
-pub(super) fn spawn_reader(index: usize, node: Arc<NodeConn>, mut r: TcpStream, routes: Routes) {
+pub(super) fn spawn_reader(
+    index: usize,
+    node: Arc<NodeConn>,
+    mut r: TcpStream,
+    routes: Routes,
+    watch: Watch,
+) {
     std::thread::spawn(move || {
         while let Ok(h) = frame::read_header::<FromAgent>(&mut r, &Limits::default()) {
             let blob = match frame::read_blobs(&mut r, &h.blob_lens) {
@@ -586,6 +650,9 @@ pub(super) fn spawn_reader(index: usize, node: Arc<NodeConn>, mut r: TcpStream, 
         *node.writer.lock().unwrap() = None;
         for tx in routes.lock().unwrap().values() {
             let _ = tx.send(JobEvent::Lost { node: index });
+        }
+        if let Some(tx) = watch.lock().unwrap().as_ref() {
+            let _ = tx.send(NodeChange::Lost(index));
         }
     });
 }

@@ -55,6 +55,9 @@ pub struct ClusterOptions {
     pub local_handover: bool,
     /// Where the logs of Slurm allocations go.
     pub log_dir: PathBuf,
+    /// The cluster's secret; drawn afresh when absent. A server keeps one
+    /// across restarts, so the agents that join it can prove it.
+    pub secret: Option<Secret>,
 }
 
 /// Something that happened to one job.
@@ -72,10 +75,12 @@ pub enum JobEvent {
 
 mod cluster;
 mod drive;
+mod join;
 mod spool;
 mod steering;
 
-pub use cluster::Cluster;
+pub use cluster::{Cluster, NodeChange};
 pub use drive::*;
+pub use join::{join, JoinError, JoinRequest, Joined, Launcher};
 use spool::{Saved, Spool};
 pub use steering::*;
