@@ -198,6 +198,7 @@ fn loop_case(
             // Every iteration is a stop when moving.
             loop_step: 0.0,
             faults: Default::default(),
+            resume: None,
         };
         let t0 = Instant::now();
         let out = coordinator::run_job(cluster, plan, &mut Quiet);
@@ -352,6 +353,7 @@ fn scenario(
         checkpoint_interval: None,
         loop_step: prescient_runtime::coordinator::LOOP_STEP_SECONDS,
         faults: Default::default(),
+        resume: None,
     };
     let out = coordinator::run_job(cluster, plan, &mut Quiet);
     if out.end.code != 0 {

@@ -267,5 +267,6 @@ pub fn cluster_options(
         local_handover,
         log_dir: prescient_pyenv::data_home().join("slurm-logs"),
         secret: None,
+        spool_dir: None,
     })
 }

@@ -368,6 +368,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
         checkpoint_interval: (!a.no_checkpoint).then_some(a.checkpoint_interval.max(0.0)),
         loop_step: a.loop_step.max(0.0),
         faults,
+        resume: None,
     };
     let mut planner_report = None;
     let outcome = if a.migrate_every.is_some() {

@@ -27,8 +27,12 @@
 //! A job of another user is answered `404`, as one that does not exist.
 //!
 //! Nothing is lost when the server is killed: a job is stored before its id
-//! is returned, and on start the jobs it was running go back in the queue
-//! (they restart from their beginning).
+//! is returned, and on start the jobs it was running go back in the queue.
+//! A running job's recovery checkpoints (every `--checkpoint-every` seconds
+//! of its run) are linked into `checkpoints/` with the length its log had
+//! at that point; a requeued job resumes from its last one, its log cut
+//! back to it, so no output is lost or repeated. Without one it starts
+//! again from its beginning.
 
 use crate::Failure;
 use anyhow::{anyhow, Context};
@@ -37,7 +41,7 @@ use prescient_model::NodeProfile;
 use prescient_plan::calendar::Reservation;
 use prescient_plan::{Declared, Forecast, JobId, JobInfo, Kill};
 use prescient_runtime::agent::human_bytes;
-use prescient_runtime::coordinator::{Cluster, JobPlan, Observer};
+use prescient_runtime::coordinator::{Cluster, JobPlan, Observer, Resumable};
 use prescient_store::queue::{JobState, NewJob, ServerDb, UnitRow};
 use prescient_store::{Demand, SectionRun};
 use prescient_wire::{JobSpec, Stream};
@@ -95,6 +99,11 @@ pub struct Args {
     /// address other hosts reach for agents elsewhere.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     agents: String,
+    /// Take a recovery checkpoint of each running job after this many
+    /// seconds of its run (0: never). A job on a node that dies, or running
+    /// when the server is killed, resumes from its last one.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    checkpoint_every: f64,
 }
 
 /// The file in the state directory naming where agents join.
@@ -230,6 +239,11 @@ struct Shared {
     cancelled: Mutex<Sender<JobId>>,
     /// Clock of the event loop: submissions are stamped on it.
     t0: std::time::Instant,
+    /// Seconds between a running job's recovery checkpoints (None: never).
+    checkpoint_every: Option<f64>,
+    /// Where the checkpoints jobs may resume from are kept (links to the
+    /// spool's files, which the spool replaces and removes).
+    checkpoints: PathBuf,
     /// What the planner has promised on each node, as it last said (times
     /// on the loop's clock).
     reservations: Mutex<Vec<Vec<Reservation>>>,
@@ -266,6 +280,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
     std::fs::create_dir_all(dir.join("logs"))
         .with_context(|| format!("cannot create {}", dir.display()))
         .map_err(Failure::input)?;
+    // Kept paths (checkpoints) must not depend on where it was started.
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))
+        .map_err(Failure::input)?;
     // The queue and the jobs' logs are the server's: no job's worker (each
     // runs as a user of its own) may read another's output or the tokens.
     {
@@ -288,6 +307,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let nodes = crate::node::planned_nodes(&spec, worker_rss);
     let mut opts = crate::node::cluster_options(&env, true)?;
     opts.secret = Some(agent_secret(&dir)?);
+    // The spool of a server killed before is of no use: what jobs resume
+    // from is linked in `checkpoints/`.
+    let _ = std::fs::remove_dir_all(dir.join("spool"));
+    for sub in ["spool", "checkpoints"] {
+        std::fs::create_dir_all(dir.join(sub))
+            .with_context(|| format!("cannot create {}", dir.join(sub).display()))
+            .map_err(Failure::internal)?;
+    }
+    opts.spool_dir = Some(dir.join("spool"));
     let http = tiny_http::Server::http(&a.listen)
         .map_err(|e| Failure::input(anyhow!("cannot listen on {}: {e}", a.listen)))?;
     let addr = http
@@ -357,6 +385,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
         cancelled: Mutex::new(cancel_tx),
         t0: std::time::Instant::now(),
         reservations: Mutex::new(Vec::new()),
+        checkpoint_every: (a.checkpoint_every.is_finite() && a.checkpoint_every > 0.0)
+            .then_some(a.checkpoint_every),
+        checkpoints: dir.join("checkpoints"),
         counters: Counters::default(),
     });
     // Jobs left queued (and those requeued) enter the loop first, in order.
@@ -403,6 +434,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         cancelling: std::collections::HashSet::new(),
         node_names: cluster.node_names(),
         node_memory: nodes.iter().map(|n| n.capacity.memory as u64).collect(),
+        resuming: Mutex::new(HashMap::new()),
     };
     let out = prescient_engine::run(
         "proactive",
@@ -455,6 +487,9 @@ struct ServerHost {
     cancelling: std::collections::HashSet<JobId>,
     node_names: Vec<String>,
     node_memory: Vec<u64>,
+    /// Jobs whose first attempt here resumes from a checkpoint: what they
+    /// had printed by it.
+    resuming: Mutex<HashMap<JobId, [u64; 2]>>,
 }
 
 impl Host for ServerHost {
@@ -513,7 +548,7 @@ impl Host for ServerHost {
             format!("{cwd}/{file}")
         };
         let threads = self.shared.threads.to_string();
-        prescient_engine::attempt_plan(
+        let mut plan = prescient_engine::attempt_plan(
             JobSpec {
                 job: prescient_engine::runtime_id(job, attempt),
                 file: abs,
@@ -529,7 +564,28 @@ impl Host for ServerHost {
                 user: None,
             },
             node,
-        )
+        );
+        plan.checkpoint_interval = self.shared.checkpoint_every;
+        // The first attempt of this server's life for a job it was running
+        // when it went down: from the job's last checkpoint, with its log
+        // cut back to what had been printed by then.
+        if attempt == 0 {
+            if let Some((r, offset)) = self.kept_checkpoint(job) {
+                let log = self.shared.logs.join(format!("{job}.log"));
+                let cut = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&log)
+                    .and_then(|f| f.set_len(offset));
+                if cut.is_ok() {
+                    self.resuming
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(job, r.printed);
+                    plan.resume = Some(r);
+                }
+            }
+        }
+        plan
     }
 
     fn observer(&self, job: JobId, attempt: u32) -> Box<dyn Observer + Send> {
@@ -543,7 +599,29 @@ impl Host for ServerHost {
                 .open(&path)
                 .ok()
         };
-        let mut log = LogFile { file };
+        let offset = file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map_or(0, |m| m.len());
+        let resumed = self
+            .resuming
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&job);
+        let mut log = LogFile {
+            file,
+            job,
+            shared: self.shared.clone(),
+            printed: resumed.unwrap_or([0, 0]),
+            offset,
+            marks: Vec::new(),
+        };
+        if resumed.is_some() {
+            log.note(
+                "[prescient] the server restarted: the job resumes from its last checkpoint\n",
+            );
+        }
+        log.mark();
         if attempt > 0 {
             log.output(
                 Stream::Stderr,
@@ -576,6 +654,14 @@ impl Host for ServerHost {
 }
 
 impl ServerHost {
+    /// The checkpoint a job may resume from, if one is kept and its file is
+    /// there.
+    fn kept_checkpoint(&self, job: JobId) -> Option<(Resumable, u64)> {
+        let (json, offset) = self.shared.db().checkpoint(job as i64).ok()??;
+        let r: Resumable = serde_json::from_str(&json).ok()?;
+        r.path.is_file().then_some((r, offset))
+    }
+
     fn record(&mut self, n: Notice) {
         let db = self.shared.db();
         let name = |node: u32| {
@@ -601,7 +687,9 @@ impl ServerHost {
                     peak_rss_bytes: record.usage.peak_rss_bytes as f64,
                 },
             ),
-            Notice::Killed { why, .. } => {
+            Notice::Killed { job, why, .. } => {
+                // The next attempt starts from the beginning.
+                forget_checkpoint(&db, &self.shared.checkpoints, job);
                 let c = &self.shared.counters;
                 match why {
                     Some(Kill::Oom) => c.oom_kills.fetch_add(1, Ordering::Relaxed),
@@ -657,6 +745,7 @@ impl ServerHost {
                 Ok(())
             }
             Notice::Ended { job, outcome, run } => {
+                forget_checkpoint(&db, &self.shared.checkpoints, job);
                 let c = &self.shared.counters;
                 c.migrations
                     .fetch_add(outcome.migrations as u64, Ordering::Relaxed);
@@ -696,6 +785,12 @@ impl ServerHost {
             tracing::error!("server database: {e}");
         }
     }
+}
+
+/// Drops the checkpoint kept for a job, and its file.
+fn forget_checkpoint(db: &ServerDb, dir: &Path, job: JobId) {
+    let _ = db.clear_checkpoint(job as i64);
+    let _ = std::fs::remove_file(dir.join(format!("{job}.ckpt")));
 }
 
 /// Feeds a job that ran to its end into the history, as `prescient run`
@@ -780,14 +875,83 @@ fn analysed_units(
 }
 
 /// A job's output, appended to its log file.
+/// Where a job's output goes (its log), and what keeps its checkpoints.
 struct LogFile {
     file: Option<std::fs::File>,
+    job: JobId,
+    shared: Arc<Shared>,
+    /// Bytes of stdout and stderr the program printed, as the runtime
+    /// counts them, and the log's length.
+    printed: [u64; 2],
+    offset: u64,
+    /// (printed, log length) after each write since the last checkpoint:
+    /// where to cut the log back to when the job resumes from one.
+    marks: Vec<([u64; 2], u64)>,
+}
+
+/// Marks kept at most between two checkpoints (the oldest half goes).
+const MAX_LOG_MARKS: usize = 100_000;
+
+impl LogFile {
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some(f) = &mut self.file {
+            if f.write_all(bytes).is_ok() {
+                self.offset += bytes.len() as u64;
+            }
+        }
+    }
+
+    /// A line of the server's own, not the program's.
+    fn note(&mut self, text: &str) {
+        self.write(text.as_bytes());
+    }
+
+    fn mark(&mut self) {
+        if self.marks.len() >= MAX_LOG_MARKS {
+            self.marks.drain(..MAX_LOG_MARKS / 2);
+        }
+        self.marks.push((self.printed, self.offset));
+    }
+
+    /// Keeps the checkpoint (a link to the spool's file) and where it
+    /// leaves the log, so a restarted server resumes the job from it.
+    fn keep(&mut self, at: &Resumable) -> Result<(), String> {
+        let Some(i) = self.marks.iter().rposition(|m| m.0 == at.printed) else {
+            return Err("its output position is not known".into());
+        };
+        let offset = self.marks[i].1;
+        self.marks.drain(..i);
+        let dir = &self.shared.checkpoints;
+        let kept = dir.join(format!("{}.ckpt", self.job));
+        let tmp = dir.join(format!("{}.ckpt.new", self.job));
+        let _ = std::fs::remove_file(&tmp);
+        std::fs::hard_link(&at.path, &tmp)
+            .or_else(|_| std::fs::copy(&at.path, &tmp).map(|_| ()))
+            .and_then(|_| std::fs::rename(&tmp, &kept))
+            .map_err(|e| format!("cannot keep {}: {e}", at.path.display()))?;
+        let mut r = at.clone();
+        r.path = kept;
+        let json = serde_json::to_string(&r).map_err(|e| e.to_string())?;
+        self.shared
+            .db()
+            .set_checkpoint(self.job as i64, &json, offset)
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl Observer for LogFile {
-    fn output(&mut self, _stream: Stream, bytes: &[u8]) {
-        if let Some(f) = &mut self.file {
-            let _ = f.write_all(bytes);
+    fn output(&mut self, stream: Stream, bytes: &[u8]) {
+        self.write(bytes);
+        self.printed[match stream {
+            Stream::Stdout => 0,
+            Stream::Stderr => 1,
+        }] += bytes.len() as u64;
+        self.mark();
+    }
+
+    fn checkpoint_saved(&mut self, at: &Resumable) {
+        if let Err(e) = self.keep(at) {
+            tracing::warn!("job {}: checkpoint not kept: {e}", self.job);
         }
     }
 }

@@ -859,3 +859,54 @@ fn a_thousand_jobs_on_joined_agents_survive_a_lost_agent_and_a_killed_server() {
         + &std::fs::read_to_string(state.join("agent-1.log")).unwrap();
     assert!(log.matches("joined").count() >= 5, "{log}");
 }
+
+/// A job running when the server is killed resumes, after the restart, from
+/// its last recovery checkpoint: every step printed once, none lost.
+#[test]
+fn a_running_job_resumes_from_its_checkpoint_after_the_server_is_killed() {
+    let state = scratch("resume-state");
+    let work = scratch("resume-work");
+    let steps = STEPS.replace("range(24)", "range(40)");
+    std::fs::write(work.join("steps.py"), &steps).unwrap();
+    let token = add_users(&state, &["eve"]).remove(0);
+    let args = ["--checkpoint-every", "1"];
+    let (mut server, url) = start_server_with(&state, &args);
+    let out = ok(&client(
+        &url,
+        &token,
+        &["submit", "--json", "steps.py"],
+        &work,
+    ));
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let log = state.join("logs").join(format!("{id}.log"));
+    let kept = state.join("checkpoints").join(format!("{id}.ckpt"));
+    wait_for("a checkpoint and some steps", 120, || {
+        kept.is_file() && std::fs::read_to_string(&log).is_ok_and(|l| l.contains("step 12\n"))
+    });
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut server, url) = start_server_with(&state, &args);
+    wait_all_ended(&url, &token, 120);
+    let (_, v) = api(&url, &token, "GET", &format!("/api/jobs/{id}"), None);
+    assert_eq!(v["state"], "done", "{v}");
+    let logs = ok(&client(&url, &token, &["logs", &id.to_string()], &work));
+    assert!(
+        logs.contains("the job resumes from its last checkpoint"),
+        "{logs}"
+    );
+    for i in 0..40 {
+        assert_eq!(
+            logs.matches(&format!("step {i}\n")).count(),
+            1,
+            "step {i}: {logs}"
+        );
+    }
+    // Nothing is kept of a job that ended.
+    assert!(!kept.exists());
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    assert!(server.wait().unwrap().success());
+}

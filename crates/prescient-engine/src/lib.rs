@@ -144,6 +144,7 @@ pub fn attempt_plan(spec: prescient_wire::JobSpec, node: usize) -> JobPlan {
         checkpoint_interval: None,
         loop_step: prescient_runtime::coordinator::LOOP_STEP_SECONDS,
         faults: Default::default(),
+        resume: None,
     }
 }
 

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Schema of the server database; a newer one is refused.
-pub const SERVER_SCHEMA_VERSION: i64 = 1;
+pub const SERVER_SCHEMA_VERSION: i64 = 2;
 
 /// Where a job is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,7 +181,11 @@ impl ServerDb {
                  wall REAL NOT NULL,
                  cpu REAL NOT NULL,
                  peak REAL NOT NULL,
-                 PRIMARY KEY (job, attempt, unit));",
+                 PRIMARY KEY (job, attempt, unit));
+             CREATE TABLE IF NOT EXISTS checkpoints (
+                 job INTEGER PRIMARY KEY REFERENCES jobs (id),
+                 resume TEXT NOT NULL,
+                 log_offset INTEGER NOT NULL);",
             SERVER_SCHEMA_VERSION,
             |_| Ok(()),
         )?;
@@ -272,6 +276,43 @@ impl ServerDb {
                 }))
             }
         }
+    }
+
+    /// Keeps where a running job can resume from (the runtime's description
+    /// of its last recovery checkpoint, as JSON) and how long its log was
+    /// at that point; replaces the one before.
+    pub fn set_checkpoint(
+        &self,
+        job: i64,
+        resume: &str,
+        log_offset: u64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO checkpoints (job, resume, log_offset) VALUES (?1, ?2, ?3)",
+                params![job, resume, log_offset as i64],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Where a job can resume from, if anywhere: the JSON and the log offset.
+    pub fn checkpoint(&self, job: i64) -> Result<Option<(String, u64)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT resume, log_offset FROM checkpoints WHERE job = ?1",
+                params![job],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    pub fn clear_checkpoint(&self, job: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM checkpoints WHERE job = ?1", params![job])
+            .map_err(self.err())?;
+        Ok(())
     }
 
     /// Jobs the server was running when it stopped go back in the queue;

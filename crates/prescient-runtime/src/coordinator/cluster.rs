@@ -143,7 +143,7 @@ impl Cluster {
         let mut cluster = Cluster {
             nodes,
             routes: Arc::new(Mutex::new(HashMap::new())),
-            spool: Spool::start(secret.clone())?,
+            spool: Spool::start(secret.clone(), opts.spool_dir.as_deref())?,
             opts: opts.clone(),
             warnings: Vec::new(),
             name,

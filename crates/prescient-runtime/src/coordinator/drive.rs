@@ -35,6 +35,10 @@ pub struct JobPlan {
     /// 0: at every iteration.
     pub loop_step: f64,
     pub faults: Faults,
+    /// Start from this checkpoint (taken by an earlier run of the
+    /// coordinator) instead of the program's beginning; from the beginning
+    /// when it cannot be restored, swallowing what was printed before.
+    pub resume: Option<Resumable>,
 }
 
 /// The default [`JobPlan::loop_step`].
@@ -210,6 +214,21 @@ impl Driver<'_> {
                             // points can never be used again.
                             let c = *checkpoint;
                             self.checkpoint_at.retain(|&k, _| k >= c);
+                            let kept = self
+                                .cluster
+                                .spool
+                                .get(self.job)
+                                .filter(|s| s.checkpoint == c);
+                            if let (Some(at), Some(saved)) = (self.checkpoint_at.get(&c), kept) {
+                                self.obs.checkpoint_saved(&Resumable {
+                                    path: saved.path,
+                                    lens: saved.lens,
+                                    spec: saved.spec,
+                                    unit: at.unit.0,
+                                    within: at.unit.1,
+                                    printed: at.printed,
+                                });
+                            }
                         } else {
                             tracing::info!(
                                 "checkpoint {checkpoint} not saved: {}",
@@ -316,14 +335,20 @@ pub(super) fn drive(
 ) -> JobEnd {
     let n_units = plan.spec.units.len();
     let job = d.job;
-    let mut unit = match start_fresh(d, &plan.spec, d.node) {
-        Ok((warm, secs, rss)) => {
-            out.warm_start = warm;
-            out.setup_seconds = secs;
-            out.worker_rss_bytes = rss;
-            0
-        }
-        Err(end) => return end,
+    let (mut unit, resumed_within) = match &plan.resume {
+        Some(r) => match resume(d, plan, r) {
+            Ok(at) => at,
+            Err(end) => return end,
+        },
+        None => match start_fresh(d, &plan.spec, d.node) {
+            Ok((warm, secs, rss)) => {
+                out.warm_start = warm;
+                out.setup_seconds = secs;
+                out.worker_rss_bytes = rss;
+                (0, false)
+            }
+            Err(end) => return end,
+        },
     };
     // Injected faults strike once.
     let mut kill_after = plan.faults.kill_agent_after_unit;
@@ -332,7 +357,7 @@ pub(super) fn drive(
     // reports each step; the unit's record adds them up).
     let mut acc: Option<UnitUsage> = None;
     // Whether the next run goes on inside `unit` (after a step).
-    let mut within = false;
+    let mut within = resumed_within;
     let mut move_to: Option<usize> = None;
     let mut steps = 0usize;
     let mut kill_after_step = plan.faults.kill_agent_after_step;
@@ -765,6 +790,35 @@ pub(super) fn migrate(
     }
     rec.downtime_seconds = t0.elapsed().as_secs_f64();
     rec
+}
+
+/// Starts the job from a checkpoint an earlier run of the coordinator
+/// spooled: restored as a checkpoint is after a lost node, under this run's
+/// job id. Where it cannot be, the program starts from its beginning and
+/// what it had printed by the checkpoint is not printed again.
+fn resume(d: &mut Driver, plan: &JobPlan, r: &Resumable) -> Result<(usize, bool), JobEnd> {
+    let mut spec = r.spec.clone();
+    spec.job = plan.spec.job;
+    spec.memory_limit = plan.spec.memory_limit;
+    spec.user = plan.spec.user;
+    let saved = Saved {
+        path: r.path.clone(),
+        lens: r.lens.clone(),
+        spec,
+        checkpoint: 0,
+    };
+    d.printed = r.printed;
+    let target = d.node;
+    match replay_checkpoint(d, target, &saved) {
+        Ok(()) => Ok((r.unit, r.within)),
+        Err(e) => {
+            tracing::warn!(
+                "job {}: its checkpoint cannot be restored ({e}); it starts from its beginning",
+                d.job
+            );
+            restart(d, plan, target).map(|(at, _)| at)
+        }
+    }
 }
 
 /// The job's node is gone: restart it elsewhere from the last checkpoint.

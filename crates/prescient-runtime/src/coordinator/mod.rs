@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -58,6 +58,10 @@ pub struct ClusterOptions {
     /// The cluster's secret; drawn afresh when absent. A server keeps one
     /// across restarts, so the agents that join it can prove it.
     pub secret: Option<Secret>,
+    /// Where the recovery checkpoints are spooled (default: the temporary
+    /// directory). A server keeps them beside its state, so that it can
+    /// link the ones it keeps across a restart.
+    pub spool_dir: Option<PathBuf>,
 }
 
 /// Something that happened to one job.

@@ -23,8 +23,13 @@ pub(super) struct Spool {
 }
 
 impl Spool {
-    pub(super) fn start(secret: Secret) -> Result<Spool, RuntimeError> {
-        let dir = std::env::temp_dir().join(format!("prescient-spool-{}", std::process::id()));
+    /// A spool under `base` (default: the temporary directory), in a
+    /// directory of this process's own.
+    pub(super) fn start(secret: Secret, base: Option<&Path>) -> Result<Spool, RuntimeError> {
+        let dir = base
+            .map(Path::to_path_buf)
+            .unwrap_or_else(std::env::temp_dir)
+            .join(format!("prescient-spool-{}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .map_err(io_err(format!("cannot create {}", dir.display())))?;
         let listener = TcpListener::bind("127.0.0.1:0").map_err(io_err("spool listener"))?;

@@ -11,6 +11,26 @@ pub trait Observer {
     fn unit_done(&mut self, _record: &UnitRecord) {}
     fn migration(&mut self, _record: &MigrationRecord) {}
     fn recovery(&mut self, _record: &RecoveryRecord) {}
+    /// A recovery checkpoint of the job is in the spool: what a later run
+    /// of the coordinator needs to resume the job from it (the spool's file
+    /// is replaced by the next checkpoint and removed when the job ends, so
+    /// whoever keeps it links or copies the file).
+    fn checkpoint_saved(&mut self, _at: &Resumable) {}
+}
+
+/// Where a job can resume from: a spooled checkpoint, the job it restores,
+/// the point it was taken at and what the program had printed by then.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct Resumable {
+    pub path: PathBuf,
+    pub lens: Vec<u64>,
+    pub spec: JobSpec,
+    /// The unit it resumes in, and whether inside it (between two loop
+    /// iterations) rather than at its start.
+    pub unit: usize,
+    pub within: bool,
+    /// Bytes of stdout and stderr printed by then.
+    pub printed: [u64; 2],
 }
 
 /// Decides where a job goes: the hook through which an allocator orders
