@@ -360,7 +360,7 @@ pub fn run(a: Args) -> Result<u8, Failure> {
             .map(|u| (u.unit.start_line, u.unit.end_line))
             .collect(),
     };
-    let mut plan = JobPlan {
+    let plan = JobPlan {
         spec: job_spec,
         start_node: first_physical,
         migrate_every: a.migrate_every.unwrap_or(0),
@@ -390,38 +390,56 @@ pub fn run(a: Args) -> Result<u8, Failure> {
             forecast,
             key: 0,
         };
-        let planner = crate::steer::Planner::new(
-            Box::new(prescient_plan::policies::proactive::Proactive::new(
-                nodes.clone(),
-            )),
+        let mut policy = prescient_plan::policies::proactive::Proactive::new(nodes.clone());
+        let console_shared = std::sync::Arc::new(std::sync::Mutex::new(console));
+        let first = plan.clone();
+        let mut host = crate::steer::RunHost::new(
+            info.clone(),
+            plan,
             &nodes,
+            &cluster,
+            console_shared.clone(),
         );
-        let patience = std::time::Duration::from_secs_f64(
-            60.0 + nodes.iter().map(|n| n.startup_seconds).fold(0.0, f64::max),
+        let looped = prescient_engine::run(
+            "proactive",
+            &mut policy,
+            &cluster,
+            &nodes,
+            &mut host,
+            f64::INFINITY,
         );
-        let outcome = std::thread::scope(|scope| {
-            scope.spawn(|| planner.timer(&cluster, scope));
-            match planner.submit(&info, &cluster, scope, patience) {
-                Some(n) => plan.start_node = n,
-                None if !a.quiet => console.note(&format!(
-                    "warning: the planner found no node with room for the forecast (peak {}); starting on {}",
-                    human_bytes(info.forecast.peak(0..info.forecast.sections.len()).1 as u64),
-                    instances[first_physical].name
-                )),
-                None => {}
-            }
-            plan.spec.memory_limit = instances[plan.start_node].memory;
-            let mut steering = planner.steering(&cluster, scope);
-            let o = coordinator::run_job_steered(&cluster, plan, &mut console, &mut steering);
-            planner.finish(&cluster, scope);
-            o
-        });
+        if let Err(e) = &looped {
+            tracing::warn!("the planner's loop ended: {e}");
+        }
         planner_report = Some(crate::steer::report(
             &info.forecast,
-            &planner.decisions(),
-            &planner.unit_starts(),
+            host.decisions(),
+            host.unit_starts(),
         ));
-        outcome
+        let placed = host.outcome.take();
+        drop(host);
+        console = std::sync::Arc::try_unwrap(console_shared)
+            .map_err(|_| Failure::internal(anyhow::anyhow!("the console is still shared")))?
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        match placed {
+            Some(o) => o,
+            None => {
+                // Never placed: no node had room for the forecast. The run
+                // goes on where it would without a planner.
+                if !a.quiet {
+                    console.note(&format!(
+                        "warning: the planner found no node with room for the forecast (peak {}); starting on {}",
+                        human_bytes(info.forecast.peak(0..info.forecast.sections.len()).1 as u64),
+                        instances[first_physical].name
+                    ));
+                }
+                let mut plan = first;
+                plan.start_node = first_physical;
+                plan.spec.memory_limit = instances[first_physical].memory;
+                coordinator::run_job(&cluster, plan, &mut console)
+            }
+        }
     };
     if let Some(b) = &console.bar {
         b.finish_and_clear();

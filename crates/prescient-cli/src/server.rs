@@ -717,6 +717,11 @@ impl ServerHost {
                 }
                 Ok(())
             }
+            Notice::Decided { .. } | Notice::NodeUp { .. } => Ok(()),
+            Notice::StartFailed { node, error } => {
+                tracing::warn!("node {} did not start: {error}", name(node));
+                Ok(())
+            }
             Notice::Reservations { calendars } => {
                 *self
                     .shared

@@ -1,24 +1,25 @@
-//! The planner steering a real run: the same policy code the simulator
-//! replays, driven by the runtime's events on the wall clock.
+//! The planner steering `prescient run`: its one job goes through the same
+//! event loop as the server's and `replay`'s (`prescient-engine`), with the
+//! same policy code the simulator replays, on the wall clock.
 //!
 //! The policy is told of the job's submission, of each unit as it starts
 //! and ends, of nodes as they come up, and of the wake-ups it asked for. Its
 //! decisions become actions: the first node to run on, virtual nodes powered
 //! on (after their declared start-up latency, as a provider would take) and
-//! off, and moves at unit boundaries. Every decision is logged with its time,
-//! so the report can show how far ahead of a unit it was taken.
+//! off, and moves at unit boundaries. Every decision is logged with its time
+//! (`Notice::Decided`), so the report can show how far ahead of a unit it
+//! was taken.
 
-use prescient_engine::{emulated_startup, when_up};
-use prescient_plan::{Decision, Event, JobInfo, NodeId, Observed, Policy};
-use prescient_runtime::coordinator::{Cluster, Steering, UnitRecord};
+use prescient_engine::{runtime_id, Host, Notice};
+use prescient_plan::{Decision, JobId, JobInfo, NodeId, NodeInfo};
+use prescient_runtime::coordinator::{
+    Cluster, JobOutcome as RunOutcome, JobPlan, MigrationRecord, Observer, RecoveryRecord,
+    UnitRecord,
+};
+use prescient_wire::Stream;
 use serde::Serialize;
-use std::collections::BTreeSet;
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::Scope;
-use std::time::{Duration, Instant};
-
-/// The only job of a run.
-const JOB: u32 = 0;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// One decision as the report shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -42,316 +43,186 @@ pub struct DecisionRecord {
     pub error: Option<String>,
 }
 
-struct State {
-    policy: Box<dyn Policy + Send>,
-    t0: Instant,
-    placed: Option<NodeId>,
-    planned: Option<(NodeId, usize)>,
-    wakes: BTreeSet<u64>,
+/// The one job of `prescient run` as a host of the engine's loop: it is
+/// submitted at once, planned with the run's own plan, its output goes to the
+/// console, and every decision is kept for the report. A run is one
+/// attempt: a program the planner cannot finish is not started again.
+pub struct RunHost<'c, O: Observer + Send + 'static> {
+    info: Option<JobInfo>,
+    plan: JobPlan,
+    node_memory: Vec<u64>,
+    console: Arc<Mutex<O>>,
+    names: Vec<String>,
+    cluster: &'c Cluster,
     decisions: Vec<DecisionRecord>,
-    /// When each unit started, seconds from the start.
+    /// Per node, the decision that started it last (for its ready time).
+    starts: HashMap<NodeId, usize>,
     unit_starts: Vec<f64>,
-    /// Nodes being powered on.
-    starting: usize,
-    done: bool,
+    /// What the runtime measured, once the job ended (None: never placed).
+    pub outcome: Option<RunOutcome>,
 }
 
-/// Shared between the job's thread, the timer and node start-ups.
-#[derive(Clone)]
-pub struct Planner {
-    state: Arc<(Mutex<State>, Condvar)>,
-    names: Arc<Vec<String>>,
-    startup: Arc<Vec<f64>>,
-}
-
-impl Planner {
-    pub fn new(policy: Box<dyn Policy + Send>, nodes: &[prescient_plan::NodeInfo]) -> Planner {
-        Planner {
-            state: Arc::new((
-                Mutex::new(State {
-                    policy,
-                    t0: Instant::now(),
-                    placed: None,
-                    planned: None,
-                    wakes: BTreeSet::new(),
-                    decisions: Vec::new(),
-                    unit_starts: Vec::new(),
-                    starting: 0,
-                    done: false,
-                }),
-                Condvar::new(),
-            )),
-            names: Arc::new(nodes.iter().map(|n| n.name.clone()).collect()),
-            startup: Arc::new(nodes.iter().map(|n| n.startup_seconds).collect()),
+impl<'c, O: Observer + Send + 'static> RunHost<'c, O> {
+    pub fn new(
+        info: JobInfo,
+        plan: JobPlan,
+        nodes: &[NodeInfo],
+        cluster: &'c Cluster,
+        console: Arc<Mutex<O>>,
+    ) -> Self {
+        RunHost {
+            info: Some(info),
+            plan,
+            node_memory: (0..nodes.len())
+                .map(|i| cluster.node_spec(i).memory)
+                .collect(),
+            console,
+            names: nodes.iter().map(|n| n.name.clone()).collect(),
+            cluster,
+            decisions: Vec::new(),
+            starts: HashMap::new(),
+            unit_starts: Vec::new(),
+            outcome: None,
         }
-    }
-
-    fn now(s: &State) -> f64 {
-        s.t0.elapsed().as_secs_f64()
-    }
-
-    /// Tells the policy something and carries out what it decides.
-    fn tell<'s, 'e>(&self, cluster: &'s Cluster, scope: &'s Scope<'s, 'e>, event: &Event) {
-        let (lock, cv) = &*self.state;
-        let mut s = lock.lock().unwrap();
-        let now = Planner::now(&s);
-        let mut out = Vec::new();
-        s.policy.on(now, event, &mut out);
-        for d in out {
-            self.apply(&mut s, now, d, cluster, scope);
-        }
-        cv.notify_all();
-    }
-
-    fn name(&self, n: NodeId) -> String {
-        self.names.get(n as usize).cloned().unwrap_or_default()
-    }
-
-    fn apply<'s, 'e>(
-        &self,
-        s: &mut State,
-        now: f64,
-        d: Decision,
-        cluster: &'s Cluster,
-        scope: &'s Scope<'s, 'e>,
-    ) {
-        let mut log = |action: &str, node: NodeId, before: Option<usize>| {
-            s.decisions.push(DecisionRecord {
-                at_seconds: now,
-                action: action.into(),
-                node: self.name(node),
-                before_section: before,
-                ready_seconds: None,
-                allocation: None,
-                error: None,
-            })
-        };
-        match d {
-            Decision::Place { node, .. } => {
-                log("place", node, None);
-                s.placed = Some(node);
-            }
-            Decision::Migrate {
-                to, before_section, ..
-            } => {
-                log("migrate", to, Some(before_section));
-                s.planned = Some((to, before_section));
-            }
-            Decision::Start { node } => {
-                log("start_node", node, None);
-                let index = s.decisions.len() - 1;
-                s.starting += 1;
-                let me = self.clone();
-                let delay = emulated_startup(
-                    cluster,
-                    node as usize,
-                    self.startup.get(node as usize).copied().unwrap_or(0.0),
-                );
-                scope.spawn(move || me.power_on(node, delay, index, cluster, scope));
-            }
-            Decision::Stop { node } => {
-                log("stop_node", node, None);
-                cluster.power_off(node as usize);
-            }
-            Decision::WakeAt(t) => {
-                s.wakes.insert(t.max(0.0).to_bits());
-            }
-            // A run has one job: nothing to pause or resize.
-            Decision::Pause { .. } | Decision::Resume { .. } | Decision::Resize { .. } => {}
-        }
-    }
-
-    /// Powers a node on after its start-up latency, then tells the policy.
-    fn power_on<'s, 'e>(
-        &self,
-        node: NodeId,
-        delay: f64,
-        index: usize,
-        cluster: &'s Cluster,
-        scope: &'s Scope<'s, 'e>,
-    ) {
-        let began = Instant::now();
-        let started = cluster.power_on(node as usize);
-        let (lock, cv) = &*self.state;
-        if let Err(e) = started {
-            // Said at once, quiet or not: the plan that needed it is now void.
-            eprintln!("prescient: node {} did not start: {e}", self.name(node));
-            let mut s = lock.lock().unwrap();
-            if let Some(d) = s.decisions.get_mut(index) {
-                d.error = Some(e.to_string());
-            }
-            s.starting -= 1;
-            drop(s);
-            cv.notify_all();
-            return;
-        }
-        let left = delay - began.elapsed().as_secs_f64();
-        if left > 0.0 {
-            std::thread::sleep(Duration::from_secs_f64(left));
-        }
-        {
-            let mut s = lock.lock().unwrap();
-            let now = Planner::now(&s);
-            if let Some(d) = s.decisions.get_mut(index) {
-                d.ready_seconds = Some(now);
-                d.allocation = cluster.allocation(node as usize);
-            }
-            s.starting -= 1;
-        }
-        self.tell(cluster, scope, &Event::NodeReady(node));
-    }
-
-    /// Serves the policy's wake-ups until the run is over.
-    pub fn timer<'s, 'e>(&self, cluster: &'s Cluster, scope: &'s Scope<'s, 'e>) {
-        let (lock, cv) = &*self.state;
-        loop {
-            let mut s = lock.lock().unwrap();
-            if s.done {
-                return;
-            }
-            let now = Planner::now(&s);
-            match s.wakes.first().map(|&t| f64::from_bits(t)) {
-                Some(t) if t <= now => {
-                    s.wakes.pop_first();
-                    drop(s);
-                    self.tell(cluster, scope, &Event::Wake);
-                }
-                Some(t) => {
-                    let _ = cv.wait_timeout(s, Duration::from_secs_f64((t - now).min(1.0)));
-                }
-                None => {
-                    let _ = cv.wait_timeout(s, Duration::from_secs(1));
-                }
-            }
-        }
-    }
-
-    /// Submits the job and waits until the policy places it (on a node up
-    /// now, or on one it powers on); None if it finds no place (nothing is
-    /// starting and no wake-up is due) or none in `patience`.
-    pub fn submit<'s, 'e>(
-        &self,
-        info: &JobInfo,
-        cluster: &'s Cluster,
-        scope: &'s Scope<'s, 'e>,
-        patience: Duration,
-    ) -> Option<usize> {
-        self.tell(cluster, scope, &Event::Submitted(info));
-        let (lock, cv) = &*self.state;
-        let deadline = Instant::now() + patience;
-        let mut s = lock.lock().unwrap();
-        loop {
-            if let Some(n) = s.placed {
-                return Some(n as usize);
-            }
-            if s.starting == 0 && s.wakes.is_empty() {
-                return None;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return None;
-            }
-            s = cv
-                .wait_timeout(s, left.min(Duration::from_millis(200)))
-                .unwrap()
-                .0;
-        }
-    }
-
-    pub fn finish<'s, 'e>(&self, cluster: &'s Cluster, scope: &'s Scope<'s, 'e>) {
-        self.tell(cluster, scope, &Event::Finished(JOB));
-        let (lock, cv) = &*self.state;
-        lock.lock().unwrap().done = true;
-        cv.notify_all();
     }
 
     /// The decisions taken, in order.
-    pub fn decisions(&self) -> Vec<DecisionRecord> {
-        self.state.0.lock().unwrap().decisions.clone()
+    pub fn decisions(&self) -> &[DecisionRecord] {
+        &self.decisions
     }
 
     /// When each unit started, seconds from the start of the run.
-    pub fn unit_starts(&self) -> Vec<f64> {
-        self.state.0.lock().unwrap().unit_starts.clone()
+    pub fn unit_starts(&self) -> &[f64] {
+        &self.unit_starts
     }
 
-    /// The steering a job's driver consults.
-    pub fn steering<'s, 'e>(
-        &self,
-        cluster: &'s Cluster,
-        scope: &'s Scope<'s, 'e>,
-    ) -> PlannedSteering<'s, 'e> {
-        PlannedSteering {
-            planner: self.clone(),
-            cluster,
-            scope,
-        }
-    }
-}
-
-/// The driver's view of the planner (it moves the job where and when the
-/// planner says).
-pub struct PlannedSteering<'s, 'e> {
-    planner: Planner,
-    cluster: &'s Cluster,
-    scope: &'s Scope<'s, 'e>,
-}
-
-impl PlannedSteering<'_, '_> {
-    fn planned_before(&self, section: usize) -> Option<usize> {
-        let s = self.planner.state.0.lock().unwrap();
-        s.planned
-            .filter(|&(_, before)| before == section)
-            .map(|(to, _)| to as usize)
+    fn log(&mut self, now: f64, action: &str, node: NodeId, before: Option<usize>) {
+        self.decisions.push(DecisionRecord {
+            at_seconds: now,
+            action: action.into(),
+            node: self.names.get(node as usize).cloned().unwrap_or_default(),
+            before_section: before,
+            ready_seconds: None,
+            allocation: None,
+            error: None,
+        });
     }
 }
 
-impl Steering for PlannedSteering<'_, '_> {
-    fn move_after(&mut self, unit: usize, current: usize, cluster: &Cluster) -> Option<usize> {
-        {
-            let mut s = self.planner.state.0.lock().unwrap();
-            let now = Planner::now(&s);
-            s.unit_starts.resize(unit, now);
-            s.unit_starts.push(now);
-        }
-        self.planner.tell(
-            self.cluster,
-            self.scope,
-            &Event::SectionStarted {
-                job: JOB,
-                section: unit,
-                node: current as NodeId,
-                usage: Observed::default(),
+/// An observer shared with whoever keeps it after the run (the console
+/// with its progress bar).
+struct Shared<O>(Arc<Mutex<O>>);
+
+impl<O: Observer> Observer for Shared<O> {
+    fn output(&mut self, stream: Stream, bytes: &[u8]) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .output(stream, bytes);
+    }
+    fn unit_started(&mut self, unit: usize, node: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unit_started(unit, node);
+    }
+    fn unit_done(&mut self, record: &UnitRecord) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unit_done(record);
+    }
+    fn migration(&mut self, record: &MigrationRecord) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .migration(record);
+    }
+    fn recovery(&mut self, record: &RecoveryRecord) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .recovery(record);
+    }
+}
+
+impl<O: Observer + Send + 'static> Host for RunHost<'_, O> {
+    fn submissions(&mut self, now: f64) -> Vec<JobInfo> {
+        self.info
+            .take()
+            .map(|mut i| {
+                i.submit = now;
+                vec![i]
+            })
+            .unwrap_or_default()
+    }
+
+    fn closed(&self) -> bool {
+        self.info.is_none()
+    }
+
+    fn plan(&self, job: JobId, attempt: u32, node: usize) -> JobPlan {
+        let mut plan = self.plan.clone();
+        plan.spec.job = runtime_id(job, attempt);
+        plan.start_node = node;
+        plan.spec.memory_limit = self.node_memory.get(node).copied().unwrap_or(0);
+        plan
+    }
+
+    fn observer(&self, _job: JobId, _attempt: u32) -> Box<dyn Observer + Send> {
+        Box::new(Shared(self.console.clone()))
+    }
+
+    fn max_attempts(&self) -> u32 {
+        1
+    }
+
+    fn notice(&mut self, now: f64, n: Notice) {
+        match n {
+            Notice::Decided { decision } => match *decision {
+                Decision::Place { node, .. } => self.log(now, "place", node, None),
+                Decision::Migrate {
+                    to, before_section, ..
+                } => self.log(now, "migrate", to, Some(before_section)),
+                Decision::Start { node } => {
+                    self.log(now, "start_node", node, None);
+                    self.starts.insert(node, self.decisions.len() - 1);
+                }
+                Decision::Stop { node } => self.log(now, "stop_node", node, None),
+                // A run has one job: nothing to pause or resize.
+                _ => {}
             },
-        );
-        // Pre-copy only to a node already up.
-        self.planned_before(unit + 1)
-            .filter(|&t| cluster.is_alive(t))
-    }
-
-    fn unit_done(
-        &mut self,
-        record: &UnitRecord,
-        _current: usize,
-        _planned: Option<usize>,
-        cluster: &Cluster,
-    ) -> Option<usize> {
-        let u = &record.usage;
-        self.planner.tell(
-            self.cluster,
-            self.scope,
-            &Event::SectionFinished {
-                job: JOB,
-                section: record.unit,
-                observed: Observed {
-                    seconds: u.wall_seconds,
-                    cpu_seconds: u.cpu_seconds,
-                    memory: u.peak_rss_bytes as f64,
-                },
-            },
-        );
-        let target = self.planned_before(record.unit + 1)?;
-        when_up(cluster, target, self.planner.startup.get(target).copied())
+            Notice::NodeUp { node } => {
+                if let Some(d) = self
+                    .starts
+                    .remove(&node)
+                    .and_then(|i| self.decisions.get_mut(i))
+                {
+                    d.ready_seconds = Some(now);
+                    d.allocation = self.cluster.allocation(node as usize);
+                }
+            }
+            Notice::StartFailed { node, error } => {
+                // Said at once, quiet or not: the plan that needed it is void.
+                eprintln!(
+                    "prescient: node {} did not start: {error}",
+                    self.names.get(node as usize).cloned().unwrap_or_default()
+                );
+                if let Some(d) = self
+                    .starts
+                    .remove(&node)
+                    .and_then(|i| self.decisions.get_mut(i))
+                {
+                    d.error = Some(error.to_string());
+                }
+            }
+            Notice::UnitStarted { unit, .. } => {
+                self.unit_starts.resize(unit, now);
+                self.unit_starts.push(now);
+            }
+            Notice::Ended { run, .. } => self.outcome = run.cloned(),
+            _ => {}
+        }
     }
 }
 

@@ -83,6 +83,12 @@ pub enum Notice<'a> {
     /// The policy's reservation calendars, one per node (times on the
     /// loop's clock); at most twice a second.
     Reservations { calendars: &'a [Calendar] },
+    /// A decision of the policy, as the loop is about to carry it out.
+    Decided { decision: &'a Decision },
+    /// A node is up and told to the policy (powered on, or joined).
+    NodeUp { node: NodeId },
+    /// A node the policy started did not come up.
+    StartFailed { node: NodeId, error: &'a str },
     /// The policy took in `events` events in `seconds` (one pass of the
     /// loop), with `waiting` jobs submitted and not placed.
     Planned {
@@ -126,6 +132,10 @@ pub trait Host {
     fn observer(&self, job: JobId, attempt: u32) -> Box<dyn Observer + Send>;
     /// What happened (for the host's records).
     fn notice(&mut self, _now: f64, _notice: Notice) {}
+    /// Attempts a job gets before it is given up on (killed each time).
+    fn max_attempts(&self) -> u32 {
+        MAX_ATTEMPTS
+    }
 }
 
 /// Runtime job ids: the job and its attempt, so a restart is a new job.
@@ -195,6 +205,8 @@ enum Msg {
     NodeReady(NodeId),
     /// A node's agent went away.
     NodeLost(NodeId),
+    /// A node the policy started did not come up.
+    StartFailed(NodeId, String),
 }
 
 /// Planned moves, shared with the job threads.
@@ -528,12 +540,21 @@ pub fn run(
                     Msg::NodeReady(node) => {
                         let n = node as usize;
                         powering.remove(&node);
+                        host.notice(now, Notice::NodeUp { node });
                         if nodes[n].joins {
                             if on_since[n].is_some() {
                                 continue;
                             }
                             on_since[n] = Some(now);
                             host.notice(now, Notice::Power { node, on: true });
+                        }
+                    }
+                    Msg::StartFailed(node, _) => {
+                        let n = node as usize;
+                        powering.remove(&node);
+                        if let Some(since) = on_since[n].take() {
+                            node_seconds[n] += now - since;
+                            host.notice(now, Notice::Power { node, on: false });
                         }
                     }
                     Msg::NodeLost(node) => {
@@ -568,6 +589,7 @@ pub fn run(
             }
             // Carry out the decisions (which may lead to more).
             for d in std::mem::take(&mut st.decisions) {
+                host.notice(now, Notice::Decided { decision: &d });
                 match d {
                     Decision::Place { job, node, limits } => {
                         let Some(l) = st.live.get_mut(&job) else {
@@ -760,7 +782,10 @@ fn power_on(cluster: &Cluster, node: NodeId, delay: f64, tx: Sender<Msg>) {
             }
             let _ = tx.send(Msg::NodeReady(node));
         }
-        Err(e) => tracing::warn!("node {node} did not start: {e}"),
+        Err(e) => {
+            tracing::warn!("node {node} did not start: {e}");
+            let _ = tx.send(Msg::StartFailed(node, e.to_string()));
+        }
     }
 }
 
@@ -788,6 +813,17 @@ fn take_in(
     match m {
         Msg::NodeReady(node) => policy.on(now, &Event::NodeReady(node), out),
         Msg::NodeLost(node) => policy.on(now, &Event::NodeLost(node), out),
+        // As good as lost: what waited for it is placed again.
+        Msg::StartFailed(node, error) => {
+            host.notice(
+                now,
+                Notice::StartFailed {
+                    node,
+                    error: &error,
+                },
+            );
+            policy.on(now, &Event::NodeLost(node), out);
+        }
         Msg::Started {
             job,
             attempt,
@@ -938,7 +974,7 @@ fn take_in(
                 Kill::NodeLost => {}
             }
             l.attempt += 1;
-            let given_up = l.attempt >= MAX_ATTEMPTS;
+            let given_up = l.attempt >= host.max_attempts();
             let node = l.node;
             let section = end.unit.unwrap_or(l.section);
             let mut usage = l.last_usage;
