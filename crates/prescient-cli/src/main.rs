@@ -6,6 +6,7 @@
 //! - 2: bad input: a usage error, a file that cannot be read, is not Python source
 //!   text, or has a syntax error (reported as `file:line:col: message`).
 
+mod accuracy;
 mod agent;
 mod analyze;
 mod bench;

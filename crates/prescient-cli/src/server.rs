@@ -22,7 +22,7 @@
 //! | `GET /api/health` | `ok` |
 //! | `GET /` | the dashboard (a page that asks for the token, or takes it as `#token=...`) |
 //! | `GET /api/dashboard` | what it shows: counts by state, the nodes with the jobs running on each and what the planner reserved there over time (start and end from now, cores, memory; another user's job without its id), the caller's latest 100 jobs with each section predicted against measured |
-//! | `GET /metrics` | Prometheus text: jobs by state, kills, migrations, submissions, node-seconds and node starts, the planner's time |
+//! | `GET /metrics` | Prometheus text: jobs by state, kills, migrations, submissions, nodes up, node-seconds and node starts, the planner's time, predicted against actual (`accuracy.rs`) |
 //!
 //! A job of another user is answered `404`, as one that does not exist.
 //!
@@ -247,6 +247,8 @@ struct Shared {
     /// What the planner has promised on each node, as it last said (times
     /// on the loop's clock).
     reservations: Mutex<Vec<Vec<Reservation>>>,
+    /// Predicted against measured, over the jobs that ran to their end.
+    accuracy: Mutex<crate::accuracy::Accuracy>,
     counters: Counters,
 }
 
@@ -385,6 +387,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         cancelled: Mutex::new(cancel_tx),
         t0: std::time::Instant::now(),
         reservations: Mutex::new(Vec::new()),
+        accuracy: Mutex::default(),
         checkpoint_every: (a.checkpoint_every.is_finite() && a.checkpoint_every > 0.0)
             .then_some(a.checkpoint_every),
         checkpoints: dir.join("checkpoints"),
@@ -662,6 +665,33 @@ impl ServerHost {
         r.path.is_file().then_some((r, offset))
     }
 
+    /// Adds a job that ran to its end to the predicted-against-measured
+    /// figures of `/metrics`.
+    fn note_accuracy(
+        &self,
+        db: &ServerDb,
+        job: JobId,
+        run: &prescient_runtime::coordinator::JobOutcome,
+    ) {
+        let Ok(Some(row)) = db.job(job as i64, None) else {
+            return;
+        };
+        let Ok(forecast) = serde_json::from_value::<Forecast>(row.prediction["forecast"].clone())
+        else {
+            return;
+        };
+        let units: Vec<(f64, f64)> = run
+            .units
+            .iter()
+            .map(|u| (u.usage.wall_seconds, u.usage.peak_rss_bytes as f64))
+            .collect();
+        self.shared
+            .accuracy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(&forecast, &crate::accuracy::Measured { units: &units });
+    }
+
     fn record(&mut self, n: Notice) {
         let db = self.shared.db();
         let name = |node: u32| {
@@ -774,6 +804,9 @@ impl ServerHost {
                     };
                     (JobState::Failed, Some(why))
                 } else {
+                    if let Some(r) = run {
+                        self.note_accuracy(&db, job, r);
+                    }
                     (JobState::Done, run.and_then(|r| r.end.reason.clone()))
                 };
                 let code = run.map(|r| r.end.code as i64);
@@ -1120,13 +1153,31 @@ fn submit(req: &mut tiny_http::Request, shared: &Shared, user: &str) -> Reply {
                 ),
             );
         }
-        let units: Vec<serde_json::Value> = crate::run::units(&predicted.analysis, 0.0)
+        // Each unit as the planner forecasts it (the warm worker's
+        // baseline included, moved toward earlier runs): what the job's
+        // measured units are compared with.
+        let plan_units = crate::run::units(&predicted.analysis, shared.worker_rss);
+        let same = plan_units.len() == forecast.sections.len();
+        let units: Vec<serde_json::Value> = plan_units
             .iter()
-            .map(|u| {
+            .enumerate()
+            .map(|(i, u)| {
+                let f = forecast.sections.get(i).filter(|_| same);
                 serde_json::json!({
                     "start_line": u.unit.start_line,
                     "end_line": u.unit.end_line,
-                    "predicted": u.predicted,
+                    "predicted": match f {
+                        Some(f) => serde_json::json!({
+                            "wall_seconds": f.seconds,
+                            "cpu_seconds": f.seconds * f.cores,
+                            "peak_memory_bytes": f.memory,
+                        }),
+                        None => serde_json::json!(u.predicted),
+                    },
+                    "high": f.map(|f| serde_json::json!({
+                        "wall_seconds": f.seconds_high,
+                        "peak_memory_bytes": f.memory_high,
+                    })),
                 })
             })
             .collect();
@@ -1493,6 +1544,13 @@ fn metrics(shared: &Shared) -> Reply {
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
         ));
     }
+    out.push_str(
+        &shared
+            .accuracy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .prometheus(),
+    );
     let mut r = Reply::text(200, out);
     r.headers[0].1 = "text/plain; version=0.0.4".into();
     r

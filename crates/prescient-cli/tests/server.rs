@@ -845,6 +845,12 @@ fn a_thousand_jobs_on_joined_agents_survive_a_lost_agent_and_a_killed_server() {
         metric(&url, "prescient_node_starts_total") >= 2.0,
         "the agents' joins count as node starts"
     );
+    // Predicted against measured, over the jobs this server saw end.
+    let ended = metric(&url, "prescient_wall_ratio_count");
+    assert!((1.0..=1002.0).contains(&ended), "{ended}");
+    assert_eq!(metric(&url, "prescient_peak_ratio_count"), ended);
+    assert!(metric(&url, "prescient_predicted_wall_seconds_total") > 0.0);
+    assert!(metric(&url, "prescient_actual_peak_bytes_total") > 0.0);
     unsafe {
         libc::kill(server.id() as i32, libc::SIGTERM);
     }
