@@ -16,12 +16,38 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("server-tests", name)
 }
 
+/// A process of the test's, killed when it is dropped (a failing test
+/// leaves no server or agent behind).
+struct Proc(Child);
+
+impl std::ops::Deref for Proc {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Proc {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// A server on a free port; its address once it listens.
-fn start_server(state: &Path) -> (Child, String) {
+fn start_server(state: &Path) -> (Proc, String) {
     start_server_with(state, &[])
 }
 
-fn start_server_with(state: &Path, extra: &[&str]) -> (Child, String) {
+fn start_server_with(state: &Path, extra: &[&str]) -> (Proc, String) {
     let addr_file = state.join("server.addr");
     let _ = std::fs::remove_file(&addr_file);
     let log = std::fs::OpenOptions::new()
@@ -41,7 +67,7 @@ fn start_server_with(state: &Path, extra: &[&str]) -> (Child, String) {
     let until = Instant::now() + Duration::from_secs(600);
     while Instant::now() < until {
         if let Ok(a) = std::fs::read_to_string(&addr_file) {
-            return (child, format!("http://{}", a.trim()));
+            return (Proc(child), format!("http://{}", a.trim()));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -686,13 +712,15 @@ fn a_thousand_jobs_on_joined_agents_survive_a_lost_agent_and_a_killed_server() {
     assert_eq!(metric(&url, "prescient_nodes_up"), 0.0);
     let agent = |i: usize| {
         let log = std::fs::File::create(state.join(format!("agent-{i}.log"))).unwrap();
-        command()
-            .args(["agent", "--state"])
-            .arg(&state)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap()
+        Proc(
+            command()
+                .args(["agent", "--state"])
+                .arg(&state)
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap(),
+        )
     };
     let mut agents = vec![agent(0), agent(1)];
     wait_for("two agents to join", 120, || {
@@ -911,6 +939,86 @@ fn a_running_job_resumes_from_its_checkpoint_after_the_server_is_killed() {
     }
     // Nothing is kept of a job that ended.
     assert!(!kept.exists());
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    assert!(server.wait().unwrap().success());
+}
+
+/// An agent that joins from another address than loopback (as from another
+/// host): it listens on every address and the server reaches it at the
+/// address it joined from.
+#[test]
+fn an_agent_joins_from_a_non_loopback_address() {
+    let ip = std::process::Command::new("hostname")
+        .arg("-I")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .find(|a| {
+                    a.parse::<std::net::Ipv4Addr>()
+                        .is_ok_and(|ip| !ip.is_loopback())
+                })
+                .map(str::to_string)
+        });
+    let Some(ip) = ip else {
+        eprintln!("no non-loopback IPv4 address on this host: not testing a remote join");
+        return;
+    };
+    let state = scratch("remote-state");
+    let work = scratch("remote-work");
+    std::fs::write(work.join("tiny.py"), TINY).unwrap();
+    let spec = work.join("cluster.toml");
+    std::fs::write(
+        &spec,
+        "[[node]]\nname = \"far\"\nkind = \"agent\"\ncores = 1\nmemory = \"1GiB\"\n",
+    )
+    .unwrap();
+    let token = add_users(&state, &["fay"]).remove(0);
+    let spec = spec.display().to_string();
+    let (mut server, url) =
+        start_server_with(&state, &["--cluster", &spec, "--agents", "0.0.0.0:0"]);
+    let port = std::fs::read_to_string(state.join("agents.addr"))
+        .unwrap()
+        .trim()
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .to_string();
+    let _agent = Proc(
+        command()
+            .args([
+                "agent",
+                "--server",
+                &format!("{ip}:{port}"),
+                "--secret-file",
+            ])
+            .arg(state.join("agent.secret"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the agent to join", 120, || {
+        metric(&url, "prescient_nodes_up") == 1.0
+    });
+    let out = ok(&client(
+        &url,
+        &token,
+        &["submit", "--json", "tiny.py", "--", "far"],
+        &work,
+    ));
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    wait_all_ended(&url, &token, 120);
+    let (_, v) = api(&url, &token, "GET", &format!("/api/jobs/{id}"), None);
+    assert_eq!(v["state"], "done", "{v}");
+    assert_eq!(v["node"], "far", "{v}");
+    let logs = ok(&client(&url, &token, &["logs", &id.to_string()], &work));
+    assert!(logs.contains("job far"), "{logs}");
     unsafe {
         libc::kill(server.id() as i32, libc::SIGTERM);
     }
