@@ -58,9 +58,17 @@ pub fn fingerprint(env: &WorkerEnv) -> Fingerprint {
     }
 }
 
+/// The history database: `PRESCIENT_HISTORY` if set (a benchmark's server
+/// keeps its own), else `history.db` in the data directory.
 pub fn history_path() -> PathBuf {
-    prescient_pyenv::data_home().join("history.db")
+    match std::env::var_os(HISTORY_ENV) {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => prescient_pyenv::data_home().join("history.db"),
+    }
 }
+
+/// Names another history database than the data directory's.
+pub const HISTORY_ENV: &str = "PRESCIENT_HISTORY";
 
 pub fn open_store() -> Result<Store, Failure> {
     Store::open(&history_path()).map_err(Failure::internal)

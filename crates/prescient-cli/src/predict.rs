@@ -39,13 +39,17 @@ pub fn predict_with(
 /// Earlier runs on this node as observations; `exclude_same` leaves out runs of
 /// this very program, whatever its arguments (to measure how corrections
 /// generalise).
+/// Runs of the history a prediction learns from: the newest on the node, and
+/// the newest of the same program and arguments.
+pub const HISTORY_RUNS: usize = 500;
+
 pub fn observations(
     store: &Store,
     node: &str,
     a: &Analysis,
     exclude_same: bool,
 ) -> Vec<Observation> {
-    let runs = match store.runs_on(node) {
+    let runs = match store.history_for(node, &a.source_hash, &a.args, HISTORY_RUNS) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!("history not used: {e}");

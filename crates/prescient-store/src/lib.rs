@@ -158,6 +158,7 @@ impl Store {
                  created REAL NOT NULL);
              CREATE INDEX IF NOT EXISTS runs_by_program ON runs (program_hash, args, node);
              CREATE INDEX IF NOT EXISTS runs_by_node ON runs (node);
+             CREATE INDEX IF NOT EXISTS runs_by_node_time ON runs (node, created);
              CREATE TABLE IF NOT EXISTS section_runs (
                  run_id INTEGER NOT NULL REFERENCES runs (id),
                  section INTEGER NOT NULL,
@@ -418,6 +419,38 @@ impl Store {
     pub fn runs_on(&self, node: &str) -> Result<Vec<RunRecord>, StoreError> {
         self.runs_where("node = ?1", &[&node])
     }
+
+    /// Writes a consistent copy of the whole database to `path` (which
+    /// must not exist), readable by its owner only.
+    pub fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        self.conn
+            .execute("VACUUM INTO ?1", params![path.display().to_string()])
+            .map_err(self.err())?;
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        Ok(())
+    }
+
+    /// The history a prediction on `node` learns from: its newest `recent`
+    /// runs, and the newest `recent` of this program with these arguments
+    /// (however old), oldest first. Bounded, so that predicting stays as
+    /// fast with a long history as with a short one.
+    pub fn history_for(
+        &self,
+        node: &str,
+        program_hash: &str,
+        args: &[String],
+        recent: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let args = serde_json::to_string(args).unwrap_or_default();
+        let recent = recent as i64;
+        self.runs_where(
+            "id IN (SELECT id FROM runs WHERE node = ?1 ORDER BY created DESC LIMIT ?4)
+             OR id IN (SELECT id FROM runs WHERE node = ?1 AND program_hash = ?2 AND args = ?3
+                       ORDER BY created DESC LIMIT ?4)",
+            &[&node, &program_hash, &args, &recent],
+        )
+    }
 }
 
 mod erased {
@@ -456,6 +489,41 @@ mod tests {
             created: wall,
             model: "m1".into(),
         }
+    }
+
+    #[test]
+    fn a_backup_is_a_whole_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("h.db")).unwrap();
+        s.record_run(&run("a", 1.0)).unwrap();
+        s.backup_to(&dir.path().join("copy.db")).unwrap();
+        let c = Store::open(&dir.path().join("copy.db")).unwrap();
+        assert_eq!(c.runs_on("n1").unwrap(), s.runs_on("n1").unwrap());
+    }
+
+    #[test]
+    fn the_history_for_a_prediction_is_bounded_but_keeps_the_program() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("h.db")).unwrap();
+        s.record_run(&run("mine", 0.5)).unwrap();
+        for i in 0..20 {
+            s.record_run(&run(&format!("other{i}"), 1.0 + i as f64))
+                .unwrap();
+        }
+        let h = s.history_for("n1", "mine", &["1".into()], 5).unwrap();
+        let hashes: Vec<&str> = h.iter().map(|r| r.program_hash.as_str()).collect();
+        // The program's own run (the oldest), then the 5 newest, in order.
+        assert_eq!(
+            hashes,
+            ["mine", "other15", "other16", "other17", "other18", "other19"]
+        );
+        // Other arguments are another program's history.
+        let h = s.history_for("n1", "mine", &["2".into()], 5).unwrap();
+        assert_eq!(h.len(), 5);
+        assert!(s
+            .history_for("n2", "mine", &["1".into()], 5)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
