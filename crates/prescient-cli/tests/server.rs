@@ -1024,3 +1024,63 @@ fn an_agent_joins_from_a_non_loopback_address() {
     }
     assert!(server.wait().unwrap().success());
 }
+
+/// A node the server requests from Slurm: a job too big for the physical
+/// node makes the planner start the virtual node, whose agent runs in a
+/// Slurm allocation and calls back; the job runs there, and the allocation
+/// ends when the server stops.
+#[test]
+fn a_job_runs_on_a_node_the_server_requests_from_slurm() {
+    if !common::slurm_up() {
+        return;
+    }
+    let state = scratch("slurm-state");
+    let work = scratch("slurm-work");
+    std::fs::write(
+        work.join("big.py"),
+        "data = bytearray(900 * 2**20)\nprint('held', len(data) >> 20)\n",
+    )
+    .unwrap();
+    let spec = work.join("cluster.toml");
+    std::fs::write(
+        &spec,
+        "[slurm]\ntimeout_seconds = 180\n\n[[node]]\nname = \"small\"\ncores = 1\nmemory = \"512MiB\"\n\n\
+         [[node]]\nname = \"cloud\"\nkind = \"virtual\"\ncores = 1\nmemory = \"2GiB\"\nstartup_seconds = 20\n\
+         max_count = 1\ncost_per_second = 0.001\nslurm = { partition = \"cloud\", time_minutes = 10 }\n",
+    )
+    .unwrap();
+    let token = add_users(&state, &["gus"]).remove(0);
+    let spec = spec.display().to_string();
+    let (mut server, url) = start_server_with(&state, &["--cluster", &spec]);
+    let out = ok(&client(
+        &url,
+        &token,
+        &["submit", "--json", "big.py"],
+        &work,
+    ));
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    wait_all_ended(&url, &token, 300);
+    let (_, v) = api(&url, &token, "GET", &format!("/api/jobs/{id}"), None);
+    assert_eq!(v["state"], "done", "{v}");
+    assert_eq!(v["node"], "cloud-1", "{v}");
+    let logs = ok(&client(&url, &token, &["logs", &id.to_string()], &work));
+    assert!(logs.contains("held 900"), "{logs}");
+    assert!(metric(&url, "prescient_node_starts_total") >= 1.0);
+    // The allocation is Slurm's job named after the node; it ends with the
+    // server.
+    let mine = format!("c{}-cloud-1", server.id());
+    let held = || {
+        let o = std::process::Command::new("squeue")
+            .args(["-h", "-o", "%j", "-t", "PD,CF,R"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).contains(&mine)
+    };
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    assert!(server.wait().unwrap().success());
+    wait_for("the allocation to end", 60, || !held());
+}
