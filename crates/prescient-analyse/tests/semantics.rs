@@ -581,6 +581,31 @@ fn recursion_is_costed_per_call() {
     );
 }
 
+#[test]
+fn a_memo_cache_holds_an_entry_per_distinct_call() {
+    // 201 x 101 distinct calls, each kept in the cache (about 200 bytes
+    // each with two int arguments): some 4 MiB live for the program's rest.
+    let src = |deco: &str| {
+        format!(
+            "import functools\n{deco}\ndef paths(r, c):\n    if r == 0 or c == 0:\n        return 1\n    return paths(r - 1, c) + paths(r, c - 1)\n\ntotal = paths(200, 100)\nprint(total)\n"
+        )
+    };
+    let live = |deco: &str| {
+        let a = analyze(&src(deco), &[]);
+        a.sections
+            .iter()
+            .map(|s| s.memory.peak_bytes)
+            .fold(0.0, f64::max)
+            / 1048576.0
+    };
+    let unbounded = live("@functools.lru_cache(maxsize=None)");
+    assert!((3.0..6.0).contains(&unbounded), "{unbounded}");
+    assert_eq!(live("@functools.cache"), unbounded);
+    // A bounded cache keeps its newest entries only.
+    let bounded = live("@functools.lru_cache(maxsize=1000)");
+    assert!(bounded < 1.0, "{bounded}");
+}
+
 /// Peak memory of the sections of one scope, in MiB.
 fn scope_peak_mib(a: &prescient_model::Analysis, scope: &str) -> f64 {
     a.sections

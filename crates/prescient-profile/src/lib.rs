@@ -239,7 +239,15 @@ pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
         } else {
             1.25
         };
-        let section_peak_lo = base.rss_bytes * BASELINE_LOW + s.memory.peak_bytes * 0.85;
+        // The object-size model errs both ways (a filter that keeps less,
+        // strings shared more than seen): its interval is as wide below as
+        // above, in ratio. Arrays are sized exactly but for their dtype.
+        let low_share = if symbolic || objects {
+            1.0 / factor
+        } else {
+            0.85
+        };
+        let section_peak_lo = base.rss_bytes * BASELINE_LOW + s.memory.peak_bytes * low_share;
         let section_peak_hi =
             base.rss_bytes * BASELINE_HIGH + s.memory.peak_bytes * factor + SLACK_BYTES;
         peak_lo = peak_lo.max(section_peak_lo);

@@ -240,6 +240,8 @@ impl Interp<'_> {
                     .map(|x| self.measure(x, bufs, tracked, depth + 1))
                     .sum::<f64>()
             }
+            // A memoised function holds its cache.
+            Value::Func(f) => self.memo_bytes.get(&f.id).copied().unwrap_or(0.0),
             _ => 0.0,
         }
     }

@@ -184,6 +184,8 @@ pub struct Interp<'a> {
     pub(crate) top_stmt_addr: usize,
     /// Outermost calls of functions being analysed, for counting recursion.
     pub(crate) rec_stack: Vec<recursion::RecFrame>,
+    /// Bytes the memo cache of each memoised function holds (by its id).
+    pub(crate) memo_bytes: HashMap<u64, f64>,
     /// Serial of each user-class instance (by its attributes' address).
     pub(crate) born: HashMap<usize, u64>,
     /// The assignment being made stores back a value read under its key.
@@ -240,6 +242,7 @@ impl<'a> Interp<'a> {
             last_top_trip: None,
             top_stmt_addr: 0,
             rec_stack: Vec::new(),
+            memo_bytes: HashMap::new(),
             born: HashMap::new(),
             counting_store: false,
             visit_domain: None,
