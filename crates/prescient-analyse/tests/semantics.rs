@@ -1165,3 +1165,35 @@ main(300)
     let mib = scope_peak_mib(&a, "main");
     assert!((3.0..20.0).contains(&mib), "{mib}");
 }
+
+#[test]
+fn split_parts_and_joined_comprehensions_are_held_at_once() {
+    // A million new strings (each about 57 bytes and a list slot) alive
+    // together: while a generator's items are joined, and while the loop
+    // runs over the parts of a split.
+    let a = analyze(
+        "def main():\n    n = 1000000\n    text = ' '.join(str(i) for i in range(n))\n    count = 0\n    for w in text.split():\n        count += 1\n    print(count)\n\nmain()\n",
+        &[],
+    );
+    let peaks: Vec<f64> = a
+        .sections
+        .iter()
+        .filter(|s| s.scope == "main")
+        .map(|s| s.memory.peak_bytes / 1048576.0)
+        .collect();
+    assert!(peaks.len() >= 2, "{peaks:?}");
+    assert!(peaks.iter().all(|&p| p > 40.0), "{peaks:?}");
+    // Joining a list that a name holds makes nothing new.
+    let b = analyze(
+        "def main():\n    words = [str(i) for i in range(1000000)]\n    text = ' '.join(words)\n    print(len(text))\n\nmain()\n",
+        &[],
+    );
+    let join = b
+        .sections
+        .iter()
+        .filter(|s| s.scope == "main")
+        .last()
+        .map(|s| s.memory.peak_bytes / 1048576.0)
+        .unwrap();
+    assert!(join < 90.0, "{join}");
+}

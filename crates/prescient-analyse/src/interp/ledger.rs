@@ -129,6 +129,20 @@ impl Interp<'_> {
         self.ledger.total()
     }
 
+    /// Bytes a value holds outside array buffers (its Python objects).
+    pub(crate) fn python_bytes(&self, v: &Value) -> f64 {
+        let mut bufs = Vec::new();
+        let mut tracked = 0.0;
+        self.measure(v, &mut bufs, &mut tracked, 0)
+    }
+
+    /// Memory held for a moment within the statement (a temporary the
+    /// running expression made): it counts toward the statement's peak.
+    pub(crate) fn note_temp(&mut self, bytes: f64) {
+        self.temp_bytes += bytes;
+        self.stmt_peak = self.stmt_peak.max(self.temp_bytes);
+    }
+
     /// Bytes a value holds: array buffers go to `bufs` (shared by id), the rest
     /// is returned; the objects the garbage collector tracks are counted in
     /// `tracked` (a tuple of scalars is untracked at its first collection).

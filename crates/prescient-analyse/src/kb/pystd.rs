@@ -1136,6 +1136,16 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         },
         "str.join" => {
             let parts = ca.pos.first()?;
+            // A comprehension's items are made for the join, and held all
+            // at once (CPython first makes a list of a generator's items).
+            if ca
+                .arg_exprs
+                .first()
+                .is_some_and(|e| matches!(e.kind, ExprKind::Comp { .. }))
+            {
+                let bytes = it.python_bytes(parts);
+                it.note_temp(bytes);
+            }
             let n = parts.len().unwrap_or_else(Sym::one);
             let each = parts.elem().len().unwrap_or_else(Sym::one);
             let sep = subject_len.unwrap_or_else(Sym::zero);
@@ -1179,7 +1189,7 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn str_split(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn str_split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let s = ca.subject()?;
     if let (Some(t), "split") = (s.as_text(), ca.short()) {
         let sep = ca.pos.first().and_then(|v| v.as_text());
@@ -1209,7 +1219,12 @@ fn str_split(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
             shared: false,
         }
     };
-    Some(Value::homog(SeqKind::List, elem, n.div(&Sym::num(each))))
+    let parts = Value::homog(SeqKind::List, elem, n.div(&Sym::num(each)));
+    // The parts are new objects, alive together however the list is used
+    // (a loop over it holds it to the end).
+    let bytes = it.python_bytes(&parts);
+    it.note_temp(bytes);
+    Some(parts)
 }
 
 fn bytes_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
