@@ -1191,8 +1191,7 @@ fn split_parts_and_joined_comprehensions_are_held_at_once() {
     let join = b
         .sections
         .iter()
-        .filter(|s| s.scope == "main")
-        .last()
+        .rfind(|s| s.scope == "main")
         .map(|s| s.memory.peak_bytes / 1048576.0)
         .unwrap();
     assert!(join < 90.0, "{join}");
