@@ -1390,7 +1390,8 @@ pub(crate) fn int_op(op: BinOp, a: &Sym, b: &Sym) -> Sym {
 
 /// Characters a value takes when formatted into a string: its own length for
 /// text, typical widths for numbers (a float prints 6-18 digits).
-fn formatted_len(v: &Value) -> Sym {
+/// Characters of a value formatted as `str()` or an f-string does.
+pub(crate) fn formatted_len(v: &Value) -> Sym {
     match v {
         Value::Str { len, .. } => len.clone(),
         Value::Int(s) => match s.as_num() {

@@ -20,6 +20,7 @@ mod recursion;
 mod stmt;
 pub mod unparse;
 
+pub(crate) use expr::formatted_len;
 pub(crate) use expr::int_op as int_op_pub;
 pub(crate) use expr::set_grad as set_grad_pub;
 pub(crate) use loops::target_names as loops_target_names;

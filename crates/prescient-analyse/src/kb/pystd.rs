@@ -1092,8 +1092,9 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             Some(v @ Value::Str { .. }) => v.clone(),
             Some(Value::Int(s)) => match s.as_int() {
                 Some(i) => Value::str_known(&i.to_string()),
+                // The digits of its typical value (as an f-string formats it).
                 None => Value::Str {
-                    len: Sym::num(8.0),
+                    len: crate::interp::formatted_len(&Value::Int(s.clone())),
                     text: None,
                     shared: false,
                 },
