@@ -1196,3 +1196,33 @@ fn split_parts_and_joined_comprehensions_are_held_at_once() {
         .unwrap();
     assert!(join < 90.0, "{join}");
 }
+
+#[test]
+fn integers_a_loop_grows_cost_more_each_iteration() {
+    let digits = |src: &str| {
+        analyze(src, &[])
+            .kernels()
+            .filter_map(|k| k.py_ops.as_ref())
+            .map(|o| o.bigint_digits)
+            .sum::<f64>()
+    };
+    let fact = |n: u32| {
+        digits(&format!(
+            "r = 1\nfor i in range(2, {n} + 1):\n    r *= i\nprint(r.bit_length())\n"
+        ))
+    };
+    // Quadratic in the trip count (and a little more for larger factors).
+    let r = fact(40000) / fact(20000);
+    assert!((4.0..4.6).contains(&r), "{r}");
+    let fib = digits("a, b = 0, 1\nfor _ in range(200000):\n    a, b = b, a + b\nprint(a % 7)\n");
+    assert!(fib > 1e8, "{fib}");
+    // Reduced every step, an integer stays small.
+    assert_eq!(
+        digits("r = 1\nfor i in range(2, 40001):\n    r *= i\n    r %= 1000003\nprint(r)\n"),
+        0.0
+    );
+    assert_eq!(
+        digits("r = 1\nfor i in range(2, 40001):\n    r = r * i % 1000003\nprint(r)\n"),
+        0.0
+    );
+}

@@ -91,6 +91,16 @@ pub struct PyOps {
     /// operation: it is costed apart from the fitted classes.
     #[serde(default)]
     pub gc_objects: f64,
+    /// 30-bit digits of integers that grow without bound (a factorial's
+    /// product, a Fibonacci pair) that each operation on them works
+    /// through, summed over the operations. Not an interpreter operation:
+    /// costed apart from the fitted classes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bigint_digits: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl PyOps {
@@ -143,6 +153,7 @@ impl PyOps {
             compare: self.compare * k,
             alloc: self.alloc * k,
             gc_objects: self.gc_objects * k,
+            bigint_digits: self.bigint_digits * k,
         }
     }
 
@@ -160,6 +171,7 @@ impl PyOps {
         self.compare += o.compare;
         self.alloc += o.alloc;
         self.gc_objects += o.gc_objects;
+        self.bigint_digits += o.bigint_digits;
     }
 
     /// Takes away `o` (counts recorded before a mark), never below zero.
@@ -178,6 +190,7 @@ impl PyOps {
         d(&mut self.compare, o.compare);
         d(&mut self.alloc, o.alloc);
         d(&mut self.gc_objects, o.gc_objects);
+        d(&mut self.bigint_digits, o.bigint_digits);
     }
 }
 
