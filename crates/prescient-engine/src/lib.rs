@@ -83,7 +83,7 @@ pub enum Notice<'a> {
     /// The policy's reservation calendars, one per node (times on the
     /// loop's clock); at most twice a second.
     Reservations { calendars: &'a [Calendar] },
-    /// A decision of the policy, as the loop is about to carry it out.
+    /// A decision of the policy the loop carried out (not one it refused).
     Decided { decision: &'a Decision },
     /// A node is up and told to the policy (powered on, or joined).
     NodeUp { node: NodeId },
@@ -589,7 +589,10 @@ pub fn run(
             }
             // Carry out the decisions (which may lead to more).
             for d in std::mem::take(&mut st.decisions) {
-                host.notice(now, Notice::Decided { decision: &d });
+                // Told once carried out: a refused one (a second start of a
+                // node already starting) did not happen.
+                let refused_before = refused;
+                let decided = d.clone();
                 match d {
                     Decision::Place { job, node, limits } => {
                         let Some(l) = st.live.get_mut(&job) else {
@@ -703,6 +706,9 @@ pub fn run(
                         wakes.insert(t.max(0.0).to_bits());
                     }
                 }
+                if refused == refused_before {
+                    host.notice(now, Notice::Decided { decision: &decided });
+                }
             }
             if now - last_sample >= 0.5 {
                 last_sample = now;
@@ -726,6 +732,13 @@ pub fn run(
         done.store(true, Ordering::SeqCst);
         Ok(())
     })?;
+    // Nodes whose start-up ended after the last job did (their threads were
+    // joined with the scope): their hosts still hear when they were up.
+    for m in rx.try_iter() {
+        if let Msg::NodeReady(node) = m {
+            host.notice(t0.elapsed().as_secs_f64(), Notice::NodeUp { node });
+        }
+    }
     let end = st
         .live
         .values()
