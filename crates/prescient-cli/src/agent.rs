@@ -71,7 +71,16 @@ pub fn run(a: Args) -> Result<(), Failure> {
             })
         }
     };
-    server_addr()?;
+    // An address without a port is wrong however often it is tried.
+    let first = server_addr()?;
+    if first
+        .rsplit_once(':')
+        .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+    {
+        return Err(Failure::input(anyhow!(
+            "{first:?} is not a join address: give HOST:PORT"
+        )));
+    }
     let secret = match std::env::var(SECRET_ENV)
         .ok()
         .filter(|s| !s.trim().is_empty())

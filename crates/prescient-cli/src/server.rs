@@ -345,7 +345,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
             Some(Ok(at)) => at,
             _ => cluster
                 .accept_agents(&a.agents)
-                .map_err(|e| Failure::input(anyhow!(e)))?,
+                .map_err(|e| Failure::input(anyhow!(e.to_string())))?,
         };
         std::fs::write(dir.join(AGENTS_ADDR), format!("{at}\n"))
             .with_context(|| format!("cannot write {}", dir.join(AGENTS_ADDR).display()))
