@@ -1084,3 +1084,45 @@ fn a_job_runs_on_a_node_the_server_requests_from_slurm() {
     assert!(server.wait().unwrap().success());
     wait_for("the allocation to end", 60, || !held());
 }
+
+/// `prescient agent` with what cannot work: clear errors, at once.
+#[test]
+fn an_agent_with_a_bad_address_or_no_secret_says_so() {
+    let dir = scratch("agent-errors");
+    let secret = dir.join("secret");
+    std::fs::write(&secret, "x\n").unwrap();
+    let o = command()
+        .args(["agent", "--once", "--server", "nonsense", "--secret-file"])
+        .arg(&secret)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give HOST:PORT"));
+    let o = command()
+        .args([
+            "agent",
+            "--once",
+            "--server",
+            "127.0.0.1:9",
+            "--secret-file",
+        ])
+        .arg(dir.join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read the agent secret"));
+    // No server there: with --once, one try and a clear error.
+    let o = command()
+        .args([
+            "agent",
+            "--once",
+            "--server",
+            "127.0.0.1:9",
+            "--secret-file",
+        ])
+        .arg(&secret)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot join 127.0.0.1:9"));
+}
