@@ -7,6 +7,8 @@
 //! node is up on the server from then until the agent ends. When the server
 //! lets the agent go (it stops, restarts, or is killed) the command joins
 //! again, waiting for the server to come back, until it is stopped itself.
+//! When every node it could take has an agent, it waits for one to free up
+//! (the server may not yet have seen a dead agent go); `--once` ends instead.
 //!
 //! With no options, on the server's own host, it finds the server through
 //! its state directory (`agents.addr` and `agent.secret`).
@@ -132,7 +134,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
                     return Ok(());
                 }
             }
-            Err(JoinError::Refused(reason)) => {
+            // Taken nodes free up (and a dead agent's node is freed once
+            // the server sees it go): wait, unless told to try once.
+            Err(JoinError::Busy(reason)) if !a.once => {
+                eprintln!(
+                    "prescient agent: {reason}; trying again in {:.1} s",
+                    wait.as_secs_f64()
+                );
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+            Err(JoinError::Refused(reason) | JoinError::Busy(reason)) => {
                 return Err(Failure::input(anyhow!(
                     "the server at {server} refused to join: {reason}"
                 )))

@@ -760,6 +760,12 @@ fn a_thousand_jobs_on_joined_agents_survive_a_lost_agent_and_a_killed_server() {
         let v: Value = serde_json::from_str(&out).unwrap();
         steps.push(v["id"].as_i64().unwrap());
     }
+    // A standby: with both nodes taken it waits, and tries again.
+    agents.push(agent(2));
+    wait_for("the standby to wait", 60, || {
+        std::fs::read_to_string(state.join("agent-2.log"))
+            .is_ok_and(|l| l.contains("already has an agent") && l.contains("trying again"))
+    });
     // Kill the agent under a long job once it has run a while: the job
     // goes on elsewhere, and the agent's command joins again.
     let running_on = |id: i64| {
@@ -780,7 +786,8 @@ fn a_thousand_jobs_on_joined_agents_survive_a_lost_agent_and_a_killed_server() {
         libc::kill(pid, libc::SIGKILL);
     }
     wait_for("the killed agent to join again", 120, || {
-        metric(&url, "prescient_nodes_up") == 2.0 && agent_pid(server.id(), &node) != Some(pid)
+        metric(&url, "prescient_nodes_up") == 2.0
+            && agent_pid(server.id(), &node).is_some_and(|p| p != pid)
     });
     let mut expected: Vec<Vec<String>> = vec![Vec::new(); 3];
     for n in 0..1000 {
@@ -889,8 +896,9 @@ fn a_thousand_jobs_on_joined_agents_survive_a_lost_agent_and_a_killed_server() {
         let _ = a.kill();
         let _ = a.wait();
     }
-    let log = std::fs::read_to_string(state.join("agent-0.log")).unwrap()
-        + &std::fs::read_to_string(state.join("agent-1.log")).unwrap();
+    let log: String = (0..3)
+        .map(|i| std::fs::read_to_string(state.join(format!("agent-{i}.log"))).unwrap())
+        .collect();
     assert!(log.matches("joined").count() >= 5, "{log}");
 }
 
@@ -1091,38 +1099,25 @@ fn an_agent_with_a_bad_address_or_no_secret_says_so() {
     let dir = scratch("agent-errors");
     let secret = dir.join("secret");
     std::fs::write(&secret, "x\n").unwrap();
-    let o = command()
-        .args(["agent", "--once", "--server", "nonsense", "--secret-file"])
-        .arg(&secret)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("give HOST:PORT"));
-    let o = command()
-        .args([
-            "agent",
-            "--once",
-            "--server",
-            "127.0.0.1:9",
-            "--secret-file",
-        ])
-        .arg(dir.join("missing"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read the agent secret"));
+    let agent = |server: &str, secret: &Path| {
+        let o = command()
+            .args(["agent", "--once", "--server", server, "--secret-file"])
+            .arg(secret)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = agent("nonsense", &secret);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("give HOST:PORT"), "{err}");
+    let (code, err) = agent("127.0.0.1:9", &dir.join("missing"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot read the agent secret"), "{err}");
     // No server there: with --once, one try and a clear error.
-    let o = command()
-        .args([
-            "agent",
-            "--once",
-            "--server",
-            "127.0.0.1:9",
-            "--secret-file",
-        ])
-        .arg(&secret)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot join 127.0.0.1:9"));
+    let (code, err) = agent("127.0.0.1:9", &secret);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("cannot join 127.0.0.1:9"), "{err}");
 }

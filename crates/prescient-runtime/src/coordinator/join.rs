@@ -30,26 +30,28 @@ pub struct JoinRequest {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum JoinReply {
     /// Start an agent with this configuration and send its announcement.
-    Config {
-        config: Box<AgentConfig>,
-    },
+    Config { config: Box<AgentConfig> },
     /// The node is up.
-    Joined {
-        node: String,
-        warnings: Vec<String>,
-    },
+    Joined { node: String, warnings: Vec<String> },
     Refused {
         reason: String,
+        /// The node (or every node) has an agent: one may leave, or the
+        /// server may not have seen a dead one go yet.
+        #[serde(default)]
+        busy: bool,
     },
 }
 
 /// Why a join did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
-    /// The coordinator said no (a wrong node name, none free): trying again
-    /// will not help until the cluster changes.
+    /// The coordinator said no (a wrong node name, a node bigger than this
+    /// host, another secret): trying again will not help.
     #[error("{0}")]
     Refused(String),
+    /// Every node it could take has an agent: worth trying again later.
+    #[error("{0}")]
+    Busy(String),
     /// It could not be reached, or the exchange broke: worth trying again.
     #[error(transparent)]
     Failed(#[from] RuntimeError),
@@ -107,7 +109,13 @@ pub fn join(
     frame::write_msg(&mut conn, request).map_err(wire_err("join request"))?;
     let mut config = match frame::read_msg::<JoinReply>(&mut conn, &small()) {
         Ok(JoinReply::Config { config }) => *config,
-        Ok(JoinReply::Refused { reason }) => return Err(JoinError::Refused(reason)),
+        Ok(JoinReply::Refused { reason, busy }) => {
+            return Err(if busy {
+                JoinError::Busy(reason)
+            } else {
+                JoinError::Refused(reason)
+            })
+        }
         Ok(JoinReply::Joined { .. }) => {
             return Err(RuntimeError::Protocol("joined before an agent started".into()).into())
         }
@@ -155,7 +163,7 @@ pub fn join(
             warnings,
             child,
         }),
-        Ok(JoinReply::Refused { reason }) => Err(fail(&mut child, JoinError::Refused(reason))),
+        Ok(JoinReply::Refused { reason, .. }) => Err(fail(&mut child, JoinError::Refused(reason))),
         Ok(JoinReply::Config { .. }) => Err(fail(
             &mut child,
             RuntimeError::Protocol("a second configuration".into()).into(),
@@ -233,8 +241,8 @@ impl Joiner {
             frame::read_msg(&mut conn, &small()).map_err(wire_err("join request"))?;
         let i = match self.claim(&req) {
             Ok(i) => i,
-            Err(reason) => {
-                let _ = frame::write_msg(&mut conn, &JoinReply::Refused { reason });
+            Err((reason, busy)) => {
+                let _ = frame::write_msg(&mut conn, &JoinReply::Refused { reason, busy });
                 return Ok(());
             }
         };
@@ -255,14 +263,23 @@ impl Joiner {
             }
             Err(e) => JoinReply::Refused {
                 reason: format!("node {}: {e}", self.nodes[i].spec.name),
+                busy: false,
             },
         };
         frame::write_msg(&mut conn, &reply).map_err(wire_err("join reply"))
     }
 
     /// Picks the node the request asks for, or the first free one that
-    /// fits; marks it as joining.
-    fn claim(&self, req: &JoinRequest) -> Result<usize, String> {
+    /// fits; marks it as joining. A refusal says whether it is only that
+    /// the nodes are taken (`busy`).
+    fn claim(&self, req: &JoinRequest) -> Result<usize, (String, bool)> {
+        self.pick(req).map_err(|e| {
+            let busy = e.contains("already has an agent");
+            (e, busy)
+        })
+    }
+
+    fn pick(&self, req: &JoinRequest) -> Result<usize, String> {
         let mut joining = self.joining.lock().unwrap();
         let free = |i: usize| {
             self.configs[i].is_some()
