@@ -361,6 +361,10 @@ pub(super) fn drive(
     let mut move_to: Option<usize> = None;
     let mut steps = 0usize;
     let mut kill_after_step = plan.faults.kill_agent_after_step;
+    // The job's resident memory at its last stop, and whether a checkpoint
+    // was left out for want of room.
+    let mut rss_now: u64;
+    let mut no_room_said = false;
     loop {
         if unit >= n_units {
             // A checkpoint still being written is stored before the job's
@@ -445,6 +449,7 @@ pub(super) fn drive(
         let mut kill_now = false;
         let step = match got {
             Wait::Got((usage, stop)) => {
+                rss_now = usage.rss_after_bytes;
                 let usage = add_usage(acc.take(), usage);
                 let stop = stop.unwrap_or(Stop {
                     next: unit + 1,
@@ -526,10 +531,28 @@ pub(super) fn drive(
             if let Err(end) = settle_checkpoint(d) {
                 return end;
             }
-            match start_checkpoint(d, out, (unit, within)) {
-                Ok(true) => last_checkpoint = Instant::now(),
-                Ok(false) => {}
-                Err(end) => return end,
+            // A forked checkpoint holds the job's pages while the job
+            // rewrites them: where two copies cannot fit on the node, the
+            // kernel may have to end the job itself to make room (the
+            // checkpoint is its first choice, but not a certain one under
+            // load). Such a job is not checkpointed.
+            let room = d.cluster.node_spec(d.node).memory;
+            if rss_now.saturating_mul(2) > room {
+                if !no_room_said {
+                    no_room_said = true;
+                    tracing::info!(
+                        "job {}: no recovery checkpoint: {} resident, twice that is more than node {} has",
+                        job,
+                        crate::agent::human_bytes(rss_now),
+                        d.cluster.node_spec(d.node).name
+                    );
+                }
+            } else {
+                match start_checkpoint(d, out, (unit, within)) {
+                    Ok(true) => last_checkpoint = Instant::now(),
+                    Ok(false) => {}
+                    Err(end) => return end,
+                }
             }
         }
         if step {
