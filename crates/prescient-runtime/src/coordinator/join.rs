@@ -273,13 +273,8 @@ impl Joiner {
     /// fits; marks it as joining. A refusal says whether it is only that
     /// the nodes are taken (`busy`).
     fn claim(&self, req: &JoinRequest) -> Result<usize, (String, bool)> {
-        self.pick(req).map_err(|e| {
-            let busy = e.contains("already has an agent");
-            (e, busy)
-        })
-    }
-
-    fn pick(&self, req: &JoinRequest) -> Result<usize, String> {
+        let refuse = |reason: String| Err((reason, false));
+        let busy = |reason: String| Err((reason, true));
         let mut joining = self.joining.lock().unwrap();
         let free = |i: usize| {
             self.configs[i].is_some()
@@ -302,22 +297,22 @@ impl Joiner {
         let i = match &req.node {
             Some(name) => {
                 let Some(i) = self.nodes.iter().position(|n| &n.spec.name == name) else {
-                    return Err(format!(
+                    return refuse(format!(
                         "there is no node {name} (agent nodes: {})",
                         agent_nodes.join(", ")
                     ));
                 };
                 if self.configs[i].is_none() {
-                    return Err(format!(
+                    return refuse(format!(
                         "node {name} is not an agent node (the server runs it itself)"
                     ));
                 }
                 if !free(i) {
-                    return Err(format!("node {name} already has an agent"));
+                    return busy(format!("node {name} already has an agent"));
                 }
                 if !fits(i) {
                     let s = &self.nodes[i].spec;
-                    return Err(format!(
+                    return refuse(format!(
                         "node {name} has {} cores and {}, more than {host}",
                         s.cores,
                         crate::agent::human_bytes(s.memory)
@@ -327,15 +322,15 @@ impl Joiner {
             }
             None => {
                 if agent_nodes.is_empty() {
-                    return Err("the server's cluster has no agent nodes".into());
+                    return refuse("the server's cluster has no agent nodes".into());
                 }
                 match (0..self.nodes.len()).find(|&i| free(i) && fits(i)) {
                     Some(i) => i,
                     None if (0..self.nodes.len()).any(free) => {
-                        return Err(format!("no free agent node fits: {host}"))
+                        return refuse(format!("no free agent node fits: {host}"))
                     }
                     None => {
-                        return Err(format!(
+                        return busy(format!(
                             "every agent node already has an agent ({})",
                             agent_nodes.join(", ")
                         ))
