@@ -1226,3 +1226,186 @@ fn integers_a_loop_grows_cost_more_each_iteration() {
         0.0
     );
 }
+
+/// The summed interpreted operations of every loop kernel.
+fn loop_ops(a: &prescient_model::Analysis) -> prescient_model::PyOps {
+    let mut ops = prescient_model::PyOps::default();
+    for k in kernels(a) {
+        if let Some(o) = &k.py_ops {
+            ops.add(o);
+        }
+    }
+    ops
+}
+
+#[test]
+fn operators_on_instances_call_their_special_methods() {
+    // Per step: `a + b` runs `__add__` (a frame) and makes an instance whose
+    // `__init__` is a second frame; `2.0 * a` runs `__rmul__`; `-a` runs
+    // `__neg__`; `a < b` runs `__lt__`.
+    let src = r#"
+class V:
+    __slots__ = ("x",)
+
+    def __init__(self, x):
+        self.x = x
+
+    def __add__(self, o):
+        return V(self.x + o.x)
+
+    def __rmul__(self, k):
+        return V(self.x * k)
+
+    def __neg__(self):
+        return V(-self.x)
+
+    def __lt__(self, o):
+        return self.x < o.x
+
+def main(n):
+    a = V(1.0)
+    b = V(2.0)
+    c = 0
+    for i in range(n):
+        d = a + b
+        e = 2.0 * a
+        f = -a
+        if a < b:
+            c += 1
+    return c
+
+main(10000)
+"#;
+    let ops = loop_ops(&analyze(src, &[]));
+    // Three operator methods that build an instance (2 frames each) and `__lt__`.
+    assert!((69_000.0..=71_000.0).contains(&ops.py_calls), "{ops:?}");
+    assert!((29_000.0..=31_000.0).contains(&ops.instances), "{ops:?}");
+}
+
+#[test]
+fn a_class_without_init_builds_an_instance_but_no_frame() {
+    let src = r#"
+class Empty:
+    pass
+
+def main(n):
+    xs = []
+    for i in range(n):
+        xs.append(Empty())
+    return xs
+
+main(5000)
+"#;
+    let ops = loop_ops(&analyze(src, &[]));
+    assert_eq!(ops.py_calls, 0.0, "{ops:?}");
+    assert!((4_900.0..=5_100.0).contains(&ops.instances), "{ops:?}");
+}
+
+#[test]
+fn sorting_runs_the_key_function_per_item_and_ordered_dataclasses_compare_in_python() {
+    let src = r#"
+import heapq
+from dataclasses import dataclass, field
+
+@dataclass(order=True)
+class Job:
+    at: float
+    name: str = field(compare=False)
+
+def main(n):
+    pairs = [(i % 7, i) for i in range(n)]
+    pairs.sort(key=lambda p: p[1])
+    heap = []
+    for i in range(n):
+        heapq.heappush(heap, Job(i * 0.5, "j"))
+    return pairs, heap
+
+main(4096)
+"#;
+    let ops = loop_ops(&analyze(src, &[]));
+    // The key runs once per item (4,096 frames); each push builds a Job
+    // (its generated `__init__`) and compares about twice in Python.
+    assert!(ops.py_calls >= 4_096.0 * 3.0 - 10.0, "{ops:?}");
+}
+
+#[test]
+fn built_in_calls_weigh_what_they_cost() {
+    let one = |call: &str| {
+        let src = format!("def main(n):\n    a = 1\n    b = 2\n    for i in range(n):\n        c = {call}\n    return c\n\nmain(100000)\n");
+        loop_ops(&analyze(&src, &[])).calls
+    };
+    let len = one("len([a])");
+    let max = one("max(a, b)");
+    assert!(max > 4.0 * len, "max {max} len {len}");
+}
+
+#[test]
+fn random_keys_into_a_big_container_count_as_cache_misses() {
+    // `adj[v]` for nodes taken off a queue and `w not in dist` land anywhere
+    // in tens of megabytes; a walk in order over the same lists does not.
+    let src = r#"
+from collections import deque
+
+def build(n):
+    return {v: [v + 1000, v + 2000, v + 3000, v + 4000] for v in range(n)}
+
+def bfs(adj, src):
+    dist = {src: 0}
+    q = deque([src])
+    while q:
+        v = q.popleft()
+        for w in adj[v]:
+            if w not in dist:
+                dist[w] = dist[v] + 1
+                q.append(w)
+    return dist
+
+def walk(rows):
+    s = 0
+    for i in range(len(rows)):
+        s += rows[i][0]
+    return s
+
+def main(n):
+    adj = build(n)
+    d = bfs(adj, 0)
+    rows = [[i, i] for i in range(n)]
+    return walk(rows), d
+
+main(300000)
+"#;
+    let cold = |src: &str| -> f64 {
+        kernels(&analyze(src, &[]))
+            .iter()
+            .filter_map(|k| k.py_ops.as_ref())
+            .map(|o| o.cold_accesses)
+            .sum()
+    };
+    let bfs = cold(src);
+    let walk = cold(&src.replace("d = bfs(adj, 0)", "d = 0"));
+    assert!(bfs >= 250_000.0, "bfs {bfs}");
+    assert_eq!(walk, 0.0, "walk {walk}");
+    // The same search on a small graph stays in the cache.
+    assert_eq!(cold(&src.replace("main(300000)", "main(3000)")), 0.0);
+}
+
+#[test]
+fn a_container_the_loop_grows_is_judged_by_its_size_over_the_loop() {
+    // `xs` is empty when the body is first run and holds 2 million numbers
+    // at the end: its random reads miss for most of the loop.
+    let src = r#"
+import random
+
+def main(n):
+    xs = []
+    s = 0
+    for i in range(n):
+        xs.append(i * 3)
+        s += xs[random.randrange(len(xs))]
+    return s
+
+main(2000000)
+"#;
+    let ops = loop_ops(&analyze(src, &[]));
+    assert!(ops.cold_accesses > 1_000_000.0, "{ops:?}");
+}

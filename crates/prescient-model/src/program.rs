@@ -84,6 +84,11 @@ pub struct PyOps {
     /// Container displays built (`[a, b]`, `(x, y)`, `{k: v}`, comprehensions).
     #[serde(default)]
     pub alloc: f64,
+    /// Instances of user classes created (`Point(x, y)`): the type's call
+    /// and the object's allocation, on top of the `__init__` frame counted
+    /// in `py_calls`.
+    #[serde(default)]
+    pub instances: f64,
     /// Objects the cyclic garbage collector tracks (lists, dicts, sets,
     /// instances) that a statement leaves alive. CPython runs a full
     /// collection each time such objects grow by a quarter, so each one added
@@ -97,6 +102,15 @@ pub struct PyOps {
     /// costed apart from the fitted classes.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub bigint_digits: f64,
+    /// Accesses by key or computed index into a container too big for the
+    /// caches (`adj[v]`, `k in seen`, `counts[w] += 1` on a dict of
+    /// megabytes), each weighted by how likely it is to miss: 0 for a
+    /// container of up to 2 MiB (a core's L2 cache), rising with the log of
+    /// its size to 1 at 16 MiB. A miss costs several times the whole
+    /// operation. Not an interpreter operation: costed apart from the fitted
+    /// classes (the fit's snippets are small).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cold_accesses: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -117,11 +131,12 @@ impl PyOps {
             + self.attr
             + self.compare
             + self.alloc
+            + self.instances
     }
 
     /// Each operation class by name, in a fixed order: the features of the
     /// fitted interpreter cost model.
-    pub fn classes(&self) -> [(&'static str, f64); 12] {
+    pub fn classes(&self) -> [(&'static str, f64); 13] {
         [
             ("loop_iters", self.loop_iters),
             ("int_arith", self.int_arith),
@@ -135,6 +150,7 @@ impl PyOps {
             ("attr", self.attr),
             ("compare", self.compare),
             ("alloc", self.alloc),
+            ("instances", self.instances),
         ]
     }
 
@@ -152,8 +168,10 @@ impl PyOps {
             attr: self.attr * k,
             compare: self.compare * k,
             alloc: self.alloc * k,
+            instances: self.instances * k,
             gc_objects: self.gc_objects * k,
             bigint_digits: self.bigint_digits * k,
+            cold_accesses: self.cold_accesses * k,
         }
     }
 
@@ -170,8 +188,10 @@ impl PyOps {
         self.attr += o.attr;
         self.compare += o.compare;
         self.alloc += o.alloc;
+        self.instances += o.instances;
         self.gc_objects += o.gc_objects;
         self.bigint_digits += o.bigint_digits;
+        self.cold_accesses += o.cold_accesses;
     }
 
     /// Takes away `o` (counts recorded before a mark), never below zero.
@@ -189,8 +209,10 @@ impl PyOps {
         d(&mut self.attr, o.attr);
         d(&mut self.compare, o.compare);
         d(&mut self.alloc, o.alloc);
+        d(&mut self.instances, o.instances);
         d(&mut self.gc_objects, o.gc_objects);
         d(&mut self.bigint_digits, o.bigint_digits);
+        d(&mut self.cold_accesses, o.cold_accesses);
     }
 }
 

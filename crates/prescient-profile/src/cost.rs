@@ -34,6 +34,15 @@ pub const GC_SECONDS_PER_OBJECT: f64 = 0.6e-6;
 /// big plus a big, 0.62-0.76 ns at 50-200 thousand steps).
 pub const BIGINT_SECONDS_PER_DIGIT: f64 = 0.8e-9;
 
+/// Seconds an access into a container far bigger than the caches costs
+/// beyond the operation itself, on the reference node: a random key or
+/// index into a list, dict or set of 1-3 million entries, or an attribute
+/// of a random instance among them, took 310-700 ns more than into one of a
+/// thousand (the slot, then the object it points to, each a likely miss
+/// on this virtual machine). `PyOps::cold_accesses` weighs each access by
+/// how likely it misses.
+pub const COLD_ACCESS_SECONDS: f64 = 350e-9;
+
 /// Seconds of interpreted work: the fitted model (`interp_fit.rs`) scaled to
 /// this node, or the microbenchmark model where no fit is shipped; plus the
 /// garbage collector's traversals of the objects the work leaves alive.
@@ -47,9 +56,11 @@ pub fn interpreter_seconds(ops: &PyOps, node: &NodeProfile) -> f64 {
 }
 
 /// Work costed apart from the fitted classes, on the reference node: the
-/// collector's traversals and big-integer digits.
+/// collector's traversals, big-integer digits and cache misses.
 fn apart_seconds(ops: &PyOps) -> f64 {
-    ops.gc_objects * GC_SECONDS_PER_OBJECT + ops.bigint_digits * BIGINT_SECONDS_PER_DIGIT
+    ops.gc_objects * GC_SECONDS_PER_OBJECT
+        + ops.bigint_digits * BIGINT_SECONDS_PER_DIGIT
+        + ops.cold_accesses * COLD_ACCESS_SECONDS
 }
 
 /// The model the fit replaced, kept as its fallback and as the yardstick
@@ -65,7 +76,7 @@ pub fn microbenchmark_seconds(ops: &PyOps, node: &NodeProfile) -> f64 {
             + ops.float_arith * r("interp.float_arith", 9e-9)
             + ops.bit_ops * r("interp.bit_op", 20e-9)
             + ops.indexing * r("interp.index", 9e-9)
-            + (ops.calls + ops.py_calls) * r("interp.call", 25e-9)
+            + (ops.calls + ops.py_calls + 2.0 * ops.instances) * r("interp.call", 25e-9)
             + (ops.other + ops.attr + ops.compare + ops.alloc) * r("interp.attr", 17e-9))
         // Measured as a whole (read plus numpy-scalar arithmetic): not scaled.
         + ops.numpy_index * r("interp.np_index", 150e-9)

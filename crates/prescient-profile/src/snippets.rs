@@ -6,7 +6,8 @@
 //! float and bit arithmetic, list and dict indexing, function and method
 //! calls, attributes, appends, comparisons and branches, tuple packing,
 //! built-ins, strings, comprehensions, inner `while` counters, numpy element
-//! reads. Drawn in varied mixes and loop shapes, the programs decorrelate the
+//! reads, instances of classes (plain, `__slots__`, dataclasses) and the
+//! special methods operators call (`__add__`, `__lt__`, `__getitem__`). Drawn in varied mixes and loop shapes, the programs decorrelate the
 //! classes so that a regression can tell their costs apart. The program times
 //! its own entry call and prints the seconds, so start-up does not blur the
 //! measurement.
@@ -203,6 +204,36 @@ const TEMPLATES: &[Template] = &[
         body: &["wn{k} = len(ws{k}.split())"],
         numpy: false,
     },
+    Template {
+        setup: &["vo{k} = V{k}(1.0, 2.0)", "vr{k} = None"],
+        helper: "class V{k}:\n    __slots__ = ('x', 'y')\n\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\n\n    def __add__(self, o):\n        return V{k}(self.x + o.x, self.y + o.y)\n",
+        body: &["vr{k} = vo{k} + vo{k}"],
+        numpy: false,
+    },
+    Template {
+        setup: &["em{k} = None"],
+        helper: "class E{k}:\n    pass\n",
+        body: &["em{k} = E{k}()"],
+        numpy: false,
+    },
+    Template {
+        setup: &["dq{k} = None"],
+        helper: "@dataclass\nclass D{k}:\n    a: int\n    b: float\n",
+        body: &["dq{k} = D{k}({i}, 0.5)"],
+        numpy: false,
+    },
+    Template {
+        setup: &["oa{k} = O{k}(1)", "ob{k} = O{k}(2)", "oc{k} = 0"],
+        helper: "class O{k}:\n    def __init__(self, v):\n        self.v = v\n\n    def __lt__(self, o):\n        return self.v < o.v\n",
+        body: &["if oa{k} < ob{k}:", "    oc{k} += 1"],
+        numpy: false,
+    },
+    Template {
+        setup: &["gi{k} = G{k}()", "gv{k} = 0"],
+        helper: "class G{k}:\n    def __init__(self):\n        self.d = [1, 2, 3, 4, 5]\n\n    def __getitem__(self, i):\n        return self.d[i]\n",
+        body: &["gv{k} = gi{k}[{i} % 5]"],
+        numpy: false,
+    },
 ];
 
 /// A deterministic generator (SplitMix64): the same seed gives the same
@@ -264,7 +295,8 @@ pub fn generate(seed: u64, index: u64) -> String {
         }
     }
 
-    let mut out = String::from("import math\nimport sys\nimport time\n");
+    let mut out =
+        String::from("import math\nimport sys\nimport time\nfrom dataclasses import dataclass\n");
     if numpy {
         out.push_str("\nimport numpy as np\n");
     }

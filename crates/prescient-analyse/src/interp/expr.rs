@@ -326,9 +326,29 @@ impl Interp<'_> {
         for (op, c) in ops.iter().zip(comparators) {
             let r = self.eval(c);
             self.ops(|o, m| o.compare += m);
+            if matches!(op, CmpOp::In | CmpOp::NotIn)
+                && matches!(
+                    r,
+                    Value::Seq {
+                        kind: SeqKind::Dict | SeqKind::Set,
+                        ..
+                    }
+                )
+            {
+                self.keyed_access(&r, Some(c), None);
+            }
             if l.as_array().is_some() || r.as_array().is_some() {
                 array_result =
                     Some(self.array_binop(l.clone(), r.clone(), 1.0, "compare", false, true));
+                result = None;
+            } else if let Some(f) = compare_dunder(*op, &l) {
+                self.call_dunder(&f, vec![l.clone(), r.clone()]);
+                result = None;
+            } else if let (Some(order), true) = (
+                self.python_order(&l),
+                matches!(op, CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE),
+            ) {
+                self.python_compares(order, l.clone(), r.clone(), 1.0);
                 result = None;
             } else {
                 let known = match (&l, &r) {
@@ -370,6 +390,11 @@ impl Interp<'_> {
 
     pub(crate) fn unary(&mut self, op: UnaryOp, v: Value, operand: &Expr) -> Value {
         let _ = operand;
+        if let (UnaryOp::Minus, Value::Instance { class, .. }) = (op, &v) {
+            if let Some(Value::Func(f)) = class.lookup("__neg__") {
+                return self.call_dunder(&f, vec![v.clone()]);
+            }
+        }
         match (op, v) {
             (UnaryOp::Not, v) => {
                 if v.as_array().is_some() {
@@ -545,20 +570,35 @@ impl Interp<'_> {
                 Value::homog(*kind, seq.elem(), len)
             }
             (Value::Instance { class, .. }, _) => {
-                let name = match op {
-                    BinOp::Add => "__add__",
-                    BinOp::Mul => "__mul__",
-                    BinOp::MatMul => "__matmul__",
-                    BinOp::Sub => "__sub__",
-                    _ => "",
+                let plain = dunder(op, false);
+                // `a += b` runs `__iadd__`, or `__add__` where there is none.
+                let f = match mode {
+                    BinMode::InPlace => class
+                        .lookup(&format!("__i{}", &plain[2..]))
+                        .or_else(|| class.lookup(plain)),
+                    BinMode::Temps(_) => class.lookup(plain),
                 };
-                match class.lookup(name) {
-                    Some(Value::Func(f)) => {
-                        self.call_function(&f, vec![l.clone(), r.clone()], vec![])
-                    }
-                    _ => Value::Unknown,
+                match f {
+                    Some(Value::Func(f)) => self.call_dunder(&f, vec![l.clone(), r.clone()]),
+                    _ => match &r {
+                        Value::Instance { .. } => self.reflected(op, l.clone(), r.clone()),
+                        _ => Value::Unknown,
+                    },
                 }
             }
+            (_, Value::Instance { .. }) => self.reflected(op, l.clone(), r.clone()),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// `2.0 * v` where only the right operand's class defines the operator:
+    /// its reflected method (`__rmul__`).
+    fn reflected(&mut self, op: BinOp, l: Value, r: Value) -> Value {
+        let Value::Instance { class, .. } = &r else {
+            return Value::Unknown;
+        };
+        match class.lookup(dunder(op, true)) {
+            Some(Value::Func(f)) => self.call_dunder(&f, vec![r.clone(), l]),
             _ => Value::Unknown,
         }
     }
@@ -969,6 +1009,9 @@ impl Interp<'_> {
             self.ops(|o, m| o.numpy_index += m);
         } else {
             self.ops(|o, m| o.indexing += m);
+            if let ExprKind::Subscript { value, index } = &e.kind {
+                self.keyed_access(&v, Some(value), Some(index));
+            }
         }
         match &v {
             Value::Array(a) => {
@@ -1059,7 +1102,7 @@ impl Interp<'_> {
                 self.index_grid(&q, &idx, e)
             }
             Value::Instance { class, .. } => match class.lookup("__getitem__") {
-                Some(Value::Func(f)) => self.call_function(&f, vec![v.clone(), idx], vec![]),
+                Some(Value::Func(f)) => self.call_dunder(&f, vec![v.clone(), idx]),
                 _ => Value::Unknown,
             },
             Value::Obj { attrs, .. } => {
@@ -1293,6 +1336,53 @@ pub(crate) fn slice_len(attrs: &BTreeMap<String, Value>, len: &Sym) -> Sym {
         return len.clone();
     }
     range_len(&start, &stop, &step)
+}
+
+/// The written comparison method of an instance's class for `op`
+/// (`__lt__` for `<`, `__eq__` for `==`); identity and membership tests
+/// call none.
+fn compare_dunder(op: CmpOp, l: &Value) -> Option<Rc<FuncVal>> {
+    let Value::Instance { class, .. } = l else {
+        return None;
+    };
+    let name = match op {
+        CmpOp::Lt => "__lt__",
+        CmpOp::LtE => "__le__",
+        CmpOp::Gt => "__gt__",
+        CmpOp::GtE => "__ge__",
+        CmpOp::Eq => "__eq__",
+        CmpOp::NotEq => "__ne__",
+        _ => return None,
+    };
+    match class.lookup(name) {
+        Some(Value::Func(f)) => Some(f),
+        _ => None,
+    }
+}
+
+/// The special method of a binary operator, or of its reflection
+/// (`__radd__`, run on the right operand).
+fn dunder(op: BinOp, reflected: bool) -> &'static str {
+    let (plain, refl) = match op {
+        BinOp::Add => ("__add__", "__radd__"),
+        BinOp::Sub => ("__sub__", "__rsub__"),
+        BinOp::Mul => ("__mul__", "__rmul__"),
+        BinOp::MatMul => ("__matmul__", "__rmatmul__"),
+        BinOp::Div => ("__truediv__", "__rtruediv__"),
+        BinOp::FloorDiv => ("__floordiv__", "__rfloordiv__"),
+        BinOp::Mod => ("__mod__", "__rmod__"),
+        BinOp::Pow => ("__pow__", "__rpow__"),
+        BinOp::LShift => ("__lshift__", "__rlshift__"),
+        BinOp::RShift => ("__rshift__", "__rrshift__"),
+        BinOp::BitAnd => ("__and__", "__rand__"),
+        BinOp::BitOr => ("__or__", "__ror__"),
+        BinOp::BitXor => ("__xor__", "__rxor__"),
+    };
+    if reflected {
+        refl
+    } else {
+        plain
+    }
 }
 
 fn result_dtype(la: &ArrayVal, l: &Value, ra: &ArrayVal, r: &Value) -> DType {

@@ -267,7 +267,7 @@ impl Interp<'_> {
 /// one 184-byte block, a larger one about 42 bytes per key (its index and
 /// entry tables at their usual fill); a set is 216 bytes up to four items,
 /// then about 34 bytes per item.
-fn container_bytes(kind: SeqKind, n: f64) -> f64 {
+pub(super) fn container_bytes(kind: SeqKind, n: f64) -> f64 {
     match kind {
         SeqKind::List | SeqKind::Tuple => 56.0 + 8.0 * n,
         SeqKind::Dict if n <= 0.0 => 64.0,

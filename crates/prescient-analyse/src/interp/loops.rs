@@ -111,6 +111,8 @@ impl Interp<'_> {
             lib_kernels: 0,
             flags: 0,
             kernel_mark: self.cur_kernels.len(),
+            counters: Vec::new(),
+            keyed: Vec::new(),
         });
         self.ops(|o, m| o.loop_iters += m);
     }
@@ -304,6 +306,7 @@ impl Interp<'_> {
             elem
         };
         self.enter_loop(target_names(target), trip.clone(), false);
+        self.note_counters(target, iter, &it);
         self.assign(target, elem);
         let flow = self.run_loop_body(body, &trip);
         if !matches!(flow, Flow::Return) {
@@ -363,6 +366,7 @@ impl Interp<'_> {
                 )
             })
             .unwrap_or_default();
+        self.grown_access_misses(&before, &attr_before, trip);
         self.exit_loop();
         self.extrapolate(&before, trip);
         self.extrapolate_attrs(attr_before, &spread, frame, trip);
@@ -965,6 +969,7 @@ impl Interp<'_> {
                 elem
             };
             self.enter_loop(target_names(&g.target), trip.clone(), true);
+            self.note_counters(&g.target, &g.iter, &it);
             entered += 1;
             self.assign(&g.target, elem);
             for cond in &g.ifs {

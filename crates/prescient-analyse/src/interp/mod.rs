@@ -15,6 +15,7 @@ mod accumulate;
 mod call;
 mod expr;
 mod ledger;
+mod locality;
 mod loops;
 mod recursion;
 mod stmt;
@@ -116,6 +117,12 @@ pub(crate) struct LoopCtx {
     pub flags: u32,
     /// Kernels emitted from here on (in `cur_kernels`) belong to this nest.
     pub kernel_mark: usize,
+    /// Names bound to a counting sequence (`range`, `enumerate`'s index):
+    /// indexing by them walks a container in order (`locality.rs`).
+    pub counters: Vec<String>,
+    /// Keyed accesses into containers, judged again by their size over the
+    /// loop once its growth is known (`locality.rs`).
+    pub keyed: Vec<locality::KeyedAccess>,
 }
 
 /// What one top-level statement (of the module or the entry function) did.

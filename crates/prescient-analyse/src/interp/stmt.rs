@@ -771,6 +771,7 @@ impl Interp<'_> {
             self.ops(|o, m| o.numpy_index += m);
         } else {
             self.ops(|o, m| o.indexing += m);
+            self.keyed_access(&c, Some(container), Some(index));
         }
         // A dict held by a name or an attribute (`self.cache[key] = v`).
         let place = matches!(

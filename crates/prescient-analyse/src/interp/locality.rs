@@ -1,0 +1,295 @@
+//! Locality of interpreted accesses into containers.
+//!
+//! An access by key or computed index (`adj[v]`, `k in seen`,
+//! `counts[w] += 1`, `d.get(k)`) lands anywhere in its container; once the
+//! container is bigger than the caches, it misses, and a miss costs several
+//! times the whole operation (the slot, then the object it points to). The
+//! fitted interpreter model cannot see this: its snippets are small. So each
+//! such access inside a loop is counted apart, weighted by how likely it is
+//! to miss (`PyOps::cold_accesses`). Walking a container in order
+//! (`for x in xs`, `xs[i]` over `range`, `grid[i][j + 1]`) is left out: the
+//! hardware prefetches it.
+
+use super::*;
+use prescient_syntax::ast::{BinOp, Expr, ExprKind};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Where a container is held: a name, or an instance's attribute.
+pub(crate) enum Place {
+    Name(String),
+    Attr(Attrs, String),
+}
+
+/// A keyed access seen in a loop's body: where, how often (over all
+/// enclosing loops), and the miss share counted for the container's size
+/// then.
+pub(crate) struct KeyedAccess {
+    pub place: Place,
+    pub accesses: f64,
+    pub share: f64,
+}
+
+/// A container up to this size stays in a core's L2 cache.
+const FITS_IN_CACHE: f64 = 2.0 * 1024.0 * 1024.0;
+/// From this size on nearly every random access misses (measured here: the
+/// extra cost of a random access levels off between 12 and 40 MiB).
+const MISSES_ALWAYS: f64 = 16.0 * 1024.0 * 1024.0;
+
+/// How likely a random access into `bytes` of objects misses: 0 up to
+/// `FITS_IN_CACHE`, rising with the log of the size to 1 at `MISSES_ALWAYS`.
+pub(crate) fn miss_share(bytes: f64) -> f64 {
+    if bytes <= FITS_IN_CACHE {
+        return 0.0;
+    }
+    ((bytes / FITS_IN_CACHE).ln() / (MISSES_ALWAYS / FITS_IN_CACHE).ln()).clamp(0.0, 1.0)
+}
+
+impl Interp<'_> {
+    /// Records an access into `container` by `key` (the key as written; `None`
+    /// where the caller knows it is not a walk in order, as for `k in d`).
+    /// `place` is the container as written (`counts`, `self.index`), so that
+    /// a container the loop itself grows is judged by its size over the
+    /// loop, not by its size when the body was first run.
+    pub(crate) fn keyed_access(
+        &mut self,
+        container: &Value,
+        place: Option<&Expr>,
+        key: Option<&Expr>,
+    ) {
+        // Only loops repeat an access often enough to matter, and measuring
+        // a container is not free.
+        if self.mult_num < 1000.0 || !matches!(container, Value::Seq { .. }) {
+            return;
+        }
+        if key.is_some_and(|k| self.in_order(k)) {
+            return;
+        }
+        // An element picked by key from an outer container
+        // (`postings[w].add(d)`): successive accesses land in different
+        // elements, so the reach is the outer container's times each
+        // element's.
+        let nested = match place.map(|p| &p.kind) {
+            Some(ExprKind::Subscript { value, index }) if !self.in_order(index) => {
+                match value
+                    .as_name()
+                    .and_then(|n| self.lookup(n))
+                    .or_else(|| match &value.kind {
+                        ExprKind::Attribute { value: v, attr } => match self.eval_quiet(v) {
+                            Value::Instance { attrs, .. } => attrs.borrow().get(attr).cloned(),
+                            _ => None,
+                        },
+                        _ => None,
+                    }) {
+                    Some(outer @ Value::Seq { .. }) => {
+                        let n = outer.len().map(|l| self.num(&l)).unwrap_or(1.0);
+                        self.reach_bytes(&outer) + n * self.reach_bytes(container)
+                    }
+                    _ => 0.0,
+                }
+            }
+            _ => 0.0,
+        };
+        let share = miss_share(self.reach_bytes(container).max(nested));
+        if share > 0.0 {
+            self.ops(|o, m| o.cold_accesses += share * m);
+        }
+        let place = match place.map(|p| &p.kind) {
+            Some(ExprKind::Name(n)) => Some(Place::Name(n.clone())),
+            Some(ExprKind::Attribute { value, attr }) => match &**value {
+                v @ Expr {
+                    kind: ExprKind::Name(_),
+                    ..
+                } => match self.eval_quiet(v) {
+                    Value::Instance { attrs, .. } => Some(Place::Attr(attrs, attr.clone())),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some(place), Some(l)) = (place, self.loops.last_mut()) {
+            l.keyed.push(KeyedAccess {
+                place,
+                accesses: self.mult_num,
+                share,
+            });
+        }
+    }
+
+    /// The bytes a random access into `container` may land in: its slots
+    /// (a dict's tables), and each item as far as the access reaches it
+    /// (a key compared, the head of a value: a list's header, not its
+    /// items, which `nxt[a].append(b)` does not visit).
+    fn reach_bytes(&self, container: &Value) -> f64 {
+        let Value::Seq { kind, items } = container else {
+            return 0.0;
+        };
+        let head = |v: &Value| -> f64 {
+            match v {
+                Value::Str { shared: true, .. } => 0.0,
+                Value::Str { len, .. } => 49.0 + self.num(len),
+                Value::Bytes { len } => 33.0 + self.num(len),
+                Value::Int(i) if i.as_num().is_some_and(|x| (-5.0..=256.0).contains(&x)) => 0.0,
+                Value::Int(_) => 32.0,
+                Value::Float(_) => 24.0,
+                Value::Seq { kind, .. } => ledger::container_bytes(*kind, 0.0),
+                Value::Instance { attrs, .. } => 72.0 + 8.0 * attrs.borrow().len() as f64,
+                _ => 0.0,
+            }
+        };
+        // A dict's item is its key and its value.
+        let item = |v: &Value| -> f64 {
+            match (kind, v) {
+                (
+                    SeqKind::Dict,
+                    Value::Seq {
+                        items: SeqItems::Known(kv),
+                        ..
+                    },
+                ) => kv.iter().map(head).sum(),
+                _ => head(v),
+            }
+        };
+        let (n, items) = match items {
+            SeqItems::Known(vs) => (vs.len() as f64, vs.iter().map(item).sum()),
+            SeqItems::Homog { elem, len } => {
+                let n = self.num(len);
+                (n, n * item(elem))
+            }
+        };
+        ledger::container_bytes(*kind, n) + items
+    }
+
+    /// A name's value without counting its load as work.
+    fn eval_quiet(&self, e: &Expr) -> Value {
+        e.as_name()
+            .and_then(|n| self.lookup(n))
+            .unwrap_or(Value::Unknown)
+    }
+
+    /// Before a loop ends: the keyed accesses into containers the loop grows
+    /// (`before` and `attr_before` hold their values before it) are judged
+    /// by the container's size half-way through the loop. Accesses into
+    /// containers this loop does not grow pass to the enclosing loop, which
+    /// may.
+    pub(crate) fn grown_access_misses(
+        &mut self,
+        before: &BTreeMap<String, Value>,
+        attr_before: &[accumulate::AttrBefore],
+        trip: &Sym,
+    ) {
+        let Some(l) = self.loops.last_mut() else {
+            return;
+        };
+        let records = std::mem::take(&mut l.keyed);
+        let frame = l.frame;
+        let half = trip.sub(&Sym::one()).clamp0().scale(0.5);
+        let mut extra = 0.0;
+        let mut unresolved = Vec::new();
+        for r in records {
+            let (old, new) = match &r.place {
+                Place::Name(n) => (before.get(n).cloned(), self.scope_vars().get(n).cloned()),
+                Place::Attr(attrs, n) => (
+                    attr_before
+                        .iter()
+                        .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
+                        .map(|a| a.value.clone()),
+                    attrs.borrow().get(n).cloned(),
+                ),
+            };
+            match (old, new) {
+                (Some(old), Some(new)) => {
+                    if let Some(mid) = self.grown_value(&old, &new, &half) {
+                        let share = miss_share(self.reach_bytes(&mid));
+                        extra += (share - r.share).max(0.0) * r.accesses;
+                    }
+                }
+                _ => unresolved.push(r),
+            }
+        }
+        let n = self.loops.len();
+        if let Some(l) = self.loops.last_mut() {
+            l.ops.cold_accesses += extra;
+        }
+        // An instance's attribute may grow in any enclosing loop, whatever
+        // function it runs in; a name only in its own frame's loops.
+        if n >= 2 {
+            let same_frame = self.loops[n - 2].frame == frame;
+            self.loops[n - 2].keyed.extend(
+                unresolved
+                    .into_iter()
+                    .filter(|r| same_frame || matches!(r.place, Place::Attr(..))),
+            );
+        }
+    }
+
+    /// A key that walks its container in order from one iteration to the
+    /// next: a constant, a counter of an enclosing loop (`range`, the index
+    /// of `enumerate`), or such a counter plus or minus a constant; a tuple
+    /// or slice of those.
+    fn in_order(&self, k: &Expr) -> bool {
+        match &k.kind {
+            ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::NoneLit => true,
+            ExprKind::Name(n) => self.is_counter(n),
+            ExprKind::BinOp {
+                left,
+                op: BinOp::Add | BinOp::Sub,
+                right,
+            } => {
+                (self.in_order(left) && self.in_order(right))
+                    || (left.as_name().is_some_and(|n| self.is_counter(n))
+                        && right.as_int().is_some())
+            }
+            ExprKind::UnaryOp { operand, .. } => self.in_order(operand),
+            ExprKind::Tuple(items) => items.iter().all(|i| self.in_order(i)),
+            ExprKind::Slice { .. } => true,
+            _ => false,
+        }
+    }
+
+    fn is_counter(&self, name: &str) -> bool {
+        self.loops
+            .iter()
+            .rev()
+            .take_while(|l| l.frame == self.frames.len())
+            .any(|l| l.counters.iter().any(|c| c == name))
+    }
+
+    /// Marks the names a `for` binds to a counting sequence: the variable of
+    /// `range(...)`, the index of `enumerate(...)`.
+    pub(crate) fn note_counters(&mut self, target: &Expr, iter: &Expr, it: &Value) {
+        let callee = match &iter.kind {
+            ExprKind::Call { func, .. } => func.as_name(),
+            _ => None,
+        };
+        let names = match (&target.kind, callee) {
+            (_, _) if matches!(it, Value::Range { .. }) => loops::target_names(target),
+            (_, Some("range")) => loops::target_names(target),
+            (ExprKind::Tuple(items), Some("enumerate")) => items
+                .first()
+                .and_then(|i| i.as_name())
+                .map(|n| vec![n.to_string()])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        if let Some(l) = self.loops.last_mut() {
+            l.counters = names;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::miss_share;
+
+    #[test]
+    fn misses_grow_with_the_log_of_the_size() {
+        assert_eq!(miss_share(1e6), 0.0);
+        let mib = 1024.0 * 1024.0;
+        assert!((miss_share(4.0 * mib) - 1.0 / 3.0).abs() < 1e-9);
+        assert!((miss_share(8.0 * mib) - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(miss_share(16.0 * mib), 1.0);
+        assert_eq!(miss_share(1e9), 1.0);
+    }
+}
