@@ -231,6 +231,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
                     && r.actual.is_some()
             })
         });
+        if let (Some(path), None) = (&a.measured, earlier) {
+            // Paths are matched as given: the same set named from another
+            // directory is not found, and running it is worth saying.
+            eprintln!(
+                "  no measurement of {} with these arguments in {}: running it",
+                file.display(),
+                path.display()
+            );
+        }
         let mut row = eval_one(file, entry, &a, (&env.python, &cwd), &store, &node, earlier);
         row.set = set.clone();
         rows.push(row);
