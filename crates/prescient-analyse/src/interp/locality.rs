@@ -94,8 +94,14 @@ impl Interp<'_> {
         if share > 0.0 {
             self.ops(|o, m| o.cold_accesses += share * m);
         }
+        // A name is judged by the loops of its own frame only: a loop in a
+        // caller may grow a different variable of the same name.
+        let own_frame = self
+            .loops
+            .last()
+            .is_some_and(|l| l.frame == self.frames.len());
         let place = match place.map(|p| &p.kind) {
-            Some(ExprKind::Name(n)) => Some(Place::Name(n.clone())),
+            Some(ExprKind::Name(n)) if own_frame => Some(Place::Name(n.clone())),
             Some(ExprKind::Attribute { value, attr }) => match &**value {
                 v @ Expr {
                     kind: ExprKind::Name(_),
