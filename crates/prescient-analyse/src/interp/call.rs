@@ -66,20 +66,16 @@ impl Interp<'_> {
         // A Python function's call builds a frame; a built-in's does not. A
         // class's call is counted where it is instantiated: it builds a frame
         // only if an `__init__` runs.
-        if matches!(callee, Value::Class(_)) {
-        } else if matches!(
-            callee,
-            Value::Func(_) | Value::Method { .. } | Value::Instance { .. }
-        ) {
-            self.ops(|o, m| o.py_calls += m);
-        } else {
-            let w = match &callee {
-                Value::Lib(q) | Value::Bound { qual: q, .. } => {
-                    kb::pystd::builtin_call_weight(&kb::canonical(q))
-                }
-                _ => 1.0,
-            };
-            self.ops(|o, m| o.calls += w * m);
+        match &callee {
+            Value::Class(_) => {}
+            Value::Func(_) | Value::Method { .. } | Value::Instance { .. } => {
+                self.ops(|o, m| o.py_calls += m)
+            }
+            Value::Lib(q) | Value::Bound { qual: q, .. } => {
+                let w = kb::pystd::builtin_call_weight(&kb::canonical(q));
+                self.ops(|o, m| o.calls += w * m);
+            }
+            _ => self.ops(|o, m| o.calls += m),
         }
         let line = self.line;
         let text = unparse::unparse(whole);
@@ -379,13 +375,7 @@ impl Interp<'_> {
     /// this point (a sort's comparisons, a key function per item): its body's
     /// work is weighted by `times`, and each call builds a frame.
     pub(crate) fn call_times(&mut self, f: &Rc<FuncVal>, args: Vec<Value>, times: f64) -> Value {
-        let saved = (self.mult.clone(), self.mult_num);
-        self.mult = self.mult.scale(times);
-        self.mult_num *= times;
-        let v = self.call_dunder(f, args);
-        self.mult = saved.0;
-        self.mult_num = saved.1;
-        v
+        self.weighted(times, |it| it.call_dunder(f, args))
     }
 
     /// `times` comparisons `l < r` of values that order themselves in Python
@@ -416,9 +406,11 @@ impl Interp<'_> {
         if let Some(Value::Func(f)) = class.lookup("__lt__") {
             return Some(PythonOrder::Method(f));
         }
-        let mut fields = Vec::new();
-        record_fields(class, &mut fields);
-        ordered_dataclass(class).then_some(PythonOrder::Fields(fields.len()))
+        ordered_dataclass(class).then(|| {
+            let mut fields = Vec::new();
+            record_fields(class, &mut fields);
+            PythonOrder::Fields(fields.len())
+        })
     }
 
     /// The `__init__` a dataclass or `typing.NamedTuple` class generates: each
@@ -599,20 +591,11 @@ impl Interp<'_> {
     }
 }
 
-/// A class whose `__init__` Python generates from its annotated fields:
-/// `@dataclass` (or `@dataclasses.dataclass(...)`) and `typing.NamedTuple`
-/// subclasses, directly or through a base.
 /// Methods that reach into their container by the key they are given.
 fn keyed_method(qual: &str) -> bool {
     matches!(
         qual,
-        "dict.get"
-            | "dict.setdefault"
-            | "dict.pop"
-            | "set.add"
-            | "set.discard"
-            | "set.remove"
-            | "list.index"
+        "dict.get" | "dict.setdefault" | "dict.pop" | "set.add" | "set.discard" | "set.remove"
     )
 }
 
@@ -644,6 +627,9 @@ fn ordered_dataclass(c: &ClassVal) -> bool {
     })
 }
 
+/// A class whose `__init__` Python generates from its annotated fields:
+/// `@dataclass` (or `@dataclasses.dataclass(...)`) and `typing.NamedTuple`
+/// subclasses, directly or through a base.
 fn is_record_class(c: &ClassVal) -> bool {
     let decorated = c.def.decorators.iter().any(|d| {
         let name = match &d.kind {

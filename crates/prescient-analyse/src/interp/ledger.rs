@@ -143,6 +143,22 @@ impl Interp<'_> {
         self.stmt_peak = self.stmt_peak.max(self.temp_bytes);
     }
 
+    /// Bytes of a string, bytes, int or float object (`None` for other
+    /// values), as CPython 3.11 lays them out.
+    pub(super) fn scalar_bytes(&self, v: &Value) -> Option<f64> {
+        Some(match v {
+            // A reference to a string held elsewhere is only its slot.
+            Value::Str { shared: true, .. } => 0.0,
+            Value::Str { len, .. } => 49.0 + self.num(len),
+            Value::Bytes { len } => 33.0 + self.num(len),
+            // CPython keeps one object for each of -5..=256.
+            Value::Int(i) if i.as_num().is_some_and(|x| (-5.0..=256.0).contains(&x)) => 0.0,
+            Value::Int(_) => 32.0,
+            Value::Float(_) => 24.0,
+            _ => return None,
+        })
+    }
+
     /// Bytes a value holds: array buffers go to `bufs` (shared by id), the rest
     /// is returned; the objects the garbage collector tracks are counted in
     /// `tracked` (a tuple of scalars is untracked at its first collection).
@@ -163,10 +179,9 @@ impl Interp<'_> {
                 }
                 0.0
             }
-            // A reference to a string held elsewhere is only its slot.
-            Value::Str { shared: true, .. } => 0.0,
-            Value::Str { len, .. } => 49.0 + self.num(len),
-            Value::Bytes { len } => 33.0 + self.num(len),
+            Value::Str { .. } | Value::Bytes { .. } | Value::Int(_) | Value::Float(_) => {
+                self.scalar_bytes(v).unwrap_or(0.0)
+            }
             Value::Seq { items, kind } => {
                 let holds_containers = |e: &Value| {
                     matches!(
@@ -221,10 +236,6 @@ impl Interp<'_> {
                 }
                 container_bytes(*kind, n) + contents
             }
-            // CPython keeps one object for each of -5..=256.
-            Value::Int(i) if i.as_num().is_some_and(|x| (-5.0..=256.0).contains(&x)) => 0.0,
-            Value::Int(_) => 32.0,
-            Value::Float(_) => 24.0,
             Value::Instance { attrs, .. } => {
                 // CPython 3.11 keeps an instance's attribute values inline:
                 // measured with tracemalloc, 72 bytes plus 8 per attribute

@@ -71,16 +71,7 @@ impl Interp<'_> {
         // element's.
         let nested = match place.map(|p| &p.kind) {
             Some(ExprKind::Subscript { value, index }) if !self.in_order(index) => {
-                match value
-                    .as_name()
-                    .and_then(|n| self.lookup(n))
-                    .or_else(|| match &value.kind {
-                        ExprKind::Attribute { value: v, attr } => match self.eval_quiet(v) {
-                            Value::Instance { attrs, .. } => attrs.borrow().get(attr).cloned(),
-                            _ => None,
-                        },
-                        _ => None,
-                    }) {
+                match self.place_of(value).and_then(|p| self.held(&p)) {
                     Some(outer @ Value::Seq { .. }) => {
                         let n = outer.len().map(|l| self.num(&l)).unwrap_or(1.0);
                         self.reach_bytes(&outer) + n * self.reach_bytes(container)
@@ -100,20 +91,9 @@ impl Interp<'_> {
             .loops
             .last()
             .is_some_and(|l| l.frame == self.frames.len());
-        let place = match place.map(|p| &p.kind) {
-            Some(ExprKind::Name(n)) if own_frame => Some(Place::Name(n.clone())),
-            Some(ExprKind::Attribute { value, attr }) => match &**value {
-                v @ Expr {
-                    kind: ExprKind::Name(_),
-                    ..
-                } => match self.eval_quiet(v) {
-                    Value::Instance { attrs, .. } => Some(Place::Attr(attrs, attr.clone())),
-                    _ => None,
-                },
-                _ => None,
-            },
-            _ => None,
-        };
+        let place = place
+            .and_then(|p| self.place_of(p))
+            .filter(|p| own_frame || matches!(p, Place::Attr(..)));
         if let (Some(place), Some(l)) = (place, self.loops.last_mut()) {
             l.keyed.push(KeyedAccess {
                 place,
@@ -133,15 +113,9 @@ impl Interp<'_> {
         };
         let head = |v: &Value| -> f64 {
             match v {
-                Value::Str { shared: true, .. } => 0.0,
-                Value::Str { len, .. } => 49.0 + self.num(len),
-                Value::Bytes { len } => 33.0 + self.num(len),
-                Value::Int(i) if i.as_num().is_some_and(|x| (-5.0..=256.0).contains(&x)) => 0.0,
-                Value::Int(_) => 32.0,
-                Value::Float(_) => 24.0,
                 Value::Seq { kind, .. } => ledger::container_bytes(*kind, 0.0),
                 Value::Instance { attrs, .. } => 72.0 + 8.0 * attrs.borrow().len() as f64,
-                _ => 0.0,
+                v => self.scalar_bytes(v).unwrap_or(0.0),
             }
         };
         // A dict's item is its key and its value.
@@ -167,11 +141,24 @@ impl Interp<'_> {
         ledger::container_bytes(*kind, n) + items
     }
 
-    /// A name's value without counting its load as work.
-    fn eval_quiet(&self, e: &Expr) -> Value {
-        e.as_name()
-            .and_then(|n| self.lookup(n))
-            .unwrap_or(Value::Unknown)
+    /// Where `e` holds its value, if it is a name or an attribute of one.
+    fn place_of(&self, e: &Expr) -> Option<Place> {
+        match &e.kind {
+            ExprKind::Name(n) => Some(Place::Name(n.clone())),
+            ExprKind::Attribute { value, attr } => match self.lookup(value.as_name()?)? {
+                Value::Instance { attrs, .. } => Some(Place::Attr(attrs, attr.clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// What a place holds now, read without counting the load as work.
+    fn held(&self, p: &Place) -> Option<Value> {
+        match p {
+            Place::Name(n) => self.lookup(n),
+            Place::Attr(attrs, n) => attrs.borrow().get(n).cloned(),
+        }
     }
 
     /// Before a loop ends: the keyed accesses into containers the loop grows
@@ -194,17 +181,14 @@ impl Interp<'_> {
         let mut extra = 0.0;
         let mut unresolved = Vec::new();
         for r in records {
-            let (old, new) = match &r.place {
-                Place::Name(n) => (before.get(n).cloned(), self.scope_vars().get(n).cloned()),
-                Place::Attr(attrs, n) => (
-                    attr_before
-                        .iter()
-                        .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
-                        .map(|a| a.value.clone()),
-                    attrs.borrow().get(n).cloned(),
-                ),
+            let old = match &r.place {
+                Place::Name(n) => before.get(n).cloned(),
+                Place::Attr(attrs, n) => attr_before
+                    .iter()
+                    .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
+                    .map(|a| a.value.clone()),
             };
-            match (old, new) {
+            match (old, self.held(&r.place)) {
                 (Some(old), Some(new)) => {
                     if let Some(mid) = self.grown_value(&old, &new, &half) {
                         let share = miss_share(self.reach_bytes(&mid));
@@ -269,9 +253,9 @@ impl Interp<'_> {
             ExprKind::Call { func, .. } => func.as_name(),
             _ => None,
         };
+        let counting = matches!(it, Value::Range { .. }) || callee == Some("range");
         let names = match (&target.kind, callee) {
-            (_, _) if matches!(it, Value::Range { .. }) => loops::target_names(target),
-            (_, Some("range")) => loops::target_names(target),
+            _ if counting => loops::target_names(target),
             (ExprKind::Tuple(items), Some("enumerate")) => items
                 .first()
                 .and_then(|i| i.as_name())

@@ -630,18 +630,28 @@ impl Interp<'_> {
         })
     }
 
-    /// Runs each branch with its cost weighted; returns only if all branches return.
-    fn weighted_branches(&mut self, blocks: Vec<&[Stmt]>, weight: f64) -> Flow {
+    /// Runs `f` with every cost it records weighted by `weight` (a branch
+    /// taken half the time, a function a sort calls per comparison).
+    pub(crate) fn weighted<R>(&mut self, weight: f64, f: impl FnOnce(&mut Self) -> R) -> R {
         let saved = (self.mult.clone(), self.mult_num);
         self.mult = self.mult.scale(weight);
         self.mult_num *= weight;
-        let mut all_return = !blocks.is_empty();
-        for b in blocks {
-            let f = self.exec_block(b);
-            all_return &= matches!(f, Flow::Return);
-        }
+        let r = f(self);
         self.mult = saved.0;
         self.mult_num = saved.1;
+        r
+    }
+
+    /// Runs each branch with its cost weighted; returns only if all branches return.
+    fn weighted_branches(&mut self, blocks: Vec<&[Stmt]>, weight: f64) -> Flow {
+        let all_return = self.weighted(weight, |it| {
+            let mut all_return = !blocks.is_empty();
+            for b in blocks {
+                let f = it.exec_block(b);
+                all_return &= matches!(f, Flow::Return);
+            }
+            all_return
+        });
         if all_return {
             Flow::Return
         } else {
