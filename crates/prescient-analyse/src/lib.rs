@@ -7,13 +7,21 @@
 //! recognisers ([`idioms`]); [`sections`] groups the result into sections. The
 //! output is a [`prescient_model::Analysis`].
 //!
+//! The knowledge base and the recognisers see the interpreter only through
+//! [`host::Host`], and numpy's rules for shapes and dtypes live once, in
+//! [`arrays`], for both; `tests/layering.rs` keeps it so.
+//!
 //! This crate does no I/O: input file sizes come through a [`FileProbe`].
 
+pub mod arrays;
+pub mod fmt;
+pub mod host;
 pub mod idioms;
 pub mod interp;
 pub mod kb;
 pub mod report;
 pub mod sections;
+pub mod unparse;
 pub mod value;
 
 pub use interp::{FileProbe, NoFiles};

@@ -6,7 +6,7 @@
 //! Anything the analyser cannot describe is [`Value::Unknown`].
 
 use prescient_model::Sym;
-use prescient_syntax::ast::{ClassDef, Expr, FunctionDef, Params};
+use prescient_syntax::ast::{BinOp, ClassDef, Expr, FunctionDef, Params};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -100,38 +100,6 @@ impl DType {
     }
     pub fn is_int(self) -> bool {
         !self.is_float() && !self.is_complex() && self != DType::Object
-    }
-
-    /// numpy's result type for a binary operation between two arrays (simplified).
-    pub fn promote(a: DType, b: DType) -> DType {
-        if a == b {
-            return a;
-        }
-        if a.is_complex() || b.is_complex() {
-            let wide = a == DType::Complex128
-                || b == DType::Complex128
-                || a == DType::Float64
-                || b == DType::Float64;
-            return if wide {
-                DType::Complex128
-            } else {
-                DType::Complex64
-            };
-        }
-        if a.is_float() || b.is_float() {
-            if a.is_float() && b.is_float() {
-                return a.max(b);
-            }
-            let f = if a.is_float() { a } else { b };
-            let i = if a.is_float() { b } else { a };
-            // float32 with a wide int becomes float64 in numpy.
-            return if i.itemsize() >= 4.0 && f < DType::Float64 && i != DType::Bool {
-                DType::Float64
-            } else {
-                f
-            };
-        }
-        a.max(b)
     }
 
     /// The complex type of the same precision (results of FFTs).
@@ -540,4 +508,64 @@ pub fn shape_str(shape: &[Sym]) -> String {
         })
         .collect::<Vec<_>>()
         .join("x")
+}
+
+/// Python's integer operator `op` on two (possibly symbolic) ints: exact when
+/// both are known and fit, else a symbolic stand-in.
+pub fn int_op(op: BinOp, a: &Sym, b: &Sym) -> Sym {
+    if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+        let v = match op {
+            BinOp::Add => x.checked_add(y),
+            BinOp::Sub => x.checked_sub(y),
+            BinOp::Mul => x.checked_mul(y),
+            BinOp::FloorDiv if y != 0 => Some(x.div_euclid(y)),
+            BinOp::Mod if y != 0 => Some(x.rem_euclid(y)),
+            BinOp::Pow if (0..64).contains(&y) => x.checked_pow(y as u32),
+            BinOp::LShift if (0..63).contains(&y) => x.checked_shl(y as u32),
+            BinOp::RShift if (0..63).contains(&y) => Some(x >> y),
+            BinOp::BitAnd => Some(x & y),
+            BinOp::BitOr => Some(x | y),
+            BinOp::BitXor => Some(x ^ y),
+            BinOp::Div if y != 0 => return Sym::num(x as f64 / y as f64),
+            _ => None,
+        };
+        if let Some(v) = v {
+            return Sym::from(v);
+        }
+        return match op {
+            BinOp::Pow => Sym::num((x as f64).powf(y as f64)),
+            BinOp::Mul => Sym::num(x as f64 * y as f64),
+            _ => Sym::num(0.0),
+        };
+    }
+    match op {
+        BinOp::Add => a.add(b),
+        BinOp::Sub => a.sub(b),
+        BinOp::Mul => a.mul(b),
+        BinOp::FloorDiv => a.floordiv(b),
+        BinOp::Div => a.div(b),
+        BinOp::Pow => a.pow(b),
+        BinOp::LShift => a.mul(&Sym::num(2.0).pow(b)),
+        BinOp::RShift => a.div(&Sym::num(2.0).pow(b)),
+        // Remainders and masks of unknown values: their mean stands in.
+        BinOp::Mod => b.scale(0.5),
+        BinOp::BitAnd => a.min(b),
+        _ => a.max(b),
+    }
+}
+
+/// Characters a value takes when formatted as `str()` or an f-string does:
+/// its own length for text, typical widths for numbers.
+pub fn formatted_len(v: &Value) -> Sym {
+    match v {
+        Value::Str { len, .. } => len.clone(),
+        Value::Int(s) => match s.as_num() {
+            Some(x) => Sym::from(x.abs().max(1.0).log10().floor() as i64 + 1 + (x < 0.0) as i64),
+            None => Sym::num(6.0),
+        },
+        Value::Float(_) => Sym::num(10.0),
+        Value::Bool(_) => Sym::num(5.0),
+        Value::None => Sym::num(4.0),
+        _ => Sym::num(16.0),
+    }
 }

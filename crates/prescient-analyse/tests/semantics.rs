@@ -1327,7 +1327,10 @@ main(4096)
     // Each of the 200 sorts runs the key once per item (4,096 frames);
     // each push builds a Job (its generated `__init__`) and compares about
     // twice in Python.
-    assert!(ops.py_calls >= 4_096.0 * (200.0 + 1.0 + 2.0) - 10.0, "{ops:?}");
+    assert!(
+        ops.py_calls >= 4_096.0 * (200.0 + 1.0 + 2.0) - 10.0,
+        "{ops:?}"
+    );
 }
 
 #[test]

@@ -356,6 +356,18 @@ impl Expr {
         }
     }
 
+    /// Every name this expression mentions, in order: the variables an
+    /// assignment target such as `i, (j, k)` binds.
+    pub fn names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.walk(&mut |e| {
+            if let Some(n) = e.as_name() {
+                out.push(n.to_string());
+            }
+        });
+        out
+    }
+
     /// Calls `f` on every sub-expression, this one first (pre-order).
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);

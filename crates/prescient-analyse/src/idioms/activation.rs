@@ -24,7 +24,7 @@ fn has_const(e: &Expr, v: f64) -> bool {
     found
 }
 
-pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
+pub(crate) fn check(it: &dyn Host, e: &Expr) -> Option<ExprIdiom> {
     let relu = ExprIdiom {
         category: Category::Nn,
         pattern: "idiom.relu",

@@ -8,7 +8,7 @@
 use super::*;
 
 pub(crate) fn after_add(
-    it: &mut Interp,
+    it: &mut dyn Host,
     op: BinOp,
     l: &Value,
     r: &Value,
@@ -30,8 +30,8 @@ pub(crate) fn after_add(
         return None;
     }
     // Fold the bias add (the last kernel) into the matrix product.
-    let add = it.cur_kernels.pop()?;
-    let k = it.cur_kernels.get_mut(mm)?;
+    let add = it.pop_kernel()?;
+    let k = it.kernel_mut(mm)?;
     k.category = Category::Nn;
     k.pattern = "idiom.dense".into();
     k.flops += add.flops;

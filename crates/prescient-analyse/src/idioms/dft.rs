@@ -28,7 +28,7 @@ fn loop_var_product(e: &Expr, vars: &[String]) -> bool {
     found
 }
 
-fn twiddle(it: &Interp, e: &Expr, vars: &[String]) -> bool {
+fn twiddle(it: &dyn Host, e: &Expr, vars: &[String]) -> bool {
     let mut found = false;
     e.walk(&mut |x| {
         if found {
@@ -59,7 +59,7 @@ fn twiddle(it: &Interp, e: &Expr, vars: &[String]) -> bool {
     found
 }
 
-pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
+pub(crate) fn check(it: &mut dyn Host, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
     if chain.len() < 2 {
         return None;
     }
@@ -80,7 +80,7 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
     None
 }
 
-pub(crate) fn check_expr(it: &mut Interp, chain: &Chain, elt: &Expr) -> Option<IdiomHit> {
+pub(crate) fn check_expr(it: &mut dyn Host, chain: &Chain, elt: &Expr) -> Option<IdiomHit> {
     if chain.len() < 2 {
         return None;
     }
@@ -99,7 +99,7 @@ pub(crate) fn check_expr(it: &mut Interp, chain: &Chain, elt: &Expr) -> Option<I
 }
 
 /// `np.exp(-2j * np.pi * np.outer(k, n) / N)` and `k * n` over index grids.
-pub(crate) fn check_matrix(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
+pub(crate) fn check_matrix(it: &dyn Host, e: &Expr) -> Option<ExprIdiom> {
     let ExprKind::Call { func, args, .. } = &e.kind else {
         return None;
     };

@@ -72,7 +72,7 @@ fn classify(vars: &[String], term: &Expr) -> Option<(&'static str, Category, &'s
     None
 }
 
-pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
+pub(crate) fn check(it: &mut dyn Host, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
     let vars = chain_vars(chain);
     for s in flat_stmts(body) {
         let Some(term) = accumulated_term(s) else {
@@ -86,7 +86,7 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
 }
 
 /// `sum(h[k] * x[n - k] for k in range(K))`.
-pub(crate) fn check_term(it: &mut Interp, chain: &Chain, elt: &Expr) -> Option<IdiomHit> {
+pub(crate) fn check_term(it: &mut dyn Host, chain: &Chain, elt: &Expr) -> Option<IdiomHit> {
     let vars = chain_vars(chain);
     let (pattern, cat, what) = classify(&vars, elt)?;
     Some(hit(it, cat, pattern, 2.0, &["fma"], what.into(), 9))

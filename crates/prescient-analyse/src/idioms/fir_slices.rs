@@ -8,7 +8,7 @@
 
 use super::*;
 
-pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
+pub(crate) fn check(it: &dyn Host, e: &Expr) -> Option<ExprIdiom> {
     // Look through a common scalar factor: `0.2 * (a[1:-1] + a[:-2] + a[2:])`.
     let mut core = e;
     while let ExprKind::BinOp {
@@ -54,7 +54,7 @@ pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
                         return None;
                     }
                     ndim = ndim.max(parts.len());
-                    slices.push(crate::interp::unparse::unparse(index));
+                    slices.push(crate::unparse::unparse(index));
                     found = true;
                 }
             }

@@ -86,7 +86,7 @@ fn reads_sample(e: &Expr, var: &str) -> bool {
     found
 }
 
-pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
+pub(crate) fn check(it: &mut dyn Host, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
     let (vars, _) = chain.last()?;
     let var = vars.first()?.clone();
     let stmts = flat_stmts(body);

@@ -7,7 +7,7 @@
 
 use super::*;
 
-fn is_reduction_named(it: &Interp, e: &Expr, what: &[&str]) -> bool {
+fn is_reduction_named(it: &dyn Host, e: &Expr, what: &[&str]) -> bool {
     if let ExprKind::Call { func, .. } = &e.kind {
         if let ExprKind::Attribute { attr, .. } = &func.kind {
             if what.contains(&attr.as_str()) {
@@ -26,7 +26,7 @@ fn is_reduction_named(it: &Interp, e: &Expr, what: &[&str]) -> bool {
     false
 }
 
-pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
+pub(crate) fn check(it: &dyn Host, e: &Expr) -> Option<ExprIdiom> {
     // Look through an affine `* gamma + beta`.
     let mut core = e;
     loop {

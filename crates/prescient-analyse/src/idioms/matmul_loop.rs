@@ -21,10 +21,10 @@ fn plain_indices(e: &Expr) -> Option<(String, Vec<String>)> {
 
 /// Classifies a product term by its subscripted factors (seeing through scalars
 /// hoisted out of the inner loop, `a = A[i][k]`).
-fn classify(it: &Interp, vars: &[String], term: &Expr) -> Option<(&'static str, Category)> {
+fn classify(it: &dyn Host, vars: &[String], term: &Expr) -> Option<(&'static str, Category)> {
     let subs: Vec<(String, Vec<String>)> = factors(term)
         .into_iter()
-        .filter_map(|f| match f.as_name().and_then(|n| it.hoisted.get(n)) {
+        .filter_map(|f| match f.as_name().and_then(|n| it.hoisted(n)) {
             Some(h) => plain_indices(h),
             None => plain_indices(f),
         })
@@ -48,7 +48,7 @@ fn classify(it: &Interp, vars: &[String], term: &Expr) -> Option<(&'static str, 
     None
 }
 
-pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
+pub(crate) fn check(it: &mut dyn Host, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
     let vars = chain_vars(chain);
     for s in flat_stmts(body) {
         let Some(term) = accumulated_term(s) else {
@@ -69,7 +69,7 @@ pub(crate) fn check(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<Idi
 
 /// `sum(a[i][k] * b[k][j] for k in ...)` and `sum(x * y for x, y in zip(r, c))`.
 pub(crate) fn check_term(
-    it: &mut Interp,
+    it: &mut dyn Host,
     chain: &Chain,
     elt: &Expr,
     generators: &[Comprehension],
@@ -95,7 +95,7 @@ pub(crate) fn check_term(
     if func.as_name() != Some("zip") || args.len() != 2 {
         return None;
     }
-    let targets = crate::interp::loops_target_names(&g.target);
+    let targets = g.target.names();
     let fs = factors(elt);
     let named: Vec<&str> = fs.iter().filter_map(|f| f.as_name()).collect();
     if named.len() >= 2 && named.iter().all(|n| targets.iter().any(|t| t == n)) {

@@ -30,10 +30,24 @@ pub mod sbox;
 pub mod softmax;
 pub mod window_conv;
 
-use crate::interp::{IdiomHit, Interp};
+use crate::host::Host;
 use crate::value::*;
 use prescient_model::{Category, Sym};
 use prescient_syntax::ast::*;
+
+/// An idiom found in a loop nest, with its arithmetic total.
+#[derive(Clone, Debug)]
+pub struct IdiomHit {
+    pub category: Category,
+    pub pattern: &'static str,
+    /// Operations over the whole nest (already multiplied out).
+    pub flops: f64,
+    pub flops_sym: Sym,
+    pub affinity: &'static [&'static str],
+    pub what: String,
+    /// Higher wins when several idioms are found in one nest.
+    pub priority: u8,
+}
 
 /// Bit flags for integer operations seen while a loop ran.
 pub mod flags {
@@ -55,7 +69,7 @@ pub(crate) fn chain_vars(chain: &Chain) -> Vec<String> {
 
 /// A hit whose work is `per_exec` operations per execution of the current point.
 pub(crate) fn hit(
-    it: &Interp,
+    it: &dyn Host,
     category: Category,
     pattern: &'static str,
     per_exec: f64,
@@ -66,8 +80,8 @@ pub(crate) fn hit(
     IdiomHit {
         category,
         pattern,
-        flops: per_exec * it.mult_num,
-        flops_sym: it.mult.scale(per_exec),
+        flops: per_exec * it.mult_num(),
+        flops_sym: it.mult().scale(per_exec),
         affinity,
         what,
         priority,
@@ -75,7 +89,7 @@ pub(crate) fn hit(
 }
 
 /// Structural recognisers, run when a loop is entered.
-pub(crate) fn check_loop_body(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
+pub(crate) fn check_loop_body(it: &mut dyn Host, chain: &Chain, body: &[Stmt]) -> Option<IdiomHit> {
     iir::check(it, chain, body)
         .or_else(|| dft::check(it, chain, body))
         .or_else(|| fir_loop::check(it, chain, body))
@@ -84,7 +98,7 @@ pub(crate) fn check_loop_body(it: &mut Interp, chain: &Chain, body: &[Stmt]) -> 
 
 /// Recognisers for the element of a comprehension (`sum(a[i][k]*b[k][j] for k ...)`).
 pub(crate) fn check_comprehension(
-    it: &mut Interp,
+    it: &mut dyn Host,
     elt: &Expr,
     generators: &[Comprehension],
 ) -> Option<IdiomHit> {
@@ -119,7 +133,7 @@ pub struct ExprIdiom {
 }
 
 /// Expression recognisers, run on a right-hand side after it was evaluated.
-pub(crate) fn check_expr(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
+pub(crate) fn check_expr(it: &dyn Host, e: &Expr) -> Option<ExprIdiom> {
     softmax::check(it, e)
         .or_else(|| window_conv::check(it, e))
         .or_else(|| layernorm::check(it, e))
@@ -130,7 +144,7 @@ pub(crate) fn check_expr(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
 
 /// Provenance-based recognisers, run after each array operator.
 pub(crate) fn after_array_binop(
-    it: &mut Interp,
+    it: &mut dyn Host,
     op: BinOp,
     l: &Value,
     r: &Value,
@@ -217,17 +231,17 @@ pub(crate) fn accumulated_term(s: &Stmt) -> Option<&Expr> {
             ..
         } => Some(value),
         StmtKind::Assign { targets, value } if targets.len() == 1 => {
-            let t = crate::interp::unparse::unparse(&targets[0]);
+            let t = crate::unparse::unparse(&targets[0]);
             if let ExprKind::BinOp {
                 left,
                 op: BinOp::Add | BinOp::Sub,
                 right,
             } = &value.kind
             {
-                if crate::interp::unparse::unparse(left) == t {
+                if crate::unparse::unparse(left) == t {
                     return Some(right);
                 }
-                if crate::interp::unparse::unparse(right) == t {
+                if crate::unparse::unparse(right) == t {
                     return Some(left);
                 }
             }
@@ -272,7 +286,7 @@ pub(crate) fn arith_ops(e: &Expr) -> f64 {
 }
 
 /// Whether the expression calls a function whose canonical name ends with one of `names`.
-pub(crate) fn calls_any(it: &Interp, e: &Expr, names: &[&str]) -> bool {
+pub(crate) fn calls_any(it: &dyn Host, e: &Expr, names: &[&str]) -> bool {
     let mut found = false;
     e.walk(&mut |x| {
         if found {
@@ -293,7 +307,7 @@ pub(crate) fn calls_any(it: &Interp, e: &Expr, names: &[&str]) -> bool {
     found
 }
 
-pub(crate) fn mentions_pi(it: &Interp, e: &Expr) -> bool {
+pub(crate) fn mentions_pi(it: &dyn Host, e: &Expr) -> bool {
     let mut found = false;
     e.walk(&mut |x| match &x.kind {
         ExprKind::Name(n) if n == "pi" => found = true,

@@ -8,7 +8,7 @@
 use super::*;
 use std::rc::Rc;
 
-pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
+pub(crate) fn check(it: &dyn Host, e: &Expr) -> Option<ExprIdiom> {
     let exps = ["numpy.exp", "torch.exp"];
     match &e.kind {
         ExprKind::BinOp {
@@ -47,7 +47,7 @@ pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
 }
 
 /// `x - x.max(...)` / `x - x.mean(...)`: remembers that the result is centred.
-pub(crate) fn centered(it: &mut Interp, op: BinOp, l: &Value, r: &Value, out: &Value) -> Value {
+pub(crate) fn centered(it: &mut dyn Host, op: BinOp, l: &Value, r: &Value, out: &Value) -> Value {
     if op == BinOp::Sub {
         if let (Value::Array(a), Value::Array(b), Value::Array(o)) = (l, r, out) {
             if matches!(b.origin, Origin::Reduce("max" | "mean", src) if src == a.id) {
@@ -63,7 +63,7 @@ pub(crate) fn centered(it: &mut Interp, op: BinOp, l: &Value, r: &Value, out: &V
 
 /// `e / e.sum(...)` where `e` came from `exp`: the division completes a softmax.
 pub(crate) fn after_div(
-    it: &mut Interp,
+    it: &mut dyn Host,
     op: BinOp,
     l: &Value,
     r: &Value,
@@ -80,7 +80,7 @@ pub(crate) fn after_div(
     {
         return None;
     }
-    if let Some(k) = it.cur_kernels.last_mut() {
+    if let Some(k) = it.last_kernel_mut() {
         k.category = Category::Nn;
         k.pattern = "idiom.softmax".into();
         k.evidence = format!(

@@ -28,8 +28,8 @@ fn windowed_axes(e: &Expr, vars: &[String]) -> usize {
         .count()
 }
 
-pub(crate) fn check(it: &Interp, e: &Expr) -> Option<ExprIdiom> {
-    if it.loops.is_empty() {
+pub(crate) fn check(it: &dyn Host, e: &Expr) -> Option<ExprIdiom> {
+    if !it.in_loop() {
         return None;
     }
     let vars = chain_vars(&it.loop_chain());

@@ -599,15 +599,6 @@ fn keyed_method(qual: &str) -> bool {
     )
 }
 
-/// How instances of a class compare in Python (`python_order`).
-pub(crate) enum PythonOrder {
-    /// A written `__lt__`.
-    Method(Rc<FuncVal>),
-    /// The `__lt__` of `@dataclass(order=True)` over this many fields: it
-    /// builds a tuple of each side's fields and compares them.
-    Fields(usize),
-}
-
 /// A dataclass whose decorator asks for ordering methods
 /// (`@dataclass(order=True)`), here or in a base.
 fn ordered_dataclass(c: &ClassVal) -> bool {

@@ -2,7 +2,8 @@
 //! temporaries they allocate), attribute access and indexing.
 
 use super::*;
-use crate::kb::numpy::{broadcast, elementwise_draft};
+use crate::arrays::{self, broadcast};
+use crate::kb::numpy::elementwise_draft;
 use prescient_syntax::ast::*;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -16,9 +17,6 @@ pub(crate) enum BinMode {
     /// (left is a temporary, right is a temporary).
     Temps((bool, bool)),
 }
-
-/// numpy elides temporaries of at least this size (`NPY_MIN_ELIDE_BYTES`).
-const ELIDE_MIN_BYTES: f64 = 256.0 * 1024.0;
 
 impl Interp<'_> {
     /// Evaluates an expression. Operands that are temporaries (fresh arrays not
@@ -735,18 +733,15 @@ impl Interp<'_> {
         text: &str,
     ) -> Value {
         let in_place = mode == BinMode::InPlace;
-        let la = self.as_array_like(&l);
-        let ra = self.as_array_like(&r);
+        let la = arrays::array_like(&l);
+        let ra = arrays::array_like(&r);
         let shape = broadcast(&la.shape, &ra.shape);
         let lib = if la.lib == Lib::Torch || ra.lib == Lib::Torch {
             Lib::Torch
         } else {
             Lib::Numpy
         };
-        let mut dtype = result_dtype(&la, &l, &ra, &r);
-        if name == "divide" && !dtype.is_float() && !dtype.is_complex() {
-            dtype = DType::Float64;
-        }
+        let mut dtype = arrays::binop_dtype(name, &la, &l, &ra, &r);
         if boolean {
             dtype = DType::Bool;
         }
@@ -763,21 +758,8 @@ impl Interp<'_> {
         // (temporary elision): the operand must own its data, match the result
         // in dtype, be large enough to be worth it, and the other operand must
         // be a scalar or of the very same shape (no broadcasting); the right
-        // operand only for commutative operators. numpy tries it for `+ - *`,
-        // `/` on floats, `** 2`, the bitwise operators and shifts only: `%`,
-        // `//` and other powers always allocate.
-        let elides = matches!(
-            name,
-            "add"
-                | "subtract"
-                | "square"
-                | "multiply"
-                | "bitwise_and"
-                | "bitwise_or"
-                | "bitwise_xor"
-                | "left_shift"
-                | "right_shift"
-        ) || (name == "divide" && (la.dtype.is_float() || la.dtype.is_complex()));
+        // operand only for commutative operators.
+        let elides = arrays::may_elide(name, la.dtype);
         let reuse = match mode {
             BinMode::Temps((lt, rt)) if lib == Lib::Numpy && elides => {
                 let elidable = |it: &Self, v: &Value, other: &ArrayVal| {
@@ -785,12 +767,9 @@ impl Interp<'_> {
                         && a.shape == shape
                         && (other.shape.is_empty() || other.shape == shape)
                         && a.dtype == dtype
-                        && it.num(&a.nbytes()) >= ELIDE_MIN_BYTES)
+                        && it.num(&a.nbytes()) >= arrays::ELIDE_MIN_BYTES)
                 };
-                let commutative = matches!(
-                    name,
-                    "add" | "multiply" | "bitwise_and" | "bitwise_or" | "bitwise_xor"
-                );
+                let commutative = arrays::commutes(name);
                 if lt && elidable(self, &l, &ra) {
                     Some(l.clone())
                 } else if rt && commutative && elidable(self, &r, &la) {
@@ -818,39 +797,7 @@ impl Interp<'_> {
         }
         let rg = la.requires_grad || ra.requires_grad;
         let v = self.new_array(shape, dtype, lib, Origin::Plain);
-        set_grad(v, rg)
-    }
-
-    /// A scalar or list operand seen as an array (0-d for scalars).
-    pub(crate) fn as_array_like(&mut self, v: &Value) -> ArrayVal {
-        match v {
-            Value::Array(a) => (**a).clone(),
-            Value::Seq { .. } => {
-                let (shape, dtype) = crate::kb::numpy::seq_shape(v);
-                ArrayVal {
-                    shape,
-                    dtype,
-                    lib: Lib::Numpy,
-                    id: 0,
-                    base: 0,
-                    origin: Origin::Plain,
-                    requires_grad: false,
-                }
-            }
-            other => ArrayVal {
-                shape: vec![],
-                dtype: match other {
-                    Value::Int(_) | Value::Bool(_) => DType::Int64,
-                    Value::Complex => DType::Complex128,
-                    _ => DType::Float64,
-                },
-                lib: Lib::Numpy,
-                id: 0,
-                base: 0,
-                origin: Origin::Plain,
-                requires_grad: false,
-            },
-        }
+        arrays::with_grad(v, rg)
     }
 
     /// Records forward work on tensors that require gradients, for `backward()`.
@@ -1041,7 +988,7 @@ impl Interp<'_> {
             Value::Seq { kind, items } => match (&idx, items) {
                 (Value::Obj { class, attrs }, _) if class.as_ref() == "builtins.slice" => {
                     let len = v.len().unwrap_or_else(Sym::zero);
-                    let n = slice_len(&attrs.borrow(), &len);
+                    let n = arrays::slice_len(&attrs.borrow(), &len);
                     Value::homog(*kind, v.elem(), n)
                 }
                 (
@@ -1083,7 +1030,7 @@ impl Interp<'_> {
             },
             Value::Str { len, .. } | Value::Bytes { len } => match &idx {
                 Value::Obj { class, attrs } if class.as_ref() == "builtins.slice" => {
-                    let n = slice_len(&attrs.borrow(), len);
+                    let n = arrays::slice_len(&attrs.borrow(), len);
                     if matches!(v, Value::Str { .. }) {
                         Value::Str {
                             len: n,
@@ -1119,13 +1066,7 @@ impl Interp<'_> {
 
     /// `np.mgrid[0:n, 0:m]`, `np.ogrid[...]`, `np.r_[a, b]`, `np.c_[a, b]`.
     fn index_grid(&mut self, q: &str, idx: &Value, e: &Expr) -> Value {
-        let parts: Vec<Value> = match idx {
-            Value::Seq {
-                kind: SeqKind::Tuple,
-                items: SeqItems::Known(v),
-            } => v.clone(),
-            other => vec![other.clone()],
-        };
+        let parts = arrays::index_parts(idx);
         // Length of each part: a slice `a:b:c` (a complex step is a count), or an array.
         let lens: Vec<Sym> = parts
             .iter()
@@ -1134,7 +1075,7 @@ impl Interp<'_> {
                     let a = attrs.borrow();
                     match a.get("step") {
                         Some(Value::Complex) => Sym::num(50.0),
-                        _ => slice_len(&a, &Sym::num(f64::MAX)),
+                        _ => arrays::slice_len(&a, &Sym::num(f64::MAX)),
                     }
                 }
                 Value::Array(a) => a.size(),
@@ -1193,108 +1134,10 @@ impl Interp<'_> {
 
     /// numpy indexing: ints drop axes, slices give views, arrays gather (copy).
     pub(crate) fn index_array(&mut self, a: &Rc<ArrayVal>, idx: &Value) -> Value {
-        let parts: Vec<Value> = match idx {
-            Value::Seq {
-                kind: SeqKind::Tuple,
-                items: SeqItems::Known(v),
-            } => v.clone(),
-            other => vec![other.clone()],
-        };
-        let mut shape = Vec::new();
-        let mut axis = 0usize;
-        let mut copy = false;
-        // numpy's advanced indexing: the index arrays (and sequences, and
-        // masks as their selected count) broadcast together into one shape,
-        // which takes the place of the first of them when they are adjacent
-        // and goes first when a slice separates them: `g[np.arange(n), y]`
-        // is (n,), not (n, n).
-        let mut advanced: Option<Vec<Sym>> = None;
-        let mut advanced_at = 0usize;
-        let mut adjacent = true;
-        let mut last_advanced: Option<usize> = None;
-        let mut add_advanced = |shape_len: usize, pos: usize, ix: Vec<Sym>| {
-            if let Some(prev) = last_advanced {
-                if prev + 1 != pos {
-                    adjacent = false;
-                }
-            } else {
-                advanced_at = shape_len;
-            }
-            last_advanced = Some(pos);
-            advanced = Some(match advanced.take() {
-                None => ix,
-                Some(b) => crate::kb::numpy::broadcast(&b, &ix),
-            });
-        };
-        let n_consuming = parts
-            .iter()
-            .filter(|p| {
-                !matches!(p, Value::None)
-                    && !matches!(p, Value::Lib(q) if q.as_ref() == "builtins.Ellipsis")
-            })
-            .count();
-        for (pos, p) in parts.iter().enumerate() {
-            match p {
-                Value::None => shape.push(Sym::one()),
-                Value::Lib(q) if q.as_ref() == "builtins.Ellipsis" => {
-                    let skip = a.shape.len().saturating_sub(n_consuming);
-                    for _ in 0..skip {
-                        if axis < a.shape.len() {
-                            shape.push(a.shape[axis].clone());
-                        }
-                        axis += 1;
-                    }
-                }
-                Value::Obj { class, attrs } if class.as_ref() == "builtins.slice" => {
-                    if let Some(d) = a.shape.get(axis) {
-                        shape.push(slice_len(&attrs.borrow(), d));
-                    }
-                    axis += 1;
-                }
-                Value::Array(ix) => {
-                    copy = true;
-                    if ix.dtype == DType::Bool {
-                        // A mask selects an unknown number of elements; assume half.
-                        let sel: Sym = Sym::product(
-                            a.shape[axis.min(a.shape.len())..(axis + ix.ndim()).min(a.shape.len())]
-                                .iter()
-                                .cloned(),
-                        )
-                        .scale(0.5);
-                        add_advanced(shape.len(), pos, vec![sel]);
-                        axis += ix.ndim();
-                    } else {
-                        add_advanced(shape.len(), pos, ix.shape.clone());
-                        axis += 1;
-                    }
-                }
-                Value::Seq { .. } => {
-                    copy = true;
-                    add_advanced(shape.len(), pos, vec![p.len().unwrap_or_else(Sym::one)]);
-                    axis += 1;
-                }
-                _ => axis += 1,
-            }
-        }
-        if let Some(adv) = advanced {
-            let at = if adjacent { advanced_at } else { 0 };
-            shape.splice(at..at, adv);
-        }
-        shape.extend(a.shape.iter().skip(axis).cloned());
-        if shape.is_empty() && !copy {
-            return if a.dtype.is_float() {
-                Value::Float(None)
-            } else if a.dtype.is_complex() {
-                Value::Complex
-            } else {
-                Value::Int(Sym::var("elem"))
-            };
-        }
-        if copy {
-            let (dtype, lib) = (a.dtype, a.lib);
-            self.new_array(shape, dtype, lib, Origin::Plain)
-        } else {
-            self.view_of(a, shape)
+        match arrays::index(a, idx) {
+            arrays::Indexed::Element(v) => v,
+            arrays::Indexed::View(shape) => self.view_of(a, shape),
+            arrays::Indexed::Copy(shape) => self.new_array(shape, a.dtype, a.lib, Origin::Plain),
         }
     }
 }
@@ -1309,33 +1152,6 @@ fn is_lookup_table(v: &Value) -> bool {
         Value::Bytes { len } => len.as_num().is_some_and(|n| n >= 64.0),
         _ => false,
     }
-}
-
-pub(crate) fn set_grad(v: Value, rg: bool) -> Value {
-    match v {
-        Value::Array(a) if rg && !a.requires_grad => {
-            let mut x = (*a).clone();
-            x.requires_grad = true;
-            Value::Array(Rc::new(x))
-        }
-        other => other,
-    }
-}
-
-/// Length of `x[start:stop:step]` on an axis of length `len`.
-pub(crate) fn slice_len(attrs: &BTreeMap<String, Value>, len: &Sym) -> Sym {
-    let get = |k: &str| attrs.get(k).and_then(|v| v.as_sym());
-    let norm = |s: Sym| match s.as_num() {
-        Some(v) if v < 0.0 => len.add(&s),
-        _ => s.min(len),
-    };
-    let start = get("start").map(norm).unwrap_or_else(Sym::zero);
-    let stop = get("stop").map(norm).unwrap_or_else(|| len.clone());
-    let step = get("step").unwrap_or_else(Sym::one);
-    if step.as_num().is_some_and(|s| s < 0.0) && get("start").is_none() && get("stop").is_none() {
-        return len.clone();
-    }
-    range_len(&start, &stop, &step)
 }
 
 /// The written comparison method of an instance's class for `op`
@@ -1385,24 +1201,6 @@ fn dunder(op: BinOp, reflected: bool) -> &'static str {
     }
 }
 
-fn result_dtype(la: &ArrayVal, l: &Value, ra: &ArrayVal, r: &Value) -> DType {
-    // Python scalars do not widen arrays (numpy's weak scalar promotion).
-    let scalar = |v: &Value| !matches!(v, Value::Array(_) | Value::Seq { .. });
-    match (scalar(l), scalar(r)) {
-        (true, false) => weak(ra.dtype, l),
-        (false, true) => weak(la.dtype, r),
-        _ => DType::promote(la.dtype, ra.dtype),
-    }
-}
-
-fn weak(arr: DType, scalar: &Value) -> DType {
-    match scalar {
-        Value::Float(_) if !arr.is_float() && !arr.is_complex() => DType::Float64,
-        Value::Complex => arr.to_complex(),
-        _ => arr,
-    }
-}
-
 fn cmp(op: CmpOp, a: f64, b: f64) -> bool {
     match op {
         CmpOp::Eq | CmpOp::Is => a == b,
@@ -1434,65 +1232,6 @@ fn float_op(op: BinOp, a: f64, b: f64) -> Option<f64> {
         BinOp::Pow => a.powf(b),
         _ => return None,
     })
-}
-
-pub(crate) fn int_op(op: BinOp, a: &Sym, b: &Sym) -> Sym {
-    if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
-        let v = match op {
-            BinOp::Add => x.checked_add(y),
-            BinOp::Sub => x.checked_sub(y),
-            BinOp::Mul => x.checked_mul(y),
-            BinOp::FloorDiv if y != 0 => Some(x.div_euclid(y)),
-            BinOp::Mod if y != 0 => Some(x.rem_euclid(y)),
-            BinOp::Pow if (0..64).contains(&y) => x.checked_pow(y as u32),
-            BinOp::LShift if (0..63).contains(&y) => x.checked_shl(y as u32),
-            BinOp::RShift if (0..63).contains(&y) => Some(x >> y),
-            BinOp::BitAnd => Some(x & y),
-            BinOp::BitOr => Some(x | y),
-            BinOp::BitXor => Some(x ^ y),
-            BinOp::Div if y != 0 => return Sym::num(x as f64 / y as f64),
-            _ => None,
-        };
-        if let Some(v) = v {
-            return Sym::from(v);
-        }
-        return match op {
-            BinOp::Pow => Sym::num((x as f64).powf(y as f64)),
-            BinOp::Mul => Sym::num(x as f64 * y as f64),
-            _ => Sym::num(0.0),
-        };
-    }
-    match op {
-        BinOp::Add => a.add(b),
-        BinOp::Sub => a.sub(b),
-        BinOp::Mul => a.mul(b),
-        BinOp::FloorDiv => a.floordiv(b),
-        BinOp::Div => a.div(b),
-        BinOp::Pow => a.pow(b),
-        BinOp::LShift => a.mul(&Sym::num(2.0).pow(b)),
-        BinOp::RShift => a.div(&Sym::num(2.0).pow(b)),
-        // Remainders and masks of unknown values: their mean stands in.
-        BinOp::Mod => b.scale(0.5),
-        BinOp::BitAnd => a.min(b),
-        _ => a.max(b),
-    }
-}
-
-/// Characters a value takes when formatted into a string: its own length for
-/// text, typical widths for numbers (a float prints 6-18 digits).
-/// Characters of a value formatted as `str()` or an f-string does.
-pub(crate) fn formatted_len(v: &Value) -> Sym {
-    match v {
-        Value::Str { len, .. } => len.clone(),
-        Value::Int(s) => match s.as_num() {
-            Some(x) => Sym::from(x.abs().max(1.0).log10().floor() as i64 + 1 + (x < 0.0) as i64),
-            None => Sym::num(6.0),
-        },
-        Value::Float(_) => Sym::num(10.0),
-        Value::Bool(_) => Sym::num(5.0),
-        Value::None => Sym::num(4.0),
-        _ => Sym::num(16.0),
-    }
 }
 
 /// How a function defined in a class body binds when looked up.

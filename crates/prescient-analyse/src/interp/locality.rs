@@ -255,7 +255,7 @@ impl Interp<'_> {
         };
         let counting = matches!(it, Value::Range { .. }) || callee == Some("range");
         let names = match (&target.kind, callee) {
-            _ if counting => loops::target_names(target),
+            _ if counting => target.names(),
             (ExprKind::Tuple(items), Some("enumerate")) => items
                 .first()
                 .and_then(|i| i.as_name())

@@ -305,7 +305,7 @@ impl Interp<'_> {
         } else {
             elem
         };
-        self.enter_loop(target_names(target), trip.clone(), false);
+        self.enter_loop(target.names(), trip.clone(), false);
         self.note_counters(target, iter, &it);
         self.assign(target, elem);
         let flow = self.run_loop_body(body, &trip);
@@ -670,7 +670,7 @@ impl Interp<'_> {
                 });
                 if uses {
                     for t in targets {
-                        for n in target_names(t) {
+                        for n in t.names() {
                             if !taken.contains(&n) {
                                 taken.push(n);
                             }
@@ -968,7 +968,7 @@ impl Interp<'_> {
             } else {
                 elem
             };
-            self.enter_loop(target_names(&g.target), trip.clone(), true);
+            self.enter_loop(g.target.names(), trip.clone(), true);
             self.note_counters(&g.target, &g.iter, &it);
             entered += 1;
             self.assign(&g.target, elem);
@@ -998,16 +998,6 @@ impl Interp<'_> {
             CompKind::Generator => Value::homog(SeqKind::Tuple, v, total),
         }
     }
-}
-
-pub(crate) fn target_names(t: &Expr) -> Vec<String> {
-    let mut out = Vec::new();
-    t.walk(&mut |e| {
-        if let Some(n) = e.as_name() {
-            out.push(n.to_string());
-        }
-    });
-    out
 }
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {
@@ -1114,7 +1104,7 @@ fn lives_through(iter: &Expr, body: &[Stmt]) -> bool {
             };
             rebound |= targets
                 .iter()
-                .flat_map(|t| target_names(t))
+                .flat_map(|t| t.names())
                 .any(|n| holders.contains(&n));
         });
     }

@@ -12,6 +12,7 @@
 //! stated assumption.
 
 mod accumulate;
+mod as_host;
 mod call;
 mod expr;
 mod ledger;
@@ -19,43 +20,22 @@ mod locality;
 mod loops;
 mod recursion;
 mod stmt;
-pub mod unparse;
 
-pub(crate) use expr::formatted_len;
-pub(crate) use expr::int_op as int_op_pub;
-pub(crate) use expr::set_grad as set_grad_pub;
-pub(crate) use loops::target_names as loops_target_names;
+pub(crate) use crate::fmt::{fmt_bytes, fmt_count, fmt_flops};
+use crate::unparse;
 
+use crate::host::{Draft, GradTape, PythonOrder};
+pub use crate::host::{FileProbe, NoFiles, DEFAULT_SIZE};
+use crate::idioms::IdiomHit;
 use crate::value::*;
 use prescient_model::sym::fmt_num;
 use prescient_model::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// Where the analyser learns the sizes of input files named on the command line.
-/// The CLI reads the real file system; tests supply a map.
-pub trait FileProbe: Sync {
-    fn size(&self, path: &str) -> Option<u64>;
-    /// The first `n` bytes of the file (for `.npy` headers).
-    fn head(&self, path: &str, n: usize) -> Option<Vec<u8>>;
-}
-
-/// A probe that knows no files.
-pub struct NoFiles;
-impl FileProbe for NoFiles {
-    fn size(&self, _: &str) -> Option<u64> {
-        None
-    }
-    fn head(&self, _: &str, _: usize) -> Option<Vec<u8>> {
-        None
-    }
-}
-
 /// Statements executed before the analysis gives up on the rest of the program.
 pub const STEP_BUDGET: u64 = 2_000_000;
 /// Nested user-function calls followed.
 pub const MAX_CALL_DEPTH: usize = 24;
-/// What an unknown size is assumed to be when nothing better is known.
-pub const DEFAULT_SIZE: f64 = 1000.0;
 /// What an unknown `while` loop trip count is assumed to be.
 pub const DEFAULT_WHILE_TRIPS: f64 = 100.0;
 
@@ -76,20 +56,6 @@ pub(crate) struct Frame {
     pub loop_base: usize,
     pub returns: Vec<Value>,
     pub yields: Vec<(Value, Sym)>,
-}
-
-/// An idiom found in a loop nest, with its arithmetic total.
-#[derive(Clone, Debug)]
-pub struct IdiomHit {
-    pub category: Category,
-    pub pattern: &'static str,
-    /// Operations over the whole nest (already multiplied out).
-    pub flops: f64,
-    pub flops_sym: Sym,
-    pub affinity: &'static [&'static str],
-    pub what: String,
-    /// Higher wins when several idioms are found in one nest.
-    pub priority: u8,
 }
 
 pub(crate) struct LoopCtx {
@@ -138,13 +104,6 @@ pub struct StmtRecord {
     pub iterations: Option<f64>,
     /// Loops, with-blocks and statements that emitted kernels are "heavy".
     pub heavy: bool,
-}
-
-#[derive(Default)]
-pub(crate) struct GradTape {
-    pub flops: f64,
-    pub act_bytes: f64,
-    pub disabled: usize,
 }
 
 pub struct Interp<'a> {
@@ -602,51 +561,4 @@ impl<'a> Interp<'a> {
     pub(crate) fn safe_blocker(&self) -> Option<String> {
         self.ledger.blocker()
     }
-}
-
-/// A kernel before loop multipliers are applied.
-pub(crate) struct Draft {
-    pub category: Category,
-    pub pattern: String,
-    pub flops: Sym,
-    pub bytes_moved: Sym,
-    pub alloc: Sym,
-    pub dtype: Option<DType>,
-    pub parallelism: Parallelism,
-    pub affinity: &'static [&'static str],
-    pub evidence: String,
-}
-
-/// Formats an operation count for evidence: `54 GFLOP`, `1.2 MFLOP`.
-pub fn fmt_flops(v: f64, unit: &str) -> String {
-    let (k, p) = if v >= 1e12 {
-        (1e12, "T")
-    } else if v >= 1e9 {
-        (1e9, "G")
-    } else if v >= 1e6 {
-        (1e6, "M")
-    } else if v >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    format!("{} {p}{unit}", fmt_num((v / k * 10.0).round() / 10.0))
-}
-
-/// A count without a unit: `160`, `2k`, `1.5M`.
-pub fn fmt_count(v: f64) -> String {
-    fmt_flops(v, "").replace(' ', "")
-}
-
-pub fn fmt_bytes(v: f64) -> String {
-    let (k, p) = if v >= 1024.0 * 1024.0 * 1024.0 {
-        (1024.0 * 1024.0 * 1024.0, "GiB")
-    } else if v >= 1024.0 * 1024.0 {
-        (1024.0 * 1024.0, "MiB")
-    } else if v >= 1024.0 {
-        (1024.0, "KiB")
-    } else {
-        (1.0, "B")
-    };
-    format!("{} {p}", fmt_num((v / k * 10.0).round() / 10.0))
 }

@@ -7,7 +7,8 @@
 //! set extension that accelerates it (`sha` for SHA-1/SHA-256, `aes` for AES).
 
 use super::{draft, e, CallArgs, Entry, Rule};
-use crate::interp::{fmt_bytes, Interp};
+use crate::fmt::fmt_bytes;
+use crate::host::Host;
 use crate::value::*;
 use prescient_model::{Category as C, Parallelism as P, Sym};
 
@@ -209,7 +210,7 @@ fn algo_name_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn hash_kernel(it: &mut Interp, algo: &str, n: &Sym, text: &str) {
+fn hash_kernel(it: &mut dyn Host, algo: &str, n: &Sym, text: &str) {
     let (name, _, block, aff) = algo_info(algo);
     // Padding makes at least one block per call.
     let work = n.max(&Sym::num(block));
@@ -240,7 +241,7 @@ fn get(obj: &Value, k: &str) -> Option<Value> {
     }
 }
 
-fn hash_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn hash_new(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (algo, data) = if ca.short() == "new" && ca.name.starts_with("hashlib") {
         (
             algo_name_of(ca.pos.first()).unwrap_or_else(|| "sha256".into()),
@@ -272,7 +273,7 @@ fn hash_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn hash_method(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn hash_method(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let obj = ca.recv.clone()?;
     let algo = get(&obj, "algo")
         .and_then(|v| v.as_text().map(str::to_string))
@@ -302,7 +303,7 @@ fn hash_method(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn pbkdf2(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn pbkdf2(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let algo = algo_name_of(ca.arg(0, "hash_name")).unwrap_or_else(|| "sha256".into());
     let iters = ca
         .arg(3, "iterations")
@@ -329,13 +330,13 @@ fn pbkdf2(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         format!(
             "{}, {} iterations of HMAC-{name} -> crypto",
             ca.text,
-            crate::interp::fmt_flops(n, "")
+            crate::fmt::fmt_flops(n, "")
         ),
     ));
     Some(Value::Bytes { len: dklen })
 }
 
-fn scrypt(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn scrypt(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca
         .kwarg("n")
         .and_then(|v| v.as_sym())
@@ -374,7 +375,7 @@ fn scrypt(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::Bytes { len: dklen })
 }
 
-fn file_digest(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn file_digest(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let size = match ca.pos.first() {
         Some(Value::File { size, .. }) => size.clone(),
         _ => Sym::num(1e6),
@@ -386,7 +387,7 @@ fn file_digest(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn hmac_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn hmac_new(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let algo = algo_name_of(ca.arg(2, "digestmod").or(ca.arg(2, "digest")))
         .unwrap_or_else(|| "sha256".into());
     let (_, digest, block, _) = algo_info(&algo);
@@ -404,12 +405,12 @@ fn hmac_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn compare(it: &mut Interp, _: &CallArgs) -> Option<Value> {
+fn compare(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m);
     Some(Value::Bool(None))
 }
 
-fn urandom(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn urandom(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca
         .pos
         .first()
@@ -451,7 +452,7 @@ fn urandom(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn bytes_codec(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn bytes_codec(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca
         .pos
         .first()
@@ -488,13 +489,13 @@ fn bytes_codec(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `algorithms.AES(key)`, `modes.CTR(nonce)`, `hashes.SHA256()`: descriptors.
-fn cipher_part(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn cipher_part(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let obj = Value::new_obj(&format!("cryptography.part.{}", ca.short()));
     set(&obj, "name", Value::str_known(ca.short()));
     Some(obj)
 }
 
-fn cipher(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn cipher(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let algo = match ca.pos.first() {
         Some(v) => get(v, "name")
             .and_then(|n| n.as_text().map(str::to_string))
@@ -512,7 +513,7 @@ fn cipher(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn cipher_ctx(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn cipher_ctx(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let src = ca.recv.clone()?;
     let obj = Value::new_obj("cryptography.CipherContext");
     for k in ["algo", "mode"] {
@@ -534,7 +535,7 @@ fn cipher_pattern(algo: &str) -> (String, &'static [&'static str]) {
     }
 }
 
-fn cipher_update(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn cipher_update(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let ctx = ca.recv.clone()?;
     let algo = get(&ctx, "algo")
         .and_then(|v| v.as_text().map(str::to_string))
@@ -586,7 +587,7 @@ fn cipher_update(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn aead_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn aead_new(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let algo = match ca.short() {
         "ChaCha20Poly1305" | "new" if ca.name.contains("ChaCha") => "ChaCha20",
         "Fernet" => "AES-Fernet",
@@ -603,7 +604,7 @@ fn aead_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn aead_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn aead_op(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let obj = ca.recv.clone()?;
     let algo = get(&obj, "algo")
         .and_then(|v| v.as_text().map(str::to_string))
@@ -642,7 +643,7 @@ fn aead_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::Bytes { len: out })
 }
 
-fn gen_key(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn gen_key(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let bits = ca
         .arg(0, "bit_length")
         .and_then(|v| v.as_sym())

@@ -19,7 +19,7 @@ pub mod regex;
 pub mod scipy;
 pub mod torch;
 
-use crate::interp::{Draft, Interp};
+use crate::host::{Draft, Host};
 use crate::value::*;
 use prescient_model::{Category, Parallelism, Sym};
 use prescient_syntax::ast::Expr;
@@ -84,7 +84,7 @@ impl CallArgs {
     }
 }
 
-pub type Handler = fn(&mut Interp, &CallArgs) -> Option<Value>;
+pub type Handler = fn(&mut dyn Host, &CallArgs) -> Option<Value>;
 
 /// How a call is costed.
 #[derive(Clone, Copy)]
@@ -282,7 +282,7 @@ fn lookup_stored(name: &str) -> Option<&'static Stored> {
 }
 
 /// Costs a call; `None` if the knowledge base does not know it.
-pub fn call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+pub fn call(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let r = lookup(&ca.name)?;
     match r.rule {
         Rule::Custom(h) => h(it, ca),
@@ -483,7 +483,7 @@ pub fn dtype_of(v: &Value) -> Option<DType> {
 }
 
 /// A shape named by a value: an int, or a tuple/list of ints.
-pub fn shape_of(it: &mut Interp, v: &Value) -> Option<Vec<Sym>> {
+pub fn shape_of(it: &mut dyn Host, v: &Value) -> Option<Vec<Sym>> {
     match v {
         Value::Int(s) => Some(vec![s.clone()]),
         Value::Seq {

@@ -4,7 +4,9 @@
 //! these rules (see `kb::lookup`).
 
 use super::{draft, dtype_of, e, shape_of, CallArgs, Entry, Out, Resolved, Rule, ShapeArg};
-use crate::interp::{fmt_bytes, fmt_flops, Draft, Interp};
+use crate::arrays::{broadcast, promote, seq_shape};
+use crate::fmt::{fmt_bytes, fmt_flops};
+use crate::host::{Draft, Host};
 use crate::value::*;
 use prescient_model::{Category as C, Parallelism as P, Sym};
 use std::rc::Rc;
@@ -1225,42 +1227,6 @@ pub const ENTRIES: &[Entry] = &[
 
 // ---------- shared helpers ----------
 
-/// numpy broadcasting of two symbolic shapes.
-pub fn broadcast(a: &[Sym], b: &[Sym]) -> Vec<Sym> {
-    let n = a.len().max(b.len());
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let x = if i + a.len() >= n {
-            Some(&a[i + a.len() - n])
-        } else {
-            None
-        };
-        let y = if i + b.len() >= n {
-            Some(&b[i + b.len() - n])
-        } else {
-            None
-        };
-        out.push(match (x, y) {
-            (Some(x), None) => x.clone(),
-            (None, Some(y)) => y.clone(),
-            (Some(x), Some(y)) => {
-                if x.is_num(1.0) {
-                    y.clone()
-                } else if y.is_num(1.0) || x == y || (x.as_num().is_some() && y.as_num().is_none())
-                {
-                    x.clone()
-                } else if y.as_num().is_some() && x.as_num().is_none() {
-                    y.clone()
-                } else {
-                    x.max(y)
-                }
-            }
-            (None, None) => Sym::one(),
-        });
-    }
-    out
-}
-
 /// The kernel of an elementwise operation over `inputs` producing `shape`.
 pub(crate) fn elementwise_draft(
     inputs: &[&ArrayVal],
@@ -1300,36 +1266,6 @@ pub(crate) fn elementwise_draft(
     )
 }
 
-/// Shape and dtype of a nested Python sequence passed to `np.array`.
-pub fn seq_shape(v: &Value) -> (Vec<Sym>, DType) {
-    let mut shape = Vec::new();
-    let mut cur = v.clone();
-    let mut dtype = DType::Float64;
-    for _ in 0..8 {
-        match &cur {
-            Value::Seq { .. } | Value::Range { .. } => {
-                shape.push(cur.len().unwrap_or_else(Sym::zero));
-                cur = cur.elem();
-            }
-            Value::Array(a) => {
-                shape.extend(a.shape.iter().cloned());
-                dtype = a.dtype;
-                break;
-            }
-            Value::Int(_) | Value::Bool(_) => {
-                dtype = DType::Int64;
-                break;
-            }
-            Value::Complex => {
-                dtype = DType::Complex128;
-                break;
-            }
-            _ => break,
-        }
-    }
-    (shape, dtype)
-}
-
 fn arr(v: Option<&Value>) -> Option<Rc<ArrayVal>> {
     match v {
         Some(Value::Array(a)) => Some(a.clone()),
@@ -1338,15 +1274,15 @@ fn arr(v: Option<&Value>) -> Option<Rc<ArrayVal>> {
 }
 
 /// The argument as an array: arrays as they are, lists and scalars converted.
-fn as_arr(it: &mut Interp, v: Option<&Value>) -> Option<ArrayVal> {
+fn as_arr(v: Option<&Value>) -> Option<ArrayVal> {
     match v? {
         Value::Array(a) => Some((**a).clone()),
         Value::Unknown | Value::None => None,
-        other => Some(it.as_array_like(other)),
+        other => Some(crate::arrays::array_like(other)),
     }
 }
 
-fn emit_alloc(it: &mut Interp, ca: &CallArgs, r: &Resolved, out: &Value, flops_per: f64) {
+fn emit_alloc(it: &mut dyn Host, ca: &CallArgs, r: &Resolved, out: &Value, flops_per: f64) {
     if let Value::Array(a) = out {
         let bytes = a.nbytes();
         let n = a.size();
@@ -1404,7 +1340,7 @@ fn scalar_of(d: DType) -> Value {
 // ---------- generic rules ----------
 
 pub(crate) fn map_rule(
-    it: &mut Interp,
+    it: &mut dyn Host,
     ca: &CallArgs,
     r: &Resolved,
     flops: f64,
@@ -1418,7 +1354,7 @@ pub(crate) fn map_rule(
     let arrays: Vec<ArrayVal> = vals
         .iter()
         .filter(|v| matches!(v, Value::Array(_) | Value::Seq { .. }))
-        .map(|v| it.as_array_like(v))
+        .map(|v| crate::arrays::array_like(v))
         .collect();
     if arrays.is_empty() {
         // Scalar math through numpy (np.exp(1.0)): no array work.
@@ -1432,7 +1368,7 @@ pub(crate) fn map_rule(
     let mut dtype = arrays[0].dtype;
     for a in &arrays {
         shape = broadcast(&shape, &a.shape);
-        dtype = DType::promote(dtype, a.dtype);
+        dtype = crate::arrays::promote(dtype, a.dtype);
     }
     let dtype = out_dtype(out, dtype);
     let refs: Vec<&ArrayVal> = arrays.iter().collect();
@@ -1459,7 +1395,7 @@ pub(crate) fn map_rule(
         Origin::Plain
     };
     let v = it.new_array(shape, dtype, lib, origin);
-    Some(crate::interp::set_grad_pub(v, rg))
+    Some(crate::arrays::with_grad(v, rg))
 }
 
 /// Normalises an axis argument against `ndim`.
@@ -1492,7 +1428,7 @@ fn is_true(v: Option<&Value>) -> bool {
 }
 
 pub(crate) fn reduce_rule(
-    it: &mut Interp,
+    it: &mut dyn Host,
     ca: &CallArgs,
     r: &Resolved,
     flops: f64,
@@ -1501,7 +1437,7 @@ pub(crate) fn reduce_rule(
     let subject = ca.subject()?;
     let a = match subject {
         Value::Array(a) => (**a).clone(),
-        Value::Seq { .. } => it.as_array_like(subject),
+        Value::Seq { .. } => crate::arrays::array_like(subject),
         _ => {
             if subject.is_numeric_scalar() {
                 return Some(subject.clone());
@@ -1590,11 +1526,11 @@ pub(crate) fn reduce_rule(
         _ => Origin::Plain,
     };
     let v = it.new_array(shape, dtype, lib, origin);
-    Some(crate::interp::set_grad_pub(v, a.requires_grad))
+    Some(crate::arrays::with_grad(v, a.requires_grad))
 }
 
 pub(crate) fn create_rule(
-    it: &mut Interp,
+    it: &mut dyn Host,
     ca: &CallArgs,
     r: &Resolved,
     shape_arg: ShapeArg,
@@ -1655,16 +1591,16 @@ pub(crate) fn create_rule(
     let v = it.new_array(shape, dtype, lib, Origin::Plain);
     emit_alloc(it, ca, r, &v, flops);
     let rg = is_true(ca.kwarg("requires_grad"));
-    Some(crate::interp::set_grad_pub(v, rg))
+    Some(crate::arrays::with_grad(v, rg))
 }
 
 // ---------- creation handlers ----------
 
-fn returns_none(_: &mut Interp, _: &CallArgs) -> Option<Value> {
+fn returns_none(_: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     Some(Value::None)
 }
 
-fn meta(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn meta(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let subject = ca.subject();
     Some(match (ca.short(), subject) {
         ("size" | "shape", Some(Value::Array(a))) => match ca
@@ -1698,7 +1634,7 @@ fn meta(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `torch.randint(high, size)` or `torch.randint(low, high, size)`.
-fn torch_randint(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn torch_randint(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let size = ca
         .kwarg("size")
         .or_else(|| ca.pos.iter().find(|v| matches!(v, Value::Seq { .. })))?;
@@ -1710,13 +1646,13 @@ fn torch_randint(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn make_rng(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn make_rng(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let _ = ca;
     Some(Value::new_obj("numpy.random.Generator"))
 }
 
-fn like(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn like(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let dtype = ca.kwarg("dtype").and_then(dtype_of).unwrap_or(a.dtype);
     let v = it.new_array(a.shape.clone(), dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
@@ -1730,7 +1666,7 @@ fn like(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `np.array`, `asarray`, `copy`, `astype`, `torch.tensor`, `.to()`, `.float()`...
-fn array(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn array(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
     let src = ca.subject()?.clone();
     if matches!(short, "item") {
@@ -1740,7 +1676,7 @@ fn array(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         });
     }
     if matches!(short, "tolist") {
-        let a = as_arr(it, Some(&src))?;
+        let a = as_arr(Some(&src))?;
         let n = a.size();
         it.emit(draft(
             C::Python,
@@ -1904,10 +1840,10 @@ fn array(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             fmt_bytes(b)
         ),
     ));
-    Some(crate::interp::set_grad_pub(v, rg))
+    Some(crate::arrays::with_grad(v, rg))
 }
 
-fn arange(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn arange(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let nums: Vec<Value> = ca
         .pos
         .iter()
@@ -1951,7 +1887,7 @@ fn arange(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn linspace(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn linspace(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = match ca.arg(
         2,
         if ca.lib() == Lib::Torch {
@@ -1977,7 +1913,7 @@ fn linspace(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn eye(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn eye(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca.arg(0, "N").or(ca.kwarg("n")).and_then(|v| v.as_sym())?;
     let m = ca
         .arg(1, "M")
@@ -1998,7 +1934,7 @@ fn eye(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `np.fromfunction(f, shape)`: builds one index grid per axis, then calls `f` on them.
-fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn fromfunction(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let f = ca.arg(0, "function")?.clone();
     let shape = shape_of(it, ca.arg(1, "shape")?)?;
     let dtype = ca
@@ -2030,7 +1966,7 @@ fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ));
     // The grids' size, for the cost model: elements of all the index grids.
     let grid_elems = it.num(&Sym::product(shape.iter().cloned())) * shape.len() as f64;
-    if let Some(k) = it.cur_kernels.last_mut() {
+    if let Some(k) = it.last_kernel_mut() {
         k.dims = vec![grid_elems];
     }
     // The function then runs once over the grids; its operations are kernels of
@@ -2048,8 +1984,8 @@ fn fromfunction(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn meshgrid(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let arrays: Vec<ArrayVal> = ca.pos.iter().filter_map(|v| as_arr(it, Some(v))).collect();
+fn meshgrid(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let arrays: Vec<ArrayVal> = ca.pos.iter().filter_map(|v| as_arr(Some(v))).collect();
     if arrays.is_empty() {
         return None;
     }
@@ -2090,7 +2026,7 @@ fn meshgrid(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::tuple(outs))
 }
 
-fn indices(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn indices(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let shape = shape_of(it, ca.pos.first()?)?;
     let mut full = vec![Sym::from(shape.len())];
     full.extend(shape);
@@ -2102,7 +2038,7 @@ fn indices(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let r = super::lookup(&ca.name)?;
     emit_alloc(it, ca, &r, &v, 0.0);
     let n = it.num(&Sym::product(full));
-    if let Some(k) = it.cur_kernels.last_mut() {
+    if let Some(k) = it.last_kernel_mut() {
         k.dims = vec![n];
     }
     Some(v)
@@ -2120,8 +2056,8 @@ fn tiled(shape: &[Sym], reps: &[Sym]) -> Vec<Sym> {
     (0..nd).map(|i| at(shape, i).mul(&at(reps, i))).collect()
 }
 
-fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.subject())?;
+fn tile(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.subject())?;
     let reps_v = ca
         .after_subject(0, "repeats")
         .or(ca.after_subject(0, "reps"));
@@ -2165,8 +2101,8 @@ fn tile(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn pad(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn pad(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let w = ca
         .arg(1, "pad_width")
         .and_then(|v| v.as_sym())
@@ -2178,7 +2114,7 @@ fn pad(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn diag(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn diag(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let shape = if ca.short() == "tri" {
         let n = ca.arg(0, "N").and_then(|v| v.as_sym())?;
         let m = ca
@@ -2187,7 +2123,7 @@ fn diag(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             .unwrap_or_else(|| n.clone());
         vec![n, m]
     } else {
-        let a = as_arr(it, ca.pos.first())?;
+        let a = as_arr(ca.pos.first())?;
         if a.ndim() == 1 {
             vec![a.shape[0].clone(), a.shape[0].clone()]
         } else {
@@ -2207,15 +2143,15 @@ fn diag(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn copy_same(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.subject())?;
+fn copy_same(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.subject())?;
     let v = it.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain);
     let r = super::lookup(&ca.name)?;
     emit_alloc(it, ca, &r, &v, 1.0);
     Some(v)
 }
 
-fn choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn choice(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let size = ca.arg(1, "size");
     let shape = match size {
         Some(v) => shape_of(it, v).unwrap_or_default(),
@@ -2234,7 +2170,7 @@ fn choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn permutation(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn permutation(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (shape, dtype) = match ca.pos.first()? {
         Value::Int(n) => (vec![n.clone()], DType::Int64),
         Value::Array(a) => (a.shape.clone(), a.dtype),
@@ -2246,7 +2182,7 @@ fn permutation(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn shuffle(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn shuffle(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.pos.first())?;
     let n = a.size();
     it.emit(draft(
@@ -2263,7 +2199,7 @@ fn shuffle(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::None)
 }
 
-fn fill(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn fill(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     it.emit(draft(
         C::Memory,
@@ -2285,7 +2221,7 @@ fn fill(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 // ---------- views ----------
 
-fn reshape(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn reshape(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     let args: Vec<Value> = if ca.recv.is_some() {
         ca.pos.clone()
@@ -2313,7 +2249,7 @@ fn reshape(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.view_of(&a, shape))
 }
 
-fn transpose(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn transpose(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     let mut shape = a.shape.clone();
     let rest: Vec<i64> = (0..4)
@@ -2359,7 +2295,7 @@ fn transpose(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.view_of(&a, shape))
 }
 
-fn view_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn view_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     let short = ca.short();
     let shape: Vec<Sym> = match short {
@@ -2484,11 +2420,16 @@ fn view_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 // ---------- elementwise specials ----------
 
-fn where_(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn where_(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     if ca.pos.len() == 1 {
         return nonzero(it, ca);
     }
-    let parts: Vec<ArrayVal> = ca.pos.iter().take(3).map(|v| it.as_array_like(v)).collect();
+    let parts: Vec<ArrayVal> = ca
+        .pos
+        .iter()
+        .take(3)
+        .map(crate::arrays::array_like)
+        .collect();
     let mut shape = vec![];
     for p in &parts {
         shape = broadcast(&shape, &p.shape);
@@ -2497,7 +2438,7 @@ fn where_(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         .iter()
         .skip(1)
         .map(|p| p.dtype)
-        .reduce(DType::promote)
+        .reduce(promote)
         .unwrap_or(DType::Float64);
     let refs: Vec<&ArrayVal> = parts.iter().filter(|p| !p.shape.is_empty()).collect();
     let d = elementwise_draft(&refs, &shape, dtype, 1.0, "numpy.where", &ca.text);
@@ -2510,8 +2451,8 @@ fn where_(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, dtype, lib, Origin::Plain))
 }
 
-fn clip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.subject())?;
+fn clip(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.subject())?;
     let d = elementwise_draft(&[&a], &a.shape, a.dtype, 2.0, "numpy.clip", &ca.text);
     let in_place = ca.name.ends_with('_');
     let mut d = d;
@@ -2521,11 +2462,11 @@ fn clip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     it.emit(d);
     it.autograd(&[ca.subject()?], 1.0, &a.shape, a.dtype);
     let v = it.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain);
-    Some(crate::interp::set_grad_pub(v, a.requires_grad))
+    Some(crate::arrays::with_grad(v, a.requires_grad))
 }
 
-fn special_softmax(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn special_softmax(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let n = a.size();
     let bytes = a.nbytes();
     it.emit(draft(
@@ -2551,8 +2492,8 @@ fn special_softmax(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(a.shape.clone(), a.dtype, a.lib, Origin::Plain))
 }
 
-fn scan(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.subject())?;
+fn scan(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.subject())?;
     let axis = ca
         .kwarg("axis")
         .or(ca.kwarg("dim"))
@@ -2576,8 +2517,8 @@ fn scan(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, a.dtype, a.lib, Origin::Plain))
 }
 
-fn diff(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn diff(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let mut shape = a.shape.clone();
     if ca.short() == "diff" {
         if let Some(last) = shape.last_mut() {
@@ -2603,9 +2544,9 @@ fn diff(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 // ---------- linear algebra ----------
 
 /// `a @ b` and friends, with batch broadcasting; also used by the operator.
-pub fn matmul_values(it: &mut Interp, l: &Value, r: &Value, text: &str, pattern: &str) -> Value {
-    let a = it.as_array_like(l);
-    let b = it.as_array_like(r);
+pub fn matmul_values(it: &mut dyn Host, l: &Value, r: &Value, text: &str, pattern: &str) -> Value {
+    let a = crate::arrays::array_like(l);
+    let b = crate::arrays::array_like(r);
     if a.shape.is_empty() || b.shape.is_empty() {
         return it.array_binop(l.clone(), r.clone(), 1.0, "multiply", false, false);
     }
@@ -2637,7 +2578,7 @@ pub fn matmul_values(it: &mut Interp, l: &Value, r: &Value, text: &str, pattern:
     if b.ndim() > 1 {
         shape.push(n.clone());
     }
-    let dtype = DType::promote(a.dtype, b.dtype);
+    let dtype = crate::arrays::promote(a.dtype, b.dtype);
     let bsz = Sym::product(batch.iter().cloned());
     let flops = Sym::product([Sym::num(2.0), bsz.clone(), m.clone(), n.clone(), k.clone()]);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
@@ -2680,23 +2621,23 @@ pub fn matmul_values(it: &mut Interp, l: &Value, r: &Value, text: &str, pattern:
         ),
     ));
     let dims = [it.num(&bsz.mul(&m)), it.num(&n), it.num(&k)];
-    if let Some(kern) = it.cur_kernels.get_mut(idx) {
+    if let Some(kern) = it.kernel_mut(idx) {
         kern.dims = dims.to_vec();
     }
     let two = Sym::product([Sym::num(2.0), bsz, m, n, k]);
     it.autograd(&[l, r], 0.0, &[], dtype);
-    if (a.requires_grad || b.requires_grad) && it.grad.disabled == 0 {
-        it.grad.flops += it.num(&two) * it.mult_num;
-        it.grad.act_bytes += it.num(&Sym::product(shape.iter().cloned())) * dtype.itemsize();
+    if (a.requires_grad || b.requires_grad) && it.grad().disabled == 0 {
+        it.grad().flops += it.num(&two) * it.mult_num();
+        it.grad().act_bytes += it.num(&Sym::product(shape.iter().cloned())) * dtype.itemsize();
     }
     if shape.is_empty() && lib == Lib::Numpy {
         return scalar_of(dtype);
     }
     let v = it.new_array(shape, dtype, lib, Origin::Matmul(idx));
-    crate::interp::set_grad_pub(v, a.requires_grad || b.requires_grad)
+    crate::arrays::with_grad(v, a.requires_grad || b.requires_grad)
 }
 
-fn matmul_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn matmul_call(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (l, r) = match &ca.recv {
         Some(rv) => (rv.clone(), ca.pos.first()?.clone()),
         None => (ca.pos.first()?.clone(), ca.pos.get(1)?.clone()),
@@ -2710,11 +2651,11 @@ fn matmul_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(matmul_values(it, &l, &r, &ca.text, pat))
 }
 
-fn outer(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
-    let b = as_arr(it, ca.pos.get(1))?;
+fn outer(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
+    let b = as_arr(ca.pos.get(1))?;
     let shape = vec![a.size(), b.size()];
-    let dtype = DType::promote(a.dtype, b.dtype);
+    let dtype = crate::arrays::promote(a.dtype, b.dtype);
     let d = elementwise_draft(&[&a, &b], &shape, dtype, 1.0, "numpy.outer", &ca.text);
     let mut d = d;
     d.category = C::Matmul;
@@ -2722,9 +2663,9 @@ fn outer(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, dtype, a.lib, Origin::Plain))
 }
 
-fn kron(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
-    let b = as_arr(it, ca.pos.get(1))?;
+fn kron(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
+    let b = as_arr(ca.pos.get(1))?;
     let shape = broadcast(&a.shape, &b.shape)
         .iter()
         .enumerate()
@@ -2734,7 +2675,7 @@ fn kron(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             x.mul(&y)
         })
         .collect::<Vec<_>>();
-    let dtype = DType::promote(a.dtype, b.dtype);
+    let dtype = crate::arrays::promote(a.dtype, b.dtype);
     let mut d = elementwise_draft(&[&a, &b], &shape, dtype, 1.0, "numpy.kron", &ca.text);
     d.category = C::Matmul;
     it.emit(d);
@@ -2742,13 +2683,13 @@ fn kron(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `einsum('ij,jk->ik', a, b)`: flops = 2 x product of all index extents.
-fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn einsum(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let spec = ca.pos.first()?.as_text()?.replace(' ', "");
     let operands: Vec<ArrayVal> = ca
         .pos
         .iter()
         .skip(1)
-        .filter_map(|v| as_arr(it, Some(v)))
+        .filter_map(|v| as_arr(Some(v)))
         .collect();
     let (ins, out) = match spec.split_once("->") {
         Some((i, o)) => (i.to_string(), Some(o.to_string())),
@@ -2825,7 +2766,7 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let dtype = operands
         .iter()
         .map(|a| a.dtype)
-        .reduce(DType::promote)
+        .reduce(promote)
         .unwrap_or(DType::Float64);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
     // numpy's einsum runs its own single-threaded loops unless asked to
@@ -2878,9 +2819,9 @@ fn einsum(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, dtype, lib, Origin::Matmul(idx)))
 }
 
-fn tensordot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
-    let b = as_arr(it, ca.pos.get(1))?;
+fn tensordot(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
+    let b = as_arr(ca.pos.get(1))?;
     let axes = ca.arg(
         2,
         if ca.lib() == Lib::Torch {
@@ -2942,7 +2883,7 @@ fn tensordot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             .filter(|(i, _)| !ax_b.contains(i))
             .map(|(_, d)| d.clone()),
     );
-    let dtype = DType::promote(a.dtype, b.dtype);
+    let dtype = crate::arrays::promote(a.dtype, b.dtype);
     let flops = Sym::product(shape.iter().cloned()).mul(&k).scale(2.0);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
     let fl = it.num(&flops);
@@ -2973,7 +2914,7 @@ fn tensordot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, dtype, a.lib, Origin::Matmul(idx)))
 }
 
-fn multi_dot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn multi_dot(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let Value::Seq {
         items: SeqItems::Known(ms),
         ..
@@ -2988,7 +2929,7 @@ fn multi_dot(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(acc)
 }
 
-fn matrix_power(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn matrix_power(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.pos.first())?;
     let p = ca.pos.get(1)?.as_sym()?.as_num()?.abs().max(1.0);
     let n = a.shape.last()?.clone();
@@ -3025,8 +2966,8 @@ impl CountOnes for f64 {
 }
 
 /// LAPACK routines: cost formulas from their standard operation counts.
-fn linalg(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn linalg(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     if a.ndim() < 2 {
         return None;
     }
@@ -3044,7 +2985,7 @@ fn linalg(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let full_uv = !matches!(ca.arg(1, "full_matrices"), Some(Value::Bool(Some(false))));
     let compute_uv = !matches!(ca.kwarg("compute_uv"), Some(Value::Bool(Some(false))));
     let new =
-        |it: &mut Interp, shape: Vec<Sym>, d: DType| it.new_array(shape, d, a.lib, Origin::Plain);
+        |it: &mut dyn Host, shape: Vec<Sym>, d: DType| it.new_array(shape, d, a.lib, Origin::Plain);
     let mut bshape = a.shape[..a.ndim() - 2].to_vec();
     let with = |s: &mut Vec<Sym>, extra: &[Sym]| {
         let mut v = s.clone();
@@ -3221,8 +3162,8 @@ fn linalg(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 // ---------- fft and convolution ----------
 
-fn fft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn fft(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let short = ca.short();
     let mut shape = a.shape.clone();
     if shape.is_empty() {
@@ -3295,7 +3236,7 @@ fn fft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, dtype, a.lib, Origin::Plain))
 }
 
-fn fftfreq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn fftfreq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca.pos.first()?.as_sym()?;
     let len = if ca.short() == "rfftfreq" {
         n.floordiv(&Sym::num(2.0)).add(&Sym::one())
@@ -3305,7 +3246,7 @@ fn fftfreq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(vec![len], DType::Float64, Lib::Numpy, Origin::Plain))
 }
 
-fn window(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn window(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca.pos.first()?.as_sym()?;
     let v = it.new_array(vec![n], DType::Float64, Lib::Numpy, Origin::Plain);
     let r = super::lookup(&ca.name)?;
@@ -3322,9 +3263,9 @@ pub fn conv_len(n: &Sym, m: &Sym, mode: &str) -> Sym {
     }
 }
 
-fn convolve1d(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
-    let v = as_arr(it, ca.pos.get(1))?;
+fn convolve1d(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
+    let v = as_arr(ca.pos.get(1))?;
     let default_mode = if ca.short() == "correlate" {
         "valid"
     } else {
@@ -3338,7 +3279,7 @@ fn convolve1d(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let n = a.size();
     let m = v.size();
     let out = conv_len(&n, &m, &mode);
-    let dtype = DType::promote(a.dtype, v.dtype);
+    let dtype = crate::arrays::promote(a.dtype, v.dtype);
     let flops = out.mul(&n.min(&m)).scale(2.0);
     let out_bytes = out.scale(dtype.itemsize());
     let fl = it.num(&flops);
@@ -3364,8 +3305,8 @@ fn convolve1d(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 // ---------- sorting ----------
 
-fn sort(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.subject())?;
+fn sort(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.subject())?;
     let short = ca.short();
     let axis_none = ca.lib() == Lib::Numpy
         && matches!(
@@ -3428,8 +3369,8 @@ fn sort(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(out)
 }
 
-fn unique(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn unique(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let n = a.size();
     let flops = n.mul(&n.log2());
     let fl = it.num(&flops);
@@ -3467,10 +3408,10 @@ fn unique(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(out)
 }
 
-fn searchsorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn searchsorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let v = ca.pos.get(1)?;
-    let q = as_arr(it, Some(v));
+    let q = as_arr(Some(v));
     let nq = q.as_ref().map(|x| x.size()).unwrap_or_else(Sym::one);
     let flops = nq.mul(&a.size().log2());
     it.emit(draft(
@@ -3492,8 +3433,8 @@ fn searchsorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn nonzero(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.subject())?;
+fn nonzero(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.subject())?;
     // Data-dependent: assume half of the elements are selected.
     let k = a.size().scale(0.5);
     it.emit(draft(
@@ -3526,8 +3467,8 @@ fn nonzero(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn histogram(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
+fn histogram(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
     let bins = ca
         .arg(1, "bins")
         .and_then(|v| v.as_sym())
@@ -3558,14 +3499,14 @@ fn histogram(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 // ---------- joining ----------
 
-fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn concatenate(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
     // The parts, each with how many times it occurs (a homogeneous list of n arrays).
     let parts: Vec<(ArrayVal, Sym)> = if short == "append" {
         ca.pos
             .iter()
             .take(2)
-            .filter_map(|v| as_arr(it, Some(v)))
+            .filter_map(|v| as_arr(Some(v)))
             .map(|a| (a, Sym::one()))
             .collect()
     } else {
@@ -3575,13 +3516,13 @@ fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 ..
             } => v
                 .iter()
-                .filter_map(|x| as_arr(it, Some(x)))
+                .filter_map(|x| as_arr(Some(x)))
                 .map(|a| (a, Sym::one()))
                 .collect(),
             Value::Seq {
                 items: SeqItems::Homog { elem, len },
                 ..
-            } => vec![(as_arr(it, Some(elem))?, len.clone())],
+            } => vec![(as_arr(Some(elem))?, len.clone())],
             _ => return None,
         }
     };
@@ -3651,7 +3592,7 @@ fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let dtype = parts
         .iter()
         .map(|(p, _)| p.dtype)
-        .reduce(DType::promote)
+        .reduce(promote)
         .unwrap_or(DType::Float64);
     let lib = if parts.iter().any(|(p, _)| p.lib == Lib::Torch) {
         Lib::Torch
@@ -3662,10 +3603,10 @@ fn concatenate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let r = super::lookup(&ca.name)?;
     emit_alloc(it, ca, &r, &v, 0.0);
     let rg = parts.iter().any(|(p, _)| p.requires_grad);
-    Some(crate::interp::set_grad_pub(v, rg))
+    Some(crate::arrays::with_grad(v, rg))
 }
 
-fn split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn split(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     let short = ca.short();
     let torch = ca.lib() == Lib::Torch;
@@ -3715,7 +3656,7 @@ fn split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 // ---------- bytes and files ----------
 
-fn tobytes(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn tobytes(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.recv.as_ref())?;
     let n = a.nbytes();
     it.emit(draft(
@@ -3737,7 +3678,7 @@ fn tobytes(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::Bytes { len: n })
 }
 
-fn frombuffer(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn frombuffer(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let len = ca.pos.first()?.len()?;
     let dtype = ca
         .arg(1, "dtype")
@@ -3748,7 +3689,7 @@ fn frombuffer(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(vec![n], dtype, Lib::Numpy, Origin::Plain))
 }
 
-fn save(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn save(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let arrays: Vec<ArrayVal> = ca
         .recv
         .iter()
@@ -3771,8 +3712,7 @@ fn save(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         }
         let header = if ca.short() == "save" { 128.0 } else { 0.0 };
         let size = it.num(&bytes) + header;
-        it.written
-            .insert(p, (size, Some(std::rc::Rc::new(first.clone()))));
+        it.wrote(p, (size, Some(std::rc::Rc::new(first.clone()))));
     }
     it.emit(draft(
         C::Io,
@@ -3826,11 +3766,11 @@ pub fn parse_npy_header(head: &[u8]) -> Option<(Vec<usize>, DType)> {
     Some((shape, dtype))
 }
 
-fn load(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn load(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
     let path = ca.pos.first().and_then(|v| v.as_text()).map(str::to_string);
     let dtype_arg = ca.arg(1, "dtype").and_then(dtype_of);
-    let written = path.as_deref().and_then(|p| it.written.get(p).cloned());
+    let written = path.as_deref().and_then(|p| it.written(p));
     if let (Some((_, Some(arr))), "load" | "fromfile") = (&written, short) {
         let dtype = if short == "fromfile" {
             dtype_arg.unwrap_or(DType::Float64)
@@ -3862,11 +3802,11 @@ fn load(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         ));
         return Some(v);
     }
-    let size = path.as_deref().and_then(|p| it.probe.size(p));
+    let size = path.as_deref().and_then(|p| it.probe().size(p));
     let (shape, dtype) = match (short, path.as_deref()) {
-        ("load" | "memmap", Some(p)) if p.ends_with(".npy") => match it.probe.head(p, 4096).and_then(|h| parse_npy_header(&h)) {
+        ("load" | "memmap", Some(p)) if p.ends_with(".npy") => match it.probe().head(p, 4096).and_then(|h| parse_npy_header(&h)) {
             Some((s, d)) => (s.into_iter().map(Sym::from).collect(), d),
-            None => (vec![it.unknown("npy_elements", crate::interp::DEFAULT_SIZE * 1000.0, format!("shape of the array in `{p}` is not known (file not readable at analysis time)"))], DType::Float64),
+            None => (vec![it.unknown("npy_elements", crate::host::DEFAULT_SIZE * 1000.0, format!("shape of the array in `{p}` is not known (file not readable at analysis time)"))], DType::Float64),
         },
         _ => {
             let dtype = dtype_arg.unwrap_or(DType::Float64);
@@ -3916,7 +3856,7 @@ fn load(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `np.vectorize(f)`: a callable that runs `f` once per element, in the interpreter.
-fn vectorize(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn vectorize(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let f = ca.arg(0, "pyfunc")?.clone();
     let obj = Value::new_obj("numpy.vectorized");
     if let Value::Obj { attrs, .. } = &obj {
@@ -3925,12 +3865,12 @@ fn vectorize(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn vectorized_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn vectorized_call(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let f = match ca.recv.as_ref()? {
         Value::Obj { attrs, .. } => attrs.borrow().get("func").cloned()?,
         _ => return None,
     };
-    let arrays: Vec<ArrayVal> = ca.pos.iter().filter_map(|v| as_arr(it, Some(v))).collect();
+    let arrays: Vec<ArrayVal> = ca.pos.iter().filter_map(|v| as_arr(Some(v))).collect();
     let mut shape: Vec<Sym> = vec![];
     for a in &arrays {
         shape = broadcast(&shape, &a.shape);
@@ -3950,7 +3890,7 @@ fn vectorized_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `np.apply_along_axis(f, axis, a)`: `f` on each 1-D slice, from the interpreter.
-fn apply_along_axis(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn apply_along_axis(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let f = ca.arg(0, "func1d")?.clone();
     let axis = ca
         .arg(1, "axis")
@@ -3989,12 +3929,12 @@ fn apply_along_axis(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, a.dtype, a.lib, Origin::Plain))
 }
 
-fn take(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.subject())?;
+fn take(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.subject())?;
     let idx = ca
         .after_subject(0, "indices")
         .or(ca.after_subject(1, "index"))?;
-    let ix = as_arr(it, Some(idx)).unwrap_or_else(|| it.as_array_like(idx));
+    let ix = as_arr(Some(idx)).unwrap_or_else(|| crate::arrays::array_like(idx));
     let short = ca.short();
     let shape = if short == "take_along_axis" || short == "gather" || short == "take_along_dim" {
         ix.shape.clone()
@@ -4026,7 +3966,7 @@ fn take(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(v)
 }
 
-fn diagonal(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn diagonal(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = arr(ca.subject())?;
     if a.ndim() < 2 {
         return None;
@@ -4037,11 +3977,11 @@ fn diagonal(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.view_of(&a, s))
 }
 
-fn misc_elementwise(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn misc_elementwise(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let arrays: Vec<ArrayVal> = ca
         .pos
         .iter()
-        .filter_map(|v| as_arr(it, Some(v)))
+        .filter_map(|v| as_arr(Some(v)))
         .filter(|a| !a.shape.is_empty())
         .collect();
     let first = arrays.first()?.clone();
@@ -4067,7 +4007,7 @@ fn misc_elementwise(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(shape, dtype, first.lib, Origin::Plain))
 }
 
-fn poly_kernel(it: &mut Interp, ca: &CallArgs, x: &ArrayVal, deg: Sym) -> Value {
+fn poly_kernel(it: &mut dyn Host, ca: &CallArgs, x: &ArrayVal, deg: Sym) -> Value {
     let n = x.size();
     let pattern = super::pattern_of(&ca.name);
     it.emit(draft(
@@ -4090,8 +4030,8 @@ fn poly_kernel(it: &mut Interp, ca: &CallArgs, x: &ArrayVal, deg: Sym) -> Value 
 }
 
 /// `np.polyfit(x, y, deg)`: a least-squares solve on a Vandermonde matrix.
-fn polyfit(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = as_arr(it, ca.pos.first())?;
+fn polyfit(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = as_arr(ca.pos.first())?;
     let deg = ca
         .arg(2, "deg")
         .and_then(|v| v.as_sym())
@@ -4120,9 +4060,9 @@ fn polyfit(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(vec![deg], DType::Float64, Lib::Numpy, Origin::Plain))
 }
 
-fn set_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = as_arr(it, ca.pos.first())?;
-    let b = as_arr(it, ca.pos.get(1)).unwrap_or_else(|| a.clone());
+fn set_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = as_arr(ca.pos.first())?;
+    let b = as_arr(ca.pos.get(1)).unwrap_or_else(|| a.clone());
     let n = a.size().add(&b.size());
     let flops = n.mul(&n.log2());
     let pattern = super::pattern_of(&ca.name);
@@ -4148,7 +4088,7 @@ fn set_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(vec![out], a.dtype, Lib::Numpy, Origin::Plain))
 }
 
-fn random_dist(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn random_dist(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     // The size is the last positional argument or `size=`.
     let size = ca.kwarg("size").or_else(|| {
         ca.pos.iter().rev().find(|v| {
@@ -4169,9 +4109,9 @@ fn random_dist(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `scipy.io.wavfile.read(path)`: (rate, samples), 16-bit PCM assumed from the file size.
-fn wav_read(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn wav_read(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let path = ca.pos.first().and_then(|v| v.as_text()).map(str::to_string);
-    let size = path.as_deref().and_then(|p| it.probe.size(p));
+    let size = path.as_deref().and_then(|p| it.probe().size(p));
     let n = match size {
         Some(sz) => Sym::num(((sz as f64) - 44.0).max(0.0) / 2.0),
         None => it.unknown(

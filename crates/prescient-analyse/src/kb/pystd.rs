@@ -5,7 +5,8 @@
 //! are interpreted work and are costed in interpreter operations.
 
 use super::{draft, e, CallArgs, Entry, Rule};
-use crate::interp::{fmt_bytes, Interp};
+use crate::fmt::fmt_bytes;
+use crate::host::Host;
 use crate::value::*;
 use prescient_model::{Category as C, Parallelism as P, PyOps, Sym};
 use prescient_syntax::ast::{Expr, ExprKind};
@@ -574,7 +575,7 @@ pub const ENTRIES: &[Entry] = &[
 
 // ---------- builtins ----------
 
-fn len(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn len(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let v = ca.pos.first()?;
     match v.len() {
         Some(n) => Some(Value::Int(n)),
@@ -588,7 +589,7 @@ fn len(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn int_arg(it: &mut Interp, v: &Value, what: &str) -> Sym {
+fn int_arg(it: &mut dyn Host, v: &Value, what: &str) -> Sym {
     match v {
         Value::Int(s) => s.clone(),
         Value::Float(Some(f)) => Sym::num(f.floor()),
@@ -597,7 +598,7 @@ fn int_arg(it: &mut Interp, v: &Value, what: &str) -> Sym {
     }
 }
 
-fn range(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn range(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a: Vec<Sym> = ca
         .pos
         .iter()
@@ -612,7 +613,7 @@ fn range(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::Range { start, stop, step })
 }
 
-fn enumerate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn enumerate(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (n, elem) = it.iteration_named(ca.pos.first()?, &ca.text);
     Some(Value::homog(
         SeqKind::List,
@@ -621,7 +622,7 @@ fn enumerate(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn zip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn zip(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let mut n: Option<Sym> = None;
     let mut elems = Vec::new();
     for v in &ca.pos {
@@ -649,7 +650,7 @@ fn zip(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn py_reduce(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn py_reduce(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let name = ca.short();
     if ca.pos.len() >= 2 && name != "sum" {
         return Some(
@@ -700,7 +701,7 @@ fn py_reduce(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn sorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let v = ca.subject()?.clone();
     let n = v.len()?;
     let flops = n.mul(&n.log2());
@@ -736,7 +737,7 @@ fn sorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             "{}, {} items -> sort, {} comparisons",
             ca.text,
             n,
-            crate::interp::fmt_flops(f, "")
+            crate::fmt::fmt_flops(f, "")
         ),
     ));
     if in_place {
@@ -751,10 +752,10 @@ fn sorted(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 /// the whole height, `log2(n)` levels of two comparisons each. Where the heap's
 /// size is not known (it grows inside a loop), a heap of 4096 entries stands
 /// for it.
-fn heap_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn heap_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
     let heap = ca.pos.first().cloned();
-    let height = |v: &Option<Value>, it: &Interp| {
+    let height = |v: &Option<Value>, it: &dyn Host| {
         let n = v
             .as_ref()
             .and_then(Value::len)
@@ -835,7 +836,7 @@ fn heap_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn convert_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let kind = match ca.short() {
         "tuple" => SeqKind::Tuple,
         "set" | "frozenset" => SeqKind::Set,
@@ -896,7 +897,7 @@ fn convert_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn dict(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn dict(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let mut kv: Vec<Value> = ca
         .kw
         .iter()
@@ -919,7 +920,7 @@ fn dict(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn map(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let f = ca.pos.first()?.clone();
     let seq = ca.pos.get(1)?.clone();
     let (n, elem) = it.iteration_named(&seq, &ca.text);
@@ -937,17 +938,17 @@ fn map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::homog(SeqKind::List, out, n))
 }
 
-fn filter(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn filter(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (n, elem) = it.iteration_named(ca.pos.get(1)?, &ca.text);
     Some(Value::homog(SeqKind::List, elem, n.scale(0.5)))
 }
 
-fn next(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn next(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     Some(ca.pos.first().map(|v| v.elem()).unwrap_or(Value::Unknown))
 }
 
 /// Scalar builtins and math functions: interpreted, one call each.
-fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn scalar(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.float_arith += m);
     let name = ca.name.as_str();
     let first = ca.pos.first();
@@ -1074,7 +1075,7 @@ fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         "ord" | "hash" | "id" | "math.gcd" | "math.lcm" | "math.factorial" | "math.comb"
         | "math.perm" => Value::Int(Sym::var("value")),
         "pow" | "operator.mul" | "operator.add" => match (ca.pos.first(), ca.pos.get(1)) {
-            (Some(Value::Int(a)), Some(Value::Int(b))) => Value::Int(crate::interp::int_op_pub(
+            (Some(Value::Int(a)), Some(Value::Int(b))) => Value::Int(crate::value::int_op(
                 match name {
                     "operator.add" => prescient_syntax::ast::BinOp::Add,
                     "operator.mul" => prescient_syntax::ast::BinOp::Mul,
@@ -1109,7 +1110,7 @@ fn scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn strings(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.other += m);
     let subject_len = ca.subject().and_then(|v| v.len());
     Some(match ca.name.as_str() {
@@ -1119,7 +1120,7 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 Some(i) => Value::str_known(&i.to_string()),
                 // The digits of its typical value (as an f-string formats it).
                 None => Value::Str {
-                    len: crate::interp::formatted_len(&Value::Int(s.clone())),
+                    len: crate::value::formatted_len(&Value::Int(s.clone())),
                     text: None,
                     shared: false,
                 },
@@ -1215,7 +1216,7 @@ fn strings(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn str_split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn str_split(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let s = ca.subject()?;
     if let (Some(t), "split") = (s.as_text(), ca.short()) {
         let sep = ca.pos.first().and_then(|v| v.as_text());
@@ -1253,7 +1254,7 @@ fn str_split(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(parts)
 }
 
-fn bytes_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn bytes_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let subject_len = ca.subject().and_then(|v| v.len());
     Some(match ca.name.as_str() {
         "str.encode" => Value::Bytes {
@@ -1315,7 +1316,7 @@ fn bytes_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// Mutating container methods rebind the receiver so that lengths stay right.
-fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let recv = ca.recv.clone()?;
     let short = ca.short();
     it.ops(|o, m| o.calls += m);
@@ -1334,7 +1335,7 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                 Value::Seq {
                     items: SeqItems::Known(items),
                     ..
-                } if items.len() < 16 && it.loops.is_empty() => {
+                } if items.len() < 16 && !it.in_loop() => {
                     let mut items = items.clone();
                     items.push(x);
                     Value::Seq {
@@ -1354,7 +1355,7 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
                         }
                         e => e,
                     };
-                    Value::homog(kind, elem, len.add(&Sym::num(it.branch_share)))
+                    Value::homog(kind, elem, len.add(&Sym::num(it.branch_share())))
                 }
             };
             (Some(v), Value::None)
@@ -1369,7 +1370,10 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             ) || short == "update" =>
         {
             let other = ca.pos.first().cloned().unwrap_or(Value::Unknown);
-            let add = other.len().unwrap_or_else(Sym::one).scale(it.branch_share);
+            let add = other
+                .len()
+                .unwrap_or_else(Sym::one)
+                .scale(it.branch_share());
             if let Value::Bytes { len } = &recv {
                 let v = Value::Bytes { len: len.add(&add) };
                 if let Some(target) = &ca.recv_expr {
@@ -1488,7 +1492,7 @@ fn containers(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 /// values hold the items between them: the value's length is kept as the
 /// average over keys, `(K M + added) / (K + share)`. Returns false where the
 /// target is not of that shape.
-fn store_through_dict(it: &mut Interp, target: &Expr, old: &Value, new: Value) -> bool {
+fn store_through_dict(it: &mut dyn Host, target: &Expr, old: &Value, new: Value) -> bool {
     let ExprKind::Subscript { value, index } = &target.kind else {
         return false;
     };
@@ -1544,12 +1548,12 @@ fn store_through_dict(it: &mut Interp, target: &Expr, old: &Value, new: Value) -
     true
 }
 
-fn print(it: &mut Interp, _: &CallArgs) -> Option<Value> {
+fn print(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m * 4.0);
     Some(Value::None)
 }
 
-fn misc(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn misc(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     Some(match ca.name.as_str() {
         "isinstance" | "issubclass" | "callable" | "hasattr" | "os.path.exists"
         | "os.path.isfile" | "os.path.isdir" => Value::Bool(None),
@@ -1576,7 +1580,7 @@ fn misc(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn getattr(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn getattr(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let obj = ca.pos.first()?.clone();
     match ca.pos.get(1).and_then(|v| v.as_text()) {
         Some(name) => {
@@ -1591,7 +1595,7 @@ fn getattr(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn path_join(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn path_join(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let parts: Option<Vec<&str>> = ca.pos.iter().map(|v| v.as_text()).collect();
     Some(match parts {
         Some(p) => {
@@ -1609,14 +1613,13 @@ fn path_join(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn getsize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn getsize(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let path = ca.pos.first()?;
     let size = match path.as_text() {
         Some(p) => it
-            .written
-            .get(p)
-            .map(|(s, _)| Sym::num(*s))
-            .or_else(|| it.probe.size(p).map(|s| Sym::num(s as f64))),
+            .written(p)
+            .map(|(s, _)| Sym::num(s))
+            .or_else(|| it.probe().size(p).map(|s| Sym::num(s as f64))),
         None => None,
     };
     let size = size.unwrap_or_else(|| {
@@ -1641,7 +1644,7 @@ fn getsize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::Int(size))
 }
 
-fn environ(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn environ(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let key = ca
         .pos
         .first()
@@ -1663,7 +1666,7 @@ fn environ(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn cpu_count(it: &mut Interp, _: &CallArgs) -> Option<Value> {
+fn cpu_count(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     let n = it.unknown(
         "cpu_count",
         2.0,
@@ -1672,7 +1675,7 @@ fn cpu_count(it: &mut Interp, _: &CallArgs) -> Option<Value> {
     Some(Value::Int(n))
 }
 
-fn open(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn open(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let mode = ca
         .arg(1, "mode")
         .and_then(|v| v.as_text())
@@ -1691,7 +1694,7 @@ fn open(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
     let size = match ca.pos.first() {
         Some(p) => match p.as_text() {
-            Some(path) => match it.probe.size(path) {
+            Some(path) => match it.probe().size(path) {
                 Some(s) => Sym::num(s as f64),
                 None => it.unknown("file_size", 1e6, format!("size of `{path}` is not known (the file does not exist at analysis time); assumed 1000000")),
             },
@@ -1703,7 +1706,7 @@ fn open(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::File { size, binary })
 }
 
-fn file_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn file_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (size, binary) = match ca.recv.as_ref()? {
         Value::File { size, binary } => (size.clone(), *binary),
         _ => (Sym::num(1e6), false),
@@ -1775,12 +1778,12 @@ fn file_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn clock(it: &mut Interp, _: &CallArgs) -> Option<Value> {
+fn clock(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m);
     Some(Value::Float(None))
 }
 
-fn sleep(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn sleep(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let secs = ca
         .pos
         .first()
@@ -1799,8 +1802,8 @@ fn sleep(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         &[],
         format!("{}, sleeps {s} s", ca.text),
     ));
-    let total = s * it.mult_num;
-    if let Some(k) = it.cur_kernels.get_mut(idx) {
+    let total = s * it.mult_num();
+    if let Some(k) = it.kernel_mut(idx) {
         k.seconds = Some(total);
     }
     Some(Value::None)
@@ -1917,19 +1920,19 @@ fn random_module_ops(short: &str) -> PyOps {
     ops
 }
 
-fn add_random_ops(it: &mut Interp, short: &str, times: f64) {
+fn add_random_ops(it: &mut dyn Host, short: &str, times: f64) {
     let ops = random_module_ops(short).scaled(times);
     it.ops(|o, m| o.add(&ops.scaled(m)));
 }
 
-fn rand_scalar(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn rand_scalar(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     if ca.name.starts_with("random.") {
         add_random_ops(it, ca.short(), 1.0);
     }
     scalar(it, ca)
 }
 
-fn rand_choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn rand_choice(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m);
     if ca.name.starts_with("random.") {
         add_random_ops(it, "choice", 1.0);
@@ -1943,7 +1946,7 @@ fn rand_choice(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     )
 }
 
-fn rand_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn rand_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let v = ca.pos.first()?;
     let n = v.len().unwrap_or_else(Sym::one);
     let k = it.num(&n);
@@ -1979,7 +1982,7 @@ fn rand_seq(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn randbytes(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn randbytes(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca.pos.first()?.as_sym()?;
     it.emit(draft(
         C::Crypto,
@@ -1995,7 +1998,7 @@ fn randbytes(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::Bytes { len: n })
 }
 
-fn statistics(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn statistics(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let v = ca.pos.first()?;
     let n = v.len().unwrap_or_else(Sym::one);
     let sort = matches!(
@@ -2028,13 +2031,13 @@ fn statistics(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             ca.text,
             n,
             if sort { "sort" } else { "reduction" },
-            crate::interp::fmt_flops(f, "op")
+            crate::fmt::fmt_flops(f, "op")
         ),
     ));
     Some(Value::Float(None))
 }
 
-fn collection(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn collection(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let src = ca.pos.first();
     Some(match (ca.short(), src) {
         ("Counter", Some(v)) => {
@@ -2092,7 +2095,7 @@ fn default_value(factory: &Value) -> Option<Value> {
     })
 }
 
-fn most_common(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn most_common(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let recv = ca.recv.as_ref()?;
     let n = recv.len().unwrap_or_else(Sym::one);
     let flops = n.mul(&n.log2());
@@ -2134,7 +2137,7 @@ fn struct_size(fmt: &str) -> f64 {
     total
 }
 
-fn struct_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn struct_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m);
     let fmt = ca.pos.first().and_then(|v| v.as_text()).unwrap_or("");
     let size = Sym::num(struct_size(fmt));
@@ -2165,7 +2168,7 @@ fn struct_ops(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn itertools(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn itertools(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let lens: Vec<Sym> = ca
         .pos
         .iter()
@@ -2257,7 +2260,7 @@ fn itertools(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn serialize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn serialize(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca
         .pos
         .first()
@@ -2278,7 +2281,7 @@ fn serialize(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 // ---------- argparse ----------
 
-fn argparser(_: &mut Interp, _: &CallArgs) -> Option<Value> {
+fn argparser(_: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     let p = Value::new_obj("argparse.ArgumentParser");
     if let Value::Obj { attrs, .. } = &p {
         attrs
@@ -2288,7 +2291,7 @@ fn argparser(_: &mut Interp, _: &CallArgs) -> Option<Value> {
     Some(p)
 }
 
-fn add_argument(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn add_argument(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let Value::Obj { attrs, .. } = ca.recv.as_ref()? else {
         return None;
     };
@@ -2368,7 +2371,7 @@ fn convert(spec: &Spec, raw: &str) -> Value {
 }
 
 /// Binds the job's command line the way argparse would.
-fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn parse_args(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let Value::Obj { attrs, .. } = ca.recv.as_ref()? else {
         return None;
     };
@@ -2433,7 +2436,7 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             .iter()
             .filter_map(|x| x.as_text().map(str::to_string))
             .collect(),
-        _ => it.args.to_vec(),
+        _ => it.argv().to_vec(),
     };
     let mut values: std::collections::BTreeMap<String, Value> = Default::default();
     let mut given: std::collections::BTreeSet<String> = Default::default();
@@ -2575,11 +2578,11 @@ fn parse_args(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
             {
                 let s = it.unknown(
                     &spec.dest,
-                    crate::interp::DEFAULT_SIZE,
+                    crate::host::DEFAULT_SIZE,
                     format!(
                         "required argument `{}` was not given on the command line; assumed {}",
                         spec.dest,
-                        crate::interp::DEFAULT_SIZE
+                        crate::host::DEFAULT_SIZE
                     ),
                 );
                 match spec.kw.get("type") {

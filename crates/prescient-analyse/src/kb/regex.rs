@@ -14,7 +14,7 @@
 //! `day, level, path = m.groups()` unpacks into strings.
 
 use super::{e, CallArgs, Entry, Rule};
-use crate::interp::Interp;
+use crate::host::Host;
 use crate::value::*;
 use prescient_model::{Category as C, Sym};
 use std::cell::RefCell;
@@ -123,7 +123,7 @@ fn groups_of(pattern: Option<&Value>) -> Option<usize> {
         .map(|g| g as usize)
 }
 
-fn regex(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn regex(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let op = ca.short();
     if let Some(m) = ca
         .recv
@@ -215,7 +215,7 @@ fn regex(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn match_method(it: &mut Interp, m: &Value, op: &str, ca: &CallArgs) -> Value {
+fn match_method(it: &mut dyn Host, m: &Value, op: &str, ca: &CallArgs) -> Value {
     let groups = attr(m, "__groups__")
         .and_then(|g| g.as_sym())
         .and_then(|g| g.as_int())

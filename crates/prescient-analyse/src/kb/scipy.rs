@@ -4,7 +4,8 @@
 
 use super::numpy::conv_len;
 use super::{draft, e, shape_of, CallArgs, Entry, Rule};
-use crate::interp::{fmt_flops, Interp};
+use crate::fmt::fmt_flops;
+use crate::host::Host;
 use crate::value::*;
 use prescient_model::{Category as C, Parallelism as P, Sym};
 
@@ -131,19 +132,18 @@ pub const ENTRIES: &[Entry] = &[
     ),
 ];
 
-fn arr(it: &mut Interp, v: Option<&Value>) -> Option<ArrayVal> {
+fn arr(v: Option<&Value>) -> Option<ArrayVal> {
     match v? {
         Value::Array(a) => Some((**a).clone()),
         Value::Unknown | Value::None => None,
-        other => Some(it.as_array_like(other)),
+        other => Some(crate::arrays::array_like(other)),
     }
 }
 
-fn len_of(it: &mut Interp, v: Option<&Value>) -> Sym {
+fn len_of(v: Option<&Value>) -> Sym {
     match v {
         Some(Value::Array(a)) => a.size(),
-        Some(v @ Value::Seq { .. }) => it
-            .as_array_like(v)
+        Some(v @ Value::Seq { .. }) => crate::arrays::array_like(v)
             .shape
             .first()
             .cloned()
@@ -155,7 +155,7 @@ fn len_of(it: &mut Interp, v: Option<&Value>) -> Sym {
 
 #[allow(clippy::too_many_arguments)]
 fn signal_kernel(
-    it: &mut Interp,
+    it: &mut dyn Host,
     ca: &CallArgs,
     pattern: &str,
     flops: Sym,
@@ -195,10 +195,10 @@ fn out_float(d: DType) -> DType {
 }
 
 /// `lfilter(b, a, x)`: a direct-form IIR filter, 2 flops per tap per sample.
-fn lfilter(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let nb = len_of(it, ca.arg(0, "b"));
-    let na = len_of(it, ca.arg(1, "a"));
-    let x = arr(it, ca.arg(2, "x"))?;
+fn lfilter(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let nb = len_of(ca.arg(0, "b"));
+    let na = len_of(ca.arg(1, "a"));
+    let x = arr(ca.arg(2, "x"))?;
     let n = x.size();
     let passes = if ca.short() == "filtfilt" { 2.0 } else { 1.0 };
     // filtfilt pads both ends by 3 x max(len(a), len(b)) and runs forward and back.
@@ -237,12 +237,12 @@ fn lfilter(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(y)
 }
 
-fn sosfilt(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn sosfilt(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let sections = match ca.arg(0, "sos") {
         Some(Value::Array(s)) => s.shape.first().cloned().unwrap_or_else(Sym::one),
         _ => Sym::num(4.0),
     };
-    let x = arr(it, ca.arg(1, "x"))?;
+    let x = arr(ca.arg(1, "x"))?;
     let n = x.size();
     let passes = if ca.short() == "sosfiltfilt" {
         2.0
@@ -261,9 +261,9 @@ fn sosfilt(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// Convolution: direct (out x kernel) or FFT-based, whichever scipy would pick.
-fn convolve(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = arr(it, ca.arg(0, "in1").or(ca.arg(0, "input")))?;
-    let b = arr(it, ca.arg(1, "in2").or(ca.arg(1, "weights")))?;
+fn convolve(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = arr(ca.arg(0, "in1").or(ca.arg(0, "input")))?;
+    let b = arr(ca.arg(1, "in2").or(ca.arg(1, "weights")))?;
     let short = ca.short();
     let default_mode = if ca.name.starts_with("scipy.ndimage") {
         "same"
@@ -328,11 +328,11 @@ fn convolve(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
         if use_fft { 3.0 } else { 0.0 },
         what,
     );
-    let dtype = DType::promote(out_float(a.dtype), out_float(b.dtype));
+    let dtype = crate::arrays::promote(out_float(a.dtype), out_float(b.dtype));
     Some(it.new_array(shape, dtype, Lib::Numpy, Origin::Plain))
 }
 
-fn design_fir(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn design_fir(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = ca
         .arg(0, "numtaps")
         .or(ca.arg(1, "Nx"))
@@ -347,7 +347,7 @@ fn design_fir(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(vec![n], DType::Float64, Lib::Numpy, Origin::Plain))
 }
 
-fn design_iir(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn design_iir(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let order = ca
         .arg(0, "N")
         .and_then(|v| v.as_sym())
@@ -388,8 +388,8 @@ fn design_iir(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn stft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = arr(it, ca.arg(0, "x"))?;
+fn stft(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = arr(ca.arg(0, "x"))?;
     let n = x.shape.last().cloned().unwrap_or_else(Sym::one);
     let short = ca.short();
     let default_seg = 256.0;
@@ -464,8 +464,8 @@ fn stft(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::tuple(vec![f, t, z]))
 }
 
-fn resample(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = arr(it, ca.arg(0, "x"))?;
+fn resample(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = arr(ca.arg(0, "x"))?;
     let n = x.size();
     let out_n = match ca.short() {
         "resample" => ca
@@ -502,8 +502,8 @@ fn resample(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(it.new_array(vec![out_n], dtype, Lib::Numpy, Origin::Plain))
 }
 
-fn window_filter(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = arr(it, ca.pos.first())?;
+fn window_filter(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = arr(ca.pos.first())?;
     let k = ca
         .arg(1, "kernel_size")
         .or(ca.arg(1, "window_length"))
@@ -542,8 +542,8 @@ fn window_filter(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn find_peaks(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = arr(it, ca.pos.first())?;
+fn find_peaks(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = arr(ca.pos.first())?;
     let n = x.size();
     it.emit(draft(
         C::Reduction,
@@ -566,7 +566,7 @@ fn find_peaks(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ]))
 }
 
-fn small_design(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn small_design(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m * 20.0);
     let n = ca
         .kwarg("worN")
@@ -580,12 +580,12 @@ fn small_design(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn cdist(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let a = arr(it, ca.pos.first())?;
+fn cdist(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let a = arr(ca.pos.first())?;
     let b = if ca.short() == "pdist" {
         a.clone()
     } else {
-        arr(it, ca.pos.get(1))?
+        arr(ca.pos.get(1))?
     };
     let m = a.shape.first().cloned().unwrap_or_else(Sym::one);
     let n = b.shape.first().cloned().unwrap_or_else(Sym::one);

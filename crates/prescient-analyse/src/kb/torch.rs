@@ -9,7 +9,8 @@
 //! forward flops, with the memory of the gradients.
 
 use super::{draft, e, shape_of, CallArgs, Entry, Rule};
-use crate::interp::{fmt_bytes, fmt_flops, Interp};
+use crate::fmt::{fmt_bytes, fmt_flops};
+use crate::host::Host;
 use crate::value::*;
 use prescient_model::{Category as C, Parallelism as P, Sym};
 use std::rc::Rc;
@@ -293,9 +294,9 @@ fn geti(obj: &Value, k: &str) -> Option<Sym> {
     get(obj, k).and_then(|v| v.as_sym())
 }
 
-fn param(it: &mut Interp, shape: Vec<Sym>) -> Value {
+fn param(it: &mut dyn Host, shape: Vec<Sym>) -> Value {
     let v = it.new_array(shape, DType::Float32, Lib::Torch, Origin::Plain);
-    crate::interp::set_grad_pub(v, true)
+    crate::arrays::with_grad(v, true)
 }
 
 /// A pair `(k, k)` from an int or a tuple argument.
@@ -313,7 +314,7 @@ fn pair(v: Option<&Value>, default: f64) -> (Sym, Sym) {
     }
 }
 
-fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn layer_new(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let kind = ca.short().to_string();
     let obj = Value::new_obj("torch.nn.Layer");
     set(&obj, "kind", Value::str_known(&kind));
@@ -445,7 +446,7 @@ fn layer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn sequential_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn sequential_new(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let obj = Value::new_obj("torch.nn.Sequential");
     let mods: Value = match ca.pos.as_slice() {
         [Value::Seq {
@@ -472,15 +473,15 @@ fn sequential_new(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// Marks forward work on the autograd tape.
-fn tape(it: &mut Interp, flops: &Sym, out_bytes: &Sym) {
-    if it.grad.disabled == 0 {
-        it.grad.flops += it.num(flops) * it.mult_num;
-        it.grad.act_bytes += it.num(out_bytes);
+fn tape(it: &mut dyn Host, flops: &Sym, out_bytes: &Sym) {
+    if it.grad().disabled == 0 {
+        it.grad().flops += it.num(flops) * it.mult_num();
+        it.grad().act_bytes += it.num(out_bytes);
     }
 }
 
 fn nn_kernel(
-    it: &mut Interp,
+    it: &mut dyn Host,
     pattern: &str,
     flops: Sym,
     x: &ArrayVal,
@@ -510,14 +511,14 @@ fn nn_kernel(
     ));
     tape(it, &flops, &out_bytes);
     let v = it.new_array(out_shape.to_vec(), dtype, Lib::Torch, Origin::Plain);
-    crate::interp::set_grad_pub(v, true)
+    crate::arrays::with_grad(v, true)
 }
 
-fn input(it: &mut Interp, v: Option<&Value>) -> Option<ArrayVal> {
+fn input(v: Option<&Value>) -> Option<ArrayVal> {
     match v? {
         Value::Array(a) => Some((**a).clone()),
         Value::Unknown => None,
-        other => Some(it.as_array_like(other)),
+        other => Some(crate::arrays::array_like(other)),
     }
 }
 
@@ -527,7 +528,7 @@ fn conv_out(n: &Sym, k: &Sym, s: &Sym, p: &Sym) -> Sym {
 
 /// Forward pass of a single layer object on input `x`.
 fn forward(
-    it: &mut Interp,
+    it: &mut dyn Host,
     layer: &Value,
     x: &ArrayVal,
     rest: &[Value],
@@ -549,7 +550,7 @@ fn forward(
 
     let pat = format!("torch.nn.{kind}");
     let n = x.size();
-    let ew = |it: &mut Interp, f: f64| nn_kernel(it, &pat, n.scale(f), x, &x.shape, text, false);
+    let ew = |it: &mut dyn Host, f: f64| nn_kernel(it, &pat, n.scale(f), x, &x.shape, text, false);
     Some(match kind.as_str() {
         "Linear" => {
             let fin = geti(layer, "in_features")?;
@@ -752,13 +753,13 @@ fn forward(
     })
 }
 
-fn layer_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn layer_call(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let layer = ca.recv.clone()?;
-    let x = input(it, ca.pos.first())?;
+    let x = input(ca.pos.first())?;
     forward(it, &layer, &x, &ca.pos[1..], &ca.text)
 }
 
-fn sequential_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn sequential_call(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let seq = ca.recv.clone()?;
     let mut x = ca.pos.first()?.clone();
     match get(&seq, "__modules__") {
@@ -785,10 +786,10 @@ fn sequential_call(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 }
 
 /// One module of a sequential container applied to `x`.
-fn apply_module(it: &mut Interp, ca: &CallArgs, m: &Value, x: Value) -> Option<Value> {
+fn apply_module(it: &mut dyn Host, ca: &CallArgs, m: &Value, x: Value) -> Option<Value> {
     Some(match m {
         Value::Obj { class, .. } if class.as_ref() == "torch.nn.Layer" => {
-            let a = input(it, Some(&x))?;
+            let a = input(Some(&x))?;
             let kind = get(m, "kind")
                 .and_then(|k| k.as_text().map(str::to_string))
                 .unwrap_or_default();
@@ -850,13 +851,13 @@ pub fn collect_params(v: &Value, out: &mut Vec<Rc<ArrayVal>>, depth: u32) {
     }
 }
 
-fn parameters(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn parameters(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let mut ps = Vec::new();
     collect_params(ca.recv.as_ref()?, &mut ps, 0);
     Some(Value::list(ps.into_iter().map(Value::Array).collect()))
 }
 
-fn returns_self(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn returns_self(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     Some(
         ca.recv
             .clone()
@@ -865,12 +866,12 @@ fn returns_self(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     )
 }
 
-fn nothing(_: &mut Interp, _: &CallArgs) -> Option<Value> {
+fn nothing(_: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     Some(Value::None)
 }
 
-fn functional_map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = input(it, ca.subject())?;
+fn functional_map(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = input(ca.subject())?;
     let short = ca.short().trim_end_matches('_');
     let f = match short {
         "relu" | "leaky_relu" | "dropout" | "elu" => 1.0,
@@ -882,7 +883,7 @@ fn functional_map(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     let pattern = format!("torch.nn.functional.{short}");
     let n = x.size();
     let out = nn_kernel(it, &pattern, n.scale(f), &x, &x.shape, &ca.text, false);
-    Some(if x.requires_grad || it.grad.disabled > 0 {
+    Some(if x.requires_grad || it.grad().disabled > 0 {
         out
     } else {
         strip_grad(out)
@@ -900,9 +901,9 @@ fn strip_grad(v: Value) -> Value {
     }
 }
 
-fn functional_linear(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = input(it, ca.pos.first())?;
-    let w = input(it, ca.pos.get(1))?;
+fn functional_linear(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = input(ca.pos.first())?;
+    let w = input(ca.pos.get(1))?;
     let fout = w.shape.first()?.clone();
     let fin = w.shape.get(1)?.clone();
     let mut shape = x.shape.clone();
@@ -919,9 +920,9 @@ fn functional_linear(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn functional_conv(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = input(it, ca.pos.first())?;
-    let w = input(it, ca.pos.get(1))?;
+fn functional_conv(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = input(ca.pos.first())?;
+    let w = input(ca.pos.get(1))?;
     let (sh, sw) = pair(ca.arg(3, "stride"), 1.0);
     let (ph, pw) = pair(ca.arg(4, "padding"), 0.0);
     if x.ndim() < 3 {
@@ -959,8 +960,8 @@ fn functional_conv(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn functional_pool(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = input(it, ca.pos.first())?;
+fn functional_pool(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = input(ca.pos.first())?;
     let nd = x.ndim();
     if nd < 2 {
         return None;
@@ -1000,9 +1001,9 @@ fn functional_pool(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn functional_embedding(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let idx = input(it, ca.pos.first())?;
-    let w = input(it, ca.pos.get(1))?;
+fn functional_embedding(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let idx = input(ca.pos.first())?;
+    let w = input(ca.pos.get(1))?;
     let mut s = idx.shape.clone();
     s.push(w.shape.get(1)?.clone());
     let n = Sym::product(s.iter().cloned());
@@ -1017,9 +1018,9 @@ fn functional_embedding(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn sdpa(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let q = input(it, ca.pos.first())?;
-    let k = input(it, ca.pos.get(1)).unwrap_or_else(|| q.clone());
+fn sdpa(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let q = input(ca.pos.first())?;
+    let k = input(ca.pos.get(1)).unwrap_or_else(|| q.clone());
     let nd = q.ndim();
     if nd < 2 {
         return None;
@@ -1044,8 +1045,8 @@ fn sdpa(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     ))
 }
 
-fn functional_loss(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let x = input(it, ca.pos.first())?;
+fn functional_loss(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let x = input(ca.pos.first())?;
     let f = if ca.short() == "cross_entropy" {
         30.0
     } else {
@@ -1065,12 +1066,12 @@ fn functional_loss(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
 
 /// `loss.backward()`: about twice the forward work recorded since the last one,
 /// and memory for the gradients of every parameter that took part.
-fn backward(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
-    let fwd = it.grad.flops;
-    let act = it.grad.act_bytes;
-    it.grad.flops = 0.0;
-    it.grad.act_bytes = 0.0;
-    let m = it.mult_num.max(1.0);
+fn backward(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let fwd = it.grad().flops;
+    let act = it.grad().act_bytes;
+    it.grad().flops = 0.0;
+    it.grad().act_bytes = 0.0;
+    let m = it.mult_num().max(1.0);
     let per_exec = fwd / m;
     let flops = Sym::num(per_exec * 2.0);
     let b = act;
@@ -1093,7 +1094,7 @@ fn backward(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(Value::None)
 }
 
-fn optimizer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn optimizer_new(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let mut ps = Vec::new();
     if let Some(p) = ca.arg(0, "params") {
         collect_params(p, &mut ps, 0);
@@ -1130,7 +1131,7 @@ fn optimizer_new(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn optimizer_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn optimizer_op(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     match ca.short() {
         "step" if ca.name.starts_with("torch.optim.Optimizer") => {
             let obj = ca.recv.clone()?;
@@ -1165,7 +1166,7 @@ fn optimizer_op(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
     }
 }
 
-fn tensor_dataset(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn tensor_dataset(_: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let obj = Value::new_obj("torch.utils.data.TensorDataset");
     set(&obj, "__tensors__", Value::tuple(ca.pos.clone()));
     if let Some(Value::Array(a)) = ca.pos.first() {
@@ -1178,7 +1179,7 @@ fn tensor_dataset(_: &mut Interp, ca: &CallArgs) -> Option<Value> {
     Some(obj)
 }
 
-fn dataloader(it: &mut Interp, ca: &CallArgs) -> Option<Value> {
+fn dataloader(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let ds = ca.arg(0, "dataset")?.clone();
     let bs = ca
         .arg(1, "batch_size")
