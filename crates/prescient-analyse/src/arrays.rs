@@ -84,17 +84,38 @@ pub fn promote(a: DType, b: DType) -> DType {
     a.max(b)
 }
 
-/// The dtype of the ufunc `name` applied to two operands, each seen as an
-/// array (`la`, `ra`) and as written (`l`, `r`). Python scalars do not widen
-/// arrays (numpy's weak scalar promotion), and true division of integers
-/// gives floats.
-pub fn binop_dtype(name: &str, la: &ArrayVal, l: &Value, ra: &ArrayVal, r: &Value) -> DType {
-    let scalar = |v: &Value| !matches!(v, Value::Array(_) | Value::Seq { .. });
-    let dtype = match (scalar(l), scalar(r)) {
-        (true, false) => weak(ra.dtype, l),
-        (false, true) => weak(la.dtype, r),
-        _ => promote(la.dtype, ra.dtype),
+/// The dtype numpy computes an operation over these operands in: arrays
+/// (and sequences, as `np.asarray` would make them) promote together, while
+/// Python scalars do not widen them (numpy's weak scalar promotion) and only
+/// lift their kind: an int array with a float scalar gives float64, with a
+/// complex one complex. Operands of no numeric kind are left out.
+pub fn operands_dtype(vals: &[&Value]) -> Option<DType> {
+    let numeric = |v: &&&Value| {
+        matches!(
+            v,
+            Value::Array(_)
+                | Value::Seq { .. }
+                | Value::Int(_)
+                | Value::Bool(_)
+                | Value::Float(_)
+                | Value::Complex
+        )
     };
+    let (arrays, scalars): (Vec<&&Value>, Vec<&&Value>) = vals
+        .iter()
+        .filter(numeric)
+        .partition(|v| matches!(v, Value::Array(_) | Value::Seq { .. }));
+    if arrays.is_empty() {
+        return scalars.iter().map(|v| array_like(v).dtype).reduce(promote);
+    }
+    let dtype = arrays.iter().map(|v| array_like(v).dtype).reduce(promote)?;
+    Some(scalars.iter().fold(dtype, |d, s| weak(d, s)))
+}
+
+/// The dtype of the ufunc `name` applied to two operands: as
+/// [`operands_dtype`], and true division of integers gives floats.
+pub fn binop_dtype(name: &str, l: &Value, r: &Value) -> DType {
+    let dtype = operands_dtype(&[l, r]).unwrap_or(DType::Float64);
     if name == "divide" && !dtype.is_float() && !dtype.is_complex() {
         DType::Float64
     } else {
@@ -378,32 +399,24 @@ mod tests {
 
     #[test]
     fn python_scalars_do_not_widen_arrays() {
-        let f32 = arr(&[4.0], DType::Float32);
-        let i64 = arr(&[4.0], DType::Int64);
+        let f32 = Value::Array(Rc::new(arr(&[4.0], DType::Float32)));
+        let i64 = Value::Array(Rc::new(arr(&[4.0], DType::Int64)));
         let one = Value::Float(Some(1.0));
         let two = Value::int(2);
-        let of = |a: &ArrayVal| Value::Array(Rc::new(a.clone()));
-        assert_eq!(
-            binop_dtype("add", &f32, &of(&f32), &array_like(&one), &one),
-            DType::Float32
-        );
-        assert_eq!(
-            binop_dtype("add", &i64, &of(&i64), &array_like(&one), &one),
-            DType::Float64
-        );
-        assert_eq!(
-            binop_dtype("multiply", &i64, &of(&i64), &array_like(&two), &two),
-            DType::Int64
-        );
-        assert_eq!(
-            binop_dtype("divide", &i64, &of(&i64), &array_like(&two), &two),
-            DType::Float64
-        );
+        assert_eq!(binop_dtype("add", &f32, &one), DType::Float32);
+        assert_eq!(binop_dtype("add", &one, &i64), DType::Float64);
+        assert_eq!(binop_dtype("multiply", &i64, &two), DType::Int64);
+        assert_eq!(binop_dtype("divide", &i64, &two), DType::Float64);
+        assert_eq!(binop_dtype("add", &two, &one), DType::Float64);
         // Between arrays, a wide int makes float32 float64.
+        assert_eq!(binop_dtype("add", &f32, &i64), DType::Float64);
+        // A library ufunc over several operands follows the same rule.
+        assert_eq!(operands_dtype(&[&i64, &one, &two]), Some(DType::Float64));
         assert_eq!(
-            binop_dtype("add", &f32, &of(&f32), &i64, &of(&i64)),
-            DType::Float64
+            operands_dtype(&[&f32, &Value::Complex]),
+            Some(DType::Complex64)
         );
+        assert_eq!(operands_dtype(&[&Value::None]), None);
         assert_eq!(promote(DType::Float32, DType::Complex64), DType::Complex64);
         assert_eq!(promote(DType::Float64, DType::Complex64), DType::Complex128);
     }

@@ -288,6 +288,25 @@ fn broadcasting_and_dtypes() {
 }
 
 #[test]
+fn operators_and_library_ufuncs_agree_on_dtypes() {
+    // `a + 0.5` and `np.add(a, 0.5)` on an int array are both float64; a
+    // float32 array stays float32 under a Python float either way.
+    for (src, want) in [
+        ("c = a + 0.5\n", "1000 float64"),
+        ("c = np.add(a, 0.5)\n", "1000 float64"),
+        ("c = f + 0.5\n", "1000 float32"),
+        ("c = np.add(f, 0.5)\n", "1000 float32"),
+    ] {
+        let full = format!(
+            "import numpy as np\na = np.arange(1000)\nf = np.ones(1000, dtype=np.float32)\n{src}"
+        );
+        let an = analyze(&full, &[]);
+        let add = find(&an, "numpy.add");
+        assert!(add.evidence.contains(want), "{src}: {}", add.evidence);
+    }
+}
+
+#[test]
 fn main_body_is_top_level_and_loops_are_safe_points() {
     let src = r#"
 import numpy as np

@@ -741,7 +741,7 @@ impl Interp<'_> {
         } else {
             Lib::Numpy
         };
-        let mut dtype = arrays::binop_dtype(name, &la, &l, &ra, &r);
+        let mut dtype = arrays::binop_dtype(name, &l, &r);
         if boolean {
             dtype = DType::Bool;
         }

@@ -1365,11 +1365,10 @@ pub(crate) fn map_rule(
         return None;
     }
     let mut shape: Vec<Sym> = vec![];
-    let mut dtype = arrays[0].dtype;
     for a in &arrays {
         shape = broadcast(&shape, &a.shape);
-        dtype = crate::arrays::promote(dtype, a.dtype);
     }
+    let dtype = crate::arrays::operands_dtype(&vals).unwrap_or(arrays[0].dtype);
     let dtype = out_dtype(out, dtype);
     let refs: Vec<&ArrayVal> = arrays.iter().collect();
     let mut d = elementwise_draft(&refs, &shape, dtype, flops, &r.pattern, &ca.text);
@@ -2578,7 +2577,7 @@ pub fn matmul_values(it: &mut dyn Host, l: &Value, r: &Value, text: &str, patter
     if b.ndim() > 1 {
         shape.push(n.clone());
     }
-    let dtype = crate::arrays::promote(a.dtype, b.dtype);
+    let dtype = promote(a.dtype, b.dtype);
     let bsz = Sym::product(batch.iter().cloned());
     let flops = Sym::product([Sym::num(2.0), bsz.clone(), m.clone(), n.clone(), k.clone()]);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
@@ -2655,7 +2654,7 @@ fn outer(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(ca.pos.first())?;
     let b = as_arr(ca.pos.get(1))?;
     let shape = vec![a.size(), b.size()];
-    let dtype = crate::arrays::promote(a.dtype, b.dtype);
+    let dtype = promote(a.dtype, b.dtype);
     let d = elementwise_draft(&[&a, &b], &shape, dtype, 1.0, "numpy.outer", &ca.text);
     let mut d = d;
     d.category = C::Matmul;
@@ -2675,7 +2674,7 @@ fn kron(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             x.mul(&y)
         })
         .collect::<Vec<_>>();
-    let dtype = crate::arrays::promote(a.dtype, b.dtype);
+    let dtype = promote(a.dtype, b.dtype);
     let mut d = elementwise_draft(&[&a, &b], &shape, dtype, 1.0, "numpy.kron", &ca.text);
     d.category = C::Matmul;
     it.emit(d);
@@ -2883,7 +2882,7 @@ fn tensordot(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             .filter(|(i, _)| !ax_b.contains(i))
             .map(|(_, d)| d.clone()),
     );
-    let dtype = crate::arrays::promote(a.dtype, b.dtype);
+    let dtype = promote(a.dtype, b.dtype);
     let flops = Sym::product(shape.iter().cloned()).mul(&k).scale(2.0);
     let out_bytes = Sym::product(shape.iter().cloned()).scale(dtype.itemsize());
     let fl = it.num(&flops);
@@ -3279,7 +3278,7 @@ fn convolve1d(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let n = a.size();
     let m = v.size();
     let out = conv_len(&n, &m, &mode);
-    let dtype = crate::arrays::promote(a.dtype, v.dtype);
+    let dtype = promote(a.dtype, v.dtype);
     let flops = out.mul(&n.min(&m)).scale(2.0);
     let out_bytes = out.scale(dtype.itemsize());
     let fl = it.num(&flops);
