@@ -138,8 +138,12 @@ pub trait Host {
     fn python_order(&self, v: &Value) -> Option<PythonOrder>;
     /// `times` comparisons `l < r` in Python per execution of this point.
     fn python_compares(&mut self, order: PythonOrder, l: Value, r: Value, times: f64);
-    /// The share of stores into `container` that add a new key.
-    fn key_share(&mut self, container: &Expr, repeats: bool) -> Sym;
+    /// The share of stores into `container` under `key` that add a new
+    /// key, where keys repeat (`repeats`) or not.
+    fn key_share(&mut self, container: &Expr, key: Option<&Expr>, repeats: bool) -> Sym;
+    /// The share of stores under `key` that bring a key not stored before,
+    /// where the values the key takes can be counted.
+    fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64>;
 
     // ---- loops ----
 

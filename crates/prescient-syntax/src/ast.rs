@@ -256,6 +256,10 @@ pub enum ExprKind {
     FString {
         literal: usize,
         parts: Vec<Expr>,
+        /// For each part, whether it is formatted by a spec (`{x:.2f}`):
+        /// a float formats far faster to a fixed precision than to its
+        /// shortest repr.
+        specced: Vec<bool>,
     },
     Bool(bool),
     NoneLit,

@@ -211,14 +211,16 @@ impl Converter<'_> {
         elements: &r::InterpolatedStringElements,
         literal: &mut usize,
         parts: &mut Vec<Expr>,
+        specced: &mut Vec<bool>,
     ) {
         for el in elements.iter() {
             match el {
                 r::InterpolatedStringElement::Literal(l) => *literal += l.value.chars().count(),
                 r::InterpolatedStringElement::Interpolation(i) => {
                     parts.push(self.expr(&i.expression));
+                    specced.push(i.format_spec.is_some());
                     if let Some(spec) = &i.format_spec {
-                        self.interpolated(&spec.elements, literal, parts);
+                        self.interpolated(&spec.elements, literal, parts, specced);
                     }
                 }
             }
@@ -353,23 +355,33 @@ impl Converter<'_> {
             r::Expr::FString(x) => {
                 let mut literal = 0;
                 let mut parts = Vec::new();
+                let mut specced = Vec::new();
                 for part in x.value.iter() {
                     match part {
                         r::FStringPart::Literal(l) => literal += l.value.chars().count(),
                         r::FStringPart::FString(f) => {
-                            self.interpolated(&f.elements, &mut literal, &mut parts)
+                            self.interpolated(&f.elements, &mut literal, &mut parts, &mut specced)
                         }
                     }
                 }
-                ExprKind::FString { literal, parts }
+                ExprKind::FString {
+                    literal,
+                    parts,
+                    specced,
+                }
             }
             r::Expr::TString(x) => {
                 let mut literal = 0;
                 let mut parts = Vec::new();
+                let mut specced = Vec::new();
                 for t in x.value.iter() {
-                    self.interpolated(&t.elements, &mut literal, &mut parts);
+                    self.interpolated(&t.elements, &mut literal, &mut parts, &mut specced);
                 }
-                ExprKind::FString { literal, parts }
+                ExprKind::FString {
+                    literal,
+                    parts,
+                    specced,
+                }
             }
             r::Expr::StringLiteral(x) => ExprKind::Str(Arc::from(x.value.to_str())),
             r::Expr::BytesLiteral(x) => ExprKind::Bytes(x.value.bytes().count()),

@@ -104,6 +104,15 @@ impl Interp<'_> {
                 v @ Value::Seq { .. } => Some(v.elem()),
                 _ => None,
             },
+            // Literals and tuples of what can be peeked (a key `(a, b)`).
+            ExprKind::Int(Some(v)) => Some(Value::int(*v)),
+            ExprKind::Float(f) => Some(Value::Float(Some(*f))),
+            ExprKind::Str(s) => Some(Value::str_known(s).shared()),
+            ExprKind::Tuple(items) => items
+                .iter()
+                .map(|x| self.peek(x))
+                .collect::<Option<Vec<_>>>()
+                .map(Value::tuple),
             _ => None,
         }
     }

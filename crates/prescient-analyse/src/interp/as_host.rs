@@ -80,8 +80,12 @@ impl Host for Interp<'_> {
     fn python_compares(&mut self, order: PythonOrder, l: Value, r: Value, times: f64) {
         Interp::python_compares(self, order, l, r, times)
     }
-    fn key_share(&mut self, container: &Expr, repeats: bool) -> Sym {
-        Interp::key_share(self, container, repeats)
+    fn key_share(&mut self, container: &Expr, key: Option<&Expr>, repeats: bool) -> Sym {
+        Interp::key_share(self, container, key, repeats)
+    }
+
+    fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64> {
+        Interp::variety_share(self, container, key)
     }
 
     fn in_loop(&self) -> bool {

@@ -72,7 +72,7 @@ impl Interp<'_> {
                 self.ops(|o, m| o.py_calls += m)
             }
             Value::Lib(q) | Value::Bound { qual: q, .. } => {
-                let w = kb::pystd::builtin_call_weight(&kb::canonical(q));
+                let w = kb::pystd::call_weight(&kb::canonical(q), &pos);
                 self.ops(|o, m| o.calls += w * m);
             }
             _ => self.ops(|o, m| o.calls += m),

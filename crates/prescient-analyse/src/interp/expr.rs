@@ -76,14 +76,24 @@ impl Interp<'_> {
             // A literal is a constant of the code object, shared by every use.
             ExprKind::Str(s) => Value::str_known(s).shared(),
             ExprKind::Bytes(n) => Value::Bytes { len: Sym::from(*n) },
-            ExprKind::FString { literal, parts } => {
-                // Each interpolation runs its expression and formats the result
-                // (a `format()` call inside CPython).
+            ExprKind::FString {
+                literal,
+                parts,
+                specced,
+            } => {
+                // Each interpolation runs its expression and formats the
+                // result (a `format()` call inside CPython); the pieces are
+                // then joined.
                 let mut len = Sym::from(*literal);
-                for p in parts {
+                for (i, p) in parts.iter().enumerate() {
                     let v = self.eval(p);
-                    self.ops(|o, m| o.calls += m);
+                    let spec = specced.get(i).copied().unwrap_or(false);
+                    let w = crate::kb::pystd::format_weight(&v, spec);
+                    self.ops(|o, m| o.calls += w * m);
                     len = len.add(&formatted_len(&v));
+                }
+                if parts.len() + usize::from(*literal > 0) > 1 {
+                    self.ops(|o, m| o.calls += 2.0 * m);
                 }
                 Value::Str {
                     len,
@@ -324,16 +334,21 @@ impl Interp<'_> {
         for (op, c) in ops.iter().zip(comparators) {
             let r = self.eval(c);
             self.ops(|o, m| o.compare += m);
-            if matches!(op, CmpOp::In | CmpOp::NotIn)
-                && matches!(
-                    r,
+            if matches!(op, CmpOp::In | CmpOp::NotIn) {
+                match &r {
                     Value::Seq {
                         kind: SeqKind::Dict | SeqKind::Set,
                         ..
+                    } => self.keyed_access(&r, Some(c), None),
+                    // A list or tuple is scanned: to the item if it is there
+                    // (half way on average), to the end if not.
+                    Value::Seq { .. } => {
+                        let n = r.len().map(|l| self.num(&l)).unwrap_or(0.0);
+                        let k = 0.75 * n * crate::kb::pystd::walk_weight("scan");
+                        self.ops(|o, m| o.walked += k * m);
                     }
-                )
-            {
-                self.keyed_access(&r, Some(c), None);
+                    _ => {}
+                }
             }
             if l.as_array().is_some() || r.as_array().is_some() {
                 array_result =
@@ -506,8 +521,24 @@ impl Interp<'_> {
                     shared: false,
                 }
             }
-            (Value::Str { len, .. }, _) if op == BinOp::Mod => {
-                self.ops(|o, m| o.other += m);
+            (Value::Str { len, .. }, args) if op == BinOp::Mod => {
+                // `"%d: %.2f" % (k, v)`: each field formatted by its spec.
+                let fields = match args {
+                    Value::Seq {
+                        kind: SeqKind::Tuple,
+                        items: SeqItems::Known(items),
+                    } => items.clone(),
+                    one => vec![one.clone()],
+                };
+                let w = 4.0
+                    + fields
+                        .iter()
+                        .map(|v| crate::kb::pystd::format_weight(v, true))
+                        .sum::<f64>();
+                self.ops(|o, m| {
+                    o.other += m;
+                    o.calls += w * m
+                });
                 Value::Str {
                     len: len.clone(),
                     text: None,
@@ -989,6 +1020,9 @@ impl Interp<'_> {
                 (Value::Obj { class, attrs }, _) if class.as_ref() == "builtins.slice" => {
                     let len = v.len().unwrap_or_else(Sym::zero);
                     let n = arrays::slice_len(&attrs.borrow(), &len);
+                    // The slice copies its items' pointers into a new list.
+                    let k = self.num(&n) * crate::kb::pystd::walk_weight("copy");
+                    self.ops(|o, m| o.walked += k * m);
                     Value::homog(*kind, v.elem(), n)
                 }
                 (

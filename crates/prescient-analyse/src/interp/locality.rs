@@ -28,6 +28,9 @@ pub(crate) struct KeyedAccess {
     pub place: Place,
     pub accesses: f64,
     pub share: f64,
+    /// The keys are random draws (`keys.rs`): they land anywhere in the
+    /// container however far the enclosing loops grow it.
+    pub scattered: bool,
 }
 
 /// A container up to this size stays in a core's L2 cache.
@@ -94,11 +97,15 @@ impl Interp<'_> {
         let place = place
             .and_then(|p| self.place_of(p))
             .filter(|p| own_frame || matches!(p, Place::Attr(..)));
+        let scattered = key
+            .and_then(|k| self.variety_of(k))
+            .is_some_and(|v| v.drawn);
         if let (Some(place), Some(l)) = (place, self.loops.last_mut()) {
             l.keyed.push(KeyedAccess {
                 place,
                 accesses: self.mult_num,
                 share,
+                scattered,
             });
         }
     }
@@ -164,8 +171,8 @@ impl Interp<'_> {
     /// Before a loop ends: the keyed accesses into containers the loop grows
     /// (`before` and `attr_before` hold their values before it) are judged
     /// by the container's size half-way through the loop. Accesses into
-    /// containers this loop does not grow pass to the enclosing loop, which
-    /// may.
+    /// containers this loop does not grow, and those whose keys are random
+    /// draws, pass on to the enclosing loop, which may grow them further.
     pub(crate) fn grown_access_misses(
         &mut self,
         before: &BTreeMap<String, Value>,
@@ -179,8 +186,8 @@ impl Interp<'_> {
         let frame = l.frame;
         let half = trip.sub(&Sym::one()).clamp0().scale(0.5);
         let mut extra = 0.0;
-        let mut unresolved = Vec::new();
-        for r in records {
+        let mut pass_on = Vec::new();
+        for mut r in records {
             let old = match &r.place {
                 Place::Name(n) => before.get(n).cloned(),
                 Place::Attr(attrs, n) => attr_before
@@ -188,14 +195,24 @@ impl Interp<'_> {
                     .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
                     .map(|a| a.value.clone()),
             };
-            match (old, self.held(&r.place)) {
+            let resolved = match (old, self.held(&r.place)) {
                 (Some(old), Some(new)) => {
                     if let Some(mid) = self.grown_value(&old, &new, &half) {
                         let share = miss_share(self.reach_bytes(&mid));
                         extra += (share - r.share).max(0.0) * r.accesses;
+                        r.share = r.share.max(share);
                     }
+                    true
                 }
-                _ => unresolved.push(r),
+                _ => false,
+            };
+            // Keys drawn at random land anywhere in what the enclosing loops
+            // grow (`counts[pair] += 1` over each basket's pairs, in a loop
+            // over baskets): they judge the access again, charging only the
+            // misses not yet charged. Other keys (a worklist's neighbours)
+            // follow where the container grows, judged here.
+            if !resolved || (r.scattered && r.share < 1.0) {
+                pass_on.push(r);
             }
         }
         let n = self.loops.len();
@@ -207,7 +224,7 @@ impl Interp<'_> {
         if n >= 2 {
             let same_frame = self.loops[n - 2].frame == frame;
             self.loops[n - 2].keyed.extend(
-                unresolved
+                pass_on
                     .into_iter()
                     .filter(|r| same_frame || matches!(r.place, Place::Attr(..))),
             );

@@ -307,6 +307,7 @@ impl Interp<'_> {
         };
         self.enter_loop(target.names(), trip.clone(), false);
         self.note_counters(target, iter, &it);
+        self.note_loop_variety(target, iter);
         self.assign(target, elem);
         let flow = self.run_loop_body(body, &trip);
         if !matches!(flow, Flow::Return) {
@@ -564,7 +565,15 @@ impl Interp<'_> {
     /// it adds is data-dependent: the count becomes a named unknown assumed
     /// to be at least the starting length.
     fn drain_trips(&mut self, test: &Expr, body: &[Stmt]) -> Option<Sym> {
-        let queue = drained_queue(test)?;
+        // `while q and q[0][0] <= now:` drains only what is due: the
+        // condition stops it early.
+        let (queue, until) = match &test.kind {
+            ExprKind::BoolOp {
+                op: BoolOp::And,
+                values,
+            } if values.len() >= 2 => (drained_queue(&values[0])?, true),
+            _ => (drained_queue(test)?, false),
+        };
         let key = unparse::unparse(queue);
         let (mut pops, mut pushes) = (false, false);
         for s in body {
@@ -590,6 +599,9 @@ impl Interp<'_> {
             return None;
         }
         let len = self.peek(queue)?.len()?;
+        if until && !pushes {
+            return Some(self.due_trips(queue, &key, len));
+        }
         if !pushes {
             return Some(len);
         }
@@ -617,6 +629,37 @@ impl Interp<'_> {
                 fmt_num(assumed)
             ),
         ))
+    }
+
+    /// Trips of a drain that stops at a condition (`while q and due(q[0])`)
+    /// and puts nothing back. Inside a loop that fills the queue, what it
+    /// takes out over the run is at most what went in, so each run takes
+    /// about what one iteration of that loop added (what the queue grew by
+    /// since the loop began, in the iteration seen); elsewhere, at most the
+    /// whole queue.
+    fn due_trips(&mut self, queue: &Expr, key: &str, len: Sym) -> Sym {
+        let frame = self.frames.len();
+        let before = queue.as_name().and_then(|n| {
+            self.loops
+                .iter()
+                .rev()
+                .take_while(|l| l.frame == frame)
+                .find_map(|l| l.before.get(n))
+                .and_then(|v| v.len())
+        });
+        let Some(before) = before else {
+            return len;
+        };
+        let added = self.num(&len.sub(&before));
+        if added <= 0.0 {
+            return len;
+        }
+        let line = self.line;
+        self.note(format!(
+            "line {line}: the `while` loop drains what is due from `{key}`, which the loop around it fills: taken to remove what one iteration adds, {}",
+            fmt_num(added)
+        ));
+        Sym::num(added).min(&len)
     }
 
     /// A worklist loop (graph search, shortest paths) indexes a container by
@@ -837,14 +880,17 @@ impl Interp<'_> {
     /// of value that accumulate (counts, strings, containers, arrays).
     pub(crate) fn grown_value(&mut self, old: &Value, new: &Value, scale: &Sym) -> Option<Value> {
         let grown = |o: &Sym, n: &Sym| n.add(&n.sub(o).mul(scale));
+        // A container a loop drains faster than it fills ends empty, never
+        // below.
+        let size = |o: &Sym, n: &Sym| grown(o, n).clamp0();
         Some(match (old, new) {
             (Value::Int(o), Value::Int(n)) => Value::Int(grown(o, n)),
             (Value::Str { len: o, .. }, Value::Str { len: n, .. }) => Value::Str {
-                len: grown(o, n),
+                len: size(o, n),
                 text: None,
                 shared: false,
             },
-            (Value::Bytes { len: o }, Value::Bytes { len: n }) => Value::Bytes { len: grown(o, n) },
+            (Value::Bytes { len: o }, Value::Bytes { len: n }) => Value::Bytes { len: size(o, n) },
             (Value::Seq { .. }, Value::Seq { kind, .. }) => {
                 let (o, n) = (
                     old.len().unwrap_or_else(Sym::zero),
@@ -854,7 +900,7 @@ impl Interp<'_> {
                 // their growth too: the items in all elements together grow
                 // with the loop, and are shared out over the final count
                 // (a dict's entry is a (key, value) pair).
-                let total = grown(&o, &n);
+                let total = size(&o, &n);
                 let elem = match (old.elem(), new.elem()) {
                     (
                         Value::Seq {
@@ -885,7 +931,7 @@ impl Interp<'_> {
             {
                 let before = Sym::num(chain_length(old).unwrap_or(0.0));
                 let after = Sym::num(chain_length(new).unwrap_or(1.0));
-                let total = grown(&before, &after);
+                let total = size(&before, &after);
                 attrs.borrow_mut().insert(CHAIN.into(), Value::Int(total));
                 new.clone()
             }
@@ -894,7 +940,7 @@ impl Interp<'_> {
                     .shape
                     .iter()
                     .zip(&n.shape)
-                    .map(|(a, b)| grown(a, b))
+                    .map(|(a, b)| size(a, b))
                     .collect();
                 let (dtype, lib) = (n.dtype, n.lib);
                 self.new_array(shape, dtype, lib, Origin::Plain)
@@ -970,6 +1016,7 @@ impl Interp<'_> {
             };
             self.enter_loop(g.target.names(), trip.clone(), true);
             self.note_counters(&g.target, &g.iter, &it);
+            self.note_loop_variety(&g.target, &g.iter);
             entered += 1;
             self.assign(&g.target, elem);
             for cond in &g.ifs {

@@ -15,6 +15,7 @@ mod accumulate;
 mod as_host;
 mod call;
 mod expr;
+mod keys;
 mod ledger;
 mod locality;
 mod loops;
@@ -56,6 +57,9 @@ pub(crate) struct Frame {
     pub loop_base: usize,
     pub returns: Vec<Value>,
     pub yields: Vec<(Value, Sym)>,
+    /// What is known of the distinct values this frame's names take in
+    /// its running loops (`keys.rs`).
+    pub variety: HashMap<String, keys::Variety>,
 }
 
 pub(crate) struct LoopCtx {
@@ -157,6 +161,8 @@ pub struct Interp<'a> {
     pub(crate) born: HashMap<usize, u64>,
     /// The assignment being made stores back a value read under its key.
     pub(crate) counting_store: bool,
+    /// [`Frame::variety`] for the module's own names.
+    pub(crate) variety: HashMap<String, keys::Variety>,
     /// Entries a worklist loop being run visits (see `worklist_domain`), and
     /// the multiplicity outside that loop.
     pub(crate) visit_domain: Option<(f64, f64)>,
@@ -212,6 +218,7 @@ impl<'a> Interp<'a> {
             memo_bytes: HashMap::new(),
             born: HashMap::new(),
             counting_store: false,
+            variety: HashMap::new(),
             visit_domain: None,
             guard_share: 1.0,
             branch_share: 1.0,

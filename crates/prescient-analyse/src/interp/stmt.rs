@@ -186,6 +186,7 @@ impl Interp<'_> {
             loop_base: self.loops.len(),
             returns: Vec::new(),
             yields: Vec::new(),
+            variety: HashMap::new(),
         }
     }
 
@@ -323,6 +324,9 @@ impl Interp<'_> {
                 }
                 let v = self.eval_idiomatic(value);
                 self.name_hint = None;
+                for t in targets {
+                    self.note_variety(t, value);
+                }
                 self.counting_store = targets.len() == 1 && is_counting_store(&targets[0], value);
                 if let [t] = targets.as_slice() {
                     self.link_chain(t, value, &v);
@@ -337,6 +341,7 @@ impl Interp<'_> {
                     self.name_hint = target.as_name().map(String::from);
                     let v = self.eval(value);
                     self.name_hint = None;
+                    self.note_variety(target, value);
                     self.assign(target, v);
                 }
             }
@@ -541,7 +546,7 @@ impl Interp<'_> {
         let rhs = self.eval(value);
         let v = self.binop(op, cur, rhs, super::expr::BinMode::InPlace, target, value);
         match &target.kind {
-            ExprKind::Subscript { value, .. } => {
+            ExprKind::Subscript { value, index } => {
                 // In-place update of an element or slice: the store, no rebinding.
                 let numpy = value
                     .as_name()
@@ -550,10 +555,44 @@ impl Interp<'_> {
                     self.ops(|o, m| o.numpy_index += m);
                 } else {
                     self.ops(|o, m| o.indexing += m);
+                    self.count_into_empty_dict(value, index, v);
                 }
             }
             _ => self.assign(target, v),
         }
+    }
+
+    /// `counts[k] += 1` into a dict that is empty here: a plain dict would
+    /// raise on the missing key, so it is a `Counter` or a `defaultdict`,
+    /// and the update adds the key the first time it is seen. A dict that
+    /// already holds keys is taken to be updated under them.
+    fn count_into_empty_dict(&mut self, container: &Expr, key: &Expr, v: Value) {
+        if !matches!(
+            container.kind,
+            ExprKind::Name(_) | ExprKind::Attribute { .. }
+        ) {
+            return;
+        }
+        let Some(
+            c @ Value::Seq {
+                kind: SeqKind::Dict,
+                ..
+            },
+        ) = self.peek(container)
+        else {
+            return;
+        };
+        let len = c.len().unwrap_or_else(Sym::zero);
+        if self.num(&len) >= 1.0 {
+            return;
+        }
+        let idx = self.peek(key).unwrap_or(Value::Unknown);
+        let len = len.add(&self.key_share(container, Some(key), true));
+        self.mark_accumulated_target(container);
+        self.assign(
+            container,
+            Value::homog(SeqKind::Dict, Value::tuple(vec![idx, v]), len),
+        );
     }
 
     fn exec_if(&mut self, test: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Flow {
@@ -584,12 +623,15 @@ impl Interp<'_> {
 
     /// `if k not in seen: ... seen.add(k)` (or `seen[k] = ...`) inside a loop
     /// runs once per distinct key, not once per iteration. Inside a worklist
-    /// loop the distinct keys are the entries it visits; elsewhere they are
+    /// loop the distinct keys are the entries it visits; elsewhere they
+    /// follow the key's variety where it is known (`keys.rs`), else they are
     /// taken to grow like Heaps' law, `10 sqrt(n)` over `n` iterations, as for
     /// counting stores. Returns the share of iterations that take the branch.
     fn first_visit_share(&mut self, test: &Expr, body: &[Stmt]) -> Option<f64> {
         let ExprKind::Compare {
-            ops, comparators, ..
+            left,
+            ops,
+            comparators,
         } = &test.kind
         else {
             return None;
@@ -626,7 +668,10 @@ impl Interp<'_> {
             // Per run of the worklist: a search called five times visits
             // its entries five times.
             Some((entries, outside)) => (entries * outside / n).min(1.0),
-            None => (10.0 * n.sqrt() / n).min(1.0),
+            None => match self.variety_of(left) {
+                Some(u) => (u.distinct(n) / n).min(1.0),
+                None => (10.0 * n.sqrt() / n).min(1.0),
+            },
         })
     }
 
@@ -810,7 +855,7 @@ impl Interp<'_> {
                         let len = c
                             .len()
                             .unwrap_or_else(Sym::zero)
-                            .add(&self.new_key_share(container));
+                            .add(&self.new_key_share(container, index));
                         self.mark_accumulated_target(container);
                         Value::homog(SeqKind::Dict, Value::tuple(vec![idx.clone(), v]), len)
                     }
@@ -849,37 +894,9 @@ impl Interp<'_> {
     /// where the store counts (`d[k] = d.get(k, 0) + 1`): there keys repeat,
     /// and over `n` stores the distinct keys are taken to grow like Heaps' law
     /// for vocabularies, `10 sqrt(n)`, noted in the output.
-    fn new_key_share(&mut self, container: &Expr) -> Sym {
+    fn new_key_share(&mut self, container: &Expr, key: &Expr) -> Sym {
         let repeats = self.counting_store;
-        self.key_share(container, repeats)
-    }
-
-    /// [`Self::new_key_share`] for a store whose keys are known to repeat
-    /// (`repeats`) or not.
-    pub(crate) fn key_share(&mut self, container: &Expr, repeats: bool) -> Sym {
-        if self.guard_share < 1.0 {
-            // Under a first-visit guard the keys are new, but only that
-            // share of the iterations stores one.
-            return Sym::num(self.guard_share * self.branch_share);
-        }
-        if !repeats || self.loops.is_empty() {
-            return Sym::num(self.branch_share);
-        }
-        let n = self.mult_num.max(1.0);
-        let share = (10.0 / n.sqrt()).min(1.0);
-        if share < 1.0 {
-            let line = self.line;
-            let note = format!(
-                "line {line}: `{}` counts under keys that repeat; its distinct keys over {} stores are assumed to be {}",
-                unparse::unparse(container),
-                fmt_num(n),
-                fmt_num((10.0 * n.sqrt()).round())
-            );
-            if !self.notes.contains(&note) {
-                self.notes.push(note);
-            }
-        }
-        Sym::num(share)
+        self.key_share(container, Some(key), repeats)
     }
 
     /// `head = Node(x, head)`, `self.top = Frame(v, parent=self.top)`: a new

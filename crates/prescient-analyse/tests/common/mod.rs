@@ -68,3 +68,24 @@ pub fn corpus_args(name: &str) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The highest memory peak of the sections of `scope`, in MiB.
+pub fn scope_peak_mib(a: &Analysis, scope: &str) -> f64 {
+    a.sections
+        .iter()
+        .filter(|s| s.scope == scope)
+        .map(|s| s.memory.peak_bytes)
+        .fold(0.0, f64::max)
+        / 1048576.0
+}
+
+/// The interpreted operations of every kernel, added up.
+pub fn loop_ops(a: &Analysis) -> prescient_model::PyOps {
+    let mut ops = prescient_model::PyOps::default();
+    for k in kernels(a) {
+        if let Some(o) = &k.py_ops {
+            ops.add(o);
+        }
+    }
+    ops
+}
