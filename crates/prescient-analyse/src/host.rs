@@ -202,6 +202,12 @@ pub trait Host {
     fn written(&self, path: &str) -> Option<Written>;
     /// Records that the program writes a file.
     fn wrote(&mut self, path: String, file: Written);
+    /// Records that the program serialised `v` into `size` characters or
+    /// bytes (`json.dumps`, `pickle.dump`).
+    fn note_serialized(&mut self, size: f64, v: Value);
+    /// What the program serialised into `size` characters or bytes, if it
+    /// did.
+    fn serialized_value(&self, size: f64) -> Option<Value>;
 }
 
 impl dyn Host + '_ {

@@ -178,8 +178,14 @@ impl ArrayVal {
 pub enum SeqItems {
     /// Every item known (a literal, a tuple of known values).
     Known(Vec<Value>),
-    /// Homogeneous items of this kind, `len` of them.
-    Homog { elem: Box<Value>, len: Sym },
+    /// Homogeneous items of this kind, `len` of them. `refs`: the items are
+    /// objects other containers hold too (a sorted or filtered copy, a
+    /// slice): this one holds only references to them.
+    Homog {
+        elem: Box<Value>,
+        len: Sym,
+        refs: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,10 +312,13 @@ pub enum Value {
         func: Rc<FuncVal>,
         recv: Box<Value>,
     },
-    /// An open file; `size` is its size in bytes when known.
+    /// An open file; `size` is its size in bytes when known, `path` where
+    /// it was opened, when written literally (so that what the program
+    /// writes to it is known when it reads it back).
     File {
         size: Sym,
         binary: bool,
+        path: Option<Arc<str>>,
     },
     /// A generator object or iterator: state that cannot be checkpointed.
     Generator,
@@ -350,6 +359,20 @@ impl Value {
             items: SeqItems::Homog {
                 elem: Box::new(elem),
                 len,
+                refs: false,
+            },
+        }
+    }
+
+    /// A new container of `len` references to objects held elsewhere
+    /// (`sorted(xs)`, `xs[a:b]`, `[r for r in rows if ...]`).
+    pub fn refs(kind: SeqKind, elem: Value, len: Sym) -> Value {
+        Value::Seq {
+            kind,
+            items: SeqItems::Homog {
+                elem: Box::new(elem),
+                len,
+                refs: true,
             },
         }
     }

@@ -208,7 +208,7 @@ fn find_path(v: &Value, target: usize, per: Sym, depth: u32) -> Option<Sym> {
             SeqItems::Known(vs) => vs
                 .iter()
                 .find_map(|x| find_path(x, target, per.clone(), depth + 1)),
-            SeqItems::Homog { elem, len } => {
+            SeqItems::Homog { elem, len, .. } => {
                 find_path(elem, target, per.mul(&len.max(&Sym::one())), depth + 1)
             }
         },

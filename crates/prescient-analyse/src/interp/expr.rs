@@ -1020,10 +1020,11 @@ impl Interp<'_> {
                 (Value::Obj { class, attrs }, _) if class.as_ref() == "builtins.slice" => {
                     let len = v.len().unwrap_or_else(Sym::zero);
                     let n = arrays::slice_len(&attrs.borrow(), &len);
-                    // The slice copies its items' pointers into a new list.
+                    // The slice copies its items' pointers into a new list:
+                    // the items themselves stay shared.
                     let k = self.num(&n) * crate::kb::pystd::walk_weight("copy");
                     self.ops(|o, m| o.walked += k * m);
-                    Value::homog(*kind, v.elem(), n)
+                    Value::refs(*kind, v.elem(), n)
                 }
                 (
                     k @ Value::Str {

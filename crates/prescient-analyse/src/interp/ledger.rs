@@ -217,7 +217,11 @@ impl Interp<'_> {
                             vs.iter().any(|x| parts(x).iter().any(holds_containers)),
                         )
                     }
-                    SeqItems::Homog { elem, len } => {
+                    // References to objects held elsewhere: only the slots.
+                    SeqItems::Homog {
+                        len, refs: true, ..
+                    } => (self.num(len), 0.0, false),
+                    SeqItems::Homog { elem, len, .. } => {
                         // Each element holds its own buffers: count them per element.
                         let mut own = Vec::new();
                         let mut own_tracked = 0.0;

@@ -140,7 +140,7 @@ impl Interp<'_> {
         };
         let (n, items) = match items {
             SeqItems::Known(vs) => (vs.len() as f64, vs.iter().map(item).sum()),
-            SeqItems::Homog { elem, len } => {
+            SeqItems::Homog { elem, len, .. } => {
                 let n = self.num(len);
                 (n, n * item(elem))
             }

@@ -1034,7 +1034,15 @@ impl Interp<'_> {
         for _ in 0..entered {
             self.exit_loop();
         }
+        // `[r for r in rows if ...]`: the items are the objects `rows` holds.
+        let picked = elt.as_name().is_some_and(|n| {
+            generators.iter().any(|g| {
+                g.target.as_name() == Some(n) && lives_through(&g.iter, &[]) && holds_objects(&v)
+            })
+        });
         match kind {
+            CompKind::List if picked => Value::refs(SeqKind::List, v, total),
+            CompKind::Set if picked => Value::refs(SeqKind::Set, v, total),
             CompKind::List => Value::homog(SeqKind::List, v, total),
             CompKind::Set => Value::homog(SeqKind::Set, v, total),
             CompKind::Dict => Value::homog(
@@ -1177,4 +1185,10 @@ pub(crate) fn chain_length(v: &Value) -> Option<f64> {
         ),
         _ => None,
     }
+}
+
+/// Whether a value is an object of its own, which a container holds by
+/// reference (not a small int a copy would share anyway).
+fn holds_objects(v: &Value) -> bool {
+    !matches!(v, Value::Unknown | Value::None | Value::Bool(_))
 }

@@ -147,6 +147,9 @@ pub struct Interp<'a> {
     pub(crate) hoisted: HashMap<String, prescient_syntax::ast::Expr>,
     /// Files the program writes, by path: their size and the array written.
     pub(crate) written: HashMap<String, (f64, Option<std::rc::Rc<ArrayVal>>)>,
+    /// Values the program serialised (`json.dumps`, `pickle.dump`), by the
+    /// size of what that made.
+    pub(crate) serialized: Vec<(f64, Value)>,
     pub(crate) ledger: ledger::Ledger,
     /// The entry function's frame is `frames[0]` and survives between statements.
     pub(crate) in_entry: bool,
@@ -210,6 +213,7 @@ impl<'a> Interp<'a> {
             line: 0,
             hoisted: HashMap::new(),
             written: HashMap::new(),
+            serialized: Vec::new(),
             ledger: ledger::Ledger::default(),
             in_entry: false,
             last_top_trip: None,

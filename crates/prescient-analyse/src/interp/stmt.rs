@@ -323,6 +323,18 @@ impl Interp<'_> {
                     }
                 }
                 let v = self.eval_idiomatic(value);
+                // `b = a`, `rows = self.rows`, `g = groups[k]`: another name
+                // for a container held elsewhere, not a copy.
+                let v = match (&value.kind, v) {
+                    (
+                        ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. },
+                        Value::Seq {
+                            kind,
+                            items: SeqItems::Homog { elem, len, .. },
+                        },
+                    ) => Value::refs(kind, *elem, len),
+                    (_, v) => v,
+                };
                 self.name_hint = None;
                 for t in targets {
                     self.note_variety(t, value);

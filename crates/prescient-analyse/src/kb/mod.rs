@@ -2,7 +2,8 @@
 //! its cost (flops, bytes read and written, bytes allocated) and its category.
 //!
 //! It is one data-driven table ([`table`]) built from per-library lists
-//! (`numpy.rs`, `scipy.rs`, `crypto.rs`, `torch.rs`, `pystd.rs`, `regex.rs`). Each entry maps
+//! (`numpy.rs`, `scipy.rs`, `crypto.rs`, `torch.rs`, `pystd.rs`, `regex.rs`,
+//! `serial.rs`). Each entry maps
 //! qualified names to a [`Rule`]: most rules are generic and parameterised
 //! (elementwise with a flop weight, reduction, creation from a shape argument);
 //! the rest are small handlers. Adding a function usually means adding one line.
@@ -17,6 +18,7 @@ pub mod numpy;
 pub mod pystd;
 pub mod regex;
 pub mod scipy;
+pub mod serial;
 pub mod torch;
 
 use crate::host::{Draft, Host};
@@ -175,6 +177,7 @@ pub fn table() -> &'static HashMap<&'static str, Stored> {
             torch::ENTRIES,
             pystd::ENTRIES,
             regex::ENTRIES,
+            serial::ENTRIES,
         ] {
             for ent in list {
                 for n in ent.names {
@@ -491,7 +494,7 @@ pub fn shape_of(it: &mut dyn Host, v: &Value) -> Option<Vec<Sym>> {
             ..
         } => items.iter().map(|x| x.as_sym()).collect(),
         Value::Seq {
-            items: SeqItems::Homog { elem, len },
+            items: SeqItems::Homog { elem, len, .. },
             ..
         } => {
             let n = len.as_int()? as usize;

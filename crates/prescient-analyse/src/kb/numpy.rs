@@ -3519,7 +3519,7 @@ fn concatenate(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                 .map(|a| (a, Sym::one()))
                 .collect(),
             Value::Seq {
-                items: SeqItems::Homog { elem, len },
+                items: SeqItems::Homog { elem, len, .. },
                 ..
             } => vec![(as_arr(Some(elem))?, len.clone())],
             _ => return None,

@@ -396,22 +396,7 @@ pub const ENTRIES: &[Entry] = &[
         C::Python,
         Custom(itertools),
     ),
-    e(
-        &[
-            "json.dumps",
-            "json.loads",
-            "json.dump",
-            "json.load",
-            "pickle.dumps",
-            "pickle.loads",
-            "pickle.dump",
-            "pickle.load",
-            "csv.reader",
-            "csv.writer",
-        ],
-        C::Io,
-        Custom(serialize),
-    ),
+    e(&["csv.reader", "csv.writer"], C::Io, Custom(serialize)),
     e(
         &[
             "super_proxy.__init__",
@@ -728,6 +713,7 @@ fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     };
     let flops = compares.scale(sort_weight(&compared));
     let in_place = ca.recv.is_some();
+    let held = held_elsewhere(ca);
     it.emit(draft(
         C::Sort,
         "builtins.sorted",
@@ -747,7 +733,24 @@ fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     if in_place {
         return Some(Value::None);
     }
-    Some(Value::homog(SeqKind::List, v.elem(), n))
+    Some(if held {
+        Value::refs(SeqKind::List, v.elem(), n)
+    } else {
+        Value::homog(SeqKind::List, v.elem(), n)
+    })
+}
+
+/// Whether the container a call copies (`sorted(rows)`, `list(xs)`) is
+/// held by a name, so that the copy holds references to the same objects
+/// (a generator's items are its own).
+fn held_elsewhere(ca: &CallArgs) -> bool {
+    let arg = ca.recv_expr.as_ref().or(ca.arg_exprs.first());
+    arg.is_some_and(|e| {
+        matches!(
+            e.kind,
+            ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
+        )
+    })
 }
 
 /// `heapq`: the heap is a plain list the functions take as first argument.
@@ -881,6 +884,10 @@ fn convert_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
         it.ops(|o, m| o.walked += m * k);
     }
     match &v {
+        Value::Seq {
+            items: SeqItems::Homog { elem, len, .. },
+            ..
+        } if held_elsewhere(ca) => Some(Value::refs(kind, (**elem).clone(), len.clone())),
         Value::Seq { items, .. } => Some(Value::Seq {
             kind,
             items: items.clone(),
@@ -1758,34 +1765,50 @@ fn open(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
         .unwrap_or("r")
         .to_string();
     let binary = mode.contains('b') || ca.name == "io.BytesIO";
+    let named: Option<Arc<str>> = ca
+        .pos
+        .first()
+        .and_then(|p| p.as_text())
+        .filter(|_| !ca.name.starts_with("io.") && !ca.name.starts_with("tempfile"))
+        .map(Arc::from);
     if mode.contains('w')
         || mode.contains('a')
         || ca.name.starts_with("io.")
         || ca.name.starts_with("tempfile")
     {
+        if let (Some(p), false) = (&named, mode.contains('a')) {
+            // Opening for writing truncates.
+            it.wrote(p.to_string(), (0.0, None));
+        }
         return Some(Value::File {
             size: Sym::zero(),
             binary,
+            path: named,
         });
     }
     let size = match ca.pos.first() {
         Some(p) => match p.as_text() {
-            Some(path) => match it.probe().size(path) {
-                Some(s) => Sym::num(s as f64),
-                None => it.unknown("file_size", 1e6, format!("size of `{path}` is not known (the file does not exist at analysis time); assumed 1000000")),
+            // A file the program wrote itself has the size it wrote.
+            Some(path) => match (it.written(path), it.probe().size(path)) {
+                (Some((s, _)), _) => Sym::num(s),
+                (None, Some(s)) => Sym::num(s as f64),
+                (None, None) => it.unknown("file_size", 1e6, format!("size of `{path}` is not known (the file does not exist at analysis time); assumed 1000000")),
             },
             None => it.unknown("file_size", 1e6, format!("the file opened by `{}` is not known; assumed 1000000 bytes", ca.text)),
         },
         None => Sym::zero(),
     };
-    let _ = fmt_bytes;
-    Some(Value::File { size, binary })
+    Some(Value::File {
+        size,
+        binary,
+        path: named,
+    })
 }
 
 fn file_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
-    let (size, binary) = match ca.recv.as_ref()? {
-        Value::File { size, binary } => (size.clone(), *binary),
-        _ => (Sym::num(1e6), false),
+    let (size, binary, path) = match ca.recv.as_ref()? {
+        Value::File { size, binary, path } => (size.clone(), *binary, path.clone()),
+        _ => (Sym::num(1e6), false, None),
     };
     let short = ca.short();
     let content = |n: Sym| {
@@ -1831,6 +1854,16 @@ fn file_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                 .first()
                 .and_then(|v| v.len())
                 .unwrap_or_else(Sym::one);
+            // `writelines` writes every line; each execution adds to the file.
+            let n = match (short, ca.pos.first()) {
+                ("writelines", Some(lines)) => n.mul(&lines.elem().len().unwrap_or_else(Sym::one)),
+                _ => n,
+            };
+            if let Some(p) = &path {
+                let before = it.written(p).map(|w| w.0).unwrap_or(0.0);
+                let added = it.num(&n) * it.mult_num();
+                it.wrote(p.to_string(), (before + added, None));
+            }
             if it.num(&n) >= 1e5 {
                 let b = it.num(&n);
                 it.emit(draft(
@@ -2402,23 +2435,10 @@ fn itertools(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     })
 }
 
-fn serialize(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
-    let n = ca
-        .pos
-        .first()
-        .and_then(|v| v.len())
-        .unwrap_or_else(|| Sym::num(64.0));
+/// `csv.reader` and `csv.writer`: the objects, a call's worth of set-up.
+fn serialize(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m * 10.0);
-    Some(match ca.name.as_str() {
-        "json.dumps" => Value::Str {
-            len: n,
-            text: None,
-            shared: false,
-        },
-        "pickle.dumps" => Value::Bytes { len: n },
-        "json.dump" | "pickle.dump" => Value::None,
-        _ => Value::Unknown,
-    })
+    Some(Value::Unknown)
 }
 
 // ---------- argparse ----------

@@ -773,7 +773,7 @@ fn sequential_call(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
         }
         // n copies of one module: its forward pass runs n times.
         Some(Value::Seq {
-            items: SeqItems::Homog { elem, len },
+            items: SeqItems::Homog { elem, len, .. },
             ..
         }) => {
             it.enter_loop(vec![], len, true);
@@ -835,7 +835,7 @@ pub fn collect_params(v: &Value, out: &mut Vec<Rc<ArrayVal>>, depth: u32) {
             }
         }
         Value::Seq {
-            items: SeqItems::Homog { elem, len },
+            items: SeqItems::Homog { elem, len, .. },
             ..
         } => {
             // n identical modules: count the element's parameters n times.

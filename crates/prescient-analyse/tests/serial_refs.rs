@@ -1,0 +1,82 @@
+//! Serialised data read back (`json`, `pickle`, through text or a file the
+//! program wrote) and containers that hold references to objects other
+//! containers own (sorted or filtered copies, slices).
+
+mod common;
+
+use common::*;
+
+const RECORDS: &str = r#"
+import json
+import random
+
+def main(n):
+    rng = random.Random(3)
+    records = [{"id": i, "name": f"user{i}", "score": rng.random()} for i in range(n)]
+    STEP
+    return back
+
+main(200000)
+"#;
+
+fn peak(step: &str) -> f64 {
+    scope_peak_mib(&analyze(&RECORDS.replace("STEP", step), &[]), "main")
+}
+
+#[test]
+fn json_text_the_program_made_reads_back_as_what_it_wrote() {
+    let base = peak("back = records");
+    // The text: about 60 characters per record (12 MB measured for these).
+    let text = peak("text = json.dumps(records)\n    back = None");
+    assert!((8.0..20.0).contains(&(text - base)), "{base} {text}");
+    // Parsed back: a second copy of the records.
+    let both = peak("text = json.dumps(records)\n    back = json.loads(text)");
+    assert!(both - text > 0.8 * base - 10.0, "{base} {text} {both}");
+    // The same through a file, and with pickle.
+    let file = peak(
+        "with open('r.json', 'w') as f:\n        json.dump(records, f)\n    with open('r.json') as f:\n        back = json.load(f)",
+    );
+    assert!(file > 1.6 * base - 15.0, "{base} {file}");
+    let pickled = peak("import pickle\n    back = pickle.loads(pickle.dumps(records))");
+    assert!(pickled > 1.6 * base - 15.0, "{base} {pickled}");
+}
+
+#[test]
+fn json_costs_follow_what_is_serialised() {
+    let calls = |step: &str| loop_ops(&analyze(&RECORDS.replace("STEP", step), &[])).calls;
+    let none = calls("back = records");
+    let dumps = calls("back = json.dumps(records)");
+    // 200k records of a float (44 units), an int and a string, in a dict.
+    assert!(dumps - none > 200_000.0 * 60.0, "{none} {dumps}");
+}
+
+#[test]
+fn sorted_and_filtered_copies_hold_references() {
+    let src = r#"
+import random
+
+def main(n):
+    xs = [random.random() for _ in range(n)]
+    ys = STEP
+    return ys
+
+main(1000000)
+"#;
+    let peak = |step: &str| scope_peak_mib(&analyze(&src.replace("STEP", step), &[]), "main");
+    let base = peak("None");
+    // 1M floats (24 MiB of objects, 8 MiB of slots): a copy adds the slots.
+    for step in [
+        "sorted(xs)",
+        "xs[:]",
+        "list(xs)",
+        "[x for x in xs if x > 0.5]",
+    ] {
+        let grown = peak(step) - base;
+        assert!((3.0..9.0).contains(&grown), "{step}: {grown} MiB");
+    }
+    // Another name for the same list is no copy at all (counted as its slots).
+    assert!(peak("xs") - base < 9.0);
+    // New objects are new: squares are new floats.
+    let squares = peak("[x * x for x in xs]") - base;
+    assert!(squares > 25.0, "{squares}");
+}
