@@ -202,12 +202,13 @@ pub trait Host {
     fn written(&self, path: &str) -> Option<Written>;
     /// Records that the program writes a file.
     fn wrote(&mut self, path: String, file: Written);
-    /// Records that the program serialised `v` into `size` characters or
-    /// bytes (`json.dumps`, `pickle.dump`).
-    fn note_serialized(&mut self, size: f64, v: Value);
-    /// What the program serialised into `size` characters or bytes, if it
-    /// did.
-    fn serialized_value(&self, size: f64) -> Option<Value>;
+    /// Records that the program turned `v` into `size` characters or bytes
+    /// in the way `how` names (`"json"`, `"pickle"`, `"join:,"` for
+    /// `",".join(v)`), so that undoing it gives `v` back.
+    fn note_made(&mut self, size: f64, how: &str, v: Value);
+    /// What the program turned into `size` characters or bytes in the way
+    /// `how` names, if it did.
+    fn made(&self, size: f64, how: &str) -> Option<Value>;
 }
 
 impl dyn Host + '_ {

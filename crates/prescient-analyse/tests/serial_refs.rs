@@ -80,3 +80,29 @@ main(1000000)
     let squares = peak("[x * x for x in xs]") - base;
     assert!(squares > 25.0, "{squares}");
 }
+
+#[test]
+fn text_joined_by_the_program_splits_into_what_it_joined() {
+    let src = r#"
+def main(n):
+    lines = [f"worker-{i % 16} request {i} took {i / 7:.4f}s" for i in range(n)]
+    text = "\n".join(lines)
+    c = 0
+    for line in text.split("\n"):
+        c += len(line.split(" ", 2))
+    return c
+
+main(300000)
+"#;
+    let a = analyze(src, &[]);
+    let loop_iters: f64 = a
+        .kernels()
+        .filter(|k| k.evidence.contains("loop over line"))
+        .filter_map(|k| k.py_ops.as_ref())
+        .map(|o| o.loop_iters)
+        .sum();
+    assert!((299_000.0..301_000.0).contains(&loop_iters), "{loop_iters}");
+    // Each `split(" ", 2)` makes 3 parts (`maxsplit + 1`): 3 * 3.5 steps.
+    let walked = loop_ops(&a).walked;
+    assert!(walked >= 300_000.0 * 3.0 * 3.5, "{walked}");
+}

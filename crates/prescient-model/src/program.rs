@@ -120,6 +120,12 @@ pub struct PyOps {
     /// call covers any number of items).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub walked: f64,
+    /// Bytes of Python objects a statement leaves alive beyond the most the
+    /// program held before: memory the allocator takes fresh from the
+    /// system (new arenas, first-touch page faults, cold cache lines).
+    /// Costed apart.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fresh_bytes: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -182,6 +188,7 @@ impl PyOps {
             bigint_digits: self.bigint_digits * k,
             cold_accesses: self.cold_accesses * k,
             walked: self.walked * k,
+            fresh_bytes: self.fresh_bytes * k,
         }
     }
 
@@ -203,6 +210,7 @@ impl PyOps {
         self.bigint_digits += o.bigint_digits;
         self.cold_accesses += o.cold_accesses;
         self.walked += o.walked;
+        self.fresh_bytes += o.fresh_bytes;
     }
 
     /// Takes away `o` (counts recorded before a mark), never below zero.
@@ -225,6 +233,7 @@ impl PyOps {
         d(&mut self.bigint_digits, o.bigint_digits);
         d(&mut self.cold_accesses, o.cold_accesses);
         d(&mut self.walked, o.walked);
+        d(&mut self.fresh_bytes, o.fresh_bytes);
     }
 }
 

@@ -158,17 +158,18 @@ impl Host for Interp<'_> {
     fn wrote(&mut self, path: String, file: Written) {
         self.written.insert(path, file);
     }
-    fn note_serialized(&mut self, size: f64, v: Value) {
-        // The latest of a size wins; a program serialises a few things.
-        self.serialized.retain(|(s, _)| (s - size).abs() >= 0.5);
-        if self.serialized.len() < 64 {
-            self.serialized.push((size, v));
+    fn note_made(&mut self, size: f64, how: &str, v: Value) {
+        // The latest of a size wins; a program makes a few such things.
+        self.made
+            .retain(|(s, h, _)| (s - size).abs() >= 0.5 || h != how);
+        if self.made.len() < 64 {
+            self.made.push((size, how.to_string(), v));
         }
     }
-    fn serialized_value(&self, size: f64) -> Option<Value> {
-        self.serialized
+    fn made(&self, size: f64, how: &str) -> Option<Value> {
+        self.made
             .iter()
-            .find(|(s, _)| (s - size).abs() < 0.5)
-            .map(|(_, v)| v.clone())
+            .find(|(s, h, _)| (s - size).abs() < 0.5 && h == how)
+            .map(|(_, _, v)| v.clone())
     }
 }

@@ -18,9 +18,14 @@ pub(crate) enum Scope {
     Entry,
 }
 
-/// What one name holds: array buffers (base id, bytes), its other bytes and
-/// the objects in it the garbage collector tracks.
-type Holding = (Vec<(u64, f64)>, f64, f64);
+/// What one name holds: array buffers (base id, bytes), its other bytes,
+/// the objects in it the garbage collector tracks, and the bytes of its big
+/// strings and bytes objects (see [`Ledger::small`]).
+type Holding = (Vec<(u64, f64)>, f64, f64, f64);
+
+/// Objects up to this size come from CPython's small-object allocator;
+/// bigger ones straight from `malloc`.
+const SMALL_OBJECT: f64 = 512.0;
 
 #[derive(Default)]
 pub(crate) struct Ledger {
@@ -32,6 +37,8 @@ pub(crate) struct Ledger {
     ///
     /// [`PyOps::gc_objects`]: prescient_model::PyOps
     tracked: f64,
+    /// Bytes of big strings and bytes objects among `loose`.
+    big: f64,
     touched: HashSet<(Scope, String)>,
     /// Names holding objects or instances (also inside containers): their
     /// attributes change in place.
@@ -52,14 +59,21 @@ impl Ledger {
         self.tracked
     }
 
+    /// Bytes of small Python objects held (array buffers and big strings
+    /// apart): what CPython's small-object allocator serves.
+    pub fn small(&self) -> f64 {
+        self.loose - self.big
+    }
+
     pub fn blocker(&self) -> Option<String> {
         self.blockers.values().next().cloned()
     }
 
     fn remove(&mut self, key: &(Scope, String)) {
-        if let Some((bufs, loose, tracked)) = self.entries.remove(key) {
+        if let Some((bufs, loose, tracked, big)) = self.entries.remove(key) {
             self.loose -= loose;
             self.tracked -= tracked;
+            self.big -= big;
             for (base, _) in bufs {
                 if let Some(slot) = self.bases.get_mut(&base) {
                     slot.1 -= 1;
@@ -118,13 +132,15 @@ impl Interp<'_> {
             let mut bufs = Vec::new();
             let mut tracked = 0.0;
             let loose = self.measure(&value, &mut bufs, &mut tracked, 0);
+            let big = self.big_bytes(&value, 0).min(loose);
             self.ledger.loose += loose;
             self.ledger.tracked += tracked;
+            self.ledger.big += big;
             for (base, bytes) in &bufs {
                 let slot = self.ledger.bases.entry(*base).or_insert((*bytes, 0));
                 slot.1 += 1;
             }
-            self.ledger.entries.insert(key, (bufs, loose, tracked));
+            self.ledger.entries.insert(key, (bufs, loose, tracked, big));
         }
         self.ledger.total()
     }
@@ -141,6 +157,38 @@ impl Interp<'_> {
     pub(crate) fn note_temp(&mut self, bytes: f64) {
         self.temp_bytes += bytes;
         self.stmt_peak = self.stmt_peak.max(self.temp_bytes);
+    }
+
+    /// Bytes of the strings and bytes objects too big for the small-object
+    /// allocator that `v` holds, as [`Self::measure`] counts them.
+    fn big_bytes(&self, v: &Value, depth: u32) -> f64 {
+        if depth > 6 {
+            return 0.0;
+        }
+        match v {
+            Value::Str { shared: false, .. } | Value::Bytes { .. } => {
+                let b = self.scalar_bytes(v).unwrap_or(0.0);
+                if b > SMALL_OBJECT {
+                    b
+                } else {
+                    0.0
+                }
+            }
+            Value::Seq {
+                items: SeqItems::Known(vs),
+                ..
+            } => vs.iter().map(|x| self.big_bytes(x, depth + 1)).sum(),
+            Value::Seq {
+                items:
+                    SeqItems::Homog {
+                        elem,
+                        len,
+                        refs: false,
+                    },
+                ..
+            } => self.num(len) * self.big_bytes(elem, depth + 1),
+            _ => 0.0,
+        }
     }
 
     /// Bytes of a string, bytes, int or float object (`None` for other

@@ -147,9 +147,11 @@ pub struct Interp<'a> {
     pub(crate) hoisted: HashMap<String, prescient_syntax::ast::Expr>,
     /// Files the program writes, by path: their size and the array written.
     pub(crate) written: HashMap<String, (f64, Option<std::rc::Rc<ArrayVal>>)>,
-    /// Values the program serialised (`json.dumps`, `pickle.dump`), by the
-    /// size of what that made.
-    pub(crate) serialized: Vec<(f64, Value)>,
+    /// Values the program turned into text or bytes (`json.dumps`,
+    /// `pickle.dump`, `sep.join`): the size made, how, and the value.
+    pub(crate) made: Vec<(f64, String, Value)>,
+    /// The most bytes of small Python objects the ledger has held so far.
+    pub(crate) py_high_water: f64,
     pub(crate) ledger: ledger::Ledger,
     /// The entry function's frame is `frames[0]` and survives between statements.
     pub(crate) in_entry: bool,
@@ -213,7 +215,8 @@ impl<'a> Interp<'a> {
             line: 0,
             hoisted: HashMap::new(),
             written: HashMap::new(),
-            serialized: Vec::new(),
+            made: Vec::new(),
+            py_high_water: 0.0,
             ledger: ledger::Ledger::default(),
             in_entry: false,
             last_top_trip: None,

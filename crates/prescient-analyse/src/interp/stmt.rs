@@ -211,14 +211,25 @@ impl Interp<'_> {
         }
         let live_after = self.account();
         let tracked_added = self.ledger.tracked() - tracked_before;
-        if tracked_added >= 1e4 {
+        // Objects kept beyond the most held before take fresh memory.
+        let small = self.ledger.small();
+        let fresh = (small - self.py_high_water).max(0.0);
+        self.py_high_water = self.py_high_water.max(small);
+        if tracked_added >= 1e4 || fresh >= 1e6 {
             let line = s.span.line;
-            let evidence = format!(
-                "line {line}: {} objects left alive -> garbage collector passes",
-                fmt_num(tracked_added)
-            );
+            let gc = (tracked_added >= 1e4).then(|| {
+                format!(
+                    "{} objects left alive -> garbage collector passes",
+                    fmt_num(tracked_added)
+                )
+            });
+            let mem = (fresh >= 1e6)
+                .then(|| format!("{} of new objects kept -> fresh memory", fmt_bytes(fresh)));
+            let what: Vec<String> = gc.into_iter().chain(mem).collect();
+            let evidence = format!("line {line}: {}", what.join("; "));
             let ops = PyOps {
-                gc_objects: tracked_added,
+                gc_objects: tracked_added.max(0.0),
+                fresh_bytes: fresh,
                 ..PyOps::default()
             };
             kernels.push(self.interp_kernel("python.gc", line, evidence, ops));

@@ -130,6 +130,7 @@ fn serial(it: &dyn Host, v: &Value, json: bool, depth: usize) -> Serial {
 
 fn serialize(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let json = ca.name.starts_with("json.");
+    let how = if json { "json" } else { "pickle" };
     let short = ca.short();
     let text = |size: f64| -> Value {
         if json {
@@ -149,7 +150,7 @@ fn serialize(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             let v = ca.pos.first()?.clone();
             let s = serial(it, &v, json, 0);
             it.ops(|o, m| o.calls += (1.0 + s.dump) * m);
-            it.note_serialized(s.size, v);
+            it.note_made(s.size, how, v);
             if short == "dumps" {
                 return Some(text(s.size));
             }
@@ -166,7 +167,7 @@ fn serialize(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                 Value::File { size, .. } => it.num(size),
                 v => v.len().map(|l| it.num(&l)).unwrap_or(0.0),
             };
-            match it.serialized_value(size) {
+            match it.made(size, how) {
                 Some(v) => {
                     let s = serial(it, &v, json, 0);
                     it.ops(|o, m| o.calls += (1.0 + s.load) * m);
