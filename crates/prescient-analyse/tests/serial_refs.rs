@@ -106,3 +106,25 @@ main(300000)
     let walked = loop_ops(&a).walked;
     assert!(walked >= 300_000.0 * 3.0 * 3.5, "{walked}");
 }
+
+#[test]
+fn a_list_seeded_with_a_header_holds_what_the_loop_adds() {
+    // `parts = ["<table>"]` then 200k rows of about 70 characters appended:
+    // the joined text is about 14 MB, not 200k copies of the header.
+    let src = r#"
+def render(rows):
+    parts = ["<table>"]
+    for r in rows:
+        parts.append("<tr><td>" + str(r) + "</td><td>" + str(r * r) + "</td><td>padding padding pad</td></tr>")
+    return "\n".join(parts)
+
+def main(n):
+    rows = list(range(n))
+    html = render(rows)
+    return html
+
+main(200000)
+"#;
+    let peak = scope_peak_mib(&analyze(src, &[]), "main");
+    assert!(peak > 30.0, "{peak}");
+}

@@ -1442,8 +1442,18 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                     }
                 }
                 _ => {
+                    let seeded = matches!(
+                        recv,
+                        Value::Seq {
+                            items: SeqItems::Known(_),
+                            ..
+                        }
+                    );
                     let elem = match recv.elem() {
                         Value::Unknown => x,
+                        // A list written out with a few items and then filled
+                        // in a loop holds mostly what the loop adds.
+                        _ if seeded && !matches!(x, Value::Unknown) => x,
                         e if matches!(x, Value::Array(_)) => {
                             if matches!(e, Value::Array(_)) {
                                 x
