@@ -84,3 +84,20 @@ fn objects_kept_alive_take_fresh_memory() {
         0.0
     );
 }
+
+#[test]
+fn names_unpacked_from_tuples_are_counted() {
+    let ops = |body: &str| {
+        loop_ops(&analyze(
+            &format!("def pair(a):\n    return a, a + 1\n\ndef main(n):\n    xs = [1.5] * n\n    s = 0.0\n    a, b = 1, 2\n{body}\n    return s\n\nmain(10000)\n"),
+            &[],
+        ))
+    };
+    let e = ops("    for i, x in enumerate(xs):\n        s += x");
+    assert_eq!(e.unpack, 20_000.0);
+    let l = ops("    for x in xs:\n        s += x");
+    assert_eq!(l.unpack, 0.0);
+    let r = ops("    for i in range(n):\n        lo, hi = pair(i)\n        a, b = b, a");
+    // The pair a call returns is unpacked; a swap is not.
+    assert_eq!(r.unpack, 20_000.0);
+}

@@ -84,6 +84,11 @@ pub struct PyOps {
     /// Container displays built (`[a, b]`, `(x, y)`, `{k: v}`, comprehensions).
     #[serde(default)]
     pub alloc: f64,
+    /// Values unpacked into names: `a, b = pair`, `for i, x in
+    /// enumerate(xs)`, `for k, v in d.items()`, one per name (a swap
+    /// `a, b = b, a` unpacks nothing).
+    #[serde(default)]
+    pub unpack: f64,
     /// Instances of user classes created (`Point(x, y)`): the type's call
     /// and the object's allocation, on top of the `__init__` frame counted
     /// in `py_calls`.
@@ -147,11 +152,12 @@ impl PyOps {
             + self.compare
             + self.alloc
             + self.instances
+            + self.unpack
     }
 
     /// Each operation class by name, in a fixed order: the features of the
     /// fitted interpreter cost model.
-    pub fn classes(&self) -> [(&'static str, f64); 13] {
+    pub fn classes(&self) -> [(&'static str, f64); 14] {
         [
             ("loop_iters", self.loop_iters),
             ("int_arith", self.int_arith),
@@ -166,6 +172,7 @@ impl PyOps {
             ("compare", self.compare),
             ("alloc", self.alloc),
             ("instances", self.instances),
+            ("unpack", self.unpack),
         ]
     }
 
@@ -184,6 +191,7 @@ impl PyOps {
             compare: self.compare * k,
             alloc: self.alloc * k,
             instances: self.instances * k,
+            unpack: self.unpack * k,
             gc_objects: self.gc_objects * k,
             bigint_digits: self.bigint_digits * k,
             cold_accesses: self.cold_accesses * k,
@@ -206,6 +214,7 @@ impl PyOps {
         self.compare += o.compare;
         self.alloc += o.alloc;
         self.instances += o.instances;
+        self.unpack += o.unpack;
         self.gc_objects += o.gc_objects;
         self.bigint_digits += o.bigint_digits;
         self.cold_accesses += o.cold_accesses;
@@ -229,6 +238,7 @@ impl PyOps {
         d(&mut self.compare, o.compare);
         d(&mut self.alloc, o.alloc);
         d(&mut self.instances, o.instances);
+        d(&mut self.unpack, o.unpack);
         d(&mut self.gc_objects, o.gc_objects);
         d(&mut self.bigint_digits, o.bigint_digits);
         d(&mut self.cold_accesses, o.cold_accesses);

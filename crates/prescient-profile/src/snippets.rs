@@ -6,8 +6,11 @@
 //! float and bit arithmetic, list and dict indexing, function and method
 //! calls, attributes, appends, comparisons and branches, tuple packing,
 //! built-ins, strings, comprehensions, inner `while` counters, numpy element
-//! reads, instances of classes (plain, `__slots__`, dataclasses) and the
-//! special methods operators call (`__add__`, `__lt__`, `__getitem__`). Drawn in varied mixes and loop shapes, the programs decorrelate the
+//! reads, instances of classes (plain, `__slots__`, dataclasses), the
+//! special methods operators call (`__add__`, `__lt__`, `__getitem__`),
+//! small loops over lists, `zip`, `enumerate` and `dict.items()` with their
+//! targets unpacked, a pair returned and unpacked, and a generator summed.
+//! Drawn in varied mixes and loop shapes, the programs decorrelate the
 //! classes so that a regression can tell their costs apart. The program times
 //! its own entry call and prints the seconds, so start-up does not blur the
 //! measurement.
@@ -232,6 +235,42 @@ const TEMPLATES: &[Template] = &[
         setup: &["gi{k} = G{k}()", "gv{k} = 0"],
         helper: "class G{k}:\n    def __init__(self):\n        self.d = [1, 2, 3, 4, 5]\n\n    def __getitem__(self, i):\n        return self.d[i]\n",
         body: &["gv{k} = gi{k}[{i} % 5]"],
+        numpy: false,
+    },
+    Template {
+        setup: &["za{k} = [1.5, 2.5, 3.5, 4.5]", "zb{k} = [2, 3, 4, 5]", "zs{k} = 0.0"],
+        helper: "",
+        body: &["for a{k}, b{k} in zip(za{k}, zb{k}):", "    zs{k} = a{k} * b{k}"],
+        numpy: false,
+    },
+    Template {
+        setup: &["le{k} = [3, 1, 4, 1, 5]", "es{k} = 0"],
+        helper: "",
+        body: &["for ie{k}, ve{k} in enumerate(le{k}):", "    es{k} = ie{k} + ve{k}"],
+        numpy: false,
+    },
+    Template {
+        setup: &["lx{k} = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]", "xs{k} = 0.0"],
+        helper: "",
+        body: &["for x{k} in lx{k}:", "    xs{k} = x{k} * 0.5"],
+        numpy: false,
+    },
+    Template {
+        setup: &["di{k} = {'a': 1, 'b': 2, 'c': 3}", "ds{k} = 0"],
+        helper: "",
+        body: &["for dk{k}, dv{k} in di{k}.items():", "    ds{k} = dv{k}"],
+        numpy: false,
+    },
+    Template {
+        setup: &["lo{k} = 0", "hi{k} = 0"],
+        helper: "def mm{k}(a, b):\n    return (a, b) if a < b else (b, a)\n",
+        body: &["lo{k}, hi{k} = mm{k}({i} % 7, 3)"],
+        numpy: false,
+    },
+    Template {
+        setup: &["gg{k} = [1, 2, 3, 4, 5, 6]", "gt{k} = 0"],
+        helper: "",
+        body: &["gt{k} = sum(v * 2 for v in gg{k})"],
         numpy: false,
     },
 ];

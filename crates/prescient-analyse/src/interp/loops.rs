@@ -308,6 +308,7 @@ impl Interp<'_> {
         self.enter_loop(target.names(), trip.clone(), false);
         self.note_counters(target, iter, &it);
         self.note_loop_variety(target, iter);
+        self.count_unpack(target);
         self.assign(target, elem);
         let flow = self.run_loop_body(body, &trip);
         if !matches!(flow, Flow::Return) {
@@ -1017,6 +1018,7 @@ impl Interp<'_> {
             self.enter_loop(g.target.names(), trip.clone(), true);
             self.note_counters(&g.target, &g.iter, &it);
             self.note_loop_variety(&g.target, &g.iter);
+            self.count_unpack(&g.target);
             entered += 1;
             self.assign(&g.target, elem);
             for cond in &g.ifs {

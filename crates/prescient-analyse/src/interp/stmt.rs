@@ -355,6 +355,15 @@ impl Interp<'_> {
                     self.link_chain(t, value, &v);
                 }
                 for t in targets {
+                    // `a, b = b, a + b` swaps on the stack; anything else
+                    // (a pair a call returned) is unpacked.
+                    let swap = matches!((&t.kind, &value.kind),
+                        (ExprKind::Tuple(a) | ExprKind::List(a), ExprKind::Tuple(b) | ExprKind::List(b)) if a.len() == b.len());
+                    if !swap {
+                        self.count_unpack(t);
+                    }
+                }
+                for t in targets {
                     self.assign(t, v.clone());
                 }
                 self.counting_store = false;
@@ -582,6 +591,18 @@ impl Interp<'_> {
                 }
             }
             _ => self.assign(target, v),
+        }
+    }
+
+    /// Counts the names a tuple target unpacks into (`for i, x in ...`,
+    /// `lo, hi = bounds(x)`), per execution.
+    pub(crate) fn count_unpack(&mut self, target: &Expr) {
+        if let ExprKind::Tuple(items) | ExprKind::List(items) = &target.kind {
+            let n = items.len() as f64;
+            self.ops(|o, m| o.unpack += n * m);
+            for t in items {
+                self.count_unpack(t);
+            }
         }
     }
 
