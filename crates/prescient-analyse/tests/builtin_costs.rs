@@ -101,3 +101,23 @@ fn names_unpacked_from_tuples_are_counted() {
     // The pair a call returns is unpacked; a swap is not.
     assert_eq!(r.unpack, 20_000.0);
 }
+
+#[test]
+fn constant_tuples_build_nothing_and_or_is_a_test() {
+    let ops = |body: &str| {
+        loop_ops(&analyze(
+            &format!("def main(n):\n    s = 0\n    for i in range(n):\n{body}\n    return s\n\nmain(10000)\n"),
+            &[],
+        ))
+    };
+    // `(-1, 0, 1)` is one constant of the code; `(i, 1)` is built each time.
+    assert_eq!(
+        ops("        for d in (-1, 0, 1):\n            s += d").alloc,
+        0.0
+    );
+    assert_eq!(ops("        t = (i, 1)\n        s += t[0]").alloc, 10_000.0);
+    // `a or b or c`: two tests, no operation of the catch-all class.
+    let b = ops("        if i or s or n:\n            s += 1");
+    assert_eq!(b.other, 0.0);
+    assert!(b.compare >= 20_000.0, "{}", b.compare);
+}

@@ -168,7 +168,9 @@ impl Interp<'_> {
                 for v in values {
                     last = self.eval(v);
                 }
-                self.ops(|o, m| o.other += m);
+                // `a or b`: a test and a jump per operand after the first.
+                let tests = values.len().saturating_sub(1) as f64;
+                self.ops(|o, m| o.compare += tests * m);
                 match last {
                     Value::Bool(_) => Value::Bool(None),
                     other => other,
@@ -196,7 +198,11 @@ impl Interp<'_> {
                 }
             }
             ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
-                self.ops(|o, m| o.alloc += m);
+                // A tuple of constants is one constant of the compiled code
+                // (`for d in (-1, 0, 1)`): nothing is built when it runs.
+                if !(matches!(e.kind, ExprKind::Tuple(_)) && is_constant(e)) {
+                    self.ops(|o, m| o.alloc += m);
+                }
                 let mut vals = Vec::with_capacity(items.len());
                 let mut homog: Option<(Value, Sym)> = None;
                 for it in items {
@@ -1324,5 +1330,23 @@ fn super_attr(proxy: &BTreeMap<String, Value>, attr: &str) -> Value {
         Some(other) => other,
         // `super().__init__()` of a library or `object` base does nothing we model.
         None => Value::Lib(format!("super_proxy.{attr}").into()),
+    }
+}
+
+/// A literal the compiler folds into one constant: numbers, strings,
+/// `None`, booleans, and tuples of them.
+fn is_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Complex(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bytes(_)
+        | ExprKind::Bool(_)
+        | ExprKind::NoneLit
+        | ExprKind::Ellipsis => true,
+        ExprKind::UnaryOp { operand, .. } => is_constant(operand),
+        ExprKind::Tuple(items) => items.iter().all(is_constant),
+        _ => false,
     }
 }
