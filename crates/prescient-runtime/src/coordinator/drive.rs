@@ -125,6 +125,9 @@ pub(super) struct Driver<'a> {
     pub(super) pending_checkpoint: Option<(u64, usize)>,
     pub(super) checkpoints_saved: usize,
     pub(super) checkpoint_at: HashMap<u64, ResumePoint>,
+    /// Why the last wait ended without what it waited for (an agent's
+    /// error, a lost node, a timeout): for the reason a step reports.
+    pub(super) wait_ended: Option<String>,
 }
 
 /// Where a checkpoint resumes: the output printed when it was taken, and the
@@ -170,6 +173,7 @@ impl Driver<'_> {
         mut pick: impl FnMut(&FromAgent) -> Option<T>,
     ) -> Wait<T> {
         let deadline = timeout.map(|t| Instant::now() + t);
+        self.wait_ended = None;
         loop {
             let signal = SIGNALLED.load(Ordering::SeqCst);
             if signal != 0 && !self.interrupt_sent {
@@ -183,15 +187,25 @@ impl Driver<'_> {
                 );
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
+                self.wait_ended = Some("no answer in time".into());
                 return Wait::Lost;
             }
             let ev = match self.rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(ev) => ev,
                 Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return Wait::Lost,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.wait_ended = Some("the coordinator stopped listening".into());
+                    return Wait::Lost;
+                }
             };
             match ev {
-                JobEvent::Lost { node } if node == from || node == self.node => return Wait::Lost,
+                JobEvent::Lost { node } if node == from || node == self.node => {
+                    self.wait_ended = Some(format!(
+                        "the link to node {} dropped",
+                        self.cluster.node_spec(node).name
+                    ));
+                    return Wait::Lost;
+                }
                 JobEvent::Lost { .. } => {}
                 JobEvent::Agent { msg, blob, node } => {
                     if let FromAgent::Output { stream, .. } = msg {
@@ -251,6 +265,10 @@ impl Driver<'_> {
                         if node == self.node || node == from {
                             // The agent lost track of the job: treat it as lost there.
                             tracing::warn!("{message}");
+                            self.wait_ended = Some(format!(
+                                "node {} reported: {message}",
+                                self.cluster.node_spec(node).name
+                            ));
                             return Wait::Lost;
                         }
                     }
@@ -299,6 +317,7 @@ pub fn run_job_steered(
         pending_checkpoint: None,
         checkpoints_saved: 0,
         checkpoint_at: HashMap::new(),
+        wait_ended: None,
     };
     let mut out = JobOutcome {
         end: JobEnd {
@@ -807,7 +826,10 @@ pub(super) fn migrate(
                         migration,
                     },
                 );
-                rec.reason = Some(format!("node {} did not confirm the commit", rec.to));
+                rec.reason = Some(match d.wait_ended.take() {
+                    Some(why) => format!("node {} did not confirm the commit ({why})", rec.to),
+                    None => format!("node {} did not confirm the commit", rec.to),
+                });
             }
         }
     }
