@@ -54,8 +54,13 @@ impl Values {
     /// Distinct values among `n` of them: every value in turn until they
     /// are all seen, or `count (1 - e^(-n/count))` of random draws.
     pub(crate) fn distinct(self, n: f64) -> f64 {
-        if n <= 0.0 {
+        if n <= 0.0 || n.is_nan() {
             return 0.0;
+        }
+        // More values than can be counted (a product of many parts): every
+        // key is new.
+        if !self.count.is_finite() {
+            return n;
         }
         if self.drawn {
             // With `-expm1` for precision when n << count.
@@ -397,6 +402,7 @@ mod tests {
         // Many draws: every value.
         assert!((Values::drawn(100.0).distinct(1e6) - 100.0).abs() < 1e-6);
         assert_eq!(Values::drawn(10.0).distinct(0.0), 0.0);
+        assert_eq!(Values::drawn(f64::INFINITY).distinct(50.0), 50.0);
     }
 
     #[test]
