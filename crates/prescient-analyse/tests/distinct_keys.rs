@@ -138,3 +138,69 @@ main(100000)
         a.notes
     );
 }
+
+#[test]
+fn a_round_robin_queue_visits_each_item_until_its_counter_ends() {
+    // Counting down: 5,000 jobs of 12 units served 3 at a time, 4 visits
+    // each.
+    let down = r#"
+from collections import deque
+
+class Job:
+    def __init__(self, left):
+        self.left = left
+
+def main(n):
+    q = deque(Job(12) for _ in range(n))
+    turns = 0
+    while q:
+        j = q.popleft()
+        j.left -= 3
+        turns += 1
+        if j.left > 0:
+            q.append(j)
+    return turns
+
+main(5000)
+"#;
+    let a = analyze(down, &[]);
+    assert!(
+        a.notes
+            .iter()
+            .chain(a.unknowns.iter().map(|u| &u.reason))
+            .any(|n| n.contains("about 4 visits each, 20000 iterations")),
+        "{:?}",
+        a.unknowns
+    );
+    // Counting up in a method, to another attribute: 90 / 3 = 30 visits.
+    let up = r#"
+class Task:
+    def __init__(self, work):
+        self.work = work
+        self.done = 0
+
+    def step(self):
+        self.done += 3
+        return self.done >= self.work
+
+def main(n):
+    queue = [Task(90) for _ in range(n)]
+    ticks = 0
+    while queue:
+        t = queue.pop(0)
+        ticks += 1
+        if not t.step():
+            queue.append(t)
+    return ticks
+
+main(1000)
+"#;
+    let a = analyze(up, &[]);
+    assert!(
+        a.unknowns
+            .iter()
+            .any(|u| u.reason.contains("about 30 visits each, 30000 iterations")),
+        "{:?}",
+        a.unknowns
+    );
+}

@@ -620,6 +620,19 @@ impl Interp<'_> {
                 ),
             ));
         }
+        if let Some((visits, how)) = self.requeue_visits(queue, &key, body) {
+            let assumed = (start * visits).max(1.0);
+            return Some(self.unknown(
+                &format!("iters@{line}"),
+                assumed,
+                format!(
+                    "the `while` loop at line {line} takes items off `{key}` ({} at the start) and puts each back until {how}: about {} visits each, {} iterations",
+                    fmt_num(start),
+                    fmt_num((visits * 10.0).round() / 10.0),
+                    fmt_num(assumed.round())
+                ),
+            ));
+        }
         let assumed = start.max(DEFAULT_WHILE_TRIPS);
         Some(self.unknown(
             &format!("iters@{line}"),
@@ -630,6 +643,114 @@ impl Interp<'_> {
                 fmt_num(assumed)
             ),
         ))
+    }
+
+    /// A round-robin queue (`t = q.pop(0)`, work on `t`, `q.append(t)`
+    /// unless it is done): each item comes back until a counter of its own
+    /// reaches its end. The counter is an attribute the body or a method
+    /// of the item moves by a constant step (`t.left -= quantum`,
+    /// `self.done += 3` in `t.step()`), and its end is zero, or what it is
+    /// compared with (`self.done >= self.work`). Returns the visits per
+    /// item, from the item's values as the queue holds them, and what ends
+    /// them.
+    fn requeue_visits(&self, queue: &Expr, key: &str, body: &[Stmt]) -> Option<(f64, String)> {
+        // The item taken out, and put back as it is.
+        let mut item: Option<String> = None;
+        let mut back = false;
+        for s in body {
+            s.walk(&mut |st| {
+                if let StmtKind::Assign { targets, value } = &st.kind {
+                    if matches!(
+                        queue_method(value, key),
+                        Some("pop" | "popleft" | "get" | "heappop")
+                    ) {
+                        if let [t] = targets.as_slice() {
+                            item = t.as_name().map(str::to_string);
+                        }
+                    }
+                }
+            });
+        }
+        let item = item?;
+        for s in body {
+            s.walk(&mut |st| {
+                for e in st.exprs() {
+                    e.walk(&mut |x| {
+                        if let ExprKind::Call { args, .. } = &x.kind {
+                            if matches!(
+                                queue_method(x, key),
+                                Some("append" | "appendleft" | "put" | "heappush")
+                            ) {
+                                back |= args.last().and_then(|a| a.as_name()) == Some(&item);
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        if !back {
+            return None;
+        }
+        let Value::Instance { class, attrs } = self.peek(queue)?.elem() else {
+            return None;
+        };
+        // Where the counter moves: the loop body on `item.x`, or a method
+        // the body calls on the item, on `self.x`.
+        let mut places: Vec<(&[Stmt], String)> = vec![(body, item.clone())];
+        let mut methods = Vec::new();
+        for s in body {
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call { func, .. } = &x.kind {
+                        if let ExprKind::Attribute { value, attr } = &func.kind {
+                            if value.as_name() == Some(item.as_str()) {
+                                methods.push(attr.clone());
+                            }
+                        }
+                    }
+                });
+            }
+        }
+        let defs: Vec<std::sync::Arc<FunctionDef>> = methods
+            .iter()
+            .filter_map(|m| match class.lookup(m) {
+                Some(Value::Func(f)) => match &f.callable {
+                    Callable::Def(d) => Some(d.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for d in &defs {
+            places.push((&d.body, "self".to_string()));
+        }
+        let attr_num = |name: &str| -> Option<f64> {
+            attrs
+                .borrow()
+                .get(name)
+                .and_then(|v| v.as_sym())
+                .and_then(|s| s.as_num())
+        };
+        for (stmts, owner) in places {
+            let Some((attr, step)) = counter_step(stmts, &owner) else {
+                continue;
+            };
+            let now = attr_num(&attr)?;
+            if step < 0.0 {
+                // Counting down: done at zero.
+                return (now > 0.0)
+                    .then(|| ((now / -step).ceil(), format!("its `{attr}` runs out")));
+            }
+            // Counting up to what it is compared with.
+            let bound = counter_bound(stmts, &owner, &attr, &attr_num)?;
+            return (bound > now).then(|| {
+                (
+                    ((bound - now) / step).ceil(),
+                    format!("its `{attr}` reaches its bound"),
+                )
+            });
+        }
+        None
     }
 
     /// Trips of a drain that stops at a condition (`while q and due(q[0])`)
@@ -1193,4 +1314,78 @@ pub(crate) fn chain_length(v: &Value) -> Option<f64> {
 /// reference (not a small int a copy would share anyway).
 fn holds_objects(v: &Value) -> bool {
     !matches!(v, Value::Unknown | Value::None | Value::Bool(_))
+}
+
+/// `owner.attr += k` or `owner.attr -= k` with a constant `k` in `stmts`
+/// (at any depth): the attribute and its signed step.
+fn counter_step(stmts: &[Stmt], owner: &str) -> Option<(String, f64)> {
+    let mut found = None;
+    for s in stmts {
+        s.walk(&mut |st| {
+            if let StmtKind::AugAssign { target, op, value } = &st.kind {
+                if let ExprKind::Attribute { value: obj, attr } = &target.kind {
+                    let k = match &value.kind {
+                        ExprKind::Int(Some(k)) => Some(*k as f64),
+                        ExprKind::Float(f) => Some(*f),
+                        _ => None,
+                    };
+                    if let (true, Some(k)) = (obj.as_name() == Some(owner), k) {
+                        let signed = match op {
+                            BinOp::Add => Some(k),
+                            BinOp::Sub => Some(-k),
+                            _ => None,
+                        };
+                        if let (Some(k), None) = (signed.filter(|k| *k != 0.0), &found) {
+                            found = Some((attr.clone(), k));
+                        }
+                    }
+                }
+            }
+        });
+    }
+    found
+}
+
+/// What `owner.attr` is compared with in `stmts`: a constant, or another
+/// attribute of the same owner (`self.done >= self.work`).
+fn counter_bound(
+    stmts: &[Stmt],
+    owner: &str,
+    attr: &str,
+    attr_num: &dyn Fn(&str) -> Option<f64>,
+) -> Option<f64> {
+    let is_counter = |e: &Expr| matches!(&e.kind, ExprKind::Attribute { value, attr: a } if value.as_name() == Some(owner) && a == attr);
+    let value_of = |e: &Expr| -> Option<f64> {
+        match &e.kind {
+            ExprKind::Int(Some(k)) => Some(*k as f64),
+            ExprKind::Float(f) => Some(*f),
+            ExprKind::Attribute { value, attr: a } if value.as_name() == Some(owner) => attr_num(a),
+            _ => None,
+        }
+    };
+    let mut bound = None;
+    for s in stmts {
+        for e in s.exprs() {
+            e.walk(&mut |x| {
+                if let ExprKind::Compare {
+                    left, comparators, ..
+                } = &x.kind
+                {
+                    if let [right] = comparators.as_slice() {
+                        let b = if is_counter(left) {
+                            value_of(right)
+                        } else if is_counter(right) {
+                            value_of(left)
+                        } else {
+                            None
+                        };
+                        if bound.is_none() {
+                            bound = b;
+                        }
+                    }
+                }
+            });
+        }
+    }
+    bound
 }
