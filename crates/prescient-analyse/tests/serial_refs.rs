@@ -128,3 +128,32 @@ main(200000)
     let peak = scope_peak_mib(&analyze(src, &[]), "main");
     assert!(peak > 30.0, "{peak}");
 }
+
+#[test]
+fn text_joined_with_spaces_splits_back_at_whitespace() {
+    let src = r#"
+import random
+
+def main(n):
+    rng = random.Random(1)
+    words = [f"w{i}" for i in range(500)]
+    c = 0
+    for _ in range(n):
+        text = " ".join(rng.choice(words) for _ in range(80))
+        for w in text.split():
+            c += len(w)
+    return c
+
+main(1000)
+"#;
+    let a = analyze(src, &[]);
+    let inner: f64 = a
+        .kernels()
+        .filter_map(|k| k.py_ops.as_ref())
+        .map(|o| o.loop_iters)
+        .sum();
+    // 1000 texts of 80 words: 80k steps of the generator, 112k inside
+    // `random.choice` (1.4 rounds each), and 80k over the words split back,
+    // not a guess of 8 characters a word (50k).
+    assert!((270_000.0..276_000.0).contains(&inner), "{inner}");
+}

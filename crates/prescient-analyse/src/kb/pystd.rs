@@ -1261,6 +1261,8 @@ fn str_split(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let sep_key = match (ca.short(), sep) {
         ("splitlines", _) => Some("\n"),
         ("split" | "rsplit", Some(s)) => Some(s),
+        // At runs of whitespace: what was joined with a space.
+        ("split" | "rsplit", None) => Some(" "),
         _ => None,
     };
     if let Some(parts) = sep_key.and_then(|k| it.made(it.num(&n), &format!("join:{k}"))) {
