@@ -157,3 +157,25 @@ main(1000)
     // not a guess of 8 characters a word (50k).
     assert!((270_000.0..276_000.0).contains(&inner), "{inner}");
 }
+
+#[test]
+fn a_named_generator_makes_new_items() {
+    let src = r#"
+import random
+
+def main(n):
+    xs = [random.random() for _ in range(n)]
+    g = (x * 1.5 for x in xs)
+    ys = list(g)
+    return ys
+
+main(1000000)
+"#;
+    let base = scope_peak_mib(
+        &analyze(&src.replace("ys = list(g)", "ys = None"), &[]),
+        "main",
+    );
+    // A million new floats (24 MiB of objects) and their slots.
+    let grown = scope_peak_mib(&analyze(src, &[]), "main") - base;
+    assert!(grown > 25.0, "{grown}");
+}

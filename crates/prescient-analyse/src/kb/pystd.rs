@@ -745,12 +745,23 @@ fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 /// (a generator's items are its own).
 fn held_elsewhere(ca: &CallArgs) -> bool {
     let arg = ca.recv_expr.as_ref().or(ca.arg_exprs.first());
-    arg.is_some_and(|e| {
-        matches!(
-            e.kind,
-            ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
-        )
-    })
+    // A generator bound to a name looks like a tuple of what it yields, and
+    // its items are its own: a tuple made that way is not taken for one
+    // held elsewhere (counting too much is the safe side).
+    let generated = matches!(
+        ca.subject(),
+        Some(Value::Seq {
+            kind: SeqKind::Tuple,
+            items: SeqItems::Homog { .. },
+        })
+    );
+    !generated
+        && arg.is_some_and(|e| {
+            matches!(
+                e.kind,
+                ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
+            )
+        })
 }
 
 /// `heapq`: the heap is a plain list the functions take as first argument.
