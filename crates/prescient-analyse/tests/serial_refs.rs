@@ -175,7 +175,11 @@ main(1000000)
         &analyze(&src.replace("ys = list(g)", "ys = None"), &[]),
         "main",
     );
-    // A million new floats (24 MiB of objects) and their slots.
-    let grown = scope_peak_mib(&analyze(src, &[]), "main") - base;
-    assert!(grown > 25.0, "{grown}");
+    // A million new floats (24 MiB of objects) and their slots, copied or
+    // filtered.
+    for copy in ["ys = list(g)", "ys = [y for y in g if y > 0.1]"] {
+        let src = src.replace("ys = list(g)", copy);
+        let grown = scope_peak_mib(&analyze(&src, &[]), "main") - base;
+        assert!(grown > 15.0, "{copy}: {grown}");
+    }
 }

@@ -1158,9 +1158,22 @@ impl Interp<'_> {
             self.exit_loop();
         }
         // `[r for r in rows if ...]`: the items are the objects `rows` holds.
+        // A generator's items are its own (it looks like a tuple).
+        let generated = |e: &Expr| {
+            matches!(
+                self.peek(e),
+                Some(Value::Seq {
+                    kind: SeqKind::Tuple,
+                    items: SeqItems::Homog { .. },
+                })
+            )
+        };
         let picked = elt.as_name().is_some_and(|n| {
             generators.iter().any(|g| {
-                g.target.as_name() == Some(n) && lives_through(&g.iter, &[]) && holds_objects(&v)
+                g.target.as_name() == Some(n)
+                    && lives_through(&g.iter, &[])
+                    && !generated(&g.iter)
+                    && holds_objects(&v)
             })
         });
         match kind {
