@@ -65,6 +65,16 @@ fn a_sort_weighs_what_it_compares() {
     assert!((pairs / floats - 2.3).abs() < 0.01, "{pairs} {floats}");
     // With a key, the keys are compared: floats again.
     assert!((keyed / floats - 1.0).abs() < 0.01, "{keyed} {floats}");
+    // A big sort's comparisons leave the caches: 3x per comparison at
+    // 100,000 items (measured 8.8 ns against 2.9 at 1,000).
+    let big = sort_flops(
+        "import random\nxs = [random.random() for _ in range(100000)]\nys = sorted(xs)\n",
+    );
+    let per = |flops: f64, n: f64| flops / (n * n.log2());
+    assert!(
+        (per(big, 1e5) / per(floats, 1e3) - 3.0).abs() < 0.01,
+        "{big} {floats}"
+    );
 }
 
 #[test]

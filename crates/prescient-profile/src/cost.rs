@@ -55,7 +55,8 @@ pub const FRESH_SECONDS_PER_BYTE: f64 = 0.5e-9;
 /// keys of one built-in type without the generic protocol. Measured on the
 /// reference node: 2.9-3.3 ns per `n log2 n` for 100-1,000 floats or ints,
 /// against 5.8 ns for a float operation in a loop. The analyser weighs the
-/// count by what is compared (strings 1.4, tuples 2.3).
+/// count by what is compared (strings 1.4, tuples 2.3) and by the sort's
+/// size (`kb::pystd::sort_size_factor`: 3x at 100,000 items).
 pub const SORT_COMPARE_PER_FLOAT_OP: f64 = 0.55;
 
 /// Seconds of one step a built-in takes through a container in C
