@@ -364,6 +364,19 @@ impl Value {
         }
     }
 
+    /// Whether this may be a generator's output: generators (expressions and
+    /// functions that yield) are carried as a tuple of what they yield, whose
+    /// items are their own, not references to another container's.
+    pub fn may_be_generator(&self) -> bool {
+        matches!(
+            self,
+            Value::Seq {
+                kind: SeqKind::Tuple,
+                items: SeqItems::Homog { .. },
+            }
+        )
+    }
+
     /// A new container of `len` references to objects held elsewhere
     /// (`sorted(xs)`, `xs[a:b]`, `[r for r in rows if ...]`).
     pub fn refs(kind: SeqKind, elem: Value, len: Sym) -> Value {

@@ -17,7 +17,6 @@
 
 use super::*;
 use prescient_syntax::ast::{BinOp, Expr, ExprKind};
-use std::collections::HashMap;
 
 /// The values an expression takes: how many, and whether they come as
 /// random draws (a key may come again at any time) or in turn (a loop

@@ -1158,16 +1158,8 @@ impl Interp<'_> {
             self.exit_loop();
         }
         // `[r for r in rows if ...]`: the items are the objects `rows` holds.
-        // A generator's items are its own (it looks like a tuple).
-        let generated = |e: &Expr| {
-            matches!(
-                self.peek(e),
-                Some(Value::Seq {
-                    kind: SeqKind::Tuple,
-                    items: SeqItems::Homog { .. },
-                })
-            )
-        };
+        // A generator's items are its own.
+        let generated = |e: &Expr| self.peek(e).is_some_and(|v| v.may_be_generator());
         let picked = elt.as_name().is_some_and(|n| {
             generators.iter().any(|g| {
                 g.target.as_name() == Some(n)

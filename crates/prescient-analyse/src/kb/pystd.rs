@@ -745,16 +745,9 @@ fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 /// (a generator's items are its own).
 fn held_elsewhere(ca: &CallArgs) -> bool {
     let arg = ca.recv_expr.as_ref().or(ca.arg_exprs.first());
-    // A generator bound to a name looks like a tuple of what it yields, and
-    // its items are its own: a tuple made that way is not taken for one
-    // held elsewhere (counting too much is the safe side).
-    let generated = matches!(
-        ca.subject(),
-        Some(Value::Seq {
-            kind: SeqKind::Tuple,
-            items: SeqItems::Homog { .. },
-        })
-    );
+    // A generator bound to a name makes its own items (counting too much is
+    // the safe side).
+    let generated = ca.subject().is_some_and(Value::may_be_generator);
     !generated
         && arg.is_some_and(|e| {
             matches!(
