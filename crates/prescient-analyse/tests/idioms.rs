@@ -184,3 +184,19 @@ fn ciphers_split_into_helper_functions() {
     );
     assert!(has(&a, "loop.sbox_cipher"));
 }
+
+#[test]
+fn a_fused_idiom_keeps_the_fixed_cost_of_each_of_its_calls() {
+    // A row at a time: each step is a numpy call of its own, and `mean` and
+    // `std` pass through numpy's Python wrappers.
+    let src = "import numpy as np\nt = np.ones((1000, 64))\nfor i in range(1000):\n    r = t[i]\n    z = (r - r.mean()) / (r.std() + 1e-9)\n";
+    let a = analyze(src, &[]);
+    let k = find(&a, "idiom.layer_norm");
+    let units = |p: &str| prescient_model::dispatch::numpy_call_units(p);
+    let expected = units("numpy.mean") + units("numpy.std") + 3.0 * units("numpy.add");
+    assert!(
+        k.call_units >= 0.8 * expected && k.call_units <= 1.2 * expected,
+        "{} against {expected}",
+        k.call_units
+    );
+}

@@ -5,6 +5,7 @@
 //! on the analyser itself.
 
 pub mod cluster;
+pub mod dispatch;
 pub mod node;
 pub mod program;
 pub mod sym;

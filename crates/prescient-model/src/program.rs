@@ -312,6 +312,22 @@ pub struct Kernel {
     pub seconds: Option<f64>,
     #[serde(skip_serializing_if = "SymbolicCost::is_empty", default)]
     pub symbolic: SymbolicCost,
+    /// Fixed cost of one execution in ufunc calls ([`crate::dispatch`]),
+    /// where the analyser knows better than the pattern: the sum over the
+    /// steps of a fused idiom. 0: the pattern's own.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub call_units: f64,
+}
+
+impl Kernel {
+    /// Fixed cost of one execution, in ufunc calls on small arrays.
+    pub fn call_units(&self) -> f64 {
+        if self.call_units > 0.0 {
+            self.call_units
+        } else {
+            crate::dispatch::numpy_call_units(&self.pattern)
+        }
+    }
 }
 
 /// Memory facts the analyser can state from lifetimes alone.

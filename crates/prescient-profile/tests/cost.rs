@@ -1,5 +1,6 @@
 //! Unit tests of the cost formulas, on a synthetic node profile.
 
+use prescient_model::dispatch::numpy_call_units;
 use prescient_model::*;
 use prescient_profile::cost::{interpreter_seconds, kernel_cost, microbenchmark_seconds};
 use std::collections::BTreeMap;
@@ -18,7 +19,8 @@ fn node() -> NodeProfile {
         ("mem.copy", 2e10),
         ("mem.first_touch", 1e10),
         ("hash.sha256", 1e9),
-        ("numpy.call_overhead", 1e-6),
+        ("numpy.call_overhead", 2e-6),
+        ("numpy.call", 1e-6),
         ("interp.loop_iter", 10e-9),
         ("interp.float_arith", 10e-9),
         ("interp.index", 10e-9),
@@ -76,6 +78,7 @@ fn kernel(
         evidence: String::new(),
         symbolic: SymbolicCost::default(),
         dims: vec![],
+        call_units: 0.0,
         predicted_seconds: None,
         seconds: None,
     }
@@ -97,7 +100,13 @@ fn square_matmul_runs_at_the_calibrated_rate_on_all_threads() {
         Parallelism::Threaded,
     );
     let c = kernel_cost(&k, &node(), 2);
-    assert!(close(c.wall, 2.0 * n * n * n / 1e11 + 2e-6), "{c:?}");
+    assert!(
+        close(
+            c.wall,
+            2.0 * n * n * n / 1e11 + numpy_call_units("numpy.matmul") * 1e-6
+        ),
+        "{c:?}"
+    );
     assert!(close(c.cpu, c.wall * 2.0));
 }
 
@@ -138,7 +147,10 @@ fn elementwise_is_the_slower_of_compute_and_memory() {
         0.0,
         Parallelism::Serial,
     );
-    assert!(close(kernel_cost(&add, &node, 2).wall, 24e6 / 2e10 + 1e-6));
+    assert!(close(
+        kernel_cost(&add, &node, 2).wall,
+        24e6 / 2e10 + numpy_call_units("numpy.add") * 1e-6
+    ));
     // exp: 20 flops per element, 1e6 elements / 5e8 per second = 2 ms.
     let exp = kernel(
         Category::Elementwise,
@@ -162,7 +174,10 @@ fn fresh_allocations_pay_first_touch() {
         8e8,
         Parallelism::Serial,
     );
-    assert!(close(kernel_cost(&z, &node, 2).wall, 8e8 / 1e10 + 1e-6));
+    assert!(close(
+        kernel_cost(&z, &node, 2).wall,
+        8e8 / 1e10 + numpy_call_units("numpy.zeros") * 1e-6
+    ));
     // A small array is faulted in once, then reused from the heap.
     let mut small = kernel(
         Category::Elementwise,
@@ -268,7 +283,7 @@ fn program_totals_include_start_up_and_the_largest_section_peak() {
     let a = two_sections([5e6, 50e6]);
     let p = prescient_profile::predict(&a, &node, &prescient_profile::Options::default());
     let prog = p.analysis.prediction.unwrap();
-    let per = 24e6 / 2e10 + 1e-6;
+    let per = 24e6 / 2e10 + numpy_call_units("numpy.add") * 1e-6;
     assert!(
         close(prog.wall_seconds, 0.1 + 2.0 * per),
         "{}",
@@ -338,4 +353,63 @@ fn memory_intervals_allow_for_the_baseline_and_for_python_objects() {
     // Objects sized from one iteration's growth get a wider upper bound.
     assert!(o.peak_memory_interval.high >= 25e6 + 100e6 * 2.0);
     assert!(o.peak_memory_interval.high > a.peak_memory_interval.high);
+}
+
+#[test]
+fn small_calls_cost_their_entry_points_fixed_cost() {
+    let node = node();
+    // 10,000 calls on 64 doubles: the fixed cost of each call dominates, and
+    // `std` goes through numpy's Python wrappers where `add` does not.
+    let small = |pattern: &str, category| {
+        let mut k = kernel(
+            category,
+            pattern,
+            64e4,
+            64e4 * 24.0,
+            512.0,
+            Parallelism::Serial,
+        );
+        k.count = 1e4;
+        kernel_cost(&k, &node, 2).wall
+    };
+    let add = small("numpy.add", Category::Elementwise);
+    let std = small("numpy.std", Category::Reduction);
+    assert!(std > 10.0 * add, "std {std} add {add}");
+    // Where the old profile lacks the loop-timed call, the single timed one
+    // stands in, less the clock's share.
+    let mut old = node.clone();
+    old.rates.remove("numpy.call");
+    let mut k = kernel(
+        Category::Elementwise,
+        "numpy.exp",
+        64.0,
+        1024.0,
+        0.0,
+        Parallelism::Serial,
+    );
+    k.count = 1e6;
+    let t = kernel_cost(&k, &old, 2).wall;
+    assert!((t - 1e6 * 2e-6 * 0.46).abs() < 1e-3, "{t}");
+}
+
+#[test]
+fn fused_steps_keep_each_calls_fixed_cost() {
+    let node = node();
+    let mut k = kernel(
+        Category::Nn,
+        "idiom.layer_norm",
+        640.0,
+        4096.0,
+        512.0,
+        Parallelism::Serial,
+    );
+    k.count = 1e4;
+    let plain = kernel_cost(&k, &node, 2).wall;
+    let units = numpy_call_units("numpy.mean") + numpy_call_units("numpy.std") + 3.0;
+    k.call_units = units;
+    let fused = kernel_cost(&k, &node, 2).wall;
+    assert!(
+        close(fused - plain, 1e4 * (units - 1.0) * 1e-6),
+        "{fused} {plain}"
+    );
 }

@@ -282,6 +282,7 @@ impl Interp<'_> {
             seconds: None,
             predicted_seconds: None,
             dims: Vec::new(),
+            call_units: 0.0,
         });
     }
 

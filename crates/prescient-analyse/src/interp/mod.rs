@@ -388,7 +388,11 @@ impl<'a> Interp<'a> {
             return;
         }
         let first = parts[0].clone();
+        // Each step is a call of its own: small arrays in a loop pay the
+        // fixed cost of every one.
+        let units: f64 = parts.iter().map(|p| p.call_units()).sum();
         let mut k = first;
+        k.call_units = units;
         for p in &parts[1..] {
             k.flops += p.flops;
             k.bytes_moved += p.bytes_moved;
@@ -455,6 +459,7 @@ impl<'a> Interp<'a> {
             seconds: None,
             predicted_seconds: None,
             dims: Vec::new(),
+            call_units: 0.0,
         };
         self.cur_kernels.push(k);
         self.cur_kernels.len() - 1
