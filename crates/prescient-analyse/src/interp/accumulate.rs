@@ -50,27 +50,33 @@ impl Interp<'_> {
                 let Some(current) = attrs.borrow().get(attr).cloned() else {
                     return;
                 };
-                let born = self.born_of(&attrs);
-                let key = Rc::as_ptr(&attrs) as usize;
-                for ctx in &mut self.loops {
-                    // Created inside this loop: a fresh object every iteration.
-                    if born > ctx.serial {
-                        continue;
-                    }
-                    let seen = ctx
-                        .attr_before
-                        .iter()
-                        .any(|b| Rc::as_ptr(&b.attrs) as usize == key && b.name == *attr);
-                    if !seen {
-                        ctx.attr_before.push(AttrBefore {
-                            attrs: attrs.clone(),
-                            name: attr.clone(),
-                            value: current.clone(),
-                        });
-                    }
-                }
+                self.mark_accumulated_cell(&attrs, attr, current);
             }
             _ => {}
+        }
+    }
+
+    /// Notes that the attribute `name` of the instance at `attrs`, now
+    /// `current`, is about to be updated in place.
+    pub(crate) fn mark_accumulated_cell(&mut self, attrs: &Attrs, name: &str, current: Value) {
+        let born = self.born_of(attrs);
+        let key = Rc::as_ptr(attrs) as usize;
+        for ctx in &mut self.loops {
+            // Created inside this loop: a fresh object every iteration.
+            if born > ctx.serial {
+                continue;
+            }
+            let seen = ctx
+                .attr_before
+                .iter()
+                .any(|b| Rc::as_ptr(&b.attrs) as usize == key && b.name == name);
+            if !seen {
+                ctx.attr_before.push(AttrBefore {
+                    attrs: attrs.clone(),
+                    name: name.to_string(),
+                    value: current.clone(),
+                });
+            }
         }
     }
 
@@ -80,7 +86,7 @@ impl Interp<'_> {
         self.born.insert(Rc::as_ptr(attrs) as usize, id);
     }
 
-    fn born_of(&self, attrs: &Attrs) -> u64 {
+    pub(crate) fn born_of(&self, attrs: &Attrs) -> u64 {
         self.born
             .get(&(Rc::as_ptr(attrs) as usize))
             .copied()

@@ -300,7 +300,7 @@ impl Interp<'_> {
                 *tracked += nodes;
                 let mut node = 72.0;
                 for (name, x) in attrs.iter() {
-                    if name == super::loops::CHAIN {
+                    if super::linked::hidden(name) {
                         continue;
                     }
                     node += 8.0;

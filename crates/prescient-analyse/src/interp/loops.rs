@@ -334,9 +334,17 @@ impl Interp<'_> {
             return self.exec_block(orelse);
         }
         let outer_domain = self.visit_domain.take();
+        self.walk_pending = false;
         let trip = self.while_trips(test, body);
         self.enter_loop(vec![], trip.clone(), false);
+        let walk = std::mem::take(&mut self.walk_pending);
+        if walk {
+            self.walk_loops.push(self.loops.len() - 1);
+        }
         let flow = self.run_loop_body(body, &trip);
+        if walk {
+            self.walk_loops.pop();
+        }
         self.visit_domain = outer_domain;
         // `while q:` ends with `q` empty, however much it grew on the way.
         if let Some(q) = drained_queue(test) {
@@ -500,6 +508,9 @@ impl Interp<'_> {
             return trip;
         }
         if let Some(trip) = self.drain_trips(test, body) {
+            return trip;
+        }
+        if let Some(trip) = self.structure_walk_trips(test, body) {
             return trip;
         }
         if let Some(trip) = self.chain_walk_trips(test, body) {

@@ -17,6 +17,7 @@ mod call;
 mod expr;
 mod keys;
 mod ledger;
+mod linked;
 mod locality;
 mod loops;
 mod recursion;
@@ -180,6 +181,12 @@ pub struct Interp<'a> {
     /// what the branch adds to containers; its cost is still counted in full,
     /// as an upper bound.
     pub(crate) branch_share: f64,
+    /// Loops (indices into `loops`) that walk a linked structure, attach a
+    /// node at its end and leave: the attachment happens once per walk
+    /// (`linked.rs`).
+    pub(crate) walk_loops: Vec<usize>,
+    /// Set by the trip count of such a walk for the loop about to be entered.
+    pub(crate) walk_pending: bool,
 }
 
 impl<'a> Interp<'a> {
@@ -229,6 +236,8 @@ impl<'a> Interp<'a> {
             visit_domain: None,
             guard_share: 1.0,
             branch_share: 1.0,
+            walk_loops: Vec::new(),
+            walk_pending: false,
         }
     }
 

@@ -19,11 +19,16 @@
 //! are multiplied by the sum over levels of calls times the size at that
 //! level (a balanced divide and conquer does the top call's loop work once
 //! per level; a chain half of it per call on average).
+//! - recursion over the links of a structure the program built
+//!   (`height(node.left)`, `linked.rs`): one call per node, and a cheap one
+//!   (a test of `None` and a return) per empty link.
+//!
 //! Sizes that do not shrink visibly (recursion over a nested data structure)
 //! leave the function costed once, with a note, as before.
 
 use super::*;
 use prescient_syntax::ast::{ExprKind, FunctionDef};
+use std::rc::Rc;
 
 /// Counts above this are runaway recursion (or an exponential the program
 /// would never finish); they are capped and noted.
@@ -33,6 +38,8 @@ const MAX_CALLS: f64 = 1e10;
 enum Step {
     Minus(f64),
     Divide(f64),
+    /// A node's link (`node.left`) of a structure of this many nodes.
+    Link(f64),
 }
 
 /// One recursive call site: runs per call, and per parameter how it shrinks.
@@ -42,6 +49,16 @@ struct Site {
     steps: Vec<(usize, Step)>,
 }
 
+/// A structure of linked instances a parameter is a node of: its nodes, the
+/// nodes' class, its links and its root.
+#[derive(Clone, Debug)]
+struct Structure {
+    nodes: f64,
+    class: Rc<ClassVal>,
+    links: usize,
+    root: Attrs,
+}
+
 /// The outermost call of a recursive function being analysed.
 #[derive(Clone, Debug)]
 pub(crate) struct RecFrame {
@@ -49,6 +66,9 @@ pub(crate) struct RecFrame {
     /// Each parameter's size at the outermost call, if it has one.
     sizes: Vec<Option<f64>>,
     mult0: f64,
+    /// Each parameter's structure (nodes, class) at the outermost call, if
+    /// it is a node of one the program built by linking instances.
+    structures: Vec<Option<Structure>>,
     sites: Vec<Site>,
     kernels0: usize,
     ops0: PyOps,
@@ -158,11 +178,39 @@ fn growth(sites: &[(f64, f64)]) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// Calls over the links of a structure: one per node, and the calls that
+/// reach an empty link (a link site runs once per node; a binary tree of
+/// `n` nodes has `n + 1` empty links). None when no site follows a link.
+fn link_calls(frame: &RecFrame) -> Option<(f64, f64)> {
+    let mut nodes = 0.0f64;
+    let mut per_node = 0.0;
+    for s in &frame.sites {
+        for (_, st) in &s.steps {
+            if let Step::Link(n) = st {
+                nodes = nodes.max(*n);
+                per_node += s.per_call;
+                break;
+            }
+        }
+    }
+    if per_node == 0.0 {
+        return None;
+    }
+    let all = 1.0 + per_node * nodes;
+    Some((nodes, (all - nodes).max(0.0)))
+}
+
 /// Calls made in all, counting the outermost one, and the factor for work
 /// proportional to the call's size; None when the sizes do not show how the
 /// recursion ends.
 fn calls(frame: &RecFrame, memo: bool) -> Option<(f64, f64)> {
-    let sites: Vec<&Site> = frame.sites.iter().filter(|s| !s.steps.is_empty()).collect();
+    let sites: Vec<&Site> = frame
+        .sites
+        .iter()
+        .filter(|s| {
+            !s.steps.is_empty() && !s.steps.iter().any(|(_, st)| matches!(st, Step::Link(_)))
+        })
+        .collect();
     if sites.is_empty() {
         return None;
     }
@@ -187,6 +235,7 @@ fn calls(frame: &RecFrame, memo: bool) -> Option<(f64, f64)> {
     let levels = |i: usize, st: &Step| match st {
         Step::Minus(d) => size(i) / d,
         Step::Divide(r) => size(i).max(1.0).ln() / r.ln(),
+        Step::Link(n) => *n,
     };
     if memo {
         let distinct: f64 = shrinking
@@ -209,7 +258,7 @@ fn calls(frame: &RecFrame, memo: bool) -> Option<(f64, f64)> {
             .iter()
             .filter_map(|(_, st)| match st {
                 Step::Divide(r) => Some(*r),
-                Step::Minus(_) => None,
+                Step::Minus(_) | Step::Link(_) => None,
             })
             .fold(f64::INFINITY, f64::min);
         let series = |q: f64| {
@@ -231,7 +280,7 @@ fn calls(frame: &RecFrame, memo: bool) -> Option<(f64, f64)> {
                 .iter()
                 .map(|(_, st)| match st {
                     Step::Minus(d) => *d,
-                    Step::Divide(_) => 1.0,
+                    Step::Divide(_) | Step::Link(_) => 1.0,
                 })
                 .sum();
             (s.per_call, d.max(1e-9))
@@ -260,10 +309,26 @@ impl Interp<'_> {
     /// The outermost call of `f` starts: remember its sizes and where its
     /// costs begin.
     pub(crate) fn recursion_enter(&mut self, f: &FuncVal, params: &[Value]) {
+        let structures = params
+            .iter()
+            .map(|p| match p {
+                Value::Instance { class, .. } => self
+                    .structure_of(p)
+                    .filter(|(n, _, _)| *n > 1.0)
+                    .map(|(nodes, links, root)| Structure {
+                        nodes,
+                        class: class.clone(),
+                        links,
+                        root,
+                    }),
+                _ => None,
+            })
+            .collect();
         let frame = RecFrame {
             func: f.id,
             sizes: params.iter().map(size_of).collect(),
             mult0: self.mult_num.max(1e-300),
+            structures,
             sites: Vec::new(),
             kernels0: self.cur_kernels.len(),
             ops0: self.ops_now(),
@@ -279,6 +344,18 @@ impl Interp<'_> {
         };
         let mut steps = Vec::new();
         for (i, v) in params.iter().enumerate() {
+            // A node's link: another node of the structure, or the end of it.
+            if let Some(s) = frame.structures.get(i).cloned().flatten() {
+                let node = match v {
+                    Value::Instance { class: c, .. } => Rc::ptr_eq(c, &s.class),
+                    Value::None => true,
+                    _ => false,
+                };
+                if node {
+                    steps.push((i, Step::Link(s.nodes)));
+                    continue;
+                }
+            }
             let (Some(old), Some(new)) = (frame.sizes.get(i).copied().flatten(), size_of(v)) else {
                 continue;
             };
@@ -312,8 +389,13 @@ impl Interp<'_> {
             Callable::Def(d) => cache_bound(d),
             _ => None,
         };
-        let Some((n, work)) = calls(&frame, memo).filter(|(n, w)| !n.is_nan() && !w.is_nan())
-        else {
+        // Over a structure's links the body runs once per node; the calls
+        // that reach an empty link only test it and return.
+        let (counted, ends) = match link_calls(&frame) {
+            Some((nodes, ends)) => (Some((nodes, nodes)), ends),
+            None => (calls(&frame, memo), 0.0),
+        };
+        let Some((n, work)) = counted.filter(|(n, w)| !n.is_nan() && !w.is_nan()) else {
             self.note(format!(
                 "`{}` is recursive over sizes that do not visibly shrink: its body is costed once",
                 f.name
@@ -374,6 +456,23 @@ impl Interp<'_> {
         delta.sub(&frame.ops0);
         let extra = delta.scaled(per - 1.0);
         self.ops(|o, _| o.add(&extra));
+        if ends > 0.0 {
+            let m = frame.mult0 * ends;
+            self.ops(|o, _| {
+                o.py_calls += m;
+                o.compare += m;
+            });
+            // A tree's nodes were made in the order their keys came, and are
+            // visited in another: each visit lands anywhere among them.
+            if let Some(s) = frame.structures.iter().flatten().find(|s| s.links >= 2) {
+                let bytes = self.python_bytes(&Value::Instance {
+                    class: s.class.clone(),
+                    attrs: s.root.clone(),
+                });
+                let misses = frame.mult0 * n * super::locality::miss_share(bytes);
+                self.ops(|o, _| o.cold_accesses += misses);
+            }
+        }
     }
 }
 
@@ -386,6 +485,7 @@ mod tests {
             func: 1,
             sizes: sizes.iter().map(|s| Some(*s)).collect(),
             mult0: 1.0,
+            structures: Vec::new(),
             sites,
             kernels0: 0,
             ops0: PyOps::default(),

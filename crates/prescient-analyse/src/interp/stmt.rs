@@ -831,6 +831,7 @@ impl Interp<'_> {
             ExprKind::Attribute { value, attr } => {
                 let obj = self.eval(value);
                 self.ops(|o, m| o.attr += m);
+                self.attach_link(&obj, attr, &v);
                 match obj {
                     Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => {
                         attrs.borrow_mut().insert(attr.clone(), v);
