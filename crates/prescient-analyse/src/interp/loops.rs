@@ -513,9 +513,6 @@ impl Interp<'_> {
         if let Some(trip) = self.structure_walk_trips(test, body) {
             return trip;
         }
-        if let Some(trip) = self.chain_walk_trips(test, body) {
-            return trip;
-        }
         let line = self.line;
         self.unknown(
             &format!("iters@{line}"),
@@ -525,51 +522,6 @@ impl Interp<'_> {
                 fmt_num(DEFAULT_WHILE_TRIPS)
             ),
         )
-    }
-
-    /// `while cur is not None: ...; cur = cur.next` (also `while cur:`) walks
-    /// a linked chain: one iteration per node of the chain `cur` starts at.
-    fn chain_walk_trips(&mut self, test: &Expr, body: &[Stmt]) -> Option<Sym> {
-        let var = match &test.kind {
-            ExprKind::Name(n) => n.as_str(),
-            ExprKind::Compare {
-                left,
-                ops,
-                comparators,
-            } if ops.len() == 1
-                && matches!(ops[0], CmpOp::IsNot | CmpOp::NotEq)
-                && matches!(comparators[0].kind, ExprKind::NoneLit) =>
-            {
-                left.as_name()?
-            }
-            _ => return None,
-        };
-        let mut steps = false;
-        for s in body {
-            let StmtKind::Assign { targets, value } = &s.kind else {
-                continue;
-            };
-            for t in targets {
-                let pairs: Vec<(&Expr, &Expr)> = match (&t.kind, &value.kind) {
-                    (ExprKind::Tuple(ts), ExprKind::Tuple(vs)) if ts.len() == vs.len() => {
-                        ts.iter().zip(vs).collect()
-                    }
-                    _ => vec![(t, value)],
-                };
-                steps |= pairs.iter().any(|(t, v)| {
-                    t.as_name() == Some(var)
-                        && matches!(&v.kind, ExprKind::Attribute { value, .. } if value.as_name() == Some(var))
-                });
-            }
-        }
-        if !steps {
-            return None;
-        }
-        let nodes = chain_length(&self.peek(&Expr {
-            span: test.span,
-            kind: ExprKind::Name(var.to_string()),
-        })?)?;
-        Some(Sym::num(nodes))
     }
 
     /// `while queue:` (also `while len(queue) > 0:`) whose body takes an item
