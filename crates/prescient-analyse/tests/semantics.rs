@@ -1413,3 +1413,27 @@ main(2000000)
     let ops = loop_ops(&analyze(src, &[]));
     assert!(ops.cold_accesses > 1_000_000.0, "{ops:?}");
 }
+
+#[test]
+fn a_slot_read_again_in_the_same_iteration_is_in_the_cache() {
+    // `dist[v]` is read, then written: one likely miss per edge, not two.
+    let src = r#"
+import random
+
+def main(n):
+    dist = {i: 0 for i in range(n)}
+    edges = [(random.randrange(n), random.randrange(n)) for _ in range(n)]
+    for u, v in edges:
+        if dist[u] + 1 > dist[v]:
+            dist[v] = dist[u] + 1
+    return dist
+
+main(1000000)
+"#;
+    let ops = loop_ops(&analyze(src, &[]));
+    // Two distinct slots per edge (`dist[u]`, `dist[v]`), each a likely miss.
+    assert!(
+        ops.cold_accesses > 1.5e6 && ops.cold_accesses <= 2.0e6 + 1.0,
+        "{ops:?}"
+    );
+}

@@ -68,6 +68,14 @@ impl Interp<'_> {
         if key.is_some_and(|k| self.in_order(k)) {
             return;
         }
+        // `if dist[u] + 1 > dist[v]: dist[v] = dist[u] + 1`: an iteration
+        // that comes back to a slot it just read finds it in the cache.
+        if let (Some(p), Some(k), Some(l)) = (place, key, self.loops.last_mut()) {
+            let slot = format!("{}[{}]", unparse::unparse(p), unparse::unparse(k));
+            if !l.touched.insert(slot) {
+                return;
+            }
+        }
         // An element picked by key from an outer container
         // (`postings[w].add(d)`): successive accesses land in different
         // elements, so the reach is the outer container's times each

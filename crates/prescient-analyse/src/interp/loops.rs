@@ -113,6 +113,7 @@ impl Interp<'_> {
             kernel_mark: self.cur_kernels.len(),
             counters: Vec::new(),
             keyed: Vec::new(),
+            touched: HashSet::new(),
         });
         self.ops(|o, m| o.loop_iters += m);
     }

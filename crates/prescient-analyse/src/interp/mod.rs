@@ -94,6 +94,9 @@ pub(crate) struct LoopCtx {
     /// Keyed accesses into containers, judged again by their size over the
     /// loop once its growth is known (`locality.rs`).
     pub keyed: Vec<locality::KeyedAccess>,
+    /// Keyed accesses already made in this iteration, as written
+    /// (`dist[v]`): the same slot again is in the cache.
+    pub touched: HashSet<String>,
 }
 
 /// What one top-level statement (of the module or the entry function) did.
