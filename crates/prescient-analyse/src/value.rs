@@ -481,6 +481,25 @@ impl Value {
         }
     }
 
+    /// What iterating over the value yields: its element, but a dict's key
+    /// (its element is the (key, value) pair `items()` yields).
+    pub fn iter_elem(&self) -> Value {
+        let e = self.elem();
+        match (self, &e) {
+            (
+                Value::Seq {
+                    kind: SeqKind::Dict,
+                    ..
+                },
+                Value::Seq {
+                    kind: SeqKind::Tuple,
+                    items: SeqItems::Known(kv),
+                },
+            ) if kv.len() == 2 => kv[0].clone(),
+            _ => e,
+        }
+    }
+
     /// A short description for evidence strings: `3000x3000 float64`, `bytes[1048576]`.
     pub fn describe(&self) -> String {
         match self {

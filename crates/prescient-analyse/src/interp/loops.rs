@@ -20,7 +20,7 @@ impl Interp<'_> {
         match it {
             Value::Range { .. } | Value::Seq { .. } | Value::Str { .. } | Value::Bytes { .. } => {
                 let n = it.len().unwrap_or_else(Sym::zero);
-                (n, it.elem())
+                (n, it.iter_elem())
             }
             Value::Generator => {
                 let n = self.unknown_len(text);
