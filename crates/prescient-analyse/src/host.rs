@@ -209,6 +209,11 @@ pub trait Host {
     /// What the program turned into `size` characters or bytes in the way
     /// `how` names, if it did.
     fn made(&self, size: f64, how: &str) -> Option<Value>;
+    /// Records that a built-in stepped through `per_item` weighted steps
+    /// per item of the container written `container`, which held `len`
+    /// items then: where an enclosing loop grows it, the steps follow its
+    /// size over the loop.
+    fn note_walk(&mut self, container: &Expr, per_item: f64, len: f64);
 }
 
 impl dyn Host + '_ {

@@ -131,3 +131,36 @@ fn constant_tuples_build_nothing_and_or_is_a_test() {
     assert_eq!(b.other, 0.0);
     assert!(b.compare >= 20_000.0, "{}", b.compare);
 }
+
+#[test]
+fn a_list_the_loop_grows_is_shifted_at_its_size_over_the_loop() {
+    // `xs` is empty when the body is first run; `insort` shifts half of it
+    // each time, and it grows to 20,000 items.
+    let src = "import bisect\nimport random\n\ndef main(n):\n    xs = []\n    for i in range(n):\n        bisect.insort(xs, random.random())\n    return xs\n\nmain(20000)\n";
+    let ops = loop_ops(&analyze(src, &[]));
+    // About n * n/4 slots shifted (half the list, half-way through), each
+    // `shift_in` steps.
+    let expected = 20000.0 * 5000.0 * prescient_analyse::kb::pystd::walk_weight("shift_in");
+    assert!(
+        ops.walked > 0.7 * expected && ops.walked < 1.3 * expected,
+        "{} against {expected}",
+        ops.walked
+    );
+}
+
+#[test]
+fn a_container_kept_to_a_size_stays_there() {
+    // A buffer trimmed when it passes 1,000 items holds 1,000, not the
+    // million the loop appends; shifting it costs as much.
+    let src = "def main(n):\n    buf = []\n    for i in range(n):\n        buf.insert(0, i * 2.5)\n        if len(buf) > 1000:\n            buf.pop()\n    return buf\n\nmain(1000000)\n";
+    let a = analyze(src, &[]);
+    let mib = scope_peak_mib(&a, "main");
+    assert!(mib < 1.0, "{mib} MiB");
+    let ops = loop_ops(&a);
+    let expected = 1e6 * 1000.0 * prescient_analyse::kb::pystd::walk_weight("shift_in");
+    assert!(
+        ops.walked > 0.7 * expected && ops.walked < 1.3 * expected,
+        "{} against {expected}",
+        ops.walked
+    );
+}

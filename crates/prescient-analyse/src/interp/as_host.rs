@@ -166,6 +166,9 @@ impl Host for Interp<'_> {
             self.made.push((size, how.to_string(), v));
         }
     }
+    fn note_walk(&mut self, container: &Expr, per_item: f64, len: f64) {
+        Interp::note_walk(self, container, per_item, len)
+    }
     fn made(&self, size: f64, how: &str) -> Option<Value> {
         self.made
             .iter()

@@ -33,6 +33,18 @@ pub(crate) struct KeyedAccess {
     pub scattered: bool,
 }
 
+/// Steps a built-in took through a container in a loop's body
+/// (`xs.insert(i, x)` shifts the items after `i`, `x in xs` scans): per
+/// item the container held, and how many it held when the body was run.
+pub(crate) struct GrownWalk {
+    pub place: Place,
+    /// The container as written, to find a bound the loop keeps it to.
+    pub text: String,
+    pub per_item: f64,
+    pub len: f64,
+    pub accesses: f64,
+}
+
 /// A container up to this size stays in a core's L2 cache.
 const FITS_IN_CACHE: f64 = 2.0 * 1024.0 * 1024.0;
 /// From this size on nearly every random access misses (measured here: the
@@ -173,6 +185,93 @@ impl Interp<'_> {
         match p {
             Place::Name(n) => self.lookup(n),
             Place::Attr(attrs, n) => attrs.borrow().get(n).cloned(),
+        }
+    }
+
+    /// A built-in stepped through `per_item` weighted steps per item of the
+    /// container written `container`, then `len` items long: recorded for
+    /// the loop to judge by the container's size over it.
+    pub(crate) fn note_walk(&mut self, container: &Expr, per_item: f64, len: f64) {
+        if self.loops.is_empty() {
+            return;
+        }
+        let own_frame = self
+            .loops
+            .last()
+            .is_some_and(|l| l.frame == self.frames.len());
+        let Some(place) = self
+            .place_of(container)
+            .filter(|p| own_frame || matches!(p, Place::Attr(..)))
+        else {
+            return;
+        };
+        let accesses = self.mult_num;
+        let text = unparse::unparse(container);
+        if let Some(l) = self.loops.last_mut() {
+            l.walks.push(GrownWalk {
+                place,
+                text,
+                per_item,
+                len,
+                accesses,
+            });
+        }
+    }
+
+    /// Before a loop ends: the steps built-ins took through containers the
+    /// loop grows are judged by the container's size half-way through the
+    /// loop, or by the bound the loop keeps it to. Those through containers
+    /// this loop does not grow pass on to the enclosing loop.
+    pub(crate) fn grown_walks(
+        &mut self,
+        before: &BTreeMap<String, Value>,
+        attr_before: &[accumulate::AttrBefore],
+        trip: &Sym,
+    ) {
+        let Some(l) = self.loops.last_mut() else {
+            return;
+        };
+        let records = std::mem::take(&mut l.walks);
+        let bounds = l.bounds.clone();
+        let frame = l.frame;
+        let half = trip.sub(&Sym::one()).clamp0().scale(0.5);
+        let mut extra = 0.0;
+        let mut pass_on = Vec::new();
+        for r in records {
+            let old = match &r.place {
+                Place::Name(n) => before.get(n).cloned(),
+                Place::Attr(attrs, n) => attr_before
+                    .iter()
+                    .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
+                    .map(|a| a.value.clone()),
+            };
+            match (old, self.held(&r.place)) {
+                (Some(old), Some(new)) => {
+                    let mid = self
+                        .grown_value(&old, &new, &half)
+                        .and_then(|v| v.len())
+                        .map(|l| self.num(&l))
+                        .unwrap_or(r.len);
+                    let mid = match bounds.iter().find(|(t, _)| *t == r.text) {
+                        Some((_, b)) => mid.min(*b),
+                        None => mid,
+                    };
+                    extra += r.per_item * (mid - r.len).max(0.0) * r.accesses;
+                }
+                _ => pass_on.push(r),
+            }
+        }
+        let n = self.loops.len();
+        if let Some(l) = self.loops.last_mut() {
+            l.ops.walked += extra;
+        }
+        if n >= 2 {
+            let same_frame = self.loops[n - 2].frame == frame;
+            self.loops[n - 2].walks.extend(
+                pass_on
+                    .into_iter()
+                    .filter(|r| same_frame || matches!(r.place, Place::Attr(..))),
+            );
         }
     }
 

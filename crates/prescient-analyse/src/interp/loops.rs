@@ -113,6 +113,8 @@ impl Interp<'_> {
             kernel_mark: self.cur_kernels.len(),
             counters: Vec::new(),
             keyed: Vec::new(),
+            walks: Vec::new(),
+            bounds: Vec::new(),
             touched: HashSet::new(),
         });
         self.ops(|o, m| o.loop_iters += m);
@@ -378,11 +380,91 @@ impl Interp<'_> {
                 )
             })
             .unwrap_or_default();
+        let bounds = self.bounded_containers(body);
+        if let Some(l) = self.loops.last_mut() {
+            l.bounds = bounds
+                .iter()
+                .map(|(e, b)| (unparse::unparse(e), b.as_num().unwrap_or(f64::INFINITY)))
+                .collect();
+        }
+        self.grown_walks(&before, &attr_before, trip);
         self.grown_access_misses(&before, &attr_before, trip);
         self.exit_loop();
         self.extrapolate(&before, trip);
         self.extrapolate_attrs(attr_before, &spread, frame, trip);
+        self.apply_bounds(&bounds);
         flow
+    }
+
+    /// Containers the loop keeps to a size: `if len(xs) > cap:` followed by
+    /// a removal from `xs` (`del xs[:k]`, `xs.pop(0)`, `xs.popleft()`,
+    /// `d.popitem()`, `xs = xs[-k:]`, `xs.clear()`): their length never
+    /// passes the bound, however many iterations add to them. Returns the
+    /// container as written and the bound.
+    fn bounded_containers(&self, body: &[Stmt]) -> Vec<(Expr, Sym)> {
+        let mut out = Vec::new();
+        for s in body {
+            s.walk(&mut |st| {
+                let StmtKind::If { test, body, .. } = &st.kind else {
+                    return;
+                };
+                let ExprKind::Compare {
+                    left,
+                    ops,
+                    comparators,
+                } = &test.kind
+                else {
+                    return;
+                };
+                let (Some(op), Some(right)) = (ops.first(), comparators.first()) else {
+                    return;
+                };
+                let len_of = |e: &Expr| match &e.kind {
+                    ExprKind::Call { func, args, .. }
+                        if func.as_name() == Some("len") && args.len() == 1 =>
+                    {
+                        Some(args[0].clone())
+                    }
+                    _ => None,
+                };
+                let (container, bound) = match op {
+                    CmpOp::Gt | CmpOp::GtE => match len_of(left) {
+                        Some(c) => (c, right),
+                        None => return,
+                    },
+                    CmpOp::Lt | CmpOp::LtE => match len_of(right) {
+                        Some(c) => (c, left.as_ref()),
+                        None => return,
+                    },
+                    _ => return,
+                };
+                let key = unparse::unparse(&container);
+                if !shrinks(body, &key) {
+                    return;
+                }
+                if let Some(b) = self.peek(bound).and_then(|v| v.as_sym()) {
+                    out.push((container, b));
+                }
+            });
+        }
+        out
+    }
+
+    /// Caps the containers `bounded_containers` found at their bound.
+    fn apply_bounds(&mut self, bounds: &[(Expr, Sym)]) {
+        for (place, bound) in bounds {
+            let Some(v @ Value::Seq { kind, .. }) = self.peek(place) else {
+                continue;
+            };
+            let Some(len) = v.len() else {
+                continue;
+            };
+            let cap = self.num(bound) + 1.0;
+            if self.num(&len) > cap {
+                let capped = Value::homog(kind, v.elem(), Sym::num(cap));
+                self.assign(place, capped);
+            }
+        }
     }
 
     /// Integers the loop grows without bound: each operation on one works
@@ -1257,6 +1339,44 @@ fn lives_through(iter: &Expr, body: &[Stmt]) -> bool {
         });
     }
     !rebound
+}
+
+/// Whether `stmts` take items out of the container written `key`.
+fn shrinks(stmts: &[Stmt], key: &str) -> bool {
+    let mut found = false;
+    for s in stmts {
+        s.walk(&mut |st| match &st.kind {
+            StmtKind::Delete(targets) => {
+                found |= targets.iter().any(|t| {
+                    matches!(&t.kind, ExprKind::Subscript { value, .. } if unparse::unparse(value) == key)
+                });
+            }
+            StmtKind::Assign { targets, value } => {
+                let sliced = matches!(&value.kind, ExprKind::Subscript { value: v, .. } if unparse::unparse(v) == key);
+                found |= sliced && targets.iter().any(|t| unparse::unparse(t) == key);
+            }
+            _ => {
+                for e in st.exprs() {
+                    e.walk(&mut |x| {
+                        let ExprKind::Call { func, args, .. } = &x.kind else {
+                            return;
+                        };
+                        if let ExprKind::Attribute { value, attr } = &func.kind {
+                            found |= unparse::unparse(value) == key
+                                && matches!(
+                                    attr.as_str(),
+                                    "pop" | "popleft" | "popitem" | "clear" | "remove"
+                                );
+                        }
+                        // `heapq.heappop(xs)`
+                        found |= func.dotted().is_some_and(|d| d.ends_with("heappop"))
+                            && args.first().is_some_and(|a| unparse::unparse(a) == key);
+                    });
+                }
+            }
+        });
+    }
+    found
 }
 
 /// Hidden attribute of the head node of a linked chain: how many nodes are

@@ -94,6 +94,11 @@ pub(crate) struct LoopCtx {
     /// Keyed accesses into containers, judged again by their size over the
     /// loop once its growth is known (`locality.rs`).
     pub keyed: Vec<locality::KeyedAccess>,
+    /// Steps built-ins took through containers, judged again by the
+    /// containers' size over the loop (`locality.rs`).
+    pub walks: Vec<locality::GrownWalk>,
+    /// Containers the loop keeps to a size (`loops.rs`), with the bound.
+    pub bounds: Vec<(String, f64)>,
     /// Keyed accesses already made in this iteration, as written
     /// (`dist[v]`): the same slot again is in the cache.
     pub touched: HashSet<String>,
