@@ -185,6 +185,9 @@ pub enum SeqItems {
         elem: Box<Value>,
         len: Sym,
         refs: bool,
+        /// A generator's output: the items are made one at a time as the
+        /// consumer asks, never held together (`lazy`).
+        lazy: bool,
     },
 }
 
@@ -360,6 +363,7 @@ impl Value {
                 elem: Box::new(elem),
                 len,
                 refs: false,
+                lazy: false,
             },
         }
     }
@@ -377,6 +381,51 @@ impl Value {
         )
     }
 
+    /// What a generator (a function that yields, a generator expression)
+    /// produces: `len` items like `elem`, one at a time. Iterated, it is a
+    /// tuple of them; held, it holds one.
+    pub fn lazy(elem: Value, len: Sym) -> Value {
+        Value::Seq {
+            kind: SeqKind::Tuple,
+            items: SeqItems::Homog {
+                elem: Box::new(elem),
+                len,
+                refs: false,
+                lazy: true,
+            },
+        }
+    }
+
+    /// Whether this is a generator's output ([`Value::lazy`]).
+    pub fn is_lazy(&self) -> bool {
+        matches!(
+            self,
+            Value::Seq {
+                items: SeqItems::Homog { lazy: true, .. },
+                ..
+            }
+        )
+    }
+
+    /// A generator's items all made and held at once (a tuple of them), as
+    /// a consumer that first collects them holds them; other values as
+    /// they are.
+    pub fn realized(&self) -> Value {
+        match self {
+            Value::Seq {
+                kind,
+                items:
+                    SeqItems::Homog {
+                        elem,
+                        len,
+                        lazy: true,
+                        ..
+                    },
+            } => Value::homog(*kind, (**elem).clone(), len.clone()),
+            v => v.clone(),
+        }
+    }
+
     /// A new container of `len` references to objects held elsewhere
     /// (`sorted(xs)`, `xs[a:b]`, `[r for r in rows if ...]`).
     pub fn refs(kind: SeqKind, elem: Value, len: Sym) -> Value {
@@ -386,6 +435,7 @@ impl Value {
                 elem: Box::new(elem),
                 len,
                 refs: true,
+                lazy: false,
             },
         }
     }

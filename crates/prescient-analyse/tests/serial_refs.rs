@@ -183,3 +183,42 @@ main(1000000)
         assert!(grown > 15.0, "{copy}: {grown}");
     }
 }
+
+#[test]
+fn a_generator_pipeline_holds_one_item_at_a_time() {
+    // Records made, filtered and mapped lazily: nothing is held together,
+    // but collecting them into a list or joining them holds them all.
+    let src = r#"
+import random
+
+def records(n):
+    for i in range(n):
+        yield {"id": i, "v": random.random()}
+
+def big(rows):
+    for r in rows:
+        if r["v"] > 0.5:
+            yield r["v"] * 2.0
+
+def main(n):
+    total = 0.0
+    for x in big(records(n)):
+        total += x
+    return total
+
+main(1000000)
+"#;
+    let lazy = scope_peak_mib(&analyze(src, &[]), "main");
+    assert!(lazy < 1.0, "{lazy} MiB");
+    let held = scope_peak_mib(
+        &analyze(
+            &src.replace(
+                "for x in big(records(n)):",
+                "xs = list(big(records(n)))\n    for x in xs:",
+            ),
+            &[],
+        ),
+        "main",
+    );
+    assert!(held > 5.0, "{held} MiB");
+}

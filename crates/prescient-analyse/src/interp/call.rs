@@ -576,7 +576,7 @@ impl Interp<'_> {
             // A generator function: its result is the sequence of what it yields.
             let (elem, _) = frame.yields[0].clone();
             let n = Sym::sum(frame.yields.iter().map(|(_, m)| m.clone()));
-            return Value::homog(SeqKind::Tuple, elem, n);
+            return Value::lazy(elem, n);
         }
         if matches!(f.callable, Callable::Lambda { .. }) {
             return result;

@@ -184,9 +184,13 @@ impl Interp<'_> {
                         elem,
                         len,
                         refs: false,
+                        lazy,
                     },
                 ..
-            } => self.num(len) * self.big_bytes(elem, depth + 1),
+            } => {
+                let n = if *lazy { 1.0 } else { self.num(len) };
+                n * self.big_bytes(elem, depth + 1)
+            }
             _ => 0.0,
         }
     }
@@ -252,6 +256,13 @@ impl Interp<'_> {
                     }
                 };
                 let (n, contents, tracks) = match items {
+                    // A generator holds its frame and the item it is making.
+                    SeqItems::Homog {
+                        elem, lazy: true, ..
+                    } => {
+                        *tracked += 1.0;
+                        return GENERATOR_BYTES + self.measure(elem, bufs, tracked, depth + 1);
+                    }
                     SeqItems::Known(vs) => {
                         let mut bytes = 0.0;
                         for x in vs {
@@ -323,6 +334,10 @@ impl Interp<'_> {
         }
     }
 }
+
+/// A suspended generator: its object and frame (`sys.getsizeof` of a
+/// generator and of its frame on CPython 3.11).
+const GENERATOR_BYTES: f64 = 200.0;
 
 /// Bytes of a container object itself for `n` items, without the items:
 /// CPython 3.11 sizes measured with `sys.getsizeof` and tracemalloc. A list

@@ -1225,7 +1225,7 @@ impl Interp<'_> {
                 Value::tuple(vec![k.unwrap_or(Value::Unknown), v]),
                 total,
             ),
-            CompKind::Generator => Value::homog(SeqKind::Tuple, v, total),
+            CompKind::Generator => Value::lazy(v, total),
         }
     }
 }

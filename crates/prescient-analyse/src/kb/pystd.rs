@@ -699,7 +699,7 @@ fn py_reduce(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 }
 
 fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
-    let v = ca.subject()?.clone();
+    let v = ca.subject()?.realized();
     let n = v.len()?;
     let compares = n.mul(&n.log2());
     let f = it.num(&compares);
@@ -930,6 +930,8 @@ fn convert_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     if ca.short() == "iter" {
         return Some(v);
     }
+    // A generator's items, all made now and held by the new container.
+    let v = v.realized();
     if let Some(n) = v.len() {
         // A list or tuple copies the items' pointers; a set or dict hashes
         // and inserts each.
@@ -1243,12 +1245,13 @@ fn strings(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             let parts = ca.pos.first()?;
             // A comprehension's items are made for the join, and held all
             // at once (CPython first makes a list of a generator's items).
-            if ca
-                .arg_exprs
-                .first()
-                .is_some_and(|e| matches!(e.kind, ExprKind::Comp { .. }))
+            if parts.is_lazy()
+                || ca
+                    .arg_exprs
+                    .first()
+                    .is_some_and(|e| matches!(e.kind, ExprKind::Comp { .. }))
             {
-                let bytes = it.python_bytes(parts);
+                let bytes = it.python_bytes(&parts.realized());
                 it.note_temp(bytes);
             }
             let n = parts.len().unwrap_or_else(Sym::one);
