@@ -131,6 +131,11 @@ pub struct PyOps {
     /// Costed apart.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fresh_bytes: f64,
+    /// Exceptions raised and caught, each weighted by its cost relative to
+    /// raising a Python exception of the program's own class (a failed
+    /// `int("1.5")` formats its message: 3). Costed apart.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub raised: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -197,6 +202,7 @@ impl PyOps {
             cold_accesses: self.cold_accesses * k,
             walked: self.walked * k,
             fresh_bytes: self.fresh_bytes * k,
+            raised: self.raised * k,
         }
     }
 
@@ -220,6 +226,7 @@ impl PyOps {
         self.cold_accesses += o.cold_accesses;
         self.walked += o.walked;
         self.fresh_bytes += o.fresh_bytes;
+        self.raised += o.raised;
     }
 
     /// Takes away `o` (counts recorded before a mark), never below zero.
@@ -244,6 +251,7 @@ impl PyOps {
         d(&mut self.cold_accesses, o.cold_accesses);
         d(&mut self.walked, o.walked);
         d(&mut self.fresh_bytes, o.fresh_bytes);
+        d(&mut self.raised, o.raised);
     }
 }
 

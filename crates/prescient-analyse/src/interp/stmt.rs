@@ -417,14 +417,15 @@ impl Interp<'_> {
             }
             StmtKind::Match { subject, cases } => {
                 self.eval(subject);
-                let n = cases.len().max(1) as f64;
-                return self
-                    .weighted_branches(cases.iter().map(|c| c.as_slice()).collect(), 1.0 / n);
+                return self.exclusive_branches(cases.iter().map(|c| c.as_slice()).collect());
             }
             StmtKind::Raise(e) => {
                 if let Some(e) = e {
                     self.eval(e);
                 }
+                // Raised as often as this point is reached (a refusal in a
+                // branch taken now and then): caught further up, or the end.
+                self.ops(|o, m| o.raised += m);
                 return Flow::Return;
             }
             StmtKind::Try {
@@ -433,12 +434,10 @@ impl Interp<'_> {
                 orelse,
                 finalbody,
             } => {
+                let raised0 = self.raised_now();
                 let flow = self.exec_block(body);
-                // Handlers are assumed not to run; their names still get bound.
-                for h in handlers {
-                    if let Some(n) = &h.name {
-                        self.bind(n, Value::Unknown);
-                    }
+                if !handlers.is_empty() {
+                    self.exceptions_caught(body, handlers, raised0);
                 }
                 let flow = if matches!(flow, Flow::Normal) {
                     self.exec_block(orelse)
@@ -662,8 +661,21 @@ impl Interp<'_> {
                 self.branch_share = saved;
                 Flow::Normal
             }
-            None => self.weighted_branches(vec![body, orelse], 0.5),
+            None => self.exclusive_branches(vec![body, orelse]),
         }
+    }
+
+    /// Branches of which one runs (`if`/`else`, the cases of `match`), each
+    /// as often as any other: their costs and what they add to containers
+    /// are weighted alike, so that `if a: xs.append(1) elif b:
+    /// xs.append(2) else: xs.append(3)` adds one item per run, not three.
+    fn exclusive_branches(&mut self, blocks: Vec<&[Stmt]>) -> Flow {
+        let w = 1.0 / blocks.len().max(1) as f64;
+        let saved = self.branch_share;
+        self.branch_share = saved * w;
+        let flow = self.weighted_branches(blocks, w);
+        self.branch_share = saved;
+        flow
     }
 
     /// `if k not in seen: ... seen.add(k)` (or `seen[k] = ...`) inside a loop
@@ -730,6 +742,40 @@ impl Interp<'_> {
         self.mult = saved.0;
         self.mult_num = saved.1;
         r
+    }
+
+    /// Exceptions raised so far where operations are being counted.
+    fn raised_now(&self) -> f64 {
+        match self.loops.last() {
+            Some(ctx) => ctx.ops.raised,
+            None => self.straight_ops.raised,
+        }
+    }
+
+    /// A `try` with handlers has run its body: whether it raises depends
+    /// on the data (a cell that is not a number, a key not there), so in a
+    /// loop it is taken to raise half the time, as an unknown branch is
+    /// taken. Raises the body reached are counted where they are; a body
+    /// with none raises from a built-in (weighed by what fails: parsing a
+    /// number formats a message). The handlers run, alike, in that share.
+    fn exceptions_caught(&mut self, body: &[Stmt], handlers: &[Handler], raised0: f64) {
+        const SHARE: f64 = 0.5;
+        if self.raised_now() <= raised0 && !self.loops.is_empty() {
+            let weight = implicit_raise_weight(body);
+            self.ops(|o, m| o.raised += SHARE * weight * m);
+        }
+        let w = SHARE / handlers.len() as f64;
+        let saved = self.branch_share;
+        self.branch_share = saved * w;
+        self.weighted(w, |it| {
+            for h in handlers {
+                if let Some(n) = &h.name {
+                    it.bind(n, Value::Unknown);
+                }
+                let _ = it.exec_block(&h.body);
+            }
+        });
+        self.branch_share = saved;
     }
 
     /// Runs each branch with its cost weighted; returns only if all branches return.
@@ -998,6 +1044,35 @@ impl Interp<'_> {
             Value::Func(_) | Value::Class(_) | Value::Lib(_) | Value::Array(_) => None,
             _ => None,
         }
+    }
+}
+
+/// What a built-in's failure in `body` costs, relative to raising an
+/// exception of the program's own class: parsing a number (`int(s)`,
+/// `float(s)`) formats a message with the text, 3; a missing key or index
+/// (`d[k]`, `xs[i]`), 0.7; anything else, 1.
+fn implicit_raise_weight(body: &[Stmt]) -> f64 {
+    let mut parse = false;
+    let mut lookup = false;
+    for s in body {
+        s.walk(&mut |st| {
+            for e in st.exprs() {
+                e.walk(&mut |x| match &x.kind {
+                    ExprKind::Call { func, .. } => {
+                        parse |= matches!(func.as_name(), Some("int" | "float" | "complex"));
+                    }
+                    ExprKind::Subscript { .. } => lookup = true,
+                    _ => {}
+                });
+            }
+        });
+    }
+    if parse {
+        3.0
+    } else if lookup {
+        0.7
+    } else {
+        1.0
     }
 }
 
