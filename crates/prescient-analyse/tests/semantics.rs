@@ -1457,3 +1457,16 @@ fn iterating_over_a_dict_yields_its_keys() {
     // int keys: about 12 MiB; pairs holding lists would be four times that.
     assert!(extra > 4.0 && extra < 16.0, "{extra} MiB");
 }
+
+#[test]
+fn a_condition_on_the_loop_counter_is_not_decided_by_its_mean() {
+    // `i` stands for its mean value; `i % 3 == 0` holds in a third of the
+    // iterations, `i % 2 == 0` in half, whatever the mean says.
+    let src = "def main(n):\n    out = []\n    for i in range(n):\n        if i % 3 == 0:\n            out.append(i * 2.5)\n    return out\n\nmain(1000000)\n";
+    let third = scope_peak_mib(&analyze(src, &[]), "main");
+    // A third of a million floats and their slots: about 10 MiB.
+    assert!(third > 8.0 && third < 12.0, "{third} MiB");
+    let comp = "def main(n):\n    xs = [i * 2.5 for i in range(n) if i % 7 < 3]\n    return xs\n\nmain(1000000)\n";
+    let half = scope_peak_mib(&analyze(comp, &[]), "main");
+    assert!(half > 12.0 && half < 18.0, "{half} MiB");
+}

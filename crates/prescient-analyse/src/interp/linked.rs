@@ -169,14 +169,25 @@ impl Interp<'_> {
             .iter()
             .map(|l| self.num(&l.trip).max(1.0))
             .product();
-        let mut share = (self.mult_num / trips.max(1.0)).clamp(0.0, 1.0);
-        // A walk that attaches and leaves stores once per walk, not once per
-        // step of it.
-        for &i in &self.walk_loops {
-            if let Some(l) = self.loops.get(i) {
-                share /= self.num(&l.trip).max(1.0);
+        // A walk that attaches and leaves stores once per walk, whichever
+        // of its steps (and branches) it does it in: its node counts in the
+        // share of iterations the walk runs in, spread over the walk's own
+        // trips (the walk loop extrapolates it back to one).
+        let share = match self.walk_loops.last().copied() {
+            // One node per walk, however many attaching branches it has.
+            Some((_, _, true)) => 0.0,
+            Some((i, outer, false)) => {
+                let walk: f64 = self.loops[i.min(self.loops.len())..]
+                    .iter()
+                    .map(|l| self.num(&l.trip).max(1.0))
+                    .product();
+                if let Some(w) = self.walk_loops.last_mut() {
+                    w.2 = true;
+                }
+                outer / walk
             }
-        }
+            None => (self.mult_num / trips.max(1.0)).clamp(0.0, 1.0),
+        };
         let Some(count) = loops::chain_length(&Value::Instance {
             class: class.clone(),
             attrs: root.clone(),

@@ -113,6 +113,7 @@ impl Interp<'_> {
             kernel_mark: self.cur_kernels.len(),
             counters: Vec::new(),
             keyed: Vec::new(),
+            varying: HashSet::new(),
             walks: Vec::new(),
             bounds: Vec::new(),
             touched: HashSet::new(),
@@ -342,7 +343,13 @@ impl Interp<'_> {
         self.enter_loop(vec![], trip.clone(), false);
         let walk = std::mem::take(&mut self.walk_pending);
         if walk {
-            self.walk_loops.push(self.loops.len() - 1);
+            // The branch share the walk runs in, without its own trips.
+            let outer: f64 = self.loops[..self.loops.len() - 1]
+                .iter()
+                .map(|l| self.num(&l.trip).max(1.0))
+                .product();
+            let share = (self.mult_num / self.num(&trip).max(1.0) / outer.max(1.0)).clamp(0.0, 1.0);
+            self.walk_loops.push((self.loops.len() - 1, share, false));
         }
         let flow = self.run_loop_body(body, &trip);
         if walk {
@@ -365,6 +372,22 @@ impl Interp<'_> {
     /// Runs the body of the loop just entered once, closes the loop and carries
     /// accumulations over all `trip` iterations.
     fn run_loop_body(&mut self, body: &[Stmt], trip: &Sym) -> Flow {
+        if let Some(l) = self.loops.last_mut() {
+            let mut varying: HashSet<String> = l.vars.iter().cloned().collect();
+            for s in body {
+                s.walk(&mut |st| match &st.kind {
+                    StmtKind::Assign { targets, .. } => {
+                        varying.extend(targets.iter().flat_map(|t| t.names()));
+                    }
+                    StmtKind::AugAssign { target, .. } | StmtKind::AnnAssign { target, .. } => {
+                        varying.extend(target.names());
+                    }
+                    StmtKind::For { target, .. } => varying.extend(target.names()),
+                    _ => {}
+                });
+            }
+            l.varying = varying;
+        }
         self.loop_body_idioms(body);
         let flow = self.exec_block(body);
         self.big_int_growth(body, trip);
@@ -1175,6 +1198,11 @@ impl Interp<'_> {
     ) -> Value {
         let mut total = Sym::one();
         let mut entered = 0;
+        // The share of items the conditions keep: a condition not known
+        // before the run keeps half, as an unknown `if` in a loop adds to
+        // containers half the time.
+        let mut keep = 1.0;
+        let bound: Vec<String> = generators.iter().flat_map(|g| g.target.names()).collect();
         for g in generators {
             let it = self.eval(&g.iter);
             let (trip, elem) = self.iteration(&it, &g.iter);
@@ -1190,7 +1218,15 @@ impl Interp<'_> {
             entered += 1;
             self.assign(&g.target, elem);
             for cond in &g.ifs {
-                self.eval(cond);
+                let c = self.eval(cond);
+                // The targets stand for their mean value: a condition on
+                // them (`if s % 2 == 0`, `if a < b`) is not known by it.
+                let on_items = cond.names().iter().any(|n| bound.contains(n));
+                keep *= match self.truthiness(&c, cond) {
+                    Some(true) if !on_items => 1.0,
+                    Some(false) if !on_items => 0.0,
+                    _ => 0.5,
+                };
             }
             total = total.mul(&trip);
         }
@@ -1201,6 +1237,22 @@ impl Interp<'_> {
         }
         let v = self.eval(elt);
         let k = key.map(|k| self.eval(k));
+        let total = total.scale(keep);
+        // A set or dict holds each distinct key once: where the key's
+        // variety is known, as many as the items bring.
+        let total = match kind {
+            CompKind::Set | CompKind::Dict => {
+                let keyed = key.unwrap_or(elt);
+                match self.variety_of(keyed) {
+                    Some(u) => {
+                        let n = self.num(&total);
+                        Sym::num(u.distinct(n).min(n))
+                    }
+                    None => total,
+                }
+            }
+            _ => total,
+        };
         for _ in 0..entered {
             self.exit_loop();
         }

@@ -65,6 +65,10 @@ pub(crate) struct Frame {
 
 pub(crate) struct LoopCtx {
     pub vars: Vec<String>,
+    /// Names that take a new value each iteration: the loop's targets and
+    /// what its body assigns. They stand for their mean value, so a
+    /// condition on them is not known by it.
+    pub varying: HashSet<String>,
     pub trip: Sym,
     pub line: u32,
     pub ops: PyOps,
@@ -192,7 +196,9 @@ pub struct Interp<'a> {
     /// Loops (indices into `loops`) that walk a linked structure, attach a
     /// node at its end and leave: the attachment happens once per walk
     /// (`linked.rs`).
-    pub(crate) walk_loops: Vec<usize>,
+    /// With each, the share of iterations it runs in and whether its
+    /// node was counted.
+    pub(crate) walk_loops: Vec<(usize, f64, bool)>,
     /// Set by the trip count of such a walk for the loop about to be entered.
     pub(crate) walk_pending: bool,
 }

@@ -641,7 +641,25 @@ impl Interp<'_> {
 
     fn exec_if(&mut self, test: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Flow {
         let t = self.eval(test);
-        match self.truthiness(&t, test) {
+        let known = self.truthiness(&t, test);
+        // A condition on what changes each iteration is not known by the
+        // mean value the analysis carries: `if i % 10 == 0` holds in a
+        // tenth of the iterations, other tests as an unknown one.
+        let known = if known.is_some() && self.varies_per_iteration(test) {
+            if let Some(w) = periodic_share(self, test) {
+                let saved = (self.guard_share, self.branch_share);
+                self.branch_share = saved.1 * w;
+                let _ = self.weighted_branches(vec![body], w);
+                self.branch_share = saved.1 * (1.0 - w);
+                let _ = self.weighted_branches(vec![orelse], 1.0 - w);
+                (self.guard_share, self.branch_share) = saved;
+                return Flow::Normal;
+            }
+            None
+        } else {
+            known
+        };
+        match known {
             Some(true) => self.exec_block(body),
             Some(false) => self.exec_block(orelse),
             None if orelse.is_empty() => {
@@ -742,6 +760,16 @@ impl Interp<'_> {
         self.mult = saved.0;
         self.mult_num = saved.1;
         r
+    }
+
+    /// Whether `test` reads a name that the running loops of this frame
+    /// change each iteration.
+    pub(crate) fn varies_per_iteration(&self, test: &Expr) -> bool {
+        let base = self.frames.last().map_or(0, |f| f.loop_base);
+        let names = test.names();
+        self.loops[base.min(self.loops.len())..]
+            .iter()
+            .any(|l| names.iter().any(|n| l.varying.contains(n)))
     }
 
     /// Exceptions raised so far where operations are being counted.
@@ -1044,6 +1072,40 @@ impl Interp<'_> {
             Value::Func(_) | Value::Class(_) | Value::Lib(_) | Value::Array(_) => None,
             _ => None,
         }
+    }
+}
+
+/// `x % k == 0` (or `!= 0`) with a known `k`: the share of iterations it
+/// holds in, `1/k` (or the rest).
+fn periodic_share(it: &Interp, test: &Expr) -> Option<f64> {
+    let ExprKind::Compare {
+        left,
+        ops,
+        comparators,
+    } = &test.kind
+    else {
+        return None;
+    };
+    let (op, right) = (ops.first()?, comparators.first()?);
+    if ops.len() != 1 || right.as_int() != Some(0) {
+        return None;
+    }
+    let ExprKind::BinOp {
+        op: BinOp::Mod,
+        right: k,
+        ..
+    } = &left.kind
+    else {
+        return None;
+    };
+    let k = it.peek(k)?.as_sym()?.as_num()?;
+    if k < 1.0 {
+        return None;
+    }
+    match op {
+        CmpOp::Eq => Some(1.0 / k),
+        CmpOp::NotEq => Some(1.0 - 1.0 / k),
+        _ => None,
     }
 }
 
