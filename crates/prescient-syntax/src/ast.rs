@@ -342,6 +342,20 @@ impl Expr {
         }
     }
 
+    /// `left op right` with a single comparison operator.
+    pub fn as_comparison(&self) -> Option<(&Expr, CmpOp, &Expr)> {
+        match &self.kind {
+            ExprKind::Compare {
+                left,
+                ops,
+                comparators,
+            } if ops.len() == 1 && comparators.len() == 1 => {
+                Some((left, ops[0], &comparators[0]))
+            }
+            _ => None,
+        }
+    }
+
     pub fn as_name(&self) -> Option<&str> {
         match &self.kind {
             ExprKind::Name(n) => Some(n),

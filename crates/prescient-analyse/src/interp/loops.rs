@@ -431,15 +431,7 @@ impl Interp<'_> {
                 let StmtKind::If { test, body, .. } = &st.kind else {
                     return;
                 };
-                let ExprKind::Compare {
-                    left,
-                    ops,
-                    comparators,
-                } = &test.kind
-                else {
-                    return;
-                };
-                let (Some(op), Some(right)) = (ops.first(), comparators.first()) else {
+                let Some((left, op, right)) = test.as_comparison() else {
                     return;
                 };
                 let len_of = |e: &Expr| match &e.kind {
@@ -456,7 +448,7 @@ impl Interp<'_> {
                         None => return,
                     },
                     CmpOp::Lt | CmpOp::LtE => match len_of(right) {
-                        Some(c) => (c, left.as_ref()),
+                        Some(c) => (c, left),
                         None => return,
                     },
                     _ => return,

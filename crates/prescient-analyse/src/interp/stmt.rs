@@ -1078,16 +1078,8 @@ impl Interp<'_> {
 /// `x % k == 0` (or `!= 0`) with a known `k`: the share of iterations it
 /// holds in, `1/k` (or the rest).
 fn periodic_share(it: &Interp, test: &Expr) -> Option<f64> {
-    let ExprKind::Compare {
-        left,
-        ops,
-        comparators,
-    } = &test.kind
-    else {
-        return None;
-    };
-    let (op, right) = (ops.first()?, comparators.first()?);
-    if ops.len() != 1 || right.as_int() != Some(0) {
+    let (left, op, right) = test.as_comparison()?;
+    if right.as_int() != Some(0) {
         return None;
     }
     let ExprKind::BinOp {
