@@ -66,6 +66,13 @@ struct Bounds {
     wall: Interval,
     cpu: Interval,
     memory: Interval,
+    /// The interpreter's resident set with the imports, inside `memory`:
+    /// what is left is the program's data, whose interval width depends on
+    /// `memory_basis` (`eval/calibrate_intervals.py` reads both).
+    #[serde(default)]
+    baseline_memory: f64,
+    #[serde(default)]
+    memory_basis: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
@@ -294,6 +301,8 @@ fn eval_one(
         wall: p.wall_interval,
         cpu: p.cpu_interval,
         memory: p.peak_memory_interval,
+        baseline_memory: p.baseline_memory_bytes,
+        memory_basis: p.peak_memory_basis.as_str().into(),
     });
     row.with_history = Some(demand_of(&hist));
     row.history = hist

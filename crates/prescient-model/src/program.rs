@@ -419,10 +419,38 @@ pub struct ProgramPrediction {
     pub startup_seconds: f64,
     /// Resident set of the interpreter with the program's imports, included above.
     pub baseline_memory_bytes: f64,
+    /// How the data of the section that sets the peak was sized, which sets
+    /// how wide the memory interval is.
+    #[serde(default)]
+    pub peak_memory_basis: MemoryBasis,
     /// BLAS threads assumed.
     pub threads: u32,
     /// How history was used: `none`, `corrected (N runs)`, `exact (N runs)`.
     pub history: String,
+}
+
+/// How a section's memory was sized, from the most certain to the least.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemoryBasis {
+    /// Arrays and buffers of concrete sizes: exact but for their dtype.
+    #[default]
+    Arrays,
+    /// Python objects, sized from one iteration's growth and typical object
+    /// sizes (filters, sharing and distinct keys estimated).
+    Objects,
+    /// Sizes the analyser had to assume.
+    Assumed,
+}
+
+impl MemoryBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemoryBasis::Arrays => "arrays",
+            MemoryBasis::Objects => "objects",
+            MemoryBasis::Assumed => "assumed",
+        }
+    }
 }
 
 /// A size or count the analyser could not know, and what it assumed instead.

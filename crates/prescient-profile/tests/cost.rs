@@ -413,3 +413,44 @@ fn fused_steps_keep_each_calls_fixed_cost() {
         "{fused} {plain}"
     );
 }
+
+#[test]
+fn the_memory_interval_widens_with_how_the_data_was_sized() {
+    use prescient_profile::memory_width;
+    let node = node();
+    let opts = prescient_profile::Options::default();
+    // Arrays of concrete sizes.
+    let a = two_sections([5e6, 50e6]);
+    let p = prescient_profile::predict(&a, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    assert_eq!(p.peak_memory_basis, MemoryBasis::Arrays);
+    let (lo, hi) = memory_width(MemoryBasis::Arrays);
+    assert!(close(
+        p.peak_memory_interval.high,
+        25e6 * 1.05 + 50e6 * hi + 2.0 * 1048576.0
+    ));
+    assert!(close(p.peak_memory_interval.low, 25e6 * 0.92 + 50e6 * lo));
+    // The same data held by Python objects, then with an assumption made.
+    let mut o = two_sections([5e6, 50e6]);
+    o.sections[1].kernels[0].parallelism = Parallelism::Interpreter;
+    let p = prescient_profile::predict(&o, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    assert_eq!(p.peak_memory_basis, MemoryBasis::Objects);
+    let objects = p.peak_memory_interval.high;
+    o.unknowns.push(Unknown {
+        symbol: "iters@3".into(),
+        assumed: 100.0,
+        line: 3,
+        reason: "a while loop".into(),
+    });
+    let p = prescient_profile::predict(&o, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    assert_eq!(p.peak_memory_basis, MemoryBasis::Assumed);
+    assert!(p.peak_memory_interval.high > objects);
+}

@@ -349,9 +349,7 @@ impl Expr {
                 left,
                 ops,
                 comparators,
-            } if ops.len() == 1 && comparators.len() == 1 => {
-                Some((left, ops[0], &comparators[0]))
-            }
+            } if ops.len() == 1 && comparators.len() == 1 => Some((left, ops[0], &comparators[0])),
             _ => None,
         }
     }
