@@ -645,7 +645,7 @@ impl Interp<'_> {
         // A condition on what changes each iteration is not known by the
         // mean value the analysis carries: `if i % 10 == 0` holds in a
         // tenth of the iterations, other tests as an unknown one.
-        let known = if known.is_some() && self.varies_per_iteration(test) {
+        let known = if known.is_some() && self.varies_per_iteration(test) && !ordering(test) {
             if let Some(w) = periodic_share(self, test) {
                 let saved = (self.guard_share, self.branch_share);
                 self.branch_share = saved.1 * w;
@@ -1073,6 +1073,16 @@ impl Interp<'_> {
             _ => None,
         }
     }
+}
+
+/// `a < b` (`<=`, `>`, `>=`): on values that vary, the mean decides it for
+/// most iterations (`v < n` for `v` drawn below `n`), unlike a test of
+/// equality, which the mean says nothing about.
+fn ordering(test: &Expr) -> bool {
+    matches!(
+        test.as_comparison(),
+        Some((_, CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE, _))
+    )
 }
 
 /// `x % k == 0` (or `!= 0`) with a known `k`: the share of iterations it
