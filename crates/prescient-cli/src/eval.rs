@@ -73,6 +73,12 @@ struct Bounds {
     baseline_memory: f64,
     #[serde(default)]
     memory_basis: String,
+    /// Start-up and imports, inside `wall`; what is left is the program's
+    /// work, whose interval width depends on `wall_basis`.
+    #[serde(default)]
+    startup: f64,
+    #[serde(default)]
+    wall_basis: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
@@ -303,6 +309,8 @@ fn eval_one(
         memory: p.peak_memory_interval,
         baseline_memory: p.baseline_memory_bytes,
         memory_basis: p.peak_memory_basis.as_str().into(),
+        startup: p.startup_seconds,
+        wall_basis: p.wall_basis.as_str().into(),
     });
     row.with_history = Some(demand_of(&hist));
     row.history = hist

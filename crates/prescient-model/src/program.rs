@@ -423,6 +423,10 @@ pub struct ProgramPrediction {
     /// how wide the memory interval is.
     #[serde(default)]
     pub peak_memory_basis: MemoryBasis,
+    /// How the work that takes most of the predicted time was costed, which
+    /// sets how wide the time interval is.
+    #[serde(default)]
+    pub wall_basis: TimeBasis,
     /// BLAS threads assumed.
     pub threads: u32,
     /// How history was used: `none`, `corrected (N runs)`, `exact (N runs)`.
@@ -449,6 +453,29 @@ impl MemoryBasis {
             MemoryBasis::Arrays => "arrays",
             MemoryBasis::Objects => "objects",
             MemoryBasis::Assumed => "assumed",
+        }
+    }
+}
+
+/// How a kernel's time was costed, from the most certain to the least.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeBasis {
+    /// Library work on concrete sizes, at calibrated rates.
+    #[default]
+    Library,
+    /// Interpreted Python, by the fitted model over counted operations.
+    Interpreted,
+    /// Work whose size or trip count the analyser had to assume.
+    Assumed,
+}
+
+impl TimeBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeBasis::Library => "library",
+            TimeBasis::Interpreted => "interpreted",
+            TimeBasis::Assumed => "assumed",
         }
     }
 }

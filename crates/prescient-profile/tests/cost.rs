@@ -454,3 +454,54 @@ fn the_memory_interval_widens_with_how_the_data_was_sized() {
     assert_eq!(p.peak_memory_basis, MemoryBasis::Assumed);
     assert!(p.peak_memory_interval.high > objects);
 }
+
+#[test]
+fn the_time_interval_widens_with_how_the_work_was_costed() {
+    use prescient_profile::time_width;
+    let node = node();
+    let opts = prescient_profile::Options::default();
+    let a = two_sections([5e6, 50e6]);
+    let p = prescient_profile::predict(&a, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    assert_eq!(p.wall_basis, TimeBasis::Library);
+    let work = p.wall_seconds - p.startup_seconds;
+    let (below, above) = time_width(TimeBasis::Library);
+    // Above, also the data touched for the first time at the cold rate.
+    let cold = 50e6 / 5e8 - 50e6 / 1e10;
+    assert!(close(
+        p.wall_interval.high,
+        p.startup_seconds * 1.3 + work * above + cold
+    ));
+    assert!(close(
+        p.wall_interval.low,
+        p.startup_seconds * 0.85 + work / below
+    ));
+    // Interpreted work, then the same where the analysis assumed a trip count.
+    let mut o = two_sections([5e6, 50e6]);
+    for s in &mut o.sections {
+        s.kernels[0].parallelism = Parallelism::Interpreter;
+        s.kernels[0].category = Category::Python;
+        s.kernels[0].py_ops = Some(PyOps {
+            loop_iters: 1e6,
+            ..PyOps::default()
+        });
+    }
+    let p = prescient_profile::predict(&o, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    assert_eq!(p.wall_basis, TimeBasis::Interpreted);
+    o.unknowns.push(Unknown {
+        symbol: "iters@3".into(),
+        assumed: 100.0,
+        line: 3,
+        reason: "a while loop".into(),
+    });
+    let p = prescient_profile::predict(&o, &node, &opts)
+        .analysis
+        .prediction
+        .unwrap();
+    assert_eq!(p.wall_basis, TimeBasis::Assumed);
+}
