@@ -414,17 +414,30 @@ fn fused_steps_keep_each_calls_fixed_cost() {
     );
 }
 
+/// The whole-program forecast of `a` on the test node.
+fn forecast(a: &Analysis) -> ProgramPrediction {
+    prescient_profile::predict(a, &node(), &prescient_profile::Options::default())
+        .analysis
+        .prediction
+        .unwrap()
+}
+
+/// Records that the analysis had to assume a trip count.
+fn assume_a_trip_count(a: &mut Analysis) {
+    a.unknowns.push(Unknown {
+        symbol: "iters@3".into(),
+        assumed: 100.0,
+        line: 3,
+        reason: "a while loop".into(),
+    });
+}
+
 #[test]
 fn the_memory_interval_widens_with_how_the_data_was_sized() {
     use prescient_profile::memory_width;
-    let node = node();
-    let opts = prescient_profile::Options::default();
     // Arrays of concrete sizes.
     let a = two_sections([5e6, 50e6]);
-    let p = prescient_profile::predict(&a, &node, &opts)
-        .analysis
-        .prediction
-        .unwrap();
+    let p = forecast(&a);
     assert_eq!(p.peak_memory_basis, MemoryBasis::Arrays);
     let (lo, hi) = memory_width(MemoryBasis::Arrays);
     assert!(close(
@@ -435,22 +448,11 @@ fn the_memory_interval_widens_with_how_the_data_was_sized() {
     // The same data held by Python objects, then with an assumption made.
     let mut o = two_sections([5e6, 50e6]);
     o.sections[1].kernels[0].parallelism = Parallelism::Interpreter;
-    let p = prescient_profile::predict(&o, &node, &opts)
-        .analysis
-        .prediction
-        .unwrap();
+    let p = forecast(&o);
     assert_eq!(p.peak_memory_basis, MemoryBasis::Objects);
     let objects = p.peak_memory_interval.high;
-    o.unknowns.push(Unknown {
-        symbol: "iters@3".into(),
-        assumed: 100.0,
-        line: 3,
-        reason: "a while loop".into(),
-    });
-    let p = prescient_profile::predict(&o, &node, &opts)
-        .analysis
-        .prediction
-        .unwrap();
+    assume_a_trip_count(&mut o);
+    let p = forecast(&o);
     assert_eq!(p.peak_memory_basis, MemoryBasis::Assumed);
     assert!(p.peak_memory_interval.high > objects);
 }
@@ -458,13 +460,8 @@ fn the_memory_interval_widens_with_how_the_data_was_sized() {
 #[test]
 fn the_time_interval_widens_with_how_the_work_was_costed() {
     use prescient_profile::time_width;
-    let node = node();
-    let opts = prescient_profile::Options::default();
     let a = two_sections([5e6, 50e6]);
-    let p = prescient_profile::predict(&a, &node, &opts)
-        .analysis
-        .prediction
-        .unwrap();
+    let p = forecast(&a);
     assert_eq!(p.wall_basis, TimeBasis::Library);
     let work = p.wall_seconds - p.startup_seconds;
     let (below, above) = time_width(TimeBasis::Library);
@@ -488,20 +485,9 @@ fn the_time_interval_widens_with_how_the_work_was_costed() {
             ..PyOps::default()
         });
     }
-    let p = prescient_profile::predict(&o, &node, &opts)
-        .analysis
-        .prediction
-        .unwrap();
+    let p = forecast(&o);
     assert_eq!(p.wall_basis, TimeBasis::Interpreted);
-    o.unknowns.push(Unknown {
-        symbol: "iters@3".into(),
-        assumed: 100.0,
-        line: 3,
-        reason: "a while loop".into(),
-    });
-    let p = prescient_profile::predict(&o, &node, &opts)
-        .analysis
-        .prediction
-        .unwrap();
+    assume_a_trip_count(&mut o);
+    let p = forecast(&o);
     assert_eq!(p.wall_basis, TimeBasis::Assumed);
 }
