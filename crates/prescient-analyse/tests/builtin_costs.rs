@@ -202,3 +202,12 @@ fn a_random_draw_weighs_its_distribution() {
     // Pareto draws are understood, not left to a generic call.
     assert!(draw("paretovariate(1.2)") > 2.0 * 10000.0);
 }
+
+#[test]
+fn a_comprehension_is_a_call_of_its_own() {
+    // Python 3.11 makes and calls a function for each run of a
+    // comprehension: 10,000 runs, 10,000 frames.
+    let src = "def main(n):\n    xs = list(range(10))\n    t = 0\n    for i in range(n):\n        t += len([x * 2 for x in xs])\n    return t\n\nmain(10000)\n";
+    let ops = loop_ops(&analyze(src, &[]));
+    assert!((ops.py_calls - 10000.0).abs() < 1.0, "{ops:?}");
+}

@@ -1188,6 +1188,10 @@ impl Interp<'_> {
         key: Option<&Expr>,
         generators: &[Comprehension],
     ) -> Value {
+        // Python 3.11 runs a comprehension as a function of its own: made
+        // and called each time the expression runs (85 ns for an empty one
+        // here, against 10 for an empty display).
+        self.ops(|o, m| o.py_calls += m);
         let mut total = Sym::one();
         let mut entered = 0;
         // The share of items the conditions keep: a condition not known
