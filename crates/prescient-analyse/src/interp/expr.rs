@@ -201,7 +201,8 @@ impl Interp<'_> {
                 // A tuple of constants is one constant of the compiled code
                 // (`for d in (-1, 0, 1)`): nothing is built when it runs.
                 if !(matches!(e.kind, ExprKind::Tuple(_)) && is_constant(e)) {
-                    self.ops(|o, m| o.alloc += m);
+                    let units = display_units(&e.kind, items.len());
+                    self.ops(|o, m| o.alloc += units * m);
                 }
                 let mut vals = Vec::with_capacity(items.len());
                 let mut homog: Option<(Value, Sym)> = None;
@@ -236,7 +237,8 @@ impl Interp<'_> {
                 }
             }
             ExprKind::Dict(items) => {
-                self.ops(|o, m| o.alloc += m);
+                let units = display_units(&e.kind, items.len());
+                self.ops(|o, m| o.alloc += units * m);
                 let mut kv = Vec::new();
                 for (k, v) in items {
                     let vv = self.eval(v);
@@ -1348,5 +1350,18 @@ fn is_constant(e: &Expr) -> bool {
         ExprKind::UnaryOp { operand, .. } => is_constant(operand),
         ExprKind::Tuple(items) => items.iter().all(is_constant),
         _ => false,
+    }
+}
+
+/// What building a display of `n` items costs, in `PyOps::alloc` units (one
+/// per empty container): a set or dict hashes and inserts each item, about
+/// as much again per item; a list or tuple only stores it. Measured on the
+/// reference node: `{'id': i, 'value': x, 'tag': t}` 56 ns, six keys 112,
+/// one 32; `{i, x, t}` 60; `[i, x, t]` and `(i, x, t)` 26-28.
+fn display_units(kind: &ExprKind, n: usize) -> f64 {
+    let n = n as f64;
+    match kind {
+        ExprKind::Dict(_) | ExprKind::Set(_) => 1.0 + n,
+        _ => 1.0 + 0.25 * n,
     }
 }
