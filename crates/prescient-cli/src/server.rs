@@ -410,8 +410,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
         let shared = shared.clone();
         std::thread::spawn(move || serve(&http, &shared));
     }
-    std::fs::write(dir.join("server.addr"), format!("{addr}\n"))
-        .with_context(|| format!("cannot write {}", dir.join("server.addr").display()))
+    // Written aside and renamed into place, so that whoever waits for the
+    // file never reads it half written (an empty address).
+    let addr_file = dir.join("server.addr");
+    let partial = dir.join("server.addr.partial");
+    std::fs::write(&partial, format!("{addr}\n"))
+        .and_then(|()| std::fs::rename(&partial, &addr_file))
+        .with_context(|| format!("cannot write {}", addr_file.display()))
         .map_err(Failure::internal)?;
     eprintln!(
         "prescient server listening on http://{addr} ({} nodes{}, {} jobs waiting{})",

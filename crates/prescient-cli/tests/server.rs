@@ -67,7 +67,9 @@ fn start_server_with(state: &Path, extra: &[&str]) -> (Proc, String) {
     let until = Instant::now() + Duration::from_secs(600);
     while Instant::now() < until {
         if let Ok(a) = std::fs::read_to_string(&addr_file) {
-            return (Proc(child), format!("http://{}", a.trim()));
+            if !a.trim().is_empty() {
+                return (Proc(child), format!("http://{}", a.trim()));
+            }
         }
         std::thread::sleep(Duration::from_millis(100));
     }
