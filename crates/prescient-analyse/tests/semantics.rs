@@ -1470,3 +1470,21 @@ fn a_condition_on_the_loop_counter_is_not_decided_by_its_mean() {
     let half = scope_peak_mib(&analyze(comp, &[]), "main");
     assert!(half > 12.0 && half < 18.0, "{half} MiB");
 }
+
+#[test]
+fn a_dict_turned_into_a_list_or_sorted_gives_its_keys() {
+    // `sorted(adj)` sorts the keys (ints), not (key, list) pairs, whose
+    // comparisons weigh more; `list(adj)` holds the keys' slots only.
+    let sort_flops = |src: &str| find(&analyze(src, &[]), "builtins.sorted").flops;
+    let keys = sort_flops("def main(n):\n    adj = {i: [i, i + 1] for i in range(n)}\n    return sorted(adj)\n\nmain(100000)\n");
+    let ints = sort_flops(
+        "def main(n):\n    xs = [i for i in range(n)]\n    return sorted(xs)\n\nmain(100000)\n",
+    );
+    assert_eq!(keys, ints);
+    let src = "def main(n):\n    adj = {i: [i, i + 1, i + 2, i + 3] for i in range(n)}\n    ks = list(adj)\n    return ks\n\nmain(100000)\n";
+    let a = analyze(src, &[]);
+    let base = analyze(&src.replace("    ks = list(adj)\n", "    ks = 0\n"), &[]);
+    let extra = scope_peak_mib(&a, "main") - scope_peak_mib(&base, "main");
+    // 100,000 slots: under a MiB.
+    assert!(extra > 0.5 && extra < 1.5, "{extra} MiB");
+}

@@ -700,8 +700,24 @@ fn py_reduce(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     })
 }
 
+/// What iterating over `v` yields, as a list, where `v` is a dict: its keys
+/// (the analyser carries a dict's items as (key, value) pairs). Other
+/// values as they are.
+fn dict_keys(v: Value) -> Value {
+    match &v {
+        Value::Seq {
+            kind: SeqKind::Dict,
+            ..
+        } => match v.len() {
+            Some(n) => Value::homog(SeqKind::List, v.iter_elem(), n),
+            None => v,
+        },
+        _ => v,
+    }
+}
+
 fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
-    let v = ca.subject()?.realized();
+    let v = dict_keys(ca.subject()?.realized());
     let n = v.len()?;
     let compares = n.mul(&n.log2());
     let f = it.num(&compares);
@@ -932,8 +948,12 @@ fn convert_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     if ca.short() == "iter" {
         return Some(v);
     }
-    // A generator's items, all made now and held by the new container.
-    let v = v.realized();
+    // A generator's items, all made now and held by the new container; a
+    // dict's keys (`list(d)`, `set(d)`), unless the dict is copied.
+    let v = match kind {
+        SeqKind::Dict => v.realized(),
+        _ => dict_keys(v.realized()),
+    };
     if let Some(n) = v.len() {
         // A list or tuple copies the items' pointers; a set or dict hashes
         // and inserts each.
