@@ -224,3 +224,16 @@ fn a_dict_display_hashes_each_key() {
     assert_eq!(units("{i, i + 1}"), 3.0);
     assert_eq!(units("[i, i, i, i]"), 2.0);
 }
+
+#[test]
+fn an_import_fallback_does_not_replace_the_module() {
+    // `except ImportError: np = None` is for a machine without numpy: the
+    // handler is not taken to run outside loops, and in a loop a handler's
+    // stand-in does not replace what the body bound.
+    let src = "try:\n    import numpy as np\nexcept ImportError:\n    np = None\n\na = np.ones((200, 200))\nb = a @ a\n";
+    let a = analyze(src, &[]);
+    assert!(has(&a, "numpy.matmul"), "{:?}", a.unresolved_calls);
+    let looped = "def main(cells):\n    total = 0.0\n    for c in cells:\n        try:\n            v = float(c)\n        except ValueError:\n            v = None\n        total += v\n    return total\n\nmain(['1.5'] * 100000)\n";
+    let ops = loop_ops(&analyze(looped, &[]));
+    assert!(ops.float_arith >= 100000.0, "{ops:?}");
+}

@@ -788,10 +788,23 @@ impl Interp<'_> {
     /// number formats a message). The handlers run, alike, in that share.
     fn exceptions_caught(&mut self, body: &[Stmt], handlers: &[Handler], raised0: f64) {
         const SHARE: f64 = 0.5;
-        if self.raised_now() <= raised0 && !self.loops.is_empty() {
+        // Outside loops a handler is a fallback taken on another machine
+        // (`except ImportError: np = None`): assumed not to run.
+        if self.loops.is_empty() {
+            for h in handlers {
+                if let Some(n) = &h.name {
+                    self.bind(n, Value::Unknown);
+                }
+            }
+            return;
+        }
+        if self.raised_now() <= raised0 {
             let weight = implicit_raise_weight(body);
             self.ops(|o, m| o.raised += SHARE * weight * m);
         }
+        // What the body bound stays what later statements see: a handler's
+        // stand-in (`v = None`) is for the failing share only.
+        let before = self.scope_vars().clone();
         let w = SHARE / handlers.len() as f64;
         let saved = self.branch_share;
         self.branch_share = saved * w;
@@ -804,6 +817,15 @@ impl Interp<'_> {
             }
         });
         self.branch_share = saved;
+        for (name, old) in before {
+            let clobbered = matches!(
+                self.scope_vars().get(&name),
+                Some(Value::None | Value::Unknown)
+            ) && !matches!(old, Value::None | Value::Unknown);
+            if clobbered {
+                self.bind(&name, old);
+            }
+        }
     }
 
     /// Runs each branch with its cost weighted; returns only if all branches return.
