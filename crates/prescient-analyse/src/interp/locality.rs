@@ -45,6 +45,32 @@ pub(crate) struct GrownWalk {
     pub accesses: f64,
 }
 
+impl Place {
+    /// Whether what the place holds can still be the same in a loop of
+    /// another frame: an instance's attribute, whatever function runs; a
+    /// name only in its own frame's loops (a caller's loop may grow a
+    /// different variable of the same name).
+    fn outlives(&self, same_frame: bool) -> bool {
+        same_frame || matches!(self, Place::Attr(..))
+    }
+}
+
+/// What `place` held before the loop's first update of it, if the loop
+/// updated it.
+fn held_before(
+    place: &Place,
+    before: &BTreeMap<String, Value>,
+    attr_before: &[accumulate::AttrBefore],
+) -> Option<Value> {
+    match place {
+        Place::Name(n) => before.get(n).cloned(),
+        Place::Attr(attrs, n) => attr_before
+            .iter()
+            .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
+            .map(|a| a.value.clone()),
+    }
+}
+
 /// A container up to this size stays in a core's L2 cache.
 const FITS_IN_CACHE: f64 = 2.0 * 1024.0 * 1024.0;
 /// From this size on nearly every random access misses (measured here: the
@@ -108,15 +134,7 @@ impl Interp<'_> {
         if share > 0.0 {
             self.ops(|o, m| o.cold_accesses += share * m);
         }
-        // A name is judged by the loops of its own frame only: a loop in a
-        // caller may grow a different variable of the same name.
-        let own_frame = self
-            .loops
-            .last()
-            .is_some_and(|l| l.frame == self.frames.len());
-        let place = place
-            .and_then(|p| self.place_of(p))
-            .filter(|p| own_frame || matches!(p, Place::Attr(..)));
+        let place = place.and_then(|p| self.loop_place(p));
         let scattered = key
             .and_then(|k| self.variety_of(k))
             .is_some_and(|v| v.drawn);
@@ -168,6 +186,23 @@ impl Interp<'_> {
         ledger::container_bytes(*kind, n) + items
     }
 
+    /// Where the container written `e` is held, as the innermost loop can
+    /// judge it (`Place::outlives`).
+    fn loop_place(&self, e: &Expr) -> Option<Place> {
+        let own_frame = self
+            .loops
+            .last()
+            .is_some_and(|l| l.frame == self.frames.len());
+        self.place_of(e).filter(|p| p.outlives(own_frame))
+    }
+
+    /// The loop enclosing the innermost one, which judges again what it
+    /// could not.
+    fn enclosing_loop(&mut self) -> Option<&mut LoopCtx> {
+        let n = self.loops.len();
+        n.checked_sub(2).map(|i| &mut self.loops[i])
+    }
+
     /// Where `e` holds its value, if it is a name or an attribute of one.
     fn place_of(&self, e: &Expr) -> Option<Place> {
         match &e.kind {
@@ -195,14 +230,7 @@ impl Interp<'_> {
         if self.loops.is_empty() {
             return;
         }
-        let own_frame = self
-            .loops
-            .last()
-            .is_some_and(|l| l.frame == self.frames.len());
-        let Some(place) = self
-            .place_of(container)
-            .filter(|p| own_frame || matches!(p, Place::Attr(..)))
-        else {
+        let Some(place) = self.loop_place(container) else {
             return;
         };
         let accesses = self.mult_num;
@@ -238,13 +266,7 @@ impl Interp<'_> {
         let mut extra = 0.0;
         let mut pass_on = Vec::new();
         for r in records {
-            let old = match &r.place {
-                Place::Name(n) => before.get(n).cloned(),
-                Place::Attr(attrs, n) => attr_before
-                    .iter()
-                    .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
-                    .map(|a| a.value.clone()),
-            };
+            let old = held_before(&r.place, before, attr_before);
             match (old, self.held(&r.place)) {
                 (Some(old), Some(new)) => {
                     let mid = self
@@ -261,17 +283,14 @@ impl Interp<'_> {
                 _ => pass_on.push(r),
             }
         }
-        let n = self.loops.len();
         if let Some(l) = self.loops.last_mut() {
             l.ops.walked += extra;
         }
-        if n >= 2 {
-            let same_frame = self.loops[n - 2].frame == frame;
-            self.loops[n - 2].walks.extend(
-                pass_on
-                    .into_iter()
-                    .filter(|r| same_frame || matches!(r.place, Place::Attr(..))),
-            );
+        if let Some(outer) = self.enclosing_loop() {
+            let same_frame = outer.frame == frame;
+            outer
+                .walks
+                .extend(pass_on.into_iter().filter(|r| r.place.outlives(same_frame)));
         }
     }
 
@@ -295,13 +314,7 @@ impl Interp<'_> {
         let mut extra = 0.0;
         let mut pass_on = Vec::new();
         for mut r in records {
-            let old = match &r.place {
-                Place::Name(n) => before.get(n).cloned(),
-                Place::Attr(attrs, n) => attr_before
-                    .iter()
-                    .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
-                    .map(|a| a.value.clone()),
-            };
+            let old = held_before(&r.place, before, attr_before);
             let resolved = match (old, self.held(&r.place)) {
                 (Some(old), Some(new)) => {
                     if let Some(mid) = self.grown_value(&old, &new, &half) {
@@ -322,19 +335,14 @@ impl Interp<'_> {
                 pass_on.push(r);
             }
         }
-        let n = self.loops.len();
         if let Some(l) = self.loops.last_mut() {
             l.ops.cold_accesses += extra;
         }
-        // An instance's attribute may grow in any enclosing loop, whatever
-        // function it runs in; a name only in its own frame's loops.
-        if n >= 2 {
-            let same_frame = self.loops[n - 2].frame == frame;
-            self.loops[n - 2].keyed.extend(
-                pass_on
-                    .into_iter()
-                    .filter(|r| same_frame || matches!(r.place, Place::Attr(..))),
-            );
+        if let Some(outer) = self.enclosing_loop() {
+            let same_frame = outer.frame == frame;
+            outer
+                .keyed
+                .extend(pass_on.into_iter().filter(|r| r.place.outlives(same_frame)));
         }
     }
 
