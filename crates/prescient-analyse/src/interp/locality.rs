@@ -255,12 +255,12 @@ impl Interp<'_> {
         before: &BTreeMap<String, Value>,
         attr_before: &[accumulate::AttrBefore],
         trip: &Sym,
+        bounds: &[(Expr, Sym)],
     ) {
         let Some(l) = self.loops.last_mut() else {
             return;
         };
         let records = std::mem::take(&mut l.walks);
-        let bounds = l.bounds.clone();
         let frame = l.frame;
         let half = trip.sub(&Sym::one()).clamp0().scale(0.5);
         let mut extra = 0.0;
@@ -274,8 +274,8 @@ impl Interp<'_> {
                         .and_then(|v| v.len())
                         .map(|l| self.num(&l))
                         .unwrap_or(r.len);
-                    let mid = match bounds.iter().find(|(t, _)| *t == r.text) {
-                        Some((_, b)) => mid.min(*b),
+                    let mid = match bounds.iter().find(|(e, _)| unparse::unparse(e) == r.text) {
+                        Some((_, b)) => mid.min(self.num(b)),
                         None => mid,
                     };
                     extra += r.per_item * (mid - r.len).max(0.0) * r.accesses;

@@ -115,7 +115,6 @@ impl Interp<'_> {
             keyed: Vec::new(),
             varying: HashSet::new(),
             walks: Vec::new(),
-            bounds: Vec::new(),
             touched: HashSet::new(),
         });
         self.ops(|o, m| o.loop_iters += m);
@@ -404,13 +403,7 @@ impl Interp<'_> {
             })
             .unwrap_or_default();
         let bounds = self.bounded_containers(body);
-        if let Some(l) = self.loops.last_mut() {
-            l.bounds = bounds
-                .iter()
-                .map(|(e, b)| (unparse::unparse(e), b.as_num().unwrap_or(f64::INFINITY)))
-                .collect();
-        }
-        self.grown_walks(&before, &attr_before, trip);
+        self.grown_walks(&before, &attr_before, trip, &bounds);
         self.grown_access_misses(&before, &attr_before, trip);
         self.exit_loop();
         self.extrapolate(&before, trip);

@@ -101,8 +101,6 @@ pub(crate) struct LoopCtx {
     /// Steps built-ins took through containers, judged again by the
     /// containers' size over the loop (`locality.rs`).
     pub walks: Vec<locality::GrownWalk>,
-    /// Containers the loop keeps to a size (`loops.rs`), with the bound.
-    pub bounds: Vec<(String, f64)>,
     /// Keyed accesses already made in this iteration, as written
     /// (`dist[v]`): the same slot again is in the cache.
     pub touched: HashSet<String>,
