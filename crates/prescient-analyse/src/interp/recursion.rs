@@ -299,10 +299,12 @@ fn calls(frame: &RecFrame, memo: bool) -> Option<(f64, f64)> {
 }
 
 impl Interp<'_> {
-    fn ops_now(&self) -> PyOps {
+    /// The operations counted so far where counting goes on now: the
+    /// innermost loop's, or the straight-line code's.
+    pub(crate) fn ops_now(&self) -> &PyOps {
         match self.loops.last() {
-            Some(ctx) => ctx.ops.clone(),
-            None => self.straight_ops.clone(),
+            Some(ctx) => &ctx.ops,
+            None => &self.straight_ops,
         }
     }
 
@@ -331,7 +333,7 @@ impl Interp<'_> {
             structures,
             sites: Vec::new(),
             kernels0: self.cur_kernels.len(),
-            ops0: self.ops_now(),
+            ops0: self.ops_now().clone(),
         };
         self.rec_stack.push(frame);
     }
@@ -452,7 +454,7 @@ impl Interp<'_> {
         } else {
             n
         };
-        let mut delta = self.ops_now();
+        let mut delta = self.ops_now().clone();
         delta.sub(&frame.ops0);
         let extra = delta.scaled(per - 1.0);
         self.ops(|o, _| o.add(&extra));

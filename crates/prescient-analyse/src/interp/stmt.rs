@@ -434,7 +434,7 @@ impl Interp<'_> {
                 orelse,
                 finalbody,
             } => {
-                let raised0 = self.raised_now();
+                let raised0 = self.ops_now().raised;
                 let flow = self.exec_block(body);
                 if !handlers.is_empty() {
                     self.exceptions_caught(body, handlers, raised0);
@@ -772,14 +772,6 @@ impl Interp<'_> {
             .any(|l| names.iter().any(|n| l.varying.contains(n)))
     }
 
-    /// Exceptions raised so far where operations are being counted.
-    fn raised_now(&self) -> f64 {
-        match self.loops.last() {
-            Some(ctx) => ctx.ops.raised,
-            None => self.straight_ops.raised,
-        }
-    }
-
     /// A `try` with handlers has run its body: whether it raises depends
     /// on the data (a cell that is not a number, a key not there), so in a
     /// loop it is taken to raise half the time, as an unknown branch is
@@ -798,7 +790,7 @@ impl Interp<'_> {
             }
             return;
         }
-        if self.raised_now() <= raised0 {
+        if self.ops_now().raised <= raised0 {
             let weight = implicit_raise_weight(body);
             self.ops(|o, m| o.raised += SHARE * weight * m);
         }
