@@ -66,9 +66,12 @@ pub(crate) struct RecFrame {
     /// Each parameter's size at the outermost call, if it has one.
     sizes: Vec<Option<f64>>,
     mult0: f64,
-    /// Each parameter's structure (nodes, class) at the outermost call, if
-    /// it is a node of one the program built by linking instances.
-    structures: Vec<Option<Structure>>,
+    /// The parameters at the outermost call.
+    params: Vec<Value>,
+    /// Each parameter's structure, if it is a node of one the program built
+    /// by linking instances: found at the first recursive call (most calls
+    /// never recurse, and finding a root searches the program's names).
+    structures: Option<Vec<Option<Structure>>>,
     sites: Vec<Site>,
     kernels0: usize,
     ops0: PyOps,
@@ -308,10 +311,9 @@ impl Interp<'_> {
         }
     }
 
-    /// The outermost call of `f` starts: remember its sizes and where its
-    /// costs begin.
-    pub(crate) fn recursion_enter(&mut self, f: &FuncVal, params: &[Value]) {
-        let structures = params
+    /// The structure each parameter is a node of, if any.
+    fn structures_of(&self, params: &[Value]) -> Vec<Option<Structure>> {
+        params
             .iter()
             .map(|p| match p {
                 Value::Instance { class, .. } => self
@@ -325,12 +327,18 @@ impl Interp<'_> {
                     }),
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    /// The outermost call of `f` starts: remember its sizes and where its
+    /// costs begin.
+    pub(crate) fn recursion_enter(&mut self, f: &FuncVal, params: &[Value]) {
         let frame = RecFrame {
             func: f.id,
             sizes: params.iter().map(size_of).collect(),
             mult0: self.mult_num.max(1e-300),
-            structures,
+            params: params.to_vec(),
+            structures: None,
             sites: Vec::new(),
             kernels0: self.cur_kernels.len(),
             ops0: self.ops_now().clone(),
@@ -341,13 +349,22 @@ impl Interp<'_> {
     /// `f` calls itself with these parameter values.
     pub(crate) fn recursion_site(&mut self, f: &FuncVal, params: &[Value]) {
         let mult = self.mult_num;
-        let Some(frame) = self.rec_stack.iter_mut().rev().find(|r| r.func == f.id) else {
+        let Some(at) = self.rec_stack.iter().rposition(|r| r.func == f.id) else {
             return;
         };
+        if self.rec_stack[at].structures.is_none() {
+            let found = self.structures_of(&self.rec_stack[at].params);
+            self.rec_stack[at].structures = Some(found);
+        }
+        let frame = &mut self.rec_stack[at];
         let mut steps = Vec::new();
         for (i, v) in params.iter().enumerate() {
             // A node's link: another node of the structure, or the end of it.
-            if let Some(s) = frame.structures.get(i).cloned().flatten() {
+            if let Some(s) = frame
+                .structures
+                .as_ref()
+                .and_then(|v| v.get(i).cloned().flatten())
+            {
                 let node = match v {
                     Value::Instance { class: c, .. } => Rc::ptr_eq(c, &s.class),
                     Value::None => true,
@@ -466,7 +483,13 @@ impl Interp<'_> {
             });
             // A tree's nodes were made in the order their keys came, and are
             // visited in another: each visit lands anywhere among them.
-            if let Some(s) = frame.structures.iter().flatten().find(|s| s.links >= 2) {
+            if let Some(s) = frame
+                .structures
+                .iter()
+                .flatten()
+                .flatten()
+                .find(|s| s.links >= 2)
+            {
                 let bytes = self.python_bytes(&Value::Instance {
                     class: s.class.clone(),
                     attrs: s.root.clone(),
@@ -487,7 +510,8 @@ mod tests {
             func: 1,
             sizes: sizes.iter().map(|s| Some(*s)).collect(),
             mult0: 1.0,
-            structures: Vec::new(),
+            params: Vec::new(),
+            structures: None,
             sites,
             kernels0: 0,
             ops0: PyOps::default(),
