@@ -14,6 +14,7 @@
 //! This crate does no I/O: input file sizes come through a [`FileProbe`].
 
 pub mod arrays;
+pub mod caches;
 pub mod fmt;
 pub mod host;
 pub mod idioms;

@@ -330,6 +330,14 @@ pub enum Value {
 }
 
 impl Value {
+    /// The kind of container this is, if it is one.
+    pub fn seq_kind(&self) -> Option<SeqKind> {
+        match self {
+            Value::Seq { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
     pub fn int(v: i64) -> Value {
         Value::Int(Sym::from(v))
     }

@@ -94,11 +94,17 @@ impl Interp<'_> {
         line: u32,
     ) -> Value {
         match callee {
-            Value::Func(f) => self.call_function(&f, pos, kw),
+            Value::Func(f) => {
+                let out = self.call_function(&f, pos, kw);
+                self.write_back_params(0, arg_exprs);
+                out
+            }
             Value::Method { func, recv } => {
                 let mut all = vec![*recv];
                 all.extend(pos);
-                self.call_function(&func, all, kw)
+                let out = self.call_function(&func, all, kw);
+                self.write_back_params(1, arg_exprs);
+                out
             }
             Value::Class(c) => self.instantiate(c, pos, kw),
             Value::Lib(q) => self.call_lib(&q, None, pos, kw, text, arg_exprs, None, line),
@@ -290,6 +296,54 @@ impl Interp<'_> {
         Value::Unknown
     }
 
+    /// A list, dict or set passed to a Python function is the caller's own
+    /// object: what the function adds to it (`add_edge(graph, u, v)`,
+    /// `memo[n] = r` in a helper given `memo`) stays in the caller's
+    /// container, which loops around the call then see grow. `skip` is how
+    /// many leading parameters the call filled itself (a method's `self`).
+    pub(crate) fn write_back_params(&mut self, skip: usize, arg_exprs: &[Expr]) {
+        let mutated = std::mem::take(&mut self.mutated_params);
+        for (i, after) in mutated {
+            let Some(arg) = i.checked_sub(skip).and_then(|j| arg_exprs.get(j)) else {
+                continue;
+            };
+            if !matches!(arg.kind, ExprKind::Name(_) | ExprKind::Attribute { .. }) {
+                continue;
+            }
+            let Some(before @ Value::Seq { .. }) = self.peek(arg) else {
+                continue;
+            };
+            let grew = match (before.len(), after.len()) {
+                (Some(b), Some(a)) => self.num(&a) > self.num(&b),
+                _ => false,
+            };
+            if grew && before.seq_kind() == after.seq_kind() {
+                self.mark_accumulated_target(arg);
+                self.assign(arg, after);
+            }
+        }
+    }
+
+    /// The positional parameters of `d` that hold a list, dict or set the
+    /// caller passed and that its body changes in place only (never rebinds),
+    /// with their values now: see [`Self::write_back_params`].
+    fn note_mutated_params(&mut self, d: &FunctionDef) {
+        let Some(frame) = self.frames.last() else {
+            return;
+        };
+        let mut out = Vec::new();
+        for (i, p) in d.params.positional.iter().enumerate() {
+            let Some(v @ Value::Seq { kind, .. }) = frame.locals.get(&p.name) else {
+                continue;
+            };
+            if *kind == SeqKind::Tuple || rebinds(d, &p.name) {
+                continue;
+            }
+            out.push((i, v.clone()));
+        }
+        self.mutated_params = out;
+    }
+
     /// The Python containers a function builds in its own locals, as they
     /// are just before it returns (`dist = {}` filled by a search that returns
     /// one number), are alive during its call and freed after: they count in
@@ -298,13 +352,28 @@ impl Interp<'_> {
     /// count: others may be the caller's objects under another name
     /// (`q = self.queue`, `cur = self.head`), and arrays are counted where
     /// they are allocated.
-    fn note_frame_peak(&mut self, f: &FuncVal) {
+    ///
+    /// They are measured after each loop of the function's own body too, as
+    /// a loop that drains a container (a heap of events popped until empty)
+    /// leaves it small by the return.
+    fn note_frame_peak(&mut self, built: &[&str]) {
         let Some(frame) = self.frames.last() else {
             return;
         };
-        let Callable::Def(d) = &f.callable else {
-            return;
-        };
+        let mut bufs = Vec::new();
+        let mut tracked = 0.0;
+        let loose: f64 = frame
+            .locals
+            .iter()
+            .filter(|(k, v)| built.contains(&k.as_str()) && matches!(v, Value::Seq { .. }))
+            .map(|(_, v)| self.measure(v, &mut bufs, &mut tracked, 0))
+            .sum();
+        self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose);
+    }
+
+    /// The names a function's body binds to a new container (see
+    /// [`Self::note_frame_peak`]).
+    fn built_containers(d: &FunctionDef) -> Vec<&str> {
         let mut built: Vec<&str> = Vec::new();
         for s in &d.body {
             s.walk(&mut |st| {
@@ -325,15 +394,7 @@ impl Interp<'_> {
                 }
             });
         }
-        let mut bufs = Vec::new();
-        let mut tracked = 0.0;
-        let loose: f64 = frame
-            .locals
-            .iter()
-            .filter(|(k, v)| built.contains(&k.as_str()) && matches!(v, Value::Seq { .. }))
-            .map(|(_, v)| self.measure(v, &mut bufs, &mut tracked, 0))
-            .sum();
-        self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose);
+        built
     }
 
     /// A new instance of a user class, initialised by its `__init__`.
@@ -489,6 +550,12 @@ impl Interp<'_> {
             Callable::Lambda { params, .. } => params,
         };
         let mut frame = self.new_frame(&f.name, f.closure.clone());
+        frame.params = params
+            .positional
+            .iter()
+            .chain(&params.kwonly)
+            .map(|p| p.name.clone())
+            .collect();
         // A keyword argument, else the default, else unknown.
         let by_name = |name: &str| {
             kw.iter()
@@ -563,14 +630,24 @@ impl Interp<'_> {
         let result = match &f.callable {
             Callable::Lambda { body, .. } => self.eval(body),
             Callable::Def(d) => {
-                self.exec_block(&d.body);
+                let built = Self::built_containers(d);
+                for s in &d.body {
+                    let flow = self.exec(s);
+                    if matches!(s.kind, StmtKind::For { .. } | StmtKind::While { .. }) {
+                        self.note_frame_peak(&built);
+                    }
+                    if !matches!(flow, Flow::Normal) {
+                        break;
+                    }
+                }
+                self.note_frame_peak(&built);
+                self.note_mutated_params(d);
                 Value::None
             }
         };
         self.line = saved_line;
         self.call_stack.pop();
         self.recursion_leave(f);
-        self.note_frame_peak(f);
         let frame = self.frames.pop().expect("frame");
         if !frame.yields.is_empty() {
             // A generator function: its result is the sequence of what it yields.
@@ -589,6 +666,38 @@ impl Interp<'_> {
             .cloned()
             .unwrap_or(Value::None)
     }
+}
+
+/// Whether `d`'s body binds `name` anew (`xs = sorted(xs)`, `for xs in
+/// ...`), so that its value there is no longer the caller's object.
+fn rebinds(d: &FunctionDef, name: &str) -> bool {
+    // Only a name, or names unpacked into, is bound: `xs[i] = v` and
+    // `xs.attr = v` change the object in place.
+    fn bound(t: &Expr, name: &str) -> bool {
+        match &t.kind {
+            ExprKind::Name(n) => n == name,
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().any(|i| bound(i, name)),
+            ExprKind::Starred(inner) => bound(inner, name),
+            _ => false,
+        }
+    }
+    let binds = |t: &Expr| bound(t, name);
+    let mut found = false;
+    for s in &d.body {
+        s.walk(&mut |st| {
+            found |= match &st.kind {
+                StmtKind::Assign { targets, .. } => targets.iter().any(binds),
+                StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => binds(target),
+                StmtKind::Delete(ts) => ts.iter().any(binds),
+                StmtKind::With { items, .. } => {
+                    items.iter().any(|w| w.target.as_ref().is_some_and(&binds))
+                }
+                StmtKind::Global(ns) | StmtKind::Nonlocal(ns) => ns.iter().any(|n| n == name),
+                _ => false,
+            };
+        });
+    }
+    found
 }
 
 /// Methods that reach into their container by the key they are given.

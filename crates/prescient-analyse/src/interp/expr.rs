@@ -624,7 +624,7 @@ impl Interp<'_> {
                 }
             }
             (_, Value::Instance { .. }) => self.reflected(op, l.clone(), r.clone()),
-            _ => Value::Unknown,
+            _ => crate::kb::datetime::arith(self, op, &l, &r).unwrap_or(Value::Unknown),
         }
     }
 

@@ -11,6 +11,7 @@
 //! hardware prefetches it.
 
 use super::*;
+use crate::caches::miss_share;
 use prescient_syntax::ast::{BinOp, Expr, ExprKind};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -69,21 +70,6 @@ fn held_before(
             .find(|a| Rc::ptr_eq(&a.attrs, attrs) && a.name == *n)
             .map(|a| a.value.clone()),
     }
-}
-
-/// A container up to this size stays in a core's L2 cache.
-const FITS_IN_CACHE: f64 = 2.0 * 1024.0 * 1024.0;
-/// From this size on nearly every random access misses (measured here: the
-/// extra cost of a random access levels off between 12 and 40 MiB).
-const MISSES_ALWAYS: f64 = 16.0 * 1024.0 * 1024.0;
-
-/// How likely a random access into `bytes` of objects misses: 0 up to
-/// `FITS_IN_CACHE`, rising with the log of the size to 1 at `MISSES_ALWAYS`.
-pub(crate) fn miss_share(bytes: f64) -> f64 {
-    if bytes <= FITS_IN_CACHE {
-        return 0.0;
-    }
-    ((bytes / FITS_IN_CACHE).ln() / (MISSES_ALWAYS / FITS_IN_CACHE).ln()).clamp(0.0, 1.0)
 }
 
 impl Interp<'_> {
@@ -398,20 +384,5 @@ impl Interp<'_> {
         if let Some(l) = self.loops.last_mut() {
             l.counters = names;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::miss_share;
-
-    #[test]
-    fn misses_grow_with_the_log_of_the_size() {
-        assert_eq!(miss_share(1e6), 0.0);
-        let mib = 1024.0 * 1024.0;
-        assert!((miss_share(4.0 * mib) - 1.0 / 3.0).abs() < 1e-9);
-        assert!((miss_share(8.0 * mib) - 2.0 / 3.0).abs() < 1e-9);
-        assert_eq!(miss_share(16.0 * mib), 1.0);
-        assert_eq!(miss_share(1e9), 1.0);
     }
 }

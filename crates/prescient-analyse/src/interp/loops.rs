@@ -605,6 +605,18 @@ impl Interp<'_> {
             return trip;
         }
         let line = self.line;
+        if let Some(memo) = self.memo_walk(test, body) {
+            return self.unknown(
+                &format!("iters@{line}"),
+                MEMO_WALK_TRIPS,
+                format!(
+                    "the `while` loop at line {line} walks until it reaches a key `{memo}` holds; \
+                     `{memo}` outlives the call and keeps what earlier walks found, so each walk \
+                     is short: assumed {}",
+                    fmt_num(MEMO_WALK_TRIPS)
+                ),
+            );
+        }
         self.unknown(
             &format!("iters@{line}"),
             DEFAULT_WHILE_TRIPS,
@@ -613,6 +625,34 @@ impl Interp<'_> {
                 fmt_num(DEFAULT_WHILE_TRIPS)
             ),
         )
+    }
+
+    /// `while n not in memo: ...; n = step(n)` where `memo` outlives the
+    /// call (a parameter, a global, an attribute): a walk that stops at the
+    /// first value an earlier walk recorded, so walks share their work (a
+    /// memoised Collatz chain, a path-compressed union-find). Returns the
+    /// memo as written.
+    fn memo_walk(&self, test: &Expr, body: &[Stmt]) -> Option<String> {
+        let (left, CmpOp::NotIn, memo) = test.as_comparison()? else {
+            return None;
+        };
+        let var = left.as_name()?;
+        let steps = body.iter().any(|s| {
+            let mut hit = false;
+            s.walk(&mut |st| {
+                if let StmtKind::Assign { targets, .. } = &st.kind {
+                    hit |= targets.iter().any(|t| t.as_name() == Some(var));
+                }
+            });
+            hit
+        });
+        let frame = self.frames.last()?;
+        let outlives = match &memo.kind {
+            ExprKind::Attribute { .. } => true,
+            ExprKind::Name(n) => !frame.locals.contains_key(n) || frame.params.contains(n),
+            _ => false,
+        };
+        (steps && outlives).then(|| unparse::unparse(memo))
     }
 
     /// `while queue:` (also `while len(queue) > 0:`) whose body takes an item

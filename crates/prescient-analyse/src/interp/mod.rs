@@ -40,6 +40,11 @@ pub const STEP_BUDGET: u64 = 2_000_000;
 pub const MAX_CALL_DEPTH: usize = 24;
 /// What an unknown `while` loop trip count is assumed to be.
 pub const DEFAULT_WHILE_TRIPS: f64 = 100.0;
+/// Assumed trips of a walk that stops at a value a memo outliving the call
+/// holds (see `memo_walk` in `loops.rs`): walks share their work, so each is
+/// a few steps on average (2.2 for Collatz chains below a million, 1-2 for
+/// union-find with path compression).
+pub const MEMO_WALK_TRIPS: f64 = 4.0;
 
 #[derive(Debug)]
 pub(crate) enum Flow {
@@ -61,6 +66,8 @@ pub(crate) struct Frame {
     /// What is known of the distinct values this frame's names take in
     /// its running loops (`keys.rs`).
     pub variety: HashMap<String, keys::Variety>,
+    /// The function's parameter names: what its caller handed it.
+    pub params: Vec<String>,
 }
 
 pub(crate) struct LoopCtx {
@@ -149,6 +156,10 @@ pub struct Interp<'a> {
     /// The most `temp_bytes` reached in the current top-level statement.
     pub(crate) stmt_peak: f64,
     pub(crate) straight_ops: PyOps,
+    /// The containers the last Python function called mutated in place
+    /// through its positional parameters, by position, as they were when it
+    /// returned (see [`Interp::write_back_params`]).
+    pub(crate) mutated_params: Vec<(usize, Value)>,
     pub(crate) name_hint: Option<String>,
     pub(crate) grad: GradTape,
     pub(crate) call_stack: Vec<u64>,
@@ -227,6 +238,7 @@ impl<'a> Interp<'a> {
             next_id: 1,
             temp_bytes: 0.0,
             stmt_peak: 0.0,
+            mutated_params: Vec::new(),
             straight_ops: PyOps::default(),
             name_hint: None,
             grad: GradTape::default(),

@@ -494,7 +494,7 @@ impl Interp<'_> {
                     class: s.class.clone(),
                     attrs: s.root.clone(),
                 });
-                let misses = frame.mult0 * n * super::locality::miss_share(bytes);
+                let misses = frame.mult0 * n * crate::caches::miss_share(bytes);
                 self.ops(|o, _| o.cold_accesses += misses);
             }
         }

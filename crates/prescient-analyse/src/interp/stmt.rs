@@ -187,6 +187,7 @@ impl Interp<'_> {
             returns: Vec::new(),
             yields: Vec::new(),
             variety: HashMap::new(),
+            params: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@
 //! `ndarray.sum`, `Tensor.sum`, `hashlib.Hash.update`, ...
 
 pub mod crypto;
+pub mod datetime;
 pub mod numpy;
 pub mod pystd;
 pub mod regex;
@@ -177,6 +178,7 @@ pub fn table() -> &'static HashMap<&'static str, Stored> {
             torch::ENTRIES,
             pystd::ENTRIES,
             regex::ENTRIES,
+            datetime::ENTRIES,
             serial::ENTRIES,
         ] {
             for ent in list {

@@ -688,8 +688,18 @@ fn py_reduce(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
         });
     }
     let n = v.len().unwrap_or_else(Sym::one);
-    let k = it.num(&n) * walk_weight(&ca.name);
+    let items = it.num(&n);
+    let k = items * walk_weight(&ca.name);
     it.ops(|o, m| o.walked += m * k);
+    // `min(words, key=lambda w: cost(q, w))`: the key runs once per item,
+    // and that is most of the work.
+    match ca.kwarg("key") {
+        Some(Value::Func(key)) if matches!(name, "min" | "max") => {
+            it.call_times(key, vec![dict_keys(v.clone()).elem()], items);
+        }
+        Some(Value::None) | None => {}
+        Some(_) => it.ops(|o, m| o.calls += items * m),
+    }
     Some(match name {
         "any" | "all" => Value::Bool(None),
         _ => match v.elem() {
@@ -834,9 +844,36 @@ fn bisect_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     containers(it, &as_list)
 }
 
+/// Cold accesses one sift makes through a heap too big for the caches:
+/// half a miss per cold level per object a comparison reads (a tuple's
+/// first item is read through the tuple). A push climbs from a leaf, about
+/// one level; a pop sifts through all of them.
+fn heap_cold_accesses(it: &dyn Host, heap: &Value, whole_height: bool) -> f64 {
+    let levels = crate::caches::cold_heap_levels(it.python_bytes(heap));
+    if levels == 0.0 {
+        return 0.0;
+    }
+    let reads = match heap.elem() {
+        Value::Seq { .. } | Value::Instance { .. } | Value::Obj { .. } => 2.0,
+        _ => 1.0,
+    };
+    0.5 * reads
+        * if whole_height {
+            levels
+        } else {
+            levels.min(1.0)
+        }
+}
+
 fn heap_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let short = ca.short();
     let heap = ca.pos.first().cloned();
+    if let Some(h) = &heap {
+        if short.starts_with("heap") && short != "heapify" {
+            let cold = heap_cold_accesses(it, h, short != "heappush");
+            it.ops(|o, m| o.cold_accesses += cold * m);
+        }
+    }
     let height = |v: &Option<Value>, it: &dyn Host| {
         let n = v
             .as_ref()
@@ -1042,6 +1079,20 @@ fn map(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 
 fn filter(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (n, elem) = it.iteration_named(ca.pos.get(1)?, &ca.text);
+    // The predicate runs once per item; `filter(None, xs)` tests truth only.
+    match ca.pos.first() {
+        Some(Value::Func(pred)) => {
+            let pred = pred.clone();
+            it.enter_loop(vec![], n.clone(), true);
+            it.call_function(&pred, vec![elem.clone()], vec![]);
+            it.exit_loop();
+        }
+        Some(Value::None) | None => {}
+        Some(_) => {
+            let items = it.num(&n);
+            it.ops(|o, m| o.calls += items * m);
+        }
+    }
     Some(Value::homog(SeqKind::List, elem, n.scale(0.5)))
 }
 
@@ -1697,12 +1748,16 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                 }),
                 _ => None,
             };
-            (
-                None,
-                found
-                    .or_else(|| ca.pos.get(1).cloned())
-                    .unwrap_or(Value::Unknown),
-            )
+            if short == "setdefault" && found.is_none() {
+                setdefault(it, ca, &recv, len)
+            } else {
+                (
+                    None,
+                    found
+                        .or_else(|| ca.pos.get(1).cloned())
+                        .unwrap_or(Value::Unknown),
+                )
+            }
         }
         "keys" | "values" | "items" => {
             let pair = recv.elem();
@@ -1738,6 +1793,33 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     Some(result)
 }
 
+/// `d.setdefault(k, v)` under a key not written out: the dict gains the key
+/// as often as a counting store would (`d[k] += 1`), and gives what it holds
+/// under a key (its values' average), or `v` while it is empty. Returns the
+/// dict as it is after, and the value given.
+fn setdefault(it: &mut dyn Host, ca: &CallArgs, recv: &Value, len: Sym) -> (Option<Value>, Value) {
+    let default = ca.pos.get(1).cloned().unwrap_or(Value::None);
+    let held = match recv.elem() {
+        Value::Seq {
+            items: SeqItems::Known(pair),
+            ..
+        } if pair.len() == 2 && it.num(&len) >= 1.0 => Some(pair[1].clone()),
+        _ => None,
+    };
+    let (Some(dict), Some(key_expr)) = (&ca.recv_expr, ca.arg_exprs.first()) else {
+        return (None, held.unwrap_or(default));
+    };
+    let share = it.key_share(dict, Some(key_expr), true);
+    let key = ca.pos.first().cloned().unwrap_or(Value::Unknown);
+    let value = held.unwrap_or(default);
+    let grown = Value::homog(
+        SeqKind::Dict,
+        Value::tuple(vec![key, value.clone()]),
+        len.add(&share),
+    );
+    (Some(grown), value)
+}
+
 /// `d[k].append(x)`, `d[k].add(x)`, `rows[i].append(x)`: a mutation of a
 /// container's element: for a dict, its value under a
 /// key that is not a literal. Such keys repeat (grouping, inverted indexes,
@@ -1746,9 +1828,19 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 /// values hold the items between them: the value's length is kept as the
 /// average over keys, `(K M + added) / (K + share)`. Returns false where the
 /// target is not of that shape.
+///
+/// `d.setdefault(k, []).append(x)` is the same mutation; the call to
+/// `setdefault` has already given the dict its new key.
 fn store_through_dict(it: &mut dyn Host, target: &Expr, old: &Value, new: Value) -> bool {
-    let ExprKind::Subscript { value, index } = &target.kind else {
-        return false;
+    let (value, index, keyed) = match &target.kind {
+        ExprKind::Subscript { value, index } => (&**value, &**index, false),
+        ExprKind::Call { func, args, .. } => match (&func.kind, args.first()) {
+            (ExprKind::Attribute { value, attr }, Some(index)) if attr == "setdefault" => {
+                (&**value, index, true)
+            }
+            _ => return false,
+        },
+        _ => return false,
     };
     if !matches!(value.kind, ExprKind::Name(_) | ExprKind::Attribute { .. }) {
         return false;
@@ -1777,7 +1869,7 @@ fn store_through_dict(it: &mut dyn Host, target: &Expr, old: &Value, new: Value)
     let k = dict.len().unwrap_or_else(Sym::zero);
     // A plain dict raises on a missing key, so one that already holds keys
     // is mutated under them; only an empty one (a fresh `defaultdict`) gains keys.
-    let share = if is_dict && it.num(&k) < 1.0 {
+    let share = if is_dict && !keyed && it.num(&k) < 1.0 {
         it.key_share(value, Some(index), true)
     } else {
         Sym::zero()
