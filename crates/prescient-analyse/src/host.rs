@@ -214,6 +214,11 @@ pub trait Host {
     /// items then: where an enclosing loop grows it, the steps follow its
     /// size over the loop.
     fn note_walk(&mut self, container: &Expr, per_item: f64, len: f64);
+    /// A library's process-wide setting the program made earlier
+    /// (`logging.basicConfig(level=...)` sets `"logging.level"`).
+    fn setting(&self, key: &str) -> Option<Value>;
+    /// Records a library's process-wide setting.
+    fn set_setting(&mut self, key: &str, v: Value);
 }
 
 impl dyn Host + '_ {

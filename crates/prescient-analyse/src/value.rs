@@ -473,6 +473,40 @@ impl Value {
         }
     }
 
+    /// The same value as a new copy of its objects (`copy.deepcopy`): no
+    /// string or item in it is a reference to something kept elsewhere.
+    pub fn unshared(self) -> Value {
+        match self {
+            Value::Str { len, text, .. } => Value::Str {
+                len,
+                text,
+                shared: false,
+            },
+            Value::Seq {
+                kind,
+                items: SeqItems::Known(items),
+            } => Value::Seq {
+                kind,
+                items: SeqItems::Known(items.into_iter().map(Value::unshared).collect()),
+            },
+            Value::Seq {
+                kind,
+                items: SeqItems::Homog {
+                    elem, len, lazy, ..
+                },
+            } => Value::Seq {
+                kind,
+                items: SeqItems::Homog {
+                    elem: Box::new(elem.unshared()),
+                    len,
+                    refs: false,
+                    lazy,
+                },
+            },
+            other => other,
+        }
+    }
+
     pub fn as_array(&self) -> Option<&Rc<ArrayVal>> {
         match self {
             Value::Array(a) => Some(a),

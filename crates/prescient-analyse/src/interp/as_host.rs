@@ -169,6 +169,12 @@ impl Host for Interp<'_> {
     fn note_walk(&mut self, container: &Expr, per_item: f64, len: f64) {
         Interp::note_walk(self, container, per_item, len)
     }
+    fn setting(&self, key: &str) -> Option<Value> {
+        self.settings.get(key).cloned()
+    }
+    fn set_setting(&mut self, key: &str, v: Value) {
+        self.settings.insert(key.to_string(), v);
+    }
     fn made(&self, size: f64, how: &str) -> Option<Value> {
         self.made
             .iter()

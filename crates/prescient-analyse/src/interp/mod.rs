@@ -172,6 +172,8 @@ pub struct Interp<'a> {
     /// Values the program turned into text or bytes (`json.dumps`,
     /// `pickle.dump`, `sep.join`): the size made, how, and the value.
     pub(crate) made: Vec<(f64, String, Value)>,
+    /// Libraries' process-wide settings (see [`crate::host::Host::setting`]).
+    pub(crate) settings: HashMap<String, Value>,
     /// The most bytes of small Python objects the ledger has held so far.
     pub(crate) py_high_water: f64,
     pub(crate) ledger: ledger::Ledger,
@@ -247,6 +249,7 @@ impl<'a> Interp<'a> {
             hoisted: HashMap::new(),
             written: HashMap::new(),
             made: Vec::new(),
+            settings: HashMap::new(),
             py_high_water: 0.0,
             ledger: ledger::Ledger::default(),
             in_entry: false,

@@ -15,6 +15,7 @@
 
 pub mod crypto;
 pub mod datetime;
+pub mod logging;
 pub mod numpy;
 pub mod pystd;
 pub mod regex;
@@ -179,6 +180,7 @@ pub fn table() -> &'static HashMap<&'static str, Stored> {
             pystd::ENTRIES,
             regex::ENTRIES,
             datetime::ENTRIES,
+            logging::ENTRIES,
             serial::ENTRIES,
         ] {
             for ent in list {
