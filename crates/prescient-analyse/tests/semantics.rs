@@ -1488,3 +1488,81 @@ fn a_dict_turned_into_a_list_or_sorted_gives_its_keys() {
     // 100,000 slots: under a MiB.
     assert!(extra > 0.5 && extra < 1.5, "{extra} MiB");
 }
+
+#[test]
+fn a_search_loop_ends_at_its_first_hit() {
+    // `return pos` once a picked value passes the test: a few tries, not
+    // the whole count (Go's random move picker measured 1-2 tries a call).
+    let src = r#"
+import random
+
+class Board:
+    def __init__(self):
+        self.empties = list(range(81))
+
+    def useful(self, pos):
+        return pos % 3 != 0
+
+    def pick(self):
+        choices = len(self.empties)
+        while choices:
+            i = random.randrange(choices)
+            pos = self.empties[i]
+            if self.useful(pos):
+                return pos
+            choices -= 1
+        return -1
+
+    def first_useful(self):
+        for pos in self.empties:
+            if self.useful(pos):
+                return pos
+        return -1
+
+    def find(self, key):
+        for pos in self.empties:
+            if pos == key:
+                return pos
+        return -1
+
+    def all_useful(self):
+        for pos in self.empties:
+            if not self.useful(pos):
+                return False
+        return True
+
+def main(n):
+    b = Board()
+    out = 0
+    for _ in range(n):
+        out += b.pick() + b.first_useful() + b.find(40)
+        out += b.all_useful()
+    return out
+
+main(1000)
+"#;
+    let a = analyze(src, &[]);
+    let pick = a
+        .unknowns
+        .iter()
+        .find(|u| u.reason.contains("ends at the first value it picks"))
+        .unwrap_or_else(|| panic!("{:?}", a.unknowns));
+    assert!(pick.assumed <= 4.0, "{pick:?}");
+    let loops: Vec<(u32, f64)> = a
+        .kernels()
+        .filter(|k| k.pattern.ends_with(".python"))
+        .map(|k| (k.line, k.py_ops.as_ref().map_or(0.0, |o| o.loop_iters)))
+        .collect();
+    let iters = |line: u32| {
+        loops
+            .iter()
+            .find(|(l, _)| *l == line)
+            .map(|(_, i)| *i)
+            .unwrap_or_else(|| panic!("{loops:?}"))
+    };
+    // A property: a few tries of 81; a key: half-way; a validation that
+    // returns something else than the item: all 81.
+    assert!(iters(22) <= 4.0 * 1000.0, "{loops:?}");
+    assert!((35_000.0..45_000.0).contains(&iters(28)), "{loops:?}");
+    assert!(iters(34) >= 81_000.0, "{loops:?}");
+}

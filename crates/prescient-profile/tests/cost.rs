@@ -451,6 +451,12 @@ fn the_memory_interval_widens_with_how_the_data_was_sized() {
     let p = forecast(&o);
     assert_eq!(p.peak_memory_basis, MemoryBasis::Objects);
     let objects = p.peak_memory_interval.high;
+    // Python objects also get what the analysis cannot see: 8 MiB.
+    let (_, ohi) = memory_width(MemoryBasis::Objects);
+    assert!(close(
+        objects,
+        25e6 * 1.05 + 50e6 * ohi + 2.0 * 1048576.0 + 8.0 * 1048576.0
+    ));
     assume_a_trip_count(&mut o);
     let p = forecast(&o);
     assert_eq!(p.peak_memory_basis, MemoryBasis::Assumed);

@@ -299,6 +299,25 @@ impl Interp<'_> {
     ) -> Flow {
         let it = self.eval(iter);
         let (trip, elem) = self.iteration(&it, iter);
+        let trip = match search_exit(&target.names(), body) {
+            Some(hit) => {
+                let n = self.num(&trip);
+                let expected = hit.expected_trips(n);
+                if expected < n {
+                    self.note(format!(
+                        "line {}: the loop ends at the first item {}: taken to run {} of its {} iterations",
+                        s.span.line,
+                        hit.describe(),
+                        fmt_num(expected),
+                        fmt_num(n)
+                    ));
+                    trip.scale(expected / n.max(1.0))
+                } else {
+                    trip
+                }
+            }
+            None => trip,
+        };
         if self.top_stmt_addr == s as *const Stmt as usize {
             self.last_top_trip = Some(self.num(&trip));
         }
@@ -605,6 +624,19 @@ impl Interp<'_> {
             return trip;
         }
         let line = self.line;
+        let picked = assigned_names(body);
+        if let Some(hit) = search_exit(&picked, body) {
+            let expected = hit.expected_trips(DEFAULT_WHILE_TRIPS);
+            return self.unknown(
+                &format!("iters@{line}"),
+                expected,
+                format!(
+                    "the `while` loop at line {line} ends at the first value it picks {}: assumed {}",
+                    hit.describe(),
+                    fmt_num(expected)
+                ),
+            );
+        }
         if let Some(memo) = self.memo_walk(test, body) {
             return self.unknown(
                 &format!("iters@{line}"),
@@ -1559,4 +1591,90 @@ fn counter_bound(
         }
     }
     bound
+}
+
+/// How a search loop's exit test picks its item (see [`search_exit`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum SearchHit {
+    /// `if item.key == k:`, `if x > limit:`: one item, or a position in an
+    /// order, that the test looks for: on average half-way.
+    Position,
+    /// `if board.useful(pos):`, `if item.ready:`: a property many items
+    /// may have: a few tries.
+    Property,
+}
+
+/// Tries a search for a property takes on average: a hit one time in four.
+const PROPERTY_TRIES: f64 = 4.0;
+
+impl SearchHit {
+    pub(crate) fn expected_trips(self, n: f64) -> f64 {
+        match self {
+            SearchHit::Position => ((n + 1.0) / 2.0).min(n),
+            SearchHit::Property => n.min(PROPERTY_TRIES),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            SearchHit::Position => "its test looks for (half-way on average)",
+            SearchHit::Property => "that has the property tested (a few tries)",
+        }
+    }
+}
+
+/// A search loop: `for x in xs: if test(x): return x` (or `break`), or a
+/// `while` loop that picks a value each iteration and returns it once it
+/// passes a test. The exit is taken where the test holds, and what leaves
+/// the loop is the item found: the loop ends early. A test that does not
+/// look at the picked item, or an exit that gives something else back (a
+/// validation's `return False`, a convergence test on a running error), is
+/// no search: those loops run their count.
+pub(crate) fn search_exit(picked: &[String], body: &[Stmt]) -> Option<SearchHit> {
+    let mentions = |e: &Expr| e.names().iter().any(|n| picked.contains(n));
+    for st in body {
+        let StmtKind::If {
+            test, body: then, ..
+        } = &st.kind
+        else {
+            continue;
+        };
+        if !mentions(test) {
+            continue;
+        }
+        let gives_item = then.iter().any(|t| match &t.kind {
+            StmtKind::Return(Some(v)) => mentions(v),
+            // `found = x; break`
+            StmtKind::Break => then.iter().any(|a| match &a.kind {
+                StmtKind::Assign { value, .. } => mentions(value),
+                _ => false,
+            }),
+            _ => false,
+        });
+        if !gives_item {
+            continue;
+        }
+        let hit = match test.as_comparison() {
+            Some((
+                _,
+                CmpOp::Eq | CmpOp::Is | CmpOp::In | CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE,
+                _,
+            )) => SearchHit::Position,
+            _ => SearchHit::Property,
+        };
+        return Some(hit);
+    }
+    None
+}
+
+/// Names the top-level statements of a loop body assign: the values a
+/// `while` loop picks each iteration.
+fn assigned_names(body: &[Stmt]) -> Vec<String> {
+    body.iter()
+        .filter_map(|st| match &st.kind {
+            StmtKind::Assign { targets, .. } => Some(targets.iter().flat_map(|t| t.names())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
