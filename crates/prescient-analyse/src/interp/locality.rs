@@ -299,6 +299,7 @@ impl Interp<'_> {
         let half = trip.sub(&Sym::one()).clamp0().scale(0.5);
         let mut extra = 0.0;
         let mut pass_on = Vec::new();
+        let mut judged = Vec::with_capacity(records.len());
         for mut r in records {
             let old = held_before(&r.place, before, attr_before);
             let resolved = match (old, self.held(&r.place)) {
@@ -312,6 +313,20 @@ impl Interp<'_> {
                 }
                 _ => false,
             };
+            judged.push((r, resolved));
+        }
+        // The containers a loop nest reaches into by key share the caches:
+        // a BFS's `dist` and `adj` each fit, together they do not (measured:
+        // 75 ns an edge on 2,000 nodes, 536 ns on 60,000, where `dist` alone
+        // is 3 MiB). Each access misses as often as the nest's working set
+        // says, if that is more than its own container says.
+        let working = miss_share(self.working_set(frame, judged.iter().map(|(r, _)| &r.place)));
+        for (r, resolved) in judged {
+            let mut r = r;
+            if working > r.share {
+                extra += (working - r.share) * r.accesses;
+                r.share = working;
+            }
             // Keys drawn at random land anywhere in what the enclosing loops
             // grow (`counts[pair] += 1` over each basket's pairs, in a loop
             // over baskets): they judge the access again, charging only the
@@ -330,6 +345,29 @@ impl Interp<'_> {
                 .keyed
                 .extend(pass_on.into_iter().filter(|r| r.place.outlives(same_frame)));
         }
+    }
+
+    /// Bytes the loops of `frame` now running reach into by key: each
+    /// container once (`places` are this loop's, the enclosing loops' are
+    /// added), at its size now.
+    fn working_set<'p>(&'p self, frame: usize, places: impl Iterator<Item = &'p Place>) -> f64 {
+        let key = |p: &Place| match p {
+            Place::Name(n) => (0usize, n.clone()),
+            Place::Attr(a, n) => (Rc::as_ptr(a) as usize, n.clone()),
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut bytes = 0.0;
+        let outer = self
+            .loops
+            .iter()
+            .filter(|l| l.frame == frame)
+            .flat_map(|l| l.keyed.iter().map(|r| &r.place));
+        for p in places.chain(outer) {
+            if seen.insert(key(p)) {
+                bytes += self.held(p).map(|v| self.reach_bytes(&v)).unwrap_or(0.0);
+            }
+        }
+        bytes
     }
 
     /// A key that walks its container in order from one iteration to the
