@@ -1399,6 +1399,40 @@ main(300000)
 }
 
 #[test]
+fn a_structure_a_callers_loop_fills_is_judged_at_its_size_there() {
+    // `self.postings[word].add(doc)` in a method called per document: the
+    // sets fill call after call to hundreds of megabytes, and each add lands
+    // in a set picked by word (measured: 420 ns an add over 40,000 docs).
+    // The method's own loop sees them empty.
+    let src = r#"
+import random
+from collections import defaultdict
+
+VOCAB = [f"w{i}" for i in range(5000)]
+
+class Index:
+    def __init__(self):
+        self.postings = defaultdict(set)
+
+    def add(self, doc_id, text):
+        for word in text.split():
+            self.postings[word].add(doc_id)
+
+def main(n):
+    rng = random.Random(3)
+    idx = Index()
+    for i in range(n):
+        idx.add(i, " ".join(rng.choice(VOCAB) for _ in range(80)))
+    return len(idx.postings)
+
+main(40000)
+"#;
+    let ops = loop_ops(&analyze(src, &[]));
+    // 3.2 million adds, most of them misses.
+    assert!(ops.cold_accesses > 1_500_000.0, "{ops:?}");
+}
+
+#[test]
 fn a_container_the_loop_grows_is_judged_by_its_size_over_the_loop() {
     // `xs` is empty when the body is first run and holds 2 million numbers
     // at the end: its random reads miss for most of the loop.

@@ -32,6 +32,9 @@ pub(crate) struct KeyedAccess {
     /// The keys are random draws (`keys.rs`): they land anywhere in the
     /// container however far the enclosing loops grow it.
     pub scattered: bool,
+    /// The access goes on into the element the key picks
+    /// (`postings[w].add(d)`): it reaches the elements' own tables too.
+    pub deep: bool,
 }
 
 /// Steps a built-in took through a container in a loop's body
@@ -104,6 +107,10 @@ impl Interp<'_> {
         // (`postings[w].add(d)`): successive accesses land in different
         // elements, so the reach is the outer container's times each
         // element's.
+        let deep = matches!(
+            place.map(|p| &p.kind),
+            Some(ExprKind::Subscript { index, .. }) if !self.in_order(index)
+        );
         let nested = match place.map(|p| &p.kind) {
             Some(ExprKind::Subscript { value, index }) if !self.in_order(index) => {
                 match self.place_of(value).and_then(|p| self.held(&p)) {
@@ -120,7 +127,12 @@ impl Interp<'_> {
         if share > 0.0 {
             self.ops(|o, m| o.cold_accesses += share * m);
         }
-        let place = place.and_then(|p| self.loop_place(p));
+        // An element picked by key is judged through the container it is
+        // picked from, which is what the loops grow.
+        let place = place.and_then(|p| match &p.kind {
+            ExprKind::Subscript { value, .. } if deep => self.loop_place(value),
+            _ => self.loop_place(p),
+        });
         let scattered = key
             .and_then(|k| self.variety_of(k))
             .is_some_and(|v| v.drawn);
@@ -130,6 +142,7 @@ impl Interp<'_> {
                 accesses: self.mult_num,
                 share,
                 scattered,
+                deep,
             });
         }
     }
@@ -296,6 +309,8 @@ impl Interp<'_> {
         };
         let records = std::mem::take(&mut l.keyed);
         let frame = l.frame;
+        let n = self.loops.len();
+        let caller_loops = n >= 2 && self.loops[n - 2].frame != frame;
         let half = trip.sub(&Sym::one()).clamp0().scale(0.5);
         let mut extra = 0.0;
         let mut pass_on = Vec::new();
@@ -305,7 +320,12 @@ impl Interp<'_> {
             let resolved = match (old, self.held(&r.place)) {
                 (Some(old), Some(new)) => {
                     if let Some(mid) = self.grown_value(&old, &new, &half) {
-                        let share = miss_share(self.reach_bytes(&mid));
+                        let bytes = if r.deep {
+                            self.python_bytes(&mid)
+                        } else {
+                            self.reach_bytes(&mid)
+                        };
+                        let share = miss_share(bytes);
                         extra += (share - r.share).max(0.0) * r.accesses;
                         r.share = r.share.max(share);
                     }
@@ -330,9 +350,12 @@ impl Interp<'_> {
             // Keys drawn at random land anywhere in what the enclosing loops
             // grow (`counts[pair] += 1` over each basket's pairs, in a loop
             // over baskets): they judge the access again, charging only the
-            // misses not yet charged. Other keys (a worklist's neighbours)
-            // follow where the container grows, judged here.
-            if !resolved || (r.scattered && r.share < 1.0) {
+            // misses not yet charged. So do accesses in a method into a
+            // structure its caller's loop fills call after call
+            // (`self.postings[word].add(doc)` per document). Other keys (a
+            // worklist's neighbours) follow where the container grows,
+            // judged here.
+            if !resolved || (r.share < 1.0 && (r.scattered || caller_loops)) {
                 pass_on.push(r);
             }
         }
