@@ -1605,3 +1605,38 @@ main(1000)
     assert!((35_000.0..45_000.0).contains(&iters(28)), "{loops:?}");
     assert!(iters(34) >= 81_000.0, "{loops:?}");
 }
+
+#[test]
+fn an_integer_index_records_its_rows_and_how_cold_the_source_is() {
+    let src = r#"
+import numpy as np
+
+def main(n):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 64))
+    order = rng.permutation(n)
+    total = 0.0
+    for start in range(0, n, 1024):
+        xb = X[order[start:start + 1024]]
+        total += float(xb.sum())
+    keep = X[X[:, 0] > 0]
+    return total, keep
+
+main(200000)
+"#;
+    let a = analyze(src, &[]);
+    let takes: Vec<&prescient_model::Kernel> =
+        a.kernels().filter(|k| k.pattern == "numpy.take").collect();
+    // 1,024 random rows from 100 MiB, which misses the caches.
+    let rows = takes
+        .iter()
+        .find(|k| k.evidence.contains("1024x64"))
+        .unwrap_or_else(|| panic!("{takes:#?}"));
+    assert_eq!(rows.dims, vec![1024.0, 1.0]);
+    // A boolean mask reads in order: no random rows.
+    let masked = takes
+        .iter()
+        .find(|k| k.evidence.contains("X[X[:, 0] > 0]"))
+        .unwrap_or_else(|| panic!("{takes:#?}"));
+    assert!(masked.dims.is_empty(), "{:?}", masked.dims);
+}

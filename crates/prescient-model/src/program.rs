@@ -309,7 +309,10 @@ pub struct Kernel {
     pub function: Option<String>,
     /// e.g. `line 12: a @ b, 3000x3000 @ 3000x3000 float64 -> matmul, 54 GFLOP`.
     pub evidence: String,
-    /// For matrix products: `m`, `n`, `k` of one call (batches folded into `m`).
+    /// For matrix products: `m`, `n`, `k` of one call (batches folded into
+    /// `m`); for index grids, the elements of one call; for integer-array
+    /// indexing (`numpy.take`), the rows one call picks and the share of
+    /// them likely to miss the caches.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub dims: Vec<f64>,
     /// Predicted wall seconds on the node, over all executions (set by prediction).

@@ -497,3 +497,65 @@ fn the_time_interval_widens_with_how_the_work_was_costed() {
     let p = forecast(&o);
     assert_eq!(p.wall_basis, TimeBasis::Assumed);
 }
+
+#[test]
+fn a_matrix_times_a_vector_is_paced_by_memory() {
+    // 200,000 x 64 doubles times a vector: 25.6 MFLOP over 100 MiB read.
+    // Costed as a GEMM of that few flops it ran at 5% of the smallest
+    // calibrated rate; it streams the matrix at half the stream rate.
+    let bytes = 200000.0 * 64.0 * 8.0;
+    let mut k = kernel(
+        Category::Matmul,
+        "numpy.matmul",
+        2.0 * 200000.0 * 64.0,
+        bytes,
+        200000.0 * 8.0,
+        Parallelism::Threaded,
+    );
+    k.dims = vec![200000.0, 1.0, 64.0];
+    let c = kernel_cost(&k, &node(), 2);
+    let streamed = bytes / (2e10 * 0.5);
+    assert!(c.wall > 0.9 * streamed && c.wall < 1.3 * streamed, "{c:?}");
+    assert!(close(c.cpu, 2.0 * c.wall));
+    // A small one in the caches: a few microseconds, on one core.
+    let mut s = kernel(
+        Category::Matmul,
+        "numpy.matmul",
+        2.0 * 1024.0 * 64.0,
+        1024.0 * 64.0 * 8.0,
+        1024.0 * 8.0,
+        Parallelism::Threaded,
+    );
+    s.dims = vec![1024.0, 1.0, 64.0];
+    let c = kernel_cost(&s, &node(), 2);
+    assert!(c.wall < 20e-6, "{c:?}");
+    assert!(close(c.cpu, c.wall));
+}
+
+#[test]
+fn rows_an_index_picks_from_a_big_array_cost_a_random_read_each() {
+    use prescient_profile::cost::gather_row_seconds;
+    // 1,024 rows of 512 B from 100 MiB: 132 us measured, where copying the
+    // bytes alone is 35 us.
+    let rows = 1024.0;
+    let out = rows * 512.0;
+    let mut k = kernel(
+        Category::Memory,
+        "numpy.take",
+        0.0,
+        2.0 * out,
+        out,
+        Parallelism::Serial,
+    );
+    k.dims = vec![rows, 1.0];
+    let cold = kernel_cost(&k, &node(), 2).wall;
+    k.dims = vec![rows, 0.0];
+    let warm = kernel_cost(&k, &node(), 2).wall;
+    assert!(close(
+        cold - warm,
+        rows * (gather_row_seconds(512.0, 1.0) - gather_row_seconds(512.0, 0.0))
+    ));
+    assert!(cold > 80e-6 && cold < 200e-6, "{cold}");
+    // Scalars overlap their reads: far less a row.
+    assert!(gather_row_seconds(8.0, 1.0) < 0.2 * gather_row_seconds(512.0, 1.0));
+}

@@ -1009,7 +1009,12 @@ impl Interp<'_> {
                         let n = o.nbytes();
                         let text = unparse::unparse(e);
                         let o = o.clone();
-                        self.emit(Draft {
+                        // What the cost model needs beyond the bytes: how
+                        // many rows are picked (each a random read) and how
+                        // likely the source misses the caches.
+                        let rows = o.shape.first().map(|r| self.num(r)).unwrap_or(1.0);
+                        let share = crate::caches::miss_share(self.num(&a.nbytes()));
+                        let k = self.emit(Draft {
                             category: Category::Memory,
                             pattern: "numpy.take".into(),
                             flops: Sym::zero(),
@@ -1020,6 +1025,20 @@ impl Interp<'_> {
                             affinity: &[],
                             evidence: format!("{text}, gather into {}", shape_str(&o.shape)),
                         });
+                        // A boolean mask is a scan in order, not random reads.
+                        let masked = match &idx {
+                            Value::Array(i) => i.dtype == DType::Bool,
+                            Value::Seq {
+                                items: SeqItems::Known(parts),
+                                ..
+                            } => parts
+                                .iter()
+                                .any(|p| matches!(p, Value::Array(i) if i.dtype == DType::Bool)),
+                            _ => false,
+                        };
+                        if let (false, Some(k)) = (masked, self.cur_kernels.get_mut(k)) {
+                            k.dims = vec![rows, share];
+                        }
                     }
                 }
                 out
