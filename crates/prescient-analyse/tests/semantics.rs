@@ -1640,3 +1640,30 @@ main(200000)
         .unwrap_or_else(|| panic!("{takes:#?}"));
     assert!(masked.dims.is_empty(), "{:?}", masked.dims);
 }
+
+#[test]
+fn a_branch_taken_by_a_stated_chance_runs_in_that_share() {
+    // `if random.random() < 0.1:` runs its body in a tenth of the
+    // iterations; before, half (with an else) or all (without).
+    let walked = |test: &str| {
+        let src = format!(
+            "import random\nimport numpy as np\n\ndef main(n):\n    rng = np.random.default_rng(0)\n    r = random.Random(1)\n    xs = list(range(1000))\n    a = 0\n    for _ in range(n):\n        if {test}:\n            a += sum(xs)\n    kept = [x for x in xs if {test}]\n    return a, kept\n\nmain(100000)\n"
+        );
+        let a = analyze(&src, &[]);
+        let ops = loop_ops(&a);
+        (ops.walked, a)
+    };
+    let (all, _) = walked("len(xs) > a");
+    for test in [
+        "random.random() < 0.1",
+        "rng.random() < 0.1",
+        "0.9 < r.random()",
+        "random.uniform(0, 10) < 1",
+    ] {
+        let (w, _) = walked(test);
+        assert!(
+            (0.05 * all..0.15 * all).contains(&w),
+            "{test}: {w} of {all}"
+        );
+    }
+}

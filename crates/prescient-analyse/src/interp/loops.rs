@@ -1286,7 +1286,8 @@ impl Interp<'_> {
                 keep *= match self.truthiness(&c, cond) {
                     Some(true) if !on_items => 1.0,
                     Some(false) if !on_items => 0.0,
-                    _ => 0.5,
+                    // `if random.random() < 0.1`: the chance it states.
+                    _ => self.chance_share(cond).unwrap_or(0.5),
                 };
             }
             total = total.mul(&trip);

@@ -660,6 +660,17 @@ impl Interp<'_> {
         } else {
             known
         };
+        if known.is_none() {
+            if let Some(w) = self.chance_share(test) {
+                let saved = (self.guard_share, self.branch_share);
+                self.branch_share = saved.1 * w;
+                let _ = self.weighted_branches(vec![body], w);
+                self.branch_share = saved.1 * (1.0 - w);
+                let _ = self.weighted_branches(vec![orelse], 1.0 - w);
+                (self.guard_share, self.branch_share) = saved;
+                return Flow::Normal;
+            }
+        }
         match known {
             Some(true) => self.exec_block(body),
             Some(false) => self.exec_block(orelse),
@@ -1102,6 +1113,59 @@ fn ordering(test: &Expr) -> bool {
 
 /// `x % k == 0` (or `!= 0`) with a known `k`: the share of iterations it
 /// holds in, `1/k` (or the rest).
+impl Interp<'_> {
+    /// `if random.random() < p:` (also `rng.random()`, `np.random.rand()`,
+    /// `random.uniform(a, b) < x`, either way round): a chance the program
+    /// states, taken in that share of the executions. Simulations draw
+    /// most of their branches this way.
+    pub(crate) fn chance_share(&self, test: &Expr) -> Option<f64> {
+        let (l, op, r) = test.as_comparison()?;
+        let (draw, bound, below) = match (self.uniform_draw(l), self.uniform_draw(r)) {
+            (Some(d), None) => (d, r, matches!(op, CmpOp::Lt | CmpOp::LtE)),
+            (None, Some(d)) => (d, l, matches!(op, CmpOp::Gt | CmpOp::GtE)),
+            _ => return None,
+        };
+        if !matches!(op, CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE) {
+            return None;
+        }
+        let x = self.peek(bound)?.as_sym()?.as_num()?;
+        let (lo, hi) = draw;
+        if hi <= lo {
+            return None;
+        }
+        let p = ((x - lo) / (hi - lo)).clamp(0.0, 1.0);
+        Some(if below { p } else { 1.0 - p })
+    }
+
+    /// The range of a uniform random number `e` draws, where it is one.
+    fn uniform_draw(&self, e: &Expr) -> Option<(f64, f64)> {
+        let ExprKind::Call { func, args, .. } = &e.kind else {
+            return None;
+        };
+        let qual = self.qual_of(func).or_else(|| match &func.kind {
+            ExprKind::Attribute { value, attr } => match self.peek(value)? {
+                Value::Obj { class, .. } => Some(format!("{class}.{attr}")),
+                _ => None,
+            },
+            _ => None,
+        })?;
+        let short = qual.rsplit('.').next()?;
+        let random_module = qual.starts_with("random.") || qual.starts_with("numpy.random.");
+        if !random_module {
+            return None;
+        }
+        match (short, args.len()) {
+            ("random" | "rand" | "random_sample", 0) => Some((0.0, 1.0)),
+            ("uniform", 2) => {
+                let a = self.peek(&args[0])?.as_sym()?.as_num()?;
+                let b = self.peek(&args[1])?.as_sym()?.as_num()?;
+                Some((a, b))
+            }
+            _ => None,
+        }
+    }
+}
+
 fn periodic_share(it: &Interp, test: &Expr) -> Option<f64> {
     let (left, op, right) = test.as_comparison()?;
     if right.as_int() != Some(0) {
