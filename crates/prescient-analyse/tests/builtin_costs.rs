@@ -175,10 +175,11 @@ fn exceptions_raised_in_a_loop_are_counted() {
     let ops = loop_ops(&a);
     assert!((ops.raised - 0.5 * 3.0 * 10000.0).abs() < 1.0, "{ops:?}");
     // A refusal raised in a branch of a called method counts where it is
-    // raised, as often as the branch is taken, not again for the `try`.
+    // raised, as often as the branch is taken (the 30% it states), not
+    // again for the `try`.
     let own = "import random\n\nclass Refused(Exception):\n    pass\n\nclass Account:\n    def __init__(self):\n        self.balance = 0.0\n    def withdraw(self, x):\n        if random.random() < 0.3:\n            raise Refused(x)\n        else:\n            self.balance -= x\n\ndef main(n):\n    a = Account()\n    refused = 0\n    for i in range(n):\n        try:\n            a.withdraw(i * 0.5)\n        except Refused:\n            refused += 1\n    return refused\n\nmain(10000)\n";
     let ops = loop_ops(&analyze(own, &[]));
-    assert!((ops.raised - 5000.0).abs() < 1.0, "{ops:?}");
+    assert!((ops.raised - 3000.0).abs() < 1.0, "{ops:?}");
     // Without a handler nothing is caught in the loop, and nothing counted.
     let plain = "def main(cells):\n    out = []\n    for c in cells:\n        out.append(int(c))\n    return out\n\nmain(['1'] * 10000)\n";
     assert_eq!(loop_ops(&analyze(plain, &[])).raised, 0.0);
