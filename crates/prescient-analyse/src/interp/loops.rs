@@ -1264,8 +1264,15 @@ impl Interp<'_> {
         // containers half the time.
         let mut keep = 1.0;
         let bound: Vec<String> = generators.iter().flat_map(|g| g.target.names()).collect();
+        // `"".join(f"<td>{v}</td>" for v in row)` over a row of an int, a
+        // string and a float: each item costs what it is (formatting a float
+        // is nine times an int), not what the first one is.
+        let mut mixed: Option<Vec<Value>> = None;
         for g in generators {
             let it = self.eval(&g.iter);
+            if generators.len() == 1 && g.ifs.is_empty() {
+                mixed = mixed_items(&it);
+            }
             let (trip, elem) = self.iteration(&it, &g.iter);
             let elem = if lives_through(&g.iter, &[]) {
                 elem.shared()
@@ -1297,7 +1304,19 @@ impl Interp<'_> {
                 ctx.hits.push(hit);
             }
         }
-        let v = self.eval(elt);
+        let v = match (&mixed, generators.first()) {
+            (Some(items), Some(g)) => {
+                let share = 1.0 / items.len() as f64;
+                let mut first = None;
+                for item in items {
+                    self.assign(&g.target, item.clone());
+                    let v = self.weighted(share, |it| it.eval(elt));
+                    first.get_or_insert(v);
+                }
+                first.unwrap_or(Value::Unknown)
+            }
+            _ => self.eval(elt),
+        };
         let k = key.map(|k| self.eval(k));
         let total = total.scale(keep);
         // A set or dict holds each distinct key once: where the key's
@@ -1678,4 +1697,25 @@ fn assigned_names(body: &[Stmt]) -> Vec<String> {
         })
         .flatten()
         .collect()
+}
+
+/// The items of a short sequence written out item by item whose items are
+/// of different kinds (`(i, name, score)`), where each deserves its own
+/// look; `None` for anything else.
+fn mixed_items(v: &Value) -> Option<Vec<Value>> {
+    let Value::Seq {
+        items: SeqItems::Known(items),
+        kind: SeqKind::List | SeqKind::Tuple,
+    } = v
+    else {
+        return None;
+    };
+    if !(2..=8).contains(&items.len()) {
+        return None;
+    }
+    let first = std::mem::discriminant(&items[0]);
+    items
+        .iter()
+        .any(|i| std::mem::discriminant(i) != first)
+        .then(|| items.clone())
 }
