@@ -1667,3 +1667,36 @@ fn a_branch_taken_by_a_stated_chance_runs_in_that_share() {
         );
     }
 }
+
+#[test]
+fn text_the_program_writes_out_is_read_through_lines_and_comprehensions() {
+    // A board size parsed from a level written in the program: before, the
+    // size was assumed (1000) and three nested loops over it predicted
+    // millions of seconds (pyperformance's hexiom).
+    let src = r#"
+LEVEL = """
+3
+ a b c
+d e f
+"""
+
+def read(text):
+    lines = [line.strip("\r\n") for line in text.splitlines()]
+    size = int(lines[0])
+    total = 0
+    for y in range(size):
+        for x in range(size + y):
+            total += x
+    return total
+
+def main():
+    print(read(LEVEL.strip()))
+
+main()
+"#;
+    let a = analyze(src, &[]);
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+    let iters: f64 = loop_ops(&a).loop_iters;
+    // 3 + 3 + 4 + 5 iterations.
+    assert!(iters < 20.0, "{iters}");
+}

@@ -1271,7 +1271,7 @@ impl Interp<'_> {
         for g in generators {
             let it = self.eval(&g.iter);
             if generators.len() == 1 && g.ifs.is_empty() {
-                mixed = mixed_items(&it);
+                mixed = mixed_items(&it).or_else(|| text_items(&it));
             }
             let (trip, elem) = self.iteration(&it, &g.iter);
             let elem = if lives_through(&g.iter, &[]) {
@@ -1304,16 +1304,15 @@ impl Interp<'_> {
                 ctx.hits.push(hit);
             }
         }
+        let mut each = Vec::new();
         let v = match (&mixed, generators.first()) {
             (Some(items), Some(g)) => {
                 let share = 1.0 / items.len() as f64;
-                let mut first = None;
                 for item in items {
                     self.assign(&g.target, item.clone());
-                    let v = self.weighted(share, |it| it.eval(elt));
-                    first.get_or_insert(v);
+                    each.push(self.weighted(share, |it| it.eval(elt)));
                 }
-                first.unwrap_or(Value::Unknown)
+                each.first().cloned().unwrap_or(Value::Unknown)
             }
             _ => self.eval(elt),
         };
@@ -1349,6 +1348,12 @@ impl Interp<'_> {
             })
         });
         match kind {
+            // Each item looked at on its own: the list is known item by item
+            // (`[line.strip() for line in TEXT.splitlines()]` keeps the text).
+            CompKind::List if !each.is_empty() && !picked => Value::Seq {
+                kind: SeqKind::List,
+                items: SeqItems::Known(each),
+            },
             CompKind::List if picked => Value::refs(SeqKind::List, v, total),
             CompKind::Set if picked => Value::refs(SeqKind::Set, v, total),
             CompKind::List => Value::homog(SeqKind::List, v, total),
@@ -1697,6 +1702,21 @@ fn assigned_names(body: &[Stmt]) -> Vec<String> {
         })
         .flatten()
         .collect()
+}
+
+/// The items of a sequence of texts the program wrote out (lines of a
+/// literal string): up to 64, each of which keeps its text through the
+/// comprehension; `None` for anything else.
+fn text_items(v: &Value) -> Option<Vec<Value>> {
+    let Value::Seq {
+        items: SeqItems::Known(items),
+        kind: SeqKind::List | SeqKind::Tuple,
+    } = v
+    else {
+        return None;
+    };
+    ((1..=64).contains(&items.len()) && items.iter().all(|i| i.as_text().is_some()))
+        .then(|| items.clone())
 }
 
 /// The items of a short sequence written out item by item whose items are

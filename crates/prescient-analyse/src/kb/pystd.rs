@@ -1378,9 +1378,10 @@ fn strings(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 
 fn str_split(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let s = ca.subject()?;
-    if let (Some(t), "split") = (s.as_text(), ca.short()) {
+    if let (Some(t), "split" | "splitlines") = (s.as_text(), ca.short()) {
         let sep = ca.pos.first().and_then(|v| v.as_text());
         let parts: Vec<Value> = match sep {
+            _ if ca.short() == "splitlines" => t.lines().map(Value::str_known).collect(),
             Some(sep) if !sep.is_empty() => t.split(sep).map(Value::str_known).collect(),
             _ => t.split_whitespace().map(Value::str_known).collect(),
         };
