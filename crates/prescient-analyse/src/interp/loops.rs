@@ -1704,17 +1704,22 @@ fn assigned_names(body: &[Stmt]) -> Vec<String> {
         .collect()
 }
 
+/// The items of a list or tuple written out item by item.
+fn written_items(v: &Value) -> Option<&Vec<Value>> {
+    match v {
+        Value::Seq {
+            items: SeqItems::Known(items),
+            kind: SeqKind::List | SeqKind::Tuple,
+        } => Some(items),
+        _ => None,
+    }
+}
+
 /// The items of a sequence of texts the program wrote out (lines of a
 /// literal string): up to 64, each of which keeps its text through the
 /// comprehension; `None` for anything else.
 fn text_items(v: &Value) -> Option<Vec<Value>> {
-    let Value::Seq {
-        items: SeqItems::Known(items),
-        kind: SeqKind::List | SeqKind::Tuple,
-    } = v
-    else {
-        return None;
-    };
+    let items = written_items(v)?;
     ((1..=64).contains(&items.len()) && items.iter().all(|i| i.as_text().is_some()))
         .then(|| items.clone())
 }
@@ -1723,13 +1728,7 @@ fn text_items(v: &Value) -> Option<Vec<Value>> {
 /// of different kinds (`(i, name, score)`), where each deserves its own
 /// look; `None` for anything else.
 fn mixed_items(v: &Value) -> Option<Vec<Value>> {
-    let Value::Seq {
-        items: SeqItems::Known(items),
-        kind: SeqKind::List | SeqKind::Tuple,
-    } = v
-    else {
-        return None;
-    };
+    let items = written_items(v)?;
     if !(2..=8).contains(&items.len()) {
         return None;
     }
