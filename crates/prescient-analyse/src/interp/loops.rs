@@ -333,7 +333,10 @@ impl Interp<'_> {
         self.note_loop_variety(target, iter);
         self.count_unpack(target);
         self.assign(target, elem);
-        let flow = self.run_loop_body(body, &trip);
+        // `for n in [1_000, 10_000, 100_000]:`: each item runs the body as
+        // what it is (a sweep's last size is most of its work).
+        let unroll = distinct_items(&it).map(|items| (target, items));
+        let flow = self.run_loop_body_with(body, &trip, unroll);
         if !matches!(flow, Flow::Return) {
             self.exec_block(orelse);
         }
@@ -369,7 +372,7 @@ impl Interp<'_> {
             let share = (self.mult_num / self.num(&trip).max(1.0) / outer.max(1.0)).clamp(0.0, 1.0);
             self.walk_loops.push((self.loops.len() - 1, share, false));
         }
-        let flow = self.run_loop_body(body, &trip);
+        let flow = self.run_loop_body_with(body, &trip, None);
         if walk {
             self.walk_loops.pop();
         }
@@ -389,7 +392,15 @@ impl Interp<'_> {
 
     /// Runs the body of the loop just entered once, closes the loop and carries
     /// accumulations over all `trip` iterations.
-    fn run_loop_body(&mut self, body: &[Stmt], trip: &Sym) -> Flow {
+    ///
+    /// With `unroll`, the body runs once per item of a short sequence
+    /// written out item by item, each run in its share of the iterations.
+    fn run_loop_body_with(
+        &mut self,
+        body: &[Stmt],
+        trip: &Sym,
+        unroll: Option<(&Expr, Vec<Value>)>,
+    ) -> Flow {
         if let Some(l) = self.loops.last_mut() {
             let mut varying: HashSet<String> = l.vars.iter().cloned().collect();
             for s in body {
@@ -407,7 +418,26 @@ impl Interp<'_> {
             l.varying = varying;
         }
         self.loop_body_idioms(body);
-        let flow = self.exec_block(body);
+        let flow = match unroll {
+            Some((target, items)) => {
+                let w = 1.0 / items.len() as f64;
+                let saved = self.branch_share;
+                self.branch_share = saved * w;
+                let mut all_return = true;
+                for item in items {
+                    self.assign(target, item);
+                    let f = self.weighted(w, |it| it.exec_block(body));
+                    all_return &= matches!(f, Flow::Return);
+                }
+                self.branch_share = saved;
+                if all_return {
+                    Flow::Return
+                } else {
+                    Flow::Normal
+                }
+            }
+            None => self.exec_block(body),
+        };
         self.big_int_growth(body, trip);
         let (before, attr_before, spread, frame) = self
             .loops
@@ -1271,7 +1301,7 @@ impl Interp<'_> {
         for g in generators {
             let it = self.eval(&g.iter);
             if generators.len() == 1 && g.ifs.is_empty() {
-                mixed = mixed_items(&it).or_else(|| text_items(&it));
+                mixed = distinct_items(&it).or_else(|| text_items(&it));
             }
             let (trip, elem) = self.iteration(&it, &g.iter);
             let elem = if lives_through(&g.iter, &[]) {
@@ -1724,17 +1754,21 @@ fn text_items(v: &Value) -> Option<Vec<Value>> {
         .then(|| items.clone())
 }
 
-/// The items of a short sequence written out item by item whose items are
-/// of different kinds (`(i, name, score)`), where each deserves its own
-/// look; `None` for anything else.
-fn mixed_items(v: &Value) -> Option<Vec<Value>> {
+/// The items of a short sequence written out item by item that differ
+/// from each other (`(i, name, score)`, `[1_000, 10_000, 100_000]`), where
+/// each deserves its own look; `None` for anything else.
+fn distinct_items(v: &Value) -> Option<Vec<Value>> {
     let items = written_items(v)?;
-    if !(2..=8).contains(&items.len()) {
+    if !(2..=16).contains(&items.len()) {
         return None;
     }
-    let first = std::mem::discriminant(&items[0]);
-    items
-        .iter()
-        .any(|i| std::mem::discriminant(i) != first)
-        .then(|| items.clone())
+    let key = |i: &Value| {
+        (
+            std::mem::discriminant(i),
+            i.as_sym().and_then(|s| s.as_num()).map(f64::to_bits),
+            i.as_text().map(str::to_string),
+        )
+    };
+    let first = key(&items[0]);
+    items.iter().any(|i| key(i) != first).then(|| items.clone())
 }
