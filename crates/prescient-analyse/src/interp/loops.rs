@@ -1767,6 +1767,12 @@ fn distinct_items(v: &Value) -> Option<Vec<Value>> {
             std::mem::discriminant(i),
             i.as_sym().and_then(|s| s.as_num()).map(f64::to_bits),
             i.as_text().map(str::to_string),
+            // `for step in [load, clean, train]:` calls each function.
+            match i {
+                Value::Func(f) => Some(std::rc::Rc::as_ptr(f) as usize),
+                Value::Class(c) => Some(std::rc::Rc::as_ptr(c) as usize),
+                _ => None,
+            },
         )
     };
     let first = key(&items[0]);
