@@ -1752,6 +1752,14 @@ main()
     // Before, all three were taken as the first, `light`.
     let iters = loop_ops(&analyze(src, &[])).loop_iters;
     assert!((900_000.0..1_100_000.0).contains(&iters), "{iters}");
+    // The same through a dict written out, by its items and its values.
+    let steps = src.replace(
+        "    for f in [light, heavy, light]:\n        out.append(f(1000000))",
+        "    for name, f in STEPS.items():\n        out.append(f(1000000))\n    for f in STEPS.values():\n        out.append(f(1000000))",
+    ).replace("def main():", "STEPS = {\"a\": light, \"b\": heavy, \"c\": light}\n\ndef main():");
+    assert!(steps.contains("STEPS.items()"));
+    let iters = loop_ops(&analyze(&steps, &[])).loop_iters;
+    assert!((1_800_000.0..2_200_000.0).contains(&iters), "{iters}");
 }
 
 #[test]

@@ -1762,19 +1762,33 @@ fn distinct_items(v: &Value) -> Option<Vec<Value>> {
     if !(2..=16).contains(&items.len()) {
         return None;
     }
-    let key = |i: &Value| {
-        (
-            std::mem::discriminant(i),
-            i.as_sym().and_then(|s| s.as_num()).map(f64::to_bits),
-            i.as_text().map(str::to_string),
-            // `for step in [load, clean, train]:` calls each function.
-            match i {
-                Value::Func(f) => Some(std::rc::Rc::as_ptr(f) as usize),
-                Value::Class(c) => Some(std::rc::Rc::as_ptr(c) as usize),
-                _ => None,
-            },
-        )
+    let first = identity(&items[0], 0);
+    items
+        .iter()
+        .any(|i| identity(i, 0) != first)
+        .then(|| items.clone())
+}
+
+/// What tells two written-out items apart: their kind, number, text, the
+/// function or class they are, and for a tuple its items'.
+fn identity(v: &Value, depth: u32) -> String {
+    let kind = format!("{:?}", std::mem::discriminant(v));
+    let what = match v {
+        Value::Func(f) => format!("f{}", std::rc::Rc::as_ptr(f) as usize),
+        Value::Class(c) => format!("c{}", std::rc::Rc::as_ptr(c) as usize),
+        Value::Seq {
+            items: SeqItems::Known(items),
+            ..
+        } if depth < 2 => items
+            .iter()
+            .map(|i| identity(i, depth + 1))
+            .collect::<Vec<_>>()
+            .join(","),
+        v => match (v.as_sym().and_then(|s| s.as_num()), v.as_text()) {
+            (Some(n), _) => n.to_string(),
+            (_, Some(t)) => t.to_string(),
+            _ => String::new(),
+        },
     };
-    let first = key(&items[0]);
-    items.iter().any(|i| key(i) != first).then(|| items.clone())
+    format!("{kind}:{what}")
 }

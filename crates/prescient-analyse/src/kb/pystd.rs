@@ -1760,25 +1760,24 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                 )
             }
         }
-        "keys" | "values" | "items" => {
-            let pair = recv.elem();
-            let e = match (&pair, short) {
-                (
-                    Value::Seq {
-                        items: SeqItems::Known(p),
-                        ..
-                    },
-                    "keys",
-                ) => p.first().cloned().unwrap_or(Value::Unknown),
-                (
-                    Value::Seq {
-                        items: SeqItems::Known(p),
-                        ..
-                    },
-                    "values",
-                ) => p.get(1).cloned().unwrap_or(Value::Unknown),
-                _ => pair.clone(),
+        "keys" | "values" | "items" if matches!(&recv, Value::Seq { kind: SeqKind::Dict, items: SeqItems::Known(kv) } if kv.len() <= 64) =>
+        {
+            // A dict written out key by key: its views are known item by
+            // item (`for name, step in STEPS.items():` runs each step).
+            let Value::Seq {
+                items: SeqItems::Known(kv),
+                ..
+            } = &recv
+            else {
+                unreachable!("matched above")
             };
+            (
+                None,
+                Value::list(kv.iter().map(|p| view_part(p, short)).collect()),
+            )
+        }
+        "keys" | "values" | "items" => {
+            let e = view_part(&recv.elem(), short);
             (None, Value::homog(SeqKind::List, e, len))
         }
         "index" | "count" => (None, Value::Int(Sym::var("index"))),
@@ -1792,6 +1791,28 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
         }
     }
     Some(result)
+}
+
+/// What a dict's view (`keys`, `values`, `items`) gives for one of its
+/// entries, which the analyser carries as a (key, value) pair.
+fn view_part(pair: &Value, view: &str) -> Value {
+    match (pair, view) {
+        (
+            Value::Seq {
+                items: SeqItems::Known(p),
+                ..
+            },
+            "keys",
+        ) => p.first().cloned().unwrap_or(Value::Unknown),
+        (
+            Value::Seq {
+                items: SeqItems::Known(p),
+                ..
+            },
+            "values",
+        ) => p.get(1).cloned().unwrap_or(Value::Unknown),
+        _ => pair.clone(),
+    }
 }
 
 /// `d.setdefault(k, v)` under a key not written out: the dict gains the key
