@@ -134,3 +134,42 @@ main(1000000)
     let peak = scope_peak_mib(&a, "main");
     assert!((100.0..600.0).contains(&peak), "{peak}");
 }
+
+#[test]
+fn a_nested_memoised_function_recurses_and_holds_its_cache() {
+    // `ways` is defined inside the function that calls it: it finds itself
+    // by name when it recurses (before, its calls were not understood), and
+    // its cache of 160,000 entries counts while the call runs.
+    let src = r#"
+import functools
+
+def count_paths(n):
+    @functools.lru_cache(maxsize=None)
+    def ways(r, c):
+        if r == 0 and c == 0:
+            return 1
+        total = 0
+        if r > 0:
+            total += ways(r - 1, c)
+        if c > 0:
+            total += ways(r, c - 1)
+        return total
+    return ways(n - 1, n - 1)
+
+def main():
+    print(count_paths(400))
+
+main()
+"#;
+    let a = analyze(src, &[]);
+    assert!(a.unresolved_calls.is_empty(), "{:?}", a.unresolved_calls);
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("160000 calls (memoised)")),
+        "{:?}",
+        a.notes
+    );
+    let peak = scope_peak_mib(&a, "main");
+    assert!(peak > 20.0, "{peak}");
+}

@@ -368,7 +368,16 @@ impl Interp<'_> {
             .filter(|(k, v)| built.contains(&k.as_str()) && matches!(v, Value::Seq { .. }))
             .map(|(_, v)| self.measure(v, &mut bufs, &mut tracked, 0))
             .sum();
-        self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose);
+        // A memoised function the call defined holds its cache until then.
+        let caches: f64 = frame
+            .locals
+            .values()
+            .filter_map(|v| match v {
+                Value::Func(f) => self.memo_bytes.get(&f.id).copied(),
+                _ => None,
+            })
+            .sum();
+        self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose + caches);
     }
 
     /// The names a function's body binds to a new container (see
@@ -621,7 +630,8 @@ impl Interp<'_> {
             ));
             return Value::Unknown;
         }
-        let frame = self.bind_params(f, pos, kw);
+        let mut frame = self.bind_params(f, pos, kw);
+        frame.func = Some(f.clone());
         let params = self.param_values(f, &frame);
         self.recursion_enter(f, &params);
         self.frames.push(frame);

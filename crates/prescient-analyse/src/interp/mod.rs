@@ -68,6 +68,10 @@ pub(crate) struct Frame {
     pub variety: HashMap<String, keys::Variety>,
     /// The function's parameter names: what its caller handed it.
     pub params: Vec<String>,
+    /// The function this frame runs: a nested function finds itself by
+    /// name when it recurses (its closure was taken before its own `def`
+    /// bound the name).
+    pub func: Option<std::rc::Rc<FuncVal>>,
 }
 
 pub(crate) struct LoopCtx {
@@ -529,6 +533,14 @@ impl<'a> Interp<'a> {
         }
         if let Some(v) = self.globals.get(name) {
             return Some(v.clone());
+        }
+        if let Some(f) = self
+            .frames
+            .last()
+            .and_then(|f| f.func.as_ref())
+            .filter(|f| f.name == name)
+        {
+            return Some(Value::Func(f.clone()));
         }
         crate::kb::builtin(name)
     }

@@ -188,6 +188,7 @@ impl Interp<'_> {
             yields: Vec::new(),
             variety: HashMap::new(),
             params: Vec::new(),
+            func: None,
         }
     }
 
