@@ -421,3 +421,41 @@ fn a_comprehension_over_a_mixed_row_costs_each_item_as_what_it_is() {
     let mixed = calls("(i, f'n{i}', i / 7.0)");
     assert!(mixed > 1.4 * ints, "{mixed} {ints}");
 }
+
+#[test]
+fn csv_written_to_a_buffer_is_read_back_row_by_row() {
+    // Measured: 500,000 rows written with `csv.writer` into a `StringIO`
+    // and read back with `csv.DictReader`, 1.15 s and 63 MiB (the buffer
+    // keeps 4-byte characters while it grows). Before, csv calls cost one
+    // call each, the reader ran 1,000 rows and the buffer weighed nothing.
+    let src = r#"
+import csv
+import io
+import random
+
+def main(n):
+    rng = random.Random(2)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["id", "city", "amount", "qty"])
+    for i in range(n):
+        w.writerow([i, rng.choice(["Oslo", "Lima"]), f"{rng.uniform(1, 500):.2f}", rng.randint(1, 9)])
+    buf.seek(0)
+    total = 0.0
+    for row in csv.DictReader(buf):
+        total += float(row["amount"])
+    return total
+
+main(500000)
+"#;
+    let a = analyze(src, &[]);
+    assert!(a.unresolved_calls.is_empty(), "{:?}", a.unresolved_calls);
+    let reads = a
+        .kernels()
+        .find(|k| k.evidence.contains("loop over row") && k.py_ops.is_some())
+        .map(|k| k.py_ops.as_ref().unwrap().loop_iters)
+        .unwrap_or(0.0);
+    assert!((450_000.0..600_000.0).contains(&reads), "{reads}");
+    let peak = scope_peak_mib(&a, "main");
+    assert!((30.0..150.0).contains(&peak), "{peak}");
+}

@@ -408,7 +408,21 @@ pub const ENTRIES: &[Entry] = &[
         C::Python,
         Custom(itertools),
     ),
-    e(&["csv.reader", "csv.writer"], C::Io, Custom(serialize)),
+    e(
+        &[
+            "csv.reader",
+            "csv.writer",
+            "csv.DictReader",
+            "csv.DictWriter",
+            "csv.writer.writerow",
+            "csv.writer.writerows",
+            "csv.DictWriter.writerow",
+            "csv.DictWriter.writerows",
+            "csv.DictWriter.writeheader",
+        ],
+        C::Io,
+        Custom(csv_call),
+    ),
     e(
         &[
             "super_proxy.__init__",
@@ -2174,6 +2188,28 @@ fn open(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
         .and_then(|p| p.as_text())
         .filter(|_| !ca.name.starts_with("io.") && !ca.name.starts_with("tempfile"))
         .map(Arc::from);
+    // An in-memory file is tracked like a file on disk, under a name of its
+    // own, so that what is written to it is there to read back.
+    if matches!(ca.name.as_str(), "io.StringIO" | "io.BytesIO") {
+        let n = it
+            .setting("io.memory_files")
+            .and_then(|v| v.as_sym())
+            .and_then(|s| s.as_num())
+            .unwrap_or(0.0);
+        it.set_setting("io.memory_files", Value::Float(Some(n + 1.0)));
+        let path: Arc<str> = Arc::from(format!("<memory {n}>"));
+        let initial = ca
+            .pos
+            .first()
+            .and_then(Value::len)
+            .unwrap_or_else(Sym::zero);
+        it.wrote(path.to_string(), (it.num(&initial), None));
+        return Some(Value::File {
+            size: initial,
+            binary,
+            path: Some(path),
+        });
+    }
     if mode.contains('w')
         || mode.contains('a')
         || ca.name.starts_with("io.")
@@ -2907,9 +2943,135 @@ fn itertools(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 }
 
 /// `csv.reader` and `csv.writer`: the objects, a call's worth of set-up.
-fn serialize(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
-    it.ops(|o, m| o.calls += m * 10.0);
-    Some(Value::Unknown)
+/// The `csv` module: writers over a file, readers of its rows. Measured on
+/// the reference node (plain-call units of 7 ns): `writerow` 200 ns plus a
+/// field's formatting (an int 25 ns, a float's repr 150 ns); reading 200 ns
+/// a row of four fields, 770 ns as a `DictReader` (a dict per row). What a
+/// writer writes is tracked with its file, rows and bytes, so that reading
+/// the file back knows how many rows it holds.
+fn csv_call(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
+    let short = ca.short();
+    let file_path = |v: Option<&Value>| match v {
+        Some(Value::File { path, .. }) => path.clone(),
+        Some(Value::Obj { attrs, .. }) => match attrs.borrow().get("__file__") {
+            Some(Value::File { path, .. }) => path.clone(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let rows_key = |p: &str| format!("csv.rows:{p}");
+    match short {
+        "writer" | "DictWriter" => {
+            let w = Value::new_obj(&format!("csv.{short}"));
+            if let (Value::Obj { attrs, .. }, Some(f)) = (&w, ca.pos.first()) {
+                attrs.borrow_mut().insert("__file__".into(), f.clone());
+                if let Some(fields) = ca.arg(1, "fieldnames") {
+                    attrs
+                        .borrow_mut()
+                        .insert("__fields__".into(), fields.clone());
+                }
+            }
+            Some(w)
+        }
+        "writerow" | "writerows" | "writeheader" => {
+            let (row, rows) = match short {
+                "writerows" => {
+                    let all = ca.pos.first().cloned().unwrap_or(Value::Unknown);
+                    let n = all.len().map(|l| it.num(&l)).unwrap_or(1.0);
+                    (all.elem(), n)
+                }
+                "writeheader" => (
+                    match &ca.recv {
+                        Some(Value::Obj { attrs, .. }) => attrs
+                            .borrow()
+                            .get("__fields__")
+                            .cloned()
+                            .unwrap_or(Value::Unknown),
+                        _ => Value::Unknown,
+                    },
+                    1.0,
+                ),
+                _ => (ca.pos.first().cloned().unwrap_or(Value::Unknown), 1.0),
+            };
+            let fields: Vec<Value> = match &row {
+                Value::Seq {
+                    items: SeqItems::Known(v),
+                    kind,
+                } => v
+                    .iter()
+                    .map(|x| match kind {
+                        SeqKind::Dict => view_part(x, "values"),
+                        _ => x.clone(),
+                    })
+                    .collect(),
+                Value::Seq {
+                    items: SeqItems::Homog { elem, len, .. },
+                    ..
+                } => vec![(**elem).clone(); it.num(len).clamp(1.0, 64.0) as usize],
+                _ => vec![Value::Unknown; 4],
+            };
+            let (units, chars) = fields.iter().fold((28.0, 2.0), |(u, c), f| {
+                let (fu, fc) = match f {
+                    Value::Float(_) => (18.0, 18.0),
+                    Value::Int(_) | Value::Bool(_) => (3.5, 6.0),
+                    Value::Str { len, .. } => (5.0, it.num(len)),
+                    _ => (5.0, 8.0),
+                };
+                (u + fu, c + fc + 1.0)
+            });
+            let m = it.mult_num();
+            it.ops(|o, mult| o.calls += rows * units * mult);
+            if let Some(p) = file_path(ca.recv.as_ref()) {
+                let before = it.written(&p).map(|w| w.0).unwrap_or(0.0);
+                it.wrote(p.to_string(), (before + rows * chars * m, None));
+                let had = it
+                    .setting(&rows_key(&p))
+                    .and_then(|v| v.as_sym())
+                    .and_then(|s| s.as_num())
+                    .unwrap_or(0.0);
+                it.set_setting(&rows_key(&p), Value::Float(Some(had + rows * m)));
+            }
+            Some(Value::None)
+        }
+        _ => {
+            // `reader` / `DictReader`: the rows a writer put in the file, or
+            // its bytes at 64 a row.
+            let f = ca.pos.first();
+            let path = file_path(f);
+            let written_rows = path
+                .as_ref()
+                .and_then(|p| it.setting(&rows_key(p)))
+                .and_then(|v| v.as_sym())
+                .and_then(|s| s.as_num());
+            let bytes = match (&path, f) {
+                (Some(p), _) if it.written(p).is_some() => {
+                    it.written(p).map(|w| w.0).unwrap_or(0.0)
+                }
+                (_, Some(Value::File { size, .. })) => it.num(size),
+                _ => 1e6,
+            };
+            let rows = written_rows.unwrap_or(bytes / 64.0).max(0.0);
+            let field = Value::Str {
+                len: Sym::num(8.0),
+                text: None,
+                shared: false,
+            };
+            let (elem, per_row) = if short == "DictReader" {
+                (
+                    Value::homog(
+                        SeqKind::Dict,
+                        Value::tuple(vec![field.clone(), field]),
+                        Sym::num(4.0),
+                    ),
+                    108.0,
+                )
+            } else {
+                (Value::homog(SeqKind::List, field, Sym::num(4.0)), 29.0)
+            };
+            it.ops(|o, m| o.calls += rows * per_row * m);
+            Some(Value::lazy(elem, Sym::num(rows)))
+        }
+    }
 }
 
 // ---------- argparse ----------
