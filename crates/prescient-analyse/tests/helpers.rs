@@ -173,3 +173,28 @@ main()
     let peak = scope_peak_mib(&a, "main");
     assert!(peak > 20.0, "{peak}");
 }
+
+#[test]
+fn what_an_inner_call_changed_is_not_written_to_the_outer_calls_arguments() {
+    // `Box.__init__` fills its `items`, the lambda's first argument; the
+    // lambda's second argument, `b`, must not take that growth.
+    let src = r#"
+class Box:
+    def __init__(self, items):
+        items.append(0.5)
+        self.items = items
+
+def main(n):
+    a = []
+    b = []
+    mk = lambda x, y: Box(x)
+    for i in range(n):
+        mk(a, b)
+    return len(b)
+
+main(1000000)
+"#;
+    let a = analyze(src, &[]);
+    let peak = scope_peak_mib(&a, "main");
+    assert!(peak < 4.0, "{peak}");
+}

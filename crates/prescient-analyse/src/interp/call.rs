@@ -618,6 +618,9 @@ impl Interp<'_> {
         pos: Vec<Value>,
         kw: Vec<(String, Value)>,
     ) -> Value {
+        // Only this call's own mutations may be written back to its caller,
+        // not those of a call it made last.
+        self.mutated_params.clear();
         if self.call_stack.contains(&f.id) {
             let frame = self.bind_params(f, pos, kw);
             let params = self.param_values(f, &frame);
@@ -638,7 +641,11 @@ impl Interp<'_> {
         self.call_stack.push(f.id);
         let saved_line = self.line;
         let result = match &f.callable {
-            Callable::Lambda { body, .. } => self.eval(body),
+            Callable::Lambda { body, .. } => {
+                let v = self.eval(body);
+                self.mutated_params.clear();
+                v
+            }
             Callable::Def(d) => {
                 let built = Self::built_containers(d);
                 for s in &d.body {
