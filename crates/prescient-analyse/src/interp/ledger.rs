@@ -240,7 +240,14 @@ impl Interp<'_> {
                 ..
             } if p.starts_with("<memory") => {
                 let chars = self.written.get(&**p).map(|w| w.0).unwrap_or(0.0);
-                chars * if *binary { 1.0 } else { 4.0 }
+                let made = self
+                    .settings
+                    .get(&format!("io.made:{p}"))
+                    .and_then(|v| v.as_sym())
+                    .and_then(|s| s.as_num())
+                    .unwrap_or(1.0)
+                    .max(1.0);
+                chars / made * if *binary { 1.0 } else { 4.0 }
             }
             Value::Str { .. } | Value::Bytes { .. } | Value::Int(_) | Value::Float(_) => {
                 self.scalar_bytes(v).unwrap_or(0.0)

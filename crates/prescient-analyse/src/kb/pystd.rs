@@ -2198,6 +2198,12 @@ fn open(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             .unwrap_or(0.0);
         it.set_setting("io.memory_files", Value::Float(Some(n + 1.0)));
         let path: Arc<str> = Arc::from(format!("<memory {n}>"));
+        // Made afresh in each iteration of the loops around: what is
+        // written to it over all of them is shared out among that many.
+        it.set_setting(
+            &format!("io.made:{path}"),
+            Value::Float(Some(it.mult_num())),
+        );
         let initial = ca
             .pos
             .first()
