@@ -216,7 +216,12 @@ fn blas(k: &Kernel, node: &NodeProfile, threads: u32) -> Cost {
         _ => cube,
     };
     if let [m, n, _] = k.dims.as_slice() {
-        if m.min(*n) <= 1.0 && !k.pattern.contains(".linalg.") {
+        // Float products go to BLAS; integer ones to numpy's own loops,
+        // costed below.
+        if m.min(*n) <= 1.0
+            && !k.pattern.contains(".linalg.")
+            && k.parallelism == Parallelism::Threaded
+        {
             return matrix_vector(k, node, threads);
         }
     }

@@ -530,6 +530,11 @@ fn a_matrix_times_a_vector_is_paced_by_memory() {
     let c = kernel_cost(&s, &node(), 2);
     assert!(c.wall < 20e-6, "{c:?}");
     assert!(close(c.cpu, c.wall));
+    // Integers do not go to BLAS: numpy's own loops, far slower.
+    k.parallelism = Parallelism::Serial;
+    k.dtype = Some("int64".into());
+    let int = kernel_cost(&k, &node(), 2);
+    assert!(int.wall > 2.0 * streamed, "{int:?}");
 }
 
 #[test]
