@@ -649,13 +649,7 @@ impl Interp<'_> {
         // tenth of the iterations, other tests as an unknown one.
         let known = if known.is_some() && self.varies_per_iteration(test) && !ordering(test) {
             if let Some(w) = periodic_share(self, test) {
-                let saved = (self.guard_share, self.branch_share);
-                self.branch_share = saved.1 * w;
-                let _ = self.weighted_branches(vec![body], w);
-                self.branch_share = saved.1 * (1.0 - w);
-                let _ = self.weighted_branches(vec![orelse], 1.0 - w);
-                (self.guard_share, self.branch_share) = saved;
-                return Flow::Normal;
+                return self.branches_in_shares(body, orelse, w);
             }
             None
         } else {
@@ -663,13 +657,7 @@ impl Interp<'_> {
         };
         if known.is_none() {
             if let Some(w) = self.chance_share(test) {
-                let saved = (self.guard_share, self.branch_share);
-                self.branch_share = saved.1 * w;
-                let _ = self.weighted_branches(vec![body], w);
-                self.branch_share = saved.1 * (1.0 - w);
-                let _ = self.weighted_branches(vec![orelse], 1.0 - w);
-                (self.guard_share, self.branch_share) = saved;
-                return Flow::Normal;
+                return self.branches_in_shares(body, orelse, w);
             }
         }
         match known {
@@ -834,6 +822,18 @@ impl Interp<'_> {
     }
 
     /// Runs each branch with its cost weighted; returns only if all branches return.
+    /// `body` taken in the share `w` of the executions, `orelse` in the
+    /// rest, for their work and for what they add to containers alike.
+    fn branches_in_shares(&mut self, body: &[Stmt], orelse: &[Stmt], w: f64) -> Flow {
+        let saved = (self.guard_share, self.branch_share);
+        self.branch_share = saved.1 * w;
+        let _ = self.weighted_branches(vec![body], w);
+        self.branch_share = saved.1 * (1.0 - w);
+        let _ = self.weighted_branches(vec![orelse], 1.0 - w);
+        (self.guard_share, self.branch_share) = saved;
+        Flow::Normal
+    }
+
     fn weighted_branches(&mut self, blocks: Vec<&[Stmt]>, weight: f64) -> Flow {
         let all_return = self.weighted(weight, |it| {
             let mut all_return = !blocks.is_empty();
