@@ -55,7 +55,7 @@ impl Executor {
         }
         self.worker.kill();
         self.pid.store(0, Ordering::SeqCst);
-        self.agent.jobs.lock().unwrap().remove(&self.job);
+        self.agent.unregister(self.job, &self.pid);
     }
 
     /// Returns false when the job is over here.

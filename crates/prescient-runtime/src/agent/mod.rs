@@ -102,6 +102,14 @@ struct JobSlot {
     pid: Arc<AtomicU32>,
 }
 
+/// Removes `job`'s slot if it is the one registered with `pid` (see
+/// `Agent::unregister`).
+fn forget_slot(jobs: &mut HashMap<u64, JobSlot>, job: u64, pid: &Arc<AtomicU32>) {
+    if jobs.get(&job).is_some_and(|s| Arc::ptr_eq(&s.pid, pid)) {
+        jobs.remove(&job);
+    }
+}
+
 struct Agent {
     cfg: AgentConfig,
     reserved: Mutex<HashMap<u64, Reservation>>,
@@ -467,6 +475,15 @@ impl Agent {
         (rx, pid)
     }
 
+    /// Forgets the job's slot if it is still the one `pid` came with. A job
+    /// that moved away and back has a new slot by the time the executor it
+    /// left behind winds down (its worker killed after the release); that
+    /// executor must not take the new slot with it, or the coordinator's
+    /// commit finds no job here.
+    fn unregister(&self, job: u64, pid: &Arc<AtomicU32>) {
+        forget_slot(&mut self.jobs.lock().unwrap(), job, pid);
+    }
+
     fn start_job(self: &Arc<Self>, spec: JobSpec) {
         let job = spec.job;
         let t0 = Instant::now();
@@ -521,7 +538,7 @@ impl Agent {
                 }
                 Err(e) => {
                     a.relay_output(job, &mut worker);
-                    a.jobs.lock().unwrap().remove(&job);
+                    a.unregister(job, &pid);
                     a.to_coord(&job_failed(job, format!("node {}: {e}", a.cfg.name)), None);
                 }
             }
@@ -580,6 +597,24 @@ pub fn human_bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_executor_winding_down_leaves_the_slot_of_the_jobs_return() {
+        // The job moved away (its old executor released, still killing its
+        // worker) and back: the new slot must survive the old teardown.
+        let slot = |pid: &Arc<AtomicU32>| JobSlot {
+            tx: mpsc::channel().0,
+            pid: pid.clone(),
+        };
+        let mut jobs = HashMap::new();
+        let old = Arc::new(AtomicU32::new(10));
+        let new = Arc::new(AtomicU32::new(10));
+        jobs.insert(1, slot(&new));
+        forget_slot(&mut jobs, 1, &old);
+        assert!(jobs.contains_key(&1));
+        forget_slot(&mut jobs, 1, &new);
+        assert!(!jobs.contains_key(&1));
+    }
 
     /// A listener on loopback that answers one connection's handshake as an
     /// agent holding `secret`; yields what its side of the handshake gave.
