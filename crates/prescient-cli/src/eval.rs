@@ -1,4 +1,4 @@
-//! `prescient eval FILES_OR_DIRS [--runs N] [--timeout S] [--json F] [--csv F] [-- ARGS]`:
+//! `prescient eval FILES_OR_DIRS [--runs N] [--timeout S] [--json F] [--csv F] [--measured F] [--leave-one-out] [-- ARGS]`:
 //! runs each program for real in the worker environment, measures wall time, CPU
 //! time and peak RSS, and compares them with the prediction: first at sight (no
 //! history), then with the history of earlier runs. Every run is recorded in the
@@ -15,6 +15,8 @@ use crate::predict::{demand_of, predict, record};
 use crate::Failure;
 use anyhow::Context;
 use prescient_model::{Interval, NodeProfile};
+use prescient_profile::history::{self, Observation};
+use prescient_profile::Predicted;
 use prescient_store::Demand;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -52,6 +54,13 @@ pub struct Args {
     /// itself, whatever its arguments): what similar code alone teaches.
     #[arg(long)]
     others_only: bool,
+    /// Take "with history" from the other programs of the sets given, never
+    /// from the history database: each program is predicted from what the
+    /// rest of the sets' first-sight predictions and measurements teach
+    /// (leave one out). Deterministic, for judging how corrections learned
+    /// from similar code carry over to code they were not learned on.
+    #[arg(long, conflicts_with = "others_only")]
+    leave_one_out: bool,
     /// Use this Python interpreter as the worker environment instead of the managed one.
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
@@ -229,6 +238,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let cwd = std::env::current_dir().map_err(Failure::internal)?;
     let measured = a.measured.as_deref().map(load_measured).transpose()?;
     let mut rows = Vec::new();
+    let mut firsts = Vec::new();
     for (i, (set, file, entry)) in progs.iter().enumerate() {
         eprintln!(
             "[{}/{}] {} {}",
@@ -253,9 +263,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
                 path.display()
             );
         }
-        let mut row = eval_one(file, entry, &a, (&env.python, &cwd), &store, &node, earlier);
+        let (mut row, first) =
+            eval_one(file, entry, &a, (&env.python, &cwd), &store, &node, earlier);
         row.set = set.clone();
         rows.push(row);
+        firsts.push(first);
+    }
+    if a.leave_one_out {
+        leave_one_out(&mut rows, &firsts);
     }
     let table = render(&rows);
     if let Some(p) = &a.json {
@@ -287,7 +302,7 @@ fn eval_one(
     store: &prescient_store::Store,
     node: &NodeProfile,
     earlier: Option<&Row>,
-) -> Row {
+) -> (Row, Option<Predicted>) {
     let mut row = Row {
         program: file.display().to_string(),
         args: entry.args.clone(),
@@ -297,7 +312,7 @@ fn eval_one(
         Ok(x) => x,
         Err(f) => {
             row.status = format!("not analysed: {:#}", f.error);
-            return row;
+            return (row, None);
         }
     };
     let first = predict(&analysis, node, None, false);
@@ -323,7 +338,7 @@ fn eval_one(
         row.actual = e.actual.clone();
         row.runs = e.runs;
         row.status = "ok".into();
-        return row;
+        return (row, Some(first));
     }
     let timeout = Duration::from_secs_f64(entry.timeout.unwrap_or(a.timeout).max(0.1));
     let mut samples = Vec::new();
@@ -333,7 +348,7 @@ fn eval_one(
             Ok(m) if m.success() => samples.push(m),
             Ok(m) if m.timed_out => {
                 row.status = format!("timed out after {:.0} s", timeout.as_secs_f64());
-                return row;
+                return (row, None);
             }
             Ok(m) => {
                 let why = match (m.exit_code, m.signal) {
@@ -343,11 +358,11 @@ fn eval_one(
                 };
                 let tail = m.stderr_tail(1);
                 row.status = format!("program failed ({why}): {tail}");
-                return row;
+                return (row, None);
             }
             Err(e) => {
                 row.status = format!("could not run: {e}");
-                return row;
+                return (row, None);
             }
         }
     }
@@ -362,7 +377,56 @@ fn eval_one(
     }
     row.actual = Some(actual);
     row.status = "ok".into();
-    row
+    (row, Some(first))
+}
+
+/// "With history" for each row from the other rows only: their first-sight
+/// predictions (the kernels' predicted seconds) and measurements are the
+/// observations, as the history database would hold them had those programs
+/// been run by this build.
+fn leave_one_out(rows: &mut [Row], firsts: &[Option<Predicted>]) {
+    let obs: Vec<Option<Observation>> = rows
+        .iter()
+        .zip(firsts)
+        .map(|(r, f)| {
+            let (Some(actual), Some(f)) = (&r.actual, f) else {
+                return None;
+            };
+            let predicted = demand_of(f);
+            Some(Observation {
+                program: r.program.clone(),
+                same_program: false,
+                same_model: true,
+                predicted: [
+                    predicted.wall_seconds,
+                    predicted.cpu_seconds,
+                    predicted.peak_memory_bytes,
+                ],
+                actual: [
+                    actual.wall_seconds,
+                    actual.cpu_seconds,
+                    actual.peak_memory_bytes,
+                ],
+                kernels: f
+                    .kernels
+                    .iter()
+                    .map(|k| (k.pattern.clone(), k.seconds))
+                    .collect(),
+            })
+        })
+        .collect();
+    for (i, (row, first)) in rows.iter_mut().zip(firsts).enumerate() {
+        let Some(first) = first else { continue };
+        let others: Vec<Observation> = obs
+            .iter()
+            .enumerate()
+            .filter(|(j, o)| *j != i && o.as_ref().is_some_and(|o| o.program != row.program))
+            .filter_map(|(_, o)| o.clone())
+            .collect();
+        let mut p = first.clone();
+        row.history = history::apply(&mut p, &others);
+        row.with_history = Some(demand_of(&p));
+    }
 }
 
 fn err(pred: f64, actual: f64) -> f64 {

@@ -63,6 +63,7 @@ pub fn observations(
             }
             let same = r.program_hash == a.source_hash && r.args == a.args;
             Some(Observation {
+                program: r.program_hash.clone(),
                 same_program: same,
                 same_model: r.model == prescient_profile::MODEL_FINGERPRINT,
                 predicted: [

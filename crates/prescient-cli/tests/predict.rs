@@ -118,6 +118,28 @@ fn eval_measures_real_runs_and_records_history() {
         .arg(corpus("fir_slices.py")));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("1 programs seen before"), "{out}");
+    // Leave one out: "with history" comes from the other programs of the
+    // sets only, never from the database that now holds these very runs.
+    let loo_json = home().join("eval-loo.json");
+    let (code, out, err) = run(bin()
+        .args(["eval", "--leave-one-out", "--measured"])
+        .arg(&out_json)
+        .arg("--json")
+        .arg(&loo_json)
+        .arg(corpus("fir_slices.py"))
+        .arg(corpus("hash_workload.py"))
+        .arg(corpus("matmul_loops.py")));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0 programs seen before"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&loo_json).unwrap()).unwrap();
+    for r in v["results"].as_array().unwrap() {
+        let h = r["history"].as_str().unwrap();
+        // Three programs of different kernels: no pattern is shared by the
+        // three programs a correction needs, so each stays at first sight.
+        assert_eq!(h, "none", "{r}");
+        assert_eq!(r["with_history"], r["first_sight"], "{r}");
+    }
 }
 
 #[test]

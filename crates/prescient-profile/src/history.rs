@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 /// One earlier run: what was predicted with no history, and what happened.
 #[derive(Clone, Debug)]
 pub struct Observation {
+    /// Which program ran (its source hash): corrections pool programs, each
+    /// counted once however often it ran.
+    pub program: String,
     pub same_program: bool,
     /// Predicted by the model of this build: only then does its error say
     /// anything about this model's errors on similar code.
@@ -80,10 +83,24 @@ fn by_pattern<'a>(kernels: impl Iterator<Item = (&'a str, f64)>) -> BTreeMap<&'a
     out
 }
 
+/// Programs a correction must have been learned from: one program's error is
+/// mostly its own (a trip count the analysis could not see), and only an
+/// error several programs share says something about a pattern's rate.
+pub const MIN_PROGRAMS: usize = 3;
+
+/// How far apart (in log ratio, median absolute deviation) the programs
+/// behind a correction may be: beyond a factor of two around their median
+/// they disagree, and the median would carry one program's error to others.
+const MAX_SPREAD: f64 = std::f64::consts::LN_2;
+
 /// Time factors per pattern and size bucket: the measured-over-predicted ratio of
-/// the runs in which that pattern carried most of the predicted time.
+/// the runs in which that pattern carried most of the predicted time. Each
+/// program counts once (the median of its runs); a factor needs
+/// [`MIN_PROGRAMS`] programs that agree within [`MAX_SPREAD`], and is drawn
+/// towards 1 by how few they are, so that two programs move a forecast less
+/// than twenty.
 pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
-    let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut samples: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
     for o in obs {
         let total: f64 = o.kernels.iter().map(|(_, s)| s).sum();
         if !o.same_model || total <= 0.0 || o.predicted[0] <= 0.0 || o.actual[0] <= 0.0 {
@@ -93,21 +110,42 @@ pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
         let startup = (o.predicted[0] - total).max(0.0);
         let actual_kernels = (o.actual[0] - startup).max(o.actual[0] * 0.05);
         let ratio = actual_kernels / total;
+        let mut add = |k: String| {
+            samples
+                .entry(k)
+                .or_default()
+                .entry(o.program.as_str())
+                .or_default()
+                .push(ratio.ln())
+        };
         for (p, s) in by_pattern(o.kernels.iter().map(|(p, s)| (p.as_str(), *s))) {
             if s / total >= 0.5 {
-                samples.entry(key(p, s)).or_default().push(ratio.ln());
+                add(key(p, s));
             }
         }
         // The same at the coarse level, where signatures of one pattern pool.
         for (p, s) in by_pattern(o.kernels.iter().map(|(p, s)| (coarse(p), *s))) {
             if s / total >= 0.5 && o.kernels.iter().any(|(q, _)| q != p && coarse(q) == p) {
-                samples.entry(key(p, s)).or_default().push(ratio.ln());
+                add(key(p, s));
             }
         }
     }
     samples
         .into_iter()
-        .filter_map(|(p, v)| median(v).map(|m| (p, m.exp().clamp(0.05, 20.0))))
+        .filter_map(|(p, by_program)| {
+            let per_program: Vec<f64> = by_program.into_values().filter_map(median).collect();
+            let n = per_program.len();
+            if n < MIN_PROGRAMS {
+                return None;
+            }
+            let m = median(per_program.clone())?;
+            let spread = median(per_program.iter().map(|x| (x - m).abs()).collect())?;
+            if spread > MAX_SPREAD {
+                return None;
+            }
+            let shrunk = m * n as f64 / (n + MIN_PROGRAMS) as f64;
+            Some((p, shrunk.exp().clamp(0.05, 20.0)))
+        })
         .collect()
 }
 
@@ -188,6 +226,7 @@ mod tests {
 
     fn obs(p: &str, pred: f64, actual: f64) -> Observation {
         Observation {
+            program: format!("{p} {pred} {actual}"),
             same_program: false,
             same_model: true,
             predicted: [pred, pred, 1e6],
@@ -218,31 +257,68 @@ mod tests {
         );
     }
 
+    /// The same error seen in `n` programs (each once).
+    fn programs(n: usize, p: &str, pred: f64, actual: f64) -> Vec<Observation> {
+        (0..n)
+            .map(|i| Observation {
+                program: format!("program {i} of {p} at {pred} s"),
+                ..obs(p, pred, actual)
+            })
+            .collect()
+    }
+
+    /// The factor `n` agreeing programs teach for a measured ratio: drawn
+    /// towards 1 by how few they are.
+    fn shrunk(ratio: f64, n: usize) -> f64 {
+        (ratio.ln() * n as f64 / (n + MIN_PROGRAMS) as f64).exp()
+    }
+
     #[test]
     fn a_new_program_with_a_known_mix_starts_from_its_measured_rate() {
         let attr = signature("loop.python", Some(&ops(3e6, 2e6, 0.0)));
         let index = signature("loop.python", Some(&ops(0.0, 1e6, 3e6)));
-        // Two earlier programs: method-heavy code ran 3x slower than predicted,
+        // Earlier programs: method-heavy code ran 3x slower than predicted,
         // lookup-heavy code as predicted.
-        let f = pattern_factors(&[obs(&attr, 1.5, 4.5), obs(&index, 1.5, 1.5)]);
-        assert!((f[&key(&attr, 1.5)] - 3.0).abs() < 1e-9);
+        let mut seen = programs(3, &attr, 1.5, 4.5);
+        seen.extend(programs(3, &index, 1.5, 1.5));
+        let f = pattern_factors(&seen);
+        assert!((f[&key(&attr, 1.5)] - shrunk(3.0, 3)).abs() < 1e-9);
         assert!((f[&key(&index, 1.5)] - 1.0).abs() < 1e-9);
-        // The coarse pattern pools both (median of two ratios: the upper one).
-        assert!(f.contains_key(&key("loop.python", 1.5)));
+        // The coarse pattern pools both (six programs, half of them 3x off:
+        // they disagree, so no factor is drawn).
+        assert!(!f.contains_key(&key("loop.python", 1.5)));
     }
 
     #[test]
     fn factors_follow_the_dominant_pattern_and_size() {
-        let f = pattern_factors(&[
-            obs("numpy.matmul", 1.5, 3.0),
-            obs("numpy.matmul", 2.5, 5.0),
-            obs("numpy.exp", 1.5, 0.75),
-            obs("numpy.matmul", 0.015, 0.075),
-        ]);
-        assert!((f["numpy.matmul@0"] - 2.0).abs() < 1e-9);
-        assert!((f["numpy.exp@0"] - 0.5).abs() < 1e-9);
+        let mut seen = programs(2, "numpy.matmul", 1.5, 3.0);
+        seen.extend(programs(2, "numpy.matmul", 2.5, 5.0));
+        seen.extend(programs(3, "numpy.exp", 1.5, 0.75));
+        seen.extend(programs(3, "numpy.matmul", 0.015, 0.075));
+        let f = pattern_factors(&seen);
+        assert!((f["numpy.matmul@0"] - shrunk(2.0, 4)).abs() < 1e-9);
+        assert!((f["numpy.exp@0"] - shrunk(0.5, 3)).abs() < 1e-9);
         // A run a hundred times smaller is learned apart.
-        assert!((f["numpy.matmul@-2"] - 5.0).abs() < 1e-9);
+        assert!((f["numpy.matmul@-2"] - shrunk(5.0, 3)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn one_programs_error_is_its_own() {
+        // However often it ran, one program 10x off is one voice: with two
+        // programs predicted right, nothing is corrected.
+        let mut seen: Vec<Observation> = (0..5).map(|_| obs("loop.python", 1.5, 15.0)).collect();
+        assert!(pattern_factors(&seen).is_empty());
+        seen.extend(programs(2, "loop.python", 1.5, 1.5));
+        assert!((pattern_factors(&seen)["loop.python@0"] - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn programs_that_disagree_teach_nothing() {
+        // 5x over, right, 5x under: each program's error is its own.
+        let mut seen = programs(1, "loop.python", 1.5, 7.5);
+        seen.extend(programs(1, "loop.python", 1.5, 1.5));
+        seen.extend(programs(1, "loop.python", 1.5, 0.3));
+        assert!(pattern_factors(&seen).is_empty());
     }
 
     #[test]
