@@ -1009,6 +1009,40 @@ impl Interp<'_> {
                 };
                 self.assign(container, new);
             }
+            // `nodes = [None] * n` then `for i in range(n): nodes[i] = Node(i)`:
+            // the slots were placeholders, and the list now holds what is
+            // stored (its elements' attributes, methods and sizes are what
+            // later loops over it see). Only a store indexed by a loop's
+            // variable is taken to fill the list: one by a computed index
+            // (`tree[pos] = Child()` in a search) may leave most slots empty,
+            // and a loop testing `if slot` would then run for all of them.
+            (
+                Value::Seq {
+                    kind: SeqKind::List,
+                    items:
+                        SeqItems::Homog {
+                            elem,
+                            len,
+                            refs,
+                            lazy,
+                        },
+                },
+                true,
+            ) if matches!(**elem, Value::None | Value::Unknown)
+                && !matches!(v, Value::None | Value::Unknown)
+                && self.indexed_by_loop(index) =>
+            {
+                let new = Value::Seq {
+                    kind: SeqKind::List,
+                    items: SeqItems::Homog {
+                        elem: Box::new(v),
+                        len: len.clone(),
+                        refs: *refs,
+                        lazy: *lazy,
+                    },
+                };
+                self.assign(container, new);
+            }
             (Value::Array(a), _) => {
                 let sel = self.index_array(a, &idx);
                 if let Value::Array(sub) = sel {
@@ -1035,6 +1069,19 @@ impl Interp<'_> {
             }
             _ => {}
         }
+    }
+
+    /// Whether an index mentions the variable of a loop running in this
+    /// frame (`a[i]`, `a[i + 1]`, `grid[y * w + x]`).
+    fn indexed_by_loop(&self, index: &Expr) -> bool {
+        let chain = self.loop_chain();
+        let mut found = false;
+        index.walk(&mut |x| {
+            if let Some(n) = x.as_name() {
+                found |= chain.iter().any(|(vars, _)| vars.iter().any(|v| v == n));
+            }
+        });
+        found
     }
 
     /// How many keys one store adds to a dict. A fresh key per store, except
