@@ -351,7 +351,8 @@ impl Interp<'_> {
     /// display, a comprehension, a call by name such as `defaultdict(list)`)
     /// count: others may be the caller's objects under another name
     /// (`q = self.queue`, `cur = self.head`), and arrays are counted where
-    /// they are allocated.
+    /// they are allocated. A linked structure a call by name returned
+    /// (`root = build_tree(items)`) counts with all its nodes.
     ///
     /// They are measured after each loop of the function's own body too, as
     /// a loop that drains a container (a heap of events popped until empty)
@@ -365,7 +366,11 @@ impl Interp<'_> {
         let loose: f64 = frame
             .locals
             .iter()
-            .filter(|(k, v)| built.contains(&k.as_str()) && matches!(v, Value::Seq { .. }))
+            .filter(|(k, v)| {
+                built.contains(&k.as_str())
+                    && (matches!(v, Value::Seq { .. })
+                        || super::loops::chain_length(v).is_some_and(|n| n > 1.0))
+            })
             .map(|(_, v)| self.measure(v, &mut bufs, &mut tracked, 0))
             .sum();
         // A memoised function the call defined holds its cache until then.
@@ -664,7 +669,7 @@ impl Interp<'_> {
         };
         self.line = saved_line;
         self.call_stack.pop();
-        self.recursion_leave(f);
+        let calls = self.recursion_leave(f);
         let frame = self.frames.pop().expect("frame");
         if !frame.yields.is_empty() {
             // A generator function: its result is the sequence of what it yields.
@@ -675,13 +680,17 @@ impl Interp<'_> {
         if matches!(f.callable, Callable::Lambda { .. }) {
             return result;
         }
-        frame
+        let result = frame
             .returns
             .iter()
             .find(|v| !matches!(v, Value::Unknown | Value::None))
             .or(frame.returns.first())
             .cloned()
-            .unwrap_or(Value::None)
+            .unwrap_or(Value::None);
+        if let (Some(n), Callable::Def(d)) = (calls, &f.callable) {
+            self.built_by_recursion(d, n, &frame.returns, &result);
+        }
+        result
     }
 }
 

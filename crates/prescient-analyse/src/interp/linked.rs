@@ -20,18 +20,27 @@
 //! - the calls of a function that recurses over the links (`height(n.left)`,
 //!   `inorder(n.right, out)`): one per node, plus a cheap one per empty link
 //!   (`recursion.rs`).
+//!
+//! A structure a recursive function builds (`return Node(build(l), build(r))`)
+//! gets its root the same way, from the number of calls that made a node
+//! (`built_by_recursion`).
 
 use super::*;
-use prescient_syntax::ast::{CmpOp, Expr, ExprKind, Stmt, StmtKind};
+use prescient_syntax::ast::{CmpOp, Expr, ExprKind, FunctionDef, Stmt, StmtKind};
 use std::rc::Rc;
 
 /// Hidden attribute of a linked structure's root: the names of the links
 /// its nodes were attached by, space-separated.
 pub(crate) const LINKS: &str = "__links__";
 
+/// Hidden attribute of a structure's root built by a recursive function:
+/// its nodes were made depth first, the order a recursion over its links
+/// visits them in, so such a visit walks memory in order.
+pub(crate) const DEPTH_FIRST: &str = "__depth_first__";
+
 /// Whether an attribute is bookkeeping of the analyser, not the program's.
 pub(crate) fn hidden(name: &str) -> bool {
-    name == loops::CHAIN || name == LINKS
+    name == loops::CHAIN || name == LINKS || name == DEPTH_FIRST
 }
 
 /// How deep the search for a structure's root goes from the program's names.
@@ -204,6 +213,53 @@ impl Interp<'_> {
         r.insert(LINKS.into(), Value::str_known(&links.join(" ")));
     }
 
+    /// `return Tree(build(lo, mid), mid, build(mid + 1, hi))`, or a node
+    /// whose attributes are set to what the function returns for the parts
+    /// (`node.left = build(...)`): a recursive function that builds a
+    /// structure. Its recursive calls are not followed, so the instance the
+    /// outermost call returns holds unknowns where its parts go. That
+    /// instance becomes the root of a structure of as many nodes as the
+    /// calls that made one: all `calls`, or, where the empty parts are
+    /// `None`, one in `links` (a binary tree of `n` nodes takes `2n + 1`
+    /// calls). Its memory then counts every node, and a function recursing
+    /// over the links makes a call per node (`recursion.rs`).
+    pub(crate) fn built_by_recursion(
+        &mut self,
+        d: &FunctionDef,
+        calls: f64,
+        returns: &[Value],
+        result: &Value,
+    ) {
+        let Value::Instance { attrs, .. } = result else {
+            return;
+        };
+        if !builds_from_recursion(d) || attrs.borrow().contains_key(loops::CHAIN) {
+            return;
+        }
+        let links: Vec<String> = attrs
+            .borrow()
+            .iter()
+            .filter(|(k, v)| !hidden(k) && matches!(v, Value::Unknown))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if links.is_empty() {
+            return;
+        }
+        let ends_in_none = returns.iter().any(|v| matches!(v, Value::None)) || returns_none(d);
+        let nodes = if ends_in_none {
+            (calls / links.len() as f64).max(1.0)
+        } else {
+            calls
+        };
+        let mut a = attrs.borrow_mut();
+        for l in &links {
+            a.insert(l.clone(), Value::None);
+        }
+        a.insert(loops::CHAIN.into(), Value::Int(Sym::num(nodes)));
+        a.insert(LINKS.into(), Value::str_known(&links.join(" ")));
+        a.insert(DEPTH_FIRST.into(), Value::Bool(Some(true)));
+    }
+
     /// The nodes and distinct links of the structure `v` belongs to, if it is
     /// a node of one built by attribute stores (or a chain).
     pub(crate) fn structure_of(&self, v: &Value) -> Option<(f64, usize, Attrs)> {
@@ -311,6 +367,63 @@ impl Interp<'_> {
         let trips = walk_trips(nodes, links.len().max(known_links), building, leaves);
         Some(Sym::num(trips))
     }
+}
+
+/// Whether a function puts what it returns for the parts into what it
+/// builds: a call to itself passed to another call (a constructor), or
+/// stored in an attribute.
+fn builds_from_recursion(d: &FunctionDef) -> bool {
+    let own = |e: &Expr| match &e.kind {
+        ExprKind::Call { func, .. } => match &func.kind {
+            ExprKind::Name(n) => *n == d.name,
+            ExprKind::Attribute { attr, .. } => *attr == d.name,
+            _ => false,
+        },
+        _ => false,
+    };
+    let mut found = false;
+    for s in &d.body {
+        s.walk(&mut |st| {
+            if let StmtKind::Assign { targets, value } = &st.kind {
+                if own(value)
+                    && targets
+                        .iter()
+                        .any(|t| matches!(t.kind, ExprKind::Attribute { .. }))
+                {
+                    found = true;
+                }
+            }
+            for e in st.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call { args, keywords, .. } = &x.kind {
+                        if !own(x)
+                            && (args.iter().any(own) || keywords.iter().any(|k| own(&k.value)))
+                        {
+                            found = true;
+                        }
+                    }
+                });
+            }
+        });
+    }
+    found
+}
+
+/// Whether a function has a `return` of nothing or of `None` (the empty
+/// part of a structure it builds, whether or not the outermost call took
+/// that branch).
+fn returns_none(d: &FunctionDef) -> bool {
+    let mut found = false;
+    for s in &d.body {
+        s.walk(&mut |st| {
+            if let StmtKind::Return(v) = &st.kind {
+                found |= v
+                    .as_ref()
+                    .is_none_or(|e| matches!(e.kind, ExprKind::NoneLit));
+            }
+        });
+    }
+    found
 }
 
 #[cfg(test)]

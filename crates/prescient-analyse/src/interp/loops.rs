@@ -72,6 +72,63 @@ impl Interp<'_> {
                 let n = n.unwrap_or_else(|| self.unknown_len(text));
                 (n, batch)
             }
+            Value::Instance { class, .. } => match class.lookup("__iter__") {
+                Some(Value::Func(f)) => self.iterate_instance(it, &f, text),
+                _ => {
+                    let n = self.unknown_len(text);
+                    (n, Value::Unknown)
+                }
+            },
+            _ => {
+                let n = self.unknown_len(text);
+                (n, Value::Unknown)
+            }
+        }
+    }
+
+    /// `for x in obj` where `obj`'s class defines `__iter__`: what the
+    /// method returns is iterated (a generator method yields the items).
+    /// Over a linked structure (`yield from self.left` in a tree's
+    /// `__iter__`), every node yields its own items, each passed up through
+    /// the generators of the nodes above it: a resumption per level of the
+    /// structure's depth.
+    fn iterate_instance(
+        &mut self,
+        it: &Value,
+        f: &std::rc::Rc<FuncVal>,
+        text: &str,
+    ) -> (Sym, Value) {
+        let got = self.call_dunder(f, vec![it.clone()]);
+        let delegates = match &f.callable {
+            Callable::Def(d) => delegates_to_links(d.as_ref()),
+            Callable::Lambda { .. } => Vec::new(),
+        };
+        let structure = self
+            .structure_of(it)
+            .filter(|(n, links, _)| *n > 1.0 && delegates.len() >= (*links).clamp(1, 2));
+        match (&got, structure) {
+            (Value::Seq { .. }, Some((nodes, links, root))) => {
+                // Own items per node: what one call yields with its links empty.
+                let own = self.num(&got.len().unwrap_or_else(Sym::one)).max(1.0);
+                let depth = if links >= 2 {
+                    let balanced = root.borrow().contains_key(super::linked::DEPTH_FIRST);
+                    if balanced {
+                        nodes.log2() + 1.0
+                    } else {
+                        2.0 * nodes.ln() - 1.85
+                    }
+                } else {
+                    nodes / 2.0
+                }
+                .max(1.0);
+                let items = nodes * own;
+                self.ops(|o, m| {
+                    o.py_calls += m * items * depth;
+                    o.attr += m * nodes * delegates.len() as f64;
+                });
+                (Sym::num(items), got.elem())
+            }
+            (Value::Seq { .. }, None) if got.len().is_some() => (got.len().unwrap(), got.elem()),
             _ => {
                 let n = self.unknown_len(text);
                 (n, Value::Unknown)
@@ -1791,4 +1848,41 @@ fn identity(v: &Value, depth: u32) -> String {
         },
     };
     format!("{kind}:{what}")
+}
+
+/// The attributes of `self` a generator method delegates to
+/// (`yield from self.left`, `for x in self.next: yield x`).
+fn delegates_to_links(d: &FunctionDef) -> Vec<String> {
+    let Some(me) = d.params.positional.first().map(|p| p.name.as_str()) else {
+        return Vec::new();
+    };
+    let link = |e: &Expr| match &e.kind {
+        ExprKind::Attribute { value, attr } if value.as_name() == Some(me) => Some(attr.clone()),
+        _ => None,
+    };
+    let mut out: Vec<String> = Vec::new();
+    for s in &d.body {
+        s.walk(&mut |st| {
+            if let StmtKind::For { iter, body, .. } = &st.kind {
+                let yields = body.iter().any(|b| {
+                    matches!(&b.kind, StmtKind::Expr(e) if matches!(e.kind, ExprKind::Yield(_)))
+                });
+                if let (Some(l), true) = (link(iter), yields) {
+                    out.push(l);
+                }
+            }
+            for e in st.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::YieldFrom(inner) = &x.kind {
+                        if let Some(l) = link(inner) {
+                            out.push(l);
+                        }
+                    }
+                });
+            }
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
 }

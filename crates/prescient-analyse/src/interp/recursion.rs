@@ -394,14 +394,13 @@ impl Interp<'_> {
     }
 
     /// The outermost call of `f` returns: its body's costs, recorded once,
-    /// are multiplied by the number of calls.
-    pub(crate) fn recursion_leave(&mut self, f: &FuncVal) {
-        let Some(pos) = self.rec_stack.iter().rposition(|r| r.func == f.id) else {
-            return;
-        };
+    /// are multiplied by the number of calls, which is returned (None when
+    /// `f` made one call, or its count is not known).
+    pub(crate) fn recursion_leave(&mut self, f: &FuncVal) -> Option<f64> {
+        let pos = self.rec_stack.iter().rposition(|r| r.func == f.id)?;
         let frame = self.rec_stack.remove(pos);
         if frame.sites.is_empty() {
-            return;
+            return None;
         }
         let memo = matches!(&f.callable, Callable::Def(d) if memoised(d));
         let bound = match &f.callable {
@@ -419,7 +418,7 @@ impl Interp<'_> {
                 "`{}` is recursive over sizes that do not visibly shrink: its body is costed once",
                 f.name
             ));
-            return;
+            return None;
         };
         let capped = |x: f64| x.clamp(1.0, MAX_CALLS);
         let work = capped(work);
@@ -453,7 +452,7 @@ impl Interp<'_> {
             }
         }
         if n <= 1.0 {
-            return;
+            return None;
         }
         let from = frame.kernels0.min(self.cur_kernels.len());
         for k in &mut self.cur_kernels[from..] {
@@ -482,13 +481,12 @@ impl Interp<'_> {
                 o.compare += m;
             });
             // A tree's nodes were made in the order their keys came, and are
-            // visited in another: each visit lands anywhere among them.
-            if let Some(s) = frame
-                .structures
-                .iter()
-                .flatten()
-                .flatten()
-                .find(|s| s.links >= 2)
+            // visited in another: each visit lands anywhere among them. One
+            // a recursion built was made depth first, as it is visited.
+            if let Some(s) =
+                frame.structures.iter().flatten().flatten().find(|s| {
+                    s.links >= 2 && !s.root.borrow().contains_key(super::linked::DEPTH_FIRST)
+                })
             {
                 let bytes = self.python_bytes(&Value::Instance {
                     class: s.class.clone(),
@@ -498,6 +496,7 @@ impl Interp<'_> {
                 self.ops(|o, _| o.cold_accesses += misses);
             }
         }
+        Some(n)
     }
 }
 
