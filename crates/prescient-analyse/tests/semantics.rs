@@ -1824,3 +1824,37 @@ build(20000)
     let a = analyze(&sparse, &[]);
     assert!(!a.unknowns.is_empty(), "{:?}", kernels(&a));
 }
+
+#[test]
+fn functions_picked_by_name_from_a_dict_or_the_globals_are_followed() {
+    // `for name in sorted(FUNCS): FUNCS[name](n)` runs each function once,
+    // and `globals()[name]` finds the module's own: before, the sorted keys
+    // were unknown strings and every name ran the dict's first function.
+    let src = r#"
+def light(n):
+    s = 0
+    for i in range(n):
+        s += i
+    return s
+
+def heavy(n):
+    s = 0.0
+    for i in range(n * 10):
+        s += i * 0.5
+    return s
+
+FUNCS = {"heavy": heavy, "light": light}
+
+def main():
+    for name in sorted(FUNCS):
+        FUNCS[name](100000)
+    globals()["light"](100000)
+
+main()
+"#;
+    let a = analyze(src, &[]);
+    assert!(a.unresolved_calls.is_empty(), "{:?}", a.unresolved_calls);
+    // heavy once (1 M iterations), light twice (100 k each).
+    let iters = loop_ops(&a).loop_iters;
+    assert!((1.15e6..1.3e6).contains(&iters), "{iters}");
+}

@@ -729,6 +729,29 @@ fn py_reduce(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 /// values as they are.
 fn dict_keys(v: Value) -> Value {
     match &v {
+        // A dict literal's keys, each as written.
+        Value::Seq {
+            kind: SeqKind::Dict,
+            items: SeqItems::Known(pairs),
+        } => {
+            let keys: Option<Vec<Value>> = pairs
+                .iter()
+                .map(|p| match p {
+                    Value::Seq {
+                        items: SeqItems::Known(kv),
+                        ..
+                    } if kv.len() == 2 => Some(kv[0].clone()),
+                    _ => None,
+                })
+                .collect();
+            match keys {
+                Some(keys) => Value::Seq {
+                    kind: SeqKind::List,
+                    items: SeqItems::Known(keys),
+                },
+                None => Value::homog(SeqKind::List, v.iter_elem(), Sym::num(pairs.len() as f64)),
+            }
+        }
         Value::Seq {
             kind: SeqKind::Dict,
             ..
@@ -786,6 +809,29 @@ fn sorted(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     ));
     if in_place {
         return Some(Value::None);
+    }
+    // Known strings without a key function (`sorted(BENCHMARKS)` over a
+    // dict literal): their order is known, so a loop over the result sees
+    // each one (and what a dict of functions maps it to).
+    if let (
+        None | Some(Value::None),
+        Value::Seq {
+            items: SeqItems::Known(xs),
+            ..
+        },
+    ) = (ca.kwarg("key"), &v)
+    {
+        let texts: Option<Vec<&str>> = xs.iter().map(Value::as_text).collect();
+        if let Some(mut texts) = texts {
+            texts.sort_unstable();
+            if matches!(ca.kwarg("reverse"), Some(Value::Bool(Some(true)))) {
+                texts.reverse();
+            }
+            return Some(Value::Seq {
+                kind: SeqKind::List,
+                items: SeqItems::Known(texts.into_iter().map(Value::str_known).collect()),
+            });
+        }
     }
     Some(if held {
         Value::refs(SeqKind::List, v.elem(), n)
