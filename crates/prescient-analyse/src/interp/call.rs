@@ -106,7 +106,12 @@ impl Interp<'_> {
                 self.write_back_params(1, arg_exprs);
                 out
             }
-            Value::Class(c) => self.instantiate(c, pos, kw),
+            Value::Class(c) => match builtin_container_base(&c) {
+                // `class OrderedCollection(list): pass`: a built-in container
+                // under another name, with its methods and its size.
+                Some(q) => self.call_lib(&q, None, pos, kw, text, arg_exprs, None, line),
+                None => self.instantiate(c, pos, kw),
+            },
             Value::Lib(q) => self.call_lib(&q, None, pos, kw, text, arg_exprs, None, line),
             Value::Bound { qual, recv } => {
                 let recv_expr = match &func_expr.kind {
@@ -789,3 +794,31 @@ fn record_fields(c: &ClassVal, out: &mut Vec<(String, Option<Expr>)>) {
         }
     }
 }
+
+/// The built-in container a class only renames: its base is `list`, `dict`,
+/// `set` or a `collections` container, and it defines no method of its own
+/// (a method could change what the container holds or how it grows).
+fn builtin_container_base(c: &ClassVal) -> Option<std::sync::Arc<str>> {
+    if c.attrs
+        .borrow()
+        .values()
+        .any(|v| matches!(v, Value::Func(_)))
+    {
+        return None;
+    }
+    match c.bases.as_slice() {
+        [Value::Lib(q)] if CONTAINER_BASES.contains(&&**q) => Some(q.clone()),
+        [Value::Class(b)] => builtin_container_base(b),
+        _ => None,
+    }
+}
+
+const CONTAINER_BASES: &[&str] = &[
+    "builtins.list",
+    "builtins.dict",
+    "builtins.set",
+    "collections.OrderedDict",
+    "collections.defaultdict",
+    "collections.deque",
+    "collections.Counter",
+];
