@@ -25,6 +25,11 @@ pub(super) struct Checkpointed {
     pub(super) blob_lens: Vec<u64>,
 }
 
+/// How long the source waits for the target to reserve what it pre-copied:
+/// the target has read every buffer by then, so only a stalled agent takes
+/// longer (and the buffers then move in the pause).
+const PRECOPY_ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// An open pre-copy connection to a target agent.
 pub(super) struct PrecopySession {
     pub(super) conn: TcpStream,
@@ -215,6 +220,22 @@ impl Executor {
         }
         if let Some(s) = self.precopy.as_mut() {
             let _ = s.conn.shutdown(Shutdown::Write);
+            // The target reserves its filled worker for the job only after
+            // it has read the last buffer: a restore sent before that finds
+            // no reservation. Its answer says the worker is in place.
+            if s.healthy && s.done {
+                let _ = s.conn.set_read_timeout(Some(PRECOPY_ANSWER_TIMEOUT));
+                let mut answer = [0u8; 1];
+                let ready = matches!(s.conn.read(&mut answer), Ok(1))
+                    && answer[0] == super::peer::PRECOPY_READY;
+                if !ready {
+                    tracing::warn!(
+                        "job {}: the pre-copy target did not keep the buffers; they move in the pause",
+                        self.job
+                    );
+                    s.healthy = false;
+                }
+            }
         }
         t0.elapsed().as_secs_f64()
     }

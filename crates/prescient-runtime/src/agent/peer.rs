@@ -5,6 +5,11 @@
 
 use super::*;
 
+/// The byte a target answers a finished pre-copy with when the worker it
+/// filled is reserved for the job; anything else (0, or the connection
+/// closing first) means the restore cannot count on the pre-copied buffers.
+pub(super) const PRECOPY_READY: u8 = 1;
+
 /// A worker reserved on a target for a job being pre-copied to it.
 pub(super) enum Reservation {
     /// The pre-copy is still streaming into it.
@@ -309,18 +314,27 @@ impl Agent {
         }
         let mut g = self.reserved.lock().unwrap();
         let ours = matches!(g.get(&job), Some(Reservation::Busy(x)) if *x == generation);
-        match (ours, worker) {
+        let ready = match (ours, worker) {
             (true, Some(w)) => {
                 g.insert(job, Reservation::Ready(w, generation));
+                true
             }
             (true, None) => {
                 g.remove(&job);
+                false
             }
-            (false, Some(mut w)) => w.kill(),
-            (false, None) => {}
-        }
+            (false, Some(mut w)) => {
+                w.kill();
+                false
+            }
+            (false, None) => false,
+        };
         drop(g);
         self.reserved_cv.notify_all();
+        // The source waits for this before it sends the job: the restore
+        // then finds the reservation in place (or knows there is none and
+        // sends every buffer in the pause).
+        let _ = conn.write_all(&[PRECOPY_READY * u8::from(ready)]);
         // An unclaimed reservation holds a worker and its memory: not for long.
         let a = self.clone();
         std::thread::spawn(move || {
