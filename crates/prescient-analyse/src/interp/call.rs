@@ -93,6 +93,9 @@ impl Interp<'_> {
         arg_exprs: &[Expr],
         line: u32,
     ) -> Value {
+        if let Some(v) = self.instance_copy(&callee, &pos) {
+            return v;
+        }
         match callee {
             Value::Func(f) => {
                 let out = self.call_function(&f, pos, kw);
@@ -414,6 +417,81 @@ impl Interp<'_> {
             });
         }
         built
+    }
+
+    /// Instances made without their `__init__`: `cls.__new__(cls)` (a bare
+    /// one), `copy.copy(obj)` and `copy.deepcopy(obj)` (a new instance with
+    /// the same attributes: shared by a shallow copy, its own by a deep one,
+    /// whose cost the library rule counts), and `new.__dict__.update(
+    /// old.__dict__)` (the attributes copied over). None for other calls.
+    fn instance_copy(&mut self, callee: &Value, pos: &[Value]) -> Option<Value> {
+        match (callee, pos.first()) {
+            (Value::Lib(q), Some(Value::Class(c))) if &**q == super::expr::OBJECT_NEW => {
+                let attrs: Attrs = Rc::new(std::cell::RefCell::new(BTreeMap::new()));
+                self.note_born(&attrs);
+                self.ops(|o, m| o.instances += m);
+                Some(Value::Instance {
+                    class: c.clone(),
+                    attrs,
+                })
+            }
+            (Value::Lib(q), Some(Value::Instance { class, attrs }))
+                if matches!(&**q, "copy.copy" | "copy.deepcopy") =>
+            {
+                let deep = &**q == "copy.deepcopy";
+                if deep {
+                    let units = crate::kb::pystd::deepcopy_units(self, &pos[0], 0);
+                    self.ops(|o, m| o.calls += units * m);
+                } else {
+                    self.ops(|o, m| o.calls += m);
+                }
+                let copied: BTreeMap<String, Value> = attrs
+                    .borrow()
+                    .iter()
+                    .filter(|(k, _)| !super::linked::hidden(k))
+                    .map(|(k, v)| {
+                        let v = if deep {
+                            v.clone().unshared()
+                        } else {
+                            v.clone().shared()
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect();
+                let attrs: Attrs = Rc::new(std::cell::RefCell::new(copied));
+                self.note_born(&attrs);
+                self.ops(|o, m| o.instances += m);
+                Some(Value::Instance {
+                    class: class.clone(),
+                    attrs,
+                })
+            }
+            (
+                Value::Bound { qual, recv },
+                Some(Value::Obj {
+                    class: from,
+                    attrs: src,
+                }),
+            ) if &**qual == "builtins.instance_dict.update"
+                && &**from == super::expr::INSTANCE_DICT =>
+            {
+                let Value::Obj { attrs: dst, .. } = &**recv else {
+                    return None;
+                };
+                self.ops(|o, m| o.calls += m);
+                if !Rc::ptr_eq(dst, src) {
+                    let items: Vec<(String, Value)> = src
+                        .borrow()
+                        .iter()
+                        .filter(|(k, _)| !super::linked::hidden(k))
+                        .map(|(k, v)| (k.clone(), v.clone().shared()))
+                        .collect();
+                    dst.borrow_mut().extend(items);
+                }
+                Some(Value::None)
+            }
+            _ => None,
+        }
     }
 
     /// A new instance of a user class, initialised by its `__init__`.

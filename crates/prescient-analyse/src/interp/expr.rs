@@ -936,6 +936,18 @@ impl Interp<'_> {
                     // The instance keeps its attribute's object alive.
                     return x.clone().shared();
                 }
+                match attr {
+                    "__class__" => return Value::Class(class.clone()),
+                    // The instance's own attributes, shared: `__dict__.update`
+                    // changes the instance.
+                    "__dict__" => {
+                        return Value::Obj {
+                            class: Arc::from(INSTANCE_DICT),
+                            attrs: attrs.clone(),
+                        }
+                    }
+                    _ => {}
+                }
                 match class.lookup(attr) {
                     Some(Value::Func(f)) => match method_kind(&f) {
                         MethodKind::Static => Value::Func(f),
@@ -966,6 +978,8 @@ impl Interp<'_> {
                     recv: Box::new(v.clone()),
                 },
                 Some(x) => x,
+                // `cls.__new__(cls)`: an instance no `__init__` ran for.
+                None if attr == "__new__" => Value::Lib(Arc::from(OBJECT_NEW)),
                 None => Value::Unknown,
             },
 
@@ -1399,3 +1413,10 @@ fn display_units(kind: &ExprKind, n: usize) -> f64 {
         _ => 1.0 + 0.25 * n,
     }
 }
+
+/// The class name of an instance's `__dict__` as the analyser holds it: an
+/// object sharing the instance's attributes.
+pub(crate) const INSTANCE_DICT: &str = "builtins.instance_dict";
+
+/// `object.__new__` as reached through a class that does not define it.
+pub(crate) const OBJECT_NEW: &str = "builtins.object.__new__";
