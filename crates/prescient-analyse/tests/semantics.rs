@@ -1938,3 +1938,28 @@ main(100000)
     let calls = loop_ops(&a).py_calls;
     assert!(calls >= 2e5, "{calls}");
 }
+
+#[test]
+fn every_call_of_a_memoised_function_goes_through_its_cache() {
+    // paths(300, 300): 90 thousand distinct calls, each making two more,
+    // so as many hits as misses; the cache's wrapper costs 180-440 ns a
+    // call here, more than the body. Measured 0.06-0.075 s in all.
+    let src = r#"
+import functools
+import sys
+
+sys.setrecursionlimit(10000)
+
+@functools.lru_cache(maxsize=None)
+def paths(r, c):
+    if r == 0 or c == 0:
+        return 1
+    return paths(r - 1, c) + paths(r, c - 1)
+
+paths(300, 300)
+"#;
+    let a = analyze(src, &[]);
+    let walked = loop_ops(&a).walked;
+    // 90,601 misses at 86 steps and about as many hits at 50.
+    assert!((1.1e7..1.4e7).contains(&walked), "{walked}");
+}
