@@ -1963,3 +1963,44 @@ paths(300, 300)
     // 90,601 misses at 86 steps and about as many hits at 50.
     assert!((1.1e7..1.4e7).contains(&walked), "{walked}");
 }
+
+#[test]
+fn caches_of_memoised_closures_outlive_their_calls() {
+    // The cache of a recursive memoised closure is a reference cycle: ten
+    // calls each filling 160 thousand entries measured 310 MiB at the
+    // peak, against 44 MiB for one call (tune6/lru_dp.py).
+    let src = r#"
+import functools
+
+def count_paths(n, blocked):
+    @functools.lru_cache(maxsize=None)
+    def ways(r, c):
+        if (r, c) in blocked:
+            return 0
+        if r == 0 and c == 0:
+            return 1
+        total = 0
+        if r > 0:
+            total += ways(r - 1, c)
+        if c > 0:
+            total += ways(r, c - 1)
+        return total
+    return ways(n - 1, n - 1)
+
+def main(n, reps):
+    total = 0
+    for k in range(reps):
+        blocked = frozenset((i, (i * 7 + k) % n) for i in range(1, n, 3))
+        total += count_paths(n, blocked)
+    return total
+
+main(400, REPS)
+"#;
+    let one = scope_peak_mib(&analyze(&src.replace("REPS", "1"), &[]), "main");
+    let ten = scope_peak_mib(&analyze(&src.replace("REPS", "10"), &[]), "main");
+    assert!((15.0..60.0).contains(&one), "{one}");
+    assert!((8.0..11.0).contains(&(ten / one)), "{one} -> {ten}");
+    // A hundred calls keep no more than ten.
+    let hundred = scope_peak_mib(&analyze(&src.replace("REPS", "100"), &[]), "main");
+    assert!(hundred <= ten * 1.01, "{ten} -> {hundred}");
+}
