@@ -14,17 +14,21 @@ fn ops_of(body: &str) -> prescient_model::PyOps {
 
 #[test]
 fn formatting_a_float_costs_more_than_an_int() {
-    // Measured: a float's shortest repr 440 ns, with a spec 170 ns, an int
-    // 50 ns: the f-strings' calls weigh accordingly.
+    // Measured: a float's shortest repr 211 ns, with a spec 154 ns, an int
+    // 74 ns: the f-strings' calls weigh accordingly.
     let float = ops_of("        out.append(f\"{xs[i % 100]}\")").calls;
     let fixed = ops_of("        out.append(f\"{xs[i % 100]:.2f}\")").calls;
     let int = ops_of("        out.append(f\"{i}\")").calls;
-    assert!(float > 2.0 * fixed, "{float} {fixed}");
-    assert!(fixed > 2.0 * int, "{fixed} {int}");
-    // `str()`, `str.format` and `%` follow the same weights.
+    // The field alone: what the same loop costs with a constant taken away.
+    let none = ops_of("        out.append(\"x\")").calls;
+    let (float, fixed, int) = (float - none, fixed - none, int - none);
+    assert!(float > 1.2 * fixed, "{float} {fixed}");
+    assert!(fixed > 1.8 * int, "{fixed} {int}");
+    // `str()`, `str.format` and `%` follow the same weights (`str(x)` of a
+    // float 177 ns, of an int 73).
     assert!(
         ops_of("        out.append(str(xs[i % 100]))").calls
-            > 5.0 * ops_of("        out.append(str(i))").calls
+            > 2.0 * ops_of("        out.append(str(i))").calls
     );
     assert!(
         ops_of("        out.append('{}'.format(xs[i % 100]))").calls
@@ -409,8 +413,9 @@ fn log_calls_cost_what_their_level_lets_through() {
 
 #[test]
 fn a_comprehension_over_a_mixed_row_costs_each_item_as_what_it_is() {
-    // A row of an int, a string and a float: formatting the float is nine
-    // times the int (measured), so the row costs more than three ints.
+    // A row of an int, a string and a float through `'<td>{}</td>'.format`:
+    // measured 553 ns against 450 for three ints (the float's field alone
+    // 266 ns).
     let calls = |row: &str| {
         let src = format!(
             "def main(n):\n    rows = [{row} for i in range(n)]\n    out = []\n    for r in rows:\n        out.append(''.join('<td>{{}}</td>'.format(v) for v in r))\n    return out\n\nmain(10000)\n"
@@ -419,7 +424,7 @@ fn a_comprehension_over_a_mixed_row_costs_each_item_as_what_it_is() {
     };
     let ints = calls("(i, i * 2, i * 3)");
     let mixed = calls("(i, f'n{i}', i / 7.0)");
-    assert!(mixed > 1.4 * ints, "{mixed} {ints}");
+    assert!(mixed > 1.1 * ints, "{mixed} {ints}");
 }
 
 #[test]
