@@ -2004,3 +2004,90 @@ main(400, REPS)
     let hundred = scope_peak_mib(&analyze(&src.replace("REPS", "100"), &[]), "main");
     assert!(hundred <= ten * 1.01, "{ten} -> {hundred}");
 }
+
+#[test]
+fn a_method_picked_by_a_built_name_runs_one_of_its_candidates() {
+    // `getattr(self, "enter_" + state)()`: the state is data, so each
+    // `enter_` method runs in an equal share. Before, the call was not
+    // understood and the appends in one of them never counted.
+    let src = r#"
+import random
+
+class Machine:
+    TABLE = {
+        ("idle", "coin"): "vend",
+        ("idle", "push"): "idle",
+        ("vend", "coin"): "vend",
+        ("vend", "push"): "idle",
+    }
+
+    def __init__(self):
+        self.state = "idle"
+        self.log = []
+
+    def feed(self, symbol):
+        self.state = self.TABLE[(self.state, symbol)]
+        getattr(self, "enter_" + self.state)()
+
+    def enter_idle(self):
+        pass
+
+    def enter_vend(self):
+        self.log.append(len(self.log))
+
+def main(n):
+    m = Machine()
+    for _ in range(n):
+        m.feed("coin" if random.random() < 0.5 else "push")
+    return len(m.log)
+
+main(1000000)
+"#;
+    let a = analyze(src, &[]);
+    assert!(a.unresolved_calls.is_empty(), "{:?}", a.unresolved_calls);
+    // About half a million ints appended: measured 20 MiB beyond the
+    // interpreter (the analyser counts the list's slots, 8 MiB). Before,
+    // nothing.
+    let peak = scope_peak_mib(&a, "main");
+    assert!((4.0..40.0).contains(&peak), "{peak}");
+}
+
+#[test]
+fn what_a_method_fills_and_drains_on_its_receiver_counts_at_its_fullest() {
+    // `Sim(2).run(n)`: the heap on `self` holds n events before the loop
+    // drains it, and the object is no caller's name. Measured 61.6 MiB
+    // (9.9 of them the interpreter) for 200 thousand events.
+    let src = r#"
+import heapq
+
+class Event:
+    def __init__(self, t, who):
+        self.t = t
+        self.who = who
+
+class Sim:
+    def __init__(self):
+        self.heap = []
+        self.seq = 0
+        self.done = 0
+
+    def run(self, n):
+        t = 0.0
+        for c in range(n):
+            t += 0.5
+            self.seq += 1
+            heapq.heappush(self.heap, (t, self.seq, Event(t, c)))
+        while self.heap:
+            _, _, ev = heapq.heappop(self.heap)
+            self.done += 1
+        return self.done
+
+def main(n):
+    return Sim().run(n)
+
+main(200000)
+"#;
+    let a = analyze(src, &[]);
+    let peak = scope_peak_mib(&a, "main");
+    assert!((30.0..80.0).contains(&peak), "{peak}");
+}

@@ -96,6 +96,24 @@ impl Interp<'_> {
         if let Some(v) = self.instance_copy(&callee, &pos) {
             return v;
         }
+        // One of several methods picked by name (`getattr(self, "on_" +
+        // kind)`): each runs in its share.
+        if let Value::Obj { class, attrs } = &callee {
+            if &**class == crate::kb::pystd::DISPATCH {
+                let methods: Vec<Value> = attrs.borrow().values().cloned().collect();
+                let w = 1.0 / methods.len().max(1) as f64;
+                let mut out = Value::Unknown;
+                for m in methods {
+                    let r = self.weighted(w, |it| {
+                        it.call_value(m, pos.clone(), kw.clone(), text, func_expr, arg_exprs, line)
+                    });
+                    if matches!(out, Value::Unknown | Value::None) {
+                        out = r;
+                    }
+                }
+                return out;
+            }
+        }
         match callee {
             Value::Func(f) => {
                 let out = self.call_function(&f, pos, kw);
@@ -365,7 +383,15 @@ impl Interp<'_> {
     /// They are measured after each loop of the function's own body too, as
     /// a loop that drains a container (a heap of events popped until empty)
     /// leaves it small by the return.
-    fn note_frame_peak(&mut self, built: &[&str]) {
+    fn note_frame_peak(&mut self, built: &[&str], d: &FunctionDef, receiver: Option<f64>) {
+        // What a method's receiver holds beyond what it held when the call
+        // began: a queue it fills and drains in the call (`self.heap`) is
+        // alive at its fullest here, whether or not the caller keeps the
+        // object.
+        let grown = match (receiver, self.receiver_bytes(d)) {
+            (Some(before), Some(now)) => (now - before).max(0.0),
+            _ => 0.0,
+        };
         let Some(frame) = self.frames.last() else {
             return;
         };
@@ -405,7 +431,21 @@ impl Interp<'_> {
                     _ => None,
                 })
                 .sum();
-        self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose + caches);
+        self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose + caches + grown);
+    }
+
+    /// The bytes the receiver of a method holds (its first parameter, an
+    /// instance of the program's class), in the current frame.
+    fn receiver_bytes(&self, d: &FunctionDef) -> Option<f64> {
+        let name = &d.params.positional.first()?.name;
+        let v = self.frames.last()?.locals.get(name)?;
+        if !matches!(v, Value::Instance { .. }) {
+            return None;
+        }
+        let mut bufs = Vec::new();
+        let mut tracked = 0.0;
+        let own = self.measure(v, &mut bufs, &mut tracked, 0);
+        Some(own + bufs.iter().map(|(_, b)| b).sum::<f64>())
     }
 
     /// The names a function's body binds to a new container (see
@@ -751,16 +791,17 @@ impl Interp<'_> {
             }
             Callable::Def(d) => {
                 let built = Self::built_containers(d);
+                let receiver = self.receiver_bytes(d);
                 for s in &d.body {
                     let flow = self.exec(s);
                     if matches!(s.kind, StmtKind::For { .. } | StmtKind::While { .. }) {
-                        self.note_frame_peak(&built);
+                        self.note_frame_peak(&built, d, receiver);
                     }
                     if !matches!(flow, Flow::Normal) {
                         break;
                     }
                 }
-                self.note_frame_peak(&built);
+                self.note_frame_peak(&built, d, receiver);
                 self.note_mutated_params(d);
                 Value::None
             }

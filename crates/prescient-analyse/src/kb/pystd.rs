@@ -2152,7 +2152,77 @@ fn getattr(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                 v => v,
             })
         }
-        None => Some(ca.pos.get(2).cloned().unwrap_or(Value::Unknown)),
+        None => Some(
+            dispatch_by_prefix(&obj, ca.arg_exprs.get(1))
+                .or_else(|| ca.pos.get(2).cloned())
+                .unwrap_or(Value::Unknown),
+        ),
+    }
+}
+
+/// `getattr(self, "on_" + ev.kind)`: a method picked by a name the program
+/// builds from a fixed prefix. The candidates are the class's methods whose
+/// names start with it; calling the result runs each in an equal share
+/// (`Interp::call_value`). None where there is no prefix or no candidate.
+fn dispatch_by_prefix(obj: &Value, name: Option<&Expr>) -> Option<Value> {
+    let Value::Instance { class, .. } = obj else {
+        return None;
+    };
+    let ExprKind::BinOp {
+        left,
+        op: prescient_syntax::ast::BinOp::Add,
+        ..
+    } = &name?.kind
+    else {
+        return None;
+    };
+    let ExprKind::Str(prefix) = &left.kind else {
+        return None;
+    };
+    let mut names = Vec::new();
+    method_names(class, &mut names);
+    names.retain(|n| n.starts_with(&**prefix) && n.len() > prefix.len());
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return None;
+    }
+    let attrs: std::collections::BTreeMap<String, Value> = names
+        .into_iter()
+        .filter_map(|n| match class.lookup(&n) {
+            Some(Value::Func(f)) => Some((
+                n,
+                Value::Method {
+                    func: f,
+                    recv: Box::new(obj.clone()),
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    Some(Value::Obj {
+        class: std::sync::Arc::from(DISPATCH),
+        attrs: std::rc::Rc::new(std::cell::RefCell::new(attrs)),
+    })
+}
+
+/// The class of the value `dispatch_by_prefix` returns: one of the methods
+/// it holds, each as likely.
+pub(crate) const DISPATCH: &str = "prescient.dispatch";
+
+fn method_names(class: &ClassVal, out: &mut Vec<String>) {
+    out.extend(
+        class
+            .attrs
+            .borrow()
+            .iter()
+            .filter(|(_, v)| matches!(v, Value::Func(_)))
+            .map(|(k, _)| k.clone()),
+    );
+    for b in &class.bases {
+        if let Value::Class(c) = b {
+            method_names(c, out);
+        }
     }
 }
 
