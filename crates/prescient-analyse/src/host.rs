@@ -144,6 +144,9 @@ pub trait Host {
     /// The share of stores under `key` that bring a key not stored before,
     /// where the values the key takes can be counted.
     fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64>;
+    /// Whether an instance is an item of a container the program holds
+    /// (`b = self.nodes[j]`): storing it elsewhere stores a reference.
+    fn held_in_container(&self, v: &Value) -> bool;
 
     // ---- loops ----
 

@@ -84,6 +84,9 @@ impl Host for Interp<'_> {
         Interp::key_share(self, container, key, repeats)
     }
 
+    fn held_in_container(&self, v: &Value) -> bool {
+        Interp::held_in_container(self, v)
+    }
     fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64> {
         Interp::variety_share(self, container, key)
     }

@@ -260,6 +260,58 @@ impl Interp<'_> {
         a.insert(DEPTH_FIRST.into(), Value::Bool(Some(true)));
     }
 
+    /// Whether the instance `v` is an item of a container reachable from the
+    /// program's names (a list of nodes, a dict of records): the abstract
+    /// item of that container is the very instance.
+    pub(crate) fn held_in_container(&self, v: &Value) -> bool {
+        let Value::Instance { attrs, .. } = v else {
+            return false;
+        };
+        let target = Rc::as_ptr(attrs) as usize;
+        fn item_is(v: &Value, target: usize, depth: u32) -> bool {
+            if depth > 4 {
+                return false;
+            }
+            match v {
+                Value::Seq { items, .. } => {
+                    let is = |x: &Value| match x {
+                        Value::Instance { attrs, .. } => Rc::as_ptr(attrs) as usize == target,
+                        Value::Seq {
+                            items: SeqItems::Known(kv),
+                            ..
+                        } => kv.iter().any(|y| {
+                            matches!(y, Value::Instance { attrs, .. }
+                                if Rc::as_ptr(attrs) as usize == target)
+                        }),
+                        _ => false,
+                    };
+                    match items {
+                        SeqItems::Homog { elem, .. } => {
+                            is(elem) || item_is(elem, target, depth + 1)
+                        }
+                        SeqItems::Known(xs) => {
+                            xs.iter().any(|x| is(x) || item_is(x, target, depth + 1))
+                        }
+                    }
+                }
+                Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => {
+                    let Ok(a) = attrs.try_borrow() else {
+                        return false;
+                    };
+                    a.iter()
+                        .filter(|(k, _)| !hidden(k))
+                        .any(|(_, x)| item_is(x, target, depth + 1))
+                }
+                _ => false,
+            }
+        }
+        self.frames
+            .iter()
+            .flat_map(|f| f.locals.values())
+            .chain(self.globals.values())
+            .any(|x| item_is(x, target, 0))
+    }
+
     /// The nodes and distinct links of the structure `v` belongs to, if it is
     /// a node of one built by attribute stores (or a chain).
     pub(crate) fn structure_of(&self, v: &Value) -> Option<(f64, usize, Attrs)> {

@@ -1258,7 +1258,14 @@ impl Interp<'_> {
                         .unwrap_or(b),
                     _ => new.elem(),
                 };
-                Value::homog(*kind, elem, total)
+                // References stay references however many there are.
+                match new {
+                    Value::Seq {
+                        items: SeqItems::Homog { refs: true, .. },
+                        ..
+                    } => Value::refs(*kind, elem, total),
+                    _ => Value::homog(*kind, elem, total),
+                }
             }
             // A linked chain built by `head = Node(x, head)`: it gains the
             // nodes of one iteration every iteration.

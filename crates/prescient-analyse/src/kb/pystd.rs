@@ -1672,6 +1672,9 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let (new_recv, result) = match short {
         "append" | "add" | "appendleft" => {
             let x = ca.pos.first().cloned().unwrap_or(Value::Unknown);
+            // An instance another container holds (`a.nbrs.append(b)` with
+            // `b = self.nodes[j]`): the list holds references to it.
+            let x_held = matches!(x, Value::Instance { .. }) && it.held_in_container(&x);
             let kind = match &recv {
                 Value::Seq { kind, .. } => *kind,
                 _ => SeqKind::List,
@@ -1719,7 +1722,11 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                         _ => None,
                     };
                     let grow = it.branch_share() * fresh.unwrap_or(1.0);
-                    Value::homog(kind, elem, len.add(&Sym::num(grow)))
+                    if x_held {
+                        Value::refs(kind, elem, len.add(&Sym::num(grow)))
+                    } else {
+                        Value::homog(kind, elem, len.add(&Sym::num(grow)))
+                    }
                 }
             };
             (Some(v), Value::None)
