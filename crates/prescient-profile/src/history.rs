@@ -56,8 +56,10 @@ pub fn signature(pattern: &str, ops: Option<&PyOps>) -> String {
     format!("{pattern}[{}]", top.join("+"))
 }
 
-/// The pattern a signature refines: corrections learned per signature fall
-/// back to it where a new program's mix was never measured.
+/// The pattern a signature refines. Corrections are not pooled at this
+/// level: on 111 tuning programs left out one at a time, falling back to
+/// the pattern's factor where a program's mix was never measured made the
+/// median wall error worse (21.5% to 24.8%); by signature only it is 20.7%.
 pub fn coarse(signature: &str) -> &str {
     signature.split('[').next().unwrap_or(signature)
 }
@@ -123,12 +125,6 @@ pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
                 add(key(p, s));
             }
         }
-        // The same at the coarse level, where signatures of one pattern pool.
-        for (p, s) in by_pattern(o.kernels.iter().map(|(p, s)| (coarse(p), *s))) {
-            if s / total >= 0.5 && o.kernels.iter().any(|(q, _)| q != p && coarse(q) == p) {
-                add(key(p, s));
-            }
-        }
     }
     samples
         .into_iter()
@@ -188,17 +184,12 @@ pub fn apply(pred: &mut Predicted, obs: &[Observation]) -> String {
     let mut used = 0;
     let corrected: f64 = per_pattern
         .iter()
-        .map(|(p, s)| {
-            match factors
-                .get(&key(p, *s))
-                .or_else(|| factors.get(&key(coarse(p), *s)))
-            {
-                Some(f) => {
-                    used += 1;
-                    s * f
-                }
-                None => *s,
+        .map(|(p, s)| match factors.get(&key(p, *s)) {
+            Some(f) => {
+                used += 1;
+                s * f
             }
+            None => *s,
         })
         .sum();
     if total <= 0.0 || used == 0 {
@@ -284,8 +275,8 @@ mod tests {
         let f = pattern_factors(&seen);
         assert!((f[&key(&attr, 1.5)] - shrunk(3.0, 3)).abs() < 1e-9);
         assert!((f[&key(&index, 1.5)] - 1.0).abs() < 1e-9);
-        // The coarse pattern pools both (six programs, half of them 3x off:
-        // they disagree, so no factor is drawn).
+        // The bare pattern pools nothing: a mix never measured is not
+        // corrected by another's.
         assert!(!f.contains_key(&key("loop.python", 1.5)));
     }
 
