@@ -2154,3 +2154,35 @@ main(100000)
     let peak = scope_peak_mib(&analyze(owned, &[]), "main");
     assert!((55.0..120.0).contains(&peak), "{peak}");
 }
+
+#[test]
+fn a_list_popped_by_a_loop_of_assumed_trips_never_goes_below_empty() {
+    // `while c[-1] == 0: c.pop()` runs an assumed 100 times over a list of
+    // three: the list ends empty, not 97 items short (a loop over it then
+    // ran -97 times and the whole forecast came out negative).
+    let src = r#"
+def trim(coeffs):
+    c = list(coeffs)
+    while c[-1] == 0:
+        c.pop()
+    t = 0
+    for a in c:
+        for b in range(100000):
+            t += a * b
+    return t
+
+trim([1, 2, 0])
+"#;
+    let a = analyze(src, &[]);
+    for s in &a.sections {
+        assert!(s.iterations.is_none_or(|n| n >= 0.0), "{:?}", s.iterations);
+    }
+    for k in a.kernels() {
+        if let Some(o) = &k.py_ops {
+            for (class, n) in o.classes() {
+                assert!(n >= 0.0, "{class} {n} in {}", k.evidence);
+            }
+        }
+        assert!(k.flops >= 0.0 && k.count >= 0.0, "{}", k.evidence);
+    }
+}

@@ -174,7 +174,11 @@ impl Sym {
     pub fn clamp0(&self) -> Sym {
         match self {
             Sym::Num(a) => Sym::Num(a.max(0.0)),
-            _ => self.clone(),
+            // Symbolic sizes clamp too: `n - trips` with `trips` an assumed
+            // unknown (a `while` loop that pops) evaluated below zero, and
+            // a loop over the rest ran a negative number of times.
+            Sym::Var(_) => self.clone(),
+            _ => self.max(&Sym::zero()),
         }
     }
 
@@ -479,6 +483,16 @@ impl fmt::Display for Sym {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_symbolic_count_clamps_at_zero() {
+        // Three items less an assumed 100 pops: none left, not -97.
+        let left = Sym::num(3.0).sub(&Sym::var("trips")).clamp0();
+        let env = |v: &str| (v == "trips").then_some(100.0);
+        assert_eq!(left.eval(&env), Some(0.0));
+        let env = |v: &str| (v == "trips").then_some(1.0);
+        assert_eq!(left.eval(&env), Some(2.0));
+    }
 
     #[test]
     fn folds_constants() {

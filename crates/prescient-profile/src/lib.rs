@@ -239,6 +239,14 @@ pub fn predict(a: &Analysis, node: &NodeProfile, opts: &Options) -> Predicted {
         let mut by_cat: Vec<(Category, f64)> = Vec::new();
         for k in &mut s.kernels {
             let Cost { wall: kw, cpu: kc } = kernel_cost(k, node, threads);
+            // A negative or undefined time is an analysis fault (a size that
+            // went below zero): the kernel counts as free, never as a
+            // refund of the others' time.
+            let (kw, kc) = if kw.is_finite() && kc.is_finite() && kw >= 0.0 && kc >= 0.0 {
+                (kw, kc)
+            } else {
+                (0.0, 0.0)
+            };
             k.predicted_seconds = Some(kw);
             sw += kw;
             sc += kc;
