@@ -707,6 +707,12 @@ impl Interp<'_> {
         if let Some(trip) = self.drain_trips(test, body) {
             return trip;
         }
+        if let Some(trip) = self.object_drain_trips(test, body) {
+            return trip;
+        }
+        if let Some(trip) = self.tree_level_trips(test, body) {
+            return trip;
+        }
         if let Some(trip) = self.structure_walk_trips(test, body) {
             return trip;
         }
@@ -744,6 +750,133 @@ impl Interp<'_> {
                 fmt_num(DEFAULT_WHILE_TRIPS)
             ),
         )
+    }
+
+    /// A walk down or up the levels of an implicit binary tree: an index
+    /// that doubles (`c = 2 * i + 1; ...; i = c`, a heap's sift down) until
+    /// it reaches a bound (`if c >= n: return`, `while c < n`), or halves
+    /// (`i = (i - 1) >> 1`, `i //= 2`, a sift up or a walk to the root)
+    /// while it is positive: `log2` of the bound over the start, about
+    /// `log2 n` levels. Where the body can also leave early on the data
+    /// (`if a[i] <= a[c]: return`), half of them.
+    fn tree_level_trips(&mut self, test: &Expr, body: &[Stmt]) -> Option<Sym> {
+        // The index's updates: `v = <f(v)>` directly, or through a temporary.
+        let mut defs: Vec<(String, &Expr)> = Vec::new();
+        for s in body {
+            s.walk(&mut |st| {
+                if let StmtKind::Assign { targets, value } = &st.kind {
+                    if let [t] = targets.as_slice() {
+                        if let Some(n) = t.as_name() {
+                            defs.push((n.to_string(), value));
+                        }
+                    }
+                }
+                if let StmtKind::AugAssign { target, op, value } = &st.kind {
+                    if let (Some(n), BinOp::FloorDiv | BinOp::RShift) = (target.as_name(), op) {
+                        if value.as_int().is_some_and(|k| k >= 1) {
+                            defs.push((n.to_string(), test));
+                        }
+                    }
+                }
+            });
+        }
+        let step_of = |var: &str, e: &Expr| -> Option<Level> {
+            level_step(var, e).or_else(|| {
+                // `i = c` with `c = 2 * i + 1` before it.
+                let tmp = e.as_name()?;
+                let (_, d) = defs.iter().find(|(n, _)| n == tmp)?;
+                level_step(var, d)
+            })
+        };
+        let mut found: Option<(String, Level)> = None;
+        for (n, e) in &defs {
+            if e.as_name() == Some(n.as_str()) {
+                continue;
+            }
+            // `i //= 2` recorded against the test: a halving.
+            let step = if std::ptr::eq(*e, test) {
+                Some(Level::Halve)
+            } else {
+                step_of(n, e)
+            };
+            if let Some(step) = step {
+                found = Some((n.clone(), step));
+                break;
+            }
+        }
+        let (var, step) = found?;
+        let start = self.lookup(&var)?.as_sym()?;
+        let start = self.num(&start);
+        let levels = match step {
+            Level::Halve => start.max(1.0).log2() + 1.0,
+            Level::Double => {
+                // The bound the index (or the child computed from it) meets.
+                let bound = level_bound(test, body, &var, &defs)?;
+                let b = self.eval(bound).as_sym().map(|s| self.num(&s))?;
+                (b.max(1.0) / start.max(1.0)).log2().max(0.0) + 1.0
+            }
+        };
+        let early = leaves_on_data(body);
+        let trips = if early {
+            (levels / 2.0).max(1.0)
+        } else {
+            levels
+        };
+        let line = self.line;
+        self.note(format!(
+            "line {line}: the `while` loop walks the levels of a binary tree by `{var}`: {} trips{}",
+            fmt_num((trips * 10.0).round() / 10.0),
+            if early { " (half the depth: it may stop early)" } else { "" }
+        ));
+        Some(Sym::num(trips))
+    }
+
+    /// `while q: q.pop()` where `q` is an object whose truth (`__bool__`,
+    /// `__len__`) is that of a container it holds (`return bool(self.a)`,
+    /// `return len(self.items)`), and the body calls a method of it to take
+    /// an item: it drains that container, one item an iteration.
+    fn object_drain_trips(&mut self, test: &Expr, body: &[Stmt]) -> Option<Sym> {
+        let name = test.as_name()?;
+        let Some(Value::Instance { class, attrs }) = self.lookup(name) else {
+            return None;
+        };
+        let attr = ["__bool__", "__len__"]
+            .iter()
+            .find_map(|m| match class.lookup(m) {
+                Some(Value::Func(f)) => match &f.callable {
+                    Callable::Def(d) => truth_attribute(d),
+                    Callable::Lambda { .. } => None,
+                },
+                _ => None,
+            })?;
+        let mut takes = false;
+        for s in body {
+            s.walk(&mut |st| {
+                for e in st.exprs() {
+                    e.walk(&mut |x| {
+                        if let ExprKind::Call { func, .. } = &x.kind {
+                            if let ExprKind::Attribute { value, attr } = &func.kind {
+                                takes |= value.as_name() == Some(name)
+                                    && matches!(
+                                        attr.as_str(),
+                                        "pop"
+                                            | "popleft"
+                                            | "get"
+                                            | "pop_min"
+                                            | "popmin"
+                                            | "next_item"
+                                    );
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        if !takes {
+            return None;
+        }
+        let held = attrs.borrow().get(&attr).cloned()?;
+        held.len()
     }
 
     /// `while n not in memo: ...; n = step(n)` where `memo` outlives the
@@ -1892,4 +2025,130 @@ fn delegates_to_links(d: &FunctionDef) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The attribute whose truth a `__bool__` or `__len__` returns:
+/// `return bool(self.a)`, `return len(self.a)`, `return self.a`,
+/// `return len(self.a) > 0`.
+fn truth_attribute(d: &FunctionDef) -> Option<String> {
+    let me = d.params.positional.first()?.name.as_str();
+    let [stmt] = d.body.as_slice() else {
+        return None;
+    };
+    let StmtKind::Return(Some(e)) = &stmt.kind else {
+        return None;
+    };
+    let mut e = e;
+    if let ExprKind::Compare { left, .. } = &e.kind {
+        e = left;
+    }
+    if let ExprKind::Call { func, args, .. } = &e.kind {
+        if matches!(func.as_name(), Some("bool" | "len")) && args.len() == 1 {
+            e = &args[0];
+        }
+    }
+    match &e.kind {
+        ExprKind::Attribute { value, attr } if value.as_name() == Some(me) => Some(attr.clone()),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Level {
+    Double,
+    Halve,
+}
+
+/// How `e` moves the index `var` along the levels of a binary tree:
+/// `2 * var + k`, `var * 2 + k`, `var << 1` double it; `(var - k) >> 1`,
+/// `(var - k) // 2`, `var // 2`, `var >> 1` halve it.
+fn level_step(var: &str, e: &Expr) -> Option<Level> {
+    let is_var = |x: &Expr| x.as_name() == Some(var);
+    let two = |x: &Expr| x.as_int() == Some(2);
+    let one = |x: &Expr| x.as_int() == Some(1);
+    match &e.kind {
+        ExprKind::BinOp { left, op, right } => match op {
+            BinOp::Add => level_step(var, left).filter(|l| matches!(l, Level::Double)),
+            BinOp::Mul if (two(left) && is_var(right)) || (is_var(left) && two(right)) => {
+                Some(Level::Double)
+            }
+            BinOp::LShift if is_var(left) && one(right) => Some(Level::Double),
+            BinOp::RShift | BinOp::FloorDiv
+                if (op == &BinOp::RShift && one(right))
+                    || (op == &BinOp::FloorDiv && two(right)) =>
+            {
+                let inner = match &left.kind {
+                    ExprKind::BinOp {
+                        left: l,
+                        op: BinOp::Sub,
+                        ..
+                    } => l,
+                    _ => left,
+                };
+                is_var(inner).then_some(Level::Halve)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The bound a doubling index meets: the right side of `x < B` / `x >= B`
+/// in the test, or in an `if` of the body that leaves the loop, where `x`
+/// is the index or a temporary computed from it.
+fn level_bound<'e>(
+    test: &'e Expr,
+    body: &'e [Stmt],
+    var: &str,
+    defs: &[(String, &Expr)],
+) -> Option<&'e Expr> {
+    let related = |x: &Expr| {
+        x.as_name().is_some_and(|n| {
+            n == var
+                || defs
+                    .iter()
+                    .any(|(t, e)| t == n && level_step(var, e).is_some())
+        })
+    };
+    let pick = |c: &'e Expr| -> Option<&'e Expr> {
+        let (l, op, r) = c.as_comparison()?;
+        (related(l) && matches!(op, CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE)).then_some(r)
+    };
+    if let Some(b) = pick(test) {
+        return Some(b);
+    }
+    for s in body {
+        if let StmtKind::If {
+            test: t, body: b, ..
+        } = &s.kind
+        {
+            let leaves = b
+                .iter()
+                .any(|x| matches!(x.kind, StmtKind::Return(_) | StmtKind::Break));
+            if leaves {
+                if let Some(bound) = pick(t) {
+                    return Some(bound);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether the body leaves the loop (`return`, `break`) under a test of
+/// something other than a plain comparison of names (the data it walks).
+fn leaves_on_data(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::If { test, body: b, .. } => {
+            let leaves = b
+                .iter()
+                .any(|x| matches!(x.kind, StmtKind::Return(_) | StmtKind::Break));
+            let mut reads_data = false;
+            test.walk(&mut |x| {
+                reads_data |= matches!(x.kind, ExprKind::Subscript { .. } | ExprKind::Call { .. });
+            });
+            leaves && reads_data
+        }
+        _ => false,
+    })
 }

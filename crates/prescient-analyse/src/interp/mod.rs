@@ -72,6 +72,9 @@ pub(crate) struct Frame {
     /// name when it recurses (its closure was taken before its own `def`
     /// bound the name).
     pub func: Option<std::rc::Rc<FuncVal>>,
+    /// Names bound to a container another place holds (`a = self.items`),
+    /// with that place: changes made in place through the name reach it.
+    pub aliases: HashMap<String, prescient_syntax::ast::Expr>,
 }
 
 pub(crate) struct LoopCtx {

@@ -189,6 +189,7 @@ impl Interp<'_> {
             variety: HashMap::new(),
             params: Vec::new(),
             func: None,
+            aliases: HashMap::new(),
         }
     }
 
@@ -366,8 +367,23 @@ impl Interp<'_> {
                         self.count_unpack(t);
                     }
                 }
+                // A name rebound is no longer another name for what it held.
+                for t in targets {
+                    if let (Some(n), Some(f)) = (t.as_name(), self.frames.last_mut()) {
+                        f.aliases.remove(n);
+                    }
+                }
                 for t in targets {
                     self.assign(t, v.clone());
+                }
+                // `a = self.items`: what the body then does to `a` in place
+                // (`a.append(x)`, `a.pop()`) it does to `self.items`.
+                if let ([t], ExprKind::Attribute { .. }, Value::Seq { .. }) =
+                    (targets.as_slice(), &value.kind, &v)
+                {
+                    if let (Some(n), Some(f)) = (t.as_name(), self.frames.last_mut()) {
+                        f.aliases.insert(n.to_string(), value.clone());
+                    }
                 }
                 self.counting_store = false;
             }
@@ -915,7 +931,23 @@ impl Interp<'_> {
     /// Binds a value to an assignment target, unpacking tuples.
     pub(crate) fn assign(&mut self, target: &Expr, v: Value) {
         match &target.kind {
-            ExprKind::Name(n) => self.bind(n, v),
+            ExprKind::Name(n) => {
+                let source = self.frames.last().and_then(|f| f.aliases.get(n).cloned());
+                if let Some(source) = source {
+                    // The object the alias names is the source's: it holds
+                    // its items (the alias counts only references to them).
+                    let owned = match &v {
+                        Value::Seq {
+                            kind,
+                            items: SeqItems::Homog { elem, len, .. },
+                        } => Value::homog(*kind, (**elem).clone(), len.clone()),
+                        other => other.clone(),
+                    };
+                    self.mark_accumulated_target(&source);
+                    self.assign(&source, owned);
+                }
+                self.bind(n, v)
+            }
             ExprKind::Tuple(ts) | ExprKind::List(ts) => {
                 let parts = self.unpack(&v, ts.len());
                 for (t, p) in ts.iter().zip(parts) {
