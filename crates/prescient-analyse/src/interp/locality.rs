@@ -95,6 +95,35 @@ impl Interp<'_> {
         if key.is_some_and(|k| self.in_order(k)) {
             return;
         }
+        // A step down a heap (`a[c]`, `a[c + 1]`, `a[i]`) touches one new
+        // line of it: the sibling shares the line, the parent was the last
+        // step's child. Only its deepest levels are out of the caches: level
+        // `k` spans the first `2^(k+1)` slots, which fit in a core's L2 (2
+        // MiB) up to `log2(2 MiB / item)`.
+        let walk_levels = self
+            .loops
+            .last()
+            .filter(|l| l.frame == self.frames.len())
+            .and_then(|l| l.levels);
+        if let (Some(full), Some(p)) = (walk_levels, place) {
+            let text = format!("{}[*]", unparse::unparse(p));
+            let n = container
+                .len()
+                .map(|l| self.num(&l))
+                .unwrap_or(0.0)
+                .max(1.0);
+            let item = self.reach_bytes(container) / n;
+            let warm = (2.0 * 1048576.0 / item.max(8.0)).log2();
+            let cold = ((full - warm) / full.max(1.0)).clamp(0.0, 1.0);
+            let first = self
+                .loops
+                .last_mut()
+                .is_some_and(|l| l.touched.insert(text));
+            if first && cold > 0.0 {
+                self.ops(|o, m| o.cold_accesses += cold * m);
+            }
+            return;
+        }
         // `if dist[u] + 1 > dist[v]: dist[v] = dist[u] + 1`: an iteration
         // that comes back to a slot it just read finds it in the cache.
         if let (Some(p), Some(k), Some(l)) = (place, key, self.loops.last_mut()) {

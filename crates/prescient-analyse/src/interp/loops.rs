@@ -173,6 +173,7 @@ impl Interp<'_> {
             varying: HashSet::new(),
             walks: Vec::new(),
             touched: HashSet::new(),
+            levels: None,
         });
         self.ops(|o, m| o.loop_iters += m);
     }
@@ -417,8 +418,12 @@ impl Interp<'_> {
         }
         let outer_domain = self.visit_domain.take();
         self.walk_pending = false;
+        self.levels_pending = None;
         let trip = self.while_trips(test, body);
         self.enter_loop(vec![], trip.clone(), false);
+        if let (Some(levels), Some(l)) = (self.levels_pending.take(), self.loops.last_mut()) {
+            l.levels = Some(levels);
+        }
         let walk = std::mem::take(&mut self.walk_pending);
         if walk {
             // The branch share the walk runs in, without its own trips.
@@ -816,6 +821,7 @@ impl Interp<'_> {
                 (b.max(1.0) / start.max(1.0)).log2().max(0.0) + 1.0
             }
         };
+        self.levels_pending = Some(levels);
         let early = leaves_on_data(body);
         let trips = if early {
             (levels / 2.0).max(1.0)

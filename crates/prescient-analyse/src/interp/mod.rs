@@ -118,6 +118,9 @@ pub(crate) struct LoopCtx {
     /// Keyed accesses already made in this iteration, as written
     /// (`dist[v]`): the same slot again is in the cache.
     pub touched: HashSet<String>,
+    /// The levels of an implicit binary tree this `while` loop walks (a
+    /// heap's sift), when that is what set its trips.
+    pub levels: Option<f64>,
 }
 
 /// What one top-level statement (of the module or the entry function) did.
@@ -219,6 +222,8 @@ pub struct Interp<'a> {
     pub(crate) walk_loops: Vec<(usize, f64, bool)>,
     /// Set by the trip count of such a walk for the loop about to be entered.
     pub(crate) walk_pending: bool,
+    /// Set by `tree_level_trips` for the loop about to be entered.
+    pub(crate) levels_pending: Option<f64>,
 }
 
 impl<'a> Interp<'a> {
@@ -272,6 +277,7 @@ impl<'a> Interp<'a> {
             branch_share: 1.0,
             walk_loops: Vec::new(),
             walk_pending: false,
+            levels_pending: None,
         }
     }
 
