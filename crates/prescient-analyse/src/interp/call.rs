@@ -434,8 +434,11 @@ impl Interp<'_> {
         self.stmt_peak = self.stmt_peak.max(self.temp_bytes + loose + caches + grown);
     }
 
-    /// The bytes the receiver of a method holds (its first parameter, an
-    /// instance of the program's class), in the current frame.
+    /// The bytes of Python objects the receiver of a method holds (its
+    /// first parameter, an instance of the program's class), in the current
+    /// frame. Array buffers are left out: they are counted where they are
+    /// allocated (`self.w = np.zeros(...)` in `__init__` counted twice
+    /// otherwise).
     fn receiver_bytes(&self, d: &FunctionDef) -> Option<f64> {
         let name = &d.params.positional.first()?.name;
         let v = self.frames.last()?.locals.get(name)?;
@@ -444,8 +447,7 @@ impl Interp<'_> {
         }
         let mut bufs = Vec::new();
         let mut tracked = 0.0;
-        let own = self.measure(v, &mut bufs, &mut tracked, 0);
-        Some(own + bufs.iter().map(|(_, b)| b).sum::<f64>())
+        Some(self.measure(v, &mut bufs, &mut tracked, 0))
     }
 
     /// The names a function's body binds to a new container (see
