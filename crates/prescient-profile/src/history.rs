@@ -56,14 +56,6 @@ pub fn signature(pattern: &str, ops: Option<&PyOps>) -> String {
     format!("{pattern}[{}]", top.join("+"))
 }
 
-/// The pattern a signature refines. Corrections are not pooled at this
-/// level: on 111 tuning programs left out one at a time, falling back to
-/// the pattern's factor where a program's mix was never measured made the
-/// median wall error worse (21.5% to 24.8%); by signature only it is 20.7%.
-pub fn coarse(signature: &str) -> &str {
-    signature.split('[').next().unwrap_or(signature)
-}
-
 /// The size bucket of a kernel: its predicted seconds, by decade. Corrections
 /// learned on small runs do not carry over to large ones (start-up and call
 /// overheads weigh differently).
@@ -100,7 +92,10 @@ const MAX_SPREAD: f64 = std::f64::consts::LN_2;
 /// program counts once (the median of its runs); a factor needs
 /// [`MIN_PROGRAMS`] programs that agree within [`MAX_SPREAD`], and is drawn
 /// towards 1 by how few they are, so that two programs move a forecast less
-/// than twenty.
+/// than twenty. Signatures of one pattern are not pooled: on 111 tuning
+/// programs left out one at a time, falling back to the bare pattern's
+/// factor where a program's mix was never measured made the median wall
+/// error worse (21.5% to 24.8%); by signature only it is 20.7%.
 pub fn pattern_factors(obs: &[Observation]) -> BTreeMap<String, f64> {
     let mut samples: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
     for o in obs {
@@ -241,7 +236,6 @@ mod tests {
         assert_eq!(signature("numpy.matmul", None), "numpy.matmul");
         let s = signature("loop.python", Some(&ops(3e6, 2e6, 1e6)));
         assert_eq!(s, "loop.python[attr+compare]");
-        assert_eq!(coarse(&s), "loop.python");
         assert_eq!(
             signature("loop.python", Some(&PyOps::default())),
             "loop.python[loop]"
