@@ -767,6 +767,8 @@ impl Interp<'_> {
     fn tree_level_trips(&mut self, test: &Expr, body: &[Stmt]) -> Option<Sym> {
         // The index's updates: `v = <f(v)>` directly, or through a temporary.
         let mut defs: Vec<(String, &Expr)> = Vec::new();
+        // Names halved in place (`i //= 2`, `i >>= 1`).
+        let mut halved: Vec<String> = Vec::new();
         for s in body {
             s.walk(&mut |st| {
                 if let StmtKind::Assign { targets, value } = &st.kind {
@@ -779,7 +781,7 @@ impl Interp<'_> {
                 if let StmtKind::AugAssign { target, op, value } = &st.kind {
                     if let (Some(n), BinOp::FloorDiv | BinOp::RShift) = (target.as_name(), op) {
                         if value.as_int().is_some_and(|k| k >= 1) {
-                            defs.push((n.to_string(), test));
+                            halved.push(n.to_string());
                         }
                     }
                 }
@@ -793,23 +795,11 @@ impl Interp<'_> {
                 level_step(var, d)
             })
         };
-        let mut found: Option<(String, Level)> = None;
-        for (n, e) in &defs {
-            if e.as_name() == Some(n.as_str()) {
-                continue;
-            }
-            // `i //= 2` recorded against the test: a halving.
-            let step = if std::ptr::eq(*e, test) {
-                Some(Level::Halve)
-            } else {
-                step_of(n, e)
-            };
-            if let Some(step) = step {
-                found = Some((n.clone(), step));
-                break;
-            }
-        }
-        let (var, step) = found?;
+        let (var, step) = defs
+            .iter()
+            .filter(|(n, e)| e.as_name() != Some(n.as_str()))
+            .find_map(|(n, e)| step_of(n, e).map(|s| (n.clone(), s)))
+            .or_else(|| halved.first().map(|n| (n.clone(), Level::Halve)))?;
         let start = self.lookup(&var)?.as_sym()?;
         let start = self.num(&start);
         let levels = match step {
@@ -862,16 +852,7 @@ impl Interp<'_> {
                     e.walk(&mut |x| {
                         if let ExprKind::Call { func, .. } = &x.kind {
                             if let ExprKind::Attribute { value, attr } = &func.kind {
-                                takes |= value.as_name() == Some(name)
-                                    && matches!(
-                                        attr.as_str(),
-                                        "pop"
-                                            | "popleft"
-                                            | "get"
-                                            | "pop_min"
-                                            | "popmin"
-                                            | "next_item"
-                                    );
+                                takes |= value.as_name() == Some(name) && takes_item(attr);
                             }
                         }
                     });
@@ -938,9 +919,7 @@ impl Interp<'_> {
                             return;
                         };
                         match name {
-                            "pop" | "popleft" | "popitem" | "heappop" | "get" | "get_nowait" => {
-                                pops = true
-                            }
+                            n if takes_item(n) => pops = true,
                             "append" | "appendleft" | "add" | "extend" | "insert" | "put"
                             | "put_nowait" | "heappush" | "setdefault" => pushes = true,
                             _ => {}
@@ -2157,4 +2136,12 @@ fn leaves_on_data(body: &[Stmt]) -> bool {
         }
         _ => false,
     })
+}
+
+/// Methods that take an item out of a queue or a stack.
+fn takes_item(method: &str) -> bool {
+    matches!(
+        method,
+        "pop" | "popleft" | "popitem" | "heappop" | "get" | "get_nowait"
+    )
 }
