@@ -1331,12 +1331,11 @@ fn strings(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             Some(v @ Value::Str { .. }) => v.clone(),
             // An instance of the program's own class: its `__repr__` (or,
             // for `str` and `format`, its `__str__`) runs.
-            Some(inst @ Value::Instance { class, .. })
-                if own_text_method(class, ca.name.as_str()).is_some() =>
-            {
-                let f = own_text_method(class, ca.name.as_str())?;
-                match it.call_dunder(&f, vec![inst.clone()]) {
-                    s @ Value::Str { .. } => s,
+            Some(inst @ Value::Instance { class, .. }) => {
+                let made = own_text_method(class, ca.name.as_str())
+                    .map(|f| it.call_dunder(&f, vec![inst.clone()]));
+                match made {
+                    Some(s @ Value::Str { .. }) => s,
                     _ => Value::Str {
                         len: Sym::num(16.0),
                         text: None,
