@@ -11,7 +11,7 @@
 //! programs whose measured value lies inside the forecast's interval, the figure
 //! the planner relies on when it reserves the upper bound.
 
-use crate::predict::{demand_of, predict, record};
+use crate::predict::{demand_of, observation, predict, record};
 use crate::Failure;
 use anyhow::Context;
 use prescient_model::{Interval, NodeProfile};
@@ -270,7 +270,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         firsts.push(first);
     }
     if a.leave_one_out {
-        leave_one_out(&mut rows, &firsts);
+        leave_one_out(&mut rows, &firsts, &node);
     }
     let table = render(&rows);
     if let Some(p) = &a.json {
@@ -383,45 +383,32 @@ fn eval_one(
 /// "With history" for each row from the other rows only: their first-sight
 /// predictions (the kernels' predicted seconds) and measurements are the
 /// observations, as the history database would hold them had those programs
-/// been run by this build.
-fn leave_one_out(rows: &mut [Row], firsts: &[Option<Predicted>]) {
-    let obs: Vec<Option<Observation>> = rows
+/// been run by this build. Runs of the same source (other arguments) are
+/// left out too, as `--others-only` does.
+fn leave_one_out(rows: &mut [Row], firsts: &[Option<Predicted>], node: &NodeProfile) {
+    let obs: Vec<Option<(String, Observation)>> = rows
         .iter()
         .zip(firsts)
         .map(|(r, f)| {
             let (Some(actual), Some(f)) = (&r.actual, f) else {
                 return None;
             };
-            let predicted = demand_of(f);
-            Some(Observation {
-                program: r.program.clone(),
-                same_program: false,
-                same_model: true,
-                predicted: [
-                    predicted.wall_seconds,
-                    predicted.cpu_seconds,
-                    predicted.peak_memory_bytes,
-                ],
-                actual: [
-                    actual.wall_seconds,
-                    actual.cpu_seconds,
-                    actual.peak_memory_bytes,
-                ],
-                kernels: f
-                    .kernels
-                    .iter()
-                    .map(|k| (k.pattern.clone(), k.seconds))
-                    .collect(),
-            })
+            let run = record(&f.analysis, node, f, actual.clone());
+            let o = observation(run, &f.analysis);
+            Some((f.analysis.source_hash.clone(), o))
         })
         .collect();
-    for (i, (row, first)) in rows.iter_mut().zip(firsts).enumerate() {
+    for (row, first) in rows.iter_mut().zip(firsts) {
         let Some(first) = first else { continue };
+        let own = &first.analysis.source_hash;
         let others: Vec<Observation> = obs
             .iter()
-            .enumerate()
-            .filter(|(j, o)| *j != i && o.as_ref().is_some_and(|o| o.program != row.program))
-            .filter_map(|(_, o)| o.clone())
+            .flatten()
+            .filter(|(hash, _)| hash != own)
+            .map(|(_, o)| Observation {
+                same_program: false,
+                ..o.clone()
+            })
             .collect();
         let mut p = first.clone();
         row.history = history::apply(&mut p, &others);

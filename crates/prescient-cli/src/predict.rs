@@ -36,13 +36,13 @@ pub fn predict_with(
     p
 }
 
-/// Earlier runs on this node as observations; `exclude_same` leaves out runs of
-/// this very program, whatever its arguments (to measure how corrections
-/// generalise).
 /// Runs of the history a prediction learns from: the newest on the node, and
 /// the newest of the same program and arguments.
 pub const HISTORY_RUNS: usize = 500;
 
+/// Earlier runs on this node as observations; `exclude_same` leaves out runs of
+/// this very program, whatever its arguments (to measure how corrections
+/// generalise).
 pub fn observations(
     store: &Store,
     node: &str,
@@ -57,29 +57,30 @@ pub fn observations(
         }
     };
     runs.into_iter()
-        .filter_map(|r| {
-            if exclude_same && r.program_hash == a.source_hash {
-                return None;
-            }
-            let same = r.program_hash == a.source_hash && r.args == a.args;
-            Some(Observation {
-                program: r.program_hash.clone(),
-                same_program: same,
-                same_model: r.model == prescient_profile::MODEL_FINGERPRINT,
-                predicted: [
-                    r.predicted.wall_seconds,
-                    r.predicted.cpu_seconds,
-                    r.predicted.peak_memory_bytes,
-                ],
-                actual: [
-                    r.actual.wall_seconds,
-                    r.actual.cpu_seconds,
-                    r.actual.peak_memory_bytes,
-                ],
-                kernels: r.kernel_seconds,
-            })
-        })
+        .filter(|r| !(exclude_same && r.program_hash == a.source_hash))
+        .map(|r| observation(r, a))
         .collect()
+}
+
+/// A stored run as an observation for the prediction of `a`.
+pub fn observation(r: RunRecord, a: &Analysis) -> Observation {
+    let same = r.program_hash == a.source_hash && r.args == a.args;
+    Observation {
+        program: r.program_hash,
+        same_program: same,
+        same_model: r.model == prescient_profile::MODEL_FINGERPRINT,
+        predicted: [
+            r.predicted.wall_seconds,
+            r.predicted.cpu_seconds,
+            r.predicted.peak_memory_bytes,
+        ],
+        actual: [
+            r.actual.wall_seconds,
+            r.actual.cpu_seconds,
+            r.actual.peak_memory_bytes,
+        ],
+        kernels: r.kernel_seconds,
+    }
 }
 
 pub fn demand_of(p: &Predicted) -> Demand {
