@@ -329,7 +329,10 @@ pub enum ToPeer {
         needs_cache: bool,
     },
     /// Opens a pre-copy: a worker is reserved for the job, and `cache` frames
-    /// (one blob each) follow until the connection closes.
+    /// (one blob each) follow until the source shuts down its side. The
+    /// target then answers with one raw byte, 1 once the filled worker is
+    /// reserved for the job's restore, 0 if it could not keep it (an agent
+    /// that closes without answering counts as 0).
     Reserve {
         job: u64,
     },
