@@ -15,6 +15,7 @@
 
 pub mod arrays;
 pub mod caches;
+pub(crate) mod concrete;
 pub mod fmt;
 pub mod host;
 pub mod idioms;
@@ -52,11 +53,39 @@ pub fn analyze(
     args: &[String],
     probe: &(dyn FileProbe + Sync),
 ) -> Result<Analysis, AnalyseError> {
-    let result = std::thread::scope(|scope| {
+    analyze_with_options(source, file, args, probe, &Options::default())
+}
+
+/// How an analysis may go about its work.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Whether calls whose trip counts depend on the data may be run by the
+    /// bounded executor on their known arguments (see `concrete`). On by
+    /// default; off, every such count is the summary's own estimate.
+    pub run_calls: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { run_calls: true }
+    }
+}
+
+/// [`analyze`] with [`Options`] other than the defaults.
+pub fn analyze_with_options(
+    source: &[u8],
+    file: &str,
+    args: &[String],
+    probe: &(dyn FileProbe + Sync),
+    options: &Options,
+) -> Result<Analysis, AnalyseError> {
+    std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("prescient-analyse".into())
             .stack_size(ANALYSIS_STACK)
-            .spawn_scoped(scope, || analyze_here(source, file, args, probe))
+            .spawn_scoped(scope, || {
+                analyze_here_with(source, file, args, probe, options)
+            })
             .map_err(|e| AnalyseError::Internal {
                 file: file.to_string(),
                 message: format!("cannot start the analysis thread: {e}"),
@@ -70,8 +99,7 @@ pub fn analyze(
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "panic".into()),
             })?
-    });
-    result
+    })
 }
 
 /// The analysis on the current thread (which must have a large stack for hostile input).
@@ -81,6 +109,16 @@ pub fn analyze_here(
     args: &[String],
     probe: &dyn FileProbe,
 ) -> Result<Analysis, AnalyseError> {
+    analyze_here_with(source, file, args, probe, &Options::default())
+}
+
+fn analyze_here_with(
+    source: &[u8],
+    file: &str,
+    args: &[String],
+    probe: &dyn FileProbe,
+    options: &Options,
+) -> Result<Analysis, AnalyseError> {
     let parse_err = |error| AnalyseError::Parse {
         file: file.to_string(),
         error,
@@ -88,6 +126,7 @@ pub fn analyze_here(
     let text = prescient_syntax::decode(source).map_err(parse_err)?;
     let module = prescient_syntax::parse(text).map_err(parse_err)?;
     let mut it = interp::Interp::new(file, args, probe);
+    it.oracle_enabled = options.run_calls;
     it.run_module(&module);
     if !module.truncated.is_empty() {
         it.note(format!(

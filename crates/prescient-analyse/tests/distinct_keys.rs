@@ -142,7 +142,7 @@ main(100000)
 #[test]
 fn a_round_robin_queue_visits_each_item_until_its_counter_ends() {
     // Counting down: 5,000 jobs of 12 units served 3 at a time, 4 visits
-    // each.
+    // each: the summary's own reading (a run of the call would count it).
     let down = r#"
 from collections import deque
 
@@ -163,7 +163,7 @@ def main(n):
 
 main(5000)
 "#;
-    let a = analyze(down, &[]);
+    let a = analyze_summary(down, &[]);
     assert!(
         a.notes
             .iter()
@@ -195,7 +195,7 @@ def main(n):
 
 main(1000)
 "#;
-    let a = analyze(up, &[]);
+    let a = analyze_summary(up, &[]);
     assert!(
         a.unknowns
             .iter()

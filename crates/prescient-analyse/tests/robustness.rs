@@ -84,6 +84,18 @@ fn hostile_programs_terminate() {
         "import numpy as np\nnp.zeros(-5)\nnp.ones((0, -3))\nnp.arange(0, 10, 0)\n",
         "import numpy as np\na = np.ones(3)\na.reshape(-1, -1)\na[None, ..., None, ...]\n",
         "(lambda f: f(f))(lambda f: f(f))\n",
+        // Run by the bounded executor (an entry function with a `while`).
+        "def main():\n    a = []\n    a.append(a)\n    b = []\n    b.append(b)\n    i = 0\n    while a == b and i < 3:\n        s = f'{a}' + repr(b)\n        i += 1\nmain()\n",
+        "def main():\n    x = -9223372036854775807 - 1\n    i = 0\n    while i < 3:\n        y = x % -1\n        z = x // -1\n        w = -x\n        v = abs(x)\n        i += 1\nmain()\n",
+        "def main():\n    x = 9223372036854775807\n    while x:\n        x = x * 2 + (1 << 63) + x ** 99\nmain()\n",
+        "def main():\n    r = range(-9223372036854775807, 9223372036854775807, 9223372036854775807)\n    i = 0\n    while i < 2:\n        for v in r:\n            i += 1\n        i += r[-1] > 0\n        s = [1, 2, 3][::-9223372036854775807]\n        t = [1, 2, 3][-9223372036854775807:9223372036854775807]\nmain()\n",
+        "import heapq\nclass K:\n    def __init__(self, h):\n        self.h = h\n    def __lt__(self, o):\n        self.h.clear()\n        return True\ndef main():\n    h = []\n    i = 0\n    while i < 5:\n        heapq.heappush(h, K(h))\n        i += 1\nmain()\n",
+        "def main():\n    xs = []\n    while True:\n        xs.extend(range(10 ** 6))\n        xs = xs * 1000\nmain()\n",
+        "def f(n):\n    return f(n + 1) if n < 10 ** 6 else 0\ndef main():\n    while f(0):\n        pass\nmain()\n",
+        "def main():\n    i = 0\n    while i < 10:\n        try:\n            raise ValueError\n        except KeyError:\n            pass\n        finally:\n            i += 1\nmain()\n",
+        "def g():\n    while True:\n        yield 1\ndef main():\n    for x in g():\n        break\nmain()\n",
+        "def main():\n    s = 'x'\n    while len(s) < 10 ** 9:\n        s = s + s\nmain()\n",
+        "def main():\n    d = {}\n    i = 0\n    while i < 100:\n        d[[i]] = i\n        i += 1\nmain()\n",
     ];
     for src in cases {
         let r = run(src.as_bytes());
@@ -161,8 +173,70 @@ const TOKENS: &[&str] = &[
     "assert",
 ];
 
+/// Integer literals at the edges of what the executor's integers hold.
+const EDGE_INTS: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "2",
+    "63",
+    "64",
+    "-64",
+    "9223372036854775807",
+    "(-9223372036854775807 - 1)",
+    "4611686018427387904",
+    "3.5",
+    "-0.0",
+    "1e308",
+    "'ab'",
+    "[1, 2]",
+    "(1,)",
+    "None",
+    "True",
+];
+
+const INT_OPS: &[&str] = &[
+    "+", "-", "*", "/", "//", "%", "**", "<<", ">>", "&", "|", "^", "<", "==", "in",
+];
+
+/// An expression of edge values and operators, `depth` levels deep.
+fn int_expr(picks: &[usize], at: &mut usize, depth: u32) -> String {
+    fn next(picks: &[usize], at: &mut usize) -> usize {
+        let v = picks.get(*at).copied().unwrap_or(0);
+        *at += 1;
+        v
+    }
+    if depth == 0 || next(picks, at).is_multiple_of(3) {
+        return EDGE_INTS[next(picks, at) % EDGE_INTS.len()].to_string();
+    }
+    let op = INT_OPS[next(picks, at) % INT_OPS.len()];
+    let l = int_expr(picks, at, depth - 1);
+    let r = int_expr(picks, at, depth - 1);
+    match next(picks, at) % 4 {
+        0 => format!("({l} {op} {r})"),
+        1 => format!("abs({l} {op} {r})"),
+        2 => format!("[{l}, {r}][{l} % 2 if isinstance({l}, int) else 0]"),
+        _ => format!("divmod({l}, {r})"),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    #[test]
+    fn executed_arithmetic_never_panics(picks in proptest::collection::vec(0usize..1000, 0..80)) {
+        // Inside an entry function with a `while` loop, so that the bounded
+        // executor runs it for real.
+        let mut at = 0;
+        let e = int_expr(&picks, &mut at, 4);
+        let src = format!(
+            "def main():\n    i = 0\n    while i < 3:\n        x = {e}\n        i += 1\nmain()\n"
+        );
+        let r = run(src.as_bytes());
+        if let Err(AnalyseError::Internal { message, .. }) = &r {
+            prop_assert!(false, "internal error on {src:?}: {message}");
+        }
+    }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {

@@ -715,7 +715,7 @@ fn a_drained_queue_sets_the_while_loops_trips() {
         let src = format!(
             "import heapq\n\ndef main(n):\n    q = list(range(n))\n    heapq.heapify(q)\n    t = 0\n    while q:\n{body}\n    return t\n\nmain(5000)\n"
         );
-        let a = analyze(&src, &[]);
+        let a = analyze_summary(&src, &[]);
         let iters: f64 = a
             .kernels()
             .filter_map(|k| k.py_ops.as_ref())
@@ -737,6 +737,17 @@ fn a_drained_queue_sets_the_while_loops_trips() {
             .any(|u| u.symbol == "iters@7" && u.reason.contains("drains `q`")),
         "{unknowns:?}"
     );
+    // A run of the call counts what the summary could only bound: every
+    // odd item comes back once, even, for 7500 iterations.
+    let src = "import heapq\n\ndef main(n):\n    q = list(range(n))\n    heapq.heapify(q)\n    t = 0\n    while q:\n        x = heapq.heappop(q)\n        if x % 2:\n            heapq.heappush(q, x - 1)\n    return t\n\nmain(5000)\n";
+    let a = analyze(src, &[]);
+    let iters: f64 = a
+        .kernels()
+        .filter_map(|k| k.py_ops.as_ref())
+        .map(|o| o.loop_iters)
+        .sum();
+    assert_eq!(iters, 7500.0);
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
 }
 
 #[test]
@@ -848,7 +859,7 @@ main(50000)
 "#
         )
     };
-    let a = analyze(&src("    d = bfs(adj, 0)"), &[]);
+    let a = analyze_summary(&src("    d = bfs(adj, 0)"), &[]);
     let u = a
         .unknowns
         .iter()
@@ -857,13 +868,13 @@ main(50000)
     assert_eq!(u.assumed, 50000.0, "{u:?}");
     assert!(u.reason.contains("visiting `adj`"), "{u:?}");
     // `dist` gets one key per visited node, not one per edge looked at.
-    let without = scope_peak_mib(&analyze(&src("    d = {}"), &[]), "main");
+    let without = scope_peak_mib(&analyze_summary(&src("    d = {}"), &[]), "main");
     let dist = scope_peak_mib(&a, "main") - without;
     // 50k entries at about 100-200 bytes each; 100k entries would be twice.
     assert!((3.0..11.0).contains(&dist), "{dist}");
     // Searched from five sources, each search still fills its own `dist`.
     let five = scope_peak_mib(
-        &analyze(&src("    for s in range(5):\n        d = bfs(adj, s)"), &[]),
+        &analyze_summary(&src("    for s in range(5):\n        d = bfs(adj, s)"), &[]),
         "main",
     ) - without;
     assert!((0.8..1.25).contains(&(five / dist)), "{dist} {five}");
@@ -1161,7 +1172,7 @@ def main(n):
 
 main(300)
 "#;
-    let a = analyze(src, &[]);
+    let a = analyze_summary(src, &[]);
     assert!(
         a.unknowns
             .iter()
@@ -1580,7 +1591,7 @@ def main(n):
 
 main(1000)
 "#;
-    let a = analyze(src, &[]);
+    let a = analyze_summary(src, &[]);
     let pick = a
         .unknowns
         .iter()

@@ -79,6 +79,7 @@ impl Interp<'_> {
         }
         let line = self.line;
         let text = unparse::unparse(whole);
+        self.oracle_ok = self.may_run(func, args, keywords, &pos, &kw);
         self.call_value(callee, pos, kw, &text, func, args, line)
     }
 
@@ -681,7 +682,7 @@ impl Interp<'_> {
 
     /// A new frame with the parameters of `f` bound to these arguments.
     /// The positional parameters' values in a bound frame, in order.
-    fn param_values(&self, f: &FuncVal, frame: &Frame) -> Vec<Value> {
+    pub(crate) fn param_values(&self, f: &FuncVal, frame: &Frame) -> Vec<Value> {
         let params: &Params = match &f.callable {
             Callable::Def(d) => &d.params,
             Callable::Lambda { params, .. } => params,
@@ -766,6 +767,7 @@ impl Interp<'_> {
         // Only this call's own mutations may be written back to its caller,
         // not those of a call it made last.
         self.mutated_params.clear();
+        let may_run = std::mem::take(&mut self.oracle_ok);
         if self.call_stack.contains(&f.id) {
             let frame = self.bind_params(f, pos, kw);
             let params = self.param_values(f, &frame);
@@ -781,6 +783,10 @@ impl Interp<'_> {
         let mut frame = self.bind_params(f, pos, kw);
         frame.func = Some(f.clone());
         let params = self.param_values(f, &frame);
+        let counted = match &f.callable {
+            Callable::Def(d) if may_run => self.oracle_enter(f, d, &params),
+            _ => false,
+        };
         self.recursion_enter(f, &params);
         self.frames.push(frame);
         self.call_stack.push(f.id);
@@ -811,6 +817,9 @@ impl Interp<'_> {
         self.line = saved_line;
         self.call_stack.pop();
         let calls = self.recursion_leave(f);
+        if counted {
+            self.oracle_leave();
+        }
         let frame = self.frames.pop().expect("frame");
         if !frame.yields.is_empty() {
             // A generator function: its result is the sequence of what it yields.

@@ -376,6 +376,17 @@ impl Interp<'_> {
             }
             None => trip,
         };
+        // A length the analysis could only assume, or a loop left early
+        // (`break`, `return`), where a run measured its trips.
+        let trip = match self.oracle_trips(s.span) {
+            Some((n, _))
+                if trip.as_num().is_none()
+                    || (exits_early(body) && !super::oracle::agrees(self.num(&trip), n)) =>
+            {
+                Sym::num(n)
+            }
+            _ => trip,
+        };
         if self.top_stmt_addr == s as *const Stmt as usize {
             self.last_top_trip = Some(self.num(&trip));
         }
@@ -411,7 +422,6 @@ impl Interp<'_> {
         body: &[Stmt],
         orelse: &[Stmt],
     ) -> Flow {
-        let _ = s;
         let t = self.eval(test);
         if self.truthiness(&t, test) == Some(false) && !matches!(test.kind, ExprKind::Bool(true)) {
             return self.exec_block(orelse);
@@ -419,7 +429,27 @@ impl Interp<'_> {
         let outer_domain = self.visit_domain.take();
         self.walk_pending = false;
         self.levels_pending = None;
+        // The summary's own reading of the loop (a heap's levels, a
+        // worklist's visits) shapes its costs even where a run of the call
+        // measured the trips; only its count, and what it assumed, give way.
+        let assumed = self.unknowns.len();
         let trip = self.while_trips(test, body);
+        let guessed = self.unknowns.len() > assumed;
+        let derived = self.num(&trip);
+        let trip = match self.oracle_trips(s.span) {
+            Some((n, how)) if guessed || !super::oracle::agrees(derived, n) => {
+                for u in self.unknowns.drain(assumed..) {
+                    self.unknown_vals.remove(&u.symbol);
+                }
+                self.note(format!(
+                    "line {}: the `while` loop runs {} times per entry ({how})",
+                    s.span.line,
+                    fmt_num(n)
+                ));
+                Sym::num(n)
+            }
+            _ => trip,
+        };
         self.enter_loop(vec![], trip.clone(), false);
         if let (Some(levels), Some(l)) = (self.levels_pending.take(), self.loops.last_mut()) {
             l.levels = Some(levels);
@@ -1578,6 +1608,40 @@ impl Interp<'_> {
             CompKind::Generator => Value::lazy(v, total),
         }
     }
+}
+
+/// Whether a loop's body can leave it before its items run out: a `break`
+/// of its own (not of a loop inside it) or a `return`.
+fn exits_early(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Break | StmtKind::Return(_) => true,
+        StmtKind::If { body, orelse, .. } => exits_early(body) || exits_early(orelse),
+        StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+        } => {
+            exits_early(body)
+                || exits_early(orelse)
+                || exits_early(finalbody)
+                || handlers.iter().any(|h| exits_early(&h.body))
+        }
+        StmtKind::With { body, .. } => exits_early(body),
+        StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
+            returns(body) || exits_early(orelse)
+        }
+        _ => false,
+    })
+}
+
+/// Whether a block can `return` (from any depth of loops in it).
+fn returns(body: &[Stmt]) -> bool {
+    body.iter().any(|s| {
+        let mut found = false;
+        s.walk(&mut |st| found |= matches!(st.kind, StmtKind::Return(_)));
+        found
+    })
 }
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {

@@ -20,6 +20,7 @@ mod ledger;
 mod linked;
 mod locality;
 mod loops;
+mod oracle;
 mod recursion;
 mod stmt;
 
@@ -224,6 +225,18 @@ pub struct Interp<'a> {
     pub(crate) walk_pending: bool,
     /// Set by `tree_level_trips` for the loop about to be entered.
     pub(crate) levels_pending: Option<f64>,
+    /// Counts of the concrete runs of the calls being analysed
+    /// (`oracle.rs`), innermost last.
+    pub(crate) oracle: Vec<std::rc::Rc<oracle::Counts>>,
+    /// Steps all concrete runs of this analysis took.
+    pub(crate) oracle_spent: u64,
+    /// Whether the call about to be made may be run concretely (set where
+    /// its arguments were evaluated, taken by the call).
+    pub(crate) oracle_ok: bool,
+    /// Whether the bounded executor may run calls at all (`Options`).
+    pub(crate) oracle_enabled: bool,
+    /// Why the last run of the executor stopped, if it did.
+    pub(crate) oracle_stop: Option<crate::concrete::Stop>,
 }
 
 impl<'a> Interp<'a> {
@@ -268,6 +281,11 @@ impl<'a> Interp<'a> {
             last_top_trip: None,
             top_stmt_addr: 0,
             rec_stack: Vec::new(),
+            oracle: Vec::new(),
+            oracle_spent: 0,
+            oracle_ok: false,
+            oracle_enabled: true,
+            oracle_stop: None,
             memo_bytes: HashMap::new(),
             born: HashMap::new(),
             counting_store: false,

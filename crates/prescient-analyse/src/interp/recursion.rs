@@ -418,9 +418,23 @@ impl Interp<'_> {
         };
         // Over a structure's links the body runs once per node; the calls
         // that reach an empty link only test it and return.
+        let measured = match &f.callable {
+            Callable::Def(d) => self.oracle_calls(d),
+            _ => None,
+        };
+        // Over a structure's links the count is known, and the calls that
+        // reach an empty link are cheap ones.
         let (counted, ends) = match link_calls(&frame) {
             Some((nodes, ends)) => (Some((nodes, nodes)), ends),
             None => (calls(&frame, memo), 0.0),
+        };
+        // A run of the call counted them, where the recurrence could not,
+        // or where its premise failed (the run disagrees by half again).
+        let (counted, ends) = match (measured, counted) {
+            // A run counts the calls that reach an empty link too.
+            (Some(m), Some((n, _))) if super::oracle::agrees(n + ends, m) => (counted, ends),
+            (Some(m), _) => (Some((m, m)), 0.0),
+            (None, _) => (counted, ends),
         };
         let Some((n, work)) = counted.filter(|(n, w)| !n.is_nan() && !w.is_nan()) else {
             self.note(format!(

@@ -146,6 +146,8 @@ impl Interp<'_> {
             .collect();
         let frame = self.bind_params(func, pos, kw);
         let params: Vec<String> = frame.locals.keys().cloned().collect();
+        let values = self.param_values(func, &frame);
+        let counted = self.oracle_enter(func, def, &values);
         self.frames.push(frame);
         self.in_entry = true;
         for p in params {
@@ -163,6 +165,9 @@ impl Interp<'_> {
             }
         }
         self.call_stack.pop();
+        if counted {
+            self.oracle_leave();
+        }
         let frame = self.frames.pop();
         self.in_entry = false;
         self.ledger.drop_scope(super::ledger::Scope::Entry);
@@ -284,8 +289,20 @@ impl Interp<'_> {
     }
 
     pub(crate) fn exec_block(&mut self, body: &[Stmt]) -> Flow {
-        for s in body {
-            match self.exec(s) {
+        for (i, s) in body.iter().enumerate() {
+            // What follows an early exit (`if c in used: continue`) runs
+            // as often as a run of the call measured, when one did.
+            let share = match i {
+                0 => None,
+                _ if self.oracle.is_empty() => None,
+                _ if std::env::var_os("PX_NOBLOCK").is_some() => None,
+                _ => self.oracle_share(&body[0], s).filter(|w| *w < 1.0),
+            };
+            let flow = match share {
+                Some(w) => self.weighted(w, |it| it.exec(s)),
+                None => self.exec(s),
+            };
+            match flow {
                 Flow::Normal => {}
                 other => return other,
             }

@@ -28,6 +28,21 @@ pub fn analyze_with(src: &str, args: &[&str], files: &MapFiles) -> Analysis {
     prescient_analyse::analyze(src.as_bytes(), "test.py", &args, files).expect("analysis")
 }
 
+/// The summary's own reading of the program: no call is run to count
+/// its loops (for tests of the summary's estimates).
+pub fn analyze_summary(src: &str, args: &[&str]) -> Analysis {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let options = prescient_analyse::Options { run_calls: false };
+    prescient_analyse::analyze_with_options(
+        src.as_bytes(),
+        "test.py",
+        &args,
+        &MapFiles::default(),
+        &options,
+    )
+    .expect("analysis")
+}
+
 pub fn kernels(a: &Analysis) -> Vec<&Kernel> {
     a.kernels().collect()
 }

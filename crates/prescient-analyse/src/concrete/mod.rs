@@ -1,0 +1,123 @@
+//! Bounded concrete execution: runs a user function for real, on arguments
+//! the analysis knows completely, to count how often each loop iterates and
+//! each function is called.
+//!
+//! The abstract interpreter summarises a loop by its trip count, and some
+//! trip counts depend on the data in a way no summary sees: a backtracking
+//! search's pruning, a register machine's program counter, a maze carved and
+//! then walked, a worklist that is drained and refilled. When such a loop
+//! sits in a call whose arguments are all known (constants, containers of
+//! constants, objects built from them, a random generator), the call is run
+//! here, on a small interpreter of a subset of Python with its own values,
+//! under a step budget. What it reports is only a [`Trace`] of counts; the
+//! abstract interpreter still does the costing, and takes from the trace
+//! the trips it could not know. Anything outside the subset, an exception
+//! that escapes, or a run longer than the budget stops the execution, and
+//! the abstract interpreter's own estimates stand.
+//!
+//! Draws from a random generator come from a generator of our own (the
+//! same distributions, not the same numbers), so counts that depend on
+//! random data are right on average, not exactly. The executor does no I/O:
+//! it has no files, no clock and no printing.
+
+mod argparse;
+mod builtins;
+mod convert;
+mod exec;
+pub(crate) mod value;
+
+use crate::value::Value;
+use std::collections::{BTreeMap, HashMap};
+
+pub(crate) use convert::SCALED_FROM;
+pub(crate) use exec::Exec;
+
+/// Where a loop or function sits in the source: its line and column.
+pub(crate) type At = (u32, u32);
+
+/// What one concrete run counted.
+#[derive(Default, Debug, Clone)]
+pub(crate) struct Trace {
+    /// Per loop (a `for` or `while` statement, a comprehension): how many
+    /// times it was entered and how many iterations it ran in all.
+    pub loops: HashMap<At, (u64, u64)>,
+    /// Per statement: how many times it began to run.
+    pub stmts: HashMap<At, u64>,
+    /// Per function definition: how many times it was called.
+    pub calls: HashMap<At, u64>,
+    /// Per function definition: how many of those calls were outermost
+    /// (not made, directly or not, from a call of the same function).
+    pub roots: HashMap<At, u64>,
+    /// Steps the run took.
+    pub steps: u64,
+    /// The smallest size a scaled run left among its arguments.
+    pub smallest: i64,
+}
+
+impl Trace {
+    /// Mean iterations per entry of the loop at `at`, if it ran.
+    pub fn trips(&self, at: At) -> Option<f64> {
+        self.loops
+            .get(&at)
+            .filter(|(entries, _)| *entries > 0)
+            .map(|(entries, iters)| *iters as f64 / *entries as f64)
+    }
+
+    /// Mean calls of the function defined at `at` per outermost call.
+    pub fn calls_per_root(&self, at: At) -> Option<f64> {
+        let roots = *self.roots.get(&at).filter(|r| **r > 0)?;
+        Some(*self.calls.get(&at)? as f64 / roots as f64)
+    }
+}
+
+/// Why a concrete run stopped before its end.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stop {
+    /// It took more steps than its budget.
+    Budget,
+    /// It reached something the executor does not model.
+    Unsupported(String),
+    /// A Python exception escaped (by the name of its class).
+    Raised(String),
+}
+
+/// Runs `callee` on `args` (abstract values, which must all be known) with
+/// the module's `globals`, for at most `budget` steps. Returns the counts,
+/// or why it stopped, and the steps it took either way.
+///
+/// `command_line` is the program's path and arguments (`sys.argv`).
+/// With `scale` below 1, the integers among the arguments (also inside
+/// containers and objects) from [`SCALED_FROM`] up, and the lengths of
+/// lists of repeated items, are multiplied by it, as are integers read
+/// from the command line: the same call on a smaller problem. The trace's `smallest` is then the smallest size left.
+pub(crate) fn run_call(
+    globals: &BTreeMap<String, Value>,
+    callee: &Value,
+    args: &[Value],
+    command_line: (&str, &[String]),
+    budget: u64,
+    scale: f64,
+) -> (Result<Trace, Stop>, u64) {
+    let mut ex = Exec::new(globals, budget);
+    ex.program = command_line.0.to_string();
+    ex.argv = command_line.1.to_vec();
+    ex.argv_scale = scale;
+    let result = (|| {
+        let f = ex.convert(callee)?;
+        ex.scale = scale;
+        let pos = args
+            .iter()
+            .map(|a| ex.convert(a))
+            .collect::<Result<Vec<_>, _>>();
+        ex.scale = 1.0;
+        ex.call(&f, pos?, Vec::new())
+    })();
+    let smallest = ex.smallest;
+    let mut trace = ex.into_trace();
+    trace.smallest = smallest;
+    let steps = trace.steps;
+    (result.map(|_| trace), steps)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,168 @@
+//! The executor on small programs: counts it must get exactly.
+
+use super::*;
+use crate::interp::{Interp, NoFiles};
+use crate::value::Value;
+
+/// Runs `source`'s module level through the analysis, then `func` on
+/// `args` concretely.
+fn trace(source: &str, func: &str, args: Vec<i64>) -> Result<Trace, Stop> {
+    // Deep recursion needs the analysis thread's big stack.
+    let (source, func) = (source.to_string(), func.to_string());
+    // -1 stands for an argument the analysis does not know.
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || trace_here(&source, &func, &args))
+        .expect("thread")
+        .join()
+        .expect("no panic")
+}
+
+fn trace_here(source: &str, func: &str, args: &[String]) -> Result<Trace, Stop> {
+    let args: Vec<Value> = args
+        .iter()
+        .map(|a| match a.parse::<i64>() {
+            Ok(-1) | Err(_) => Value::Unknown,
+            Ok(i) => Value::int(i),
+        })
+        .collect();
+    let module = prescient_syntax::parse(source).expect("parses");
+    let mut it = Interp::new("t.py", &[], &NoFiles);
+    it.run_module(&module);
+    let f = it.globals.get(func).cloned().expect("defined");
+    run_call(&it.globals, &f, &args, ("t.py", &[]), 5_000_000, 1.0).0
+}
+
+const QUEENS: &str = r#"
+def solve(n, row, cols, d1, d2):
+    if row == n:
+        return 1
+    count = 0
+    for c in range(n):
+        if c in cols or (row - c) in d1 or (row + c) in d2:
+            continue
+        cols.add(c); d1.add(row - c); d2.add(row + c)
+        count += solve(n, row + 1, cols, d1, d2)
+        cols.remove(c); d1.remove(row - c); d2.remove(row + c)
+    return count
+
+def queens(n):
+    return solve(n, 0, set(), set(), set())
+"#;
+
+#[test]
+fn backtracking_counts_every_call() {
+    let t = trace(QUEENS, "queens", vec![6]).expect("runs");
+    // solve() is called once per node of the search tree: 6-queens has
+    // 153 of them (the root included).
+    let calls = t.calls.iter().find(|(at, _)| at.0 == 2).map(|(_, n)| *n);
+    assert_eq!(calls, Some(153));
+    // Its loop runs n times per call that is not a leaf (4 solutions).
+    assert_eq!(t.trips((6, 5)), Some(6.0));
+}
+
+#[test]
+fn a_program_counter_loop_runs_to_its_halt() {
+    let src = r#"
+class CPU:
+    def __init__(self, prog):
+        self.prog = prog
+        self.reg = [0] * 4
+        self.pc = 0
+        self.ops = {"set": self.op_set, "dec": self.op_dec, "jnz": self.op_jnz}
+    def op_set(self, r, v):
+        self.reg[r] = v
+    def op_dec(self, r, _):
+        self.reg[r] -= 1
+    def op_jnz(self, r, t):
+        if self.reg[r]:
+            self.pc = t - 1
+    def run(self):
+        n = 0
+        while self.pc < len(self.prog):
+            op, a, b = self.prog[self.pc]
+            self.ops[op](a, b)
+            self.pc += 1
+            n += 1
+        return n
+
+def main(count):
+    return CPU([("set", 0, count), ("dec", 0, 0), ("jnz", 0, 1)]).run()
+"#;
+    let t = trace(src, "main", vec![1000]).expect("runs");
+    assert_eq!(t.trips((17, 9)), Some(2001.0));
+}
+
+#[test]
+fn generators_comprehensions_and_random_draws_run() {
+    let src = r#"
+import random
+
+def perms(xs):
+    if len(xs) <= 1:
+        yield list(xs)
+        return
+    for i in range(len(xs)):
+        for p in perms(xs[:i] + xs[i + 1:]):
+            yield [xs[i]] + p
+
+def walk(n, seed):
+    rng = random.Random(seed)
+    total = sum(1 for p in perms(list(range(n))) if p[0] < p[-1])
+    steps = 0
+    x = 0
+    while abs(x) < 10:
+        x += rng.choice((-1, 1))
+        steps += 1
+    return total, steps
+"#;
+    let t = trace(src, "walk", vec![5, 1]).expect("runs");
+    // The comprehension sees all 120 permutations.
+    assert_eq!(t.trips((14, 17)), Some(120.0));
+    // A random walk to +-10 takes about 100 steps on average; one walk
+    // is anywhere from 10 up.
+    let steps = t.trips((17, 5)).expect("ran");
+    assert!(steps >= 10.0, "{steps}");
+}
+
+#[test]
+fn what_it_does_not_model_stops_it_cleanly() {
+    let src = r#"
+import os
+
+def f(n):
+    total = 0
+    for i in range(n):
+        total += len(os.listdir("."))
+    return total
+
+def g(n):
+    while True:
+        n += 1
+
+def h(n):
+    return {}[n]
+
+def deep(n):
+    return deep(n + 1)
+"#;
+    assert!(matches!(
+        trace(src, "f", vec![3]),
+        Err(Stop::Unsupported(_))
+    ));
+    assert_eq!(trace(src, "g", vec![0]).err(), Some(Stop::Budget));
+    assert_eq!(
+        trace(src, "h", vec![0]).err(),
+        Some(Stop::Raised("KeyError".into()))
+    );
+    assert!(matches!(
+        trace(src, "deep", vec![0]),
+        Err(Stop::Unsupported(_))
+    ));
+    // An argument not known does not run at all.
+    assert!(matches!(
+        trace(src, "g", vec![-1]),
+        Err(Stop::Unsupported(_))
+    ));
+}

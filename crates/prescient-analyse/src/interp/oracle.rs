@@ -1,0 +1,546 @@
+//! Trip counts from running a call for real ([`crate::concrete`]).
+//!
+//! A function with a `while` loop or that calls itself has trip counts the
+//! abstract summary often cannot know: they depend on the data (a search's
+//! pruning, a program counter, a queue refilled as it drains). When such a
+//! function is called with arguments the analysis knows completely, the
+//! call is first run by the bounded executor; while its body is then
+//! analysed as usual, the loops and recursions whose counts the summary
+//! would have assumed take the counts the run measured instead. The
+//! executor's budget is shared by the whole analysis, so a program with
+//! many such calls is not analysed much longer than one with none.
+
+use super::*;
+use crate::concrete::{self, At, Stop, Trace};
+use prescient_syntax::ast::{Expr, ExprKind, FunctionDef, Stmt, StmtKind};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// Steps one concrete run may take (about a tenth of a second).
+pub const ORACLE_CALL_BUDGET: u64 = 3_000_000;
+/// Steps all concrete runs of one analysis may take together.
+pub const ORACLE_TOTAL_BUDGET: u64 = 12_000_000;
+/// The scales a call too long to run whole is run at, smallest first:
+/// each costs about twice the one before (for linear work). The ladder
+/// stops before a run its growth so far says would not fit the budget.
+const SCALES: [f64; 11] = [
+    1.0 / 1024.0,
+    1.0 / 512.0,
+    1.0 / 256.0,
+    1.0 / 128.0,
+    1.0 / 64.0,
+    1.0 / 32.0,
+    1.0 / 16.0,
+    1.0 / 8.0,
+    1.0 / 4.0,
+    1.0 / 2.0,
+    1.0,
+];
+/// A scaled run whose sizes went below this says little of the real one.
+const SMALLEST_SIZE: i64 = 8;
+/// How far a search's small size parameters (`n` queens) are lowered.
+const DECREMENTS: [i64; 5] = [4, 3, 2, 1, 0];
+/// Small integer parameters from this value up are taken for sizes a
+/// search grows exponentially in.
+const SMALL_SIZE: i64 = 5;
+/// The fastest growth per size step an extrapolation believes.
+const MAX_GROWTH: f64 = 64.0;
+
+/// What the runs of one call say: mean trips per entry of each loop, and
+/// calls per outermost call of each function, measured or extrapolated.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    trips: HashMap<At, f64>,
+    calls: HashMap<At, f64>,
+    /// How many times each statement began, in the (biggest) run: their
+    /// ratios are the shares of branches and of what follows an early
+    /// exit (`continue`, `return`).
+    stmts: HashMap<At, f64>,
+    /// How they were found, when not by a run of the call itself.
+    how: Option<&'static str>,
+}
+
+impl Counts {
+    fn exact(t: &Trace) -> Counts {
+        Counts {
+            trips: t
+                .loops
+                .keys()
+                .filter_map(|k| Some((*k, t.trips(*k)?)))
+                .collect(),
+            calls: t
+                .calls
+                .keys()
+                .filter_map(|k| Some((*k, t.calls_per_root(*k)?)))
+                .collect(),
+            stmts: stmt_counts(t),
+            how: None,
+        }
+    }
+
+    /// Counts at full size from two runs `a` and `b` (and `before`, a
+    /// smaller run before them, when there is one), `b` the bigger: each
+    /// count grows by what it grew between the runs, per size step
+    /// (`Geometric`, `steps` of them still to go), or with the size
+    /// (`Power`: `ratio` the sizes' ratio between the runs, `to_full` the
+    /// full size's to `b`'s), as a power of it or as its logarithm (a
+    /// heap's depth), whichever predicts `before` better.
+    fn extrapolate(
+        before: Option<&Trace>,
+        a: &Trace,
+        b: &Trace,
+        growth: Growth,
+        how: &'static str,
+    ) -> Counts {
+        let project = |w: Option<f64>, x: f64, y: f64| -> f64 {
+            if x <= 0.0 || y <= 0.0 {
+                return y;
+            }
+            match growth {
+                Growth::Power { ratio, to_full } => {
+                    let exponent = ((y / x).ln() / ratio.ln()).clamp(0.0, 3.0);
+                    let power = y * to_full.powf(exponent);
+                    // Per step of the size's logarithm, a constant increase.
+                    let per = (y - x).max(0.0) / ratio.ln();
+                    let log = y + per * to_full.ln();
+                    match w {
+                        Some(w) if w > 0.0 => {
+                            let power_back = x / ratio.powf(exponent);
+                            let log_back = x - per * ratio.ln();
+                            if (log_back - w).abs() < (power_back - w).abs() {
+                                log
+                            } else {
+                                power
+                            }
+                        }
+                        _ => power,
+                    }
+                }
+                Growth::Geometric { steps } => y * (y / x).clamp(1.0, MAX_GROWTH).powf(steps),
+            }
+        };
+        let mut c = Counts {
+            how: Some(how),
+            stmts: stmt_counts(b),
+            ..Counts::default()
+        };
+        for (k, y) in b.loops.keys().filter_map(|k| Some((*k, b.trips(*k)?))) {
+            let x = a.trips(k).unwrap_or(y);
+            let w = before.and_then(|t| t.trips(k));
+            c.trips.insert(k, project(w, x, y));
+        }
+        for (k, y) in b
+            .calls
+            .keys()
+            .filter_map(|k| Some((*k, b.calls_per_root(*k)?)))
+        {
+            let x = a.calls_per_root(k).unwrap_or(y);
+            let w = before.and_then(|t| t.calls_per_root(k));
+            c.calls.insert(k, project(w, x, y));
+        }
+        c
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Growth {
+    Power { ratio: f64, to_full: f64 },
+    Geometric { steps: f64 },
+}
+
+impl Interp<'_> {
+    /// Runs `f` on `params` concretely if its trip counts need it and the
+    /// budget allows; on success the run's counts cover the call's
+    /// analysis until [`Self::oracle_leave`]. Returns whether they do.
+    pub(crate) fn oracle_enter(
+        &mut self,
+        f: &Rc<FuncVal>,
+        d: &FunctionDef,
+        params: &[Value],
+    ) -> bool {
+        if !self.oracle_enabled
+            || self.covered(d)
+            || !self.needs_counts_deep(d, &mut HashSet::new(), 0)
+        {
+            return false;
+        }
+        if d.params.vararg.is_some() || d.params.kwarg.is_some() || !d.params.kwonly.is_empty() {
+            return false;
+        }
+        let callee = Value::Func(f.clone());
+        self.oracle_stop = None;
+        let counts = match self.ladder(&callee, params) {
+            Some(c) => Some(c),
+            None if has_small_sizes(params) => self.ladder_small(&callee, params),
+            None => None,
+        };
+        match counts {
+            Some(c) => {
+                self.oracle.push(Rc::new(c));
+                true
+            }
+            None => {
+                // Said of entry functions and of runs too long: why the
+                // counts below are the summary's own. (A helper whose
+                // arguments are not known is the common, quiet case.)
+                let why = match self.oracle_stop.take() {
+                    Some(Stop::Budget) => {
+                        Some("it takes too many steps, even on smaller sizes".to_string())
+                    }
+                    Some(Stop::Unsupported(what)) if params.is_empty() => {
+                        Some(format!("it uses {what}, which the executor does not model"))
+                    }
+                    Some(Stop::Raised(e)) if params.is_empty() => Some(format!("it raised {e}")),
+                    _ => None,
+                };
+                if let Some(why) = why {
+                    self.note(format!(
+                        "`{}` was not run to count its loops: {why}",
+                        d.name
+                    ));
+                }
+                false
+            }
+        }
+    }
+
+    fn run(&mut self, callee: &Value, params: &[Value], scale: f64) -> Option<Result<Trace, Stop>> {
+        let left = ORACLE_TOTAL_BUDGET.saturating_sub(self.oracle_spent);
+        let budget = left.min(ORACLE_CALL_BUDGET);
+        if budget < 10_000 {
+            return None;
+        }
+        let (result, steps) = concrete::run_call(
+            &self.globals,
+            callee,
+            params,
+            (self.file, self.args),
+            budget,
+            scale,
+        );
+        self.oracle_spent += steps;
+        if let Err(stop) = &result {
+            self.oracle_stop = Some(stop.clone());
+        }
+        Some(result)
+    }
+
+    /// Runs the call at growing scales of its big sizes until one is too
+    /// long: the whole call if it fits, else the two biggest runs, the
+    /// counts extrapolated as powers of the size.
+    fn ladder(&mut self, callee: &Value, params: &[Value]) -> Option<Counts> {
+        let mut done: Vec<(f64, Trace)> = Vec::new();
+        // Sizes come in the arguments, or from the command line (an entry
+        // function without parameters).
+        let scales: &[f64] = if has_big_sizes(params) || params.is_empty() {
+            &SCALES
+        } else {
+            &SCALES[SCALES.len() - 1..]
+        };
+        let mut i = 0;
+        while i < scales.len() {
+            let scale = scales[i];
+            i += 1;
+            // A run its growth says would not fit is not tried: it would
+            // only spend the budget.
+            if let [.., (sp, p), (sq, q)] = done.as_slice() {
+                let growth = (q.steps as f64 / p.steps.max(1) as f64).max(1.0);
+                let rungs = (scale / sq).ln() / (sq / sp).ln();
+                let next = q.steps as f64 * growth.powf(rungs);
+                let left = ORACLE_TOTAL_BUDGET.saturating_sub(self.oracle_spent);
+                if next > left.min(ORACLE_CALL_BUDGET) as f64 {
+                    break;
+                }
+            }
+            match self.run(callee, params, scale)? {
+                Ok(t) if scale >= 1.0 => return Some(Counts::exact(&t)),
+                // Nothing to shrink: only the whole call says anything.
+                Ok(t) if t.smallest == i64::MAX => i = scales.len() - 1,
+                Ok(t) => {
+                    if t.smallest >= SMALLEST_SIZE {
+                        done.push((scale, t));
+                    }
+                }
+                Err(Stop::Budget) => break,
+                Err(_) => return None,
+            }
+        }
+        let [.., (sa, a), (sb, b)] = done.as_slice() else {
+            return None;
+        };
+        let before = done.len().checked_sub(3).map(|i| &done[i].1);
+        // Runs on equally spaced scales: the ratio between the two last is
+        // the one between the two before.
+        let growth = Growth::Power {
+            ratio: sb / sa,
+            to_full: 1.0 / sb,
+        };
+        Some(Counts::extrapolate(
+            before,
+            a,
+            b,
+            growth,
+            "extrapolated from runs of the call on smaller sizes",
+        ))
+    }
+
+    /// A search exponential in a small size (`n` queens): runs with the
+    /// small integer parameters lowered by a few steps, the counts grown
+    /// per step as between the two biggest runs.
+    fn ladder_small(&mut self, callee: &Value, params: &[Value]) -> Option<Counts> {
+        let mut done: Vec<(i64, Trace)> = Vec::new();
+        for &dec in &DECREMENTS[..DECREMENTS.len() - 1] {
+            let lowered: Vec<Value> = params
+                .iter()
+                .map(|p| match p.as_sym().and_then(|s| s.as_int()) {
+                    Some(v) if (SMALL_SIZE..concrete::SCALED_FROM).contains(&v) => {
+                        Value::int((v - dec).max(1))
+                    }
+                    _ => p.clone(),
+                })
+                .collect();
+            match self.run(callee, &lowered, 1.0)? {
+                Ok(t) => done.push((dec, t)),
+                Err(Stop::Budget) => break,
+                Err(_) => return None,
+            }
+        }
+        let [.., (_, a), (db, b)] = done.as_slice() else {
+            return None;
+        };
+        let growth = Growth::Geometric { steps: *db as f64 };
+        Some(Counts::extrapolate(
+            None,
+            a,
+            b,
+            growth,
+            "extrapolated from runs of the call on smaller sizes",
+        ))
+    }
+
+    /// Whether a call's arguments are what they will be when it runs. Inside
+    /// a loop the analysis carries each name's mean value, and containers
+    /// and objects as they were before the loop changed them: only
+    /// constants, and names of scalars or strings the loop does not
+    /// change, are the call's real arguments there.
+    pub(crate) fn may_run(
+        &self,
+        func: &Expr,
+        args: &[Expr],
+        keywords: &[prescient_syntax::ast::Keyword],
+        pos: &[Value],
+        kw: &[(String, Value)],
+    ) -> bool {
+        if self.loops.is_empty() {
+            return true;
+        }
+        let scalar = |v: &Value| -> bool {
+            fn go(v: &Value, depth: u32) -> bool {
+                match v {
+                    Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => true,
+                    Value::Str { .. } | Value::Range { .. } => true,
+                    Value::Seq {
+                        kind: SeqKind::Tuple,
+                        items: SeqItems::Known(items),
+                    } => depth < 4 && items.iter().all(|i| go(i, depth + 1)),
+                    _ => false,
+                }
+            }
+            go(v, 0)
+        };
+        // A method's receiver is an object the loop may change.
+        let plain_callee = func.as_name().is_some();
+        plain_callee
+            && pos.iter().all(scalar)
+            && kw.iter().all(|(_, v)| scalar(v))
+            && !args.iter().any(|a| self.varies_per_iteration(a))
+            && !keywords.iter().any(|k| self.varies_per_iteration(&k.value))
+    }
+
+    /// Whether `d`, or a function or method it calls (as far as names
+    /// tell), has counts only a run can tell.
+    fn needs_counts_deep(
+        &self,
+        d: &FunctionDef,
+        seen: &mut HashSet<(u32, u32)>,
+        depth: u32,
+    ) -> bool {
+        if !seen.insert((d.span.line, d.span.col)) || depth > 8 {
+            return false;
+        }
+        if needs_counts(d) {
+            return true;
+        }
+        let mut callees: Vec<Rc<FuncVal>> = Vec::new();
+        for s in &d.body {
+            s.walk(&mut |st| {
+                st.exprs().into_iter().for_each(|e| {
+                    e.walk(&mut |x| {
+                        let ExprKind::Call { func, .. } = &x.kind else {
+                            return;
+                        };
+                        match &func.kind {
+                            ExprKind::Name(n) => match self.globals.get(n) {
+                                Some(Value::Func(f)) => callees.push(f.clone()),
+                                Some(Value::Class(c)) => methods(c, None, &mut callees),
+                                _ => {}
+                            },
+                            ExprKind::Attribute { attr, .. } => {
+                                for v in self.globals.values() {
+                                    if let Value::Class(c) = v {
+                                        methods(c, Some(attr), &mut callees);
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    })
+                })
+            });
+        }
+        callees.iter().any(|f| match &f.callable {
+            Callable::Def(g) => self.needs_counts_deep(g, seen, depth + 1),
+            _ => false,
+        })
+    }
+
+    pub(crate) fn oracle_leave(&mut self) {
+        self.oracle.pop();
+    }
+
+    /// Whether a run already under way counted `d`'s calls.
+    fn covered(&self, d: &FunctionDef) -> bool {
+        let at = (d.span.line, d.span.col);
+        self.oracle.iter().any(|c| c.calls.contains_key(&at))
+    }
+
+    /// Mean iterations per entry the innermost covering run measured for
+    /// the loop at `span`, and how it was found.
+    pub(crate) fn oracle_trips(
+        &self,
+        span: prescient_syntax::ast::Span,
+    ) -> Option<(f64, &'static str)> {
+        let at: At = (span.line, span.col);
+        self.oracle
+            .iter()
+            .rev()
+            .find_map(|c| Some((*c.trips.get(&at)?, c.how.unwrap_or(MEASURED))))
+    }
+
+    /// How often `s` ran for each run of `first` (the statement its block
+    /// begins with, or the `if` whose branch it begins), in the innermost
+    /// run that saw `first`.
+    pub(crate) fn oracle_share(&self, first: &Stmt, s: &Stmt) -> Option<f64> {
+        let key = |s: &Stmt| (s.span.line, s.span.col);
+        let c = self
+            .oracle
+            .iter()
+            .rev()
+            .find(|c| c.stmts.contains_key(&key(first)))?;
+        let base = c.stmts[&key(first)];
+        let n = c.stmts.get(&key(s)).copied().unwrap_or(0.0);
+        (base > 0.0).then(|| (n / base).min(1.0))
+    }
+
+    /// Calls per outermost call the covering run measured for `d`.
+    pub(crate) fn oracle_calls(&self, d: &FunctionDef) -> Option<f64> {
+        let at: At = (d.span.line, d.span.col);
+        self.oracle
+            .iter()
+            .rev()
+            .find_map(|c| c.calls.get(&at).copied())
+    }
+}
+
+fn stmt_counts(t: &Trace) -> HashMap<At, f64> {
+    t.stmts.iter().map(|(k, n)| (*k, *n as f64)).collect()
+}
+
+/// Whether a count the summary derived (a heap's depth, a recurrence)
+/// agrees with one a run measured or extrapolated: within half again
+/// either way. Where it does, the derived one stands (it is exact for
+/// its case; an extrapolation is not); where it does not, its premise
+/// failed and the measured one is taken.
+pub(crate) fn agrees(derived: f64, measured: f64) -> bool {
+    derived > 0.0 && measured > 0.0 && (derived / measured).max(measured / derived) <= 1.5
+}
+
+const MEASURED: &str = "measured by a run of the call on its known arguments";
+
+/// A class's methods (by `name`, or all of them).
+fn methods(c: &ClassVal, name: Option<&str>, out: &mut Vec<Rc<FuncVal>>) {
+    for (k, v) in c.attrs.borrow().iter() {
+        if let Value::Func(f) = v {
+            if name.is_none_or(|n| n == k) {
+                out.push(f.clone());
+            }
+        }
+    }
+}
+
+/// Whether some argument holds a size a scaled run can shrink.
+fn has_big_sizes(params: &[Value]) -> bool {
+    fn big(v: &Value, depth: u32) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match v {
+            Value::Int(s) => s
+                .as_num()
+                .is_some_and(|x| x.abs() >= concrete::SCALED_FROM as f64),
+            Value::Seq {
+                items: SeqItems::Known(items),
+                ..
+            } => items.iter().any(|i| big(i, depth + 1)),
+            Value::Seq {
+                items: SeqItems::Homog { len, .. },
+                ..
+            } => len
+                .as_num()
+                .is_some_and(|x| x >= concrete::SCALED_FROM as f64),
+            Value::Instance { attrs, .. } => attrs.borrow().values().any(|a| big(a, depth + 1)),
+            Value::Method { recv, .. } => big(recv, depth + 1),
+            _ => false,
+        }
+    }
+    params.iter().any(|p| big(p, 0))
+}
+
+fn has_small_sizes(params: &[Value]) -> bool {
+    params.iter().any(|p| {
+        p.as_sym()
+            .and_then(|s| s.as_int())
+            .is_some_and(|v| (SMALL_SIZE..concrete::SCALED_FROM).contains(&v))
+    })
+}
+
+/// Whether a function has counts only a run can tell: a `while` loop, or a
+/// call to itself (by name, or as `self.name`).
+fn needs_counts(d: &FunctionDef) -> bool {
+    fn calls_itself(e: &Expr, name: &str) -> bool {
+        let mut found = false;
+        e.walk(&mut |x| {
+            if let ExprKind::Call { func, .. } = &x.kind {
+                found |= match &func.kind {
+                    ExprKind::Name(n) => n == name,
+                    ExprKind::Attribute { value, attr } => {
+                        value.as_name() == Some("self") && attr == name
+                    }
+                    _ => false,
+                };
+            }
+        });
+        found
+    }
+    fn stmts(body: &[Stmt], name: &str) -> bool {
+        body.iter().any(|s| match &s.kind {
+            StmtKind::While { .. } => true,
+            StmtKind::FunctionDef(_) | StmtKind::ClassDef(_) => false,
+            _ => {
+                s.exprs().into_iter().any(|e| calls_itself(e, name))
+                    || s.child_blocks().into_iter().any(|b| stmts(b, name))
+            }
+        })
+    }
+    stmts(&d.body, &d.name)
+}
