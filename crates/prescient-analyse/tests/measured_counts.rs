@@ -218,3 +218,36 @@ main()
         a.notes
     );
 }
+
+#[test]
+fn a_script_without_an_entry_function_runs_whole() {
+    // A depth-first walk of an implicit binary tree of `n` nodes, at the
+    // top level: the program itself runs (on smaller sizes) to count it.
+    let src = r#"
+import sys
+
+n = int(sys.argv[1])
+stack = [0]
+seen = {0}
+steps = 0
+while stack:
+    v = stack.pop()
+    steps += 1
+    for w in (2 * v + 1, 2 * v + 2):
+        if w < n and w not in seen:
+            seen.add(w)
+            stack.append(w)
+print(steps)
+"#;
+    let a = analyze(src, &["300000"]);
+    let note = a
+        .notes
+        .iter()
+        .find(|n| n.contains("line 8: the `while` loop runs"))
+        .unwrap_or_else(|| panic!("{:?}", a.notes));
+    let trips: f64 = note
+        .split_whitespace()
+        .find_map(|w| w.parse().ok().filter(|_| !w.contains(':')))
+        .expect("a count");
+    assert!((2.7e5..3.3e5).contains(&trips), "{note}");
+}

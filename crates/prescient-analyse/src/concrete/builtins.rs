@@ -274,6 +274,21 @@ impl Exec<'_> {
             CmpOp::In => self.contains(r, l)?,
             CmpOp::NotIn => !self.contains(r, l)?,
             CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE => {
+                // Sets order by inclusion.
+                if let (CV::Set(a), CV::Set(b)) = (l, r) {
+                    let (a, b) = (a.borrow(), b.borrow());
+                    let within = |x: &Table, y: &Table| {
+                        x.items()
+                            .all(|(k, _)| key_of(k).is_ok_and(|k| y.contains(&k)))
+                    };
+                    self.step((a.len() + b.len()) as u64 / 8)?;
+                    return Ok(match op {
+                        CmpOp::LtE => within(&a, &b),
+                        CmpOp::Lt => a.len() < b.len() && within(&a, &b),
+                        CmpOp::GtE => within(&b, &a),
+                        _ => b.len() < a.len() && within(&b, &a),
+                    });
+                }
                 if let CV::Instance(_) = l {
                     let name = match op {
                         CmpOp::Lt => "__lt__",
@@ -681,10 +696,15 @@ impl Exec<'_> {
             "int" => match pos.first() {
                 None => CV::Int(0),
                 Some(CV::Float(f)) => {
-                    if !f.is_finite() || f.abs() > 9.0e18 {
-                        return unsupported("big integers");
+                    if !f.is_finite() {
+                        return raise("OverflowError");
                     }
-                    CV::Int(f.trunc() as i64)
+                    if f.abs() > 9.0e18 {
+                        // A big integer, held as a float (see `int_binop`).
+                        CV::Float(f.trunc())
+                    } else {
+                        CV::Int(f.trunc() as i64)
+                    }
                 }
                 Some(CV::Str(s)) => match s.trim().parse::<i64>() {
                     Ok(i) => CV::Int(i),
@@ -749,6 +769,58 @@ impl Exec<'_> {
                 CV::Str(Rc::from(c.to_string().as_str()))
             }
             "isinstance" => CV::Bool(self.isinstance(arg(&pos, 0)?, arg(&pos, 1)?)),
+            "getattr" | "hasattr" => {
+                let CV::Str(name) = arg(&pos, 1)? else {
+                    return raise("TypeError");
+                };
+                let name = name.clone();
+                let obj = arg(&pos, 0)?.clone();
+                match (
+                    self.attribute(&obj, &name),
+                    pos.get(2),
+                    q.ends_with("hasattr"),
+                ) {
+                    (Ok(_), _, true) => CV::Bool(true),
+                    (Err(Stop::Raised(e)), _, true) if e == "AttributeError" => CV::Bool(false),
+                    (Ok(v), _, false) => v,
+                    (Err(Stop::Raised(e)), Some(d), false) if e == "AttributeError" => d.clone(),
+                    (Err(e), _, _) => return Err(e),
+                }
+            }
+            "setattr" => {
+                match arg(&pos, 0)? {
+                    CV::Instance(i) => match arg(&pos, 1)? {
+                        CV::Str(name) => {
+                            i.attrs
+                                .borrow_mut()
+                                .insert(name.to_string(), arg(&pos, 2)?.clone());
+                        }
+                        _ => return raise("TypeError"),
+                    },
+                    _ => return unsupported("`setattr` on a non-instance"),
+                }
+                CV::None
+            }
+            "itertools.islice" => {
+                let items = self.iterate(arg(&pos, 0)?)?;
+                let (start, stop, step) = match pos.len() {
+                    2 => (0, pos[1].clone(), 1),
+                    _ => (
+                        int(arg(&pos, 1)?).unwrap_or(0).max(0) as usize,
+                        arg(&pos, 2)?.clone(),
+                        pos.get(3).and_then(int).unwrap_or(1).max(1) as usize,
+                    ),
+                };
+                let stop = int(&stop).map_or(items.len(), |s| (s.max(0) as usize).min(items.len()));
+                iter_of(
+                    items
+                        .into_iter()
+                        .take(stop)
+                        .skip(start)
+                        .step_by(step)
+                        .collect(),
+                )
+            }
             "hash" => {
                 let k = key_of(arg(&pos, 0)?).or_else(|_| raise("TypeError"))?;
                 use std::hash::{Hash, Hasher};
@@ -990,6 +1062,15 @@ impl Exec<'_> {
                 CV::Float(0.0)
             }
             "sys.exit" => return raise("SystemExit"),
+            // Settings of the interpreter that change nothing counted.
+            "sys.setrecursionlimit"
+            | "gc.disable"
+            | "gc.enable"
+            | "gc.collect"
+            | "gc.freeze"
+            | "warnings.filterwarnings"
+            | "warnings.simplefilter"
+            | "random.seed" => CV::None,
             "random.Random" => CV::Rng(Rc::new(RefCell::new(Rng::new(
                 pos.first().and_then(int).unwrap_or(1) as u64,
             )))),
@@ -1656,9 +1737,19 @@ fn identical(l: &CV, r: &CV) -> bool {
 
 fn int_binop(op: BinOp, a: i64, b: i64) -> Result<CV, Stop> {
     Ok(match op {
-        BinOp::Add => CV::Int(a.checked_add(b).ok_or_else(big)?),
-        BinOp::Sub => CV::Int(a.checked_sub(b).ok_or_else(big)?),
-        BinOp::Mul => CV::Int(a.checked_mul(b).ok_or_else(big)?),
+        // Past 64 bits an integer goes on as a float: its size, not its
+        // digits, is what the counts depend on (a product that grows, a
+        // value reduced modulo something). Bit operations on it stop the
+        // run.
+        BinOp::Add => a
+            .checked_add(b)
+            .map_or(CV::Float(a as f64 + b as f64), CV::Int),
+        BinOp::Sub => a
+            .checked_sub(b)
+            .map_or(CV::Float(a as f64 - b as f64), CV::Int),
+        BinOp::Mul => a
+            .checked_mul(b)
+            .map_or(CV::Float(a as f64 * b as f64), CV::Int),
         BinOp::Div => {
             if b == 0 {
                 return raise("ZeroDivisionError");
@@ -1681,13 +1772,10 @@ fn int_binop(op: BinOp, a: i64, b: i64) -> Result<CV, Stop> {
             CV::Int(if b < 0 && r != 0 { r + b } else { r })
         }
         BinOp::Pow => {
-            if b < 0 {
-                CV::Float((a as f64).powf(b as f64))
-            } else {
-                CV::Int(
-                    a.checked_pow(u32::try_from(b).map_err(|_| big())?)
-                        .ok_or_else(big)?,
-                )
+            let exact = u32::try_from(b).ok().and_then(|e| a.checked_pow(e));
+            match exact {
+                Some(v) if b >= 0 => CV::Int(v),
+                _ => CV::Float((a as f64).powf(b as f64)),
             }
         }
         BinOp::LShift => {

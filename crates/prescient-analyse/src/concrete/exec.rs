@@ -61,6 +61,11 @@ pub(crate) struct Exec<'g> {
     pub(super) argv_scale: f64,
     /// Comparisons under way inside one another (of nested containers).
     pub(super) nesting: u32,
+    /// The line of the statement running.
+    pub(super) line: u32,
+    /// Class attributes the run set (`Strength.REQUIRED = ...`), by class
+    /// and name: they shadow the analysis's.
+    pub(super) class_attrs: HashMap<(usize, String), CV>,
 }
 
 /// A call's keyword arguments, in order.
@@ -96,6 +101,8 @@ impl<'g> Exec<'g> {
             argv: Vec::new(),
             argv_scale: 1.0,
             nesting: 0,
+            line: 0,
+            class_attrs: HashMap::new(),
         }
     }
 
@@ -138,6 +145,12 @@ impl<'g> Exec<'g> {
             let c = self.convert(&v)?;
             self.overlay.insert(name.to_string(), c.clone());
             return Ok(c);
+        }
+        match name {
+            "__name__" => return Ok(CV::str("__main__")),
+            "__file__" => return Ok(CV::str(&self.program)),
+            "__doc__" => return Ok(CV::str("")),
+            _ => {}
         }
         if crate::kb::builtin(name).is_some() || builtin_exception(name) {
             return Ok(CV::Lib(Rc::from(format!("builtins.{name}").as_str())));
@@ -460,6 +473,60 @@ impl<'g> Exec<'g> {
 
     // ----- statements -----
 
+    /// A module's statements at its top level: definitions are the
+    /// analysis's values of their names, imports bind library names.
+    pub(super) fn exec_module(&mut self, body: &[Stmt]) -> Result<(), Stop> {
+        for s in body {
+            match &s.kind {
+                StmtKind::FunctionDef(d) => self.take_definition(&d.name)?,
+                StmtKind::ClassDef(c) => self.take_definition(&c.name)?,
+                StmtKind::Import(aliases) => {
+                    for a in aliases {
+                        let (name, value) = match &a.asname {
+                            Some(alias) => (alias.clone(), a.name.clone()),
+                            None => {
+                                let top = a.name.split('.').next().unwrap_or(&a.name);
+                                (top.to_string(), top.to_string())
+                            }
+                        };
+                        self.overlay.insert(name, CV::Lib(Rc::from(value.as_str())));
+                    }
+                }
+                StmtKind::ImportFrom {
+                    module,
+                    names,
+                    level,
+                } => {
+                    if *level > 0 {
+                        return unsupported("a relative import");
+                    }
+                    for a in names {
+                        let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
+                        let full = format!("{module}.{}", a.name);
+                        self.overlay.insert(name, CV::Lib(Rc::from(full.as_str())));
+                    }
+                }
+                _ => match self.exec(s)? {
+                    Flow::Normal => {}
+                    _ => return unsupported("control flow outside a function"),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// A module-level function or class, as the analysis defined it.
+    fn take_definition(&mut self, name: &str) -> Result<(), Stop> {
+        let Some(v) = self.globals.get(name).cloned() else {
+            return unsupported(format!(
+                "a definition of `{name}` the analysis has not reached"
+            ));
+        };
+        let c = self.convert(&v)?;
+        self.overlay.insert(name.to_string(), c);
+        Ok(())
+    }
+
     pub(super) fn exec_block(&mut self, body: &[Stmt]) -> Result<Flow, Stop> {
         for s in body {
             match self.exec(s)? {
@@ -472,6 +539,7 @@ impl<'g> Exec<'g> {
 
     fn exec(&mut self, s: &Stmt) -> Result<Flow, Stop> {
         self.step(1)?;
+        self.line = s.span.line;
         *self.trace.stmts.entry(at(s.span)).or_insert(0) += 1;
         match &s.kind {
             StmtKind::Expr(e) => {
@@ -751,6 +819,10 @@ impl<'g> Exec<'g> {
                     }
                     CV::Namespace(ns) => {
                         ns.borrow_mut().insert(attr.clone(), v);
+                        Ok(())
+                    }
+                    CV::Class(c) => {
+                        self.class_attrs.insert((class_id(&c), attr.clone()), v);
                         Ok(())
                     }
                     _ => unsupported("an attribute set on a non-instance"),
@@ -1151,14 +1223,22 @@ impl<'g> Exec<'g> {
     }
 
     fn eval_call(&mut self, func: &Expr, args: &[Expr], keywords: &[Keyword]) -> Result<CV, Stop> {
-        // `super().method(...)`: the method of the next class up.
+        // `super().method(...)`, `super(Class, self).method(...)`: the
+        // method of the next class up.
         if let ExprKind::Attribute { value, attr } = &func.kind {
             if let ExprKind::Call {
                 func: f, args: a, ..
             } = &value.kind
             {
-                if f.as_name() == Some("super") && a.is_empty() {
-                    let m = self.super_method(attr)?;
+                if f.as_name() == Some("super") && (a.is_empty() || a.len() == 2) {
+                    let explicit = match a.as_slice() {
+                        [c, r] => match (self.eval(c)?, self.eval(r)?) {
+                            (CV::Class(c), recv) => Some((c, recv)),
+                            _ => return raise("TypeError"),
+                        },
+                        _ => None,
+                    };
+                    let m = self.super_method(attr, explicit)?;
                     let (pos, kw) = self.eval_args(args, keywords)?;
                     return self.call(&m, pos, kw);
                 }
@@ -1211,8 +1291,13 @@ impl<'g> Exec<'g> {
         Ok(vals)
     }
 
-    fn super_method(&mut self, name: &str) -> Result<CV, Stop> {
-        let Some((class, recv)) = self.frames.last().and_then(|f| f.class.clone()) else {
+    fn super_method(
+        &mut self,
+        name: &str,
+        explicit: Option<(Rc<ClassVal>, CV)>,
+    ) -> Result<CV, Stop> {
+        let from_frame = || self.frames.last().and_then(|f| f.class.clone());
+        let Some((class, recv)) = explicit.or_else(from_frame) else {
             return unsupported("`super()` outside a method");
         };
         for b in &class.bases {
@@ -1240,6 +1325,20 @@ impl<'g> Exec<'g> {
         raise("AttributeError")
     }
 
+    /// A class attribute the run set, on the class or a base.
+    fn class_attr(&self, c: &ClassVal, attr: &str) -> Option<CV> {
+        if self.class_attrs.is_empty() {
+            return None;
+        }
+        if let Some(v) = self.class_attrs.get(&(class_id(c), attr.to_string())) {
+            return Some(v.clone());
+        }
+        c.bases.iter().find_map(|b| match b {
+            Value::Class(b) => self.class_attr(b, attr),
+            _ => None,
+        })
+    }
+
     pub(super) fn attribute(&mut self, v: &CV, attr: &str) -> Result<CV, Stop> {
         match v {
             CV::Instance(i) => {
@@ -1247,6 +1346,9 @@ impl<'g> Exec<'g> {
                     return Ok(a.clone());
                 }
                 let class = i.class.clone();
+                if let Some(v) = self.class_attr(&class, attr) {
+                    return Ok(v);
+                }
                 match class.lookup(attr) {
                     Some(Value::Func(f)) => {
                         let kind = method_kind(&f);
@@ -1267,6 +1369,9 @@ impl<'g> Exec<'g> {
                     None if attr == "__dict__" => unsupported("`__dict__`"),
                     None => raise("AttributeError"),
                 }
+            }
+            CV::Class(c) if self.class_attr(c, attr).is_some() => {
+                Ok(self.class_attr(c, attr).unwrap_or(CV::None))
             }
             CV::Class(c) => match c.lookup(attr) {
                 Some(Value::Func(f)) => {
@@ -1539,6 +1644,10 @@ pub(super) fn range_len(v: &CV) -> usize {
         }
         _ => 0,
     }
+}
+
+fn class_id(c: &ClassVal) -> usize {
+    c as *const ClassVal as usize
 }
 
 pub(super) fn builtin_exception(name: &str) -> bool {

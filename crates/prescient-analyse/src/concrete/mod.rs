@@ -81,42 +81,75 @@ pub(crate) enum Stop {
     Raised(String),
 }
 
-/// Runs `callee` on `args` (abstract values, which must all be known) with
-/// the module's `globals`, for at most `budget` steps. Returns the counts,
-/// or why it stopped, and the steps it took either way.
-///
-/// `command_line` is the program's path and arguments (`sys.argv`).
-/// With `scale` below 1, the integers among the arguments (also inside
-/// containers and objects) from [`SCALED_FROM`] up, and the lengths of
-/// lists of repeated items, are multiplied by it, as are integers read
-/// from the command line: the same call on a smaller problem. The trace's `smallest` is then the smallest size left.
+/// How a run is set up: the module's `globals` (the analysis's values),
+/// the program's path and arguments (`sys.argv`), the step budget, and
+/// the scale its sizes are shrunk by.
+pub(crate) struct Setup<'a> {
+    pub globals: &'a BTreeMap<String, Value>,
+    pub command_line: (&'a str, &'a [String]),
+    pub budget: u64,
+    /// Below 1, the integers from [`SCALED_FROM`] up among the arguments
+    /// (also inside containers and objects) and on the command line, and
+    /// the lengths of lists of repeated items, are multiplied by it: the
+    /// same program on a smaller problem. The trace's `smallest` is then
+    /// the smallest size left.
+    pub scale: f64,
+}
+
+/// Runs `callee` on `args` (abstract values, which must all be known).
+/// Returns the counts, or why it stopped, and the steps it took either way.
 pub(crate) fn run_call(
-    globals: &BTreeMap<String, Value>,
+    setup: &Setup,
     callee: &Value,
     args: &[Value],
-    command_line: (&str, &[String]),
-    budget: u64,
-    scale: f64,
 ) -> (Result<Trace, Stop>, u64) {
-    let mut ex = Exec::new(globals, budget);
-    ex.program = command_line.0.to_string();
-    ex.argv = command_line.1.to_vec();
-    ex.argv_scale = scale;
-    let result = (|| {
+    run(setup, |ex| {
         let f = ex.convert(callee)?;
-        ex.scale = scale;
+        ex.scale = setup.scale;
         let pos = args
             .iter()
             .map(|a| ex.convert(a))
             .collect::<Result<Vec<_>, _>>();
         ex.scale = 1.0;
-        ex.call(&f, pos?, Vec::new())
-    })();
+        ex.call(&f, pos?, Vec::new()).map(|_| ())
+    })
+}
+
+/// Runs a module's statements from the top: the whole program. Its
+/// functions and classes are the analysis's, taken by name as their
+/// definitions run.
+pub(crate) fn run_module(
+    setup: &Setup,
+    body: &[prescient_syntax::ast::Stmt],
+) -> (Result<Trace, Stop>, u64) {
+    run(setup, |ex| ex.exec_module(body))
+}
+
+fn run(
+    setup: &Setup,
+    what: impl FnOnce(&mut Exec) -> Result<(), Stop>,
+) -> (Result<Trace, Stop>, u64) {
+    let mut ex = Exec::new(setup.globals, setup.budget);
+    ex.program = setup.command_line.0.to_string();
+    ex.argv = setup.command_line.1.to_vec();
+    ex.argv_scale = setup.scale;
+    let result = what(&mut ex);
+    let result = finished(result, ex.line);
     let smallest = ex.smallest;
     let mut trace = ex.into_trace();
     trace.smallest = smallest;
     let steps = trace.steps;
     (result.map(|_| trace), steps)
+}
+
+/// `sys.exit()` ends a run as its end does; other stops say where.
+fn finished(r: Result<(), Stop>, line: u32) -> Result<(), Stop> {
+    match r {
+        Err(Stop::Raised(e)) if e == "SystemExit" => Ok(()),
+        Err(Stop::Raised(e)) => Err(Stop::Raised(format!("{e} at line {line}"))),
+        Err(Stop::Unsupported(w)) => Err(Stop::Unsupported(format!("{w} (line {line})"))),
+        other => other,
+    }
 }
 
 #[cfg(test)]

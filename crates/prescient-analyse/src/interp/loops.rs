@@ -422,7 +422,11 @@ impl Interp<'_> {
         body: &[Stmt],
         orelse: &[Stmt],
     ) -> Flow {
+        let before = self.ops_now().clone();
+        let outer_mult = self.mult_num.max(1e-300);
         let t = self.eval(test);
+        let mut test_ops = self.ops_now().clone();
+        test_ops.sub(&before);
         if self.truthiness(&t, test) == Some(false) && !matches!(test.kind, ExprKind::Bool(true)) {
             return self.exec_block(orelse);
         }
@@ -451,6 +455,12 @@ impl Interp<'_> {
             _ => trip,
         };
         self.enter_loop(vec![], trip.clone(), false);
+        // The test runs before every iteration, not only before the first:
+        // its operations again, per iteration (evaluating it again inside
+        // would analyse what it calls once more for each nested loop).
+        if test_ops.total() > 0.0 {
+            self.ops(|o, m| o.add(&test_ops.scaled(m / outer_mult)));
+        }
         if let (Some(levels), Some(l)) = (self.levels_pending.take(), self.loops.last_mut()) {
             l.levels = Some(levels);
         }

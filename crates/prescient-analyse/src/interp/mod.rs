@@ -237,6 +237,10 @@ pub struct Interp<'a> {
     pub(crate) oracle_enabled: bool,
     /// Why the last run of the executor stopped, if it did.
     pub(crate) oracle_stop: Option<crate::concrete::Stop>,
+    /// Whether the whole module was run already (`oracle_module`).
+    pub(crate) module_tried: bool,
+    /// Why runs did not happen (said at the end, if it matters).
+    pub(crate) oracle_notes: Vec<String>,
 }
 
 impl<'a> Interp<'a> {
@@ -286,6 +290,8 @@ impl<'a> Interp<'a> {
             oracle_ok: false,
             oracle_enabled: true,
             oracle_stop: None,
+            module_tried: false,
+            oracle_notes: Vec::new(),
             memo_bytes: HashMap::new(),
             born: HashMap::new(),
             counting_store: false,

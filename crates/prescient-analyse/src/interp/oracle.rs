@@ -194,7 +194,7 @@ impl Interp<'_> {
                     _ => None,
                 };
                 if let Some(why) = why {
-                    self.note(format!(
+                    self.oracle_notes.push(format!(
                         "`{}` was not run to count its loops: {why}",
                         d.name
                     ));
@@ -210,14 +210,13 @@ impl Interp<'_> {
         if budget < 10_000 {
             return None;
         }
-        let (result, steps) = concrete::run_call(
-            &self.globals,
-            callee,
-            params,
-            (self.file, self.args),
+        let setup = concrete::Setup {
+            globals: &self.globals,
+            command_line: (self.file, self.args),
             budget,
             scale,
-        );
+        };
+        let (result, steps) = concrete::run_call(&setup, callee, params);
         self.oracle_spent += steps;
         if let Err(stop) = &result {
             self.oracle_stop = Some(stop.clone());
@@ -243,14 +242,8 @@ impl Interp<'_> {
             i += 1;
             // A run its growth says would not fit is not tried: it would
             // only spend the budget.
-            if let [.., (sp, p), (sq, q)] = done.as_slice() {
-                let growth = (q.steps as f64 / p.steps.max(1) as f64).max(1.0);
-                let rungs = (scale / sq).ln() / (sq / sp).ln();
-                let next = q.steps as f64 * growth.powf(rungs);
-                let left = ORACLE_TOTAL_BUDGET.saturating_sub(self.oracle_spent);
-                if next > left.min(ORACLE_CALL_BUDGET) as f64 {
-                    break;
-                }
+            if !self.worth_trying(&done, scale) {
+                break;
             }
             match self.run(callee, params, scale)? {
                 Ok(t) if scale >= 1.0 => return Some(Counts::exact(&t)),
@@ -265,23 +258,7 @@ impl Interp<'_> {
                 Err(_) => return None,
             }
         }
-        let [.., (sa, a), (sb, b)] = done.as_slice() else {
-            return None;
-        };
-        let before = done.len().checked_sub(3).map(|i| &done[i].1);
-        // Runs on equally spaced scales: the ratio between the two last is
-        // the one between the two before.
-        let growth = Growth::Power {
-            ratio: sb / sa,
-            to_full: 1.0 / sb,
-        };
-        Some(Counts::extrapolate(
-            before,
-            a,
-            b,
-            growth,
-            "extrapolated from runs of the call on smaller sizes",
-        ))
+        extrapolated(&done)
     }
 
     /// A search exponential in a small size (`n` queens): runs with the
@@ -368,11 +345,19 @@ impl Interp<'_> {
         if !seen.insert((d.span.line, d.span.col)) || depth > 8 {
             return false;
         }
-        if needs_counts(d) {
-            return true;
-        }
+        needs_counts(d) || self.calls_needing_counts(&d.body, seen, depth)
+    }
+
+    /// Whether statements call a function or method (as far as names
+    /// tell) with counts only a run can tell.
+    fn calls_needing_counts(
+        &self,
+        body: &[Stmt],
+        seen: &mut HashSet<(u32, u32)>,
+        depth: u32,
+    ) -> bool {
         let mut callees: Vec<Rc<FuncVal>> = Vec::new();
-        for s in &d.body {
+        for s in body {
             s.walk(&mut |st| {
                 st.exprs().into_iter().for_each(|e| {
                     e.walk(&mut |x| {
@@ -402,6 +387,142 @@ impl Interp<'_> {
             Callable::Def(g) => self.needs_counts_deep(g, seen, depth + 1),
             _ => false,
         })
+    }
+
+    /// Before the module statement `s` (the caller calls it only past the
+    /// module's last definition: the run takes the analysis's functions
+    /// and classes, which it defines as it goes): when it is the first
+    /// that starts work (a loop, a call of the program's own functions,
+    /// the main guard) and the program has counts only a run can tell, the
+    /// whole module runs, with the command line, and its counts cover the
+    /// rest of the analysis. Tried once.
+    pub(crate) fn oracle_module(&mut self, body: &[Stmt], s: &Stmt) {
+        if !self.oracle_enabled || self.module_tried {
+            return;
+        }
+        // The program has such counts somewhere (a `while` loop, a function
+        // calling itself), and this statement starts its work: a loop, or
+        // a call of its own functions or classes (the main guard's call).
+        let starts = match &s.kind {
+            StmtKind::FunctionDef(_)
+            | StmtKind::ClassDef(_)
+            | StmtKind::Import(_)
+            | StmtKind::ImportFrom { .. } => false,
+            StmtKind::While { .. } | StmtKind::For { .. } => true,
+            _ => {
+                let mut user = false;
+                s.walk(&mut |st| {
+                    for e in st.exprs() {
+                        e.walk(&mut |x| {
+                            if let ExprKind::Call { func, .. } = &x.kind {
+                                let own = func.as_name().and_then(|n| self.globals.get(n));
+                                user |= matches!(own, Some(Value::Func(_) | Value::Class(_)))
+                                    || matches!(func.kind, ExprKind::Attribute { .. });
+                            }
+                        });
+                    }
+                });
+                user
+            }
+        };
+        if !starts {
+            return;
+        }
+        self.module_tried = true;
+        let mut counted = false;
+        for st in body {
+            st.walk(&mut |x| {
+                counted |= match &x.kind {
+                    StmtKind::While { .. } => true,
+                    StmtKind::FunctionDef(d) => needs_counts(d),
+                    _ => false,
+                }
+            });
+        }
+        if !counted {
+            return;
+        }
+        self.oracle_stop = None;
+        let mut done: Vec<(f64, Trace)> = Vec::new();
+        let mut i = 0;
+        while i < SCALES.len() {
+            let scale = SCALES[i];
+            i += 1;
+            if !self.worth_trying(&done, scale) {
+                break;
+            }
+            let left = ORACLE_TOTAL_BUDGET.saturating_sub(self.oracle_spent);
+            let budget = left.min(ORACLE_CALL_BUDGET);
+            if budget < 10_000 {
+                break;
+            }
+            let setup = concrete::Setup {
+                globals: &self.globals,
+                command_line: (self.file, self.args),
+                budget,
+                scale,
+            };
+            let (result, steps) = concrete::run_module(&setup, body);
+            self.oracle_spent += steps;
+            match result {
+                Ok(t) if scale >= 1.0 => {
+                    self.oracle.push(Rc::new(Counts::exact(&t)));
+                    return;
+                }
+                Ok(t) if t.smallest == i64::MAX => i = SCALES.len() - 1,
+                Ok(t) => {
+                    if t.smallest >= SMALLEST_SIZE {
+                        done.push((scale, t));
+                    }
+                }
+                Err(Stop::Budget) => break,
+                Err(stop) => {
+                    self.oracle_stop = Some(stop);
+                    break;
+                }
+            }
+        }
+        if let Some(c) = extrapolated(&done) {
+            self.oracle.push(Rc::new(c));
+            return;
+        }
+        let why = match self.oracle_stop.take() {
+            Some(Stop::Unsupported(what)) => {
+                format!("it uses {what}, which the executor does not model")
+            }
+            Some(Stop::Raised(e)) => format!("it raised {e}"),
+            _ => "it takes too many steps, even on smaller sizes".to_string(),
+        };
+        self.oracle_notes
+            .push(format!("the program was not run to count its loops: {why}"));
+    }
+
+    /// Whether the next rung of a ladder (at `scale`) fits what is left of
+    /// the budget, by the steps' growth over the rungs so far.
+    fn worth_trying(&self, done: &[(f64, Trace)], scale: f64) -> bool {
+        let [.., (sp, p), (sq, q)] = done else {
+            return true;
+        };
+        let growth = (q.steps as f64 / p.steps.max(1) as f64).max(1.0);
+        let rungs = (scale / sq).ln() / (sq / sp).ln();
+        let next = q.steps as f64 * growth.powf(rungs);
+        let left = ORACLE_TOTAL_BUDGET.saturating_sub(self.oracle_spent);
+        next <= left.min(ORACLE_CALL_BUDGET) as f64
+    }
+
+    /// Says why runs did not happen, when the analysis had to assume trip
+    /// counts or lengths for want of them.
+    pub(crate) fn flush_oracle_notes(&mut self) {
+        let assumed = self
+            .unknowns
+            .iter()
+            .any(|u| u.symbol.starts_with("iters@") || u.symbol.starts_with("len("));
+        let notes = std::mem::take(&mut self.oracle_notes);
+        if assumed {
+            for n in notes {
+                self.note(n);
+            }
+        }
     }
 
     pub(crate) fn oracle_leave(&mut self) {
@@ -466,6 +587,27 @@ pub(crate) fn agrees(derived: f64, measured: f64) -> bool {
 }
 
 const MEASURED: &str = "measured by a run of the call on its known arguments";
+
+/// Counts at full size from the runs of a ladder (`(scale, trace)`, the
+/// scales growing by equal ratios): the two biggest extrapolated, the
+/// third-biggest choosing between a power and a logarithm.
+fn extrapolated(done: &[(f64, Trace)]) -> Option<Counts> {
+    let [.., (sa, a), (sb, b)] = done else {
+        return None;
+    };
+    let before = done.len().checked_sub(3).map(|i| &done[i].1);
+    let growth = Growth::Power {
+        ratio: sb / sa,
+        to_full: 1.0 / sb,
+    };
+    Some(Counts::extrapolate(
+        before,
+        a,
+        b,
+        growth,
+        "extrapolated from runs of the call on smaller sizes",
+    ))
+}
 
 /// A class's methods (by `name`, or all of them).
 fn methods(c: &ClassVal, name: Option<&str>, out: &mut Vec<Rc<FuncVal>>) {

@@ -56,9 +56,17 @@ fn is_counting_store(target: &Expr, value: &Expr) -> bool {
 impl Interp<'_> {
     /// Runs the whole module, recording each top-level statement.
     pub fn run_module(&mut self, module: &Module) {
-        for s in &module.body {
+        // The whole program may run only past its last definition.
+        let last_def = module
+            .body
+            .iter()
+            .rposition(|s| matches!(s.kind, StmtKind::FunctionDef(_) | StmtKind::ClassDef(_)));
+        for (i, s) in module.body.iter().enumerate() {
             if self.exhausted {
                 break;
+            }
+            if last_def.is_none_or(|d| i > d) {
+                self.oracle_module(&module.body, s);
             }
             if let Some(block) = main_guard(s) {
                 for inner in block {
@@ -95,6 +103,7 @@ impl Interp<'_> {
                 "analysis stopped after {STEP_BUDGET} statement evaluations; later code is not included"
             ));
         }
+        self.flush_oracle_notes();
     }
 
     /// `main()`, `sys.exit(main(argv))`, `raise SystemExit(main())`: a call of a
@@ -295,7 +304,6 @@ impl Interp<'_> {
             let share = match i {
                 0 => None,
                 _ if self.oracle.is_empty() => None,
-                _ if std::env::var_os("PX_NOBLOCK").is_some() => None,
                 _ => self.oracle_share(&body[0], s).filter(|w| *w < 1.0),
             };
             let flow = match share {
