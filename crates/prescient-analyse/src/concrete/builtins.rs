@@ -126,7 +126,7 @@ impl Exec<'_> {
             }
             _ => return raise("TypeError"),
         };
-        self.step(out.len() as u64 / 8)?;
+        self.alloc(out.len())?;
         Ok(out)
     }
 
@@ -166,7 +166,7 @@ impl Exec<'_> {
         }
         match (op, l, r) {
             (BinOp::Add, CV::Str(a), CV::Str(b)) => {
-                self.step((a.len() + b.len()) as u64 / 64)?;
+                self.alloc((a.len() + b.len()) / 8)?;
                 Ok(CV::Str(Rc::from(format!("{a}{b}").as_str())))
             }
             (BinOp::Mul, CV::Str(s), n) | (BinOp::Mul, n, CV::Str(s)) if int(n).is_some() => {
@@ -174,6 +174,7 @@ impl Exec<'_> {
                 if s.len().saturating_mul(k) > MAX_ITEMS {
                     return unsupported("a string too big to build");
                 }
+                self.alloc(s.len() * k / 8)?;
                 Ok(CV::Str(Rc::from(s.repeat(k).as_str())))
             }
             (BinOp::Mod, CV::Str(s), v) => {
@@ -185,13 +186,13 @@ impl Exec<'_> {
             (BinOp::Add, CV::List(a), CV::List(b)) => {
                 let mut out = a.borrow().clone();
                 out.extend(b.borrow().iter().cloned());
-                self.step(out.len() as u64 / 8)?;
+                self.alloc(out.len())?;
                 Ok(CV::list(out))
             }
             (BinOp::Add, CV::Tuple(a), CV::Tuple(b)) => {
                 let mut out = (**a).clone();
                 out.extend(b.iter().cloned());
-                self.step(out.len() as u64 / 8)?;
+                self.alloc(out.len())?;
                 Ok(CV::tuple(out))
             }
             (BinOp::Mul, CV::List(_) | CV::Tuple(_), n)
@@ -207,7 +208,7 @@ impl Exec<'_> {
                 if items.len().saturating_mul(k) > MAX_ITEMS {
                     return unsupported("a list too big to build");
                 }
-                self.step((items.len() * k) as u64 / 16)?;
+                self.alloc(items.len() * k)?;
                 let mut out = Vec::with_capacity(items.len() * k);
                 for _ in 0..k {
                     out.extend(items.iter().cloned());

@@ -85,7 +85,7 @@ impl Exec<'_> {
                 ) {
                     return unsupported("a list of objects not known one by one");
                 }
-                self.step(n as u64 / 16)?;
+                self.alloc(n)?;
                 let items = vec![item; n];
                 match kind {
                     SeqKind::List => CV::list(items),

@@ -14,7 +14,10 @@ use std::rc::Rc;
 const MAX_DEPTH: usize = 400;
 /// Items a single container may hold: bigger ones stop the run rather than
 /// the machine.
-pub(super) const MAX_ITEMS: usize = 4_000_000;
+pub(super) const MAX_ITEMS: usize = 1_000_000;
+/// Items all bulk copies and repetitions of a run may make together (a
+/// hostile `xs.append([0] * 10**6)` in a loop): about 100 MiB at most.
+const MAX_ALLOCATED: usize = 4_000_000;
 
 pub(super) enum Flow {
     Normal,
@@ -63,6 +66,8 @@ pub(crate) struct Exec<'g> {
     pub(super) nesting: u32,
     /// The line of the statement running.
     pub(super) line: u32,
+    /// Items bulk copies and repetitions made (see [`Self::alloc`]).
+    allocated: usize,
     /// Class attributes the run set (`Strength.REQUIRED = ...`), by class
     /// and name: they shadow the analysis's.
     pub(super) class_attrs: HashMap<(usize, String), CV>,
@@ -102,12 +107,23 @@ impl<'g> Exec<'g> {
             argv_scale: 1.0,
             nesting: 0,
             line: 0,
+            allocated: 0,
             class_attrs: HashMap::new(),
         }
     }
 
     pub fn into_trace(self) -> Trace {
         self.trace
+    }
+
+    /// Counts `n` items a bulk copy or repetition makes, against the run's
+    /// memory bound and, an eighth of them, its steps.
+    pub(super) fn alloc(&mut self, n: usize) -> Result<(), Stop> {
+        self.allocated = self.allocated.saturating_add(n);
+        if self.allocated > MAX_ALLOCATED {
+            return unsupported("more memory than a run may take");
+        }
+        self.step(n as u64 / 8)
     }
 
     /// Counts `n` steps against the budget.
@@ -1422,7 +1438,7 @@ impl<'g> Exec<'g> {
                 CV::Str(s) => {
                     let chars: Vec<char> = s.chars().collect();
                     let idx = self.slice_indices(lower, upper, stepv, chars.len())?;
-                    self.step(idx.len() as u64 / 16)?;
+                    self.alloc(idx.len())?;
                     let out: String = idx.into_iter().map(|i| chars[i]).collect();
                     return Ok(CV::Str(Rc::from(out.as_str())));
                 }
@@ -1430,7 +1446,7 @@ impl<'g> Exec<'g> {
                 _ => return unsupported(format!("a slice of a {}", v.type_name())),
             };
             let idx = self.slice_indices(lower, upper, stepv, items.len())?;
-            self.step(idx.len() as u64 / 16)?;
+            self.alloc(idx.len())?;
             let out: Vec<CV> = idx.into_iter().map(|i| items[i].clone()).collect();
             return Ok(match v {
                 CV::Tuple(_) => CV::tuple(out),

@@ -219,3 +219,26 @@ def run(n):
     // Past 64 bits the product goes on (as a float): 10 multiplications.
     assert_eq!(t.trips((33, 5)), Some(10.0));
 }
+
+#[test]
+fn a_run_that_would_take_much_memory_stops_first() {
+    // Each iteration copies a list of 900 thousand items: a few of them
+    // are all a run may make (about 100 MiB), long before its steps run out.
+    let src = r#"
+def grow(n):
+    xs = []
+    while True:
+        xs.append([0] * n)
+"#;
+    let r = trace(src, "grow", vec![900_000]);
+    assert!(
+        matches!(&r, Err(Stop::Unsupported(w)) if w.contains("memory")),
+        "{r:?}"
+    );
+    // One list past the bound for a single container stops it too.
+    let r = trace(src, "grow", vec![2_000_000]);
+    assert!(
+        matches!(&r, Err(Stop::Unsupported(w)) if w.contains("too big")),
+        "{r:?}"
+    );
+}
