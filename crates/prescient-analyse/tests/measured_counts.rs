@@ -251,3 +251,32 @@ print(steps)
         .expect("a count");
     assert!((2.7e5..3.3e5).contains(&trips), "{note}");
 }
+
+#[test]
+fn a_loop_over_a_list_the_outer_loop_grows_takes_the_measured_trips() {
+    // `basis` grows by one each outer iteration: the inner loop runs
+    // 0, 1, 2, ... times, n(n-1)/2 in all. The summary sees it as it was
+    // before the loop (empty). A `while` elsewhere in the program makes
+    // it run.
+    let src = r#"
+import sys
+
+def main():
+    n = int(sys.argv[1])
+    basis = []
+    total = 0
+    for i in range(n):
+        for b in basis:
+            total += b
+        basis.append(i)
+    k = 0
+    while k < 3:
+        k += 1
+
+main()
+"#;
+    let a = analyze(src, &["2000"]);
+    let n = loop_ops(&a).loop_iters;
+    // 2000 outer + about 2 million inner iterations.
+    assert!((1.5e6..2.5e6).contains(&n), "{n}");
+}

@@ -1070,7 +1070,7 @@ impl<'g> Exec<'g> {
                 elt,
                 key,
                 generators,
-            } => self.comprehension(at(e.span), *kind, elt, key.as_deref(), generators),
+            } => self.comprehension(*kind, elt, key.as_deref(), generators),
             ExprKind::Lambda { params, body } => {
                 let mut defaults = HashMap::new();
                 for p in params.positional.iter().chain(&params.kwonly) {
@@ -1145,7 +1145,6 @@ impl<'g> Exec<'g> {
 
     fn comprehension(
         &mut self,
-        key: At,
         kind: CompKind,
         elt: &Expr,
         dkey: Option<&Expr>,
@@ -1171,7 +1170,7 @@ impl<'g> Exec<'g> {
             class,
         });
         let mut out = Vec::new();
-        let r = self.comp_level(key, generators, 0, Some(first), elt, dkey, &mut out);
+        let r = self.comp_level(generators, 0, Some(first), elt, dkey, &mut out);
         self.frames.pop();
         r?;
         Ok(match kind {
@@ -1194,7 +1193,6 @@ impl<'g> Exec<'g> {
     #[allow(clippy::too_many_arguments)]
     fn comp_level(
         &mut self,
-        key: At,
         generators: &[Comprehension],
         level: usize,
         first: Option<CV>,
@@ -1207,7 +1205,9 @@ impl<'g> Exec<'g> {
             Some(v) => v,
             None => self.eval(&g.iter)?,
         };
-        let loop_key = if level == 0 { key } else { at(g.iter.span) };
+        // Keyed by where the iterable is written: the analysis looks each
+        // level up there.
+        let loop_key = at(g.iter.span);
         self.trace.loops.entry(loop_key).or_insert((0, 0)).0 += 1;
         let mut src = self.iter_source(&it)?;
         'items: while let Some(v) = self.next_item(&mut src)? {
@@ -1222,7 +1222,7 @@ impl<'g> Exec<'g> {
                 }
             }
             if level + 1 < generators.len() {
-                self.comp_level(key, generators, level + 1, None, elt, dkey, out)?;
+                self.comp_level(generators, level + 1, None, elt, dkey, out)?;
             } else {
                 let v = self.eval(elt)?;
                 let item = match dkey {

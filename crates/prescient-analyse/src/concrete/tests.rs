@@ -125,7 +125,7 @@ def walk(n, seed):
 "#;
     let t = trace(src, "walk", vec![5, 1]).expect("runs");
     // The comprehension sees all 120 permutations.
-    assert_eq!(t.trips((14, 17)), Some(120.0));
+    assert_eq!(t.trips((14, 28)), Some(120.0));
     // A random walk to +-10 takes about 100 steps on average; one walk
     // is anywhere from 10 up.
     let steps = t.trips((17, 5)).expect("ran");

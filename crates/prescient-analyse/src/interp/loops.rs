@@ -376,12 +376,15 @@ impl Interp<'_> {
             }
             None => trip,
         };
-        // A length the analysis could only assume, or a loop left early
-        // (`break`, `return`), where a run measured its trips.
+        // A length the analysis could only assume, or one a run measured
+        // far from it (a loop left early by `break` or `return`, a list the
+        // enclosing loop grows that the summary sees as it was before):
+        // the measured trips.
         let trip = match self.oracle_trips(s.span) {
+            // (What the analysis assumed stays named: the length may be
+            // used beyond the loop's trips.)
             Some((n, _))
-                if trip.as_num().is_none()
-                    || (exits_early(body) && !super::oracle::agrees(self.num(&trip), n)) =>
+                if trip.as_num().is_none() || !super::oracle::agrees(self.num(&trip), n) =>
             {
                 Sym::num(n)
             }
@@ -1526,6 +1529,11 @@ impl Interp<'_> {
                 mixed = distinct_items(&it).or_else(|| text_items(&it));
             }
             let (trip, elem) = self.iteration(&it, &g.iter);
+            // A length the analysis could only assume, where a run measured it.
+            let trip = match self.oracle_trips(g.iter.span) {
+                Some((n, _)) if trip.as_num().is_none() => Sym::num(n),
+                _ => trip,
+            };
             let elem = if lives_through(&g.iter, &[]) {
                 elem.shared()
             } else {
@@ -1618,40 +1626,6 @@ impl Interp<'_> {
             CompKind::Generator => Value::lazy(v, total),
         }
     }
-}
-
-/// Whether a loop's body can leave it before its items run out: a `break`
-/// of its own (not of a loop inside it) or a `return`.
-fn exits_early(body: &[Stmt]) -> bool {
-    body.iter().any(|s| match &s.kind {
-        StmtKind::Break | StmtKind::Return(_) => true,
-        StmtKind::If { body, orelse, .. } => exits_early(body) || exits_early(orelse),
-        StmtKind::Try {
-            body,
-            handlers,
-            orelse,
-            finalbody,
-        } => {
-            exits_early(body)
-                || exits_early(orelse)
-                || exits_early(finalbody)
-                || handlers.iter().any(|h| exits_early(&h.body))
-        }
-        StmtKind::With { body, .. } => exits_early(body),
-        StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
-            returns(body) || exits_early(orelse)
-        }
-        _ => false,
-    })
-}
-
-/// Whether a block can `return` (from any depth of loops in it).
-fn returns(body: &[Stmt]) -> bool {
-    body.iter().any(|s| {
-        let mut found = false;
-        s.walk(&mut |st| found |= matches!(st.kind, StmtKind::Return(_)));
-        found
-    })
 }
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {

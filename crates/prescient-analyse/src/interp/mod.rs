@@ -241,6 +241,8 @@ pub struct Interp<'a> {
     pub(crate) module_tried: bool,
     /// Why runs did not happen (said at the end, if it matters).
     pub(crate) oracle_notes: Vec<String>,
+    /// The counts of the whole module's run, if it ran.
+    pub(crate) module_counts: Option<std::rc::Rc<oracle::Counts>>,
 }
 
 impl<'a> Interp<'a> {
@@ -292,6 +294,7 @@ impl<'a> Interp<'a> {
             oracle_stop: None,
             module_tried: false,
             oracle_notes: Vec::new(),
+            module_counts: None,
             memo_bytes: HashMap::new(),
             born: HashMap::new(),
             counting_store: false,

@@ -442,6 +442,10 @@ impl Interp<'_> {
         if !counted {
             return;
         }
+        self.run_whole_module(body);
+    }
+
+    fn run_whole_module(&mut self, body: &[Stmt]) {
         self.oracle_stop = None;
         let mut done: Vec<(f64, Trace)> = Vec::new();
         let mut i = 0;
@@ -466,7 +470,7 @@ impl Interp<'_> {
             self.oracle_spent += steps;
             match result {
                 Ok(t) if scale >= 1.0 => {
-                    self.oracle.push(Rc::new(Counts::exact(&t)));
+                    self.module_counts = Some(Rc::new(Counts::exact(&t)));
                     return;
                 }
                 Ok(t) if t.smallest == i64::MAX => i = SCALES.len() - 1,
@@ -483,7 +487,7 @@ impl Interp<'_> {
             }
         }
         if let Some(c) = extrapolated(&done) {
-            self.oracle.push(Rc::new(c));
+            self.module_counts = Some(Rc::new(c));
             return;
         }
         let why = match self.oracle_stop.take() {
@@ -529,10 +533,21 @@ impl Interp<'_> {
         self.oracle.pop();
     }
 
+    /// The counts covering the analysis, innermost first: those of the
+    /// calls under way, then the whole module's.
+    fn covering(&self) -> impl Iterator<Item = &Rc<Counts>> {
+        self.oracle.iter().rev().chain(self.module_counts.iter())
+    }
+
+    /// Whether any counts cover the analysis here.
+    pub(crate) fn oracle_active(&self) -> bool {
+        !self.oracle.is_empty() || self.module_counts.is_some()
+    }
+
     /// Whether a run already under way counted `d`'s calls.
     fn covered(&self, d: &FunctionDef) -> bool {
         let at = (d.span.line, d.span.col);
-        self.oracle.iter().any(|c| c.calls.contains_key(&at))
+        self.covering().any(|c| c.calls.contains_key(&at))
     }
 
     /// Mean iterations per entry the innermost covering run measured for
@@ -542,9 +557,7 @@ impl Interp<'_> {
         span: prescient_syntax::ast::Span,
     ) -> Option<(f64, &'static str)> {
         let at: At = (span.line, span.col);
-        self.oracle
-            .iter()
-            .rev()
+        self.covering()
             .find_map(|c| Some((*c.trips.get(&at)?, c.how.unwrap_or(MEASURED))))
     }
 
@@ -554,9 +567,7 @@ impl Interp<'_> {
     pub(crate) fn oracle_share(&self, first: &Stmt, s: &Stmt) -> Option<f64> {
         let key = |s: &Stmt| (s.span.line, s.span.col);
         let c = self
-            .oracle
-            .iter()
-            .rev()
+            .covering()
             .find(|c| c.stmts.contains_key(&key(first)))?;
         let base = c.stmts[&key(first)];
         let n = c.stmts.get(&key(s)).copied().unwrap_or(0.0);
@@ -566,10 +577,7 @@ impl Interp<'_> {
     /// Calls per outermost call the covering run measured for `d`.
     pub(crate) fn oracle_calls(&self, d: &FunctionDef) -> Option<f64> {
         let at: At = (d.span.line, d.span.col);
-        self.oracle
-            .iter()
-            .rev()
-            .find_map(|c| c.calls.get(&at).copied())
+        self.covering().find_map(|c| c.calls.get(&at).copied())
     }
 }
 

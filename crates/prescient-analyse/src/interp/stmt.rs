@@ -303,7 +303,7 @@ impl Interp<'_> {
             // as often as a run of the call measured, when one did.
             let share = match i {
                 0 => None,
-                _ if self.oracle.is_empty() => None,
+                _ if !self.oracle_active() => None,
                 _ => self.oracle_share(&body[0], s).filter(|w| *w < 1.0),
             };
             let flow = match share {
