@@ -16,7 +16,7 @@ use prescient_syntax::ast::{Expr, ExprKind, FunctionDef, Stmt, StmtKind};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-/// Steps one concrete run may take (about a tenth of a second).
+/// Steps one concrete run may take (a few tenths of a second here).
 pub const ORACLE_CALL_BUDGET: u64 = 3_000_000;
 /// Steps all concrete runs of one analysis may take together.
 pub const ORACLE_TOTAL_BUDGET: u64 = 12_000_000;
