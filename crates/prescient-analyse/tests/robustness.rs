@@ -96,6 +96,9 @@ fn hostile_programs_terminate() {
         "def g():\n    while True:\n        yield 1\ndef main():\n    for x in g():\n        break\nmain()\n",
         "def main():\n    s = 'x'\n    while len(s) < 10 ** 9:\n        s = s + s\nmain()\n",
         "def main():\n    d = {}\n    i = 0\n    while i < 100:\n        d[[i]] = i\n        i += 1\nmain()\n",
+        // User code run by a comparison or an iteration shrinks the list
+        // being searched or assigned to.
+        "import bisect\n\nclass K:\n    def __init__(self, xs, v):\n        self.xs = xs\n        self.v = v\n    def __lt__(self, o):\n        self.xs.clear()\n        return True\n\nclass Shrink:\n    def __init__(self, xs):\n        self.xs = xs\n    def __iter__(self):\n        self.xs.clear()\n        return iter([1, 2])\n\ndef main():\n    xs = []\n    i = 0\n    while i < 3:\n        xs.extend([K(xs, j) for j in range(8)])\n        bisect.insort(xs, K(xs, 0))\n        ys = list(range(10))\n        ys[2:8] = Shrink(ys)\n        zs = list(range(10))\n        del zs[2:len(zs.clear() or [0] * 9)]\n        i += 1\n\nmain()\n",
     ];
     for src in cases {
         let r = run(src.as_bytes());

@@ -948,7 +948,10 @@ impl Exec<'_> {
                 let (mut lo, mut hi) = (0usize, l.borrow().len());
                 while lo < hi {
                     let mid = (lo + hi) / 2;
-                    let m = l.borrow()[mid].clone();
+                    // A comparison that ran user code may have shrunk it.
+                    let Some(m) = l.borrow().get(mid).cloned() else {
+                        return raise("IndexError");
+                    };
                     let o = self.order(&x, &m)?;
                     if o == Ordering::Less || (!right && o == Ordering::Equal) {
                         hi = mid;

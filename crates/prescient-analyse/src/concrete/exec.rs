@@ -866,7 +866,10 @@ impl<'g> Exec<'g> {
             let hi = self.slice_bound(upper.as_deref(), n, n)?.max(lo);
             let items = self.iterate(&v)?;
             self.step(items.len() as u64 / 8)?;
-            l.borrow_mut().splice(lo as usize..hi as usize, items);
+            // What ran since (the bounds, the items) may have shrunk it.
+            let len = l.borrow().len();
+            let (lo, hi) = ((lo as usize).min(len), (hi as usize).min(len));
+            l.borrow_mut().splice(lo..hi, items);
             return Ok(());
         }
         let i = self.eval(index)?;
@@ -909,7 +912,9 @@ impl<'g> Exec<'g> {
                         let n = l.borrow().len() as i64;
                         let lo = self.slice_bound(lower.as_deref(), n, 0)?;
                         let hi = self.slice_bound(upper.as_deref(), n, n)?.max(lo);
-                        l.borrow_mut().drain(lo as usize..hi as usize);
+                        let len = l.borrow().len();
+                        let (lo, hi) = ((lo as usize).min(len), (hi as usize).min(len));
+                        l.borrow_mut().drain(lo..hi);
                         return Ok(());
                     }
                 }
