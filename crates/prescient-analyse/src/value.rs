@@ -6,7 +6,7 @@
 //! Anything the analyser cannot describe is [`Value::Unknown`].
 
 use prescient_model::Sym;
-use prescient_syntax::ast::{BinOp, ClassDef, Expr, FunctionDef, Params};
+use prescient_syntax::ast::{BinOp, ClassDef, Expr, ExprKind, FunctionDef, Params, StmtKind};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -715,4 +715,54 @@ pub fn formatted_len(v: &Value) -> Sym {
         Value::None => Sym::num(4.0),
         _ => Sym::num(16.0),
     }
+}
+
+/// A class whose `__init__` Python generates from its annotated fields:
+/// `@dataclass` (or `@dataclasses.dataclass(...)`) and `typing.NamedTuple`
+/// subclasses, directly or through a base.
+pub fn is_record_class(c: &ClassVal) -> bool {
+    let decorated = c.def.decorators.iter().any(|d| {
+        let name = match &d.kind {
+            ExprKind::Call { func, .. } => func.dotted(),
+            _ => d.dotted(),
+        };
+        name.is_some_and(|n| n.ends_with("dataclass"))
+    });
+    decorated
+        || c.bases.iter().any(|b| match b {
+            Value::Lib(q) => q.ends_with("NamedTuple"),
+            Value::Class(b) => is_record_class(b),
+            _ => false,
+        })
+}
+
+/// Annotated fields of a record class in `__init__` order, with their
+/// default expressions.
+pub fn record_fields(c: &ClassVal, out: &mut Vec<(String, Option<Expr>)>) {
+    for b in &c.bases {
+        if let Value::Class(b) = b {
+            record_fields(b, out);
+        }
+    }
+    for s in &c.def.body {
+        if let StmtKind::AnnAssign { target, value } = &s.kind {
+            if let Some(n) = target.as_name() {
+                out.retain(|(f, _)| f != n);
+                out.push((n.to_string(), value.clone()));
+            }
+        }
+    }
+}
+
+/// Whether a function is memoised by `functools.cache` or `lru_cache`.
+pub fn memoised(d: &FunctionDef) -> bool {
+    d.decorators.iter().any(|e| {
+        let target = match &e.kind {
+            ExprKind::Call { func, .. } => func.as_ref(),
+            _ => e,
+        };
+        target
+            .dotted()
+            .is_some_and(|n| matches!(n.rsplit('.').next(), Some("cache" | "lru_cache")))
+    })
 }

@@ -142,14 +142,11 @@ main()
     assert!((2.5e6..6.0e6).contains(&n), "{n}");
 }
 
-#[test]
-fn a_walk_that_stops_at_what_a_memo_kept_is_counted_warm() {
-    // The entry function runs whole: each walk stops at the first value
-    // an earlier walk stored, a few steps on average (the summary's own
-    // guess was 4). Run on its own inside the loop, where the analysis
-    // knows `n` by its mean and `memo` as before the loop, a walk would
-    // have looked like a cold one of a hundred steps.
-    let src = r#"
+/// Walks that stop at what a memo kept, from a loop in `main`; `setup`
+/// runs first in `main`.
+fn memo_walks(setup: &str) -> String {
+    format!(
+        r#"
 import sys
 
 def chain(n, memo):
@@ -163,14 +160,25 @@ def chain(n, memo):
 
 def main():
     limit = int(sys.argv[1])
-    memo = {1: 1}
+{setup}    memo = {{1: 1}}
     total = 0
     for n in range(1, limit):
         total += chain(n, memo)
 
 main()
-"#;
-    let a = analyze(src, &["100000"]);
+"#
+    )
+}
+
+#[test]
+fn a_walk_that_stops_at_what_a_memo_kept_is_counted_warm() {
+    // The entry function runs whole: each walk stops at the first value
+    // an earlier walk stored, a few steps on average (the summary's own
+    // guess was 4). Run on its own inside the loop, where the analysis
+    // knows `n` by its mean and `memo` as before the loop, a walk would
+    // have looked like a cold one of a hundred steps.
+    let src = memo_walks("");
+    let a = analyze(&src, &["100000"]);
     let note = a
         .notes
         .iter()
@@ -188,30 +196,9 @@ fn a_call_inside_a_loop_on_what_the_loop_changes_is_not_run() {
     // The entry function writes a log (which a run cannot), so only the
     // call inside the loop could run: its arguments are the loop's mean
     // and the memo before the loop, so it is left to the summary.
-    let src = r#"
-import sys
-
-def chain(n, memo):
-    path = []
-    while n not in memo:
-        path.append(n)
-        n = n // 2 if n % 2 == 0 else 3 * n + 1
-    for v in path:
-        memo[v] = 1
-    return len(path)
-
-def main():
-    limit = int(sys.argv[1])
-    with open("log.txt", "w") as log:
-        log.write("start")
-    memo = {1: 1}
-    total = 0
-    for n in range(1, limit):
-        total += chain(n, memo)
-
-main()
-"#;
-    let a = analyze(src, &["100000"]);
+    let src =
+        memo_walks("    with open(\"log.txt\", \"w\") as log:\n        log.write(\"start\")\n");
+    let a = analyze(&src, &["100000"]);
     assert!(
         !a.notes.iter().any(|n| n.contains("the `while` loop runs")),
         "{:?}",

@@ -3,7 +3,7 @@
 
 use super::value::*;
 use super::{At, Stop, Trace};
-use crate::value::{ClassVal, Value};
+use crate::value::{is_record_class, record_fields, ClassVal, Value};
 use prescient_syntax::ast::*;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -398,7 +398,7 @@ impl<'g> Exec<'g> {
                 self.call(&CV::Method(init, Box::new(inst.clone())), pos, kw)?;
             }
             Some(_) => return unsupported("an `__init__` that is not a function"),
-            None if is_dataclass(c) => self.init_fields(c, &inst, pos, kw)?,
+            None if is_record_class(c) => self.init_fields(c, &inst, pos, kw)?,
             None => {
                 if !pos.is_empty() && !self.is_exception(c) {
                     return raise("TypeError");
@@ -438,7 +438,7 @@ impl<'g> Exec<'g> {
         kw: Vec<(String, CV)>,
     ) -> Result<(), Stop> {
         let mut fields: Vec<(String, Option<Expr>)> = Vec::new();
-        collect_fields(c, &mut fields);
+        record_fields(c, &mut fields);
         let CV::Instance(obj) = inst else {
             return Ok(());
         };
@@ -1728,22 +1728,30 @@ fn method_kind(f: &crate::value::FuncVal) -> MethodKind {
     MethodKind::Plain
 }
 
-/// `@functools.cache` / `@lru_cache(...)`: a memo; any other decorator is
-/// not modelled.
+/// `@functools.cache` / `@lru_cache(...)`: a memo; a decorator other than
+/// those and the method kinds is not modelled.
 pub(super) fn memo_decorated(d: &FunctionDef) -> Result<Option<RefCell<HashMap<Key, CV>>>, Stop> {
-    let mut memo = None;
-    for dec in &d.decorators {
+    let modelled = d.decorators.iter().all(|dec| {
         let name = match &dec.kind {
             ExprKind::Call { func, .. } => func.dotted(),
             _ => dec.dotted(),
         };
-        match name.as_deref().map(|n| n.rsplit('.').next().unwrap_or(n)) {
-            Some("cache" | "lru_cache") => memo = Some(RefCell::new(HashMap::new())),
-            Some("property" | "staticmethod" | "classmethod" | "cached_property") => {}
-            _ => return unsupported("a decorated function"),
-        }
+        matches!(
+            name.as_deref().map(|n| n.rsplit('.').next().unwrap_or(n)),
+            Some(
+                "cache"
+                    | "lru_cache"
+                    | "property"
+                    | "staticmethod"
+                    | "classmethod"
+                    | "cached_property"
+            )
+        )
+    });
+    if !modelled {
+        return unsupported("a decorated function");
     }
-    Ok(memo)
+    Ok(crate::value::memoised(d).then(|| RefCell::new(HashMap::new())))
 }
 
 /// Whether a function body yields (not counting nested functions).
@@ -1772,32 +1780,6 @@ fn declared(body: &[Stmt], globals: &mut HashSet<String>, nonlocals: &mut HashSe
                 for b in s.child_blocks() {
                     declared(b, globals, nonlocals);
                 }
-            }
-        }
-    }
-}
-
-fn is_dataclass(c: &ClassVal) -> bool {
-    c.def.decorators.iter().any(|d| {
-        let name = match &d.kind {
-            ExprKind::Call { func, .. } => func.dotted(),
-            _ => d.dotted(),
-        };
-        matches!(name.as_deref(), Some("dataclass" | "dataclasses.dataclass"))
-    })
-}
-
-fn collect_fields(c: &ClassVal, out: &mut Vec<(String, Option<Expr>)>) {
-    for b in c.bases.iter().rev() {
-        if let Value::Class(b) = b {
-            collect_fields(b, out);
-        }
-    }
-    for s in &c.def.body {
-        if let StmtKind::AnnAssign { target, value } = &s.kind {
-            if let Some(n) = target.as_name() {
-                out.retain(|(m, _)| m != n);
-                out.push((n.to_string(), value.clone()));
             }
         }
     }

@@ -204,7 +204,13 @@ impl Interp<'_> {
         }
     }
 
-    fn run(&mut self, callee: &Value, params: &[Value], scale: f64) -> Option<Result<Trace, Stop>> {
+    /// One run of the executor (`run`) at `scale`, within what is left of
+    /// the analysis's budget; `None` when too little is left.
+    fn run_at(
+        &mut self,
+        scale: f64,
+        run: &mut impl FnMut(&concrete::Setup) -> (Result<Trace, Stop>, u64),
+    ) -> Option<Result<Trace, Stop>> {
         let left = ORACLE_TOTAL_BUDGET.saturating_sub(self.oracle_spent);
         let budget = left.min(ORACLE_CALL_BUDGET);
         if budget < 10_000 {
@@ -216,7 +222,7 @@ impl Interp<'_> {
             budget,
             scale,
         };
-        let (result, steps) = concrete::run_call(&setup, callee, params);
+        let (result, steps) = run(&setup);
         self.oracle_spent += steps;
         if let Err(stop) = &result {
             self.oracle_stop = Some(stop.clone());
@@ -224,18 +230,16 @@ impl Interp<'_> {
         Some(result)
     }
 
-    /// Runs the call at growing scales of its big sizes until one is too
-    /// long: the whole call if it fits, else the two biggest runs, the
-    /// counts extrapolated as powers of the size.
-    fn ladder(&mut self, callee: &Value, params: &[Value]) -> Option<Counts> {
+    /// Runs (by `run`) at growing `scales` until a run would not fit the
+    /// budget or stops: the counts of the whole if its full scale ran, else
+    /// extrapolated from the two biggest runs (as powers of the size, or
+    /// its logarithm).
+    fn climb(
+        &mut self,
+        scales: &[f64],
+        mut run: impl FnMut(&concrete::Setup) -> (Result<Trace, Stop>, u64),
+    ) -> Option<Counts> {
         let mut done: Vec<(f64, Trace)> = Vec::new();
-        // Sizes come in the arguments, or from the command line (an entry
-        // function without parameters).
-        let scales: &[f64] = if has_big_sizes(params) || params.is_empty() {
-            &SCALES
-        } else {
-            &SCALES[SCALES.len() - 1..]
-        };
         let mut i = 0;
         while i < scales.len() {
             let scale = scales[i];
@@ -245,20 +249,32 @@ impl Interp<'_> {
             if !self.worth_trying(&done, scale) {
                 break;
             }
-            match self.run(callee, params, scale)? {
-                Ok(t) if scale >= 1.0 => return Some(Counts::exact(&t)),
-                // Nothing to shrink: only the whole call says anything.
-                Ok(t) if t.smallest == i64::MAX => i = scales.len() - 1,
-                Ok(t) => {
+            match self.run_at(scale, &mut run) {
+                Some(Ok(t)) if scale >= 1.0 => return Some(Counts::exact(&t)),
+                // Nothing to shrink: only the whole says anything.
+                Some(Ok(t)) if t.smallest == i64::MAX => i = scales.len() - 1,
+                Some(Ok(t)) => {
                     if t.smallest >= SMALLEST_SIZE {
                         done.push((scale, t));
                     }
                 }
-                Err(Stop::Budget) => break,
-                Err(_) => return None,
+                Some(Err(_)) | None => break,
             }
         }
         extrapolated(&done)
+    }
+
+    /// Runs the call on a ladder of its big sizes ([`Self::climb`]), or
+    /// whole only when it has none.
+    fn ladder(&mut self, callee: &Value, params: &[Value]) -> Option<Counts> {
+        // Sizes come in the arguments, or from the command line (an entry
+        // function without parameters).
+        let scales: &[f64] = if has_big_sizes(params) || params.is_empty() {
+            &SCALES
+        } else {
+            &SCALES[SCALES.len() - 1..]
+        };
+        self.climb(scales, |setup| concrete::run_call(setup, callee, params))
     }
 
     /// A search exponential in a small size (`n` queens): runs with the
@@ -276,7 +292,9 @@ impl Interp<'_> {
                     _ => p.clone(),
                 })
                 .collect();
-            match self.run(callee, &lowered, 1.0)? {
+            match self.run_at(1.0, &mut |setup| {
+                concrete::run_call(setup, callee, &lowered)
+            })? {
                 Ok(t) => done.push((dec, t)),
                 Err(Stop::Budget) => break,
                 Err(_) => return None,
@@ -447,46 +465,7 @@ impl Interp<'_> {
 
     fn run_whole_module(&mut self, body: &[Stmt]) {
         self.oracle_stop = None;
-        let mut done: Vec<(f64, Trace)> = Vec::new();
-        let mut i = 0;
-        while i < SCALES.len() {
-            let scale = SCALES[i];
-            i += 1;
-            if !self.worth_trying(&done, scale) {
-                break;
-            }
-            let left = ORACLE_TOTAL_BUDGET.saturating_sub(self.oracle_spent);
-            let budget = left.min(ORACLE_CALL_BUDGET);
-            if budget < 10_000 {
-                break;
-            }
-            let setup = concrete::Setup {
-                globals: &self.globals,
-                command_line: (self.file, self.args),
-                budget,
-                scale,
-            };
-            let (result, steps) = concrete::run_module(&setup, body);
-            self.oracle_spent += steps;
-            match result {
-                Ok(t) if scale >= 1.0 => {
-                    self.module_counts = Some(Rc::new(Counts::exact(&t)));
-                    return;
-                }
-                Ok(t) if t.smallest == i64::MAX => i = SCALES.len() - 1,
-                Ok(t) => {
-                    if t.smallest >= SMALLEST_SIZE {
-                        done.push((scale, t));
-                    }
-                }
-                Err(Stop::Budget) => break,
-                Err(stop) => {
-                    self.oracle_stop = Some(stop);
-                    break;
-                }
-            }
-        }
-        if let Some(c) = extrapolated(&done) {
+        if let Some(c) = self.climb(&SCALES, |setup| concrete::run_module(setup, body)) {
             self.module_counts = Some(Rc::new(c));
             return;
         }

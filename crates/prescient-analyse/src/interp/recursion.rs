@@ -148,18 +148,6 @@ fn cache_entry_bytes(args: usize, bounded: bool) -> f64 {
     42.0 + key + 28.0 * args as f64 + 40.0 + if bounded { 88.0 } else { 0.0 }
 }
 
-fn memoised(d: &FunctionDef) -> bool {
-    d.decorators.iter().any(|e| {
-        let target = match &e.kind {
-            ExprKind::Call { func, .. } => func.as_ref(),
-            _ => e,
-        };
-        target
-            .dotted()
-            .is_some_and(|n| matches!(n.rsplit('.').next(), Some("cache" | "lru_cache")))
-    })
-}
-
 fn has_loop(d: &FunctionDef) -> bool {
     let mut found = false;
     for s in &d.body {
