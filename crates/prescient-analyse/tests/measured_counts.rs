@@ -267,3 +267,156 @@ main()
     // 2000 outer + about 2 million inner iterations.
     assert!((1.5e6..2.5e6).contains(&n), "{n}");
 }
+
+#[test]
+fn a_filtering_comprehension_keeps_what_its_run_kept() {
+    // The sieve keeps the 148 933 primes below two million, not half of
+    // the numbers: the list and the loop over its gaps are that long. The
+    // executor runs `bytearray` and `bytes` as lists of small ints.
+    let src = r#"
+import sys
+
+def primes_below(n):
+    marks = bytearray([1]) * n
+    marks[0:2] = bytes(2)
+    i = 2
+    while i * i < n:
+        if marks[i]:
+            marks[i * i::i] = bytes(len(range(i * i, n, i)))
+        i += 1
+    return [k for k in range(n) if marks[k]]
+
+def main():
+    ps = primes_below(int(sys.argv[1]))
+    widest = 0
+    for a, b in zip(ps, ps[1:]):
+        widest = max(widest, b - a)
+    print(len(ps), widest)
+
+main()
+"#;
+    let a = analyze(src, &["2000000"]);
+    let n = iterations(&a);
+    // Two million through the comprehension, the sieve's 1 413 rounds and
+    // a round per prime.
+    assert!((2.05e6..2.4e6).contains(&n), "{n}");
+    let mib = a
+        .sections
+        .iter()
+        .map(|s| s.memory.peak_bytes)
+        .fold(0.0, f64::max)
+        / 1048576.0;
+    assert!(mib < 20.0, "{mib} MiB");
+}
+
+#[test]
+fn a_count_keeps_the_distinct_keys_its_run_met() {
+    // Words of one to three letters of "abc": 39 distinct keys, however
+    // many words are counted; Heaps' law would have assumed 4 472 of them
+    // over 200 000 stores. The loop over the counts runs once per key.
+    let src = r#"
+import random
+import sys
+
+def make_words(n, rng):
+    return ["".join(rng.choice("abc") for _ in range(rng.randint(1, 3))) for _ in range(n)]
+
+def main():
+    n = int(sys.argv[1])
+    rng = random.Random(1)
+    words = make_words(n, rng)
+    counts = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    total = 0
+    for w, c in counts.items():
+        total += len(w) * c
+    print(total)
+
+main()
+"#;
+    let a = analyze(src, &["200000"]);
+    assert!(
+        !a.notes.iter().any(|n| n.contains("are assumed to be")),
+        "{:?}",
+        a.notes
+    );
+    // The loop over the counts is a section of its own, one round a key.
+    let per_key = a
+        .sections
+        .iter()
+        .filter(|s| s.start_line >= 15)
+        .find_map(|s| s.iterations)
+        .unwrap_or(0.0);
+    assert!((20.0..60.0).contains(&per_key), "{per_key}");
+}
+
+#[test]
+fn a_loop_over_a_list_its_enclosing_loop_grows_is_triangular() {
+    // Gram-Schmidt: the inner loop runs over the basis found so far, which
+    // the outer loop grows by one vector each time: 0 + 1 + ... + 299 =
+    // 44 850 rounds, each two comprehensions over 400 items. The program
+    // has no `while` loop and no recursion; the module's run counts it.
+    let src = r#"
+import random
+import sys
+
+def orthogonalise(vs):
+    basis = []
+    for v in vs:
+        w = list(v)
+        for b in basis:
+            d = sum(x * y for x, y in zip(w, b))
+            w = [x - d * y for x, y in zip(w, b)]
+        n = sum(x * x for x in w) ** 0.5
+        if n > 1e-9:
+            basis.append([x / n for x in w])
+    return basis
+
+def main():
+    dim, count = int(sys.argv[1]), int(sys.argv[2])
+    rng = random.Random(1)
+    vs = [[rng.gauss(0, 1) for _ in range(dim)] for _ in range(count)]
+    print(len(orthogonalise(vs)))
+
+main()
+"#;
+    let n = iterations(&analyze(src, &["400", "300"]));
+    assert!((3.0e7..4.5e7).contains(&n), "{n}");
+}
+
+#[test]
+fn stores_under_keys_that_come_back_hold_one_item_per_key() {
+    // 600 000 stores under 2 000 skus: the dict holds 2 000 items, not a
+    // new one per store.
+    let src = r#"
+import random
+import sys
+
+class Item:
+    def __init__(self, sku):
+        self.sku = sku
+        self.qty = 0
+
+def main():
+    days, skus = int(sys.argv[1]), int(sys.argv[2])
+    rng = random.Random(3)
+    catalog = [Item(s) for s in range(skus)]
+    stock = {}
+    for day in range(days):
+        for it in catalog:
+            it.qty += rng.randint(0, 5)
+            stock[it.sku] = it
+    print(len(stock))
+
+main()
+"#;
+    let a = analyze(src, &["300", "2000"]);
+    let mib = a
+        .sections
+        .iter()
+        .map(|s| s.memory.peak_bytes)
+        .fold(0.0, f64::max)
+        / 1048576.0;
+    assert!(mib < 5.0, "{mib} MiB");
+}

@@ -99,6 +99,8 @@ fn hostile_programs_terminate() {
         // User code run by a comparison or an iteration shrinks the list
         // being searched or assigned to.
         "import bisect\n\nclass K:\n    def __init__(self, xs, v):\n        self.xs = xs\n        self.v = v\n    def __lt__(self, o):\n        self.xs.clear()\n        return True\n\nclass Shrink:\n    def __init__(self, xs):\n        self.xs = xs\n    def __iter__(self):\n        self.xs.clear()\n        return iter([1, 2])\n\ndef main():\n    xs = []\n    i = 0\n    while i < 3:\n        xs.extend([K(xs, j) for j in range(8)])\n        bisect.insort(xs, K(xs, 0))\n        ys = list(range(10))\n        ys[2:8] = Shrink(ys)\n        zs = list(range(10))\n        del zs[2:len(zs.clear() or [0] * 9)]\n        i += 1\n\nmain()\n",
+        // Byte strings of hostile sizes and items.
+        "def main():\n    i = 0\n    while i < 3:\n        try:\n            a = bytearray(-1)\n        except ValueError:\n            pass\n        try:\n            b = bytes(range(300))\n        except ValueError:\n            pass\n        try:\n            a = bytearray([1, 'x'])\n        except TypeError:\n            pass\n        a = bytearray(3)\n        a[1::2] = bytes([7])\n        c = bytearray([1]) * (10 ** 12)\n        i += 1\nmain()\n",
     ];
     for src in cases {
         let r = run(src.as_bytes());

@@ -64,6 +64,13 @@ pub struct Args {
     /// Use this Python interpreter as the worker environment instead of the managed one.
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// Seconds to wait before each run, so that it meets the machine as a job
+    /// does: where the kernel reports freed pages to the host (a virtual
+    /// machine with free page reporting), memory the previous run freed is
+    /// fast to touch again for about a second, then slow like any memory
+    /// first touched. By default 2 there, 0 elsewhere.
+    #[arg(long, value_name = "SECONDS")]
+    settle: Option<f64>,
     /// Arguments for every program without its own in the manifest.
     #[arg(last = true)]
     args: Vec<String>,
@@ -221,6 +228,26 @@ fn load_measured(path: &Path) -> Result<Vec<Row>, Failure> {
     Ok(f.results)
 }
 
+/// Where freed pages go back to the host (see `--settle`).
+const PAGE_REPORTING: &str = "/sys/module/page_reporting";
+const SETTLE_SECONDS: f64 = 2.0;
+
+/// The wait before a measured run: as asked, or the default for this machine.
+fn settle(asked: Option<f64>) -> Duration {
+    let seconds = asked.unwrap_or_else(|| {
+        if std::path::Path::new(PAGE_REPORTING).exists() {
+            SETTLE_SECONDS
+        } else {
+            0.0
+        }
+    });
+    if seconds.is_finite() {
+        Duration::from_secs_f64(seconds.clamp(0.0, 600.0))
+    } else {
+        Duration::ZERO
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
@@ -343,6 +370,7 @@ fn eval_one(
     let timeout = Duration::from_secs_f64(entry.timeout.unwrap_or(a.timeout).max(0.1));
     let mut samples = Vec::new();
     for _ in 0..a.runs.max(1) {
+        std::thread::sleep(settle(a.settle));
         match prescient_pyenv::run::run_measured(python, file, &entry.args, cwd, &[], Some(timeout))
         {
             Ok(m) if m.success() => samples.push(m),

@@ -658,6 +658,39 @@ impl Exec<'_> {
                 Some(v) => CV::list(self.iterate(v)?),
                 None => CV::list(Vec::new()),
             },
+            // Bytes are their items, ints below 256: a `bytearray` is a
+            // list of them (mutable), `bytes` a tuple. What the executor
+            // counts does not depend on the bytes' text.
+            "bytearray" | "bytes" => {
+                let items = match pos.first() {
+                    None => Vec::new(),
+                    Some(CV::Int(n)) => {
+                        let n = usize::try_from(*n).or_else(|_| raise("ValueError"))?;
+                        if n > MAX_ITEMS {
+                            return unsupported("a byte string too long to run");
+                        }
+                        self.alloc(n)?;
+                        vec![CV::Int(0); n]
+                    }
+                    Some(CV::Str(_)) => return unsupported("text encoded to bytes"),
+                    Some(v) => {
+                        let items = self.iterate(v)?;
+                        for b in &items {
+                            match b {
+                                CV::Int(0..=255) | CV::Bool(_) => {}
+                                CV::Int(_) => return raise("ValueError"),
+                                _ => return raise("TypeError"),
+                            }
+                        }
+                        items
+                    }
+                };
+                if name == "bytes" {
+                    CV::tuple(items)
+                } else {
+                    CV::list(items)
+                }
+            }
             "tuple" => match pos.first() {
                 Some(v) => CV::tuple(self.iterate(v)?),
                 None => CV::tuple(Vec::new()),
@@ -1501,6 +1534,7 @@ impl Exec<'_> {
             "setdefault" => {
                 let (k, kv) = key(0)?;
                 let cur = d.borrow().get(&k).cloned();
+                self.note_key(cur.is_none());
                 match cur {
                     Some(v) => v,
                     None => {

@@ -126,6 +126,14 @@ impl<'g> Exec<'g> {
         self.step(n as u64 / 8)
     }
 
+    /// Counts a store into a dict on the running line, and whether its key
+    /// was new there.
+    pub(super) fn note_key(&mut self, new: bool) {
+        let e = self.trace.keys.entry(self.line).or_insert((0, 0));
+        e.0 += 1;
+        e.1 += u64::from(new);
+    }
+
     /// Counts `n` steps against the budget.
     pub(super) fn step(&mut self, n: u64) -> Result<(), Stop> {
         self.trace.steps += n;
@@ -858,8 +866,25 @@ impl<'g> Exec<'g> {
             let CV::List(l) = obj else {
                 return unsupported("a slice assignment on a non-list");
             };
-            if step.is_some() {
-                return unsupported("an extended slice assignment");
+            let stepv = self.slice_step(step.as_deref())?;
+            if stepv != 1 {
+                // `flags[p * p::p] = bytes(k)`: as many items as the slice
+                // has places, each stored in its place.
+                let len = l.borrow().len();
+                let idx = self.slice_indices(lower, upper, stepv, len)?;
+                let items = self.iterate(&v)?;
+                if items.len() != idx.len() {
+                    return raise("ValueError");
+                }
+                self.step(items.len() as u64 / 8)?;
+                let mut list = l.borrow_mut();
+                for (i, item) in idx.into_iter().zip(items) {
+                    // What ran since may have shrunk it.
+                    if let Some(slot) = list.get_mut(i) {
+                        *slot = item;
+                    }
+                }
+                return Ok(());
             }
             let n = l.borrow().len() as i64;
             let lo = self.slice_bound(lower.as_deref(), n, 0)?;
@@ -881,6 +906,8 @@ impl<'g> Exec<'g> {
             }
             CV::Dict(d) => {
                 let key = key_of(&i).or_else(|_| raise("TypeError"))?;
+                let new = !d.borrow().contains(&key);
+                self.note_key(new);
                 d.borrow_mut().insert(key, i, v);
                 Ok(())
             }
@@ -1178,6 +1205,11 @@ impl<'g> Exec<'g> {
         let r = self.comp_level(generators, 0, Some(first), elt, dkey, &mut out);
         self.frames.pop();
         r?;
+        // The items it made, keyed by where its item expression is written
+        // (no loop is written there): what its conditions kept.
+        let made = self.trace.loops.entry(at(elt.span)).or_insert((0, 0));
+        made.0 += 1;
+        made.1 += out.len() as u64;
         Ok(match kind {
             CompKind::List => CV::list(out),
             CompKind::Generator => CV::Iter(Rc::new(RefCell::new(Iter { items: out, pos: 0 }))),
@@ -1429,14 +1461,7 @@ impl<'g> Exec<'g> {
 
     fn subscript(&mut self, v: &CV, index: &Expr) -> Result<CV, Stop> {
         if let ExprKind::Slice { lower, upper, step } = &index.kind {
-            let stepv = match step {
-                Some(s) => match self.eval(s)? {
-                    CV::Int(k) if k != 0 => k,
-                    CV::None => 1,
-                    _ => return raise("ValueError"),
-                },
-                None => 1,
-            };
+            let stepv = self.slice_step(step.as_deref())?;
             let items: Vec<CV> = match v {
                 CV::List(l) => l.borrow().clone(),
                 CV::Tuple(t) => (**t).clone(),
@@ -1491,12 +1516,18 @@ impl<'g> Exec<'g> {
             }
             CV::Dict(d) => {
                 let key = key_of(i).or_else(|_| raise("TypeError"))?;
-                if let Some(v) = d.borrow().get(&key) {
-                    return Ok(v.clone());
-                }
                 let factory = d.borrow().default.clone();
+                let held = d.borrow().get(&key).cloned();
+                if let Some(v) = held {
+                    if factory.is_some() {
+                        // A defaultdict's `d[k].append(x)` stores as it reads.
+                        self.note_key(false);
+                    }
+                    return Ok(v);
+                }
                 match factory {
                     Some(f) => {
+                        self.note_key(true);
                         let new = self.call(&f, Vec::new(), Vec::new())?;
                         d.borrow_mut().insert(key, i.clone(), new.clone());
                         Ok(new)
@@ -1538,6 +1569,19 @@ impl<'g> Exec<'g> {
                 }),
                 _ => raise("TypeError"),
             },
+        }
+    }
+
+    /// A slice's step: 1 when left out or `None`; zero or a non-integer
+    /// raises, as in Python.
+    fn slice_step(&mut self, step: Option<&Expr>) -> Result<i64, Stop> {
+        match step {
+            Some(s) => match self.eval(s)? {
+                CV::Int(k) if k != 0 => Ok(k),
+                CV::None => Ok(1),
+                _ => raise("ValueError"),
+            },
+            None => Ok(1),
         }
     }
 

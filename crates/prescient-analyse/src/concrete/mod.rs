@@ -48,6 +48,10 @@ pub(crate) struct Trace {
     /// Per function definition: how many of those calls were outermost
     /// (not made, directly or not, from a call of the same function).
     pub roots: HashMap<At, u64>,
+    /// Per line that stores into a dict under a key (`d[k] = ...`,
+    /// `d[k] += 1`, `d.setdefault(k, ...)`, a defaultdict's `d[k]`): how
+    /// many stores it made, and how many of them brought a new key.
+    pub keys: HashMap<u32, (u64, u64)>,
     /// Steps the run took.
     pub steps: u64,
     /// The smallest size a scaled run left among its arguments.

@@ -356,8 +356,9 @@ impl Interp<'_> {
 
     /// The share of stores into `container` that add a new key, over the
     /// stores the running loops make: from the key's variety where it is
-    /// known; else, where keys repeat (`repeats`), Heaps' law, and a new key
-    /// per store otherwise.
+    /// known; else as a run of the program measured it on this line; else,
+    /// where keys repeat (`repeats`), Heaps' law, and a new key per store
+    /// otherwise.
     pub(crate) fn key_share(&mut self, container: &Expr, key: Option<&Expr>, repeats: bool) -> Sym {
         if self.guard_share < 1.0 {
             // Under a first-visit guard the keys are new, but only that
@@ -368,6 +369,10 @@ impl Interp<'_> {
             return Sym::num(self.branch_share);
         }
         if let Some(share) = key.and_then(|k| self.variety_share(container, k)) {
+            return Sym::num(self.branch_share * share);
+        }
+        // A run of the program counted the keys its stores here brought.
+        if let Some(share) = self.oracle_key_share(self.line) {
             return Sym::num(self.branch_share * share);
         }
         if !repeats {

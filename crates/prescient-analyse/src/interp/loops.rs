@@ -1577,7 +1577,12 @@ impl Interp<'_> {
             _ => self.eval(elt),
         };
         let k = key.map(|k| self.eval(k));
-        let total = total.scale(keep);
+        // Conditions on the items keep a share only a run knows (`if
+        // flags[i]` in a sieve keeps the primes): the items a run made.
+        let total = match self.oracle_trips(elt.span) {
+            Some((n, _)) if keep < 1.0 => Sym::num(n),
+            _ => total.scale(keep),
+        };
         // A set or dict holds each distinct key once: where the key's
         // variety is known, as many as the items bring.
         let total = match kind {

@@ -56,8 +56,17 @@ pub(crate) struct Counts {
     /// ratios are the shares of branches and of what follows an early
     /// exit (`continue`, `return`).
     stmts: HashMap<At, f64>,
+    /// Per line that stores into a dict: the share of its stores that
+    /// brought a new key (the distinct keys of a count, which no summary
+    /// knows: they depend on the data).
+    keys: HashMap<u32, f64>,
     /// How they were found, when not by a run of the call itself.
     how: Option<&'static str>,
+}
+
+/// New keys over stores, from the totals of `(stores, new keys)`.
+fn key_share(stores: f64, new: f64) -> Option<f64> {
+    (stores > 0.0).then(|| (new / stores).clamp(0.0, 1.0))
 }
 
 impl Counts {
@@ -74,6 +83,13 @@ impl Counts {
                 .filter_map(|k| Some((*k, t.calls_per_root(*k)?)))
                 .collect(),
             stmts: stmt_counts(t),
+            keys: t
+                .keys
+                .iter()
+                .filter_map(|(line, (stores, new))| {
+                    Some((*line, key_share(*stores as f64, *new as f64)?))
+                })
+                .collect(),
             how: None,
         }
     }
@@ -137,6 +153,17 @@ impl Counts {
             let x = a.calls_per_root(k).unwrap_or(y);
             let w = before.and_then(|t| t.calls_per_root(k));
             c.calls.insert(k, project(w, x, y));
+        }
+        // A count's distinct keys grow slower than its stores (a vocabulary
+        // saturates): both are extrapolated, and the share is theirs.
+        for (line, (ys, yn)) in &b.keys {
+            let (xs, xn) = a.keys.get(line).copied().unwrap_or((*ys, *yn));
+            let w = before.and_then(|t| t.keys.get(line));
+            let stores = project(w.map(|w| w.0 as f64), xs as f64, *ys as f64);
+            let new = project(w.map(|w| w.1 as f64), xn as f64, *yn as f64);
+            if let Some(share) = key_share(stores, new) {
+                c.keys.insert(*line, share);
+            }
         }
         c
     }
@@ -411,16 +438,19 @@ impl Interp<'_> {
     /// module's last definition: the run takes the analysis's functions
     /// and classes, which it defines as it goes): when it is the first
     /// that starts work (a loop, a call of the program's own functions,
-    /// the main guard) and the program has counts only a run can tell, the
-    /// whole module runs, with the command line, and its counts cover the
-    /// rest of the analysis. Tried once.
+    /// the main guard), the whole module runs, with the command line, and
+    /// its counts cover the rest of the analysis. Tried once. Every
+    /// program is run so, not only those with a `while` loop or a
+    /// recursion: counts that depend on the data hide in `for` loops too
+    /// (a list an enclosing loop grows, the distinct keys of a count, the
+    /// share a comprehension's condition keeps), and the summary keeps its
+    /// own counts wherever they are derived and agree.
     pub(crate) fn oracle_module(&mut self, body: &[Stmt], s: &Stmt) {
         if !self.oracle_enabled || self.module_tried {
             return;
         }
-        // The program has such counts somewhere (a `while` loop, a function
-        // calling itself), and this statement starts its work: a loop, or
-        // a call of its own functions or classes (the main guard's call).
+        // This statement starts the program's work: a loop, or a call of
+        // its own functions or classes (the main guard's call).
         let starts = match &s.kind {
             StmtKind::FunctionDef(_)
             | StmtKind::ClassDef(_)
@@ -447,19 +477,6 @@ impl Interp<'_> {
             return;
         }
         self.module_tried = true;
-        let mut counted = false;
-        for st in body {
-            st.walk(&mut |x| {
-                counted |= match &x.kind {
-                    StmtKind::While { .. } => true,
-                    StmtKind::FunctionDef(d) => needs_counts(d),
-                    _ => false,
-                }
-            });
-        }
-        if !counted {
-            return;
-        }
         self.run_whole_module(body);
     }
 
@@ -551,6 +568,12 @@ impl Interp<'_> {
         let base = c.stmts[&key(first)];
         let n = c.stmts.get(&key(s)).copied().unwrap_or(0.0);
         (base > 0.0).then(|| (n / base).min(1.0))
+    }
+
+    /// The share of the stores into a dict on `line` that brought a new
+    /// key, in the innermost covering run that stored there.
+    pub(crate) fn oracle_key_share(&self, line: u32) -> Option<f64> {
+        self.covering().find_map(|c| c.keys.get(&line).copied())
     }
 
     /// Calls per outermost call the covering run measured for `d`.
