@@ -461,6 +461,11 @@ struct Stats {
     /// interval (first sight only).
     #[serde(skip_serializing_if = "Option::is_none")]
     coverage: Option<f64>,
+    /// Share of programs whose measured value lies above the first-sight
+    /// interval (first sight only): for memory, the jobs a planner
+    /// reserving the upper bound would have under-reserved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    above: Option<f64>,
 }
 
 type Pick = fn(&Row) -> Option<&Demand>;
@@ -484,12 +489,13 @@ fn stats(rows: &[&Row], mode: usize, field: Field, bound: Bound) -> Stats {
         .iter()
         .filter_map(|r| Some(err(field(pick(r)?), field(r.actual.as_ref()?))))
         .collect();
-    let covered: Vec<bool> = rows
+    // Per program: inside the interval, and above it.
+    let placed: Vec<(bool, bool)> = rows
         .iter()
         .filter_map(|r| {
             let i = bound(r.first_sight_bounds.as_ref()?);
             let a = field(r.actual.as_ref()?);
-            Some(a >= i.low && a <= i.high)
+            Some((a >= i.low && a <= i.high, a > i.high))
         })
         .collect();
     let n = errs.len();
@@ -499,8 +505,10 @@ fn stats(rows: &[&Row], mode: usize, field: Field, bound: Bound) -> Stats {
         median_error: median(errs.clone()),
         within_25: share(errs.iter().filter(|e| **e <= 0.25).count(), n),
         within_40: share(errs.iter().filter(|e| **e <= 0.40).count(), n),
-        coverage: (mode == 0 && !covered.is_empty())
-            .then(|| share(covered.iter().filter(|c| **c).count(), covered.len())),
+        coverage: (mode == 0 && !placed.is_empty())
+            .then(|| share(placed.iter().filter(|p| p.0).count(), placed.len())),
+        above: (mode == 0 && !placed.is_empty())
+            .then(|| share(placed.iter().filter(|p| p.1).count(), placed.len())),
     }
 }
 
@@ -588,10 +596,14 @@ fn render(rows: &[Row]) -> String {
             let _ = writeln!(out, "\n{set}, {name}:");
             for (field_name, field, bound) in FIELDS {
                 let s = stats(&rs, mode, field, bound);
-                let coverage = s
-                    .coverage
-                    .map(|c| format!(", in interval: {:>5.1}%", c * 100.0))
-                    .unwrap_or_default();
+                let coverage = match (s.coverage, s.above) {
+                    (Some(c), Some(a)) => format!(
+                        ", in interval: {:>5.1}% (above: {:>4.1}%)",
+                        c * 100.0,
+                        a * 100.0
+                    ),
+                    _ => String::new(),
+                };
                 let _ = writeln!(
                     out,
                     "  {field_name:<7} median error {:>5.1}%, within 25%: {:>5.1}%, within 40%: {:>5.1}%{coverage}  ({} programs)",

@@ -95,6 +95,10 @@ fn eval_measures_real_runs_and_records_history() {
         out.contains("first sight:") && out.contains("median error"),
         "{out}"
     );
+    assert!(
+        out.contains("in interval:") && out.contains("(above:"),
+        "{out}"
+    );
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out_json).unwrap()).unwrap();
     let results = v["results"].as_array().unwrap();
