@@ -420,3 +420,41 @@ main()
         / 1048576.0;
     assert!(mib < 5.0, "{mib} MiB");
 }
+
+#[test]
+fn a_class_that_only_renames_list_runs_as_a_list() {
+    // `class Queue(list): pass` (as DeltaBlue's OrderedCollection): a
+    // worklist of it, drained and refilled until a tree of 2 ** 14 - 1
+    // nodes is walked, runs as a list does.
+    let src = r#"
+import sys
+
+class Queue(list):
+    pass
+
+def walk(depth):
+    todo = Queue()
+    todo.append((0, 0))
+    seen = 0
+    while len(todo):
+        level, k = todo.pop()
+        seen += 1
+        if level + 1 < depth:
+            todo.append((level + 1, 2 * k))
+            todo.append((level + 1, 2 * k + 1))
+    return seen
+
+def main():
+    print(walk(int(sys.argv[1])))
+
+main()
+"#;
+    let a = analyze(src, &["14"]);
+    let n = iterations(&a);
+    assert!((1.5e4..1.8e4).contains(&n), "{n}");
+    assert!(
+        a.unknowns.iter().all(|u| !u.symbol.starts_with("iters@")),
+        "{:?}",
+        a.unknowns
+    );
+}

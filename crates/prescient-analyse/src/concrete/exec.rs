@@ -392,6 +392,11 @@ impl<'g> Exec<'g> {
         pos: Vec<CV>,
         kw: Vec<(String, CV)>,
     ) -> Result<CV, Stop> {
+        if let Some(kind) = container_alias(c) {
+            // `class OrderedCollection(list): pass` is a list by another
+            // name: made as the container is.
+            return self.call_lib(kind, pos, kw);
+        }
         if self.lib_base(c) {
             return unsupported(format!("class `{}` derives from a library class", c.name));
         }
@@ -1753,6 +1758,26 @@ enum MethodKind {
     Property,
     Static,
     Class,
+}
+
+/// The built-in container a class only renames (`class Bag(list): pass`,
+/// no methods or attributes of its own, one base): what its instances are.
+fn container_alias(c: &ClassVal) -> Option<&'static str> {
+    let [Value::Lib(q)] = c.bases.as_slice() else {
+        return None;
+    };
+    let kind = match q.strip_prefix("builtins.").unwrap_or(q) {
+        "list" => "list",
+        "dict" => "dict",
+        "set" => "set",
+        _ => return None,
+    };
+    // Only metadata of its own (`__doc__`, `__module__`): no methods, no
+    // class attributes.
+    let own = c.attrs.borrow();
+    own.iter()
+        .all(|(k, v)| k.starts_with("__") && !matches!(v, Value::Func(_)))
+        .then_some(kind)
 }
 
 fn method_kind(f: &crate::value::FuncVal) -> MethodKind {
