@@ -458,3 +458,34 @@ main()
         a.unknowns
     );
 }
+
+#[test]
+fn a_helper_called_on_two_sizes_keeps_each_calls_count() {
+    // The run's loop in `total` averages 10 and 3 000 000 iterations; each
+    // call's own count, derived from its argument, stands.
+    let src = r#"
+import sys
+
+def total(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+def main():
+    n = int(sys.argv[1])
+    a = total(10)
+    b = total(n)
+    print(a + b)
+
+main()
+"#;
+    let a = analyze(src, &["3000000"]);
+    // The big call's loop is one kernel of three million iterations, not
+    // two of the mean's 1.5 million.
+    let biggest = kernels(&a)
+        .iter()
+        .filter_map(|k| k.py_ops.as_ref().map(|o| o.loop_iters))
+        .fold(0.0, f64::max);
+    assert!((2.9e6..3.1e6).contains(&biggest), "{biggest}");
+}

@@ -71,6 +71,8 @@ pub(crate) struct Exec<'g> {
     /// Class attributes the run set (`Strength.REQUIRED = ...`), by class
     /// and name: they shadow the analysis's.
     pub(super) class_attrs: HashMap<(usize, String), CV>,
+    /// Per loop, the fewest and most iterations one entry ran.
+    spread: HashMap<At, (u64, u64)>,
 }
 
 /// A call's keyword arguments, in order.
@@ -109,11 +111,34 @@ impl<'g> Exec<'g> {
             line: 0,
             allocated: 0,
             class_attrs: HashMap::new(),
+            spread: HashMap::new(),
         }
     }
 
     pub fn into_trace(self) -> Trace {
-        self.trace
+        let mut t = self.trace;
+        t.varied = self
+            .spread
+            .into_iter()
+            .filter(|(_, (lo, hi))| *hi as f64 > 1.5 * *lo as f64)
+            .map(|(k, _)| k)
+            .collect();
+        t
+    }
+
+    /// Iterations the loop at `key` has run in all so far.
+    fn iterations(&self, key: At) -> u64 {
+        self.trace.loops.get(&key).map_or(0, |c| c.1)
+    }
+
+    /// Notes the iterations one entry of the loop at `key` ran: those run
+    /// since `before` (an entry of the same loop inside it, by recursion,
+    /// adds its own, which only widens the spread).
+    fn note_entry(&mut self, key: At, before: u64) {
+        let n = self.iterations(key).saturating_sub(before);
+        let e = self.spread.entry(key).or_insert((n, n));
+        e.0 = e.0.min(n);
+        e.1 = e.1.max(n);
     }
 
     /// Counts `n` items a bulk copy or repetition makes, against the run's
@@ -630,25 +655,18 @@ impl<'g> Exec<'g> {
                 orelse,
             } => {
                 let it = self.eval(iter)?;
-                return self.exec_for(at(s.span), target, &it, body, orelse);
+                let key = at(s.span);
+                let before = self.iterations(key);
+                let r = self.exec_for(key, target, &it, body, orelse);
+                self.note_entry(key, before);
+                return r;
             }
             StmtKind::While { test, body, orelse } => {
                 let key = at(s.span);
-                self.trace.loops.entry(key).or_insert((0, 0)).0 += 1;
-                loop {
-                    let t = self.eval(test)?;
-                    if !self.truthy(&t)? {
-                        return self.exec_block(orelse);
-                    }
-                    if let Some(c) = self.trace.loops.get_mut(&key) {
-                        c.1 += 1;
-                    }
-                    match self.exec_block(body)? {
-                        Flow::Break => return Ok(Flow::Normal),
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        _ => {}
-                    }
-                }
+                let before = self.iterations(key);
+                let r = self.exec_while(key, test, body, orelse);
+                self.note_entry(key, before);
+                return r;
             }
             StmtKind::Break => return Ok(Flow::Break),
             StmtKind::Continue => return Ok(Flow::Continue),
@@ -772,6 +790,30 @@ impl<'g> Exec<'g> {
             generator: yields(&d.body),
             memo,
         })))
+    }
+
+    fn exec_while(
+        &mut self,
+        key: At,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> Result<Flow, Stop> {
+        self.trace.loops.entry(key).or_insert((0, 0)).0 += 1;
+        loop {
+            let t = self.eval(test)?;
+            if !self.truthy(&t)? {
+                return self.exec_block(orelse);
+            }
+            if let Some(c) = self.trace.loops.get_mut(&key) {
+                c.1 += 1;
+            }
+            match self.exec_block(body)? {
+                Flow::Break => return Ok(Flow::Normal),
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                _ => {}
+            }
+        }
     }
 
     fn exec_for(

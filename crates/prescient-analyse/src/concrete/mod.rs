@@ -27,7 +27,7 @@ mod exec;
 pub(crate) mod value;
 
 use crate::value::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub(crate) use convert::SCALED_FROM;
 pub(crate) use exec::Exec;
@@ -41,6 +41,10 @@ pub(crate) struct Trace {
     /// Per loop (a `for` or `while` statement, a comprehension): how many
     /// times it was entered and how many iterations it ran in all.
     pub loops: HashMap<At, (u64, u64)>,
+    /// Loops whose iterations per entry varied by more than half again
+    /// between entries (a helper's loop over its argument, called on
+    /// sizes 10 and 1000): their mean stands for no entry in particular.
+    pub varied: HashSet<At>,
     /// Per statement: how many times it began to run.
     pub stmts: HashMap<At, u64>,
     /// Per function definition: how many times it was called.

@@ -56,6 +56,9 @@ pub(crate) struct Counts {
     /// ratios are the shares of branches and of what follows an early
     /// exit (`continue`, `return`).
     stmts: HashMap<At, f64>,
+    /// Loops whose trips per entry varied (see `Trace::varied`), in the
+    /// (biggest) run.
+    varied: HashSet<At>,
     /// Per line that stores into a dict: the share of its stores that
     /// brought a new key (the distinct keys of a count, which no summary
     /// knows: they depend on the data).
@@ -83,6 +86,7 @@ impl Counts {
                 .filter_map(|k| Some((*k, t.calls_per_root(*k)?)))
                 .collect(),
             stmts: stmt_counts(t),
+            varied: t.varied.clone(),
             keys: t
                 .keys
                 .iter()
@@ -138,6 +142,7 @@ impl Counts {
         let mut c = Counts {
             how: Some(how),
             stmts: stmt_counts(b),
+            varied: b.varied.clone(),
             ..Counts::default()
         };
         for (k, y) in b.loops.keys().filter_map(|k| Some((*k, b.trips(*k)?))) {
@@ -555,6 +560,17 @@ impl Interp<'_> {
         let at: At = (span.line, span.col);
         self.covering()
             .find_map(|c| Some((*c.trips.get(&at)?, c.how.unwrap_or(MEASURED))))
+    }
+
+    /// Whether the innermost run that measured the loop at `span` saw the
+    /// same trips on each entry, within half again: only then does its
+    /// mean overrule a count the summary derived for this entry (a helper
+    /// called on several sizes has a mean that stands for none of them).
+    pub(crate) fn oracle_uniform(&self, span: prescient_syntax::ast::Span) -> bool {
+        let at: At = (span.line, span.col);
+        self.covering()
+            .find(|c| c.trips.contains_key(&at))
+            .is_some_and(|c| !c.varied.contains(&at))
     }
 
     /// How often `s` ran for each run of `first` (the statement its block
