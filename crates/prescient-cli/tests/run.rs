@@ -624,9 +624,11 @@ fn the_worker_reaches_nothing_but_its_channel() {
 
 #[test]
 fn precopy_sends_unchanged_arrays_ahead_over_both_transports() {
+    // Each loop runs a second: the pre-copy of 32 MiB behind it has time
+    // to finish on a loaded machine too (at half a second it once did not).
     let s = script(
         "precopy.py",
-        "import time\nimport numpy as np\nbig = [np.ones(1 << 20) for _ in range(4)]\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 0.5:\n        pass\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 0.5:\n        pass\n    big[0] += 1\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 0.5:\n        pass\nprint(float(sum(b.sum() for b in big)))\n",
+        "import time\nimport numpy as np\nbig = [np.ones(1 << 20) for _ in range(4)]\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 1.0:\n        pass\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 1.0:\n        pass\n    big[0] += 1\nfor _ in range(1):\n    t = time.perf_counter()\n    while time.perf_counter() - t < 1.0:\n        pass\nprint(float(sum(b.sum() for b in big)))\n",
     );
     let plain = python(&s, &[]);
     for transport in ["local", "tcp"] {
