@@ -300,12 +300,7 @@ main()
     // Two million through the comprehension, the sieve's 1 413 rounds and
     // a round per prime.
     assert!((2.05e6..2.4e6).contains(&n), "{n}");
-    let mib = a
-        .sections
-        .iter()
-        .map(|s| s.memory.peak_bytes)
-        .fold(0.0, f64::max)
-        / 1048576.0;
+    let mib = peak_mib(&a);
     assert!(mib < 20.0, "{mib} MiB");
 }
 
@@ -412,12 +407,7 @@ def main():
 main()
 "#;
     let a = analyze(src, &["300", "2000"]);
-    let mib = a
-        .sections
-        .iter()
-        .map(|s| s.memory.peak_bytes)
-        .fold(0.0, f64::max)
-        / 1048576.0;
+    let mib = peak_mib(&a);
     assert!(mib < 5.0, "{mib} MiB");
 }
 

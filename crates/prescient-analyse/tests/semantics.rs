@@ -609,14 +609,7 @@ fn a_memo_cache_holds_an_entry_per_distinct_call() {
             "import functools\n{deco}\ndef paths(r, c):\n    if r == 0 or c == 0:\n        return 1\n    return paths(r - 1, c) + paths(r, c - 1)\n\ntotal = paths(200, 100)\nprint(total)\n"
         )
     };
-    let live = |deco: &str| {
-        let a = analyze(&src(deco), &[]);
-        a.sections
-            .iter()
-            .map(|s| s.memory.peak_bytes)
-            .fold(0.0, f64::max)
-            / 1048576.0
-    };
+    let live = |deco: &str| peak_mib(&analyze(&src(deco), &[]));
     let unbounded = live("@functools.lru_cache(maxsize=None)");
     assert!((3.0..6.0).contains(&unbounded), "{unbounded}");
     assert_eq!(live("@functools.cache"), unbounded);

@@ -94,6 +94,15 @@ pub fn scope_peak_mib(a: &Analysis, scope: &str) -> f64 {
         / 1048576.0
 }
 
+/// The highest memory peak of any section, in MiB.
+pub fn peak_mib(a: &Analysis) -> f64 {
+    a.sections
+        .iter()
+        .map(|s| s.memory.peak_bytes)
+        .fold(0.0, f64::max)
+        / 1048576.0
+}
+
 /// The interpreted operations of every kernel, added up.
 pub fn loop_ops(a: &Analysis) -> prescient_model::PyOps {
     let mut ops = prescient_model::PyOps::default();
