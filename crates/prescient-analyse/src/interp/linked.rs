@@ -312,6 +312,86 @@ impl Interp<'_> {
             .any(|x| item_is(x, target, 0))
     }
 
+    /// The bytes of all the instances of `v`'s class the program holds, as
+    /// far as the analysis sees them: the biggest container of them
+    /// reachable from the program's names (a graph's list of nodes, a
+    /// board's squares), else the structure they are linked into (a tree
+    /// reached from its root alone). The container comes first: a
+    /// structure's count grows with every loop that attaches nodes, also
+    /// where each iteration builds a new one and drops the old.
+    pub(crate) fn population_bytes(&self, v: &Value) -> f64 {
+        let Value::Instance { class, .. } = v else {
+            return 0.0;
+        };
+        fn of_class(v: &Value, class: &Rc<ClassVal>) -> bool {
+            matches!(v, Value::Instance { class: c, .. } if Rc::ptr_eq(c, class))
+        }
+        fn biggest(it: &Interp<'_>, v: &Value, class: &Rc<ClassVal>, depth: u32) -> f64 {
+            if depth > 3 {
+                return 0.0;
+            }
+            match v {
+                Value::Seq {
+                    items: SeqItems::Homog { elem, .. },
+                    ..
+                } if of_class(elem, class) => {
+                    let n = v.len().map(|l| it.num(&l)).unwrap_or(0.0);
+                    n * it.node_bytes(elem)
+                }
+                Value::Instance { attrs, .. } => {
+                    let Ok(a) = attrs.try_borrow() else {
+                        return 0.0;
+                    };
+                    a.iter()
+                        .filter(|(k, _)| !hidden(k))
+                        .map(|(_, x)| biggest(it, x, class, depth + 1))
+                        .fold(0.0, f64::max)
+                }
+                _ => 0.0,
+            }
+        }
+        let held = self
+            .frames
+            .iter()
+            .flat_map(|f| f.locals.values())
+            .chain(self.globals.values())
+            .map(|x| biggest(self, x, class, 0))
+            .fold(0.0, f64::max);
+        if held > 0.0 {
+            return held;
+        }
+        match self.structure_of(v).filter(|(n, _, _)| *n > 1.0) {
+            Some((_, _, root)) => self.python_bytes(&Value::Instance {
+                class: class.clone(),
+                attrs: root,
+            }),
+            None => 0.0,
+        }
+    }
+
+    /// What reaching one instance touches: its header and slots, and its
+    /// attributes' own objects as far as their heads (a list's header, not
+    /// its items, which are other nodes).
+    fn node_bytes(&self, v: &Value) -> f64 {
+        let Value::Instance { attrs, .. } = v else {
+            return 0.0;
+        };
+        let Ok(a) = attrs.try_borrow() else {
+            return 0.0;
+        };
+        a.iter()
+            .filter(|(k, _)| !hidden(k))
+            .map(|(_, x)| {
+                8.0 + match x {
+                    Value::Seq { kind, .. } => super::ledger::container_bytes(*kind, 0.0),
+                    Value::Instance { .. } | Value::Obj { .. } => 0.0,
+                    x => self.scalar_bytes(x).unwrap_or(0.0),
+                }
+            })
+            .sum::<f64>()
+            + 72.0
+    }
+
     /// The nodes and distinct links of the structure `v` belongs to, if it is
     /// a node of one built by attribute stores (or a chain).
     pub(crate) fn structure_of(&self, v: &Value) -> Option<(f64, usize, Attrs)> {
@@ -416,7 +496,22 @@ impl Interp<'_> {
                 self.walk_pending = true;
             }
         }
-        let trips = walk_trips(nodes, links.len().max(known_links), building, leaves);
+        let links = links.len().max(known_links);
+        // A tree's nodes were made in the order their keys came, and a
+        // search visits them in another: below the levels the caches hold,
+        // each step lands anywhere among them (one a recursion built depth
+        // first is laid out as it is searched).
+        if let (true, Value::Instance { class, .. }) = (
+            links >= 2 && !root.borrow().contains_key(DEPTH_FIRST),
+            &start,
+        ) {
+            let bytes = self.python_bytes(&Value::Instance {
+                class: class.clone(),
+                attrs: root.clone(),
+            });
+            self.tree_walk_node = Some(bytes / nodes.max(1.0));
+        }
+        let trips = walk_trips(nodes, links, building, leaves);
         Some(Sym::num(trips))
     }
 }

@@ -223,6 +223,10 @@ pub struct Interp<'a> {
     pub(crate) walk_loops: Vec<(usize, f64, bool)>,
     /// Set by the trip count of such a walk for the loop about to be entered.
     pub(crate) walk_pending: bool,
+    /// Set by `structure_walk_trips` for a walk down a tree: the bytes of
+    /// one of its nodes, for the misses of the steps below the levels the
+    /// caches hold.
+    pub(crate) tree_walk_node: Option<f64>,
     /// Set by `tree_level_trips` for the loop about to be entered.
     pub(crate) levels_pending: Option<f64>,
     /// Counts of the concrete runs of the calls being analysed
@@ -304,6 +308,7 @@ impl<'a> Interp<'a> {
             branch_share: 1.0,
             walk_loops: Vec::new(),
             walk_pending: false,
+            tree_walk_node: None,
             levels_pending: None,
         }
     }

@@ -431,7 +431,7 @@ impl Interp<'_> {
             StmtKind::While { test, body, orelse } => {
                 return self.exec_while(s, test, body, orelse)
             }
-            StmtKind::If { test, body, orelse } => return self.exec_if(test, body, orelse),
+            StmtKind::If { test, body, orelse } => return self.exec_if(s, test, body, orelse),
             StmtKind::With { items, body } => {
                 for item in items {
                     let v = self.eval(&item.context);
@@ -682,8 +682,22 @@ impl Interp<'_> {
         );
     }
 
-    fn exec_if(&mut self, test: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Flow {
+    fn exec_if(&mut self, s: &Stmt, test: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Flow {
         let t = self.eval(test);
+        // A uniform draw against a bound (`random.random() < 0.3`) holds
+        // with the share the code states, which a run only samples.
+        if let Some(w) = self.chance_share(test) {
+            return self.branches_in_shares(body, orelse, w);
+        }
+        // A run of the call counted how often the body ran per test: in a
+        // loop, that share stands over what the code alone can say (a
+        // worklist's `if nb not in seen`, a filter's selectivity, a
+        // relaxation `if nd < dist[v]`). The counts are those extrapolated
+        // to full size, so a share that falls as the sizes grow falls here
+        // too.
+        if let Some(w) = self.measured_branch_share(s, body) {
+            return self.branches_in_shares(body, orelse, w);
+        }
         let known = self.truthiness(&t, test);
         // A condition on what changes each iteration is not known by the
         // mean value the analysis carries: `if i % 10 == 0` holds in a
@@ -696,11 +710,6 @@ impl Interp<'_> {
         } else {
             known
         };
-        if known.is_none() {
-            if let Some(w) = self.chance_share(test) {
-                return self.branches_in_shares(body, orelse, w);
-            }
-        }
         match known {
             Some(true) => self.exec_block(body),
             Some(false) => self.exec_block(orelse),
@@ -723,6 +732,27 @@ impl Interp<'_> {
             }
             None => self.exclusive_branches(vec![body, orelse]),
         }
+    }
+
+    /// The share of the runs of the `if` statement `s` that ran its body,
+    /// as a run of the call (or of the module) counted them; None where no
+    /// run covered the statement, where nothing repeats it (outside any
+    /// loop), or in a recursive function outside its own loops: its tests
+    /// are its recurrence's own business (which calls reach an empty link),
+    /// and a share over all its calls would thin out the call sites it
+    /// counts.
+    fn measured_branch_share(&self, s: &Stmt, body: &[Stmt]) -> Option<f64> {
+        let frame = self.frames.last();
+        let base = frame.map_or(0, |f| f.loop_base);
+        let own_loop = self.loops.len() > base;
+        let recursive = frame
+            .and_then(|f| f.func.as_ref())
+            .is_some_and(|f| matches!(&f.callable, Callable::Def(d) if calls_itself(d)));
+        let repeated = own_loop || (!self.loops.is_empty() && !recursive);
+        if !self.oracle_active() || !repeated {
+            return None;
+        }
+        self.oracle_share(s, body.first()?)
     }
 
     /// Branches of which one runs (`if`/`else`, the cases of `match`), each
