@@ -243,6 +243,32 @@ impl ClassVal {
         None
     }
 
+    /// Whether this is an `enum.Enum` or `enum.Flag` class, whose members
+    /// are objects of their own. (An `IntEnum`'s or `StrEnum`'s members act
+    /// as their values in every operation the analysis models.)
+    pub fn is_enum(&self) -> bool {
+        self.bases.iter().any(|b| match b {
+            Value::Class(b) => b.is_enum(),
+            Value::Lib(q) => matches!(&**q, "enum.Enum" | "enum.Flag"),
+            _ => false,
+        })
+    }
+
+    /// An enum class's member names, in the order its body defines them.
+    pub fn enum_member_names(&self) -> Vec<String> {
+        self.def
+            .body
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Assign { targets, .. } if targets.len() == 1 => {
+                    targets[0].as_name().map(String::from)
+                }
+                _ => None,
+            })
+            .filter(|n| !n.starts_with('_'))
+            .collect()
+    }
+
     /// The first library base class (e.g. `torch.nn.Module`), if any.
     pub fn lib_base(&self) -> Option<Arc<str>> {
         for b in &self.bases {

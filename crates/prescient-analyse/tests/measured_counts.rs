@@ -508,3 +508,47 @@ main()
     let peak = peak_mib(&a);
     assert!((33.0..45.0).contains(&peak), "{peak}");
 }
+
+#[test]
+fn a_state_machine_over_an_enum_is_run() {
+    // Members are objects with a `value` and a `name`, iterable in order,
+    // found by value, and hashable as keys: the run counts the `while`
+    // loop, 3 ticks per full cycle of green, yellow (2 ticks) and red.
+    let src = r#"
+import sys
+from enum import Enum, auto
+
+
+class Light(Enum):
+    RED = auto()
+    GREEN = auto()
+    YELLOW = auto()
+
+
+AFTER = {Light.RED: Light.GREEN, Light.GREEN: Light.YELLOW, Light.YELLOW: Light.RED}
+
+
+def main():
+    n = int(sys.argv[1])
+    light = Light(1)
+    clock = 0
+    while clock < n:
+        light = AFTER[light]
+        clock += light.value if light is Light.YELLOW else 1
+    print(clock, [m.name for m in Light])
+
+
+main()
+"#;
+    let a = analyze(src, &["400000"]);
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("line 19") && n.contains("runs")),
+        "{:?}",
+        a.notes
+    );
+    // Each cycle of three members takes 1 + 3 + 1 = 5 ticks.
+    let n = iterations(&a);
+    assert!((2.2e5..2.6e5).contains(&n), "{n}");
+}

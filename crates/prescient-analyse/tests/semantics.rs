@@ -1067,6 +1067,16 @@ main(300000)
     let objects = gc.py_ops.as_ref().unwrap().gc_objects;
     // An instance and its list each, plus the outer list.
     assert!((599_000.0..=601_000.0).contains(&objects), "{objects}");
+    // 600 thousand live objects: two young visits each, and full
+    // collections every 70 thousand up to 280 thousand, then at each growth
+    // by a quarter (`prescient_model::gc_visits_growing`).
+    let visits = gc.py_ops.as_ref().unwrap().gc_visits;
+    let expected = prescient_model::gc_visits_growing(objects);
+    assert!(
+        (visits / expected - 1.0).abs() < 0.02,
+        "{visits} vs {expected}"
+    );
+    assert!((visits / objects - 5.6).abs() < 0.2, "{}", visits / objects);
 }
 
 #[test]

@@ -28,6 +28,16 @@ fn last(pattern: &str) -> &str {
 /// every live object about five times, each visit a likely cache miss).
 pub const GC_SECONDS_PER_OBJECT: f64 = 0.6e-6;
 
+/// Seconds per visit of the collector to a tracked object
+/// (`PyOps::gc_visits`), on the reference node: the difference with
+/// `gc.disable()` of building 50 thousand to 3 million dataclass or plain
+/// instances kept in a list was 75, 250, 430-520 and 470-640 ns per object
+/// at 50 thousand, 200 thousand, one million and three million, which the
+/// collector's schedule (`prescient_model::gc_visits_growing`) puts at 2.4,
+/// 3.4, 6.2 and 6.7 visits per object: 73-82 ns a visit from 200 thousand
+/// on (the 50 thousand, all young and cached, are cheaper).
+pub const GC_SECONDS_PER_VISIT: f64 = 75e-9;
+
 /// Seconds per 30-bit digit an operation on a big integer works through, on
 /// the reference node: measured on factorials (a big times a small integer,
 /// 0.92-0.95 ns per digit at 10-40 thousand factors) and Fibonacci pairs (a
@@ -87,12 +97,22 @@ pub fn interpreter_seconds(ops: &PyOps, node: &NodeProfile) -> f64 {
 /// collector's traversals, big-integer digits, cache misses, the items
 /// built-ins step through in C and fresh memory for objects kept alive.
 fn apart_seconds(ops: &PyOps) -> f64 {
-    ops.gc_objects * GC_SECONDS_PER_OBJECT
+    gc_seconds(ops)
         + ops.bigint_digits * BIGINT_SECONDS_PER_DIGIT
         + ops.cold_accesses * COLD_ACCESS_SECONDS
         + ops.walked * WALK_SECONDS_PER_ITEM
         + ops.fresh_bytes * FRESH_SECONDS_PER_BYTE
         + ops.raised * RAISE_SECONDS
+}
+
+/// The collector's time: by its visits where the analysis counted them,
+/// else (analyses made before they were) by the objects left alive.
+fn gc_seconds(ops: &PyOps) -> f64 {
+    if ops.gc_visits > 0.0 {
+        ops.gc_visits * GC_SECONDS_PER_VISIT
+    } else {
+        ops.gc_objects * GC_SECONDS_PER_OBJECT
+    }
 }
 
 /// The model the fit replaced, kept as its fallback and as the yardstick

@@ -117,6 +117,10 @@ impl Exec<'_> {
                 it.pos = it.items.len();
                 rest
             }
+            CV::Class(c) if c.is_enum() => {
+                let c = c.clone();
+                self.members(&c)?.into_iter().map(|(_, m)| m).collect()
+            }
             CV::Instance(_) if self.has_dunder(v, "__iter__") => {
                 let it = self.dunder(v, "__iter__", Vec::new())?;
                 if matches!(it, CV::Instance(_)) {

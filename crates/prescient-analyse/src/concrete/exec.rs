@@ -71,6 +71,9 @@ pub(crate) struct Exec<'g> {
     /// Class attributes the run set (`Strength.REQUIRED = ...`), by class
     /// and name: they shadow the analysis's.
     pub(super) class_attrs: HashMap<(usize, String), CV>,
+    /// The members of the `enum.Enum` classes the run reached, by class, in
+    /// definition order: each member is one instance, the same every time.
+    enum_members: HashMap<usize, Vec<(String, CV)>>,
     /// Per loop, the fewest and most iterations one entry ran.
     spread: HashMap<At, (u64, u64)>,
 }
@@ -111,6 +114,7 @@ impl<'g> Exec<'g> {
             line: 0,
             allocated: 0,
             class_attrs: HashMap::new(),
+            enum_members: HashMap::new(),
             spread: HashMap::new(),
         }
     }
@@ -422,6 +426,24 @@ impl<'g> Exec<'g> {
             // name: made as the container is.
             return self.call_lib(kind, pos, kw);
         }
+        if c.is_enum() {
+            // `Color(2)`: the member of that value.
+            let [value] = pos.as_slice() else {
+                return unsupported("an enum called with other than one value");
+            };
+            let members = self.members(c)?;
+            let wanted = key_of(value).ok();
+            return match members.iter().find(|(_, m)| {
+                let v = match m {
+                    CV::Instance(i) => i.attrs.borrow().get("value").cloned(),
+                    _ => None,
+                };
+                wanted.is_some() && v.and_then(|v| key_of(&v).ok()) == wanted
+            }) {
+                Some((_, m)) => Ok(m.clone()),
+                None => raise("ValueError"),
+            };
+        }
         if self.lib_base(c) {
             return unsupported(format!("class `{}` derives from a library class", c.name));
         }
@@ -448,6 +470,35 @@ impl<'g> Exec<'g> {
 
     /// Whether `c` derives from a class of a library (other than `object`
     /// and the exceptions), whose behaviour the executor does not know.
+    /// The members of the enum class `c`, made on first use: an instance
+    /// each, with its `name` and `value` (`auto()` counts from 1).
+    pub(super) fn members(&mut self, c: &Rc<ClassVal>) -> Result<Vec<(String, CV)>, Stop> {
+        if let Some(m) = self.enum_members.get(&class_id(c)) {
+            return Ok(m.clone());
+        }
+        let mut out = Vec::new();
+        for (i, name) in c.enum_member_names().into_iter().enumerate() {
+            let value = match c.attrs.borrow().get(&name) {
+                Some(
+                    v @ (Value::Int(_) | Value::Str { .. } | Value::Float(_) | Value::Bool(_)),
+                ) => self.convert(v).unwrap_or(CV::Int(i as i64 + 1)),
+                _ => CV::Int(i as i64 + 1),
+            };
+            let mut attrs = HashMap::new();
+            attrs.insert("name".to_string(), CV::str(&name));
+            attrs.insert("_name_".to_string(), CV::str(&name));
+            attrs.insert("value".to_string(), value.clone());
+            attrs.insert("_value_".to_string(), value);
+            let m = CV::Instance(Rc::new(Inst {
+                class: c.clone(),
+                attrs: RefCell::new(attrs),
+            }));
+            out.push((name, m));
+        }
+        self.enum_members.insert(class_id(c), out.clone());
+        Ok(out)
+    }
+
     fn lib_base(&self, c: &ClassVal) -> bool {
         c.bases.iter().any(|b| match b {
             Value::Class(b) => self.lib_base(b),
@@ -1469,6 +1520,14 @@ impl<'g> Exec<'g> {
                     None if attr == "__dict__" => unsupported("`__dict__`"),
                     None => raise("AttributeError"),
                 }
+            }
+            CV::Class(c) if c.is_enum() && c.enum_member_names().iter().any(|n| n == attr) => {
+                let members = self.members(c)?;
+                Ok(members
+                    .into_iter()
+                    .find(|(n, _)| n == attr)
+                    .map(|(_, m)| m)
+                    .unwrap_or(CV::None))
             }
             CV::Class(c) if self.class_attr(c, attr).is_some() => {
                 Ok(self.class_attr(c, attr).unwrap_or(CV::None))

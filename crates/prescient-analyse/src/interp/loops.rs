@@ -72,6 +72,15 @@ impl Interp<'_> {
                 let n = n.unwrap_or_else(|| self.unknown_len(text));
                 (n, batch)
             }
+            // `for color in Color:` its members, in order.
+            Value::Class(c) if c.is_enum() => {
+                let names = c.enum_member_names();
+                let elem = match names.first() {
+                    Some(n) => self.enum_member(c, n),
+                    None => Value::Unknown,
+                };
+                (Sym::num(names.len() as f64), elem)
+            }
             Value::Instance { class, .. } => match class.lookup("__iter__") {
                 Some(Value::Func(f)) => self.iterate_instance(it, &f, text),
                 _ => {

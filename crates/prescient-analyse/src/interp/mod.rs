@@ -227,6 +227,9 @@ pub struct Interp<'a> {
     /// one of its nodes, for the misses of the steps below the levels the
     /// caches hold.
     pub(crate) tree_walk_node: Option<f64>,
+    /// The members of enum classes, one instance each (by class and name),
+    /// so that `Color.RED is Color.RED` holds.
+    pub(crate) enum_members: std::collections::HashMap<(usize, String), Attrs>,
     /// Set by `tree_level_trips` for the loop about to be entered.
     pub(crate) levels_pending: Option<f64>,
     /// Counts of the concrete runs of the calls being analysed
@@ -309,6 +312,7 @@ impl<'a> Interp<'a> {
             walk_loops: Vec::new(),
             walk_pending: false,
             tree_walk_node: None,
+            enum_members: std::collections::HashMap::new(),
             levels_pending: None,
         }
     }

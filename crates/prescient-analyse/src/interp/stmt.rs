@@ -244,8 +244,12 @@ impl Interp<'_> {
                 .then(|| format!("{} of new objects kept -> fresh memory", fmt_bytes(fresh)));
             let what: Vec<String> = gc.into_iter().chain(mem).collect();
             let evidence = format!("line {line}: {}", what.join("; "));
+            let held = self.ledger.tracked().max(0.0);
             let ops = PyOps {
                 gc_objects: tracked_added.max(0.0),
+                gc_visits: (prescient_model::gc_visits_growing(held)
+                    - prescient_model::gc_visits_growing(tracked_before.max(0.0)))
+                .max(0.0),
                 fresh_bytes: fresh,
                 ..PyOps::default()
             };
@@ -1056,6 +1060,7 @@ impl Interp<'_> {
     fn store_subscript(&mut self, container: &Expr, index: &Expr, v: Value) {
         let c = self.eval(container);
         let idx = self.eval(index);
+        self.enum_hash(&c, &idx);
         if matches!(c, Value::Array(_)) {
             self.ops(|o, m| o.numpy_index += m);
         } else {
