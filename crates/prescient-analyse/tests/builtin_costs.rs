@@ -511,3 +511,25 @@ fn enum_members_cost_python_lookups() {
     let keyed = calls("Enum", "s += TABLE[Kind.B]");
     assert!(keyed > 100000.0 * (5.0 + 7.0) - 1.0, "{keyed}");
 }
+
+#[test]
+fn a_property_runs_a_frame_and_super_builds_a_proxy() {
+    let prog = |body: &str| {
+        format!(
+            "class Base:\n    def __init__(self, x):\n        self._x = x\n\n    @property\n    def x(self):\n        return self._x\n\n    def f(self):\n        return 1\n\nclass Child(Base):\n    def g(self):\n        return {body}\n\ndef main(n):\n    c = Child(2)\n    s = 0\n    for i in range(n):\n        s += c.g()\n    return s\n\nmain(100000)\n"
+        )
+    };
+    let ops = |body: &str| loop_ops(&analyze(&prog(body), &[]));
+    // `c.g()` and the getter: two frames per iteration.
+    let prop = ops("self.x");
+    assert!((prop.py_calls - 2.0 * 100000.0).abs() < 1.0, "{prop:?}");
+    // `super()` weighs nine plain calls; `Base.f(self)` is only the call.
+    let sup = ops("super().f()");
+    let explicit = ops("Base.f(self)");
+    assert!(
+        (sup.calls - explicit.calls - 9.0 * 100000.0).abs() < 1.0,
+        "{} vs {}",
+        sup.calls,
+        explicit.calls
+    );
+}
