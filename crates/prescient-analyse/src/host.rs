@@ -141,6 +141,9 @@ pub trait Host {
     /// The share of stores into `container` under `key` that add a new
     /// key, where keys repeat (`repeats`) or not.
     fn key_share(&mut self, container: &Expr, key: Option<&Expr>, repeats: bool) -> Sym;
+    /// A key of `container` (a dict or a set) that hashes in Python: its
+    /// `__hash__` (and `__eq__`) run per operation.
+    fn hash_key(&mut self, container: &Value, key: &Value);
     /// The share of stores under `key` that bring a key not stored before,
     /// where the values the key takes can be counted.
     fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64>;

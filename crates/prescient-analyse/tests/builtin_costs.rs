@@ -533,3 +533,20 @@ fn a_property_runs_a_frame_and_super_builds_a_proxy() {
         explicit.calls
     );
 }
+
+#[test]
+fn a_context_manager_of_the_program_runs_its_enter_and_exit() {
+    let src = "class Span:\n    def __init__(self):\n        self.depth = 0\n\n    def __enter__(self):\n        self.depth += 1\n        return self\n\n    def __exit__(self, kind, err, tb):\n        self.depth -= 1\n        return False\n\ndef main(n):\n    s = Span()\n    total = 0\n    for i in range(n):\n        with s as t:\n            total += t.depth\n    return total\n\nmain(100000)\n";
+    let ops = loop_ops(&analyze(src, &[]));
+    // `__enter__` and `__exit__` per iteration, called from C.
+    assert!((ops.py_calls - 2.0 * 100000.0).abs() < 1.0, "{ops:?}");
+    assert!(ops.calls >= 4.0 * 100000.0 - 1.0, "{ops:?}");
+}
+
+#[test]
+fn total_ordering_fills_in_comparisons_with_python_calls() {
+    let src = "import functools\n\n@functools.total_ordering\nclass Version:\n    def __init__(self, n):\n        self.n = n\n\n    def __eq__(self, o):\n        return self.n == o.n\n\n    def __lt__(self, o):\n        return self.n < o.n\n\ndef main(n):\n    a = Version(1)\n    b = Version(2)\n    c = 0\n    for i in range(n):\n        if a <= b:\n            c += 1\n    return c\n\nmain(100000)\n";
+    let ops = loop_ops(&analyze(src, &[]));
+    // The filled-in `__le__`, then `__lt__`, then half the time `__eq__`.
+    assert!((ops.py_calls - 2.5 * 100000.0).abs() < 1.0, "{ops:?}");
+}

@@ -552,3 +552,40 @@ main()
     let n = iterations(&a);
     assert!((2.2e5..2.6e5).contains(&n), "{n}");
 }
+
+#[test]
+fn a_set_of_objects_hashed_by_their_fields_holds_the_distinct_ones() {
+    // 300 thousand points made, 3,500 distinct by value: a run hashes them
+    // by `__hash__` and counts what the set keeps, where the code alone
+    // sees a new object each time.
+    let src = r#"
+import sys
+
+
+class Cell:
+    def __init__(self, row, col):
+        self.row = row
+        self.col = col
+
+    def __eq__(self, other):
+        return self.row == other.row and self.col == other.col
+
+    def __hash__(self):
+        return hash((self.row, self.col))
+
+
+def main():
+    n = int(sys.argv[1])
+    visited = set()
+    for i in range(n):
+        visited.add(Cell(i % 500, i % 7))
+    print(len(visited))
+
+
+main()
+"#;
+    let a = analyze(src, &["300000"]);
+    // 3,500 cells of about 200 bytes, not 300 thousand.
+    let peak = peak_mib(&a);
+    assert!(peak < 5.0, "{peak}");
+}

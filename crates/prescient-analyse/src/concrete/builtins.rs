@@ -230,14 +230,14 @@ impl Exec<'_> {
                     _ => in_a != in_b,
                 } && key_of(k).is_ok();
                 for (k, _) in a.items() {
-                    let key = key_of(k).or_else(|_| raise("TypeError"))?;
+                    let key = self.key(k)?;
                     if keep(k, b.contains(&key), true) {
                         t.insert(key, k.clone(), CV::None);
                     }
                 }
                 if matches!(op, BinOp::BitOr | BinOp::BitXor) {
                     for (k, _) in b.items() {
-                        let key = key_of(k).or_else(|_| raise("TypeError"))?;
+                        let key = self.key(k)?;
                         if !a.contains(&key) {
                             t.insert(key, k.clone(), CV::None);
                         }
@@ -248,7 +248,7 @@ impl Exec<'_> {
             (BinOp::BitOr, CV::Dict(a), CV::Dict(b)) => {
                 let mut t = Table::default();
                 for (k, v) in a.borrow().items().chain(b.borrow().items()) {
-                    let key = key_of(k).or_else(|_| raise("TypeError"))?;
+                    let key = self.key(k)?;
                     t.insert(key, k.clone(), v.clone());
                 }
                 Ok(CV::Dict(Rc::new(RefCell::new(t))))
@@ -429,7 +429,7 @@ impl Exec<'_> {
     fn contains(&mut self, container: &CV, item: &CV) -> Result<bool, Stop> {
         match container {
             CV::Dict(d) | CV::Set(d) => {
-                let k = key_of(item).or_else(|_| raise("TypeError"))?;
+                let k = self.key(item)?;
                 Ok(d.borrow().contains(&k))
             }
             CV::Str(s) => match item {
@@ -722,7 +722,7 @@ impl Exec<'_> {
                         if kv.len() != 2 {
                             return raise("ValueError");
                         }
-                        let key = key_of(&kv[0]).or_else(|_| raise("TypeError"))?;
+                        let key = self.key(&kv[0])?;
                         t.insert(key, kv[0].clone(), kv[1].clone());
                     }
                 }
@@ -860,7 +860,7 @@ impl Exec<'_> {
                 )
             }
             "hash" => {
-                let k = key_of(arg(&pos, 0)?).or_else(|_| raise("TypeError"))?;
+                let k = self.key(arg(&pos, 0)?)?;
                 use std::hash::{Hash, Hasher};
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 k.hash(&mut h);
@@ -1155,7 +1155,7 @@ impl Exec<'_> {
     fn count_into(&mut self, d: &Rc<RefCell<Table>>, src: &CV) -> Result<(), Stop> {
         let items = self.iterate(src)?;
         for it in items {
-            let k = key_of(&it).or_else(|_| raise("TypeError"))?;
+            let k = self.key(&it)?;
             let n = d.borrow().get(&k).and_then(int).unwrap_or(0);
             d.borrow_mut().insert(k, it, CV::Int(n + 1));
         }
@@ -1524,19 +1524,19 @@ impl Exec<'_> {
     }
 
     fn dict_method(&mut self, d: &Rc<RefCell<Table>>, m: &str, pos: Vec<CV>) -> Result<CV, Stop> {
-        let key = |i: usize| -> Result<(Key, CV), Stop> {
+        let key = |this: &mut Self, i: usize| -> Result<(Key, CV), Stop> {
             let v = arg(&pos, i)?.clone();
-            let k = key_of(&v).or_else(|_| raise("TypeError"))?;
+            let k = this.key(&v)?;
             Ok((k, v))
         };
         Ok(match m {
             "get" => {
-                let (k, _) = key(0)?;
+                let (k, _) = key(self, 0)?;
                 let v = d.borrow().get(&k).cloned();
                 v.unwrap_or_else(|| pos.get(1).cloned().unwrap_or(CV::None))
             }
             "setdefault" => {
-                let (k, kv) = key(0)?;
+                let (k, kv) = key(self, 0)?;
                 let cur = d.borrow().get(&k).cloned();
                 self.note_key(cur.is_none());
                 match cur {
@@ -1549,7 +1549,7 @@ impl Exec<'_> {
                 }
             }
             "pop" => {
-                let (k, _) = key(0)?;
+                let (k, _) = key(self, 0)?;
                 let v = d.borrow_mut().remove(&k);
                 match (v, pos.get(1)) {
                     (Some((_, v)), _) => v,
@@ -1579,7 +1579,7 @@ impl Exec<'_> {
                     CV::Dict(src) => {
                         let items: Vec<(CV, CV)> = src.borrow().items().cloned().collect();
                         for (kv, v) in items {
-                            let k = key_of(&kv).or_else(|_| raise("TypeError"))?;
+                            let k = self.key(&kv)?;
                             d.borrow_mut().insert(k, kv, v);
                         }
                     }
@@ -1603,7 +1603,7 @@ impl Exec<'_> {
                 let t = d.borrow();
                 let mut out = Table::with_default(t.default.clone());
                 for (kv, v) in t.items() {
-                    let k = key_of(kv).or_else(|_| raise("TypeError"))?;
+                    let k = self.key(kv)?;
                     out.insert(k, kv.clone(), v.clone());
                 }
                 CV::Dict(Rc::new(RefCell::new(out)))
@@ -1640,12 +1640,14 @@ impl Exec<'_> {
         Ok(match m {
             "add" => {
                 let v = arg(&pos, 0)?.clone();
-                let k = key_of(&v).or_else(|_| raise("TypeError"))?;
+                let k = self.key(&v)?;
+                let new = s.borrow().get(&k).is_none();
+                self.note_key(new);
                 s.borrow_mut().insert(k, v, CV::None);
                 CV::None
             }
             "remove" | "discard" => {
-                let k = key_of(arg(&pos, 0)?).or_else(|_| raise("TypeError"))?;
+                let k = self.key(arg(&pos, 0)?)?;
                 if s.borrow_mut().remove(&k).is_none() && m == "remove" {
                     return raise("KeyError");
                 }
@@ -1658,7 +1660,7 @@ impl Exec<'_> {
             "update" => {
                 for p in &pos {
                     for v in self.iterate(p)? {
-                        let k = key_of(&v).or_else(|_| raise("TypeError"))?;
+                        let k = self.key(&v)?;
                         s.borrow_mut().insert(k, v, CV::None);
                     }
                 }

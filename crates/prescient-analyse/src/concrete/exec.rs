@@ -155,6 +155,44 @@ impl<'g> Exec<'g> {
         self.step(n as u64 / 8)
     }
 
+    /// `v` as a dict's key or a set's element. An instance whose class
+    /// defines `__hash__` is keyed by what that returns (objects of equal
+    /// hashes taken as equal: what their `__eq__` says of them is not
+    /// followed); a frozen dataclass by its fields. Others as `key_of`
+    /// says, an unhashable one raising `TypeError`.
+    pub(super) fn key(&mut self, v: &CV) -> Result<Key, Stop> {
+        if let CV::Instance(i) = v {
+            if !i.class.is_enum() {
+                if let Some(Value::Func(_)) = i.class.lookup("__hash__") {
+                    let h = self.dunder(v, "__hash__", Vec::new())?;
+                    let CV::Int(h) = h else {
+                        return raise("TypeError");
+                    };
+                    return Ok(Key::Tuple(vec![Key::Id(class_id(&i.class)), Key::Int(h)]));
+                }
+                if is_record_class(&i.class) && frozen_record(&i.class) {
+                    let mut fields = Vec::new();
+                    record_fields(&i.class, &mut fields);
+                    let mut keys = vec![Key::Id(class_id(&i.class))];
+                    for (name, _) in fields {
+                        let f = i.attrs.borrow().get(&name).cloned().unwrap_or(CV::None);
+                        keys.push(self.key(&f)?);
+                    }
+                    return Ok(Key::Tuple(keys));
+                }
+            }
+        }
+        if let CV::Tuple(items) = v {
+            let items = items.clone();
+            let keys = items
+                .iter()
+                .map(|x| self.key(x))
+                .collect::<Result<_, _>>()?;
+            return Ok(Key::Tuple(keys));
+        }
+        key_of(v).or_else(|_| raise("TypeError"))
+    }
+
     /// Counts a store into a dict on the running line, and whether its key
     /// was new there.
     pub(super) fn note_key(&mut self, new: bool) {
@@ -276,6 +314,24 @@ impl<'g> Exec<'g> {
     }
 
     fn call_user(
+        &mut self,
+        f: &Rc<CFunc>,
+        pos: Vec<CV>,
+        kw: Vec<(String, CV)>,
+        class: Option<(Rc<ClassVal>, CV)>,
+    ) -> Result<CV, Stop> {
+        // What the caller's line does after the call (`seen.add(Pt(x, y))`
+        // stores into the set) is counted on the caller's line. An error
+        // keeps the line it was raised on.
+        let line = self.line;
+        let out = self.call_user_inner(f, pos, kw, class);
+        if out.is_ok() {
+            self.line = line;
+        }
+        out
+    }
+
+    fn call_user_inner(
         &mut self,
         f: &Rc<CFunc>,
         pos: Vec<CV>,
@@ -1003,7 +1059,7 @@ impl<'g> Exec<'g> {
                 Ok(())
             }
             CV::Dict(d) => {
-                let key = key_of(&i).or_else(|_| raise("TypeError"))?;
+                let key = self.key(&i)?;
                 let new = !d.borrow().contains(&key);
                 self.note_key(new);
                 d.borrow_mut().insert(key, i, v);
@@ -1051,7 +1107,7 @@ impl<'g> Exec<'g> {
                         Ok(())
                     }
                     CV::Dict(d) => {
-                        let key = key_of(&i).or_else(|_| raise("TypeError"))?;
+                        let key = self.key(&i)?;
                         match d.borrow_mut().remove(&key) {
                             Some(_) => Ok(()),
                             None => raise("KeyError"),
@@ -1179,13 +1235,13 @@ impl<'g> Exec<'g> {
                     match k {
                         Some(k) => {
                             let kv = self.eval(k)?;
-                            let key = key_of(&kv).or_else(|_| raise("TypeError"))?;
+                            let key = self.key(&kv)?;
                             t.insert(key, kv, vv);
                         }
                         None => match vv {
                             CV::Dict(d) => {
                                 for (kv, v) in d.borrow().items() {
-                                    let key = key_of(kv).or_else(|_| raise("TypeError"))?;
+                                    let key = self.key(kv)?;
                                     t.insert(key, kv.clone(), v.clone());
                                 }
                             }
@@ -1316,7 +1372,7 @@ impl<'g> Exec<'g> {
                 let mut t = Table::default();
                 for pair in out {
                     if let CV::Tuple(kv) = pair {
-                        let key = key_of(&kv[0]).or_else(|_| raise("TypeError"))?;
+                        let key = self.key(&kv[0])?;
                         t.insert(key, kv[0].clone(), kv[1].clone());
                     }
                 }
@@ -1621,7 +1677,7 @@ impl<'g> Exec<'g> {
                 ))
             }
             CV::Dict(d) => {
-                let key = key_of(i).or_else(|_| raise("TypeError"))?;
+                let key = self.key(i)?;
                 let factory = d.borrow().default.clone();
                 let held = d.borrow().get(&key).cloned();
                 if let Some(v) = held {
@@ -1786,7 +1842,7 @@ impl<'g> Exec<'g> {
     pub(super) fn make_set(&mut self, items: Vec<CV>) -> Result<CV, Stop> {
         let mut t = Table::default();
         for v in items {
-            let k = key_of(&v).or_else(|_| raise("TypeError"))?;
+            let k = self.key(&v)?;
             t.insert(k, v, CV::None);
         }
         Ok(CV::Set(Rc::new(RefCell::new(t))))
@@ -1815,6 +1871,23 @@ pub(super) fn range_len(v: &CV) -> usize {
         }
         _ => 0,
     }
+}
+
+/// Whether a dataclass is declared `frozen=True` or `unsafe_hash=True`:
+/// hashed by its fields.
+fn frozen_record(c: &ClassVal) -> bool {
+    let named_tuple = c
+        .bases
+        .iter()
+        .any(|b| matches!(b, Value::Lib(q) if q.ends_with("NamedTuple")));
+    named_tuple
+        || c.def.decorators.iter().any(|d| match &d.kind {
+            ExprKind::Call { keywords, .. } => keywords.iter().any(|k| {
+                matches!(k.name.as_deref(), Some("frozen" | "unsafe_hash"))
+                    && matches!(k.value.kind, ExprKind::Bool(true))
+            }),
+            _ => false,
+        })
 }
 
 fn class_id(c: &ClassVal) -> usize {

@@ -80,6 +80,10 @@ impl Host for Interp<'_> {
     fn python_compares(&mut self, order: PythonOrder, l: Value, r: Value, times: f64) {
         Interp::python_compares(self, order, l, r, times)
     }
+    fn hash_key(&mut self, container: &Value, key: &Value) {
+        Interp::hash_key(self, container, key)
+    }
+
     fn key_share(&mut self, container: &Expr, key: Option<&Expr>, repeats: bool) -> Sym {
         Interp::key_share(self, container, key, repeats)
     }

@@ -144,7 +144,7 @@ impl Interp<'_> {
                 }
                 let v = self.eval(value);
                 let i = self.eval(index);
-                self.enum_hash(&v, &i);
+                self.hash_key(&v, &i);
                 if !self.loops.is_empty()
                     && is_lookup_table(&v)
                     && value
@@ -397,6 +397,16 @@ impl Interp<'_> {
                 result = None;
             } else if let Some(f) = compare_dunder(*op, &l) {
                 self.call_dunder(&f, vec![l.clone(), r.clone()]);
+                result = None;
+            } else if let Some((root, eq)) = total_ordering_dunder(*op, &l) {
+                // `functools.total_ordering` filled the comparison in with
+                // Python code that calls the class's own, then `__eq__`
+                // where that was false (`a <= b` is `a < b or a == b`).
+                self.ops(|o, m| o.py_calls += m);
+                self.call_dunder(&root, vec![l.clone(), r.clone()]);
+                if let Some(eq) = eq {
+                    self.weighted(0.5, |it| it.call_dunder(&eq, vec![l.clone(), r.clone()]));
+                }
                 result = None;
             } else if let (Some(order), true) = (
                 self.python_order(&l),
@@ -926,8 +936,13 @@ impl Interp<'_> {
         }
     }
 
-    /// A member used as a dict's or a set's key hashes in Python.
-    pub(crate) fn enum_hash(&mut self, container: &Value, key: &Value) {
+    /// A key of a dict or a set that hashes in Python: an enum's member
+    /// (its name's hash, `ENUM_HASH_UNITS`), an instance whose class
+    /// defines `__hash__` (run, with its `__eq__` for the half of the
+    /// lookups taken to find an equal key), a frozen dataclass (the
+    /// generated `__hash__` hashes a tuple of its fields; its `__eq__`
+    /// compares two such tuples).
+    pub(crate) fn hash_key(&mut self, container: &Value, key: &Value) {
         let keyed = matches!(
             container,
             Value::Seq {
@@ -935,8 +950,40 @@ impl Interp<'_> {
                 ..
             }
         );
-        if keyed && matches!(key, Value::Instance { class, .. } if class.is_enum()) {
+        let Value::Instance { class, .. } = key else {
+            return;
+        };
+        if !keyed {
+            return;
+        }
+        if class.is_enum() {
             self.ops(|o, m| o.calls += m * ENUM_HASH_UNITS);
+            return;
+        }
+        let own = |n: &str| match class.lookup(n) {
+            Some(Value::Func(f)) => Some(f),
+            _ => None,
+        };
+        if let Some(h) = own("__hash__") {
+            self.call_dunder(&h, vec![key.clone()]);
+            if let Some(eq) = own("__eq__") {
+                self.weighted(0.5, |it| {
+                    it.call_dunder(&eq, vec![key.clone(), key.clone()])
+                });
+            }
+        } else if is_record_class(class) {
+            let mut fields = Vec::new();
+            record_fields(class, &mut fields);
+            let n = fields.len() as f64;
+            // `hash((self.a, self.b))`, then half the time
+            // `(self.a, self.b) == (other.a, other.b)`.
+            self.ops(|o, m| {
+                o.py_calls += 1.5 * m;
+                o.attr += 2.0 * n * m;
+                o.alloc += 2.0 * m;
+                o.calls += m;
+                o.compare += 0.5 * m;
+            });
         }
     }
 
@@ -1345,6 +1392,38 @@ fn compare_dunder(op: CmpOp, l: &Value) -> Option<Rc<FuncVal>> {
         Some(Value::Func(f)) => Some(f),
         _ => None,
     }
+}
+
+/// For an ordering `op` a class decorated with `functools.total_ordering`
+/// does not define itself: the comparison it does define that the
+/// filled-in one calls, and the `__eq__` it calls when that one is false
+/// (not for `>=` from `<`, which only negates).
+fn total_ordering_dunder(op: CmpOp, l: &Value) -> Option<(Rc<FuncVal>, Option<Rc<FuncVal>>)> {
+    let Value::Instance { class, .. } = l else {
+        return None;
+    };
+    if !matches!(op, CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE) {
+        return None;
+    }
+    let decorated = class.def.decorators.iter().any(|d| {
+        d.dotted()
+            .is_some_and(|n| n.rsplit('.').next() == Some("total_ordering"))
+    });
+    if !decorated {
+        return None;
+    }
+    let func = |name: &str| match class.lookup(name) {
+        Some(Value::Func(f)) => Some(f),
+        _ => None,
+    };
+    let root = ["__lt__", "__le__", "__gt__", "__ge__"]
+        .into_iter()
+        .find_map(|n| func(n).map(|f| (n, f)))?;
+    let eq = match (root.0, op) {
+        ("__lt__", CmpOp::GtE) | ("__gt__", CmpOp::LtE) => None,
+        _ => func("__eq__"),
+    };
+    Some((root.1, eq))
 }
 
 /// The special method of a binary operator, or of its reflection

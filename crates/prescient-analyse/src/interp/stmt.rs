@@ -437,14 +437,26 @@ impl Interp<'_> {
             }
             StmtKind::If { test, body, orelse } => return self.exec_if(s, test, body, orelse),
             StmtKind::With { items, body } => {
+                let mut managers = Vec::with_capacity(items.len());
                 for item in items {
                     let v = self.eval(&item.context);
+                    managers.push(v.clone());
                     let bound = self.enter_context(v);
                     if let Some(t) = &item.target {
                         self.assign(t, bound);
                     }
                 }
                 let flow = self.exec_block(body);
+                // A manager of the program's own runs its `__exit__` as the
+                // block ends, normally with three `None`s.
+                for m in managers.into_iter().rev() {
+                    if let Value::Instance { class, .. } = &m {
+                        if let Some(Value::Func(f)) = class.lookup("__exit__") {
+                            let args = vec![m.clone(), Value::None, Value::None, Value::None];
+                            self.call_dunder(&f, args);
+                        }
+                    }
+                }
                 for item in items.iter().rev() {
                     if let Some(ExprKind::Name(_)) = item.target.as_ref().map(|t| &t.kind) {
                         // Files opened by `with` are closed at the end of the block.
@@ -928,6 +940,17 @@ impl Interp<'_> {
     /// What a `with` statement binds, and its side effects.
     fn enter_context(&mut self, v: Value) -> Value {
         match &v {
+            // A manager of the program's own: what its `__enter__` returns.
+            // The statement calls both methods from C, which no call site
+            // specialises: 90 ns a `with` against 60 for the two methods
+            // called from Python (measured), 4 units of a plain call more.
+            Value::Instance { class, .. } => match class.lookup("__enter__") {
+                Some(Value::Func(f)) => {
+                    self.ops(|o, m| o.calls += 4.0 * m);
+                    self.call_dunder(&f, vec![v.clone()])
+                }
+                _ => v,
+            },
             Value::Obj { class, .. }
                 if class.ends_with("no_grad") || class.ends_with("inference_mode") =>
             {
@@ -1060,7 +1083,7 @@ impl Interp<'_> {
     fn store_subscript(&mut self, container: &Expr, index: &Expr, v: Value) {
         let c = self.eval(container);
         let idx = self.eval(index);
-        self.enum_hash(&c, &idx);
+        self.hash_key(&c, &idx);
         if matches!(c, Value::Array(_)) {
             self.ops(|o, m| o.numpy_index += m);
         } else {

@@ -1683,6 +1683,16 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             it.note_walk(target, per_item, n);
         }
     }
+    // A key hashed in Python (an enum's member, an object with its own
+    // `__hash__`, a frozen dataclass).
+    if matches!(
+        short,
+        "add" | "discard" | "remove" | "get" | "setdefault" | "pop"
+    ) {
+        if let Some(k) = ca.pos.first() {
+            it.hash_key(&recv, k);
+        }
+    }
     let (new_recv, result) = match short {
         "append" | "add" | "appendleft" => {
             let x = ca.pos.first().cloned().unwrap_or(Value::Unknown);
@@ -1730,12 +1740,21 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                         }
                         e => e,
                     };
-                    // A set gains only elements it does not hold yet.
-                    let fresh = match (kind, &ca.recv_expr, ca.arg_exprs.first()) {
-                        (SeqKind::Set, Some(set), Some(x)) => it.variety_share(set, x),
-                        _ => None,
+                    // A set gains only elements it does not hold yet: as
+                    // their variety says, or as a run of the program found.
+                    // An object hashed by its fields is as varied as they are,
+                    // not as its construction: only a run knows that.
+                    let by_value = matches!(ca.pos.first(), Some(Value::Instance { class, .. })
+                        if !class.is_enum()
+                            && (matches!(class.lookup("__hash__"), Some(Value::Func(_)))
+                                || crate::value::is_record_class(class)));
+                    let grow = match (kind, &ca.recv_expr, ca.arg_exprs.first()) {
+                        (SeqKind::Set, Some(set), Some(x)) => {
+                            let share = it.key_share(set, (!by_value).then_some(x), false);
+                            it.num(&share)
+                        }
+                        _ => it.branch_share(),
                     };
-                    let grow = it.branch_share() * fresh.unwrap_or(1.0);
                     if x_held {
                         Value::refs(kind, elem, len.add(&Sym::num(grow)))
                     } else {
