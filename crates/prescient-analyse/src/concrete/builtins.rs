@@ -223,23 +223,22 @@ impl Exec<'_> {
                 let (a, b) = (a.borrow(), b.borrow());
                 self.step((a.len() + b.len()) as u64 / 8)?;
                 let mut t = Table::default();
-                let keep = |k: &CV, in_b: bool, in_a: bool| match op {
+                let keep = |in_b: bool| match op {
                     BinOp::BitOr => true,
-                    BinOp::BitAnd => in_a && in_b,
-                    BinOp::Sub => in_a && !in_b,
-                    _ => in_a != in_b,
-                } && key_of(k).is_ok();
-                for (k, _) in a.items() {
-                    let key = self.key(k)?;
-                    if keep(k, b.contains(&key), true) {
-                        t.insert(key, k.clone(), CV::None);
+                    BinOp::BitAnd => in_b,
+                    BinOp::Sub => !in_b,
+                    _ => !in_b,
+                };
+                // Each element under the key it was stored with.
+                for (key, (k, _)) in a.keyed_items() {
+                    if keep(b.contains(key)) {
+                        t.insert(key.clone(), k.clone(), CV::None);
                     }
                 }
                 if matches!(op, BinOp::BitOr | BinOp::BitXor) {
-                    for (k, _) in b.items() {
-                        let key = self.key(k)?;
-                        if !a.contains(&key) {
-                            t.insert(key, k.clone(), CV::None);
+                    for (key, (k, _)) in b.keyed_items() {
+                        if !a.contains(key) {
+                            t.insert(key.clone(), k.clone(), CV::None);
                         }
                     }
                 }
@@ -282,10 +281,7 @@ impl Exec<'_> {
                 // Sets order by inclusion.
                 if let (CV::Set(a), CV::Set(b)) = (l, r) {
                     let (a, b) = (a.borrow(), b.borrow());
-                    let within = |x: &Table, y: &Table| {
-                        x.items()
-                            .all(|(k, _)| key_of(k).is_ok_and(|k| y.contains(&k)))
-                    };
+                    let within = |x: &Table, y: &Table| x.keyed_items().all(|(k, _)| y.contains(k));
                     self.step((a.len() + b.len()) as u64 / 8)?;
                     return Ok(match op {
                         CmpOp::LtE => within(&a, &b),
@@ -358,9 +354,7 @@ impl Exec<'_> {
                     return Ok(true);
                 }
                 let (a, b) = (a.borrow(), b.borrow());
-                a.len() == b.len()
-                    && a.items()
-                        .all(|(k, _)| key_of(k).is_ok_and(|k| b.contains(&k)))
+                a.len() == b.len() && a.keyed_items().all(|(k, _)| b.contains(k))
             }
             (CV::Instance(_), _) if self.has_dunder(l, "__eq__") => {
                 let v = self.dunder(l, "__eq__", vec![r.clone()])?;
@@ -1687,11 +1681,7 @@ impl Exec<'_> {
                     return raise("TypeError");
                 };
                 let o = o.borrow();
-                CV::Bool(
-                    s.borrow()
-                        .items()
-                        .all(|(k, _)| key_of(k).is_ok_and(|k| o.contains(&k))),
-                )
+                CV::Bool(s.borrow().keyed_items().all(|(k, _)| o.contains(k)))
             }
             "clear" => {
                 s.borrow_mut().clear();

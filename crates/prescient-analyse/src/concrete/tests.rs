@@ -242,3 +242,34 @@ def grow(n):
         "{r:?}"
     );
 }
+
+#[test]
+fn objects_hashed_by_value_stay_keys_through_removals() {
+    // 100 distinct keys by value from 1,000 constructions; removing 80
+    // compacts the table, which must not lose the 20 left; set algebra
+    // meets equal objects as one.
+    let src = r#"
+class K:
+    def __init__(self, v):
+        self.v = v
+    def __eq__(self, o):
+        return self.v == o.v
+    def __hash__(self):
+        return hash(self.v)
+
+def main(n):
+    d = {}
+    for i in range(n):
+        d[K(i % 100)] = i
+    for j in range(80):
+        d.pop(K(j))
+    both = {K(1), K(2)} | {K(2), K(3)}
+    left = 0
+    while d:
+        d.popitem()
+        left += 1
+    return left + len(both)
+"#;
+    let t = trace(src, "main", vec![1000]).expect("runs");
+    assert_eq!(t.trips((18, 5)), Some(20.0));
+}

@@ -108,6 +108,9 @@ pub(crate) enum Key {
 pub(crate) struct Table {
     index: HashMap<Key, usize>,
     slots: Vec<Option<(CV, CV)>>,
+    /// Each slot's key as it was computed when stored (an object keyed by
+    /// its own `__hash__` cannot be keyed again without running it).
+    keys: Vec<Option<Key>>,
     /// `collections.defaultdict`'s factory.
     pub default: Option<CV>,
 }
@@ -142,8 +145,9 @@ impl Table {
                 }
             }
             None => {
-                self.index.insert(key, self.slots.len());
+                self.index.insert(key.clone(), self.slots.len());
                 self.slots.push(Some((kv, v)));
+                self.keys.push(Some(key));
             }
         }
     }
@@ -151,16 +155,21 @@ impl Table {
     pub fn remove(&mut self, k: &Key) -> Option<(CV, CV)> {
         let i = self.index.remove(k)?;
         let out = self.slots[i].take();
+        self.keys[i] = None;
         // Compacted once most slots are holes, so that popping from a big
         // dict stays linear overall.
         if self.slots.len() > 32 && self.index.len() * 2 < self.slots.len() {
-            let live: Vec<(CV, CV)> = self.slots.drain(..).flatten().collect();
+            let live: Vec<((CV, CV), Key)> = self
+                .slots
+                .drain(..)
+                .zip(self.keys.drain(..))
+                .filter_map(|(slot, key)| Some((slot?, key?)))
+                .collect();
             self.index.clear();
-            for (kv, v) in live {
-                if let Ok(key) = key_of(&kv) {
-                    self.index.insert(key, self.slots.len());
-                }
-                self.slots.push(Some((kv, v)));
+            for (slot, key) in live {
+                self.index.insert(key.clone(), self.slots.len());
+                self.slots.push(Some(slot));
+                self.keys.push(Some(key));
             }
         }
         out
@@ -172,8 +181,9 @@ impl Table {
 
     pub fn pop_last(&mut self) -> Option<(CV, CV)> {
         while let Some(slot) = self.slots.pop() {
+            let key = self.keys.pop().flatten();
             if let Some((kv, v)) = slot {
-                if let Ok(k) = key_of(&kv) {
+                if let Some(k) = key {
                     self.index.remove(&k);
                 }
                 return Some((kv, v));
@@ -185,6 +195,15 @@ impl Table {
     pub fn clear(&mut self) {
         self.index.clear();
         self.slots.clear();
+        self.keys.clear();
+    }
+
+    /// The stored keys, slot by slot (holes skipped), with their items.
+    pub fn keyed_items(&self) -> impl Iterator<Item = (&Key, &(CV, CV))> {
+        self.keys
+            .iter()
+            .zip(self.slots.iter())
+            .filter_map(|(k, s)| Some((k.as_ref()?, s.as_ref()?)))
     }
 }
 
