@@ -746,6 +746,21 @@ pub fn formatted_len(v: &Value) -> Sym {
 /// A class whose `__init__` Python generates from its annotated fields:
 /// `@dataclass` (or `@dataclasses.dataclass(...)`) and `typing.NamedTuple`
 /// subclasses, directly or through a base.
+/// Whether the class's `@dataclass(...)` sets `flag` (`frozen`,
+/// `unsafe_hash`, `eq`) to the literal `value`.
+pub fn dataclass_flag(c: &ClassVal, flag: &str, value: bool) -> bool {
+    c.def.decorators.iter().any(|d| match &d.kind {
+        ExprKind::Call { func, keywords, .. } => {
+            func.dotted().is_some_and(|n| n.ends_with("dataclass"))
+                && keywords.iter().any(|k| {
+                    k.name.as_deref() == Some(flag)
+                        && matches!(k.value.kind, ExprKind::Bool(b) if b == value)
+                })
+        }
+        _ => false,
+    })
+}
+
 pub fn is_record_class(c: &ClassVal) -> bool {
     let decorated = c.def.decorators.iter().any(|d| {
         let name = match &d.kind {

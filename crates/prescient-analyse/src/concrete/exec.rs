@@ -1881,13 +1881,8 @@ fn frozen_record(c: &ClassVal) -> bool {
         .iter()
         .any(|b| matches!(b, Value::Lib(q) if q.ends_with("NamedTuple")));
     named_tuple
-        || c.def.decorators.iter().any(|d| match &d.kind {
-            ExprKind::Call { keywords, .. } => keywords.iter().any(|k| {
-                matches!(k.name.as_deref(), Some("frozen" | "unsafe_hash"))
-                    && matches!(k.value.kind, ExprKind::Bool(true))
-            }),
-            _ => false,
-        })
+        || crate::value::dataclass_flag(c, "frozen", true)
+        || crate::value::dataclass_flag(c, "unsafe_hash", true)
 }
 
 fn class_id(c: &ClassVal) -> usize {

@@ -253,18 +253,9 @@ fn hashes_by_value(c: &ClassVal) -> bool {
         return false;
     }
     let own = |n: &str| matches!(c.lookup(n), Some(crate::value::Value::Func(_)));
-    own("__hash__") || own("__eq__") || (crate::value::is_record_class(c) && !identity_record(c))
-}
-
-/// A dataclass declared `eq=False`: it keeps identity's hash.
-fn identity_record(c: &ClassVal) -> bool {
-    use prescient_syntax::ast::ExprKind;
-    c.def.decorators.iter().any(|d| match &d.kind {
-        ExprKind::Call { keywords, .. } => keywords.iter().any(|k| {
-            k.name.as_deref() == Some("eq") && matches!(k.value.kind, ExprKind::Bool(false))
-        }),
-        _ => false,
-    })
+    own("__hash__")
+        || own("__eq__")
+        || (crate::value::is_record_class(c) && !crate::value::dataclass_flag(c, "eq", false))
 }
 
 pub(crate) fn key_of(v: &CV) -> Result<Key, Unhashable> {
