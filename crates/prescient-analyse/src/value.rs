@@ -254,6 +254,16 @@ impl ClassVal {
         })
     }
 
+    /// Whether its instances hash in Python, by what they hold rather than
+    /// by identity: a `__hash__` of the class's own, or the one a dataclass
+    /// or a NamedTuple generates (not an enum's, whose members are each
+    /// one object; not `@dataclass(eq=False)`, which keeps identity).
+    pub fn hashes_by_value(&self) -> bool {
+        !self.is_enum()
+            && (matches!(self.lookup("__hash__"), Some(Value::Func(_)))
+                || (is_record_class(self) && !dataclass_flag(self, "eq", false)))
+    }
+
     /// An enum class's member names, in the order its body defines them.
     pub fn enum_member_names(&self) -> Vec<String> {
         self.def

@@ -119,7 +119,7 @@ impl Exec<'_> {
             }
             CV::Class(c) if c.is_enum() => {
                 let c = c.clone();
-                self.members(&c)?.into_iter().map(|(_, m)| m).collect()
+                self.members(&c).iter().map(|(_, m)| m.clone()).collect()
             }
             CV::Instance(_) if self.has_dunder(v, "__iter__") => {
                 let it = self.dunder(v, "__iter__", Vec::new())?;

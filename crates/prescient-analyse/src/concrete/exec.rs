@@ -73,7 +73,7 @@ pub(crate) struct Exec<'g> {
     pub(super) class_attrs: HashMap<(usize, String), CV>,
     /// The members of the `enum.Enum` classes the run reached, by class, in
     /// definition order: each member is one instance, the same every time.
-    enum_members: HashMap<usize, Vec<(String, CV)>>,
+    enum_members: HashMap<usize, Rc<Vec<(String, CV)>>>,
     /// Per loop, the fewest and most iterations one entry ran.
     spread: HashMap<At, (u64, u64)>,
 }
@@ -487,7 +487,7 @@ impl<'g> Exec<'g> {
             let [value] = pos.as_slice() else {
                 return unsupported("an enum called with other than one value");
             };
-            let members = self.members(c)?;
+            let members = self.members(c);
             let wanted = key_of(value).ok();
             return match members.iter().find(|(_, m)| {
                 let v = match m {
@@ -524,13 +524,11 @@ impl<'g> Exec<'g> {
         Ok(inst)
     }
 
-    /// Whether `c` derives from a class of a library (other than `object`
-    /// and the exceptions), whose behaviour the executor does not know.
     /// The members of the enum class `c`, made on first use: an instance
     /// each, with its `name` and `value` (`auto()` counts from 1).
-    pub(super) fn members(&mut self, c: &Rc<ClassVal>) -> Result<Vec<(String, CV)>, Stop> {
+    pub(super) fn members(&mut self, c: &Rc<ClassVal>) -> Rc<Vec<(String, CV)>> {
         if let Some(m) = self.enum_members.get(&class_id(c)) {
-            return Ok(m.clone());
+            return m.clone();
         }
         let mut out = Vec::new();
         for (i, name) in c.enum_member_names().into_iter().enumerate() {
@@ -551,10 +549,13 @@ impl<'g> Exec<'g> {
             }));
             out.push((name, m));
         }
+        let out = Rc::new(out);
         self.enum_members.insert(class_id(c), out.clone());
-        Ok(out)
+        out
     }
 
+    /// Whether `c` derives from a class of a library (other than `object`
+    /// and the exceptions), whose behaviour the executor does not know.
     fn lib_base(&self, c: &ClassVal) -> bool {
         c.bases.iter().any(|b| match b {
             Value::Class(b) => self.lib_base(b),
@@ -1547,6 +1548,14 @@ impl<'g> Exec<'g> {
     }
 
     pub(super) fn attribute(&mut self, v: &CV, attr: &str) -> Result<CV, Stop> {
+        // `Color.RED`: the member, one object each time.
+        if let CV::Class(c) = v {
+            if c.is_enum() {
+                if let Some((_, m)) = self.members(c).iter().find(|(n, _)| n == attr) {
+                    return Ok(m.clone());
+                }
+            }
+        }
         match v {
             CV::Instance(i) => {
                 if let Some(a) = i.attrs.borrow().get(attr) {
@@ -1576,14 +1585,6 @@ impl<'g> Exec<'g> {
                     None if attr == "__dict__" => unsupported("`__dict__`"),
                     None => raise("AttributeError"),
                 }
-            }
-            CV::Class(c) if c.is_enum() && c.enum_member_names().iter().any(|n| n == attr) => {
-                let members = self.members(c)?;
-                Ok(members
-                    .into_iter()
-                    .find(|(n, _)| n == attr)
-                    .map(|(_, m)| m)
-                    .unwrap_or(CV::None))
             }
             CV::Class(c) if self.class_attr(c, attr).is_some() => {
                 Ok(self.class_attr(c, attr).unwrap_or(CV::None))

@@ -245,19 +245,6 @@ impl Rng {
 /// Why a value cannot be a key.
 pub(crate) struct Unhashable;
 
-/// Whether instances of `c` are hashed (or refused) by something other
-/// than their identity. An enum's members keep identity: their hash is
-/// their name's, one member each.
-fn hashes_by_value(c: &ClassVal) -> bool {
-    if c.is_enum() {
-        return false;
-    }
-    let own = |n: &str| matches!(c.lookup(n), Some(crate::value::Value::Func(_)));
-    own("__hash__")
-        || own("__eq__")
-        || (crate::value::is_record_class(c) && !crate::value::dataclass_flag(c, "eq", false))
-}
-
 pub(crate) fn key_of(v: &CV) -> Result<Key, Unhashable> {
     Ok(match v {
         CV::None => Key::None,
@@ -277,7 +264,12 @@ pub(crate) fn key_of(v: &CV) -> Result<Key, Unhashable> {
         // follow), an `__eq__` alone (unhashable), a dataclass (unhashable,
         // or by value when frozen). Those are not keys here: a run that
         // met one must not count them as distinct objects.
-        CV::Instance(i) if hashes_by_value(&i.class) => return Err(Unhashable),
+        CV::Instance(i)
+            if i.class.hashes_by_value()
+                || matches!(i.class.lookup("__eq__"), Some(crate::value::Value::Func(_))) =>
+        {
+            return Err(Unhashable)
+        }
         CV::Instance(i) => Key::Id(Rc::as_ptr(i) as usize),
         CV::Func(f) => Key::Id(Rc::as_ptr(f) as *const u8 as usize),
         CV::Class(c) => Key::Id(Rc::as_ptr(c) as *const u8 as usize),

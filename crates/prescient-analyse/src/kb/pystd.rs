@@ -1744,10 +1744,8 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                     // their variety says, or as a run of the program found.
                     // An object hashed by its fields is as varied as they are,
                     // not as its construction: only a run knows that.
-                    let by_value = matches!(ca.pos.first(), Some(Value::Instance { class, .. })
-                        if !class.is_enum()
-                            && (matches!(class.lookup("__hash__"), Some(Value::Func(_)))
-                                || crate::value::is_record_class(class)));
+                    let by_value = matches!(ca.pos.first(),
+                        Some(Value::Instance { class, .. }) if class.hashes_by_value());
                     let grow = match (kind, &ca.recv_expr, ca.arg_exprs.first()) {
                         (SeqKind::Set, Some(set), Some(x)) => {
                             let share = it.key_share(set, (!by_value).then_some(x), false);
