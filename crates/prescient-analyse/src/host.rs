@@ -150,6 +150,9 @@ pub trait Host {
     /// Whether an instance is an item of a container the program holds
     /// (`b = self.nodes[j]`): storing it elsewhere stores a reference.
     fn held_in_container(&self, v: &Value) -> bool;
+    /// The iterations of the innermost loop when a name keeps its value
+    /// across them and they repeat: what it names is one object there.
+    fn inner_loop_repeats(&self, name: &str) -> Option<f64>;
 
     // ---- loops ----
 

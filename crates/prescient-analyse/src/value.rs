@@ -178,13 +178,14 @@ impl ArrayVal {
 pub enum SeqItems {
     /// Every item known (a literal, a tuple of known values).
     Known(Vec<Value>),
-    /// Homogeneous items of this kind, `len` of them. `refs`: the items are
-    /// objects other containers hold too (a sorted or filtered copy, a
-    /// slice): this one holds only references to them.
+    /// Homogeneous items of this kind, `len` of them. `owned`: the share
+    /// of the items whose object this container alone holds; the rest are
+    /// references to objects held elsewhere too (0 for a sorted or
+    /// filtered copy, a slice; 1/k for one object added k times over).
     Homog {
         elem: Box<Value>,
         len: Sym,
-        refs: bool,
+        owned: f64,
         /// A generator's output: the items are made one at a time as the
         /// consumer asks, never held together (`lazy`).
         lazy: bool,
@@ -406,7 +407,7 @@ impl Value {
             items: SeqItems::Homog {
                 elem: Box::new(elem),
                 len,
-                refs: false,
+                owned: 1.0,
                 lazy: false,
             },
         }
@@ -434,7 +435,7 @@ impl Value {
             items: SeqItems::Homog {
                 elem: Box::new(elem),
                 len,
-                refs: false,
+                owned: 1.0,
                 lazy: true,
             },
         }
@@ -473,14 +474,33 @@ impl Value {
     /// A new container of `len` references to objects held elsewhere
     /// (`sorted(xs)`, `xs[a:b]`, `[r for r in rows if ...]`).
     pub fn refs(kind: SeqKind, elem: Value, len: Sym) -> Value {
+        Value::partly_owned(kind, elem, len, 0.0)
+    }
+
+    /// A new container of `len` items of which the share `owned` are
+    /// objects it alone holds, the rest references to objects held
+    /// elsewhere too (one object added several times).
+    pub fn partly_owned(kind: SeqKind, elem: Value, len: Sym, owned: f64) -> Value {
         Value::Seq {
             kind,
             items: SeqItems::Homog {
                 elem: Box::new(elem),
                 len,
-                refs: true,
+                owned: owned.clamp(0.0, 1.0),
                 lazy: false,
             },
+        }
+    }
+
+    /// The share of a container's items it alone holds (see
+    /// [`SeqItems::Homog`]); 1 for other values.
+    pub fn owned_share(&self) -> f64 {
+        match self {
+            Value::Seq {
+                items: SeqItems::Homog { owned, .. },
+                ..
+            } => *owned,
+            _ => 1.0,
         }
     }
 
@@ -535,7 +555,7 @@ impl Value {
                 items: SeqItems::Homog {
                     elem: Box::new(elem.unshared()),
                     len,
-                    refs: false,
+                    owned: 1.0,
                     lazy,
                 },
             },

@@ -228,6 +228,19 @@ pub struct Comprehension {
     pub ifs: Vec<Expr>,
 }
 
+/// A piece of an f-string's template.
+#[derive(Clone, Debug)]
+pub enum FPiece {
+    Text(Arc<str>),
+    /// The value of the f-string's `part`-th expression, converted
+    /// (`!r` gives `'r'`) and formatted by a spec, itself a template.
+    Value {
+        part: usize,
+        conversion: Option<char>,
+        spec: Vec<FPiece>,
+    },
+}
+
 #[derive(Clone, Debug)]
 pub struct Keyword {
     /// `None` for `**kwargs`.
@@ -260,6 +273,9 @@ pub enum ExprKind {
         /// a float formats far faster to a fixed precision than to its
         /// shortest repr.
         specced: Vec<bool>,
+        /// The string as written: its text and where each part's value
+        /// goes, so that a run can build the very string.
+        template: Vec<FPiece>,
     },
     Bool(bool),
     NoneLit,

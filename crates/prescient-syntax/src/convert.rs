@@ -212,16 +212,34 @@ impl Converter<'_> {
         literal: &mut usize,
         parts: &mut Vec<Expr>,
         specced: &mut Vec<bool>,
+        template: &mut Vec<FPiece>,
     ) {
         for el in elements.iter() {
             match el {
-                r::InterpolatedStringElement::Literal(l) => *literal += l.value.chars().count(),
+                r::InterpolatedStringElement::Literal(l) => {
+                    *literal += l.value.chars().count();
+                    template.push(FPiece::Text(Arc::from(&*l.value)));
+                }
                 r::InterpolatedStringElement::Interpolation(i) => {
+                    let part = parts.len();
                     parts.push(self.expr(&i.expression));
                     specced.push(i.format_spec.is_some());
-                    if let Some(spec) = &i.format_spec {
-                        self.interpolated(&spec.elements, literal, parts, specced);
+                    let mut spec = Vec::new();
+                    if let Some(f) = &i.format_spec {
+                        self.interpolated(&f.elements, literal, parts, specced, &mut spec);
                     }
+                    // `{x=}` shows its own text before the value.
+                    if let Some(d) = &i.debug_text {
+                        template.push(FPiece::Text(Arc::from(d.as_str())));
+                    }
+                    let conversion = i.conversion.to_char().or_else(|| {
+                        (i.debug_text.is_some() && i.format_spec.is_none()).then_some('r')
+                    });
+                    template.push(FPiece::Value {
+                        part,
+                        conversion,
+                        spec,
+                    });
                 }
             }
         }
@@ -356,31 +374,48 @@ impl Converter<'_> {
                 let mut literal = 0;
                 let mut parts = Vec::new();
                 let mut specced = Vec::new();
+                let mut template = Vec::new();
                 for part in x.value.iter() {
                     match part {
-                        r::FStringPart::Literal(l) => literal += l.value.chars().count(),
-                        r::FStringPart::FString(f) => {
-                            self.interpolated(&f.elements, &mut literal, &mut parts, &mut specced)
+                        r::FStringPart::Literal(l) => {
+                            literal += l.value.chars().count();
+                            template.push(FPiece::Text(Arc::from(&*l.value)));
                         }
+                        r::FStringPart::FString(f) => self.interpolated(
+                            &f.elements,
+                            &mut literal,
+                            &mut parts,
+                            &mut specced,
+                            &mut template,
+                        ),
                     }
                 }
                 ExprKind::FString {
                     literal,
                     parts,
                     specced,
+                    template,
                 }
             }
             r::Expr::TString(x) => {
                 let mut literal = 0;
                 let mut parts = Vec::new();
                 let mut specced = Vec::new();
+                let mut template = Vec::new();
                 for t in x.value.iter() {
-                    self.interpolated(&t.elements, &mut literal, &mut parts, &mut specced);
+                    self.interpolated(
+                        &t.elements,
+                        &mut literal,
+                        &mut parts,
+                        &mut specced,
+                        &mut template,
+                    );
                 }
                 ExprKind::FString {
                     literal,
                     parts,
                     specced,
+                    template,
                 }
             }
             r::Expr::StringLiteral(x) => ExprKind::Str(Arc::from(x.value.to_str())),

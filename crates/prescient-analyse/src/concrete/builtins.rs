@@ -49,6 +49,11 @@ fn int_arg(pos: &[CV], i: usize) -> Result<i64, Stop> {
     int(arg(pos, i)?).ok_or(Stop::Raised("TypeError".into()))
 }
 
+/// An integer argument given by value, or a `TypeError`.
+fn int_of(v: &CV) -> Result<i64, Stop> {
+    int(v).ok_or(Stop::Raised("TypeError".into()))
+}
+
 fn kwarg<'a>(kw: &'a [(String, CV)], name: &str) -> Option<&'a CV> {
     kw.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
@@ -545,15 +550,10 @@ impl Exec<'_> {
 
     pub(super) fn lib_attribute(&mut self, q: &str, attr: &str) -> Result<CV, Stop> {
         let full = format!("{q}.{attr}");
-        Ok(match full.as_str() {
-            "math.pi" => CV::Float(std::f64::consts::PI),
-            "math.e" => CV::Float(std::f64::consts::E),
-            "math.tau" => CV::Float(std::f64::consts::TAU),
-            "math.inf" => CV::Float(f64::INFINITY),
-            "sys.maxsize" => CV::Int(i64::MAX),
-            "sys.argv" => self.sys_argv(),
-            _ => CV::Lib(Rc::from(full.as_str())),
-        })
+        if full == "sys.argv" {
+            return Ok(self.sys_argv());
+        }
+        Ok(lib_constant(&full).unwrap_or_else(|| CV::Lib(Rc::from(full.as_str()))))
     }
 
     pub(super) fn call_lib(
@@ -1069,6 +1069,41 @@ impl Exec<'_> {
                 }
                 iter_of(out)
             }
+            // A getter is its arguments, bound to the getter's name: called
+            // on an object, it reads them from it.
+            "operator.itemgetter" | "operator.attrgetter" if !pos.is_empty() => {
+                CV::BMethod(Box::new(CV::tuple(pos)), Rc::from(q))
+            }
+            "operator.add" | "operator.sub" | "operator.mul" | "operator.truediv"
+            | "operator.floordiv" | "operator.mod" | "operator.pow" | "operator.and_"
+            | "operator.or_" | "operator.xor" => {
+                let op = match q {
+                    "operator.add" => BinOp::Add,
+                    "operator.sub" => BinOp::Sub,
+                    "operator.mul" => BinOp::Mul,
+                    "operator.truediv" => BinOp::Div,
+                    "operator.floordiv" => BinOp::FloorDiv,
+                    "operator.mod" => BinOp::Mod,
+                    "operator.pow" => BinOp::Pow,
+                    "operator.and_" => BinOp::BitAnd,
+                    "operator.or_" => BinOp::BitOr,
+                    _ => BinOp::BitXor,
+                };
+                self.binop(op, arg(&pos, 0)?, arg(&pos, 1)?)?
+            }
+            "operator.lt" | "operator.le" | "operator.gt" | "operator.ge" | "operator.eq"
+            | "operator.ne" => {
+                let op = match q {
+                    "operator.lt" => CmpOp::Lt,
+                    "operator.le" => CmpOp::LtE,
+                    "operator.gt" => CmpOp::Gt,
+                    "operator.ge" => CmpOp::GtE,
+                    "operator.eq" => CmpOp::Eq,
+                    _ => CmpOp::NotEq,
+                };
+                CV::Bool(self.compare(op, arg(&pos, 0)?, arg(&pos, 1)?)?)
+            }
+            "operator.neg" => self.binop(BinOp::Sub, &CV::Int(0), arg(&pos, 0)?)?,
             "functools.reduce" => {
                 let f = arg(&pos, 0)?.clone();
                 let mut items = self.iterate(arg(&pos, 1)?)?.into_iter();
@@ -1384,7 +1419,7 @@ impl Exec<'_> {
             CV::List(l) => self.list_method(l, m, pos, kw),
             CV::Dict(d) => self.dict_method(d, m, pos),
             CV::Set(s) => self.set_method(s, m, pos),
-            CV::Str(s) => self.str_method(s, m, pos),
+            CV::Str(s) => self.str_method(s, m, pos, kw),
             CV::Rng(r) => {
                 let r = r.clone();
                 self.rng_method(&r, m, pos)
@@ -1394,6 +1429,28 @@ impl Exec<'_> {
                 self.parser_method(&p, m, pos, kw)
             }
             CV::Tuple(t) => match m {
+                "operator.itemgetter" | "operator.attrgetter" => {
+                    let obj = arg(&pos, 0)?;
+                    let mut got = Vec::with_capacity(t.len());
+                    for k in t.iter() {
+                        got.push(if m == "operator.itemgetter" {
+                            self.item(obj, k)?
+                        } else {
+                            let CV::Str(path) = k else {
+                                return raise("TypeError");
+                            };
+                            let mut v = obj.clone();
+                            for part in path.split('.') {
+                                v = self.attribute(&v, part)?;
+                            }
+                            v
+                        });
+                    }
+                    Ok(match got.len() {
+                        1 => got.pop().unwrap_or(CV::None),
+                        _ => CV::tuple(got),
+                    })
+                }
                 "index" | "count" => {
                     let l = Rc::new(RefCell::new((**t).clone()));
                     self.list_method(&l, m, pos, kw)
@@ -1691,7 +1748,13 @@ impl Exec<'_> {
         })
     }
 
-    fn str_method(&mut self, s: &Rc<str>, m: &str, pos: Vec<CV>) -> Result<CV, Stop> {
+    fn str_method(
+        &mut self,
+        s: &Rc<str>,
+        m: &str,
+        pos: Vec<CV>,
+        kw: Vec<(String, CV)>,
+    ) -> Result<CV, Stop> {
         self.step(s.len() as u64 / 32)?;
         let text = |v: &CV| -> Result<Rc<str>, Stop> {
             match v {
@@ -1699,14 +1762,51 @@ impl Exec<'_> {
                 _ => raise("TypeError"),
             }
         };
-        Ok(match m {
-            "split" => {
-                let parts: Vec<CV> = match pos.first() {
-                    Some(CV::Str(sep)) if !sep.is_empty() => s.split(&**sep).map(CV::str).collect(),
-                    _ => s.split_whitespace().map(CV::str).collect(),
-                };
-                CV::list(parts)
+        // `strip(chars)`: the characters to strip, or whitespace.
+        let strip_set = |pos: &[CV]| -> Result<Option<Vec<char>>, Stop> {
+            match pos.first() {
+                None | Some(CV::None) => Ok(None),
+                Some(v) => Ok(Some(text(v)?.chars().collect())),
             }
+        };
+        // `startswith(("a", "b"))` takes a tuple of prefixes.
+        let affixes = |v: &CV| -> Result<Vec<Rc<str>>, Stop> {
+            match v {
+                CV::Tuple(items) => items.iter().map(text).collect(),
+                other => Ok(vec![text(other)?]),
+            }
+        };
+        let char_index = |b: usize| s[..b].chars().count() as i64;
+        let width = |pos: &[CV]| -> Result<usize, Stop> { Ok(int_arg(pos, 0)?.max(0) as usize) };
+        let fill = |pos: &[CV]| -> Result<char, Stop> {
+            match pos.get(1) {
+                Some(v) => text(v)?
+                    .chars()
+                    .next()
+                    .ok_or(Stop::Raised("TypeError".into())),
+                None => Ok(' '),
+            }
+        };
+        let len = s.chars().count();
+        Ok(match m {
+            "split" | "rsplit" => {
+                let sep = match pos.first().or_else(|| kwarg(&kw, "sep")) {
+                    Some(CV::Str(sep)) if sep.is_empty() => return raise("ValueError"),
+                    Some(CV::Str(sep)) => Some(sep.clone()),
+                    _ => None,
+                };
+                let max = match pos.get(1).or_else(|| kwarg(&kw, "maxsplit")) {
+                    Some(v) => int_of(v)?,
+                    None => -1,
+                };
+                CV::list(
+                    split_str(s, sep.as_deref(), max, m == "rsplit")
+                        .into_iter()
+                        .map(CV::str)
+                        .collect(),
+                )
+            }
+            "splitlines" => CV::list(s.lines().map(CV::str).collect()),
             "join" => {
                 let items = self.iterate(arg(&pos, 0)?)?;
                 let mut parts = Vec::with_capacity(items.len());
@@ -1715,30 +1815,207 @@ impl Exec<'_> {
                 }
                 CV::Str(Rc::from(parts.join(s).as_str()))
             }
-            "strip" => CV::str(s.trim()),
-            "lstrip" => CV::str(s.trim_start()),
-            "rstrip" => CV::str(s.trim_end()),
-            "lower" => CV::str(&s.to_lowercase()),
+            "strip" => match strip_set(&pos)? {
+                Some(cs) => CV::str(s.trim_matches(cs.as_slice())),
+                None => CV::str(s.trim()),
+            },
+            "lstrip" => match strip_set(&pos)? {
+                Some(cs) => CV::str(s.trim_start_matches(cs.as_slice())),
+                None => CV::str(s.trim_start()),
+            },
+            "rstrip" => match strip_set(&pos)? {
+                Some(cs) => CV::str(s.trim_end_matches(cs.as_slice())),
+                None => CV::str(s.trim_end()),
+            },
+            "lower" | "casefold" => CV::str(&s.to_lowercase()),
             "upper" => CV::str(&s.to_uppercase()),
-            "startswith" => CV::Bool(s.starts_with(&*text(arg(&pos, 0)?)?)),
-            "endswith" => CV::Bool(s.ends_with(&*text(arg(&pos, 0)?)?)),
+            "swapcase" => CV::str(
+                &s.chars()
+                    .flat_map(|c| {
+                        if c.is_uppercase() {
+                            c.to_lowercase().collect::<Vec<_>>()
+                        } else {
+                            c.to_uppercase().collect()
+                        }
+                    })
+                    .collect::<String>(),
+            ),
+            "capitalize" => {
+                let mut cs = s.chars();
+                let head: String = cs
+                    .next()
+                    .map(|c| c.to_uppercase().collect())
+                    .unwrap_or_default();
+                CV::str(&(head + &cs.as_str().to_lowercase()))
+            }
+            "title" => CV::str(&title_case(s)),
+            "startswith" => {
+                let any = affixes(arg(&pos, 0)?)?.iter().any(|a| s.starts_with(&**a));
+                CV::Bool(any)
+            }
+            "endswith" => {
+                let any = affixes(arg(&pos, 0)?)?.iter().any(|a| s.ends_with(&**a));
+                CV::Bool(any)
+            }
             "replace" => {
                 let (a, b) = (text(arg(&pos, 0)?)?, text(arg(&pos, 1)?)?);
                 if a.is_empty() {
                     return unsupported("`str.replace` of an empty string");
                 }
-                CV::str(&s.replace(&*a, &b))
+                match pos.get(2) {
+                    Some(n) if int_of(n)? >= 0 => {
+                        CV::str(&s.replacen(&*a, &b, int_of(n)? as usize))
+                    }
+                    _ => CV::str(&s.replace(&*a, &b)),
+                }
             }
-            "isdigit" => CV::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
+            "isdigit" | "isnumeric" | "isdecimal" => {
+                CV::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+            }
             "isalpha" => CV::Bool(!s.is_empty() && s.chars().all(char::is_alphabetic)),
+            "isalnum" => CV::Bool(!s.is_empty() && s.chars().all(char::is_alphanumeric)),
             "isspace" => CV::Bool(!s.is_empty() && s.chars().all(char::is_whitespace)),
-            "find" => CV::Int(
-                s.find(&*text(arg(&pos, 0)?)?)
-                    .map_or(-1, |b| s[..b].chars().count() as i64),
-            ),
-            "count" => CV::Int(s.matches(&*text(arg(&pos, 0)?)?).count() as i64),
+            "isupper" => {
+                CV::Bool(s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_lowercase))
+            }
+            "islower" => {
+                CV::Bool(s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_uppercase))
+            }
+            "find" | "index" => match s.find(&*text(arg(&pos, 0)?)?) {
+                Some(b) => CV::Int(char_index(b)),
+                None if m == "find" => CV::Int(-1),
+                None => return raise("ValueError"),
+            },
+            "rfind" | "rindex" => match s.rfind(&*text(arg(&pos, 0)?)?) {
+                Some(b) => CV::Int(char_index(b)),
+                None if m == "rfind" => CV::Int(-1),
+                None => return raise("ValueError"),
+            },
+            "count" => {
+                let t = text(arg(&pos, 0)?)?;
+                if t.is_empty() {
+                    CV::Int(len as i64 + 1)
+                } else {
+                    CV::Int(s.matches(&*t).count() as i64)
+                }
+            }
+            "partition" | "rpartition" => {
+                let sep = text(arg(&pos, 0)?)?;
+                if sep.is_empty() {
+                    return raise("ValueError");
+                }
+                let found = if m == "partition" {
+                    s.find(&*sep)
+                } else {
+                    s.rfind(&*sep)
+                };
+                let parts = match found {
+                    Some(b) => [&s[..b], &*sep, &s[b + sep.len()..]],
+                    None if m == "partition" => [&**s, "", ""],
+                    None => ["", "", &**s],
+                };
+                CV::tuple(parts.iter().map(|p| CV::str(p)).collect())
+            }
+            "zfill" => {
+                let w = width(&pos)?;
+                let (sign, digits) = match s.chars().next() {
+                    Some(c @ ('+' | '-')) => (c.to_string(), &s[1..]),
+                    _ => (String::new(), &**s),
+                };
+                let pad = w.saturating_sub(len);
+                self.alloc(pad)?;
+                CV::str(&format!("{sign}{}{digits}", "0".repeat(pad)))
+            }
+            "ljust" | "rjust" | "center" => {
+                let (w, c) = (width(&pos)?, fill(&pos)?);
+                let pad = w.saturating_sub(len);
+                self.alloc(pad)?;
+                let (left, right) = match m {
+                    "ljust" => (0, pad),
+                    "rjust" => (pad, 0),
+                    // CPython puts the odd one on the left when the width is odd.
+                    _ => {
+                        let left = pad / 2 + (pad & w & 1);
+                        (left, pad - left)
+                    }
+                };
+                let fill = |n: usize| c.to_string().repeat(n);
+                CV::str(&format!("{}{s}{}", fill(left), fill(right)))
+            }
+            "format" => CV::str(&self.format_str(s, &pos, &kw)?),
+            "encode" => {
+                let bytes: Vec<CV> = s.bytes().map(|b| CV::Int(b as i64)).collect();
+                self.alloc(bytes.len())?;
+                CV::tuple(bytes)
+            }
             _ => return unsupported(format!("`str.{m}`")),
         })
+    }
+
+    /// `template.format(*pos, **kw)`: each field replaced by its value's
+    /// text (a spec given a fixed precision, a width or a sign is applied;
+    /// others show the value as `str()` would).
+    fn format_str(
+        &mut self,
+        template: &str,
+        pos: &[CV],
+        kw: &[(String, CV)],
+    ) -> Result<String, Stop> {
+        let mut out = String::with_capacity(template.len() + 16 * pos.len());
+        let mut next = 0usize;
+        let mut chars = template.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    out.push('{');
+                }
+                '}' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    out.push('}');
+                }
+                '}' => return raise("ValueError"),
+                '{' => {
+                    let mut field = String::new();
+                    loop {
+                        match chars.next() {
+                            Some('}') => break,
+                            Some('{') => return unsupported("a nested `str.format` field"),
+                            Some(c) => field.push(c),
+                            None => return raise("ValueError"),
+                        }
+                    }
+                    let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
+                    let (name, conv) = name.split_once('!').unwrap_or((name, ""));
+                    let value = if name.is_empty() {
+                        next += 1;
+                        pos.get(next - 1).cloned()
+                    } else if let Ok(i) = name.parse::<usize>() {
+                        pos.get(i).cloned()
+                    } else if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                        kwarg(kw, name).cloned()
+                    } else {
+                        return unsupported("a `str.format` field with attributes or items");
+                    };
+                    let Some(value) = value else {
+                        return raise(if name.is_empty() || name.parse::<usize>().is_ok() {
+                            "IndexError"
+                        } else {
+                            "KeyError"
+                        });
+                    };
+                    let shown = if conv == "r" {
+                        value.repr()
+                    } else {
+                        format_spec(&value, spec)
+                    };
+                    out.push_str(&shown);
+                }
+                c => out.push(c),
+            }
+        }
+        self.alloc(out.len() / 8)?;
+        Ok(out)
     }
 }
 
@@ -1922,5 +2199,243 @@ fn math(f: &str, pos: &[CV]) -> Result<CV, Stop> {
         "isinf" => CV::Bool(x()?.is_infinite()),
         "isnan" => CV::Bool(x()?.is_nan()),
         _ => return unsupported(format!("`math.{f}`")),
+    })
+}
+
+/// `str.split` / `str.rsplit` with Python's rules: by a separator (empty
+/// fields kept) or by runs of whitespace (none kept), at most `max` splits
+/// when `max` is not negative, counted from the right for `rsplit`.
+fn split_str<'a>(s: &'a str, sep: Option<&str>, max: i64, right: bool) -> Vec<&'a str> {
+    let max = if max < 0 { usize::MAX } else { max as usize };
+    match sep {
+        Some(sep) => {
+            let mut out: Vec<&str> = if right {
+                s.rsplitn(max.saturating_add(1), sep).collect()
+            } else {
+                s.splitn(max.saturating_add(1), sep).collect()
+            };
+            if right {
+                out.reverse();
+            }
+            out
+        }
+        None => {
+            let words: Vec<(usize, &str)> = s
+                .split_whitespace()
+                .map(|w| (w.as_ptr() as usize - s.as_ptr() as usize, w))
+                .collect();
+            if words.len() <= max.saturating_add(1) {
+                return words.into_iter().map(|(_, w)| w).collect();
+            }
+            if right {
+                // The leftmost field keeps the rest as it was (its leading
+                // whitespace too).
+                let cut = words.len() - max;
+                let (start, last) = words[cut - 1];
+                let head = &s[..start + last.len()];
+                let mut out = vec![head];
+                out.extend(words[cut..].iter().map(|(_, w)| *w));
+                out
+            } else {
+                let (start, _) = words[max];
+                let mut out: Vec<&str> = words[..max].iter().map(|(_, w)| *w).collect();
+                out.push(&s[start..]);
+                out
+            }
+        }
+    }
+}
+
+/// `str.title`: each run of letters starts upper case, the rest lower.
+fn title_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_cased = false;
+    for c in s.chars() {
+        if prev_cased {
+            out.extend(c.to_lowercase());
+        } else {
+            out.extend(c.to_uppercase());
+        }
+        prev_cased = c.is_alphabetic();
+    }
+    out
+}
+
+/// A value formatted by a spec of `format()`: fill, alignment, sign, width,
+/// thousands separator, precision and the types `d f e % s` as Python has
+/// them; a spec it does not read shows the value as `str()` would.
+pub(super) fn format_spec(v: &CV, spec: &str) -> String {
+    let Some(f) = parse_spec(spec) else {
+        return v.display();
+    };
+    let num = |x: f64| -> Option<String> {
+        let p = f.precision.unwrap_or(6);
+        Some(match f.kind {
+            Some('f') | Some('F') => format!("{x:.p$}"),
+            Some('e') => {
+                let t = format!("{x:.p$e}");
+                // Rust writes `1.5e3`; Python `1.5e+03`.
+                match t.split_once('e') {
+                    Some((m, e)) => {
+                        let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
+                        format!("{m}e{sign}{digits:0>2}")
+                    }
+                    None => t,
+                }
+            }
+            Some('%') => format!("{:.p$}%", x * 100.0),
+            _ => return None,
+        })
+    };
+    let mut body = match (v, f.kind) {
+        (CV::Int(i), None | Some('d')) => i.to_string(),
+        (CV::Bool(b), Some('d')) => (*b as i64).to_string(),
+        (CV::Int(i), Some(_)) => num(*i as f64).unwrap_or_else(|| v.display()),
+        (CV::Float(x), None) if f.precision.is_some() => {
+            let p = f.precision.unwrap_or(6);
+            format!("{x:.p$}")
+        }
+        (CV::Float(x), Some(_)) => num(*x).unwrap_or_else(|| v.display()),
+        (CV::Str(t), None | Some('s')) => match f.precision {
+            Some(p) => t.chars().take(p).collect(),
+            None => t.to_string(),
+        },
+        _ => v.display(),
+    };
+    if f.comma {
+        body = group_thousands(&body);
+    }
+    let numeric = matches!(v, CV::Int(_) | CV::Float(_));
+    if numeric && f.plus && !body.starts_with('-') {
+        body.insert(0, '+');
+    }
+    let len = body.chars().count();
+    if len >= f.width {
+        return body;
+    }
+    let pad = f.width - len;
+    let align = f.align.unwrap_or(if numeric { '>' } else { '<' });
+    let fill = |n: usize| f.fill.to_string().repeat(n);
+    match align {
+        '<' => format!("{body}{}", fill(pad)),
+        '^' => format!("{}{body}{}", fill(pad / 2), fill(pad - pad / 2)),
+        '=' if numeric && (body.starts_with('-') || body.starts_with('+')) => {
+            format!("{}{}{}", &body[..1], fill(pad), &body[1..])
+        }
+        _ => format!("{}{body}", fill(pad)),
+    }
+}
+
+struct Spec {
+    fill: char,
+    align: Option<char>,
+    plus: bool,
+    comma: bool,
+    width: usize,
+    precision: Option<usize>,
+    kind: Option<char>,
+}
+
+fn parse_spec(spec: &str) -> Option<Spec> {
+    let cs: Vec<char> = spec.chars().collect();
+    let mut i = 0;
+    let mut f = Spec {
+        fill: ' ',
+        align: None,
+        plus: false,
+        comma: false,
+        width: 0,
+        precision: None,
+        kind: None,
+    };
+    let is_align = |c: char| matches!(c, '<' | '>' | '^' | '=');
+    if cs.len() >= 2 && is_align(cs[1]) {
+        f.fill = cs[0];
+        f.align = Some(cs[1]);
+        i = 2;
+    } else if cs.first().is_some_and(|c| is_align(*c)) {
+        f.align = Some(cs[0]);
+        i = 1;
+    }
+    if cs.get(i) == Some(&'+') {
+        f.plus = true;
+        i += 1;
+    } else if matches!(cs.get(i), Some('-' | ' ')) {
+        i += 1;
+    }
+    if cs.get(i) == Some(&'0') {
+        // Zeros go between the sign and the digits.
+        f.fill = '0';
+        f.align = f.align.or(Some('='));
+        i += 1;
+    }
+    let digits = |i: &mut usize| -> Option<usize> {
+        let start = *i;
+        while cs.get(*i).is_some_and(|c| c.is_ascii_digit()) {
+            *i += 1;
+        }
+        (*i > start).then(|| cs[start..*i].iter().collect::<String>().parse().ok())?
+    };
+    f.width = digits(&mut i).unwrap_or(0);
+    if matches!(cs.get(i), Some(',' | '_')) {
+        f.comma = cs[i] == ',';
+        i += 1;
+    }
+    if cs.get(i) == Some(&'.') {
+        i += 1;
+        f.precision = Some(digits(&mut i)?);
+    }
+    if let Some(c) = cs.get(i) {
+        if !matches!(c, 'd' | 'f' | 'F' | 'e' | '%' | 's' | 'g') {
+            return None;
+        }
+        // `g` is left to `str()`, which it matches for most values.
+        f.kind = (*c != 'g').then_some(*c);
+        i += 1;
+    }
+    (i == cs.len() && f.width <= 10_000).then_some(f)
+}
+
+/// `1234567.5` as `1,234,567.5`.
+fn group_thousands(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int_part, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(a, b)| (a, Some(b)));
+    if !int_part.chars().all(|c| c.is_ascii_digit()) {
+        return s.to_string();
+    }
+    let mut grouped = String::new();
+    for (i, c) in int_part.chars().enumerate() {
+        if i > 0 && (int_part.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A library's constant by its qualified name (`math.pi`,
+/// `string.ascii_lowercase`).
+pub(super) fn lib_constant(q: &str) -> Option<CV> {
+    Some(match q {
+        "math.pi" => CV::Float(std::f64::consts::PI),
+        "math.e" => CV::Float(std::f64::consts::E),
+        "math.tau" => CV::Float(std::f64::consts::TAU),
+        "math.inf" => CV::Float(f64::INFINITY),
+        "math.nan" => CV::Float(f64::NAN),
+        "sys.maxsize" => CV::Int(i64::MAX),
+        "string.ascii_lowercase" => CV::str("abcdefghijklmnopqrstuvwxyz"),
+        "string.ascii_uppercase" => CV::str("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        "string.ascii_letters" => CV::str("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        "string.digits" => CV::str("0123456789"),
+        "string.hexdigits" => CV::str("0123456789abcdefABCDEF"),
+        "string.octdigits" => CV::str("01234567"),
+        "string.punctuation" => CV::str("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
+        "string.whitespace" => CV::str(" \t\n\r\x0b\x0c"),
+        _ => return None,
     })
 }

@@ -175,7 +175,9 @@ impl Exec<'_> {
                 let r = self.convert(recv)?;
                 CV::Method(f, Box::new(r))
             }
-            Value::Lib(q) => CV::Lib(Rc::from(&**q)),
+            Value::Lib(q) => {
+                super::builtins::lib_constant(q).unwrap_or_else(|| CV::Lib(Rc::from(&**q)))
+            }
             Value::Obj { class, .. } if is_rng(class) => {
                 // A generator seeded apart from the module's: its draws are
                 // only statistically those of the program.

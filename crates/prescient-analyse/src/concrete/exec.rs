@@ -60,8 +60,11 @@ pub(crate) struct Exec<'g> {
     /// The program's path and its command-line arguments.
     pub(super) program: String,
     pub(super) argv: Vec<String>,
-    /// The factor integer sizes read from the command line are shrunk by.
+    /// The factor integer sizes read from the command line, and the
+    /// program's literals that are sizes, are shrunk by.
     pub(super) argv_scale: f64,
+    /// The program's integer literals that are sizes (`sizes.rs`).
+    pub(super) size_literals: Option<&'g HashSet<At>>,
     /// Comparisons under way inside one another (of nested containers).
     pub(super) nesting: u32,
     /// The line of the statement running.
@@ -110,6 +113,7 @@ impl<'g> Exec<'g> {
             program: String::new(),
             argv: Vec::new(),
             argv_scale: 1.0,
+            size_literals: None,
             nesting: 0,
             line: 0,
             allocated: 0,
@@ -117,6 +121,20 @@ impl<'g> Exec<'g> {
             enum_members: HashMap::new(),
             spread: HashMap::new(),
         }
+    }
+
+    /// An integer literal as the run sees it: a size shrunk by the run's
+    /// scale, as the command line's are.
+    fn literal(&mut self, v: i64, span: Span) -> i64 {
+        let size = self.argv_scale < 1.0
+            && v.abs() >= super::SCALED_FROM
+            && self.size_literals.is_some_and(|s| s.contains(&at(span)));
+        if !size {
+            return v;
+        }
+        let s = ((v as f64 * self.argv_scale).round() as i64).max(2);
+        self.smallest = self.smallest.min(s);
+        v.signum() * s
     }
 
     pub fn into_trace(self) -> Trace {
@@ -290,7 +308,11 @@ impl<'g> Exec<'g> {
                     CV::Class(c) => Some(c.clone()),
                     _ => None,
                 };
-                let class = class.map(|c| (c, (**recv).clone()));
+                // `super()` starts above the class that defines the method,
+                // not above the receiver's own (a base's `__init__` calling
+                // `super().__init__()` on a subclass's object).
+                let class =
+                    class.map(|c| (defining_class(&c, func).unwrap_or(c), (**recv).clone()));
                 self.call_user(func, pos, kw, class)
             }
             CV::Class(c) => self.instantiate(c, pos, kw),
@@ -561,7 +583,10 @@ impl<'g> Exec<'g> {
             Value::Class(b) => self.lib_base(b),
             Value::Lib(q) => {
                 let name = q.strip_prefix("builtins.").unwrap_or(q);
-                !(name == "object" || builtin_exception(name))
+                // An abstract base or a typing marker adds no behaviour a
+                // run of the program's own methods would miss.
+                let marker = matches!(name, "abc.ABC" | "typing.Generic" | "typing.Protocol");
+                !(name == "object" || marker || builtin_exception(name))
             }
             _ => true,
         })
@@ -1134,24 +1159,27 @@ impl<'g> Exec<'g> {
         self.step(1)?;
         match &e.kind {
             ExprKind::Name(n) => self.lookup(n),
-            ExprKind::Int(Some(v)) => Ok(CV::Int(*v)),
+            ExprKind::Int(Some(v)) => Ok(CV::Int(self.literal(*v, e.span))),
             ExprKind::Int(None) => unsupported("a big integer literal"),
             ExprKind::Float(f) => Ok(CV::Float(*f)),
             ExprKind::Str(s) => Ok(CV::Str(Rc::from(&**s))),
             ExprKind::Bool(b) => Ok(CV::Bool(*b)),
             ExprKind::NoneLit => Ok(CV::None),
-            ExprKind::FString { literal, parts, .. } => {
-                // The literal text is not kept, only its length: the pieces
-                // joined by a separator keep distinct values distinct.
-                let mut s = format!("\u{2}{literal}");
-                for p in parts {
-                    let v = self.eval(p)?;
-                    s.push('\u{1}');
-                    s.push_str(&v.display());
-                }
-                Ok(CV::Str(Rc::from(s.as_str())))
+            ExprKind::FString {
+                parts, template, ..
+            } => {
+                let values = self.eval_items(parts)?;
+                let mut out = String::new();
+                render_fstring(template, &values, &mut out);
+                self.alloc(out.len() / 8)?;
+                Ok(CV::Str(Rc::from(out.as_str())))
             }
             ExprKind::Attribute { value, attr } => {
+                if let ExprKind::Call { func, args, .. } = &value.kind {
+                    if let Some(v) = self.super_attr(func, args, attr)? {
+                        return Ok(v);
+                    }
+                }
                 let v = self.eval(value)?;
                 self.attribute(&v, attr)
             }
@@ -1438,15 +1466,7 @@ impl<'g> Exec<'g> {
                 func: f, args: a, ..
             } = &value.kind
             {
-                if f.as_name() == Some("super") && (a.is_empty() || a.len() == 2) {
-                    let explicit = match a.as_slice() {
-                        [c, r] => match (self.eval(c)?, self.eval(r)?) {
-                            (CV::Class(c), recv) => Some((c, recv)),
-                            _ => return raise("TypeError"),
-                        },
-                        _ => None,
-                    };
-                    let m = self.super_method(attr, explicit)?;
+                if let Some(m) = self.super_attr(f, a, attr)? {
                     let (pos, kw) = self.eval_args(args, keywords)?;
                     return self.call(&m, pos, kw);
                 }
@@ -1499,6 +1519,23 @@ impl<'g> Exec<'g> {
         Ok(vals)
     }
 
+    /// `super().name`, `super(Class, self).name` when `func(args)` is such a
+    /// `super` call: the attribute of the next class up (a property's
+    /// getter already called). None for any other call.
+    fn super_attr(&mut self, func: &Expr, args: &[Expr], name: &str) -> Result<Option<CV>, Stop> {
+        if func.as_name() != Some("super") || !(args.is_empty() || args.len() == 2) {
+            return Ok(None);
+        }
+        let explicit = match args {
+            [c, r] => match (self.eval(c)?, self.eval(r)?) {
+                (CV::Class(c), recv) => Some((c, recv)),
+                _ => return raise("TypeError"),
+            },
+            _ => None,
+        };
+        self.super_method(name, explicit).map(Some)
+    }
+
     fn super_method(
         &mut self,
         name: &str,
@@ -1514,8 +1551,13 @@ impl<'g> Exec<'g> {
                     if let Some(v) = b.lookup(name) {
                         return match v {
                             Value::Func(f) => {
+                                let kind = method_kind(&f);
                                 let f = self.func(&f)?;
-                                Ok(CV::Method(f, Box::new(recv)))
+                                let m = CV::Method(f, Box::new(recv));
+                                match kind {
+                                    MethodKind::Property => self.call(&m, Vec::new(), Vec::new()),
+                                    _ => Ok(m),
+                                }
                             }
                             other => self.convert(&other),
                         };
@@ -1854,6 +1896,51 @@ impl<'g> Exec<'g> {
         match self.convert(&Value::Func(f.clone()))? {
             CV::Func(g) => Ok(g),
             _ => unsupported("a function"),
+        }
+    }
+}
+
+/// The class, `c` or one of its bases (depth first, as lookup goes), whose
+/// own body defines `f`.
+fn defining_class(c: &Rc<ClassVal>, f: &CFunc) -> Option<Rc<ClassVal>> {
+    let Body::Def(d) = &f.body else {
+        return None;
+    };
+    let defines = c.attrs.borrow().values().any(|v| {
+        matches!(v, Value::Func(g) if matches!(&g.callable, crate::value::Callable::Def(e) if e.span == d.span))
+    });
+    if defines {
+        return Some(c.clone());
+    }
+    c.bases.iter().find_map(|b| match b {
+        Value::Class(b) => defining_class(b, f),
+        _ => None,
+    })
+}
+
+/// An f-string's text, its parts' `values` in place.
+fn render_fstring(template: &[FPiece], values: &[CV], out: &mut String) {
+    for piece in template {
+        match piece {
+            FPiece::Text(t) => out.push_str(t),
+            FPiece::Value {
+                part,
+                conversion,
+                spec,
+            } => {
+                let Some(v) = values.get(*part) else {
+                    continue;
+                };
+                let mut spec_text = String::new();
+                render_fstring(spec, values, &mut spec_text);
+                match conversion {
+                    Some('r' | 'a') => {
+                        let shown = CV::str(&v.repr());
+                        out.push_str(&super::builtins::format_spec(&shown, &spec_text));
+                    }
+                    _ => out.push_str(&super::builtins::format_spec(v, &spec_text)),
+                }
+            }
         }
     }
 }

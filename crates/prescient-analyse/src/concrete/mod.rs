@@ -24,6 +24,7 @@ mod argparse;
 mod builtins;
 mod convert;
 mod exec;
+mod sizes;
 pub(crate) mod value;
 
 use crate::value::Value;
@@ -31,6 +32,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub(crate) use convert::SCALED_FROM;
 pub(crate) use exec::Exec;
+pub(crate) use sizes::size_literals;
 
 /// Where a loop or function sits in the source: its line and column.
 pub(crate) type At = (u32, u32);
@@ -102,6 +104,9 @@ pub(crate) struct Setup<'a> {
     /// same program on a smaller problem. The trace's `smallest` is then
     /// the smallest size left.
     pub scale: f64,
+    /// The program's integer literals that are sizes ([`sizes`]), shrunk
+    /// by `scale` too; None to leave every literal as written.
+    pub sizes: Option<&'a HashSet<At>>,
 }
 
 /// Runs `callee` on `args` (abstract values, which must all be known).
@@ -141,6 +146,7 @@ fn run(
     ex.program = setup.command_line.0.to_string();
     ex.argv = setup.command_line.1.to_vec();
     ex.argv_scale = setup.scale;
+    ex.size_literals = setup.sizes;
     let result = what(&mut ex);
     let result = finished(result, ex.line);
     let smallest = ex.smallest;

@@ -36,6 +36,7 @@ fn trace_here(source: &str, func: &str, args: &[String]) -> Result<Trace, Stop> 
         command_line: ("t.py", &[]),
         budget: 5_000_000,
         scale: 1.0,
+        sizes: None,
     };
     run_call(&setup, &f, &args).0
 }
@@ -272,4 +273,141 @@ def main(n):
 "#;
     let t = trace(src, "main", vec![1000]).expect("runs");
     assert_eq!(t.trips((18, 5)), Some(20.0));
+}
+
+#[test]
+fn super_climbs_from_the_defining_class_and_reads_properties() {
+    // Three levels, each `__init__` calling `super().__init__()`: each base
+    // runs once, above the class that defines the method. The property
+    // reached through `super()` is its getter's value.
+    let src = r#"
+class A:
+    def __init__(self, n):
+        self.n = n
+    @property
+    def size(self):
+        return self.n
+
+class B(A):
+    def __init__(self, n):
+        super().__init__(n)
+        self.n += 1
+
+class C(B):
+    def __init__(self, n):
+        super().__init__(n)
+        self.n *= 2
+    @property
+    def size(self):
+        return super().size + 3
+
+def f(n):
+    c = C(n)
+    t = 0
+    for _ in range(c.size):
+        t += 1
+    return t
+"#;
+    let t = trace(src, "f", vec![10]).expect("runs");
+    assert_eq!(t.trips((25, 5)), Some(25.0));
+}
+
+/// Each expression's value as `str()` shows it, run by the executor.
+fn shown(expr: &str) -> Result<String, Stop> {
+    let module = prescient_syntax::parse(&format!("x = {expr}\n")).expect("parses");
+    let globals: std::collections::BTreeMap<String, Value> = ["operator", "string", "functools"]
+        .into_iter()
+        .map(|m| (m.to_string(), Value::Lib(m.into())))
+        .collect();
+    let mut ex = Exec::new(&globals, 100_000);
+    let prescient_syntax::ast::StmtKind::Assign { value, .. } = &module.body[0].kind else {
+        panic!("an assignment");
+    };
+    ex.eval(value).map(|v| v.display())
+}
+
+#[test]
+fn string_methods_and_format_match_cpython() {
+    // Expected values printed by CPython 3.11 for the same expressions.
+    let cases = [
+        (r#""  a  b c ".split()"#, r#"['a', 'b', 'c']"#),
+        (r#""a,,b,c".split(",")"#, r#"['a', '', 'b', 'c']"#),
+        (r#""a,b,c".split(",", 1)"#, r#"['a', 'b,c']"#),
+        (r#""a,b,c".rsplit(",", 1)"#, r#"['a,b', 'c']"#),
+        (r#"" a b  c ".split(None, 1)"#, r#"['a', 'b  c ']"#),
+        (r#"" a b  c ".rsplit(None, 1)"#, r#"[' a b', 'c']"#),
+        (r#""x\ny\n".splitlines()"#, r#"['x', 'y']"#),
+        (r#""..ab..".strip(".")"#, r#"ab"#),
+        (r#""xyabyx".lstrip("xy")"#, r#"abyx"#),
+        (r#""ab\n".rstrip()"#, r#"ab"#),
+        (
+            r#""hello world-wide web".title()"#,
+            r#"Hello World-Wide Web"#,
+        ),
+        (r#""hELLo".capitalize()"#, r#"Hello"#),
+        (r#""AbC".swapcase()"#, r#"aBc"#),
+        (
+            r#""key=value=x".partition("=")"#,
+            r#"('key', '=', 'value=x')"#,
+        ),
+        (
+            r#""key=value=x".rpartition("=")"#,
+            r#"('key=value', '=', 'x')"#,
+        ),
+        (r#""novalue".partition("=")"#, r#"('novalue', '', '')"#),
+        (r#""novalue".rpartition("=")"#, r#"('', '', 'novalue')"#),
+        (r#""-42".zfill(6)"#, r#"-00042"#),
+        (r#""ab".center(7, "*")"#, r#"***ab**"#),
+        (r#""ab".center(6)"#, r#"  ab  "#),
+        (r#""abc".center(6)"#, r#" abc  "#),
+        (r#""ab".ljust(5, ".")"#, r#"ab..."#),
+        (r#""ab".rjust(5)"#, r#"   ab"#),
+        (r#""{} and {}".format(1, "x")"#, r#"1 and x"#),
+        (r#""{1}{0}{1}".format("a", "b")"#, r#"bab"#),
+        (r#""{n}: {v:.2f}".format(n="pi", v=3.14159)"#, r#"pi: 3.14"#),
+        (
+            r#""{:>8}|{:<6}|{:^7}".format("r", "l", "c")"#,
+            r#"       r|l     |   c   "#,
+        ),
+        (r#""{:,}".format(1234567)"#, r#"1,234,567"#),
+        (r#""{:08.3f}".format(-3.5)"#, r#"-003.500"#),
+        (r#""{:+d}".format(5)"#, r#"+5"#),
+        (r#""{:.1%}".format(0.256)"#, r#"25.6%"#),
+        (r#""{:e}".format(12345.678)"#, r#"1.234568e+04"#),
+        (r#""{{literal}} {}".format(7)"#, r#"{literal} 7"#),
+        (r#""{!r}".format("q")"#, r#"'q'"#),
+        (r#""abcabc".rfind("b")"#, r#"4"#),
+        (r#""abcabc".count("")"#, r#"7"#),
+        (r#""aXbX".replace("X", "-", 1)"#, r#"a-bX"#),
+        (r#""Hello".isupper()"#, r#"False"#),
+        (r#""HELLO1".isupper()"#, r#"True"#),
+        (r#""abc1".isalnum()"#, r#"True"#),
+        (r#""py".startswith(("a", "p"))"#, r#"True"#),
+        (r#""{:10.3}".format("abcdef")"#, r#"abc       "#),
+        (r#""{:5d}".format(42)"#, r#"   42"#),
+        (r#""{0:.3f}".format(2)"#, r#"2.000"#),
+        (
+            r#"sorted([(1, 'b'), (0, 'c'), (2, 'a')], key=operator.itemgetter(1))"#,
+            r#"[(2, 'a'), (1, 'b'), (0, 'c')]"#,
+        ),
+        (r#"operator.itemgetter(0, 2)([5, 6, 7])"#, r#"(5, 7)"#),
+        (r#"string.ascii_lowercase[:5]"#, r#"abcde"#),
+        (r#"functools.reduce(operator.mul, [1, 2, 3, 4])"#, r#"24"#),
+        (
+            r#"f"2026-01-01T00:00:{37 % 60:02d} {'INFO'} worker-{5} took {0.123456:.4f}s""#,
+            r#"2026-01-01T00:00:37 INFO worker-5 took 0.1235s"#,
+        ),
+        (
+            r#"f"{'ab'!r}|{'x':>4}|{3.5:8.2f}|{1234567:,}|{10 - 3=}""#,
+            r#"'ab'|   x|    3.50|1,234,567|10 - 3=7"#,
+        ),
+        (
+            r#"f"{'n'}{{braces}}{[1, 2]}{(1,)}{None}{True}""#,
+            r#"n{braces}[1, 2](1,)NoneTrue"#,
+        ),
+        (r#"f"{2.5:{6}.{2}f}|{0.5:.0%}""#, r#"  2.50|50%"#),
+    ];
+    for (expr, want) in cases {
+        assert_eq!(shown(expr).as_deref(), Ok(want), "{expr}");
+    }
 }

@@ -91,6 +91,9 @@ impl Host for Interp<'_> {
     fn held_in_container(&self, v: &Value) -> bool {
         Interp::held_in_container(self, v)
     }
+    fn inner_loop_repeats(&self, name: &str) -> Option<f64> {
+        Interp::inner_loop_repeats(self, name)
+    }
     fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64> {
         Interp::variety_share(self, container, key)
     }

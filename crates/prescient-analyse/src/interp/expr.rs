@@ -97,6 +97,7 @@ impl Interp<'_> {
                 literal,
                 parts,
                 specced,
+                ..
             } => {
                 // Each interpolation runs its expression and formats the
                 // result (a `format()` call inside CPython); the pieces are

@@ -183,12 +183,12 @@ impl Interp<'_> {
                     SeqItems::Homog {
                         elem,
                         len,
-                        refs: false,
+                        owned,
                         lazy,
                     },
                 ..
-            } => {
-                let n = if *lazy { 1.0 } else { self.num(len) };
+            } if *owned > 0.0 => {
+                let n = if *lazy { 1.0 } else { self.num(len) * owned };
                 n * self.big_bytes(elem, depth + 1)
             }
             _ => 0.0,
@@ -295,10 +295,12 @@ impl Interp<'_> {
                         )
                     }
                     // References to objects held elsewhere: only the slots.
+                    SeqItems::Homog { len, owned, .. } if *owned <= 0.0 => {
+                        (self.num(len), 0.0, false)
+                    }
                     SeqItems::Homog {
-                        len, refs: true, ..
-                    } => (self.num(len), 0.0, false),
-                    SeqItems::Homog { elem, len, .. } => {
+                        elem, len, owned, ..
+                    } => {
                         // Each element holds its own buffers: count them per element.
                         let mut own = Vec::new();
                         let mut own_tracked = 0.0;
@@ -308,8 +310,10 @@ impl Interp<'_> {
                         }
                         e += own.iter().map(|(_, b)| b).sum::<f64>();
                         let n = self.num(len);
-                        *tracked += n * own_tracked;
-                        (n, n * e, parts(elem).iter().any(holds_containers))
+                        // Only the share it alone holds counts its objects.
+                        let objects = n * owned;
+                        *tracked += objects * own_tracked;
+                        (n, objects * e, parts(elem).iter().any(holds_containers))
                     }
                 };
                 if *kind != SeqKind::Tuple || tracks {

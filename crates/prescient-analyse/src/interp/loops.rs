@@ -1470,13 +1470,7 @@ impl Interp<'_> {
                     _ => new.elem(),
                 };
                 // References stay references however many there are.
-                match new {
-                    Value::Seq {
-                        items: SeqItems::Homog { refs: true, .. },
-                        ..
-                    } => Value::refs(*kind, elem, total),
-                    _ => Value::homog(*kind, elem, total),
-                }
+                Value::partly_owned(*kind, elem, total, new.owned_share())
             }
             // A linked chain built by `head = Node(x, head)`: it gains the
             // nodes of one iteration every iteration.

@@ -246,6 +246,11 @@ pub struct Interp<'a> {
     pub(crate) oracle_stop: Option<crate::concrete::Stop>,
     /// Whether the whole module was run already (`oracle_module`).
     pub(crate) module_tried: bool,
+    /// The integer literals of the program that are its sizes, shrunk in a
+    /// scaled run as its arguments are (`concrete::sizes`), while
+    /// `scale_literals` holds (a run they broke is retried without).
+    pub(crate) size_literals: std::collections::HashSet<crate::concrete::At>,
+    pub(crate) scale_literals: bool,
     /// Why runs did not happen (said at the end, if it matters).
     pub(crate) oracle_notes: Vec<String>,
     /// The counts of the whole module's run, if it ran.
@@ -300,6 +305,8 @@ impl<'a> Interp<'a> {
             oracle_enabled: true,
             oracle_stop: None,
             module_tried: false,
+            size_literals: std::collections::HashSet::new(),
+            scale_literals: true,
             oracle_notes: Vec::new(),
             module_counts: None,
             memo_bytes: HashMap::new(),

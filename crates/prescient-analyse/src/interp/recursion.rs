@@ -420,8 +420,12 @@ impl Interp<'_> {
         // or where its premise failed (the run disagrees by half again).
         let (counted, ends) = match (measured, counted) {
             // A run counts the calls that reach an empty link too.
-            (Some(m), Some((n, _))) if super::oracle::agrees(n + ends, m) => (counted, ends),
-            (Some(m), _) => (Some((m, m)), 0.0),
+            (Some((m, how)), Some((n, _)))
+                if super::oracle::agrees_with_recurrence(n + ends, m, how) =>
+            {
+                (counted, ends)
+            }
+            (Some((m, _)), _) => (Some((m, m)), 0.0),
             (None, _) => (counted, ends),
         };
         let Some((n, work)) = counted.filter(|(n, w)| !n.is_nan() && !w.is_nan()) else {

@@ -56,6 +56,7 @@ fn is_counting_store(target: &Expr, value: &Expr) -> bool {
 impl Interp<'_> {
     /// Runs the whole module, recording each top-level statement.
     pub fn run_module(&mut self, module: &Module) {
+        self.size_literals = crate::concrete::size_literals(&module.body);
         // The whole program may run only past its last definition.
         let last_def = module
             .body
@@ -852,6 +853,17 @@ impl Interp<'_> {
 
     /// Whether `test` reads a name that the running loops of this frame
     /// change each iteration.
+    /// The iterations of the innermost loop of this frame when the name
+    /// `n` keeps its value across them and they repeat: an object made
+    /// before the loop (once per iteration of an outer loop, or once) and
+    /// added to a container in it is one object held that many times.
+    pub(crate) fn inner_loop_repeats(&self, n: &str) -> Option<f64> {
+        let base = self.frames.last().map_or(0, |f| f.loop_base);
+        let l = self.loops.get(base..)?.last()?;
+        let trips = self.num(&l.trip);
+        (!l.varying.contains(n) && trips >= 2.0).then_some(trips)
+    }
+
     pub(crate) fn varies_per_iteration(&self, test: &Expr) -> bool {
         let base = self.frames.last().map_or(0, |f| f.loop_base);
         let names = test.names();
@@ -1138,7 +1150,7 @@ impl Interp<'_> {
                         SeqItems::Homog {
                             elem,
                             len,
-                            refs,
+                            owned,
                             lazy,
                         },
                 },
@@ -1152,7 +1164,7 @@ impl Interp<'_> {
                     items: SeqItems::Homog {
                         elem: Box::new(v),
                         len: len.clone(),
-                        refs: *refs,
+                        owned: *owned,
                         lazy: *lazy,
                     },
                 };

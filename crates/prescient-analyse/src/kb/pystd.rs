@@ -1698,7 +1698,19 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             let x = ca.pos.first().cloned().unwrap_or(Value::Unknown);
             // An instance another container holds (`a.nbrs.append(b)` with
             // `b = self.nodes[j]`): the list holds references to it.
-            let x_held = matches!(x, Value::Instance { .. }) && it.held_in_container(&x);
+            // The share of the adds that bring an object of their own: none
+            // for an instance another container holds, one in `k` for the
+            // same object added each time round an inner loop of `k`
+            // iterations (`for tok in words: index[tok].append(title)`).
+            let owned_add = if matches!(x, Value::Instance { .. }) && it.held_in_container(&x) {
+                0.0
+            } else {
+                ca.arg_exprs
+                    .first()
+                    .and_then(|e| e.as_name())
+                    .and_then(|n| it.inner_loop_repeats(n))
+                    .map_or(1.0, |k| 1.0 / k)
+            };
             let kind = match &recv {
                 Value::Seq { kind, .. } => *kind,
                 _ => SeqKind::List,
@@ -1753,11 +1765,10 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                         }
                         _ => it.branch_share(),
                     };
-                    if x_held {
-                        Value::refs(kind, elem, len.add(&Sym::num(grow)))
-                    } else {
-                        Value::homog(kind, elem, len.add(&Sym::num(grow)))
-                    }
+                    let before = it.num(&len);
+                    let owned = (before * recv.owned_share() + grow * owned_add)
+                        / (before + grow).max(1e-9);
+                    Value::partly_owned(kind, elem, len.add(&Sym::num(grow)), owned)
                 }
             };
             (Some(v), Value::None)
@@ -2015,9 +2026,11 @@ fn store_through_dict(it: &mut dyn Host, target: &Expr, old: &Value, new: Value)
         return false;
     }
     let m = k.mul(&m_old).add(&added).div(&k_new);
-    let elem = match new {
-        Value::Seq { kind, .. } => Value::homog(kind, new.elem(), m),
-        other => other,
+    let elem = match &new {
+        // Items held by reference stay so (the same title under each of
+        // its words).
+        Value::Seq { kind, .. } => Value::partly_owned(*kind, new.elem(), m, new.owned_share()),
+        other => other.clone(),
     };
     it.mark_accumulated_target(value);
     let whole = if is_dict {
