@@ -589,3 +589,32 @@ main()
     let peak = peak_mib(&a);
     assert!(peak < 5.0, "{peak}");
 }
+
+#[test]
+fn hard_coded_sizes_shrink_on_the_ladder() {
+    // A `while` loop whose step depends on the data (the digits of the
+    // counter), its bound written into the entry function: unshrunk, no
+    // rung of the ladder fits the budget and the trips stay assumed;
+    // shrunk as a command-line size would be, they are measured (about
+    // 2.7 million / 6.4 digits).
+    let src = r#"
+def main():
+    limit = 2700000
+    seen = 0
+    steps = 0
+    while seen < limit:
+        seen += len(str(seen)) + 1
+        steps += 1
+    return steps
+
+main()
+"#;
+    let a = analyze(src, &[]);
+    let n = iterations(&a);
+    assert!((3.0e5..4.8e5).contains(&n), "{n}");
+    assert!(
+        a.unknowns.iter().all(|u| !u.symbol.starts_with("iters@")),
+        "{:?}",
+        a.unknowns
+    );
+}

@@ -667,30 +667,9 @@ impl<'g> Exec<'g> {
             match &s.kind {
                 StmtKind::FunctionDef(d) => self.take_definition(&d.name)?,
                 StmtKind::ClassDef(c) => self.take_definition(&c.name)?,
-                StmtKind::Import(aliases) => {
-                    for a in aliases {
-                        let (name, value) = match &a.asname {
-                            Some(alias) => (alias.clone(), a.name.clone()),
-                            None => {
-                                let top = a.name.split('.').next().unwrap_or(&a.name);
-                                (top.to_string(), top.to_string())
-                            }
-                        };
-                        self.overlay.insert(name, CV::Lib(Rc::from(value.as_str())));
-                    }
-                }
-                StmtKind::ImportFrom {
-                    module,
-                    names,
-                    level,
-                } => {
-                    if *level > 0 {
-                        return unsupported("a relative import");
-                    }
-                    for a in names {
-                        let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
-                        let full = format!("{module}.{}", a.name);
-                        self.overlay.insert(name, CV::Lib(Rc::from(full.as_str())));
+                StmtKind::Import(_) | StmtKind::ImportFrom { .. } => {
+                    for (name, v) in imported(s)? {
+                        self.overlay.insert(name, v);
                     }
                 }
                 _ => match self.exec(s)? {
@@ -853,7 +832,9 @@ impl<'g> Exec<'g> {
             }
             StmtKind::ClassDef(_) => return unsupported("a class defined inside a function"),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => {
-                return unsupported("an import inside a function")
+                for (name, v) in imported(s)? {
+                    self.bind(&name, v);
+                }
             }
             StmtKind::With { .. } => return unsupported("a `with` block"),
             StmtKind::Match { .. } => return unsupported("a `match` statement"),
@@ -1897,6 +1878,41 @@ impl<'g> Exec<'g> {
             CV::Func(g) => Ok(g),
             _ => unsupported("a function"),
         }
+    }
+}
+
+/// The names an `import` statement binds, each to its module or to the
+/// library object it names.
+fn imported(s: &Stmt) -> Result<Vec<(String, CV)>, Stop> {
+    let lib = |q: &str| CV::Lib(Rc::from(q));
+    match &s.kind {
+        StmtKind::Import(aliases) => Ok(aliases
+            .iter()
+            .map(|a| match &a.asname {
+                Some(alias) => (alias.clone(), lib(&a.name)),
+                None => {
+                    let top = a.name.split('.').next().unwrap_or(&a.name);
+                    (top.to_string(), lib(top))
+                }
+            })
+            .collect()),
+        StmtKind::ImportFrom {
+            module,
+            names,
+            level,
+        } => {
+            if *level > 0 {
+                return unsupported("a relative import");
+            }
+            Ok(names
+                .iter()
+                .map(|a| {
+                    let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
+                    (name, lib(&format!("{module}.{}", a.name)))
+                })
+                .collect())
+        }
+        _ => Ok(Vec::new()),
     }
 }
 

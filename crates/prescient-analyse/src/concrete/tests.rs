@@ -411,3 +411,17 @@ fn string_methods_and_format_match_cpython() {
         assert_eq!(shown(expr).as_deref(), Ok(want), "{expr}");
     }
 }
+#[test]
+fn imports_inside_a_function_bind_locally() {
+    let src = r#"
+def f(n):
+    import math
+    from math import isqrt as root
+    t = 0
+    for _ in range(int(math.sqrt(n)) + root(n)):
+        t += 1
+    return t
+"#;
+    let t = trace(src, "f", vec![10000]).expect("runs");
+    assert_eq!(t.trips((6, 5)), Some(200.0));
+}
