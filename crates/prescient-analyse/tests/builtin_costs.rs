@@ -567,3 +567,21 @@ fn a_frozen_dataclass_sets_each_field_through_object_setattr() {
         "{frozen} vs {plain}"
     );
 }
+
+#[test]
+fn a_loop_at_module_level_looks_its_names_up_in_a_dict() {
+    // The same loop in a script without `main()` and in a function: each
+    // name read or written is counted, and at module level each is also a
+    // lookup in the module's dict: 12 per iteration here (the target `i`,
+    // then 3, 3 and 5 in the three assignments).
+    let body = "x = 0\ny = 1\nz = 2\nfor i in range(100000):\n    x = y + i\n    y = z - x\n    z = (x + y + z + i) & 1023\n";
+    let module = analyze(body, &[]);
+    let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
+    let function = analyze(&format!("def main():\n{indented}\nmain()\n"), &[]);
+    let (m, f) = (loop_ops(&module), loop_ops(&function));
+    assert!((1.1e6..1.3e6).contains(&m.names), "{}", m.names);
+    assert_eq!(m.names, f.names);
+    assert_eq!(m.stmts, f.stmts);
+    assert_eq!(m.module_names, m.names);
+    assert_eq!(f.module_names, 0.0);
+}

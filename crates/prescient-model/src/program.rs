@@ -143,6 +143,19 @@ pub struct PyOps {
     /// `int("1.5")` formats its message: 3). Costed apart.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub raised: f64,
+    /// Names read or written by code at module level, outside any function
+    /// (a loop in a script with no `main()`): each a lookup in the module's
+    /// dict, where a function's locals are slots. Costed apart.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub module_names: f64,
+    /// Statements run, and the names they read or write (`x = y + i` reads
+    /// two and writes one): the dispatch and local loads and stores the
+    /// other classes leave out, which set the pace of a loop of many
+    /// small statements (a `while` loop's test, an `if`/`elif` chain).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stmts: f64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub names: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -169,7 +182,7 @@ impl PyOps {
 
     /// Each operation class by name, in a fixed order: the features of the
     /// fitted interpreter cost model.
-    pub fn classes(&self) -> [(&'static str, f64); 14] {
+    pub fn classes(&self) -> [(&'static str, f64); 16] {
         [
             ("loop_iters", self.loop_iters),
             ("int_arith", self.int_arith),
@@ -185,6 +198,8 @@ impl PyOps {
             ("alloc", self.alloc),
             ("instances", self.instances),
             ("unpack", self.unpack),
+            ("stmts", self.stmts),
+            ("names", self.names),
         ]
     }
 
@@ -211,6 +226,9 @@ impl PyOps {
             walked: self.walked * k,
             fresh_bytes: self.fresh_bytes * k,
             raised: self.raised * k,
+            module_names: self.module_names * k,
+            stmts: self.stmts * k,
+            names: self.names * k,
         }
     }
 
@@ -236,6 +254,9 @@ impl PyOps {
         self.walked += o.walked;
         self.fresh_bytes += o.fresh_bytes;
         self.raised += o.raised;
+        self.module_names += o.module_names;
+        self.stmts += o.stmts;
+        self.names += o.names;
     }
 
     /// Takes away `o` (counts recorded before a mark), never below zero.
@@ -262,6 +283,9 @@ impl PyOps {
         d(&mut self.walked, o.walked);
         d(&mut self.fresh_bytes, o.fresh_bytes);
         d(&mut self.raised, o.raised);
+        d(&mut self.module_names, o.module_names);
+        d(&mut self.stmts, o.stmts);
+        d(&mut self.names, o.names);
     }
 }
 

@@ -185,6 +185,11 @@ impl Interp<'_> {
             levels: None,
         });
         self.ops(|o, m| o.loop_iters += m);
+        // The loop's targets are stored each time round.
+        if !comprehension {
+            let stored = self.loops.last().map_or(0, |l| l.vars.len()) as f64;
+            self.count_names(stored);
+        }
     }
 
     pub(crate) fn exit_loop(&mut self) {
@@ -488,6 +493,7 @@ impl Interp<'_> {
         if test_ops.total() > 0.0 {
             self.ops(|o, m| o.add(&test_ops.scaled(m / outer_mult)));
         }
+        self.count_names(super::stmt::name_accesses(test));
         if let (Some(levels), Some(l)) = (self.levels_pending.take(), self.loops.last_mut()) {
             l.levels = Some(levels);
         }

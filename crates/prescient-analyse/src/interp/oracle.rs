@@ -782,27 +782,14 @@ fn has_small_sizes(params: &[Value]) -> bool {
 /// Whether a function has counts only a run can tell: a `while` loop, or a
 /// call to itself (by name, or as `self.name`).
 fn needs_counts(d: &FunctionDef) -> bool {
-    fn calls_itself(e: &Expr, name: &str) -> bool {
-        let mut found = false;
-        e.walk(&mut |x| {
-            if let ExprKind::Call { func, .. } = &x.kind {
-                found |= match &func.kind {
-                    ExprKind::Name(n) => n == name,
-                    ExprKind::Attribute { value, attr } => {
-                        value.as_name() == Some("self") && attr == name
-                    }
-                    _ => false,
-                };
-            }
-        });
-        found
-    }
     fn stmts(body: &[Stmt], name: &str) -> bool {
         body.iter().any(|s| match &s.kind {
             StmtKind::While { .. } => true,
             StmtKind::FunctionDef(_) | StmtKind::ClassDef(_) => false,
             _ => {
-                s.exprs().into_iter().any(|e| calls_itself(e, name))
+                s.exprs()
+                    .into_iter()
+                    .any(|e| super::stmt::expr_calls(e, name))
                     || s.child_blocks().into_iter().any(|b| stmts(b, name))
             }
         })

@@ -7,20 +7,48 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// Whether a function's body calls it by name.
+/// The names an expression reads or writes in its own scope: its
+/// comprehensions and lambdas have scopes of their own.
+pub(crate) fn name_accesses(e: &Expr) -> f64 {
+    match &e.kind {
+        ExprKind::Name(_) => 1.0,
+        ExprKind::Comp { .. } | ExprKind::Lambda { .. } => 0.0,
+        _ => {
+            let mut n = 0.0;
+            e.for_each_child(&mut |c| n += name_accesses(c));
+            n
+        }
+    }
+}
+
+/// Whether a function's body calls it: by name, or as a method on `self`
+/// (`self._search(node.left)`).
 fn calls_itself(d: &FunctionDef) -> bool {
     let mut found = false;
     for s in &d.body {
         s.walk(&mut |st| {
             for e in st.exprs() {
-                e.walk(&mut |x| {
-                    if let ExprKind::Call { func, .. } = &x.kind {
-                        found |= func.as_name() == Some(d.name.as_str());
-                    }
-                });
+                found |= expr_calls(e, &d.name);
             }
         });
     }
+    found
+}
+
+/// Whether `e` calls the function `name`, by name or as a method on `self`.
+pub(crate) fn expr_calls(e: &Expr, name: &str) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| {
+        if let ExprKind::Call { func, .. } = &x.kind {
+            found |= match &func.kind {
+                ExprKind::Name(n) => n == name,
+                ExprKind::Attribute { value, attr } => {
+                    value.as_name() == Some("self") && attr == name
+                }
+                _ => false,
+            };
+        }
+    });
     found
 }
 
@@ -330,6 +358,15 @@ impl Interp<'_> {
             return Flow::Return;
         }
         self.line = s.span.line;
+        // A `while` test's names run per iteration (`exec_while`).
+        if !matches!(
+            s.kind,
+            StmtKind::While { .. } | StmtKind::FunctionDef(_) | StmtKind::ClassDef(_)
+        ) {
+            let names: f64 = s.exprs().into_iter().map(name_accesses).sum();
+            self.count_names(names);
+            self.ops(|o, m| o.stmts += m);
+        }
         match &s.kind {
             StmtKind::FunctionDef(d) => {
                 let f = self.make_function(d);
@@ -853,6 +890,25 @@ impl Interp<'_> {
 
     /// Whether `test` reads a name that the running loops of this frame
     /// change each iteration.
+    /// Counts `n` name accesses (`PyOps::names`); at module level in a loop
+    /// (outside any function or comprehension) each is also a dict lookup
+    /// (`PyOps::module_names`; straight-line module code runs once, its few
+    /// are not worth it).
+    pub(crate) fn count_names(&mut self, n: f64) {
+        if n <= 0.0 {
+            return;
+        }
+        let module_level = self.frames.is_empty()
+            && !self.loops.is_empty()
+            && !self.loops.iter().any(|l| l.comprehension);
+        self.ops(|o, m| {
+            o.names += n * m;
+            if module_level {
+                o.module_names += n * m;
+            }
+        });
+    }
+
     /// The iterations of the innermost loop of this frame when the name
     /// `n` keeps its value across them and they repeat: an object made
     /// before the loop (once per iteration of an outer loop, or once) and
@@ -1412,5 +1468,45 @@ fn main_guard(s: &Stmt) -> Option<&[Stmt]> {
         Some(body)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_def(src: &str, name: &str) -> Arc<FunctionDef> {
+        let m = prescient_syntax::parse(src).expect("parses");
+        let mut found = None;
+        for s in &m.body {
+            s.walk(&mut |st| {
+                if let StmtKind::FunctionDef(d) = &st.kind {
+                    if d.name == name {
+                        found = Some(d.clone());
+                    }
+                }
+            });
+        }
+        found.expect("defined")
+    }
+
+    #[test]
+    fn a_method_calling_itself_on_self_is_recursive() {
+        let src = r#"
+class Tree:
+    def count(self, node):
+        if node is None:
+            return 0
+        return 1 + self.count(node.left) + self.count(node.right)
+
+    def size(self):
+        return self.count(self.root)
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+"#;
+        assert!(calls_itself(&first_def(src, "count")));
+        assert!(calls_itself(&first_def(src, "fib")));
+        assert!(!calls_itself(&first_def(src, "size")));
     }
 }
