@@ -9,9 +9,7 @@
 //! reads, instances of classes (plain, `__slots__`, dataclasses), the
 //! special methods operators call (`__add__`, `__lt__`, `__getitem__`),
 //! small loops over lists, `zip`, `enumerate` and `dict.items()` with their
-//! targets unpacked, a pair returned and unpacked, a generator summed, a
-//! `while` loop tested by `len()`, an `if`/`elif` chain on strings, a tuple
-//! unpacked from a list's item and plain assignments between names.
+//! targets unpacked, a pair returned and unpacked, and a generator summed.
 //! Drawn in varied mixes and loop shapes, the programs decorrelate the
 //! classes so that a regression can tell their costs apart. The program times
 //! its own entry call and prints the seconds, so start-up does not blur the
@@ -129,38 +127,6 @@ const TEMPLATES: &[Template] = &[
         setup: &["n{k} = 0"],
         helper: "",
         body: &["n{k} = 0", "while n{k} < 4:", "    n{k} += 1"],
-        numpy: false,
-    },
-    Template {
-        setup: &["q{k} = list(range(6))", "p{k} = 0"],
-        helper: "",
-        body: &["p{k} = 0", "while p{k} < len(q{k}):", "    p{k} += 1"],
-        numpy: false,
-    },
-    Template {
-        setup: &["ops{k} = [\"add\", \"sub\", \"mul\"]", "r{k} = 0"],
-        helper: "",
-        body: &[
-            "o{k} = ops{k}[{i} % 3]",
-            "if o{k} == \"add\":",
-            "    r{k} = 1",
-            "elif o{k} == \"sub\":",
-            "    r{k} = 2",
-            "else:",
-            "    r{k} = 3",
-        ],
-        numpy: false,
-    },
-    Template {
-        setup: &["tp{k} = [(1, 2, 3), (4, 5, 6)]", "x{k} = y{k} = z{k} = 0"],
-        helper: "",
-        body: &["x{k}, y{k}, z{k} = tp{k}[{i} % 2]"],
-        numpy: false,
-    },
-    Template {
-        setup: &["u{k} = 1", "v{k} = 2", "w{k} = 3"],
-        helper: "",
-        body: &["u{k} = v{k}", "v{k} = w{k}", "w{k} = u{k}"],
         numpy: false,
     },
     Template {
