@@ -8,6 +8,7 @@ use super::Stop;
 use prescient_syntax::ast::{BinOp, CmpOp};
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Where a `for` loop takes its items from: ranges and lists are walked in
@@ -1104,6 +1105,8 @@ impl Exec<'_> {
                 CV::Bool(self.compare(op, arg(&pos, 0)?, arg(&pos, 1)?)?)
             }
             "operator.neg" => self.binop(BinOp::Sub, &CV::Int(0), arg(&pos, 0)?)?,
+            "copy.deepcopy" => self.deep_copy(arg(&pos, 0)?, &mut HashMap::new())?,
+            "copy.copy" => self.shallow_copy(arg(&pos, 0)?)?,
             "functools.reduce" => {
                 let f = arg(&pos, 0)?.clone();
                 let mut items = self.iterate(arg(&pos, 1)?)?.into_iter();
@@ -1949,6 +1952,123 @@ impl Exec<'_> {
                 CV::tuple(bytes)
             }
             _ => return unsupported(format!("`str.{m}`")),
+        })
+    }
+
+    /// `copy.deepcopy`: containers and instances copied all the way down,
+    /// each object once however often it is reached (`memo`, by identity).
+    fn deep_copy(&mut self, v: &CV, memo: &mut HashMap<usize, CV>) -> Result<CV, Stop> {
+        self.step(1)?;
+        let id = match v {
+            CV::List(l) => Rc::as_ptr(l) as *const () as usize,
+            CV::Dict(t) | CV::Set(t) => Rc::as_ptr(t) as *const () as usize,
+            CV::Instance(i) => Rc::as_ptr(i) as *const () as usize,
+            CV::Tuple(t) => {
+                let items = (**t).clone();
+                let mut out = Vec::with_capacity(items.len());
+                for it in &items {
+                    out.push(self.deep_copy(it, memo)?);
+                }
+                return Ok(CV::tuple(out));
+            }
+            CV::Iter(_) | CV::Rng(_) | CV::Parser(_) | CV::Namespace(_) => {
+                return unsupported(format!("a deep copy of a {}", v.type_name()))
+            }
+            other => return Ok(other.clone()),
+        };
+        if let Some(done) = memo.get(&id) {
+            return Ok(done.clone());
+        }
+        match v {
+            CV::List(l) => {
+                let new = Rc::new(RefCell::new(Vec::new()));
+                memo.insert(id, CV::List(new.clone()));
+                let items = l.borrow().clone();
+                self.alloc(items.len())?;
+                for it in &items {
+                    let c = self.deep_copy(it, memo)?;
+                    new.borrow_mut().push(c);
+                }
+                Ok(CV::List(new))
+            }
+            CV::Dict(t) | CV::Set(t) => {
+                let new = Rc::new(RefCell::new(Table::with_default(
+                    t.borrow().default.clone(),
+                )));
+                let made = match v {
+                    CV::Set(_) => CV::Set(new.clone()),
+                    _ => CV::Dict(new.clone()),
+                };
+                memo.insert(id, made.clone());
+                let items: Vec<(CV, CV)> = t.borrow().items().cloned().collect();
+                self.alloc(items.len())?;
+                for (k, val) in &items {
+                    let (k, val) = (self.deep_copy(k, memo)?, self.deep_copy(val, memo)?);
+                    let key = self.key(&k)?;
+                    new.borrow_mut().insert(key, k, val);
+                }
+                Ok(made)
+            }
+            CV::Instance(i) => {
+                if i.class.lookup("__deepcopy__").is_some() || i.class.lookup("__copy__").is_some()
+                {
+                    return unsupported("a class's own `__deepcopy__`");
+                }
+                let new = Rc::new(Inst {
+                    class: i.class.clone(),
+                    attrs: RefCell::new(HashMap::new()),
+                });
+                memo.insert(id, CV::Instance(new.clone()));
+                let attrs: Vec<(String, CV)> = i
+                    .attrs
+                    .borrow()
+                    .iter()
+                    .map(|(k, a)| (k.clone(), a.clone()))
+                    .collect();
+                for (name, a) in attrs {
+                    let c = self.deep_copy(&a, memo)?;
+                    new.attrs.borrow_mut().insert(name, c);
+                }
+                Ok(CV::Instance(new))
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// `copy.copy`: a new container of the same items, or a new instance
+    /// with the same attributes.
+    fn shallow_copy(&mut self, v: &CV) -> Result<CV, Stop> {
+        Ok(match v {
+            CV::List(l) => {
+                let items = l.borrow().clone();
+                self.alloc(items.len())?;
+                CV::list(items)
+            }
+            CV::Dict(t) | CV::Set(t) => {
+                let mut new = Table::with_default(t.borrow().default.clone());
+                for (key, (k, val)) in t.borrow().keyed_items() {
+                    new.insert(key.clone(), k.clone(), val.clone());
+                }
+                self.alloc(new.len())?;
+                let new = Rc::new(RefCell::new(new));
+                match v {
+                    CV::Set(_) => CV::Set(new),
+                    _ => CV::Dict(new),
+                }
+            }
+            CV::Instance(i) => {
+                if i.class.lookup("__copy__").is_some() {
+                    return unsupported("a class's own `__copy__`");
+                }
+                CV::Instance(Rc::new(Inst {
+                    class: i.class.clone(),
+                    attrs: RefCell::new(i.attrs.borrow().clone()),
+                }))
+            }
+            CV::Iter(_) | CV::Rng(_) | CV::Parser(_) | CV::Namespace(_) => {
+                return unsupported(format!("a copy of a {}", v.type_name()))
+            }
+            other => other.clone(),
         })
     }
 

@@ -425,3 +425,37 @@ def f(n):
     let t = trace(src, "f", vec![10000]).expect("runs");
     assert_eq!(t.trips((6, 5)), Some(200.0));
 }
+
+#[test]
+fn copies_deep_and_shallow_keep_python_semantics() {
+    // A deep copy is independent of the original and keeps its sharing
+    // (both items of `shared` are one object, and so are the copy's); a
+    // shallow copy of a list is a new list of the same items.
+    let src = r#"
+import copy
+
+class P:
+    def __init__(self, v):
+        self.v = v
+
+def f(n):
+    xs = [P(i) for i in range(n)]
+    ys = copy.deepcopy(xs)
+    for y in ys:
+        y.v += 1
+    shared = [xs[0], xs[0]]
+    zs = copy.deepcopy(shared)
+    zs[0].v = 100
+    t = 0
+    for _ in range(xs[-1].v + zs[1].v):
+        t += 1
+    s = copy.copy(xs)
+    s.append(xs[0])
+    for _ in range(len(xs)):
+        t += 1
+    return t
+"#;
+    let t = trace(src, "f", vec![10]).expect("runs");
+    assert_eq!(t.trips((17, 5)), Some(109.0));
+    assert_eq!(t.trips((21, 5)), Some(10.0));
+}
