@@ -21,6 +21,9 @@ pub(super) enum Source {
     Items(std::vec::IntoIter<CV>),
 }
 
+/// Levels a deep copy may descend (see `Exec::deep_copy`).
+const MAX_COPY_DEPTH: usize = 1_000;
+
 fn big() -> Stop {
     Stop::Unsupported("big integers".into())
 }
@@ -1105,7 +1108,7 @@ impl Exec<'_> {
                 CV::Bool(self.compare(op, arg(&pos, 0)?, arg(&pos, 1)?)?)
             }
             "operator.neg" => self.binop(BinOp::Sub, &CV::Int(0), arg(&pos, 0)?)?,
-            "copy.deepcopy" => self.deep_copy(arg(&pos, 0)?, &mut HashMap::new())?,
+            "copy.deepcopy" => self.deep_copy(arg(&pos, 0)?, &mut HashMap::new(), 0)?,
             "copy.copy" => self.shallow_copy(arg(&pos, 0)?)?,
             "functools.reduce" => {
                 let f = arg(&pos, 0)?.clone();
@@ -1957,8 +1960,19 @@ impl Exec<'_> {
 
     /// `copy.deepcopy`: containers and instances copied all the way down,
     /// each object once however often it is reached (`memo`, by identity).
-    fn deep_copy(&mut self, v: &CV, memo: &mut HashMap<usize, CV>) -> Result<CV, Stop> {
+    /// Python's own recursion limit stops a copy about 300 levels deep; a
+    /// chain deeper than [`MAX_COPY_DEPTH`] stops the run (the copy recurses
+    /// on the analysis thread's stack).
+    fn deep_copy(
+        &mut self,
+        v: &CV,
+        memo: &mut HashMap<usize, CV>,
+        depth: usize,
+    ) -> Result<CV, Stop> {
         self.step(1)?;
+        if depth > MAX_COPY_DEPTH {
+            return unsupported("a deep copy nested too deeply");
+        }
         let id = match v {
             CV::List(l) => Rc::as_ptr(l) as *const () as usize,
             CV::Dict(t) | CV::Set(t) => Rc::as_ptr(t) as *const () as usize,
@@ -1967,7 +1981,7 @@ impl Exec<'_> {
                 let items = (**t).clone();
                 let mut out = Vec::with_capacity(items.len());
                 for it in &items {
-                    out.push(self.deep_copy(it, memo)?);
+                    out.push(self.deep_copy(it, memo, depth + 1)?);
                 }
                 return Ok(CV::tuple(out));
             }
@@ -1986,7 +2000,7 @@ impl Exec<'_> {
                 let items = l.borrow().clone();
                 self.alloc(items.len())?;
                 for it in &items {
-                    let c = self.deep_copy(it, memo)?;
+                    let c = self.deep_copy(it, memo, depth + 1)?;
                     new.borrow_mut().push(c);
                 }
                 Ok(CV::List(new))
@@ -2003,7 +2017,10 @@ impl Exec<'_> {
                 let items: Vec<(CV, CV)> = t.borrow().items().cloned().collect();
                 self.alloc(items.len())?;
                 for (k, val) in &items {
-                    let (k, val) = (self.deep_copy(k, memo)?, self.deep_copy(val, memo)?);
+                    let (k, val) = (
+                        self.deep_copy(k, memo, depth + 1)?,
+                        self.deep_copy(val, memo, depth + 1)?,
+                    );
                     let key = self.key(&k)?;
                     new.borrow_mut().insert(key, k, val);
                 }
@@ -2026,7 +2043,7 @@ impl Exec<'_> {
                     .map(|(k, a)| (k.clone(), a.clone()))
                     .collect();
                 for (name, a) in attrs {
-                    let c = self.deep_copy(&a, memo)?;
+                    let c = self.deep_copy(&a, memo, depth + 1)?;
                     new.attrs.borrow_mut().insert(name, c);
                 }
                 Ok(CV::Instance(new))
@@ -2513,7 +2530,9 @@ fn parse_spec(spec: &str) -> Option<Spec> {
         f.kind = (*c != 'g').then_some(*c);
         i += 1;
     }
-    (i == cs.len() && f.width <= 10_000).then_some(f)
+    // A hostile `{:.100000000f}` would build a string of that many digits.
+    let bounded = f.width <= 10_000 && f.precision.is_none_or(|p| p <= 1_000);
+    (i == cs.len() && bounded).then_some(f)
 }
 
 /// `1234567.5` as `1,234,567.5`.

@@ -410,6 +410,12 @@ fn string_methods_and_format_match_cpython() {
     for (expr, want) in cases {
         assert_eq!(shown(expr).as_deref(), Ok(want), "{expr}");
     }
+    // A spec asking for a hundred million digits is not followed: the
+    // value shows as `str()` would (a run counts work, it prints nothing).
+    assert_eq!(
+        shown(r#""{:.100000000f}".format(1.5)"#).as_deref(),
+        Ok("1.5")
+    );
 }
 #[test]
 fn imports_inside_a_function_bind_locally() {
@@ -458,4 +464,28 @@ def f(n):
     let t = trace(src, "f", vec![10]).expect("runs");
     assert_eq!(t.trips((17, 5)), Some(109.0));
     assert_eq!(t.trips((21, 5)), Some(10.0));
+}
+
+#[test]
+fn a_deep_copy_of_a_long_chain_stops_the_run_cleanly() {
+    // Python's own recursion limit stops this copy; the executor stops
+    // the run rather than its thread's stack.
+    let src = r#"
+import copy
+
+class Node:
+    def __init__(self, nxt):
+        self.nxt = nxt
+
+def f(n):
+    head = None
+    for _ in range(n):
+        head = Node(head)
+    copy.deepcopy(head)
+    return 0
+"#;
+    match trace(src, "f", vec![200_000]) {
+        Err(Stop::Unsupported(why)) => assert!(why.contains("deep copy"), "{why}"),
+        other => panic!("{:?}", other.map(|t| t.steps)),
+    }
 }
