@@ -16,9 +16,7 @@ impl Exec<'_> {
     pub(super) fn scaled_text(&mut self, text: &str) -> String {
         match text.trim().parse::<i64>() {
             Ok(v) if self.argv_scale < 1.0 && v.abs() >= SCALED_FROM => {
-                let s = ((v as f64 * self.argv_scale).round() as i64).max(2);
-                self.smallest = self.smallest.min(s);
-                (v.signum() * s).to_string()
+                self.shrink(v, self.argv_scale).to_string()
             }
             _ => text.to_string(),
         }
@@ -166,11 +164,7 @@ impl Exec<'_> {
             let v = match default {
                 // argparse converts a string default with the option's type.
                 CV::Str(s) if kind.is_some() => self.typed(&s, kind.as_ref())?,
-                CV::Int(v) if self.argv_scale < 1.0 && v.abs() >= SCALED_FROM => {
-                    let s = ((v as f64 * self.argv_scale).round() as i64).abs().max(2);
-                    self.smallest = self.smallest.min(s);
-                    CV::Int(v.signum() * s)
-                }
+                CV::Int(v) => CV::Int(self.shrink(v, self.argv_scale)),
                 other => other,
             };
             out.insert(dest, v);

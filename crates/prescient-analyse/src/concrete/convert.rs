@@ -16,12 +16,19 @@ impl Exec<'_> {
     /// An argument's integer as the run sees it: sizes shrunk by the
     /// run's scale while its arguments convert.
     fn scaled(&mut self, v: i64) -> i64 {
-        if self.scale >= 1.0 || v.abs() < SCALED_FROM {
+        self.shrink(v, self.scale)
+    }
+
+    /// An integer size shrunk by `scale` (below 1): its magnitude times the
+    /// scale, at least 2, its sign kept; integers below [`SCALED_FROM`] are
+    /// no sizes and stay. The smallest size a shrink leaves is recorded.
+    pub(super) fn shrink(&mut self, v: i64, scale: f64) -> i64 {
+        if scale >= 1.0 || v.abs() < SCALED_FROM {
             return v;
         }
-        let s = ((v as f64 * self.scale).round() as i64).max(2);
-        self.smallest = self.smallest.min(s.abs());
-        v.signum() * s.abs()
+        let s = ((v.unsigned_abs() as f64 * scale).round() as i64).max(2);
+        self.smallest = self.smallest.min(s);
+        v.signum() * s
     }
 
     pub(crate) fn convert(&mut self, v: &Value) -> Result<CV, Stop> {

@@ -126,15 +126,11 @@ impl<'g> Exec<'g> {
     /// An integer literal as the run sees it: a size shrunk by the run's
     /// scale, as the command line's are.
     fn literal(&mut self, v: i64, span: Span) -> i64 {
-        let size = self.argv_scale < 1.0
-            && v.abs() >= super::SCALED_FROM
-            && self.size_literals.is_some_and(|s| s.contains(&at(span)));
-        if !size {
-            return v;
+        if self.size_literals.is_some_and(|s| s.contains(&at(span))) {
+            self.shrink(v, self.argv_scale)
+        } else {
+            v
         }
-        let s = ((v as f64 * self.argv_scale).round() as i64).max(2);
-        self.smallest = self.smallest.min(s);
-        v.signum() * s
     }
 
     pub fn into_trace(self) -> Trace {
