@@ -489,3 +489,15 @@ def f(n):
         other => panic!("{:?}", other.map(|t| t.steps)),
     }
 }
+
+#[test]
+fn a_shrunk_size_keeps_its_sign_and_magnitude() {
+    let globals = std::collections::BTreeMap::new();
+    let mut ex = Exec::new(&globals, 1000);
+    assert_eq!(ex.shrink(1000, 0.5), 500);
+    assert_eq!(ex.shrink(-1000, 0.5), -500);
+    assert_eq!(ex.shrink(100, 0.001), 2);
+    // Below 64 an integer is no size.
+    assert_eq!(ex.shrink(10, 0.5), 10);
+    assert_eq!(ex.smallest, 2);
+}
