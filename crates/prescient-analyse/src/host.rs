@@ -147,6 +147,9 @@ pub trait Host {
     /// The share of stores under `key` that bring a key not stored before,
     /// where the values the key takes can be counted.
     fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64>;
+    /// What a run of the program measured of the regular-expression calls
+    /// on `line`: mean characters per call, matches per character.
+    fn measured_text(&self, line: u32) -> Option<(f64, f64)>;
     /// Whether an instance is an item of a container the program holds
     /// (`b = self.nodes[j]`): storing it elsewhere stores a reference.
     fn held_in_container(&self, v: &Value) -> bool;

@@ -825,6 +825,18 @@ pub fn record_fields(c: &ClassVal, out: &mut Vec<(String, Option<Expr>)>) {
     }
 }
 
+/// Whether a dataclass field takes part in the generated comparisons: all
+/// but those declared `field(compare=False, ...)`.
+pub fn compared_field(default: Option<&Expr>) -> bool {
+    let Some(ExprKind::Call { func, keywords, .. }) = default.map(|e| &e.kind) else {
+        return true;
+    };
+    !(func.dotted().is_some_and(|n| n.ends_with("field"))
+        && keywords.iter().any(|k| {
+            k.name.as_deref() == Some("compare") && matches!(k.value.kind, ExprKind::Bool(false))
+        }))
+}
+
 /// Whether a function is memoised by `functools.cache` or `lru_cache`.
 pub fn memoised(d: &FunctionDef) -> bool {
     d.decorators.iter().any(|e| {

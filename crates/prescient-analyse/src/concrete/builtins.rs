@@ -93,12 +93,7 @@ impl Exec<'_> {
                 *i += 1;
                 v
             }
-            Source::Iter(it) => {
-                let mut it = it.borrow_mut();
-                let v = it.items.get(it.pos).cloned();
-                it.pos += 1;
-                v
-            }
+            Source::Iter(it) => it.borrow_mut().next(),
             Source::Items(items) => items.next(),
         })
     }
@@ -122,6 +117,9 @@ impl Exec<'_> {
             }
             CV::Iter(it) => {
                 let mut it = it.borrow_mut();
+                if it.endless.is_some() {
+                    return unsupported("an endless iterator read to its end");
+                }
                 let rest = it.items[it.pos.min(it.items.len())..].to_vec();
                 it.pos = it.items.len();
                 rest
@@ -129,6 +127,9 @@ impl Exec<'_> {
             CV::Class(c) if c.is_enum() => {
                 let c = c.clone();
                 self.members(&c).iter().map(|(_, m)| m.clone()).collect()
+            }
+            CV::Instance(_) if self.record_items(v).is_some() => {
+                self.record_items(v).unwrap_or_default()
             }
             CV::Instance(_) if self.has_dunder(v, "__iter__") => {
                 let it = self.dunder(v, "__iter__", Vec::new())?;
@@ -299,7 +300,10 @@ impl Exec<'_> {
                         _ => b.len() < a.len() && within(&b, &a),
                     });
                 }
-                if let CV::Instance(_) = l {
+                // Named tuples order as tuples, and so do a dataclass's
+                // instances under `order=True`.
+                let records = self.as_tuples(l, r, true).is_some();
+                if let (CV::Instance(_), false) = (l, records) {
                     let name = match op {
                         CmpOp::Lt => "__lt__",
                         CmpOp::LtE => "__le__",
@@ -309,7 +313,7 @@ impl Exec<'_> {
                     let v = self.dunder(l, name, vec![r.clone()])?;
                     return self.truthy(&v);
                 }
-                if let CV::Instance(_) = r {
+                if let (CV::Instance(_), false) = (r, records) {
                     let name = match op {
                         CmpOp::Lt => "__gt__",
                         CmpOp::LtE => "__ge__",
@@ -347,6 +351,11 @@ impl Exec<'_> {
     }
 
     fn equal_nested(&mut self, l: &CV, r: &CV) -> Result<bool, Stop> {
+        // A named tuple is a tuple: equal to one of the same items; a
+        // dataclass's instances are equal when their fields are.
+        if let Some((a, b)) = self.as_tuples(l, r, false) {
+            return self.seq_equal(&a, &b);
+        }
         Ok(match (l, r) {
             (CV::None, CV::None) => true,
             (CV::Str(a), CV::Str(b)) => a == b,
@@ -371,6 +380,33 @@ impl Exec<'_> {
             }
             _ => identical(l, r),
         })
+    }
+
+    /// Both sides' items, when one is a named tuple and the other a named
+    /// tuple or a tuple.
+    ///
+    /// Two instances of one dataclass compare as the tuples of their
+    /// compared fields: for equality unless the class says `eq=False`,
+    /// for order under `order=True` (`ordered`).
+    fn as_tuples(&self, l: &CV, r: &CV, ordered: bool) -> Option<(Vec<CV>, Vec<CV>)> {
+        if let (CV::Instance(a), CV::Instance(b)) = (l, r) {
+            if Rc::ptr_eq(&a.class, &b.class) {
+                if let (Some(x), Some(y)) = (
+                    self.compared_fields(l, ordered),
+                    self.compared_fields(r, ordered),
+                ) {
+                    return Some((x, y));
+                }
+            }
+        }
+        let items = |v: &CV| match v {
+            CV::Tuple(t) => Some((**t).clone()),
+            _ => self.record_items(v),
+        };
+        if !matches!(l, CV::Instance(_)) && !matches!(r, CV::Instance(_)) {
+            return None;
+        }
+        Some((items(l)?, items(r)?))
     }
 
     fn seq_equal(&mut self, a: &[CV], b: &[CV]) -> Result<bool, Stop> {
@@ -400,6 +436,9 @@ impl Exec<'_> {
     }
 
     fn order_nested(&mut self, l: &CV, r: &CV) -> Result<Ordering, Stop> {
+        if let Some((a, b)) = self.as_tuples(l, r, true) {
+            return self.seq_order(&a, &b);
+        }
         match (l, r) {
             (CV::Str(a), CV::Str(b)) => Ok(a.cmp(b)),
             (CV::Tuple(a), CV::Tuple(b)) => self.seq_order(&a.clone(), &b.clone()),
@@ -464,7 +503,7 @@ impl Exec<'_> {
         }
     }
 
-    fn sort_values(
+    pub(super) fn sort_values(
         &mut self,
         items: &mut Vec<CV>,
         key: Option<&CV>,
@@ -631,9 +670,29 @@ impl Exec<'_> {
                 )
             }
             "zip" => {
+                // The ends of the finite arguments bound what is read of
+                // the endless ones (`zip(itertools.count(), xs)`).
+                let endless = |v: &CV| matches!(v, CV::Iter(i) if i.borrow().endless.is_some());
+                let mut bound = usize::MAX;
+                let mut finite = Vec::new();
+                for p in pos.iter().filter(|p| !endless(p)) {
+                    let items = self.iterate(p)?;
+                    bound = bound.min(items.len());
+                    finite.push(items);
+                }
+                if bound == usize::MAX {
+                    return unsupported("`zip` of endless iterators only");
+                }
+                let mut finite = finite.into_iter();
                 let mut cols = Vec::new();
                 for p in &pos {
-                    cols.push(self.iterate(p)?);
+                    cols.push(match p {
+                        CV::Iter(i) if endless(p) => {
+                            let mut i = i.borrow_mut();
+                            (0..bound).filter_map(|_| i.next()).collect()
+                        }
+                        _ => finite.next().unwrap_or_default(),
+                    });
                 }
                 let n = cols.iter().map(|c| c.len()).min().unwrap_or(0);
                 iter_of(
@@ -838,7 +897,8 @@ impl Exec<'_> {
                 CV::None
             }
             "itertools.islice" => {
-                let items = self.iterate(arg(&pos, 0)?)?;
+                let items =
+                    self.leading(arg(&pos, 0)?, pos.get(if pos.len() == 2 { 1 } else { 2 }))?;
                 let (start, stop, step) = match pos.len() {
                     2 => (0, pos[1].clone(), 1),
                     _ => (
@@ -867,12 +927,9 @@ impl Exec<'_> {
             "iter" => iter_of(self.iterate(arg(&pos, 0)?)?),
             "next" => match arg(&pos, 0)? {
                 CV::Iter(it) => {
-                    let mut it = it.borrow_mut();
-                    match it.items.get(it.pos).cloned() {
-                        Some(v) => {
-                            it.pos += 1;
-                            v
-                        }
+                    let next = it.borrow_mut().next();
+                    match next {
+                        Some(v) => v,
                         None => match pos.get(1) {
                             Some(d) => d.clone(),
                             None => return raise("StopIteration"),
@@ -1002,10 +1059,23 @@ impl Exec<'_> {
                     CV::Int(lo as i64)
                 }
             }
-            "collections.deque" => match pos.first() {
-                Some(v) => CV::list(self.iterate(v)?),
-                None => CV::list(Vec::new()),
-            },
+            "collections.deque" => {
+                let items = match pos.first() {
+                    Some(v) => self.iterate(v)?,
+                    None => Vec::new(),
+                };
+                let l = Rc::new(RefCell::new(items));
+                match pos.get(1).or_else(|| kwarg(&kw, "maxlen")) {
+                    None | Some(CV::None) => {}
+                    Some(CV::Int(n)) if *n >= 0 => {
+                        self.maxlens
+                            .insert(Rc::as_ptr(&l) as usize, (l.clone(), *n as usize));
+                        self.trim(&l, true);
+                    }
+                    Some(_) => return raise("ValueError"),
+                }
+                CV::List(l)
+            }
             "collections.defaultdict" => {
                 let t =
                     Table::with_default(pos.first().cloned().filter(|f| !matches!(f, CV::None)));
@@ -1150,7 +1220,10 @@ impl Exec<'_> {
             "random.Random" => CV::Rng(Rc::new(RefCell::new(Rng::new(
                 pos.first().and_then(int).unwrap_or(1) as u64,
             )))),
-            _ => return unsupported(format!("`{q}`")),
+            _ => match self.call_stdlib(q, pos, kw)? {
+                Some(v) => v,
+                None => return unsupported(format!("`{q}`")),
+            },
         })
     }
 
@@ -1299,6 +1372,9 @@ impl Exec<'_> {
             CV::Str(s) => s.chars().count(),
             CV::Dict(d) | CV::Set(d) => d.borrow().len(),
             CV::Range(..) => range_len(v),
+            CV::Instance(_) if self.record_items(v).is_some() => {
+                self.record_items(v).map_or(0, |items| items.len())
+            }
             CV::Instance(_) => {
                 let n = self.dunder(v, "__len__", Vec::new())?;
                 int(&n).ok_or(Stop::Raised("TypeError".into()))? as usize
@@ -1463,11 +1539,60 @@ impl Exec<'_> {
                 }
                 _ => unsupported(format!("`tuple.{m}`")),
             },
+            CV::Regex(p) => {
+                let p = p.clone();
+                self.regex_method(&p, m, pos, kw)
+            }
+            CV::Match(f) => {
+                let f = f.clone();
+                self.match_method(&f, m, pos)
+            }
+            CV::Instance(_) if m == "_asdict" || m == "_replace" => {
+                let (Some(items), CV::Instance(i)) = (self.record_items(recv), recv) else {
+                    return unsupported(format!("method `{m}` of an object"));
+                };
+                let mut fields = Vec::new();
+                crate::value::record_fields(&i.class, &mut fields);
+                if m == "_asdict" {
+                    let mut t = Table::default();
+                    for ((name, _), v) in fields.iter().zip(items) {
+                        t.insert(Key::Str(Rc::from(name.as_str())), CV::str(name), v);
+                    }
+                    return Ok(CV::Dict(Rc::new(RefCell::new(t))));
+                }
+                let mut attrs = i.attrs.borrow().clone();
+                for (k, v) in kw {
+                    if !fields.iter().any(|(n, _)| *n == k) {
+                        return raise("ValueError");
+                    }
+                    attrs.insert(k, v);
+                }
+                Ok(CV::Instance(Rc::new(Inst {
+                    class: i.class.clone(),
+                    attrs: RefCell::new(attrs),
+                })))
+            }
             CV::Float(f) if m == "is_integer" => Ok(CV::Bool(f.fract() == 0.0)),
             CV::Int(i) if m == "bit_length" => {
                 Ok(CV::Int(64 - i.unsigned_abs().leading_zeros() as i64))
             }
             _ => unsupported(format!("method `{m}` of a {}", recv.type_name())),
+        }
+    }
+
+    /// A deque with a `maxlen` grown past it loses items from the end
+    /// opposite the one added to (`front` when added at the back).
+    fn trim(&mut self, l: &Rc<RefCell<Vec<CV>>>, front: bool) {
+        let Some((_, max)) = self.maxlens.get(&(Rc::as_ptr(l) as usize)) else {
+            return;
+        };
+        let mut v = l.borrow_mut();
+        let over = v.len().saturating_sub(*max);
+        if over > 0 {
+            match front {
+                true => drop(v.drain(..over)),
+                false => v.truncate(*max),
+            }
         }
     }
 
@@ -1484,11 +1609,13 @@ impl Exec<'_> {
                     return unsupported("a list too big to run");
                 }
                 l.borrow_mut().push(arg(&pos, 0)?.clone());
+                self.trim(l, true);
                 CV::None
             }
             "appendleft" => {
                 self.step(l.borrow().len() as u64 / 64)?;
                 l.borrow_mut().insert(0, arg(&pos, 0)?.clone());
+                self.trim(l, false);
                 CV::None
             }
             "extend" => {
@@ -1497,6 +1624,7 @@ impl Exec<'_> {
                     return unsupported("a list too big to run");
                 }
                 l.borrow_mut().extend(items);
+                self.trim(l, true);
                 CV::None
             }
             "pop" => {
@@ -2157,7 +2285,7 @@ impl Exec<'_> {
 }
 
 fn iter_of(items: Vec<CV>) -> CV {
-    CV::Iter(Rc::new(RefCell::new(Iter { items, pos: 0 })))
+    CV::Iter(Rc::new(RefCell::new(Iter::new(items))))
 }
 
 fn key_id(v: &CV) -> i64 {
@@ -2575,6 +2703,11 @@ pub(super) fn lib_constant(q: &str) -> Option<CV> {
         "string.octdigits" => CV::str("01234567"),
         "string.punctuation" => CV::str("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
         "string.whitespace" => CV::str(" \t\n\r\x0b\x0c"),
+        "re.I" | "re.IGNORECASE" => CV::Int(2),
+        "re.M" | "re.MULTILINE" => CV::Int(8),
+        "re.S" | "re.DOTALL" => CV::Int(16),
+        "re.X" | "re.VERBOSE" => CV::Int(64),
+        "re.A" | "re.ASCII" => CV::Int(256),
         _ => return None,
     })
 }

@@ -79,6 +79,10 @@ pub(crate) struct Exec<'g> {
     enum_members: HashMap<usize, Rc<Vec<(String, CV)>>>,
     /// Per loop, the fewest and most iterations one entry ran.
     spread: HashMap<At, (u64, u64)>,
+    /// The deques made with a `maxlen`, by address: a deque is a list
+    /// here, and these drop items from the other end as they grow past
+    /// it. Each is held, so that its address is not reused.
+    pub(super) maxlens: HashMap<usize, (ListCell, usize)>,
 }
 
 /// A call's keyword arguments, in order.
@@ -120,6 +124,7 @@ impl<'g> Exec<'g> {
             class_attrs: HashMap::new(),
             enum_members: HashMap::new(),
             spread: HashMap::new(),
+            maxlens: HashMap::new(),
         }
     }
 
@@ -430,7 +435,7 @@ impl<'g> Exec<'g> {
                     _ => CV::None,
                 };
                 match frame.yields {
-                    Some(items) => CV::Iter(Rc::new(RefCell::new(Iter { items, pos: 0 }))),
+                    Some(items) => CV::Iter(Rc::new(RefCell::new(Iter::new(items)))),
                     None => v,
                 }
             }
@@ -581,7 +586,12 @@ impl<'g> Exec<'g> {
                 let name = q.strip_prefix("builtins.").unwrap_or(q);
                 // An abstract base or a typing marker adds no behaviour a
                 // run of the program's own methods would miss.
-                let marker = matches!(name, "abc.ABC" | "typing.Generic" | "typing.Protocol");
+                // A named tuple's tuple behaviour is the executor's own
+                // (`record_items`).
+                let marker = matches!(
+                    name,
+                    "abc.ABC" | "typing.Generic" | "typing.Protocol" | "typing.NamedTuple"
+                );
                 !(name == "object" || marker || builtin_exception(name))
             }
             _ => true,
@@ -1372,7 +1382,7 @@ impl<'g> Exec<'g> {
         made.1 += out.len() as u64;
         Ok(match kind {
             CompKind::List => CV::list(out),
-            CompKind::Generator => CV::Iter(Rc::new(RefCell::new(Iter { items: out, pos: 0 }))),
+            CompKind::Generator => CV::Iter(Rc::new(RefCell::new(Iter::new(out)))),
             CompKind::Set => self.make_set(out)?,
             CompKind::Dict => {
                 let mut t = Table::default();
@@ -1601,6 +1611,11 @@ impl<'g> Exec<'g> {
                     }
                     Some(other) => self.convert(&other),
                     None if attr == "__class__" => Ok(CV::Class(class)),
+                    None if (attr == "_asdict" || attr == "_replace")
+                        && self.record_items(v).is_some() =>
+                    {
+                        Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr)))
+                    }
                     None if attr == "__dict__" => unsupported("`__dict__`"),
                     None => raise("AttributeError"),
                 }
@@ -1627,6 +1642,10 @@ impl<'g> Exec<'g> {
                 None => raise("AttributeError"),
             },
             CV::Parser(_) => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
+            CV::Regex(_) | CV::Match(_) => match self.regex_attribute(v, attr) {
+                Some(a) => Ok(a),
+                None => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
+            },
             CV::Func(f) if attr == "__name__" => Ok(CV::str(&f.name)),
             CV::Rng(_)
             | CV::List(_)
@@ -1670,7 +1689,14 @@ impl<'g> Exec<'g> {
     }
 
     pub(super) fn item(&mut self, v: &CV, i: &CV) -> Result<CV, Stop> {
+        if let Some(items) = self.record_items(v) {
+            return self.item(&CV::tuple(items), i);
+        }
         match v {
+            CV::Match(f) => {
+                let f = f.clone();
+                self.group(&f, i)
+            }
             CV::List(l) => {
                 let l = l.borrow();
                 let idx = self.index_of(i, l.len())?;

@@ -25,6 +25,7 @@ mod builtins;
 mod convert;
 mod exec;
 mod sizes;
+mod stdlib;
 pub(crate) mod value;
 
 use crate::value::Value;
@@ -58,6 +59,9 @@ pub(crate) struct Trace {
     /// `d[k] += 1`, `d.setdefault(k, ...)`, a defaultdict's `d[k]`): how
     /// many stores it made, and how many of them brought a new key.
     pub keys: HashMap<u32, (u64, u64)>,
+    /// Per line that calls a regular expression: the calls, the
+    /// characters of their subjects and the matches they found.
+    pub text: HashMap<u32, (u64, u64, u64)>,
     /// Steps the run took.
     pub steps: u64,
     /// The smallest size a scaled run left among its arguments.

@@ -314,10 +314,15 @@ def f(n):
 
 /// Each expression's value as `str()` shows it, run by the executor.
 fn shown(expr: &str) -> Result<String, Stop> {
+    shown_in(expr, &["operator", "string", "functools"])
+}
+
+/// The same, with the standard modules `modules` bound under their names.
+fn shown_in(expr: &str, modules: &[&str]) -> Result<String, Stop> {
     let module = prescient_syntax::parse(&format!("x = {expr}\n")).expect("parses");
-    let globals: std::collections::BTreeMap<String, Value> = ["operator", "string", "functools"]
-        .into_iter()
-        .map(|m| (m.to_string(), Value::Lib(m.into())))
+    let globals: std::collections::BTreeMap<String, Value> = modules
+        .iter()
+        .map(|m| (m.to_string(), Value::Lib((*m).into())))
         .collect();
     let mut ex = Exec::new(&globals, 100_000);
     let prescient_syntax::ast::StmtKind::Assign { value, .. } = &module.body[0].kind else {
@@ -500,4 +505,243 @@ fn a_shrunk_size_keeps_its_sign_and_magnitude() {
     // Below 64 an integer is no size.
     assert_eq!(ex.shrink(10, 0.5), 10);
     assert_eq!(ex.smallest, 2);
+}
+#[test]
+fn dataclasses_compare_by_their_compared_fields() {
+    // `order=True` orders by the fields in turn, skipping those declared
+    // `field(compare=False)`; the generated `__eq__` compares them too.
+    let src = r#"
+import heapq
+from dataclasses import dataclass, field
+
+@dataclass(order=True)
+class Job:
+    p: int
+    name: str = field(compare=False)
+
+def f(n):
+    h = []
+    for i in range(n):
+        heapq.heappush(h, Job(n - i, "x"))
+    first = heapq.heappop(h)
+    k = 0
+    while k < first.p + 2:
+        k += 1
+    same = 0
+    for j in [Job(1, "a"), Job(1, "b"), Job(2, "a")]:
+        if j == Job(1, "z"):
+            same += 1
+    for _ in range(same):
+        pass
+"#;
+    let t = trace(src, "f", vec![10]).expect("runs");
+    assert_eq!(t.trips((16, 5)), Some(3.0));
+    assert_eq!(t.trips((22, 5)), Some(2.0));
+}
+
+/// An expression's value with the modules of users' scripts the executor
+/// models.
+fn shown_with_modules(expr: &str) -> Result<String, Stop> {
+    shown_in(expr, &["itertools", "json", "re", "statistics", "collections"])
+}
+
+#[test]
+fn standard_modules_match_cpython() {
+    // Expected values printed by CPython 3.11 for the same expressions.
+    let cases = [
+        (
+            r#"list(zip(itertools.count(), "abc"))"#,
+            r#"[(0, 'a'), (1, 'b'), (2, 'c')]"#,
+        ),
+        (
+            r#"list(zip("ab", itertools.count(10, 5)))"#,
+            r#"[('a', 10), ('b', 15)]"#,
+        ),
+        (
+            r#"list(itertools.islice(itertools.count(3), 4))"#,
+            r#"[3, 4, 5, 6]"#,
+        ),
+        (
+            r#"list(itertools.islice(itertools.cycle([1, 2]), 5))"#,
+            r#"[1, 2, 1, 2, 1]"#,
+        ),
+        (r#"list(itertools.repeat("x", 3))"#, r#"['x', 'x', 'x']"#),
+        (
+            r#"[(k, len(list(g))) for k, g in itertools.groupby("aaabccaa")]"#,
+            r#"[('a', 3), ('b', 1), ('c', 2), ('a', 2)]"#,
+        ),
+        (
+            r#"[(k, list(g)) for k, g in itertools.groupby([1, 3, 2, 4, 5], key=lambda v: v % 2)]"#,
+            r#"[(1, [1, 3]), (0, [2, 4]), (1, [5])]"#,
+        ),
+        (
+            r#"list(itertools.accumulate([1, 2, 3, 4]))"#,
+            r#"[1, 3, 6, 10]"#,
+        ),
+        (
+            r#"list(itertools.accumulate([3, 1, 4, 1, 5], max))"#,
+            r#"[3, 3, 4, 4, 5]"#,
+        ),
+        (
+            r#"list(itertools.accumulate([1, 2], initial=10))"#,
+            r#"[10, 11, 13]"#,
+        ),
+        (
+            r#"list(itertools.chain.from_iterable([[1], [2, 3], []]))"#,
+            r#"[1, 2, 3]"#,
+        ),
+        (
+            r#"list(itertools.zip_longest([1, 2, 3], "ab", fillvalue="-"))"#,
+            r#"[(1, 'a'), (2, 'b'), (3, '-')]"#,
+        ),
+        (
+            r#"list(itertools.starmap(pow, [(2, 3), (3, 2)]))"#,
+            r#"[8, 9]"#,
+        ),
+        (
+            r#"list(itertools.takewhile(lambda v: v < 3, [1, 2, 5, 1]))"#,
+            r#"[1, 2]"#,
+        ),
+        (
+            r#"list(itertools.dropwhile(lambda v: v < 3, [1, 2, 5, 1]))"#,
+            r#"[5, 1]"#,
+        ),
+        (
+            r#"list(itertools.pairwise([1, 2, 3]))"#,
+            r#"[(1, 2), (2, 3)]"#,
+        ),
+        (
+            r#"list(itertools.compress("abcd", [1, 0, 1, 0]))"#,
+            r#"['a', 'c']"#,
+        ),
+        (r#"statistics.mean([1, 2, 3, 4])"#, r#"2.5"#),
+        (r#"statistics.mean([1, 2, 3])"#, r#"2"#),
+        (r#"statistics.median([5, 1, 3])"#, r#"3"#),
+        (r#"statistics.median([4, 1, 3, 2])"#, r#"2.5"#),
+        (
+            r#"round(statistics.stdev([2, 4, 4, 4, 5, 5, 7, 9]), 6)"#,
+            r#"2.13809"#,
+        ),
+        (r#"statistics.pstdev([2, 4, 4, 4, 5, 5, 7, 9])"#, r#"2.0"#),
+        (
+            r#"json.dumps({"a": [1, 2.5, None, True], "b": "x\"y"})"#,
+            r#"{"a": [1, 2.5, null, true], "b": "x\"y"}"#,
+        ),
+        (
+            r#"json.dumps({"b": 1, "a": {"c": []}}, sort_keys=True)"#,
+            r#"{"a": {"c": []}, "b": 1}"#,
+        ),
+        (
+            r#"json.dumps([1, {"k": "v"}], indent=2)"#,
+            r#"[
+  1,
+  {
+    "k": "v"
+  }
+]"#,
+        ),
+        (r#"json.dumps("é")"#, r#""\u00e9""#),
+        (
+            r#"json.loads('{"z": 1, "a": [1.5, null, false, "s"]}')["a"]"#,
+            r#"[1.5, None, False, 's']"#,
+        ),
+        (r#"list(json.loads('{"z": 1, "a": 2}'))"#, r#"['z', 'a']"#),
+        (
+            r#"re.findall(r"\d+", "a12b3c456")"#,
+            r#"['12', '3', '456']"#,
+        ),
+        (
+            r#"re.findall(r"(\w)=(\d)", "a=1, b=2")"#,
+            r#"[('a', '1'), ('b', '2')]"#,
+        ),
+        (
+            r#"re.sub(r"(\w+)@(\w+)", r"\2 at \1", "joe@home and ann@work")"#,
+            r#"home at joe and work at ann"#,
+        ),
+        (r#"re.sub(r"\s+", " ", "a   b \t c")"#, r#"a b c"#),
+        (r#"re.split(r"[,;]\s*", "a, b;c")"#, r#"['a', 'b', 'c']"#),
+        (
+            r#"re.split(r"(-)", "a-b-c", maxsplit=1)"#,
+            r#"['a', '-', 'b-c']"#,
+        ),
+        (
+            r#"re.match(r"(?P<key>\w+): (?P<val>\d+)", "width: 30").group("key", "val")"#,
+            r#"('width', '30')"#,
+        ),
+        (r#"re.match(r"\d+", "x12") is None"#, r#"True"#),
+        (r#"re.search(r"\d+", "x12y").span()"#, r#"(1, 3)"#),
+        (
+            r#"re.compile(r"(a)(b)?").match("ac").groups()"#,
+            r#"('a', None)"#,
+        ),
+        (r#"re.fullmatch(r"a|ab", "ab").group()"#, r#"ab"#),
+        (
+            r#"re.compile(r"[a-z]+", re.I).findall("Ab CD e")"#,
+            r#"['Ab', 'CD', 'e']"#,
+        ),
+        (r#"re.subn(r"o", "0", "foo boo")"#, r#"('f00 b00', 4)"#),
+        (
+            r#"re.sub(r"\d", lambda m: str(int(m.group()) * 2), "a1b7")"#,
+            r#"a2b14"#,
+        ),
+        (
+            r#"[m.start() for m in re.finditer(r"é|b", "aébé")]"#,
+            r#"[1, 2, 3]"#,
+        ),
+        (r#"re.escape("a.b*c")"#, r#"a\.b\*c"#),
+        (r#"collections.namedtuple("P", "x y")(1, 2)[1]"#, r#"2"#),
+        (
+            r#"list(collections.namedtuple("P", ["x", "y"])(3, y=4))"#,
+            r#"[3, 4]"#,
+        ),
+        (
+            r#"collections.namedtuple("P", "x, y")(1, 2)._replace(y=5).y"#,
+            r#"5"#,
+        ),
+        (
+            r#"len(collections.namedtuple("P", "x y z")(1, 2, 3))"#,
+            r#"3"#,
+        ),
+        (
+            r#"list(collections.deque([1, 2, 3, 4], maxlen=2))"#,
+            r#"[3, 4]"#,
+        ),
+        (
+            r#"[list(p) for p in sorted([collections.namedtuple("P", "x y")(2, 1), (1, 5)])]"#,
+            r#"[[1, 5], [2, 1]]"#,
+        ),
+        (
+            r#"[m.lastgroup for m in re.finditer(r"(?P<n>\d+)|(?P<w>[a-z]+)", "ab 12")]"#,
+            r#"['w', 'n']"#,
+        ),
+        (r#"re.match(r"((a)b)(c)?", "abd").lastindex"#, r#"1"#),
+        (r#"list(collections.deque([1, 2, 3], 2))"#, r#"[2, 3]"#),
+    ];
+    for (expr, want) in cases {
+        match shown_with_modules(expr) {
+            Ok(got) => assert_eq!(got, want, "{expr}"),
+            Err(e) => panic!("{expr}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn what_the_text_modules_cannot_do_stops_the_run() {
+    // A back-reference has no equivalent in the regex crate, bad JSON
+    // raises as Python's does, and an endless iterator is never listed.
+    for (expr, unsupported) in [
+        (r#"re.match(r"(a)\1", "aa")"#, true),
+        (r#"re.match(r"(?P<x>a)(?P=x)", "aa")"#, true),
+        (r#"re.match(r"(?<=a)b", "ab")"#, true),
+        (r#"json.loads("{'a': 1}")"#, false),
+        (r#"json.loads("[" * 100000)"#, false),
+        ("list(itertools.count())", true),
+        ("sorted(itertools.repeat(1))", true),
+    ] {
+        match shown_with_modules(expr) {
+            Err(Stop::Unsupported(_)) if unsupported => {}
+            Err(Stop::Raised(_)) if !unsupported => {}
+            other => panic!("{expr}: {:?}", other.map_err(|e| format!("{e:?}"))),
+        }
+    }
 }

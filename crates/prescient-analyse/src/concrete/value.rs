@@ -9,6 +9,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// A list's cell, shared by every name that holds the list.
+pub(crate) type ListCell = Rc<RefCell<Vec<CV>>>;
+
 /// A frame's names, shared with the closures defined in it.
 pub(crate) type Env = Rc<RefCell<HashMap<String, CV>>>;
 
@@ -39,6 +42,10 @@ pub(crate) enum CV {
     Parser(Rc<RefCell<Parser>>),
     /// What `parse_args` returns: the options by name.
     Namespace(Rc<RefCell<HashMap<String, CV>>>),
+    /// A compiled regular expression.
+    Regex(Rc<Pattern>),
+    /// A regular expression's match.
+    Match(Rc<Found>),
 }
 
 /// One option of an argument parser.
@@ -88,6 +95,76 @@ pub(crate) struct Inst {
 pub(crate) struct Iter {
     pub items: Vec<CV>,
     pub pos: usize,
+    /// What follows the items, for an iterator without end.
+    pub endless: Option<Endless>,
+}
+
+impl Iter {
+    pub fn new(items: Vec<CV>) -> Iter {
+        Iter {
+            items,
+            pos: 0,
+            endless: None,
+        }
+    }
+
+    /// The next item, if any: the items made, then the endless tail's.
+    pub fn next(&mut self) -> Option<CV> {
+        if let Some(v) = self.items.get(self.pos).cloned() {
+            self.pos += 1;
+            return Some(v);
+        }
+        match self.endless.as_mut()? {
+            Endless::Count(next, step) => {
+                let v = next.clone();
+                *next = match (&*next, &*step) {
+                    (CV::Int(a), CV::Int(b)) => CV::Int(a.checked_add(*b)?),
+                    (a, b) => CV::Float(as_f64(a)? + as_f64(b)?),
+                };
+                Some(v)
+            }
+            Endless::Repeat(v) => Some(v.clone()),
+            Endless::Cycle(items, i) => {
+                let v = items.get(*i % items.len().max(1)).cloned()?;
+                *i += 1;
+                Some(v)
+            }
+        }
+    }
+}
+
+/// The tail of an iterator that never ends (`itertools.count`, `repeat`
+/// without a count, `cycle`): its items are made as they are asked for.
+pub(crate) enum Endless {
+    /// The next value and the step.
+    Count(CV, CV),
+    Repeat(CV),
+    /// The items and the position in them.
+    Cycle(Vec<CV>, usize),
+}
+
+fn as_f64(v: &CV) -> Option<f64> {
+    match v {
+        CV::Int(i) => Some(*i as f64),
+        CV::Float(f) => Some(*f),
+        CV::Bool(b) => Some(*b as i64 as f64),
+        _ => None,
+    }
+}
+
+/// A compiled regular expression (`re.compile`).
+pub(crate) struct Pattern {
+    pub re: regex::Regex,
+    /// The pattern as the program wrote it.
+    pub source: Rc<str>,
+}
+
+/// What a match of a [`Pattern`] found: the text searched and each
+/// group's byte span in it (group 0 the whole match).
+pub(crate) struct Found {
+    pub text: Rc<str>,
+    pub spans: Vec<Option<(usize, usize)>>,
+    pub pattern: Rc<Pattern>,
 }
 
 /// A hashable value's identity as a dict key or set element.
@@ -311,6 +388,8 @@ impl CV {
             CV::Rng(_) => "Random",
             CV::Parser(_) => "ArgumentParser",
             CV::Namespace(_) => "Namespace",
+            CV::Regex(_) => "Pattern",
+            CV::Match(_) => "Match",
         }
     }
 

@@ -97,6 +97,9 @@ impl Host for Interp<'_> {
     fn variety_share(&mut self, container: &Expr, key: &Expr) -> Option<f64> {
         Interp::variety_share(self, container, key)
     }
+    fn measured_text(&self, line: u32) -> Option<(f64, f64)> {
+        self.oracle_text(line)
+    }
 
     fn in_loop(&self) -> bool {
         !self.loops.is_empty()

@@ -644,6 +644,7 @@ impl Interp<'_> {
         ordered_dataclass(class).then(|| {
             let mut fields = Vec::new();
             record_fields(class, &mut fields);
+            fields.retain(|(_, default)| crate::value::compared_field(default.as_ref()));
             PythonOrder::Fields(fields.len())
         })
     }

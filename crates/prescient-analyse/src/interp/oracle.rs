@@ -63,6 +63,10 @@ pub(crate) struct Counts {
     /// brought a new key (the distinct keys of a count, which no summary
     /// knows: they depend on the data).
     keys: HashMap<u32, f64>,
+    /// Per line that calls a regular expression: its subjects' mean
+    /// characters per call and the matches found per character (`ratios`
+    /// a run at a smaller size keeps, unlike the counts).
+    text: HashMap<u32, (f64, f64)>,
     /// How they were found, when not by a run of the call itself.
     how: Option<&'static str>,
     /// Functions whose calls per outermost call were the same at the two
@@ -70,6 +74,20 @@ pub(crate) struct Counts {
     /// shrunk (`gen(rng, depth)` with the depth not a size), so their
     /// count is as good as measured at full size.
     steady_calls: HashSet<At>,
+}
+
+/// Per line, mean subject characters per regular-expression call and
+/// matches per character.
+fn text_ratios(t: &Trace) -> HashMap<u32, (f64, f64)> {
+    t.text
+        .iter()
+        .filter(|(_, (calls, _, _))| *calls > 0)
+        .map(|(line, (calls, chars, matches))| {
+            let per_call = *chars as f64 / *calls as f64;
+            let per_char = *matches as f64 / (*chars).max(1) as f64;
+            (*line, (per_call, per_char))
+        })
+        .collect()
 }
 
 /// New keys over stores, from the totals of `(stores, new keys)`.
@@ -99,6 +117,7 @@ impl Counts {
                     Some((*line, key_share(*stores as f64, *new as f64)?))
                 })
                 .collect(),
+            text: text_ratios(t),
             how: None,
             steady_calls: HashSet::new(),
         }
@@ -130,6 +149,7 @@ impl Counts {
             how: Some(how),
             stmts: stmt_counts(b),
             varied: b.varied.clone(),
+            text: text_ratios(b),
             ..Counts::default()
         };
         for (k, y) in b.loops.keys().filter_map(|k| Some((*k, b.trips(*k)?))) {
@@ -599,6 +619,12 @@ impl Interp<'_> {
     /// key, in the innermost covering run that stored there.
     pub(crate) fn oracle_key_share(&self, line: u32) -> Option<f64> {
         self.covering().find_map(|c| c.keys.get(&line).copied())
+    }
+
+    /// What a run measured of the regular-expression calls on `line`:
+    /// characters per call and matches per character.
+    pub(crate) fn oracle_text(&self, line: u32) -> Option<(f64, f64)> {
+        self.covering().find_map(|c| c.text.get(&line).copied())
     }
 
     /// Calls per outermost call the covering run measured for `d`, and

@@ -2052,15 +2052,10 @@ fn print(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
 /// `class Point(NamedTuple): x: ...; y: ...`, so that its calls build
 /// records whose fields the program reads by name.
 fn named_tuple_class(ca: &CallArgs) -> Option<Value> {
-    use prescient_syntax::ast::{ClassDef, Span, Stmt, StmtKind};
     let name = ca.pos.first()?.as_text()?.to_string();
     let spec = ca.pos.get(1).or_else(|| ca.kwarg("field_names"))?;
     let fields: Vec<String> = match spec {
-        Value::Str { text: Some(t), .. } => t
-            .replace(',', " ")
-            .split_whitespace()
-            .map(str::to_string)
-            .collect(),
+        Value::Str { text: Some(t), .. } => field_names(t),
         Value::Seq {
             items: SeqItems::Known(items),
             ..
@@ -2076,10 +2071,28 @@ fn named_tuple_class(ca: &CallArgs) -> Option<Value> {
             .collect(),
         _ => return None,
     };
+    Some(Value::Class(std::rc::Rc::new(record_class(
+        name, fields, ca.line,
+    ))))
+}
+
+/// The field names of `namedtuple("P", "x y")` or `"x, y"`.
+pub(crate) fn field_names(spec: &str) -> Vec<String> {
+    spec.replace(',', " ")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The class `namedtuple(name, fields)` makes, as if written `class
+/// name(NamedTuple): field: ...` at `line`. Shared with the executor, so
+/// that both see the same record.
+pub(crate) fn record_class(name: String, fields: Vec<String>, line: u32) -> ClassVal {
+    use prescient_syntax::ast::{ClassDef, Span, Stmt, StmtKind};
     let span = Span {
-        line: ca.line,
+        line,
         col: 0,
-        end_line: ca.line,
+        end_line: line,
     };
     let body = fields
         .into_iter()
@@ -2101,12 +2114,12 @@ fn named_tuple_class(ca: &CallArgs) -> Option<Value> {
         decorators: vec![],
         span,
     };
-    Some(Value::Class(std::rc::Rc::new(ClassVal {
+    ClassVal {
         name,
         def: Arc::new(def),
         bases: vec![Value::Lib(Arc::from("typing.NamedTuple"))],
         attrs: std::cell::RefCell::new(Default::default()),
-    })))
+    }
 }
 
 /// What `copy.deepcopy` costs to copy `v`, in plain-call units (7 ns
