@@ -2291,3 +2291,51 @@ main(500000)
     let cold = loop_ops(&a).cold_accesses;
     assert!(cold < 3e6, "{cold}");
 }
+
+#[test]
+fn a_list_the_loop_grows_and_reads_whole_is_costed_at_its_mean_size() {
+    // `x not in seen` scans the list the loop appends to: the body is
+    // analysed once, and each iteration sees the list bigger than before
+    // the loop (quadratic work). With the list appended to elsewhere, the
+    // scan would cost nothing.
+    let src = |target: &str| {
+        format!(
+            "def main(n):\n    seen = []\n    other = []\n    for i in range(n):\n        x = (i * 7919) % 1000003\n        if x not in seen:\n            {target}.append(x)\n    print(len(seen), len(other))\n\nmain(4000)\n"
+        )
+    };
+    // The scan runs in C: items walked, not interpreted operations.
+    let walked = |a: &prescient_model::Analysis| total_ops(a, |o| o.walked);
+    let grown = walked(&analyze_summary(&src("seen"), &[]));
+    let apart = walked(&analyze_summary(&src("other"), &[]));
+    // 4000 scans of 2000 items on average (three quarters of each, with
+    // the scan's weight).
+    assert!(apart < 1.0e3, "{apart}");
+    assert!(grown > 2.0e6, "{grown}");
+    assert!(grown < 3.2e7, "{grown}");
+}
+
+#[test]
+fn a_deque_with_a_maxlen_keeps_to_it() {
+    // A rolling window: what it holds, and what `sum(w)` reads, stays at
+    // the `maxlen` however many items the loop appends.
+    let src = |maxlen: &str| {
+        format!(
+            "from collections import deque\n\ndef main(n):\n    w = deque({maxlen})\n    t = 0.0\n    for i in range(n):\n        w.append(str(i))\n        t += len(w) + sum(1 for _ in w)\n    print(t)\n\nmain(100000)\n"
+        )
+    };
+    let bounded = analyze_summary(&src("maxlen=50"), &[]);
+    let unbounded = analyze_summary(&src(""), &[]);
+    let ops = |a: &prescient_model::Analysis| total_ops(a, |o| o.total());
+    let peak = |a: &prescient_model::Analysis| {
+        a.sections
+            .iter()
+            .map(|s| s.memory.peak_bytes)
+            .fold(0.0, f64::max)
+    };
+    // 100k iterations over at most 50 items.
+    assert!(ops(&bounded) < 100_000.0 * 200.0, "{}", ops(&bounded));
+    assert!(ops(&unbounded) > 10.0 * ops(&bounded));
+    // 100k strings kept without a maxlen (several MiB); 50 with one.
+    assert!(peak(&bounded) < 0.5e6, "{}", peak(&bounded));
+    assert!(peak(&unbounded) > 4.0e6, "{}", peak(&unbounded));
+}

@@ -542,7 +542,10 @@ def f(n):
 /// An expression's value with the modules of users' scripts the executor
 /// models.
 fn shown_with_modules(expr: &str) -> Result<String, Stop> {
-    shown_in(expr, &["itertools", "json", "re", "statistics", "collections"])
+    shown_in(
+        expr,
+        &["itertools", "json", "re", "statistics", "collections"],
+    )
 }
 
 #[test]

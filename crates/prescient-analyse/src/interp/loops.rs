@@ -392,13 +392,16 @@ impl Interp<'_> {
         };
         // A length the analysis could only assume, or one a run measured
         // far from it (a loop left early by `break` or `return`, a list the
-        // enclosing loop grows that the summary sees as it was before):
-        // the measured trips.
+        // enclosing loop grows that the summary sees as it was before), or
+        // a list taken at its mean size over an enclosing loop (an
+        // estimate: its growth may not be even): the measured trips.
+        let mean_sized = self.mean_sized.contains(&unparse::unparse(iter));
         let trip = match self.oracle_trips(s.span) {
             // (What the analysis assumed stays named: the length may be
             // used beyond the loop's trips.)
             Some((n, _))
                 if trip.as_num().is_none()
+                    || mean_sized
                     || (!super::oracle::agrees(self.num(&trip), n)
                         && (!counts_numbers(iter) || self.oracle_uniform(s.span))) =>
             {
@@ -553,6 +556,7 @@ impl Interp<'_> {
             l.varying = varying;
         }
         self.loop_body_idioms(body);
+        let grown = self.grow_to_mean(body, trip);
         let flow = match unroll {
             Some((target, items)) => {
                 let w = 1.0 / items.len() as f64;
@@ -573,6 +577,7 @@ impl Interp<'_> {
             }
             None => self.exec_block(body),
         };
+        self.ungrow(&grown);
         self.big_int_growth(body, trip);
         let (before, attr_before, spread, frame) = self
             .loops
@@ -596,13 +601,165 @@ impl Interp<'_> {
         flow
     }
 
+    /// Lists the loop both grows and reads whole (`if x not in seen:
+    /// seen.append(x)`, `hist.append(v); total = sum(hist)`): the body is
+    /// analysed once, so what it does with them would be costed at their
+    /// size before the first iteration, though each iteration sees them
+    /// bigger (the work is quadratic in the trips). They are grown, for the
+    /// body's analysis, to their mean size over the loop: their length
+    /// before it plus half the loop's growth (the statement that grows one
+    /// runs in every iteration, or in the share a run of the program
+    /// counted), up to a deque's `maxlen`. Not a list the loop also takes
+    /// from (`pop`, `del`, `heappop`): a queue drained as it fills. Returns
+    /// each and what was added, for [`Self::ungrow`].
+    fn grow_to_mean(&mut self, body: &[Stmt], trip: &Sym) -> Vec<(Expr, f64)> {
+        let trips = self.num(trip);
+        let Some(first) = body.first() else {
+            return Vec::new();
+        };
+        if trips < 4.0 {
+            return Vec::new();
+        }
+        let mut out: Vec<(Expr, f64)> = Vec::new();
+        // The loop's own variables name another object each iteration.
+        let vars: Vec<String> = self
+            .loops
+            .last()
+            .map(|l| l.vars.clone())
+            .unwrap_or_default();
+        for (place, stmt) in growth_sites(body) {
+            let key = unparse::unparse(&place);
+            let root = key.split('.').next().unwrap_or("");
+            if vars.iter().any(|v| v == root) {
+                continue;
+            }
+            if out.iter().any(|(p, _)| unparse::unparse(p) == key) || !read_whole(body, &key) {
+                continue;
+            }
+            // A queue the loop drains as it fills has no such growth.
+            if shrinks(body, &key) {
+                continue;
+            }
+            let Some(
+                v @ Value::Seq {
+                    kind: SeqKind::List,
+                    ..
+                },
+            ) = self.peek(&place)
+            else {
+                continue;
+            };
+            let Some(len) = v.len() else {
+                continue;
+            };
+            let share = self.oracle_share(first, stmt).unwrap_or(1.0);
+            let mut extra = share * (trips - 1.0) / 2.0;
+            if let Some(cap) = self.maxlen_of(&key) {
+                extra = extra.min((cap - self.num(&len)).max(0.0));
+            }
+            if extra < 1.0 {
+                continue;
+            }
+            let grown = Value::partly_owned(
+                SeqKind::List,
+                v.elem(),
+                len.add(&Sym::num(extra)),
+                v.owned_share(),
+            );
+            // The loops' growth is measured from the length it has now.
+            self.mark_accumulated_target(&place);
+            self.assign(&place, grown);
+            self.mean_sized.push(key);
+            out.push((place, extra));
+        }
+        out
+    }
+
+    /// Notes the places `targets` bound to `deque(..., maxlen=k)` (or
+    /// forgets them, bound to anything else).
+    pub(crate) fn note_maxlen(&mut self, targets: &[Expr], value: &Expr) {
+        // `fast, slow = deque(maxlen=a), deque(maxlen=b)`: pairwise.
+        if let ([target], ExprKind::Tuple(values)) = (targets, &value.kind) {
+            if let ExprKind::Tuple(places) = &target.kind {
+                if places.len() == values.len() {
+                    for (p, v) in places.iter().zip(values) {
+                        self.note_maxlen(std::slice::from_ref(p), v);
+                    }
+                    return;
+                }
+            }
+        }
+        let maxlen = match &value.kind {
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } if func
+                .dotted()
+                .is_some_and(|n| n == "deque" || n.ends_with(".deque")) =>
+            {
+                keywords
+                    .iter()
+                    .find(|k| k.name.as_deref() == Some("maxlen"))
+                    .map(|k| &k.value)
+                    .or(args.get(1))
+            }
+            _ => None,
+        };
+        let cap = maxlen.and_then(|e| match &e.kind {
+            ExprKind::Int(Some(i)) => Some(*i as f64),
+            _ => self.peek(e)?.as_sym().map(|s| self.num(&s)),
+        });
+        for t in targets {
+            let key = unparse::unparse(t);
+            match cap {
+                Some(c) if c >= 0.0 => {
+                    self.maxlens.insert(key, c);
+                }
+                _ => {
+                    self.maxlens.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The `maxlen` of the deque bound to the place written `key`.
+    pub(crate) fn maxlen_of(&self, key: &str) -> Option<f64> {
+        self.maxlens.get(key).copied()
+    }
+
+    /// Takes back what [`Self::grow_to_mean`] added, so that the loop's
+    /// growth is extrapolated from the lengths it really had.
+    fn ungrow(&mut self, grown: &[(Expr, f64)]) {
+        let keep = self.mean_sized.len().saturating_sub(grown.len());
+        self.mean_sized.truncate(keep);
+        for (place, extra) in grown {
+            let Some(v @ Value::Seq { kind, .. }) = self.peek(place) else {
+                continue;
+            };
+            let Some(len) = v.len() else {
+                continue;
+            };
+            let back = len.sub(&Sym::num(*extra)).clamp0();
+            let v = Value::partly_owned(kind, v.elem(), back, v.owned_share());
+            self.assign(place, v);
+        }
+    }
+
     /// Containers the loop keeps to a size: `if len(xs) > cap:` followed by
     /// a removal from `xs` (`del xs[:k]`, `xs.pop(0)`, `xs.popleft()`,
-    /// `d.popitem()`, `xs = xs[-k:]`, `xs.clear()`): their length never
-    /// passes the bound, however many iterations add to them. Returns the
-    /// container as written and the bound.
+    /// `d.popitem()`, `xs = xs[-k:]`, `xs.clear()`), or a deque made with a
+    /// `maxlen` the loop appends to: their length never passes the bound,
+    /// however many iterations add to them. Returns the container as
+    /// written and the bound.
     fn bounded_containers(&self, body: &[Stmt]) -> Vec<(Expr, Sym)> {
         let mut out = Vec::new();
+        // A deque made with a `maxlen` drops what passes it.
+        for (place, _) in growth_sites(body) {
+            if let Some(cap) = self.maxlen_of(&unparse::unparse(&place)) {
+                out.push((place, Sym::num(cap - 1.0)));
+            }
+        }
         for s in body {
             s.walk(&mut |st| {
                 let StmtKind::If { test, body, .. } = &st.kind else {
@@ -1687,6 +1844,166 @@ impl Interp<'_> {
 /// the summary derives from them is exact for the call it analyses, where
 /// a run's mean over calls on other sizes is not. (Over a container the
 /// summary may see it as it was before an enclosing loop grew it.)
+/// Methods that grow a list by an item or a few.
+const GROWS: &[&str] = &["append", "appendleft", "extend", "insert"];
+
+/// The places (a name, `self.items`) the loop body grows by a method call
+/// (`xs.append(v)`), each with the statement that does it; not those whose
+/// name the body also binds (`xs = xs[-k:]`, `node = Node()` before
+/// `node.children.append(c)`, a nested loop's `for g in groups:` before
+/// `g.members.append(x)`: another object each time), nor inside functions
+/// it defines.
+fn growth_sites(body: &[Stmt]) -> Vec<(Expr, &Stmt)> {
+    let mut out = Vec::new();
+    let mut rebound: Vec<String> = Vec::new();
+    for s in body {
+        s.walk(&mut |st| match &st.kind {
+            StmtKind::For { target, .. } => rebound.extend(target.names()),
+            StmtKind::Expr(e) => {
+                if let ExprKind::Call { func, .. } = &e.kind {
+                    if let ExprKind::Attribute { value, attr } = &func.kind {
+                        let place =
+                            matches!(value.kind, ExprKind::Name(_) | ExprKind::Attribute { .. });
+                        if place && GROWS.contains(&attr.as_str()) {
+                            out.push(((**value).clone(), st));
+                        }
+                    }
+                }
+            }
+            StmtKind::Assign { targets, .. } => {
+                rebound.extend(targets.iter().map(unparse::unparse));
+                rebound.extend(targets.iter().flat_map(|t| t.names()));
+            }
+            StmtKind::With { items, .. } => {
+                rebound.extend(
+                    items
+                        .iter()
+                        .filter_map(|i| i.target.as_ref())
+                        .flat_map(|v| v.names()),
+                );
+            }
+            _ => {}
+        });
+    }
+    let root = |e: &Expr| -> String {
+        let mut e = e;
+        while let ExprKind::Attribute { value, .. } = &e.kind {
+            e = value;
+        }
+        unparse::unparse(e)
+    };
+    out.retain(|(p, _)| !rebound.contains(&unparse::unparse(p)) && !rebound.contains(&root(p)));
+    // What a method of the same object (`self.process()` beside
+    // `self.queue.append(e)`) or a function of the program handed the list
+    // does to it is not seen here: it may drain it.
+    out.retain(|(p, _)| !handed_on(body, &root(p), &unparse::unparse(p)));
+    out
+}
+
+/// Built-in functions that read a list without changing it.
+const READERS: &[&str] = &[
+    "len",
+    "sum",
+    "min",
+    "max",
+    "sorted",
+    "list",
+    "tuple",
+    "set",
+    "any",
+    "all",
+    "enumerate",
+    "zip",
+    "reversed",
+    "print",
+    "str",
+    "repr",
+    "frozenset",
+    "dict",
+    "iter",
+    "map",
+    "filter",
+];
+
+/// Whether the body calls a method of the object `root` other than the
+/// list's own, sorts the list `key` in place, or hands it to a function
+/// other than a built-in reader.
+fn handed_on(body: &[Stmt], root: &str, key: &str) -> bool {
+    let mut found = false;
+    for s in body {
+        s.walk(&mut |st| {
+            for e in st.exprs() {
+                e.walk(&mut |x| {
+                    let ExprKind::Call { func, args, .. } = &x.kind else {
+                        return;
+                    };
+                    if root != key {
+                        if let ExprKind::Attribute { value, .. } = &func.kind {
+                            found |= unparse::unparse(value) == root;
+                        }
+                    }
+                    // Sorting a list kept sorted as it grows is a linear
+                    // pass, not what a sort of its size costs.
+                    if let ExprKind::Attribute { value, attr } = &func.kind {
+                        found |= attr == "sort" && unparse::unparse(value) == key;
+                    }
+                    let reader = func.as_name().is_some_and(|n| READERS.contains(&n))
+                        || matches!(&func.kind, ExprKind::Attribute { attr, .. } if attr == "join");
+                    if !reader && func.as_name().is_some() {
+                        found |= args.iter().any(|a| unparse::unparse(a) == key);
+                    }
+                });
+            }
+        });
+    }
+    found
+}
+
+/// Whether the body reads the container written `key` whole: anywhere but
+/// as the receiver of a method that grows or pops it at an end, inside
+/// `len()`, or indexed (`xs[i]`, `xs[-1]`, a slice).
+fn read_whole(body: &[Stmt], key: &str) -> bool {
+    const AT_AN_END: &[&str] = &["append", "appendleft", "extend", "pop", "popleft", "add"];
+    let (mut all, mut cheap) = (0, 0);
+    for s in body {
+        s.walk(&mut |st| {
+            if matches!(st.kind, StmtKind::FunctionDef(_) | StmtKind::ClassDef(_)) {
+                return;
+            }
+            // Handing it back reads nothing.
+            if let StmtKind::Return(Some(e)) = &st.kind {
+                if unparse::unparse(e) == key {
+                    cheap += 1;
+                }
+            }
+            for e in st.exprs() {
+                e.walk(&mut |x| {
+                    let is_key = |e: &Expr| unparse::unparse(e) == key;
+                    if is_key(x) {
+                        all += 1;
+                    }
+                    match &x.kind {
+                        ExprKind::Call { func, args, .. } => {
+                            if let ExprKind::Attribute { value, attr } = &func.kind {
+                                if is_key(value) && AT_AN_END.contains(&attr.as_str()) {
+                                    cheap += 1;
+                                }
+                            }
+                            if func.as_name() == Some("len") && args.len() == 1 && is_key(&args[0])
+                            {
+                                cheap += 1;
+                            }
+                        }
+                        ExprKind::Subscript { value, .. } if is_key(value) => cheap += 1,
+                        _ => {}
+                    }
+                });
+            }
+        });
+    }
+    all > cheap
+}
+
 fn counts_numbers(iter: &Expr) -> bool {
     matches!(&iter.kind, ExprKind::Call { func, .. } if func.as_name() == Some("range"))
 }

@@ -255,6 +255,12 @@ pub struct Interp<'a> {
     pub(crate) oracle_notes: Vec<String>,
     /// The counts of the whole module's run, if it ran.
     pub(crate) module_counts: Option<std::rc::Rc<oracle::Counts>>,
+    /// The places (`window`, `self.recent`) bound to a deque made with a
+    /// `maxlen`, and that length: a loop that appends to one keeps it there.
+    pub(crate) maxlens: HashMap<String, f64>,
+    /// The places enclosing loops grew to their mean size for their
+    /// bodies' analysis (`loops.rs`, `grow_to_mean`).
+    pub(crate) mean_sized: Vec<String>,
 }
 
 impl<'a> Interp<'a> {
@@ -309,6 +315,8 @@ impl<'a> Interp<'a> {
             scale_literals: true,
             oracle_notes: Vec::new(),
             module_counts: None,
+            maxlens: HashMap::new(),
+            mean_sized: Vec::new(),
             memo_bytes: HashMap::new(),
             born: HashMap::new(),
             counting_store: false,

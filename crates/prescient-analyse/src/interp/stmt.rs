@@ -393,6 +393,7 @@ impl Interp<'_> {
             StmtKind::Assign { targets, value } => {
                 self.name_hint = targets.first().and_then(|t| t.as_name()).map(String::from);
                 self.note_self_accumulation(targets, value);
+                self.note_maxlen(targets, value);
                 if let [t] = targets.as_slice() {
                     if let Some(n) = t.as_name() {
                         if !self.loops.is_empty()
