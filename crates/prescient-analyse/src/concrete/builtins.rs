@@ -147,6 +147,9 @@ impl Exec<'_> {
     // ----- operators -----
 
     pub(super) fn binop(&mut self, op: BinOp, l: &CV, r: &CV) -> Result<CV, Stop> {
+        if matches!(l, CV::Time(_)) || matches!(r, CV::Time(_)) {
+            return self.time_binop(op, l, r);
+        }
         if let (Some(a), Some(b)) = (int(l), int(r)) {
             return int_binop(op, a, b);
         }
@@ -359,6 +362,7 @@ impl Exec<'_> {
         Ok(match (l, r) {
             (CV::None, CV::None) => true,
             (CV::Str(a), CV::Str(b)) => a == b,
+            (CV::Time(a), CV::Time(b)) => a == b,
             (CV::Tuple(a), CV::Tuple(b)) => self.seq_equal(a, b)?,
             (CV::List(a), CV::List(b)) => {
                 if Rc::ptr_eq(a, b) {
@@ -441,6 +445,7 @@ impl Exec<'_> {
         }
         match (l, r) {
             (CV::Str(a), CV::Str(b)) => Ok(a.cmp(b)),
+            (CV::Time(a), CV::Time(b)) => super::dates::time_order(*a, *b),
             (CV::Tuple(a), CV::Tuple(b)) => self.seq_order(&a.clone(), &b.clone()),
             (CV::List(a), CV::List(b)) => {
                 let (a, b) = (a.borrow().clone(), b.borrow().clone());
@@ -1543,6 +1548,7 @@ impl Exec<'_> {
                 let p = p.clone();
                 self.regex_method(&p, m, pos, kw)
             }
+            CV::Time(t) => self.time_method(*t, m, pos, kw),
             CV::Match(f) => {
                 let f = f.clone();
                 self.match_method(&f, m, pos)
@@ -2530,6 +2536,9 @@ fn title_case(s: &str) -> String {
 /// thousands separator, precision and the types `d f e % s` as Python has
 /// them; a spec it does not read shows the value as `str()` would.
 pub(super) fn format_spec(v: &CV, spec: &str) -> String {
+    if let CV::Time(t) = v {
+        return super::dates::time_format(*t, spec);
+    }
     let Some(f) = parse_spec(spec) else {
         return v.display();
     };

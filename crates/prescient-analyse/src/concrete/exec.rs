@@ -1642,6 +1642,10 @@ impl<'g> Exec<'g> {
                 None => raise("AttributeError"),
             },
             CV::Parser(_) => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
+            CV::Time(t) => match self.time_attribute(*t, attr) {
+                Some(a) => Ok(a),
+                None => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
+            },
             CV::Regex(_) | CV::Match(_) => match self.regex_attribute(v, attr) {
                 Some(a) => Ok(a),
                 None => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
@@ -1870,6 +1874,7 @@ impl<'g> Exec<'g> {
             CV::List(l) => !l.borrow().is_empty(),
             CV::Dict(d) | CV::Set(d) => d.borrow().len() > 0,
             CV::Range(..) => range_len(v) > 0,
+            CV::Time(t) => t.kind != super::dates::TmKind::Delta || t.us != 0,
             CV::Instance(_) => {
                 if self.has_dunder(v, "__bool__") {
                     let r = self.dunder(v, "__bool__", Vec::new())?;

@@ -23,6 +23,7 @@
 mod argparse;
 mod builtins;
 mod convert;
+mod dates;
 mod exec;
 mod sizes;
 mod stdlib;

@@ -74,6 +74,9 @@ impl Exec<'_> {
         if let Some(f) = q.strip_prefix("re.") {
             return self.re_call(f, pos, kw);
         }
+        if let Some(f) = q.strip_prefix("datetime.") {
+            return self.datetime_call(f, &pos, &kw);
+        }
         Ok(Some(match q {
             "collections.namedtuple" | "typing.NamedTuple" => {
                 let name = text(arg(&pos, 0)?)?;

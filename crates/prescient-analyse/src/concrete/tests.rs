@@ -748,3 +748,111 @@ fn what_the_text_modules_cannot_do_stops_the_run() {
         }
     }
 }
+
+#[test]
+fn dates_and_durations_match_cpython() {
+    // Expected values printed by CPython 3.11 for the same expressions.
+    let cases = [
+        (
+            r#"datetime.date(2024, 2, 28) + datetime.timedelta(days=2)"#,
+            r#"2024-03-01"#,
+        ),
+        (
+            r#"datetime.datetime(2023, 12, 31, 23, 59, 30) + datetime.timedelta(seconds=45)"#,
+            r#"2024-01-01 00:00:15"#,
+        ),
+        (
+            r#"(datetime.datetime(2024, 3, 1) - datetime.datetime(2024, 2, 1)).days"#,
+            r#"29"#,
+        ),
+        (
+            r#"(datetime.datetime(2024, 1, 1, 10) - datetime.datetime(2024, 1, 1, 8, 30)).total_seconds()"#,
+            r#"5400.0"#,
+        ),
+        (
+            r#"datetime.timedelta(hours=25, minutes=3)"#,
+            r#"1 day, 1:03:00"#,
+        ),
+        (
+            r#"datetime.timedelta(days=-1, seconds=5)"#,
+            r#"-1 day, 0:00:05"#,
+        ),
+        (
+            r#"datetime.timedelta(minutes=90) / datetime.timedelta(hours=1)"#,
+            r#"1.5"#,
+        ),
+        (
+            r#"datetime.timedelta(minutes=90) // datetime.timedelta(minutes=20)"#,
+            r#"4"#,
+        ),
+        (r#"datetime.timedelta(minutes=90) * 2"#, r#"3:00:00"#),
+        (
+            r#"datetime.datetime.strptime("2024-07-04 09:15:02", "%Y-%m-%d %H:%M:%S")"#,
+            r#"2024-07-04 09:15:02"#,
+        ),
+        (
+            r#"datetime.datetime.strptime("04/Jul/2024:09:15", "%d/%b/%Y:%H:%M").strftime("%A %B %j %I%p")"#,
+            r#"Thursday July 186 09AM"#,
+        ),
+        (
+            r#"datetime.datetime.strptime("1999-12-31T23:59:59.25", "%Y-%m-%dT%H:%M:%S.%f")"#,
+            r#"1999-12-31 23:59:59.250000"#,
+        ),
+        (r#"datetime.date(2024, 7, 4).weekday()"#, r#"3"#),
+        (r#"datetime.date(2024, 7, 4).isoformat()"#, r#"2024-07-04"#),
+        (
+            r#"datetime.datetime(2024, 7, 4, 5, 6, 7).isoformat()"#,
+            r#"2024-07-04T05:06:07"#,
+        ),
+        (
+            r#"datetime.datetime.fromisoformat("2024-07-04T05:06:07")"#,
+            r#"2024-07-04 05:06:07"#,
+        ),
+        (
+            r#"datetime.date.fromisoformat("2000-02-29").toordinal()"#,
+            r#"730179"#,
+        ),
+        (
+            r#"datetime.datetime(2024, 1, 31).replace(month=2, day=29)"#,
+            r#"2024-02-29 00:00:00"#,
+        ),
+        (
+            r#"datetime.datetime(2024, 5, 5, 13, 0).date()"#,
+            r#"2024-05-05"#,
+        ),
+        (
+            r#"sorted([datetime.date(2024, 1, 3), datetime.date(2023, 5, 1)])[0]"#,
+            r#"2023-05-01"#,
+        ),
+        (
+            r#"datetime.date(2024, 1, 3) < datetime.date(2024, 1, 4)"#,
+            r#"True"#,
+        ),
+        (
+            r#"len({datetime.date(2024, 1, 3), datetime.date(2024, 1, 3), datetime.date(2024, 1, 4)})"#,
+            r#"2"#,
+        ),
+        (
+            r#"f"{datetime.date(2024, 1, 3):%d.%m.%Y}""#,
+            r#"03.01.2024"#,
+        ),
+        (r#"datetime.datetime(2024, 1, 3, 4, 5).hour"#, r#"4"#),
+    ];
+    for (expr, want) in cases {
+        match shown_in(expr, &["datetime"]) {
+            Ok(got) => assert_eq!(got, want, "{expr}"),
+            Err(e) => panic!("{expr}: {e:?}"),
+        }
+    }
+    // What Python refuses, the run raises too.
+    for bad in [
+        "datetime.date(2023, 2, 29)",
+        r#"datetime.datetime.strptime("2024-13-01", "%Y-%m-%d")"#,
+        "datetime.date(2024, 1, 2) - datetime.datetime(2024, 1, 1)",
+    ] {
+        assert!(
+            matches!(shown_in(bad, &["datetime"]), Err(Stop::Raised(_))),
+            "{bad}"
+        );
+    }
+}

@@ -46,6 +46,8 @@ pub(crate) enum CV {
     Regex(Rc<Pattern>),
     /// A regular expression's match.
     Match(Rc<Found>),
+    /// A `date`, `datetime` or `timedelta`.
+    Time(super::dates::Tm),
 }
 
 /// One option of an argument parser.
@@ -352,6 +354,7 @@ pub(crate) fn key_of(v: &CV) -> Result<Key, Unhashable> {
         CV::Class(c) => Key::Id(Rc::as_ptr(c) as *const u8 as usize),
         CV::Range(a, b, c) => Key::Tuple(vec![Key::Int(*a), Key::Int(*b), Key::Int(*c)]),
         CV::Lib(q) => Key::Str(Rc::from(format!("\u{1}lib:{q}").as_str())),
+        CV::Time(t) => super::dates::time_key(*t),
         _ => return Err(Unhashable),
     })
 }
@@ -390,6 +393,7 @@ impl CV {
             CV::Namespace(_) => "Namespace",
             CV::Regex(_) => "Pattern",
             CV::Match(_) => "Match",
+            CV::Time(t) => super::dates::time_type(*t),
         }
     }
 
@@ -444,6 +448,7 @@ impl CV {
                 Ok(vs) => items(out, &vs, "[", "]"),
                 Err(_) => out.push_str("[...]"),
             },
+            CV::Time(t) => out.push_str(&t.text()),
             other => out.push_str(&format!("<{}>", other.type_name())),
         }
     }
