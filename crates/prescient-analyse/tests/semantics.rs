@@ -1665,7 +1665,7 @@ fn a_branch_taken_by_a_stated_chance_runs_in_that_share() {
         );
         loop_ops(&analyze(&src, &[])).walked
     };
-    let all = walked("len(xs) > a");
+    let all = walked("len(xs) > 0");
     for test in [
         "random.random() < 0.1",
         "rng.random() < 0.1",

@@ -101,6 +101,7 @@ impl Exec<'_> {
     /// Every item of an iterable, in order.
     pub(super) fn iterate(&mut self, v: &CV) -> Result<Vec<CV>, Stop> {
         let out = match v {
+            CV::Opaque(q) => return unsupported(format!("iteration over what `{q}` returned")),
             CV::List(l) => l.borrow().clone(),
             CV::Tuple(t) => (**t).clone(),
             CV::Str(s) => s
@@ -147,6 +148,9 @@ impl Exec<'_> {
     // ----- operators -----
 
     pub(super) fn binop(&mut self, op: BinOp, l: &CV, r: &CV) -> Result<CV, Stop> {
+        if let Some(o) = [l, r].into_iter().find(|v| matches!(v, CV::Opaque(_))) {
+            return Ok(o.clone());
+        }
         if matches!(l, CV::Time(_)) || matches!(r, CV::Time(_)) {
             return self.time_binop(op, l, r);
         }
@@ -283,6 +287,9 @@ impl Exec<'_> {
     }
 
     pub(super) fn compare(&mut self, op: CmpOp, l: &CV, r: &CV) -> Result<bool, Stop> {
+        if let Some(CV::Opaque(q)) = [l, r].into_iter().find(|v| matches!(v, CV::Opaque(_))) {
+            return unsupported(format!("a comparison of what `{q}` returned"));
+        }
         Ok(match op {
             CmpOp::Eq => self.equal(l, r)?,
             CmpOp::NotEq => !self.equal(l, r)?,
@@ -613,6 +620,9 @@ impl Exec<'_> {
         let name = q.strip_prefix("builtins.").unwrap_or(q);
         if super::exec::builtin_exception(name) {
             return Ok(CV::Str(Rc::from(name)));
+        }
+        if let Some(v) = self.opaque_arguments(q, &pos, &kw)? {
+            return Ok(v);
         }
         if let Some(m) = q.strip_prefix("random.").filter(|m| *m != "Random") {
             let rng = self.rng.clone();
@@ -1225,9 +1235,9 @@ impl Exec<'_> {
             "random.Random" => CV::Rng(Rc::new(RefCell::new(Rng::new(
                 pos.first().and_then(int).unwrap_or(1) as u64,
             )))),
-            _ => match self.call_stdlib(q, pos, kw)? {
+            _ => match self.call_stdlib(q, pos.clone(), kw.clone())? {
                 Some(v) => v,
-                None => return unsupported(format!("`{q}`")),
+                None => self.unmodelled(q, &pos, &kw)?,
             },
         })
     }
@@ -1372,6 +1382,7 @@ impl Exec<'_> {
 
     pub(super) fn length(&mut self, v: &CV) -> Result<usize, Stop> {
         Ok(match v {
+            CV::Opaque(q) => return unsupported(format!("the length of what `{q}` returned")),
             CV::List(l) => l.borrow().len(),
             CV::Tuple(t) => t.len(),
             CV::Str(s) => s.chars().count(),
@@ -1549,6 +1560,10 @@ impl Exec<'_> {
                 self.regex_method(&p, m, pos, kw)
             }
             CV::Time(t) => self.time_method(*t, m, pos, kw),
+            CV::Opaque(q) => {
+                let q = format!("{q}.{m}");
+                self.opaque_call(&q, &pos, &kw)
+            }
             CV::Match(f) => {
                 let f = f.clone();
                 self.match_method(&f, m, pos)

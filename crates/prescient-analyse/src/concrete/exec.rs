@@ -1,6 +1,7 @@
 //! The executor: statements and expressions of the supported subset, run on
 //! concrete values, every loop's and call's count recorded.
 
+use super::opaque::opaque_misuse;
 use super::value::*;
 use super::{At, Stop, Trace};
 use crate::value::{is_record_class, record_fields, ClassVal, Value};
@@ -83,6 +84,10 @@ pub(crate) struct Exec<'g> {
     /// here, and these drop items from the other end as they grow past
     /// it. Each is held, so that its address is not reused.
     pub(super) maxlens: HashMap<usize, (ListCell, usize)>,
+    /// Whether the run made an opaque value (`opaque.rs`): from then on a
+    /// `TypeError` or `AttributeError` may be one's misuse, which a
+    /// handler must not take for the program's own.
+    pub(super) opaque_made: bool,
 }
 
 /// A call's keyword arguments, in order.
@@ -125,6 +130,7 @@ impl<'g> Exec<'g> {
             enum_members: HashMap::new(),
             spread: HashMap::new(),
             maxlens: HashMap::new(),
+            opaque_made: false,
         }
     }
 
@@ -324,6 +330,10 @@ impl<'g> Exec<'g> {
             CV::BMethod(recv, name) => {
                 let (recv, name) = ((**recv).clone(), name.clone());
                 self.call_method(&recv, &name, pos, kw)
+            }
+            CV::Opaque(q) => {
+                let q = q.clone();
+                self.opaque_call(&q, &pos, &kw)
             }
             CV::Instance(i) => match i.class.lookup("__call__") {
                 Some(Value::Func(g)) => {
@@ -817,6 +827,9 @@ impl<'g> Exec<'g> {
                 finalbody,
             } => {
                 let r = match self.exec_block(body) {
+                    Err(Stop::Raised(name)) if self.opaque_made && opaque_misuse(&name) => {
+                        unsupported("an error where a library's results were in play")
+                    }
                     Err(Stop::Raised(name)) => self.handle(&name, handlers),
                     Ok(Flow::Normal) => self.exec_block(orelse),
                     other => other,
@@ -1156,6 +1169,9 @@ impl<'g> Exec<'g> {
                 parts, template, ..
             } => {
                 let values = self.eval_items(parts)?;
+                if let Some(o) = values.iter().find(|v| matches!(v, CV::Opaque(_))) {
+                    return Ok(o.clone());
+                }
                 let mut out = String::new();
                 render_fstring(template, &values, &mut out);
                 self.alloc(out.len() / 8)?;
@@ -1197,6 +1213,8 @@ impl<'g> Exec<'g> {
                     (UnaryOp::Plus, CV::Int(_) | CV::Float(_)) => Ok(v),
                     (UnaryOp::Invert, CV::Int(i)) => Ok(CV::Int(!i)),
                     (UnaryOp::Minus, CV::Instance(_)) => self.dunder(&v, "__neg__", Vec::new()),
+                    (UnaryOp::Minus, CV::Time(_)) => self.binop(BinOp::Mul, &v, &CV::Int(-1)),
+                    (_, CV::Opaque(_)) => Ok(v.clone()),
                     _ => raise("TypeError"),
                 }
             }
@@ -1642,6 +1660,7 @@ impl<'g> Exec<'g> {
                 None => raise("AttributeError"),
             },
             CV::Parser(_) => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
+            CV::Opaque(q) => Ok(CV::Opaque(Rc::from(format!("{q}.{attr}").as_str()))),
             CV::Time(t) => match self.time_attribute(*t, attr) {
                 Some(a) => Ok(a),
                 None => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
@@ -1665,6 +1684,16 @@ impl<'g> Exec<'g> {
     }
 
     fn subscript(&mut self, v: &CV, index: &Expr) -> Result<CV, Stop> {
+        if let CV::Opaque(q) = v {
+            // A slice's bounds still run (they may call the program's own
+            // code); what they cut is the library's.
+            if let ExprKind::Slice { lower, upper, step } = &index.kind {
+                for e in [lower, upper, step].into_iter().flatten() {
+                    self.eval(e)?;
+                }
+                return Ok(CV::Opaque(q.clone()));
+            }
+        }
         if let ExprKind::Slice { lower, upper, step } = &index.kind {
             let stepv = self.slice_step(step.as_deref())?;
             let items: Vec<CV> = match v {
@@ -1693,6 +1722,11 @@ impl<'g> Exec<'g> {
     }
 
     pub(super) fn item(&mut self, v: &CV, i: &CV) -> Result<CV, Stop> {
+        match (v, i) {
+            (CV::Opaque(q), _) => return Ok(CV::Opaque(q.clone())),
+            (_, CV::Opaque(q)) => return unsupported(format!("an index `{q}` returned")),
+            _ => {}
+        }
         if let Some(items) = self.record_items(v) {
             return self.item(&CV::tuple(items), i);
         }
@@ -1875,6 +1909,7 @@ impl<'g> Exec<'g> {
             CV::Dict(d) | CV::Set(d) => d.borrow().len() > 0,
             CV::Range(..) => range_len(v) > 0,
             CV::Time(t) => t.kind != super::dates::TmKind::Delta || t.us != 0,
+            CV::Opaque(q) => return unsupported(format!("a branch on what `{q}` returned")),
             CV::Instance(_) => {
                 if self.has_dunder(v, "__bool__") {
                     let r = self.dunder(v, "__bool__", Vec::new())?;

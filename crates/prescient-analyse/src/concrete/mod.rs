@@ -25,6 +25,7 @@ mod builtins;
 mod convert;
 mod dates;
 mod exec;
+mod opaque;
 mod sizes;
 mod stdlib;
 pub(crate) mod value;

@@ -856,3 +856,46 @@ fn dates_and_durations_match_cpython() {
         );
     }
 }
+
+#[test]
+fn what_an_unmodelled_library_returns_is_carried_until_it_decides_the_flow() {
+    // `numpy` and `os.path` are not modelled: their results are opaque
+    // values, carried through arithmetic and calls. The loop's count does
+    // not depend on them, so it is measured; a branch on one, or an error
+    // a handler could take for the program's own, stops the run.
+    let src = r#"
+import os
+import numpy as np
+
+def f(n):
+    acc = np.zeros(3)
+    k = 0
+    while k < n:
+        acc = -(acc + np.ones(3) * k)
+        name = os.path.join("out", f"part{k}.txt")
+        k += 1
+    return acc
+
+def g(n):
+    x = np.zeros(n)
+    if x.sum() > 0:
+        return 1
+    return 0
+
+def h(n):
+    try:
+        v = "-".join(["a", np.zeros(n)])
+    except TypeError:
+        v = ""
+    return v
+"#;
+    let t = trace(src, "f", vec![40]).expect("runs");
+    assert_eq!(t.trips((8, 5)), Some(40.0));
+    for func in ["g", "h"] {
+        assert!(
+            matches!(trace(src, func, vec![5]), Err(Stop::Unsupported(_))),
+            "{func}: {:?}",
+            trace(src, func, vec![5]).err()
+        );
+    }
+}

@@ -48,6 +48,10 @@ pub(crate) enum CV {
     Match(Rc<Found>),
     /// A `date`, `datetime` or `timedelta`.
     Time(super::dates::Tm),
+    /// What a library the executor does not model returned (named by the
+    /// call): carried through arithmetic, attributes, calls and
+    /// containers, but never let decide what runs (`opaque.rs`).
+    Opaque(Rc<str>),
 }
 
 /// One option of an argument parser.
@@ -394,6 +398,7 @@ impl CV {
             CV::Regex(_) => "Pattern",
             CV::Match(_) => "Match",
             CV::Time(t) => super::dates::time_type(*t),
+            CV::Opaque(_) => "object",
         }
     }
 
