@@ -88,6 +88,8 @@ pub(crate) struct Exec<'g> {
     /// `TypeError` or `AttributeError` may be one's misuse, which a
     /// handler must not take for the program's own.
     pub(super) opaque_made: bool,
+    /// Regular expressions compiled so far, by pattern and flags.
+    pub(super) patterns: HashMap<(String, i64), Rc<Pattern>>,
 }
 
 /// A call's keyword arguments, in order.
@@ -131,6 +133,7 @@ impl<'g> Exec<'g> {
             spread: HashMap::new(),
             maxlens: HashMap::new(),
             opaque_made: false,
+            patterns: HashMap::new(),
         }
     }
 

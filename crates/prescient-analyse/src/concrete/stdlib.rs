@@ -551,6 +551,12 @@ impl Exec<'_> {
             CV::Str(s) => s.clone(),
             _ => return raise("TypeError"),
         };
+        // Compiled once per pattern and flags, as `re` caches them: a
+        // module function called in a loop does not compile again.
+        let cache_key = (source.to_string(), flags);
+        if let Some(p) = self.patterns.get(&cache_key) {
+            return Ok(p.clone());
+        }
         self.step(source.len() as u64)?;
         let mut prefix = String::new();
         for (bit, c) in [(2, 'i'), (8, 'm'), (16, 's'), (64, 'x')] {
@@ -569,7 +575,13 @@ impl Exec<'_> {
             .map_err(|_| {
                 Stop::Unsupported("a regular expression the executor cannot run".into())
             })?;
-        Ok(Rc::new(Pattern { re, source }))
+        let p = Rc::new(Pattern {
+            re,
+            source,
+            anchored: Default::default(),
+        });
+        self.patterns.insert(cache_key, p.clone());
+        Ok(p)
     }
 
     /// Counts one regular-expression call on the running line: its
@@ -720,7 +732,7 @@ impl Exec<'_> {
 
     /// A match that must begin at `start` (and end at the text's end, for
     /// `fullmatch`) when the leftmost match does not begin there: the
-    /// pattern is compiled again, anchored.
+    /// pattern compiled again, anchored (once per pattern).
     fn anchored(
         &mut self,
         p: &Rc<Pattern>,
@@ -728,16 +740,25 @@ impl Exec<'_> {
         start: usize,
         full: bool,
     ) -> Result<Option<CV>, Stop> {
-        let anchored = match full {
-            true => format!(r"\A(?:{})\z", p.re.as_str()),
-            false => format!(r"\A(?:{})", p.re.as_str()),
+        let slot = usize::from(full);
+        let cached = p.anchored.borrow()[slot].clone();
+        let re = match cached {
+            Some(re) => re,
+            None => {
+                let anchored = match full {
+                    true => format!(r"\A(?:{})\z", p.re.as_str()),
+                    false => format!(r"\A(?:{})", p.re.as_str()),
+                };
+                let re = regex::RegexBuilder::new(&anchored)
+                    .size_limit(1 << 22)
+                    .build()
+                    .map_err(|_| {
+                        Stop::Unsupported("a regular expression the executor cannot run".into())
+                    })?;
+                p.anchored.borrow_mut()[slot] = Some(re.clone());
+                re
+            }
         };
-        let re = regex::RegexBuilder::new(&anchored)
-            .size_limit(1 << 22)
-            .build()
-            .map_err(|_| {
-                Stop::Unsupported("a regular expression the executor cannot run".into())
-            })?;
         let sub = &s[start..];
         Ok(re.captures(sub).map(|c| {
             let spans = (0..c.len())

@@ -163,6 +163,9 @@ pub(crate) struct Pattern {
     pub re: regex::Regex,
     /// The pattern as the program wrote it.
     pub source: Rc<str>,
+    /// The pattern anchored at the start, and at both ends, once a
+    /// `match` or `fullmatch` needed it.
+    pub anchored: RefCell<[Option<regex::Regex>; 2]>,
 }
 
 /// What a match of a [`Pattern`] found: the text searched and each
