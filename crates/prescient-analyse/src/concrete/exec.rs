@@ -1664,6 +1664,11 @@ impl<'g> Exec<'g> {
             },
             CV::Parser(_) => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),
             CV::Opaque(q) => Ok(CV::Opaque(Rc::from(format!("{q}.{attr}").as_str()))),
+            // A deque's `maxlen` (None for a list made as a deque without one).
+            CV::List(l) if attr == "maxlen" => Ok(self
+                .maxlens
+                .get(&(Rc::as_ptr(l) as usize))
+                .map_or(CV::None, |(_, n)| CV::Int(*n as i64))),
             CV::Time(t) => match self.time_attribute(*t, attr) {
                 Some(a) => Ok(a),
                 None => Ok(CV::BMethod(Box::new(v.clone()), Rc::from(attr))),

@@ -718,6 +718,7 @@ fn standard_modules_match_cpython() {
             r#"['w', 'n']"#,
         ),
         (r#"re.match(r"((a)b)(c)?", "abd").lastindex"#, r#"1"#),
+        (r#"collections.deque([1, 2, 3], maxlen=2).maxlen"#, r#"2"#),
         (r#"list(collections.deque([1, 2, 3], 2))"#, r#"[2, 3]"#),
     ];
     for (expr, want) in cases {
