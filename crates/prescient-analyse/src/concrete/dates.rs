@@ -397,8 +397,10 @@ fn from_iso(text: &str, kind: TmKind) -> Result<CV, Stop> {
         f.minute = num(hms.get(1).copied().unwrap_or("0"))?;
         f.second = num(hms.get(2).copied().unwrap_or("0"))?;
         if !frac.is_empty() {
-            let digits = &frac[..frac.len().min(6)];
-            f.micro = num(digits)? * 10_i64.pow(6 - digits.len() as u32);
+            // Six digits at most, cut by character: the text is the
+            // program's, and may not be ASCII.
+            let digits: String = frac.chars().take(6).collect();
+            f.micro = num(&digits)? * 10_i64.pow(6 - digits.chars().count() as u32);
         }
     }
     from_fields(kind, &f)

@@ -850,6 +850,8 @@ fn dates_and_durations_match_cpython() {
         "datetime.date(2023, 2, 29)",
         r#"datetime.datetime.strptime("2024-13-01", "%Y-%m-%d")"#,
         "datetime.date(2024, 1, 2) - datetime.datetime(2024, 1, 1)",
+        r#"datetime.datetime.fromisoformat("2024-01-01T00:00:00.12345é")"#,
+        r#"datetime.datetime.strptime("2024-01-01", "%Y-%m-%d %H")"#,
     ] {
         assert!(
             matches!(shown_in(bad, &["datetime"]), Err(Stop::Raised(_))),
@@ -898,5 +900,49 @@ def h(n):
             "{func}: {:?}",
             trace(src, func, vec![5]).err()
         );
+    }
+}
+
+/// `s` as a Python string literal.
+fn py_literal(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            ' '..='~' => out.push(c),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, .. Default::default() })]
+
+    #[test]
+    fn text_parsers_never_panic_on_what_a_program_hands_them(
+        text in proptest::prelude::any::<String>(),
+        tail in "[-0-9:T .%a-zA-Z\\\\()\\[\\]{}\"?*+|^$]{0,24}",
+    ) {
+        // JSON, patterns, templates, ISO dates and `strptime` formats a
+        // program reads from its input: a clear stop or a result, never a
+        // panic of the analysis.
+        for s in [text.as_str(), tail.as_str()] {
+            let lit = py_literal(s);
+            for expr in [
+                format!("json.loads({lit})"),
+                format!("re.compile({lit})"),
+                format!("re.sub(\"a\", {lit}, \"banana\")"),
+                format!("re.split({lit}, \"a,b;c d\")"),
+                format!("datetime.datetime.fromisoformat({lit})"),
+                format!("datetime.datetime.strptime({lit}, \"%Y-%m-%d %H:%M:%S.%f %p %b\")"),
+                format!("datetime.datetime.strptime(\"2024-01-02\", {lit})"),
+                format!("datetime.date(2024, 1, 2).strftime({lit})"),
+            ] {
+                let _ = shown_in(&expr, &["json", "re", "datetime"]);
+            }
+        }
     }
 }
