@@ -287,9 +287,7 @@ impl Exec<'_> {
     }
 
     pub(super) fn compare(&mut self, op: CmpOp, l: &CV, r: &CV) -> Result<bool, Stop> {
-        if let Some(CV::Opaque(q)) = [l, r].into_iter().find(|v| matches!(v, CV::Opaque(_))) {
-            return unsupported(format!("a comparison of what `{q}` returned"));
-        }
+        opaque_compared(l, r)?;
         Ok(match op {
             CmpOp::Eq => self.equal(l, r)?,
             CmpOp::NotEq => !self.equal(l, r)?,
@@ -345,6 +343,8 @@ impl Exec<'_> {
     }
 
     pub(super) fn equal(&mut self, l: &CV, r: &CV) -> Result<bool, Stop> {
+        // Also reached without `compare` (`xs.index(v)`, `xs.remove(v)`).
+        opaque_compared(l, r)?;
         if let (Some(a), Some(b)) = (num(l), num(r)) {
             return Ok(a == b);
         }
@@ -433,6 +433,7 @@ impl Exec<'_> {
     }
 
     pub(super) fn order(&mut self, l: &CV, r: &CV) -> Result<Ordering, Stop> {
+        opaque_compared(l, r)?;
         if let (Some(a), Some(b)) = (num(l), num(r)) {
             return a.partial_cmp(&b).ok_or(Stop::Raised("ValueError".into()));
         }
@@ -2302,6 +2303,15 @@ impl Exec<'_> {
         }
         self.alloc(out.len() / 8)?;
         Ok(out)
+    }
+}
+
+/// A stop when either side of a comparison is an opaque value: what it
+/// decides is not known (`opaque.rs`).
+fn opaque_compared(l: &CV, r: &CV) -> Result<(), Stop> {
+    match [l, r].into_iter().find(|v| matches!(v, CV::Opaque(_))) {
+        Some(CV::Opaque(q)) => unsupported(format!("a comparison of what `{q}` returned")),
+        _ => Ok(()),
     }
 }
 

@@ -891,10 +891,17 @@ def h(n):
     except TypeError:
         v = ""
     return v
+
+def i(n):
+    xs = [1, 2, np.zeros(n)]
+    k = xs.count(2)
+    for _ in range(k):
+        pass
+    return k
 "#;
     let t = trace(src, "f", vec![40]).expect("runs");
     assert_eq!(t.trips((8, 5)), Some(40.0));
-    for func in ["g", "h"] {
+    for func in ["g", "h", "i"] {
         assert!(
             matches!(trace(src, func, vec![5]), Err(Stop::Unsupported(_))),
             "{func}: {:?}",
