@@ -28,24 +28,7 @@ fn big() -> Stop {
     Stop::Unsupported("big integers".into())
 }
 
-fn num(v: &CV) -> Option<f64> {
-    match v {
-        CV::Int(i) => Some(*i as f64),
-        CV::Bool(b) => Some(*b as i64 as f64),
-        CV::Float(f) => Some(*f),
-        _ => None,
-    }
-}
-
-fn int(v: &CV) -> Option<i64> {
-    match v {
-        CV::Int(i) => Some(*i),
-        CV::Bool(b) => Some(*b as i64),
-        _ => None,
-    }
-}
-
-fn arg(pos: &[CV], i: usize) -> Result<&CV, Stop> {
+pub(super) fn arg(pos: &[CV], i: usize) -> Result<&CV, Stop> {
     pos.get(i).ok_or(Stop::Raised("TypeError".into()))
 }
 
@@ -58,7 +41,7 @@ fn int_of(v: &CV) -> Result<i64, Stop> {
     int(v).ok_or(Stop::Raised("TypeError".into()))
 }
 
-fn kwarg<'a>(kw: &'a [(String, CV)], name: &str) -> Option<&'a CV> {
+pub(super) fn kwarg<'a>(kw: &'a [(String, CV)], name: &str) -> Option<&'a CV> {
     kw.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
@@ -1236,7 +1219,7 @@ impl Exec<'_> {
             "random.Random" => CV::Rng(Rc::new(RefCell::new(Rng::new(
                 pos.first().and_then(int).unwrap_or(1) as u64,
             )))),
-            _ => match self.call_stdlib(q, pos.clone(), kw.clone())? {
+            _ => match self.call_stdlib(q, &pos, &kw)? {
                 Some(v) => v,
                 None => self.unmodelled(q, &pos, &kw)?,
             },
@@ -1558,7 +1541,7 @@ impl Exec<'_> {
             },
             CV::Regex(p) => {
                 let p = p.clone();
-                self.regex_method(&p, m, pos, kw)
+                self.regex_method(&p, m, &pos, &kw)
             }
             CV::Time(t) => self.time_method(*t, m, pos, kw),
             CV::Opaque(q) => {
@@ -2313,10 +2296,6 @@ fn opaque_compared(l: &CV, r: &CV) -> Result<(), Stop> {
         Some(CV::Opaque(q)) => unsupported(format!("a comparison of what `{q}` returned")),
         _ => Ok(()),
     }
-}
-
-fn iter_of(items: Vec<CV>) -> CV {
-    CV::Iter(Rc::new(RefCell::new(Iter::new(items))))
 }
 
 fn key_id(v: &CV) -> i64 {

@@ -199,23 +199,16 @@ fn from_fields(kind: TmKind, f: &Fields) -> Result<CV, Stop> {
     ))
 }
 
+/// An integer argument, 0 when not given.
 fn int_of(v: Option<&CV>) -> Result<i64, Stop> {
-    match v {
-        None => Ok(0),
-        Some(CV::Int(i)) => Ok(*i),
-        Some(CV::Bool(b)) => Ok(*b as i64),
-        Some(_) => raise("TypeError"),
-    }
+    v.map_or(Some(0), int)
+        .ok_or_else(|| Stop::Raised("TypeError".into()))
 }
 
+/// A number argument, 0 when not given.
 fn num_of(v: Option<&CV>) -> Result<f64, Stop> {
-    match v {
-        None => Ok(0.0),
-        Some(CV::Int(i)) => Ok(*i as f64),
-        Some(CV::Float(f)) => Ok(*f),
-        Some(CV::Bool(b)) => Ok(*b as i64 as f64),
-        Some(_) => raise("TypeError"),
-    }
+    v.map_or(Some(0.0), num)
+        .ok_or_else(|| Stop::Raised("TypeError".into()))
 }
 
 /// A count of microseconds from a float, as `timedelta` rounds it.

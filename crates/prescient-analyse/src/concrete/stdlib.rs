@@ -8,6 +8,7 @@
 //! the crate does not have (back-references, look-around) stops the run as
 //! unsupported rather than matching differently.
 
+use super::builtins::{arg, kwarg};
 use super::exec::{raise, unsupported, Exec, MAX_ITEMS};
 use super::value::*;
 use super::Stop;
@@ -15,21 +16,9 @@ use prescient_syntax::ast::{BinOp, ExprKind};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-fn arg(pos: &[CV], i: usize) -> Result<&CV, Stop> {
-    pos.get(i).ok_or_else(|| Stop::Raised("TypeError".into()))
-}
-
-fn kwarg<'a>(kw: &'a [(String, CV)], name: &str) -> Option<&'a CV> {
-    kw.iter().find(|(k, _)| k == name).map(|(_, v)| v)
-}
-
 /// A positional argument, or the keyword of that name.
 fn param<'a>(pos: &'a [CV], kw: &'a [(String, CV)], i: usize, name: &str) -> Option<&'a CV> {
     pos.get(i).or_else(|| kwarg(kw, name))
-}
-
-fn iter_of(items: Vec<CV>) -> CV {
-    CV::Iter(Rc::new(RefCell::new(Iter::new(items))))
 }
 
 fn endless(tail: Endless) -> CV {
@@ -48,12 +37,7 @@ fn text(v: &CV) -> Result<Rc<str>, Stop> {
 }
 
 fn float(v: &CV) -> Result<f64, Stop> {
-    match v {
-        CV::Int(i) => Ok(*i as f64),
-        CV::Float(f) => Ok(*f),
-        CV::Bool(b) => Ok(*b as i64 as f64),
-        _ => raise("TypeError"),
-    }
+    num(v).ok_or_else(|| Stop::Raised("TypeError".into()))
 }
 
 impl Exec<'_> {
@@ -62,25 +46,25 @@ impl Exec<'_> {
     pub(super) fn call_stdlib(
         &mut self,
         q: &str,
-        pos: Vec<CV>,
-        kw: Vec<(String, CV)>,
+        pos: &[CV],
+        kw: &[(String, CV)],
     ) -> Result<Option<CV>, Stop> {
         if let Some(f) = q.strip_prefix("itertools.") {
             return self.itertools(f, pos, kw);
         }
         if let Some(f) = q.strip_prefix("statistics.") {
-            return self.statistics(f, &pos).map(Some);
+            return self.statistics(f, pos).map(Some);
         }
         if let Some(f) = q.strip_prefix("re.") {
             return self.re_call(f, pos, kw);
         }
         if let Some(f) = q.strip_prefix("datetime.") {
-            return self.datetime_call(f, &pos, &kw);
+            return self.datetime_call(f, pos, kw);
         }
         Ok(Some(match q {
             "collections.namedtuple" | "typing.NamedTuple" => {
-                let name = text(arg(&pos, 0)?)?;
-                let spec = param(&pos, &kw, 1, "field_names")
+                let name = text(arg(pos, 0)?)?;
+                let spec = param(pos, kw, 1, "field_names")
                     .ok_or_else(|| Stop::Raised("TypeError".into()))?;
                 let fields = match spec {
                     CV::Str(s) => crate::kb::pystd::field_names(s),
@@ -97,31 +81,31 @@ impl Exec<'_> {
                         names
                     }
                 };
-                if kwarg(&kw, "defaults").is_some() {
+                if kwarg(kw, "defaults").is_some() {
                     return unsupported("`namedtuple` defaults");
                 }
                 let class = crate::kb::pystd::record_class(name.to_string(), fields, self.line);
                 CV::Class(Rc::new(class))
             }
             "json.dumps" => {
-                let indent = match kwarg(&kw, "indent") {
+                let indent = match kwarg(kw, "indent") {
                     None | Some(CV::None) => None,
                     Some(CV::Int(n)) => Some(" ".repeat((*n).clamp(0, 64) as usize)),
                     Some(CV::Str(s)) => Some(s.to_string()),
                     Some(_) => return raise("TypeError"),
                 };
-                let sort = match kwarg(&kw, "sort_keys") {
+                let sort = match kwarg(kw, "sort_keys") {
                     Some(v) => self.truthy(&v.clone())?,
                     None => false,
                 };
                 let mut out = String::new();
                 let style = JsonStyle { indent, sort };
-                self.json_write(arg(&pos, 0)?, &style, 0, &mut out)?;
+                self.json_write(arg(pos, 0)?, &style, 0, &mut out)?;
                 self.alloc(out.len() / 16)?;
                 CV::Str(Rc::from(out.as_str()))
             }
             "json.loads" => {
-                let src = text(arg(&pos, 0)?)?;
+                let src = text(arg(pos, 0)?)?;
                 self.step(src.len() as u64 / 16)?;
                 let mut de = serde_json::Deserializer::from_str(&src);
                 let v = serde::de::DeserializeSeed::deserialize(JsonSeed, &mut de)
@@ -150,24 +134,19 @@ impl Exec<'_> {
         }
     }
 
-    fn itertools(
-        &mut self,
-        f: &str,
-        pos: Vec<CV>,
-        kw: Vec<(String, CV)>,
-    ) -> Result<Option<CV>, Stop> {
+    fn itertools(&mut self, f: &str, pos: &[CV], kw: &[(String, CV)]) -> Result<Option<CV>, Stop> {
         Ok(Some(match f {
             "count" => {
-                let start = param(&pos, &kw, 0, "start").cloned().unwrap_or(CV::Int(0));
-                let step = param(&pos, &kw, 1, "step").cloned().unwrap_or(CV::Int(1));
+                let start = param(pos, kw, 0, "start").cloned().unwrap_or(CV::Int(0));
+                let step = param(pos, kw, 1, "step").cloned().unwrap_or(CV::Int(1));
                 if float(&start).is_err() || float(&step).is_err() {
                     return raise("TypeError");
                 }
                 endless(Endless::Count(start, step))
             }
             "repeat" => {
-                let v = arg(&pos, 0)?.clone();
-                match param(&pos, &kw, 1, "times") {
+                let v = arg(pos, 0)?.clone();
+                match param(pos, kw, 1, "times") {
                     Some(n) => {
                         let n = float(n)?.max(0.0) as usize;
                         if n > MAX_ITEMS {
@@ -180,7 +159,7 @@ impl Exec<'_> {
                 }
             }
             "cycle" => {
-                let items = self.iterate(arg(&pos, 0)?)?;
+                let items = self.iterate(arg(pos, 0)?)?;
                 if items.is_empty() {
                     iter_of(Vec::new())
                 } else {
@@ -188,8 +167,8 @@ impl Exec<'_> {
                 }
             }
             "groupby" => {
-                let items = self.iterate(arg(&pos, 0)?)?;
-                let key = param(&pos, &kw, 1, "key").filter(|k| !matches!(k, CV::None));
+                let items = self.iterate(arg(pos, 0)?)?;
+                let key = param(pos, kw, 1, "key").filter(|k| !matches!(k, CV::None));
                 let key = key.cloned();
                 let mut groups: Vec<(CV, Vec<CV>)> = Vec::new();
                 for it in items {
@@ -214,10 +193,10 @@ impl Exec<'_> {
                 )
             }
             "accumulate" => {
-                let items = self.iterate(arg(&pos, 0)?)?;
-                let func = param(&pos, &kw, 1, "func").filter(|k| !matches!(k, CV::None));
+                let items = self.iterate(arg(pos, 0)?)?;
+                let func = param(pos, kw, 1, "func").filter(|k| !matches!(k, CV::None));
                 let func = func.cloned();
-                let mut acc = kwarg(&kw, "initial")
+                let mut acc = kwarg(kw, "initial")
                     .filter(|v| !matches!(v, CV::None))
                     .cloned();
                 let mut out = Vec::with_capacity(items.len() + 1);
@@ -237,7 +216,7 @@ impl Exec<'_> {
             }
             "chain.from_iterable" => {
                 let mut out = Vec::new();
-                for part in self.iterate(arg(&pos, 0)?)? {
+                for part in self.iterate(arg(pos, 0)?)? {
                     out.extend(self.iterate(&part)?);
                     if out.len() > MAX_ITEMS {
                         return unsupported("a chain too long to run");
@@ -246,9 +225,9 @@ impl Exec<'_> {
                 iter_of(out)
             }
             "zip_longest" => {
-                let fill = kwarg(&kw, "fillvalue").cloned().unwrap_or(CV::None);
+                let fill = kwarg(kw, "fillvalue").cloned().unwrap_or(CV::None);
                 let mut cols = Vec::new();
-                for p in &pos {
+                for p in pos {
                     cols.push(self.iterate(p)?);
                 }
                 let n = cols.iter().map(Vec::len).max().unwrap_or(0);
@@ -265,17 +244,17 @@ impl Exec<'_> {
                 )
             }
             "starmap" => {
-                let func = arg(&pos, 0)?.clone();
+                let func = arg(pos, 0)?.clone();
                 let mut out = Vec::new();
-                for args in self.iterate(arg(&pos, 1)?)? {
+                for args in self.iterate(arg(pos, 1)?)? {
                     let args = self.iterate(&args)?;
                     out.push(self.call(&func, args, Vec::new())?);
                 }
                 iter_of(out)
             }
             "takewhile" | "dropwhile" | "filterfalse" => {
-                let pred = arg(&pos, 0)?.clone();
-                let src = arg(&pos, 1)?.clone();
+                let pred = arg(pos, 0)?.clone();
+                let src = arg(pos, 1)?.clone();
                 let mut out = Vec::new();
                 let mut source = self.iter_source(&src)?;
                 let mut dropping = true;
@@ -303,12 +282,12 @@ impl Exec<'_> {
                 iter_of(out)
             }
             "pairwise" => {
-                let items = self.iterate(arg(&pos, 0)?)?;
+                let items = self.iterate(arg(pos, 0)?)?;
                 iter_of(items.windows(2).map(|w| CV::tuple(w.to_vec())).collect())
             }
             "compress" => {
-                let data = self.iterate(arg(&pos, 0)?)?;
-                let sel = self.iterate(arg(&pos, 1)?)?;
+                let data = self.iterate(arg(pos, 0)?)?;
+                let sel = self.iterate(arg(pos, 1)?)?;
                 let mut out = Vec::new();
                 for (d, s) in data.into_iter().zip(sel) {
                     if self.truthy(&s)? {
@@ -514,23 +493,18 @@ impl Exec<'_> {
 
     // ----- re -----
 
-    fn re_call(
-        &mut self,
-        f: &str,
-        pos: Vec<CV>,
-        kw: Vec<(String, CV)>,
-    ) -> Result<Option<CV>, Stop> {
-        let flags = |i: usize| match param(&pos, &kw, i, "flags") {
+    fn re_call(&mut self, f: &str, pos: &[CV], kw: &[(String, CV)]) -> Result<Option<CV>, Stop> {
+        let flags = |i: usize| match param(pos, kw, i, "flags") {
             Some(CV::Int(f)) => *f,
             _ => 0,
         };
         let (pattern, rest, flag_at) = match f {
             "compile" => {
-                let p = self.compile(arg(&pos, 0)?, flags(1))?;
+                let p = self.compile(arg(pos, 0)?, flags(1))?;
                 return Ok(Some(CV::Regex(p)));
             }
             "escape" => {
-                let s = text(arg(&pos, 0)?)?;
+                let s = text(arg(pos, 0)?)?;
                 return Ok(Some(CV::str(&escape_python(&s))));
             }
             "purge" => return Ok(Some(CV::None)),
@@ -539,10 +513,10 @@ impl Exec<'_> {
             "sub" | "subn" => (0, 1, 4),
             _ => return Ok(None),
         };
-        let p = self.compile(arg(&pos, pattern)?, flags(flag_at))?;
-        let args: Vec<CV> = pos[rest..].iter().take(flag_at - rest).cloned().collect();
-        let kw: Vec<(String, CV)> = kw.into_iter().filter(|(k, _)| k != "flags").collect();
-        self.regex_method(&p, f, args, kw).map(Some)
+        let p = self.compile(arg(pos, pattern)?, flags(flag_at))?;
+        let args = &pos[rest.min(pos.len())..pos.len().min(flag_at)];
+        let kw: Vec<(String, CV)> = kw.iter().filter(|(k, _)| k != "flags").cloned().collect();
+        self.regex_method(&p, f, args, &kw).map(Some)
     }
 
     fn compile(&mut self, p: &CV, flags: i64) -> Result<Rc<Pattern>, Stop> {
@@ -569,12 +543,7 @@ impl Exec<'_> {
             true => translated,
             false => format!("(?{prefix}){translated}"),
         };
-        let re = regex::RegexBuilder::new(&full)
-            .size_limit(1 << 22)
-            .build()
-            .map_err(|_| {
-                Stop::Unsupported("a regular expression the executor cannot run".into())
-            })?;
+        let re = build_regex(&full)?;
         let p = Rc::new(Pattern {
             re,
             source,
@@ -599,11 +568,11 @@ impl Exec<'_> {
         &mut self,
         p: &Rc<Pattern>,
         m: &str,
-        pos: Vec<CV>,
-        kw: Vec<(String, CV)>,
+        pos: &[CV],
+        kw: &[(String, CV)],
     ) -> Result<CV, Stop> {
         let subject = |i: usize, name: &str| -> Result<Rc<str>, Stop> {
-            text(param(&pos, &kw, i, name).ok_or_else(|| Stop::Raised("TypeError".into()))?)
+            text(param(pos, kw, i, name).ok_or_else(|| Stop::Raised("TypeError".into()))?)
         };
         Ok(match m {
             "match" | "search" | "fullmatch" => {
@@ -667,7 +636,7 @@ impl Exec<'_> {
             "split" => {
                 let s = subject(0, "string")?;
                 self.step(s.len() as u64 / 8 + 1)?;
-                let max = match param(&pos, &kw, 1, "maxsplit") {
+                let max = match param(pos, kw, 1, "maxsplit") {
                     Some(CV::Int(n)) if *n > 0 => *n as usize,
                     _ => usize::MAX,
                 };
@@ -689,12 +658,12 @@ impl Exec<'_> {
                 CV::list(out)
             }
             "sub" | "subn" => {
-                let repl = param(&pos, &kw, 0, "repl")
+                let repl = param(pos, kw, 0, "repl")
                     .ok_or_else(|| Stop::Raised("TypeError".into()))?
                     .clone();
                 let s = subject(1, "string")?;
                 self.step(s.len() as u64 / 8 + 1)?;
-                let max = match param(&pos, &kw, 2, "count") {
+                let max = match param(pos, kw, 2, "count") {
                     Some(CV::Int(n)) if *n > 0 => *n as usize,
                     _ => usize::MAX,
                 };
@@ -749,12 +718,7 @@ impl Exec<'_> {
                     true => format!(r"\A(?:{})\z", p.re.as_str()),
                     false => format!(r"\A(?:{})", p.re.as_str()),
                 };
-                let re = regex::RegexBuilder::new(&anchored)
-                    .size_limit(1 << 22)
-                    .build()
-                    .map_err(|_| {
-                        Stop::Unsupported("a regular expression the executor cannot run".into())
-                    })?;
+                let re = build_regex(&anchored)?;
                 p.anchored.borrow_mut()[slot] = Some(re.clone());
                 re
             }
@@ -962,6 +926,15 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor {
         }
         Ok(CV::Dict(Rc::new(RefCell::new(t))))
     }
+}
+
+/// A pattern in the crate's syntax, compiled within a size a hostile
+/// pattern cannot pass; one the crate refuses stops the run.
+fn build_regex(pattern: &str) -> Result<regex::Regex, Stop> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 22)
+        .build()
+        .map_err(|_| Stop::Unsupported("a regular expression the executor cannot run".into()))
 }
 
 /// A match object over `s` from the crate's captures.

@@ -125,7 +125,7 @@ impl Iter {
                 let v = next.clone();
                 *next = match (&*next, &*step) {
                     (CV::Int(a), CV::Int(b)) => CV::Int(a.checked_add(*b)?),
-                    (a, b) => CV::Float(as_f64(a)? + as_f64(b)?),
+                    (a, b) => CV::Float(num(a)? + num(b)?),
                 };
                 Some(v)
             }
@@ -149,13 +149,28 @@ pub(crate) enum Endless {
     Cycle(Vec<CV>, usize),
 }
 
-fn as_f64(v: &CV) -> Option<f64> {
+/// A number's value as a float (a bool counts as 0 or 1).
+pub(crate) fn num(v: &CV) -> Option<f64> {
     match v {
         CV::Int(i) => Some(*i as f64),
-        CV::Float(f) => Some(*f),
         CV::Bool(b) => Some(*b as i64 as f64),
+        CV::Float(f) => Some(*f),
         _ => None,
     }
+}
+
+/// An integer's value (a bool counts as 0 or 1).
+pub(crate) fn int(v: &CV) -> Option<i64> {
+    match v {
+        CV::Int(i) => Some(*i),
+        CV::Bool(b) => Some(*b as i64),
+        _ => None,
+    }
+}
+
+/// An iterator over items already made.
+pub(crate) fn iter_of(items: Vec<CV>) -> CV {
+    CV::Iter(Rc::new(RefCell::new(Iter::new(items))))
 }
 
 /// A compiled regular expression (`re.compile`).

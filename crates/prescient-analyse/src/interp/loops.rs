@@ -560,7 +560,9 @@ impl Interp<'_> {
             l.varying = varying;
         }
         self.loop_body_idioms(body);
-        let grown = self.grow_to_mean(body, trip);
+        // The lists the body grows, found once for both uses below.
+        let sites = growth_sites(body);
+        let grown = self.grow_to_mean(body, &sites, trip);
         let flow = match unroll {
             Some((target, items)) => {
                 let w = 1.0 / items.len() as f64;
@@ -595,7 +597,7 @@ impl Interp<'_> {
                 )
             })
             .unwrap_or_default();
-        let bounds = self.bounded_containers(body);
+        let bounds = self.bounded_containers(body, &sites);
         self.grown_walks(&before, &attr_before, trip, &bounds);
         self.grown_access_misses(&before, &attr_before, trip);
         self.exit_loop();
@@ -616,7 +618,12 @@ impl Interp<'_> {
     /// counted), up to a deque's `maxlen`. Not a list the loop also takes
     /// from (`pop`, `del`, `heappop`): a queue drained as it fills. Returns
     /// each and what was added, for [`Self::ungrow`].
-    fn grow_to_mean(&mut self, body: &[Stmt], trip: &Sym) -> Vec<(Expr, f64)> {
+    fn grow_to_mean(
+        &mut self,
+        body: &[Stmt],
+        sites: &[(Expr, &Stmt)],
+        trip: &Sym,
+    ) -> Vec<(Expr, f64)> {
         let trips = self.num(trip);
         let Some(first) = body.first() else {
             return Vec::new();
@@ -631,7 +638,8 @@ impl Interp<'_> {
             .last()
             .map(|l| l.vars.clone())
             .unwrap_or_default();
-        for (place, stmt) in growth_sites(body) {
+        for (place, stmt) in sites {
+            let (place, stmt) = (place.clone(), *stmt);
             let key = unparse::unparse(&place);
             let root = key.split('.').next().unwrap_or("");
             if vars.iter().any(|v| v == root) {
@@ -756,12 +764,12 @@ impl Interp<'_> {
     /// `maxlen` the loop appends to: their length never passes the bound,
     /// however many iterations add to them. Returns the container as
     /// written and the bound.
-    fn bounded_containers(&self, body: &[Stmt]) -> Vec<(Expr, Sym)> {
+    fn bounded_containers(&self, body: &[Stmt], sites: &[(Expr, &Stmt)]) -> Vec<(Expr, Sym)> {
         let mut out = Vec::new();
         // A deque made with a `maxlen` drops what passes it.
-        for (place, _) in growth_sites(body) {
-            if let Some(cap) = self.maxlen_of(&unparse::unparse(&place)) {
-                out.push((place, Sym::num(cap - 1.0)));
+        for (place, _) in sites {
+            if let Some(cap) = self.maxlen_of(&unparse::unparse(place)) {
+                out.push((place.clone(), Sym::num(cap - 1.0)));
             }
         }
         for s in body {
