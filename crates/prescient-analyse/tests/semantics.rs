@@ -865,12 +865,14 @@ main(50000)
     let dist = scope_peak_mib(&a, "main") - without;
     // 50k entries at about 100-200 bytes each; 100k entries would be twice.
     assert!((3.0..11.0).contains(&dist), "{dist}");
-    // Searched from five sources, each search still fills its own `dist`.
+    // Searched from five sources, each search fills its own `dist` while
+    // the last one's is still bound to `d`: two at the peak, not five
+    // (tracemalloc's peak under CPython 3.11 is 4.4 times one search's).
     let five = scope_peak_mib(
         &analyze_summary(&src("    for s in range(5):\n        d = bfs(adj, s)"), &[]),
         "main",
     ) - without;
-    assert!((0.8..1.25).contains(&(five / dist)), "{dist} {five}");
+    assert!((1.6..2.5).contains(&(five / dist)), "{dist} {five}");
 }
 
 /// Interpreter operations of one class over the whole analysis.
@@ -2338,4 +2340,40 @@ fn a_deque_with_a_maxlen_keeps_to_it() {
     // 100k strings kept without a maxlen (several MiB); 50 with one.
     assert!(peak(&bounded) < 0.5e6, "{}", peak(&bounded));
     assert!(peak(&unbounded) > 4.0e6, "{}", peak(&unbounded));
+}
+
+#[test]
+fn a_result_rebuilt_in_a_loop_holds_two_copies_and_its_argument() {
+    // `html = render(build(n))` in a loop: while `render` builds its list,
+    // the list `build` returned is alive (it is `render`'s argument), and
+    // so is the previous iteration's `html`, bound until the new one is.
+    // CPython peaks at about 79 MiB above the interpreter here; before,
+    // only the kept `html` counted (25 MiB).
+    let src = r#"
+import sys
+
+
+def build(n):
+    return [str(i) * 5 for i in range(n)]
+
+
+def render(lines):
+    out = []
+    for line in lines:
+        out.append(line.upper() + "!")
+    return out
+
+
+def main(n):
+    total = 0
+    for _ in range(4):
+        html = render(build(n))
+        total += len(html)
+    print(total)
+
+
+main(int(sys.argv[1]))
+"#;
+    let peak = peak_mib(&analyze(src, &["300000"]));
+    assert!((62.0..110.0).contains(&peak), "{peak}");
 }

@@ -82,6 +82,46 @@ pub struct WithItem {
     pub target: Option<Expr>,
 }
 
+/// One `case` of a `match`: its pattern, its guard (`if ...`) and body.
+#[derive(Clone, Debug)]
+pub struct MatchCase {
+    pub pattern: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Vec<Stmt>,
+}
+
+/// A `case` pattern (PEP 634).
+#[derive(Clone, Debug)]
+pub enum Pattern {
+    /// A literal or a dotted name, compared with `==`.
+    Value(Expr),
+    /// `None`, `True` or `False`, compared with `is` (None for `None`).
+    Singleton(Option<bool>),
+    /// `[a, *rest, b]` or `(a, b)`: a sequence of that shape.
+    Sequence(Vec<Pattern>),
+    /// `{"k": p, **rest}`: a mapping holding those keys.
+    Mapping {
+        keys: Vec<Expr>,
+        patterns: Vec<Pattern>,
+        rest: Option<String>,
+    },
+    /// `Point(x, y=0)`: an instance, its `__match_args__` and attributes.
+    Class {
+        cls: Expr,
+        patterns: Vec<Pattern>,
+        keywords: Vec<(String, Pattern)>,
+    },
+    /// `*rest` inside a sequence pattern (`*_` binds nothing).
+    Star(Option<String>),
+    /// `p as name`, a bare capture `name`, or the wildcard `_`.
+    As {
+        pattern: Option<Box<Pattern>>,
+        name: Option<String>,
+    },
+    /// `p | q`: the first alternative that matches.
+    Or(Vec<Pattern>),
+}
+
 #[derive(Clone, Debug)]
 pub enum StmtKind {
     FunctionDef(Arc<FunctionDef>),
@@ -124,7 +164,7 @@ pub enum StmtKind {
     },
     Match {
         subject: Expr,
-        cases: Vec<Vec<Stmt>>,
+        cases: Vec<MatchCase>,
     },
     Raise(Option<Expr>),
     Try {
@@ -493,7 +533,7 @@ impl Stmt {
             }
             StmtKind::If { body, orelse, .. } => vec![body, orelse],
             StmtKind::With { body, .. } => vec![body],
-            StmtKind::Match { cases, .. } => cases.iter().map(|c| c.as_slice()).collect(),
+            StmtKind::Match { cases, .. } => cases.iter().map(|c| c.body.as_slice()).collect(),
             StmtKind::Try {
                 body,
                 handlers,
@@ -539,7 +579,11 @@ impl Stmt {
                 }
                 v
             }
-            StmtKind::Match { subject, .. } => vec![subject],
+            StmtKind::Match { subject, cases } => {
+                let mut v = vec![subject];
+                v.extend(cases.iter().filter_map(|c| c.guard.as_ref()));
+                v
+            }
             _ => vec![],
         }
     }

@@ -31,6 +31,65 @@ impl Converter<'_> {
         }
     }
 
+    fn pattern(&mut self, p: &r::Pattern) -> Pattern {
+        // Nested beyond the bound, a pattern is an opaque value: nothing
+        // that reads it can recurse that deep, and a run stops on it.
+        if self.depth > MAX_DEPTH {
+            let span = self.span(p.range());
+            self.truncated.push(span);
+            return Pattern::Value(Expr {
+                span,
+                kind: ExprKind::Opaque,
+            });
+        }
+        self.depth += 1;
+        let out = self.pattern_kind(p);
+        self.depth -= 1;
+        out
+    }
+
+    fn pattern_kind(&mut self, p: &r::Pattern) -> Pattern {
+        match p {
+            r::Pattern::MatchValue(x) => Pattern::Value(self.expr(&x.value)),
+            r::Pattern::MatchSingleton(x) => Pattern::Singleton(match x.value {
+                r::Singleton::None => None,
+                r::Singleton::True => Some(true),
+                r::Singleton::False => Some(false),
+            }),
+            r::Pattern::MatchSequence(x) => {
+                Pattern::Sequence(x.patterns.iter().map(|p| self.pattern(p)).collect())
+            }
+            r::Pattern::MatchMapping(x) => Pattern::Mapping {
+                keys: x.keys.iter().map(|k| self.expr(k)).collect(),
+                patterns: x.patterns.iter().map(|p| self.pattern(p)).collect(),
+                rest: x.rest.as_ref().map(|n| n.id.to_string()),
+            },
+            r::Pattern::MatchClass(x) => Pattern::Class {
+                cls: self.expr(&x.cls),
+                patterns: x
+                    .arguments
+                    .patterns
+                    .iter()
+                    .map(|p| self.pattern(p))
+                    .collect(),
+                keywords: x
+                    .arguments
+                    .keywords
+                    .iter()
+                    .map(|k| (k.attr.id.to_string(), self.pattern(&k.pattern)))
+                    .collect(),
+            },
+            r::Pattern::MatchStar(x) => Pattern::Star(x.name.as_ref().map(|n| n.id.to_string())),
+            r::Pattern::MatchAs(x) => Pattern::As {
+                pattern: x.pattern.as_ref().map(|p| Box::new(self.pattern(p))),
+                name: x.name.as_ref().map(|n| n.id.to_string()),
+            },
+            r::Pattern::MatchOr(x) => {
+                Pattern::Or(x.patterns.iter().map(|p| self.pattern(p)).collect())
+            }
+        }
+    }
+
     pub fn suite(&mut self, body: &[r::Stmt]) -> Vec<Stmt> {
         body.iter().filter_map(|s| self.stmt(s)).collect()
     }
@@ -139,7 +198,15 @@ impl Converter<'_> {
             },
             r::Stmt::Match(x) => StmtKind::Match {
                 subject: self.expr(&x.subject),
-                cases: x.cases.iter().map(|c| self.suite(&c.body)).collect(),
+                cases: x
+                    .cases
+                    .iter()
+                    .map(|c| MatchCase {
+                        pattern: self.pattern(&c.pattern),
+                        guard: c.guard.as_ref().map(|g| self.expr(g)),
+                        body: self.suite(&c.body),
+                    })
+                    .collect(),
             },
             r::Stmt::Raise(x) => StmtKind::Raise(x.exc.as_ref().map(|e| self.expr(e))),
             r::Stmt::Try(x) => StmtKind::Try {

@@ -1751,13 +1751,23 @@ impl Exec<'_> {
                 Some((k, v)) => CV::tuple(vec![k, v]),
                 None => return raise("KeyError"),
             },
-            "keys" | "values" | "items" => {
+            // A keys view is set-like (`seen |= d.keys()`, `a.keys() &
+            // b.keys()`): a set of the same keys, in the dict's order.
+            "keys" => {
+                let t = d.borrow();
+                self.step(t.len() as u64 / 8)?;
+                let mut out = Table::default();
+                for (key, (k, _)) in t.keyed_items() {
+                    out.insert(key.clone(), k.clone(), CV::None);
+                }
+                CV::Set(Rc::new(RefCell::new(out)))
+            }
+            "values" | "items" => {
                 let t = d.borrow();
                 self.step(t.len() as u64 / 8)?;
                 let out: Vec<CV> = t
                     .items()
                     .map(|(k, v)| match m {
-                        "keys" => k.clone(),
                         "values" => v.clone(),
                         _ => CV::tuple(vec![k.clone(), v.clone()]),
                     })
@@ -2459,6 +2469,42 @@ fn math(f: &str, pos: &[CV]) -> Result<CV, Stop> {
             }
             CV::Float(s.sqrt())
         }
+        "dist" => {
+            let coords = |v: &CV| -> Result<Vec<f64>, Stop> {
+                let items = match v {
+                    CV::Tuple(t) => t.to_vec(),
+                    CV::List(l) => l.borrow().clone(),
+                    _ => return unsupported("`math.dist` of what is not a list or tuple"),
+                };
+                items
+                    .iter()
+                    .map(|c| num(c).ok_or(Stop::Raised("TypeError".into())))
+                    .collect()
+            };
+            let (p, q) = (coords(arg(pos, 0)?)?, coords(arg(pos, 1)?)?);
+            if p.len() != q.len() {
+                return raise("ValueError");
+            }
+            CV::Float(
+                p.iter()
+                    .zip(&q)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt(),
+            )
+        }
+        "asin" | "acos" => {
+            let v = x()?;
+            if !(-1.0..=1.0).contains(&v) {
+                return raise("ValueError");
+            }
+            CV::Float(if f == "asin" { v.asin() } else { v.acos() })
+        }
+        "sinh" => CV::Float(x()?.sinh()),
+        "cosh" => CV::Float(x()?.cosh()),
+        "tanh" => CV::Float(x()?.tanh()),
+        "degrees" => CV::Float(x()?.to_degrees()),
+        "radians" => CV::Float(x()?.to_radians()),
         "isqrt" => CV::Int((int_arg(pos, 0)?.max(0) as f64).sqrt().floor() as i64),
         "gcd" => {
             let (mut a, mut b) = (

@@ -89,7 +89,12 @@ pub(crate) struct Exec<'g> {
     /// handler must not take for the program's own.
     pub(super) opaque_made: bool,
     /// Regular expressions compiled so far, by pattern and flags.
-    pub(super) patterns: HashMap<(String, i64), Rc<Pattern>>,
+    pub(super) patterns: HashMap<(String, i64), Rc<super::value::Pattern>>,
+    /// The last id given to a method of a class defined in a function
+    /// (`blocks.rs`), counted down from the top.
+    pub(super) local_ids: u64,
+    /// The classes defined in functions so far.
+    pub(super) local_classes: Vec<Rc<ClassVal>>,
 }
 
 /// A call's keyword arguments, in order.
@@ -134,6 +139,8 @@ impl<'g> Exec<'g> {
             maxlens: HashMap::new(),
             opaque_made: false,
             patterns: HashMap::new(),
+            local_ids: u64::MAX,
+            local_classes: Vec::new(),
         }
     }
 
@@ -277,7 +284,7 @@ impl<'g> Exec<'g> {
         unsupported(format!("name `{name}`"))
     }
 
-    fn bind(&mut self, name: &str, v: CV) {
+    pub(super) fn bind(&mut self, name: &str, v: CV) {
         match self.frames.last() {
             Some(f) if f.globals_decl.contains(name) => {
                 self.overlay.insert(name.to_string(), v);
@@ -852,14 +859,17 @@ impl<'g> Exec<'g> {
                 let f = self.make_def(d)?;
                 self.bind(&d.name, f);
             }
-            StmtKind::ClassDef(_) => return unsupported("a class defined inside a function"),
+            StmtKind::ClassDef(c) => {
+                let class = self.make_class(c)?;
+                self.bind(&c.name, class);
+            }
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => {
                 for (name, v) in imported(s)? {
                     self.bind(&name, v);
                 }
             }
-            StmtKind::With { .. } => return unsupported("a `with` block"),
-            StmtKind::Match { .. } => return unsupported("a `match` statement"),
+            StmtKind::With { items, body } => return self.exec_with(items, body),
+            StmtKind::Match { subject, cases } => return self.exec_match(subject, cases),
         }
         Ok(Flow::Normal)
     }
@@ -905,7 +915,7 @@ impl<'g> Exec<'g> {
         }
     }
 
-    fn make_def(&mut self, d: &std::sync::Arc<FunctionDef>) -> Result<CV, Stop> {
+    pub(super) fn make_def(&mut self, d: &std::sync::Arc<FunctionDef>) -> Result<CV, Stop> {
         let mut defaults = HashMap::new();
         for p in d.params.positional.iter().chain(&d.params.kwonly) {
             if let Some(e) = &p.default {
@@ -976,7 +986,7 @@ impl<'g> Exec<'g> {
         self.exec_block(orelse)
     }
 
-    fn assign(&mut self, t: &Expr, v: CV) -> Result<(), Stop> {
+    pub(super) fn assign(&mut self, t: &Expr, v: CV) -> Result<(), Stop> {
         match &t.kind {
             ExprKind::Name(n) => {
                 self.bind(n, v);
@@ -2059,7 +2069,7 @@ fn frozen_record(c: &ClassVal) -> bool {
         || crate::value::dataclass_flag(c, "unsafe_hash", true)
 }
 
-fn class_id(c: &ClassVal) -> usize {
+pub(super) fn class_id(c: &ClassVal) -> usize {
     c as *const ClassVal as usize
 }
 

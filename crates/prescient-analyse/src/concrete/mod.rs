@@ -21,6 +21,7 @@
 //! it has no files, no clock and no printing.
 
 mod argparse;
+mod blocks;
 mod builtins;
 mod convert;
 mod dates;

@@ -42,7 +42,7 @@ pub(super) fn opaque_misuse(raised: &str) -> bool {
 }
 
 impl Exec<'_> {
-    fn opaque(&mut self, name: &str) -> CV {
+    pub(super) fn opaque(&mut self, name: &str) -> CV {
         self.opaque_made = true;
         CV::Opaque(Rc::from(name))
     }

@@ -539,6 +539,155 @@ def f(n):
     assert_eq!(t.trips((22, 5)), Some(2.0));
 }
 
+#[test]
+fn local_classes_and_with_blocks_run_as_python_runs_them() {
+    // A class defined in the function closes over its names and inherits
+    // through `super()`; a context manager's `__exit__` sees the raised
+    // exception and swallows it by returning true. CPython 3.11 runs the
+    // last loop 186 times.
+    let src = r#"
+class Quiet:
+    def __init__(self):
+        self.entered = 0
+        self.caught = []
+
+    def __enter__(self):
+        self.entered += 1
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None:
+            self.caught.append(kind)
+        return kind is not None
+
+
+def f(n):
+    step = 3
+
+    class Acc:
+        scale = 2
+
+        def __init__(self):
+            self.total = 0
+
+        def add(self, x):
+            self.total += x * self.scale + step
+
+    class Loud(Acc):
+        def add(self, x):
+            super().add(x)
+            self.total += 1
+
+    a = Loud()
+    q = Quiet()
+    for i in range(n):
+        with q as inner:
+            a.add(i)
+            if i % 4 == 0:
+                raise ValueError("skip")
+            a.add(1)
+    with q:
+        pass
+    k = 0
+    for _ in range(a.total + len(q.caught) + inner.entered):
+        k += 1
+    return k"#;
+    let t = trace(src, "f", vec![10]).expect("runs");
+    assert_eq!(t.trips((45, 5)), Some(186.0));
+}
+
+#[test]
+fn match_statements_run_as_python_runs_them() {
+    // Every kind of pattern: literals, singletons, alternatives, a class
+    // with a guard and a capture, sequences with a star, a mapping with a
+    // rest, a dataclass by keyword and by position, `__match_args__`, the
+    // wildcard. CPython 3.11 runs the last loop 1368 times.
+    let src = r#"
+from dataclasses import dataclass
+
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Box:
+    __match_args__ = ("w", "h")
+
+    def __init__(self, w, h):
+        self.w = w
+        self.h = h
+
+
+def classify(v):
+    match v:
+        case None:
+            return 1
+        case True:
+            return 2
+        case 0 | 1:
+            return 3
+        case int(n) if n > 100:
+            return 4
+        case str() as s:
+            return 5 + len(s)
+        case [first, *rest] if len(rest) >= 2:
+            return 10 + first + len(rest)
+        case (a, b):
+            return 20 + a + b
+        case {"kind": "sum", "items": [*xs], **extra}:
+            return 30 + sum(xs) + len(extra)
+        case Point(x=0, y=yy):
+            return 40 + yy
+        case Point(xx, yy):
+            return 50 + xx * yy
+        case Box(w, h) if w == h:
+            return 60 + w
+        case _:
+            return 99
+
+
+def f(n):
+    values = [None, True, 0, 1, 500, 7, "abc", [1, 2, 3, 4], [1, 2], (3, 4),
+              {"kind": "sum", "items": [1, 2, 3], "tag": 1, "z": 2}, {"kind": "x"},
+              Point(0, 5), Point(2, 3), Box(4, 4), Box(2, 3), 2.5]
+    total = 0
+    for _ in range(n):
+        for v in values:
+            total += classify(v)
+    k = 0
+    for _ in range(total):
+        k += 1
+    return k"#;
+    let t = trace(src, "f", vec![2]).expect("runs");
+    assert_eq!(t.trips((56, 5)), Some(1368.0));
+}
+
+#[test]
+fn math_functions_and_key_views_match_cpython() {
+    // Expected values printed by CPython 3.11. A dict's keys view is
+    // set-like: `seen |= d.keys()` raised a TypeError before.
+    let cases = [
+        ("math.dist((1, 2), (4, 6))", "5.0"),
+        ("math.dist([0.5], [2])", "1.5"),
+        ("round(math.asin(0.5), 12)", "0.523598775598"),
+        ("math.degrees(math.pi)", "180.0"),
+        ("round(math.tanh(0.5), 12)", "0.46211715726"),
+        ("sorted({1} | {2: 0, 3: 1}.keys())", "[1, 2, 3]"),
+        ("sorted({2: 0, 3: 1}.keys() & {3, 4})", "[3]"),
+        ("len({1: 2}.keys() - {1})", "0"),
+    ];
+    for (expr, want) in cases {
+        let got = shown_in(expr, &["math"]);
+        assert_eq!(got.as_deref(), Ok(want), "{expr}");
+    }
+    assert!(matches!(
+        shown_in("math.dist((1, 2), (1, 2, 3))", &["math"]),
+        Err(Stop::Raised(_))
+    ));
+}
+
 /// An expression's value with the modules of users' scripts the executor
 /// models.
 fn shown_with_modules(expr: &str) -> Result<String, Stop> {

@@ -90,7 +90,21 @@ impl Interp<'_> {
             callee,
             Value::Func(_) | Value::Method { .. } | Value::Class(_)
         ) && self.may_run(func, args, keywords, &pos, &kw);
-        self.call_value(callee, pos, kw, &text, func, args, line)
+        // An argument the statement built (`render(load(path))`) is alive
+        // through the call, beside what the call builds.
+        let held: f64 = if matches!(callee, Value::Func(_) | Value::Method { .. }) {
+            args.iter()
+                .zip(&pos)
+                .filter(|(a, _)| super::stmt::builds_anew(a))
+                .map(|(_, v)| self.python_bytes(v))
+                .sum()
+        } else {
+            0.0
+        };
+        self.temp_bytes += held;
+        let out = self.call_value(callee, pos, kw, &text, func, args, line);
+        self.temp_bytes -= held;
+        out
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -820,8 +834,8 @@ impl Interp<'_> {
             Callable::Def(d) => {
                 let built = Self::built_containers(d);
                 let receiver = self.receiver_bytes(d);
-                for s in &d.body {
-                    let flow = self.exec(s);
+                for (i, s) in d.body.iter().enumerate() {
+                    let flow = self.exec_nth(&d.body, i, true);
                     if matches!(s.kind, StmtKind::For { .. } | StmtKind::While { .. }) {
                         self.note_frame_peak(&built, d, receiver);
                     }

@@ -302,8 +302,19 @@ impl Interp<'_> {
                         .and_then(|v| v.len())
                         .map(|l| self.num(&l))
                         .unwrap_or(r.len);
+                    // A container kept to a size (`if len(buf) > k:
+                    // buf.pop()`) fills to it in its first k iterations and
+                    // stays there: its mean over the loop is near the bound
+                    // however slowly the mean net growth says it fills.
                     let mid = match bounds.iter().find(|(e, _)| unparse::unparse(e) == r.text) {
-                        Some((_, b)) => mid.min(self.num(b)),
+                        Some((_, b)) => {
+                            let (b, trips) = (self.num(b), self.num(trip));
+                            if trips > b && mid > r.len {
+                                b * (1.0 - b / (2.0 * trips))
+                            } else {
+                                mid.min(b)
+                            }
+                        }
                         None => mid,
                     };
                     extra += r.per_item * (mid - r.len).max(0.0) * r.accesses;

@@ -20,6 +20,7 @@ mod ledger;
 mod linked;
 mod locality;
 mod loops;
+mod matching;
 mod oracle;
 mod recursion;
 mod stmt;
@@ -251,6 +252,9 @@ pub struct Interp<'a> {
     /// `scale_literals` holds (a run they broke is retried without).
     pub(crate) size_literals: std::collections::HashSet<crate::concrete::At>,
     pub(crate) scale_literals: bool,
+    /// Whether the last ladder ([`Interp::climb`]) set aside runs that
+    /// shrank a size below what says anything of the real one.
+    pub(crate) shrunk_too_far: bool,
     /// Why runs did not happen (said at the end, if it matters).
     pub(crate) oracle_notes: Vec<String>,
     /// The counts of the whole module's run, if it ran.
@@ -313,6 +317,7 @@ impl<'a> Interp<'a> {
             module_tried: false,
             size_literals: std::collections::HashSet::new(),
             scale_literals: true,
+            shrunk_too_far: false,
             oracle_notes: Vec::new(),
             module_counts: None,
             maxlens: HashMap::new(),

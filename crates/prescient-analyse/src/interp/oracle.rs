@@ -56,6 +56,11 @@ pub(crate) struct Counts {
     /// ratios are the shares of branches and of what follows an early
     /// exit (`continue`, `return`).
     stmts: HashMap<At, f64>,
+    /// The same counts at the rung below the biggest, when the counts were
+    /// extrapolated from a ladder of sizes, with the steps of that rung's
+    /// size ratio still to go to the full size: a share that moves
+    /// between the rungs by more than their counts' noise moves on.
+    stmts_below: Option<(HashMap<At, f64>, f64)>,
     /// Loops whose trips per entry varied (see `Trace::varied`), in the
     /// (biggest) run.
     varied: HashSet<At>,
@@ -109,6 +114,7 @@ impl Counts {
                 .filter_map(|k| Some((*k, t.calls_per_root(*k)?)))
                 .collect(),
             stmts: stmt_counts(t),
+            stmts_below: None,
             varied: t.varied.clone(),
             keys: t
                 .keys
@@ -148,6 +154,12 @@ impl Counts {
         let mut c = Counts {
             how: Some(how),
             stmts: stmt_counts(b),
+            stmts_below: match growth {
+                Growth::Power { ratio, to_full } if ratio > 1.0 => {
+                    Some((stmt_counts(a), to_full.ln() / ratio.ln()))
+                }
+                _ => None,
+            },
             varied: b.varied.clone(),
             text: text_ratios(b),
             ..Counts::default()
@@ -289,6 +301,7 @@ impl Interp<'_> {
     ) -> Option<Counts> {
         let mut done: Vec<(f64, Trace)> = Vec::new();
         let mut i = 0;
+        self.shrunk_too_far = false;
         while i < scales.len() {
             let scale = scales[i];
             i += 1;
@@ -304,6 +317,8 @@ impl Interp<'_> {
                 Some(Ok(t)) => {
                     if t.smallest >= SMALLEST_SIZE {
                         done.push((scale, t));
+                    } else {
+                        self.shrunk_too_far = true;
                     }
                 }
                 Some(Err(_)) | None => break,
@@ -508,9 +523,13 @@ impl Interp<'_> {
             return;
         }
         // A hard-coded size shrunk may break what the program does with
-        // it (a table of 256 entries indexed by byte): the ladder again,
-        // with only the arguments and the command line shrunk.
-        if matches!(self.oracle_stop, Some(Stop::Raised(_))) && !self.size_literals.is_empty() {
+        // it (a table of 256 entries indexed by byte), or leave too few
+        // rungs big enough to say anything (200 accounts shrunk to 2
+        // while the arguments' 600000 events run out the budget): the
+        // ladder again, with only the arguments and the command line
+        // shrunk.
+        let broke = matches!(self.oracle_stop, Some(Stop::Raised(_)));
+        if (broke || self.shrunk_too_far) && !self.size_literals.is_empty() {
             self.scale_literals = false;
             self.oracle_stop = None;
             let again = self.climb(&SCALES, |setup| concrete::run_module(setup, body));
@@ -612,7 +631,17 @@ impl Interp<'_> {
             .find(|c| c.stmts.contains_key(&key(first)))?;
         let base = c.stmts[&key(first)];
         let n = c.stmts.get(&key(s)).copied().unwrap_or(0.0);
-        (base > 0.0).then(|| (n / base).min(1.0))
+        if base <= 0.0 {
+            return None;
+        }
+        let below = c.stmts_below.as_ref().and_then(|(t, steps)| {
+            let base = *t.get(&key(first))?;
+            Some((t.get(&key(s)).copied().unwrap_or(0.0), base, *steps))
+        });
+        Some(match below {
+            Some((m, base_m, steps)) => projected_share((m, base_m), (n, base), steps),
+            None => (n / base).min(1.0),
+        })
     }
 
     /// The share of the stores into a dict on `line` that brought a new
@@ -639,6 +668,41 @@ impl Interp<'_> {
             Some((*c.calls.get(&at)?, how))
         })
     }
+}
+
+/// A branch's share at full size from its counts at two rungs of a
+/// ladder (`(taken, runs)` at the smaller, `a`, and the bigger, `b`),
+/// `steps` rungs' size ratios short of the full size. A share that
+/// depends on the sizes (a stock of fixed size runs out less often as
+/// the orders shrink with the run) moves on as it moved between the
+/// rungs, as a power of the size; one whose move is within the noise of
+/// its counts (two standard errors of the log ratio, for counts of
+/// independent events) is the pooled share of both rungs.
+fn projected_share(a: (f64, f64), b: (f64, f64), steps: f64) -> f64 {
+    let pooled = ((a.0 + b.0) / (a.1 + b.1)).min(1.0);
+    if a.0 < 1.0 || b.0 < 1.0 || a.1 <= 0.0 || steps <= 0.0 {
+        return pooled;
+    }
+    let (pa, pb) = (a.0 / a.1, b.0 / b.1);
+    let moved = (pb / pa).ln();
+    let noise = (1.0 / a.0 + 1.0 / b.0).sqrt();
+    if moved.abs() <= 2.0 * noise {
+        return pooled;
+    }
+    let up = pb * (pb / pa).powf(steps);
+    if up < 1.0 {
+        return up;
+    }
+    // A share the law takes past 1 nears it as what is left shrinks, by
+    // the same law: a buffer trimmed past a fixed length is trimmed in
+    // ever more of the runs, never in all of them.
+    let (qa, qb) = (1.0 - pa, 1.0 - pb);
+    let left = if qa > 0.0 && qb > 0.0 {
+        qb * (qb / qa).powf(steps)
+    } else {
+        0.0
+    };
+    (1.0 - left).max(pb)
 }
 
 fn stmt_counts(t: &Trace) -> HashMap<At, f64> {
@@ -825,7 +889,37 @@ fn needs_counts(d: &FunctionDef) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::project_power;
+    use super::{project_power, projected_share};
+
+    #[test]
+    fn a_share_moves_on_only_past_its_counts_noise() {
+        // 100 of 1000 runs, then 210 of 2000: within two standard errors
+        // of the log ratio (0.17), so the pooled share stands.
+        let s = projected_share((100.0, 1000.0), (210.0, 2000.0), 4.0);
+        assert!((s - 310.0 / 3000.0).abs() < 1e-12, "{s}");
+        // 1000 of 10000, then 3000 of 20000: the share grew half again per
+        // rung, well past the noise; two rungs on it is 0.15 * 1.5^2.
+        let s = projected_share((1000.0, 10000.0), (3000.0, 20000.0), 2.0);
+        assert!((s - 0.3375).abs() < 1e-9, "{s}");
+        // Falling, it falls on: 0.3 then 0.15, two rungs on 0.0375.
+        let s = projected_share((3000.0, 10000.0), (3000.0, 20000.0), 2.0);
+        assert!((s - 0.0375).abs() < 1e-9, "{s}");
+        // Past 1 by that law, it nears 1 as its complement falls: 0.3 then
+        // 0.6, what is left shrinking by 4/7 per rung, eight rungs on.
+        let s = projected_share((3000.0, 10000.0), (12000.0, 20000.0), 8.0);
+        assert!(
+            (s - (1.0 - 0.4 * (0.4f64 / 0.7).powi(8))).abs() < 1e-9,
+            "{s}"
+        );
+        // One when the biggest rung took the branch every time.
+        assert_eq!(
+            projected_share((1000.0, 10000.0), (20000.0, 20000.0), 8.0),
+            1.0
+        );
+        // No count at a rung: the pooled share.
+        let s = projected_share((0.0, 100.0), (5.0, 200.0), 3.0);
+        assert!((s - 5.0 / 300.0).abs() < 1e-12, "{s}");
+    }
 
     /// A count's values at rungs of sizes `n0 * 2^i`, projected to 16
     /// times the biggest, against the count's own value there.

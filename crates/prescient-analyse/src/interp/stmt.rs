@@ -331,24 +331,68 @@ impl Interp<'_> {
     }
 
     pub(crate) fn exec_block(&mut self, body: &[Stmt]) -> Flow {
-        for (i, s) in body.iter().enumerate() {
-            // What follows an early exit (`if c in used: continue`) runs
-            // as often as a run of the call measured, when one did.
-            let share = match i {
-                0 => None,
-                _ if !self.oracle_active() => None,
-                _ => self.oracle_share(&body[0], s).filter(|w| *w < 1.0),
-            };
-            let flow = match share {
-                Some(w) => self.weighted(w, |it| it.exec(s)),
-                None => self.exec(s),
-            };
-            match flow {
+        for i in 0..body.len() {
+            match self.exec_nth(body, i, false) {
                 Flow::Normal => {}
                 other => return other,
             }
         }
         Flow::Normal
+    }
+
+    /// Whether `targets = value` rebinds a name, in a loop of this frame
+    /// that repeats, to an object the statement builds (a call's result, a
+    /// comprehension, a display): the previous iteration's object is then
+    /// alive while the new one is built.
+    fn carried_rebinding(&self, targets: &[Expr], value: &Expr) -> bool {
+        let [t] = targets else { return false };
+        let Some(name) = t.as_name() else {
+            return false;
+        };
+        // A container bound before the loop is counted among what is live
+        // when the loop begins: only one first bound in the loop is not.
+        let held = match self.frames.last() {
+            Some(f) => f.locals.get(name),
+            None => self.globals.get(name),
+        };
+        let bound = held.is_some_and(|v| matches!(v, Value::Seq { .. } | Value::Instance { .. }));
+        if bound {
+            return false;
+        }
+        let builds = builds_anew(value);
+        let base = self.frames.last().map_or(0, |f| f.loop_base);
+        builds
+            && self.loops.get(base..).is_some_and(|ls| {
+                ls.iter()
+                    .any(|l| !l.comprehension && self.num(&l.trip) >= 2.0)
+            })
+    }
+
+    /// Runs the `i`th statement of `body`. What follows an early exit (`if
+    /// c in used: continue`, a guard clause's `return`) runs as often as a
+    /// run of the program measured, when one did: for its cost and for
+    /// what it adds to containers alike. In a function's own body (`call`)
+    /// only where the function repeats (see [`Self::measured_repeat`]):
+    /// the calls of a recursion are counted by its recurrence, base cases
+    /// and all.
+    pub(crate) fn exec_nth(&mut self, body: &[Stmt], i: usize, function_body: bool) -> Flow {
+        let s = &body[i];
+        let share = match i {
+            0 => None,
+            _ if !self.oracle_active() => None,
+            _ if function_body && !self.measured_repeat() => None,
+            _ => self.oracle_share(&body[0], s).filter(|w| *w < 1.0),
+        };
+        let Some(w) = share else {
+            return self.exec(s);
+        };
+        let saved = self.branch_share;
+        if self.measured_repeat() {
+            self.branch_share = saved * w;
+        }
+        let flow = self.weighted(w, |it| it.exec(s));
+        self.branch_share = saved;
+        flow
     }
 
     pub(crate) fn exec(&mut self, s: &Stmt) -> Flow {
@@ -405,7 +449,20 @@ impl Interp<'_> {
                         }
                     }
                 }
+                let carried = self.carried_rebinding(targets, value);
+                let before = self.stmt_peak;
+                if carried {
+                    self.stmt_peak = self.temp_bytes;
+                }
                 let v = self.eval_idiomatic(value);
+                if carried {
+                    // The previous iteration's value stays bound until the
+                    // new one is: both are alive at the peak of building it
+                    // (`html = render(load(path))` in a loop holds two
+                    // documents at once), the old as big as the new.
+                    let old = self.python_bytes(&v);
+                    self.stmt_peak = before.max(self.stmt_peak + old);
+                }
                 // `b = a`, `rows = self.rows`, `g = groups[k]`: another name
                 // for a container held elsewhere, not a copy.
                 let v = match (&value.kind, v) {
@@ -515,7 +572,10 @@ impl Interp<'_> {
             }
             StmtKind::Match { subject, cases } => {
                 self.eval(subject);
-                return self.exclusive_branches(cases.iter().map(|c| c.as_slice()).collect());
+                for g in cases.iter().filter_map(|c| c.guard.as_ref()) {
+                    self.eval(g);
+                }
+                return self.exec_match(s, cases);
             }
             StmtKind::Raise(e) => {
                 if let Some(e) = e {
@@ -797,6 +857,16 @@ impl Interp<'_> {
     /// and a share over all its calls would thin out the call sites it
     /// counts.
     fn measured_branch_share(&self, s: &Stmt, body: &[Stmt]) -> Option<f64> {
+        if !self.measured_repeat() {
+            return None;
+        }
+        self.oracle_share(s, body.first()?)
+    }
+
+    /// Whether a run's counts stand for the branches here: a run covers
+    /// the analysis, and a loop repeats the statement (not a recursive
+    /// function's own tests, outside its loops).
+    pub(crate) fn measured_repeat(&self) -> bool {
         let frame = self.frames.last();
         let base = frame.map_or(0, |f| f.loop_base);
         let own_loop = self.loops.len() > base;
@@ -804,17 +874,14 @@ impl Interp<'_> {
             .and_then(|f| f.func.as_ref())
             .is_some_and(|f| matches!(&f.callable, Callable::Def(d) if calls_itself(d)));
         let repeated = own_loop || (!self.loops.is_empty() && !recursive);
-        if !self.oracle_active() || !repeated {
-            return None;
-        }
-        self.oracle_share(s, body.first()?)
+        self.oracle_active() && repeated
     }
 
     /// Branches of which one runs (`if`/`else`, the cases of `match`), each
     /// as often as any other: their costs and what they add to containers
     /// are weighted alike, so that `if a: xs.append(1) elif b:
     /// xs.append(2) else: xs.append(3)` adds one item per run, not three.
-    fn exclusive_branches(&mut self, blocks: Vec<&[Stmt]>) -> Flow {
+    pub(crate) fn exclusive_branches(&mut self, blocks: Vec<&[Stmt]>) -> Flow {
         let w = 1.0 / blocks.len().max(1) as f64;
         let saved = self.branch_share;
         self.branch_share = saved * w;
@@ -990,7 +1057,7 @@ impl Interp<'_> {
         Flow::Normal
     }
 
-    fn weighted_branches(&mut self, blocks: Vec<&[Stmt]>, weight: f64) -> Flow {
+    pub(crate) fn weighted_branches(&mut self, blocks: Vec<&[Stmt]>, weight: f64) -> Flow {
         let all_return = self.weighted(weight, |it| {
             let mut all_return = !blocks.is_empty();
             for b in blocks {
@@ -1470,6 +1537,19 @@ fn main_guard(s: &Stmt) -> Option<&[Stmt]> {
     } else {
         None
     }
+}
+
+/// Whether `e` makes a new object each time it runs (a call's result, a
+/// comprehension, a display), not another name for one held elsewhere.
+pub(crate) fn builds_anew(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::Call { .. }
+            | ExprKind::Comp { .. }
+            | ExprKind::List(_)
+            | ExprKind::Dict(_)
+            | ExprKind::Set(_)
+    )
 }
 
 #[cfg(test)]

@@ -2688,14 +2688,17 @@ pub fn call_weight(qual: &str, pos: &[Value]) -> f64 {
 /// The operations `random.py` itself runs for one draw: most of the module
 /// is Python code (`randrange` -> `_randbelow` -> `getrandbits`), several
 /// times the cost of the one call the caller sees.
-fn random_module_ops(short: &str) -> PyOps {
-    // `_randbelow`: the bit length, `getrandbits`, about 1.4 rejection rounds.
+fn random_module_ops(short: &str, rounds: f64) -> PyOps {
+    // `_randbelow`: `len`, the bit length and the method lookups, then a
+    // `getrandbits` per rejection round (`rejection_rounds`). Measured on
+    // the reference node: `rng.choice` of 255 items (one round) 142 ns a
+    // draw, of 256 (two) 172 ns.
     let below = PyOps {
         py_calls: 1.0,
-        calls: 2.0,
-        attr: 2.0,
-        compare: 1.4,
-        loop_iters: 1.4,
+        calls: 4.0 + rounds,
+        attr: 2.0 + rounds,
+        compare: rounds,
+        loop_iters: rounds,
         ..PyOps::default()
     };
     let mut ops = PyOps::default();
@@ -2793,14 +2796,37 @@ fn distribution_weight(short: &str) -> f64 {
     }
 }
 
-fn add_random_ops(it: &mut dyn Host, short: &str, times: f64) {
-    let ops = random_module_ops(short).scaled(times);
+/// Draws `_randbelow(n)` takes on average: it draws `n`'s bit length of
+/// random bits until they fall below `n`, so `2^bits / n` of them (one for
+/// 255, two for 256). About 1.39 over sizes not known.
+fn rejection_rounds(n: Option<f64>) -> f64 {
+    match n {
+        Some(n) if (1.0..1e18).contains(&n) => {
+            let bits = 64 - (n as u64).leading_zeros();
+            2f64.powi(bits as i32) / n
+        }
+        _ => 1.39,
+    }
+}
+
+fn add_random_ops(it: &mut dyn Host, short: &str, times: f64, rounds: f64) {
+    let ops = random_module_ops(short, rounds).scaled(times);
     it.ops(|o, m| o.add(&ops.scaled(m)));
 }
 
 fn rand_scalar(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     if ca.name.starts_with("random.") {
-        add_random_ops(it, ca.short(), 1.0);
+        // The size `_randbelow` draws below: `randint(a, b)` has b - a + 1
+        // values, `randrange(a, b)` b - a, `randrange(n)` n.
+        let num = |i: usize| ca.pos.get(i).and_then(|v| v.as_sym()).map(|s| it.num(&s));
+        let n = match (ca.short(), num(0), num(1)) {
+            (_, _, _) if ca.pos.len() > 2 => None,
+            ("randint", Some(a), Some(b)) => Some(b - a + 1.0),
+            ("randrange", Some(a), Some(b)) => Some(b - a),
+            ("randrange", Some(n), None) => Some(n),
+            _ => None,
+        };
+        add_random_ops(it, ca.short(), 1.0, rejection_rounds(n));
     }
     scalar(it, ca)
 }
@@ -2808,7 +2834,8 @@ fn rand_scalar(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 fn rand_choice(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     it.ops(|o, m| o.calls += m);
     if ca.name.starts_with("random.") {
-        add_random_ops(it, "choice", 1.0);
+        let n = ca.pos.first().and_then(|v| v.len()).map(|l| it.num(&l));
+        add_random_ops(it, "choice", 1.0, rejection_rounds(n));
     }
     // The pick is one of the sequence's own items.
     Some(
@@ -2837,7 +2864,7 @@ fn rand_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             .map(|s| it.num(&s))
             .unwrap_or(1.0),
     };
-    add_random_ops(it, ca.short(), draws);
+    add_random_ops(it, ca.short(), draws, 1.39);
     if matches!(ca.short(), "sample" | "choices") {
         // The call's own set-up in `random.py`: argument checks, the
         // population's length, the choice of method (`sample` picks by a
