@@ -58,6 +58,28 @@ fn ten_thousand_deep_nesting() {
 }
 
 #[test]
+fn deeply_nested_patterns() {
+    // A `case` pattern nested past the converter's bound (the rest is
+    // opaque, and a run of the executor stops on it), and one of 5000
+    // alternatives: analysed, or refused with a clear error.
+    for src in [
+        format!(
+            "def f(v):\n    match v:\n        case {}0{}:\n            return 1\n\nf([0])\n",
+            "[".repeat(2_000),
+            "]".repeat(2_000)
+        ),
+        format!(
+            "def f(v):\n    match v:\n        case {}:\n            return 1\n\nfor i in range(9):\n    f(i)\n",
+            vec!["0"; 5_000].join(" | ")
+        ),
+    ] {
+        if let Err(e) = run(src.as_bytes()) {
+            assert!(!e.to_string().contains("internal"), "{e}");
+        }
+    }
+}
+
+#[test]
 fn deeply_nested_blocks() {
     let mut src = String::new();
     for d in 0..1000 {
