@@ -530,14 +530,27 @@ impl Interp<'_> {
         // shrunk.
         let broke = matches!(self.oracle_stop, Some(Stop::Raised(_)));
         if (broke || self.shrunk_too_far) && !self.size_literals.is_empty() {
+            // The second ladder may spend half the analysis's steps, and
+            // gives them back if it brings nothing: the calls
+            // the analysis runs later need them (pyperformance's
+            // deltablue, a hundred variables written in and its loops
+            // from the command line, lost the counts of its calls when
+            // this ladder spent the budget and failed).
+            let spent = self.oracle_spent;
+            let cap = ORACLE_TOTAL_BUDGET / 2;
+            self.oracle_spent = spent.max(cap);
+            let from = self.oracle_spent;
             self.scale_literals = false;
             self.oracle_stop = None;
             let again = self.climb(&SCALES, |setup| concrete::run_module(setup, body));
             self.scale_literals = true;
+            let used = self.oracle_spent - from;
             if let Some(c) = again {
+                self.oracle_spent = spent + used;
                 self.module_counts = Some(Rc::new(c));
                 return;
             }
+            self.oracle_spent = spent;
         }
         let why = match self.oracle_stop.take() {
             Some(Stop::Unsupported(what)) => {
