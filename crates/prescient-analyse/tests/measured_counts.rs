@@ -871,3 +871,40 @@ if __name__ == "__main__":
         .sum();
     assert!((5.5e5..8.5e5).contains(&calls), "{calls}");
 }
+
+#[test]
+fn a_triangular_nest_takes_the_inner_loops_measured_mean() {
+    // Elimination: both inner loops shrink as `col` grows, so the inner
+    // body runs sum((n - col - 1) * (n + 1 - col)) = 583100 times for 120
+    // (about n^3 / 3). The body analysed once at the mean `col` said
+    // (n / 2)^2 per column, n^3 / 4 (439000); the run's mean per entry of
+    // the innermost loop is weighted by how often each entry came.
+    let src = r#"
+import sys
+
+
+def eliminate(m):
+    n = len(m)
+    for col in range(n):
+        for r in range(col + 1, n):
+            f = m[r][col] / (m[col][col] + 1.0)
+            row = m[r]
+            top = m[col]
+            for c in range(col, n + 1):
+                row[c] -= f * top[c]
+    return m
+
+
+def main(n):
+    m = [[float((i * 7 + j * 3) % 11) for j in range(n + 1)] for i in range(n)]
+    eliminate(m)
+
+
+main(int(sys.argv[1]))
+"#;
+    let a = analyze(src, &["120"]);
+    // The innermost loop's iterations, the two outer ones' (7260) and the
+    // matrix's comprehensions (14520) beside them.
+    let n = iterations(&a) - 7260.0 - 14520.0;
+    assert!((5.5e5..6.2e5).contains(&n), "{n}");
+}

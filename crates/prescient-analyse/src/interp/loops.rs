@@ -396,12 +396,21 @@ impl Interp<'_> {
         // a list taken at its mean size over an enclosing loop (an
         // estimate: its growth may not be even): the measured trips.
         let mean_sized = self.mean_sized.contains(&unparse::unparse(iter));
+        // A loop over a range an enclosing loop of the function moves
+        // (`for c in range(col, n + 1)` inside `for r in range(col + 1,
+        // n)` inside `for col in range(n)`): the body sees the outer
+        // variable at its mean, and a product of means is not the mean of
+        // the product (n^3/4 iterations of an elimination instead of
+        // n^3/3). The run's mean per entry is weighted by how often each
+        // entry came, so it is the right one.
+        let triangular = self.moved_by_enclosing_loop(iter);
         let trip = match self.oracle_trips(s.span) {
             // (What the analysis assumed stays named: the length may be
             // used beyond the loop's trips.)
             Some((n, _))
                 if trip.as_num().is_none()
                     || mean_sized
+                    || triangular
                     || (!super::oracle::agrees(self.num(&trip), n)
                         && (!counts_numbers(iter) || self.oracle_uniform(s.span))) =>
             {
@@ -436,6 +445,24 @@ impl Interp<'_> {
             Flow::Return => Flow::Return,
             _ => Flow::Normal,
         }
+    }
+
+    /// Whether `iter` reads the variable of a loop of this frame that
+    /// encloses a loop of this frame itself: the range of the third level
+    /// of a nest whose second level the first moves too.
+    fn moved_by_enclosing_loop(&self, iter: &Expr) -> bool {
+        let base = self.frames.last().map_or(0, |f| f.loop_base);
+        let Some(own) = self.loops.get(base..) else {
+            return false;
+        };
+        if own.len() < 2 {
+            return false;
+        }
+        let names = iter.names();
+        // The outer loops other than the innermost enclosing one.
+        own[..own.len() - 1]
+            .iter()
+            .any(|l| l.vars.iter().any(|v| names.iter().any(|n| n == v)))
     }
 
     pub(crate) fn exec_while(
