@@ -160,6 +160,7 @@ impl Interp<'_> {
 
     pub(crate) fn enter_loop(&mut self, vars: Vec<String>, trip: Sym, comprehension: bool) {
         self.ensure_known(&trip);
+        let outer_mult = (self.mult.clone(), self.mult_num);
         self.mult = self.mult.mul(&trip);
         self.mult_num = self.num(&self.mult);
         self.loops.push(LoopCtx {
@@ -183,6 +184,7 @@ impl Interp<'_> {
             walks: Vec::new(),
             touched: HashSet::new(),
             levels: None,
+            outer_mult,
         });
         self.ops(|o, m| o.loop_iters += m);
         // The loop's targets are stored each time round.
@@ -194,7 +196,10 @@ impl Interp<'_> {
 
     pub(crate) fn exit_loop(&mut self) {
         let ctx = self.loops.pop().expect("loop stack");
-        self.recompute_mult();
+        // What ran the loop ran it in its share (a branch, what follows an
+        // early exit, one of a sweep's sizes): the statements after it run
+        // in that share too, not in the product of the loops' trips alone.
+        (self.mult, self.mult_num) = ctx.outer_mult.clone();
         let same_frame_parent = self.loops.last().is_some_and(|p| p.frame == ctx.frame);
         if same_frame_parent {
             let p = self.loops.last_mut().unwrap();
@@ -211,11 +216,6 @@ impl Interp<'_> {
                 p.flags |= flags;
             }
         }
-    }
-
-    fn recompute_mult(&mut self) {
-        self.mult = Sym::product(self.loops.iter().map(|l| l.trip.clone()));
-        self.mult_num = self.num(&self.mult);
     }
 
     /// One kernel for a whole loop nest: its idiom if one was recognised, else
@@ -436,7 +436,9 @@ impl Interp<'_> {
         self.assign(target, elem);
         // `for n in [1_000, 10_000, 100_000]:`: each item runs the body as
         // what it is (a sweep's last size is most of its work).
-        let unroll = distinct_items(&it).map(|items| (target, items));
+        let unroll = distinct_items(&it)
+            .or_else(|| sizes_swept(&it, target, body))
+            .map(|items| (target, items));
         let flow = self.run_loop_body_with(body, &trip, unroll);
         if !matches!(flow, Flow::Return) {
             self.exec_block(orelse);
@@ -2416,6 +2418,47 @@ fn distinct_items(v: &Value) -> Option<Vec<Value>> {
         .iter()
         .any(|i| identity(i, 0) != first)
         .then(|| items.clone())
+}
+
+/// The values of a short range (2 to 16 of them, its bounds known) whose
+/// variable sets the size of what a call makes for a loop nested in the
+/// body (`for size in range(2, n): for subset in combinations(items,
+/// size)`): what the inner loops do is then seldom linear in it (a
+/// binomial), and the body at the mean size is not the mean over the
+/// sizes. Each value runs the body as itself, as written-out items do.
+fn sizes_swept(v: &Value, target: &Expr, body: &[Stmt]) -> Option<Vec<Value>> {
+    let Value::Range { start, stop, step } = v else {
+        return None;
+    };
+    let name = target.as_name()?;
+    let (a, b, d) = (start.as_num()?, stop.as_num()?, step.as_num()?);
+    if d == 0.0 || a.fract() != 0.0 || b.fract() != 0.0 || d.fract() != 0.0 {
+        return None;
+    }
+    let n = ((b - a) / d).ceil();
+    if !(2.0..=16.0).contains(&n) {
+        return None;
+    }
+    // A range, or a walk over one, is linear in its bounds: the mean size
+    // gives the mean work, and the nest stays one kernel. A call that
+    // makes the items from the size (`combinations`, `product(repeat=)`)
+    // is not.
+    let mut sized = false;
+    for s in body {
+        s.walk(&mut |st| {
+            if let StmtKind::For { iter, .. } = &st.kind {
+                let linear = matches!(&iter.kind, ExprKind::Call { func, .. }
+                    if matches!(func.as_name(), Some("range" | "enumerate" | "zip" | "reversed")));
+                let call = matches!(iter.kind, ExprKind::Call { .. });
+                sized |= call && !linear && iter.names().iter().any(|x| x == name);
+            }
+        });
+    }
+    sized.then(|| {
+        (0..n as i64)
+            .map(|i| Value::int((a + d * i as f64) as i64))
+            .collect()
+    })
 }
 
 /// What tells two written-out items apart: their kind, number, text, the

@@ -120,6 +120,9 @@ pub(crate) struct LoopCtx {
     /// Keyed accesses already made in this iteration, as written
     /// (`dist[v]`): the same slot again is in the cache.
     pub touched: HashSet<String>,
+    /// The multiplier (and its number) in effect where the loop began,
+    /// restored when it ends.
+    pub outer_mult: (Sym, f64),
     /// The levels of an implicit binary tree this `while` loop walks (a
     /// heap's sift), when that is what set its trips.
     pub levels: Option<f64>,
