@@ -908,3 +908,50 @@ main(int(sys.argv[1]))
     let n = iterations(&a) - 7260.0 - 14520.0;
     assert!((5.5e5..6.2e5).contains(&n), "{n}");
 }
+
+#[test]
+fn a_second_ladder_that_brings_nothing_gives_its_steps_back() {
+    // A hundred written into the program and 1500 loops from the command
+    // line: the first ladder's rungs shrink the hundred too far, the
+    // second (the hundred kept) runs out of steps, and before, it had
+    // spent what the run of `bench(100)` inside the loop then needed: the
+    // worklist's trips stayed assumed. It now gives its steps back.
+    let src = r#"
+import sys
+
+
+def propagate(n):
+    todo = list(range(n))
+    seen = set()
+    steps = 0
+    while todo:
+        v = todo.pop()
+        steps += 1
+        for w in ((v * 7) % n, (v * 13 + 1) % n):
+            if w not in seen:
+                seen.add(w)
+                todo.append(w)
+    return steps
+
+
+def bench(n):
+    total = 0
+    for i in range(n):
+        total += propagate(n)
+    return total
+
+
+def main(loops):
+    n = 100
+    for _ in range(loops):
+        bench(n)
+
+
+main(int(sys.argv[1]))"#;
+    let a = analyze(src, &["1500"]);
+    assert!(
+        a.unknowns.iter().all(|u| !u.symbol.starts_with("iters@")),
+        "{:?}",
+        a.unknowns
+    );
+}
