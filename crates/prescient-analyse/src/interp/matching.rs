@@ -15,6 +15,9 @@ use prescient_syntax::ast::{MatchCase, Pattern, Stmt};
 
 impl Interp<'_> {
     pub(crate) fn exec_match(&mut self, s: &Stmt, cases: &[MatchCase]) -> Flow {
+        for g in cases.iter().filter_map(|c| c.guard.as_ref()) {
+            self.eval(g);
+        }
         let measured: Option<Vec<f64>> = if self.measured_repeat() {
             cases
                 .iter()
@@ -26,14 +29,13 @@ impl Interp<'_> {
         } else {
             None
         };
-        let shares = measured
-            .clone()
-            .unwrap_or_else(|| vec![1.0 / cases.len().max(1) as f64; cases.len()]);
+        let equal = 1.0 / cases.len().max(1) as f64;
         // The runs that reach each case: those no case above it took.
         let mut reach = 1.0;
         let mut ops = PyOps::default();
-        for (c, w) in cases.iter().zip(&shares) {
+        for (i, c) in cases.iter().enumerate() {
             ops.add(&pattern_ops(&c.pattern).scaled(reach));
+            let w = measured.as_ref().map_or(equal, |m| m[i]);
             reach = (reach - w).max(0.0);
         }
         self.ops(|o, m| o.add(&ops.scaled(m)));

@@ -377,17 +377,20 @@ impl Interp<'_> {
     /// and all.
     pub(crate) fn exec_nth(&mut self, body: &[Stmt], i: usize, function_body: bool) -> Flow {
         let s = &body[i];
-        let share = match i {
-            0 => None,
-            _ if !self.oracle_active() => None,
-            _ if function_body && !self.measured_repeat() => None,
-            _ => self.oracle_share(&body[0], s).filter(|w| *w < 1.0),
+        if i == 0 || !self.oracle_active() {
+            return self.exec(s);
+        }
+        let repeats = self.measured_repeat();
+        let share = if function_body && !repeats {
+            None
+        } else {
+            self.oracle_share(&body[0], s).filter(|w| *w < 1.0)
         };
         let Some(w) = share else {
             return self.exec(s);
         };
         let saved = self.branch_share;
-        if self.measured_repeat() {
+        if repeats {
             self.branch_share = saved * w;
         }
         let flow = self.weighted(w, |it| it.exec(s));
@@ -572,9 +575,6 @@ impl Interp<'_> {
             }
             StmtKind::Match { subject, cases } => {
                 self.eval(subject);
-                for g in cases.iter().filter_map(|c| c.guard.as_ref()) {
-                    self.eval(g);
-                }
                 return self.exec_match(s, cases);
             }
             StmtKind::Raise(e) => {

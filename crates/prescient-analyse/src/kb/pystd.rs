@@ -2817,13 +2817,12 @@ fn add_random_ops(it: &mut dyn Host, short: &str, times: f64, rounds: f64) {
 fn rand_scalar(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     if ca.name.starts_with("random.") {
         // The size `_randbelow` draws below: `randint(a, b)` has b - a + 1
-        // values, `randrange(a, b)` b - a, `randrange(n)` n.
+        // values, `randrange(a, b, step)` (b - a) / step, `randrange(n)` n.
         let num = |i: usize| ca.pos.get(i).and_then(|v| v.as_sym()).map(|s| it.num(&s));
-        let n = match (ca.short(), num(0), num(1)) {
-            (_, _, _) if ca.pos.len() > 2 => None,
-            ("randint", Some(a), Some(b)) => Some(b - a + 1.0),
-            ("randrange", Some(a), Some(b)) => Some(b - a),
-            ("randrange", Some(n), None) => Some(n),
+        let n = match (ca.short(), num(0), num(1), num(2)) {
+            ("randint", Some(a), Some(b), None) => Some(b - a + 1.0),
+            ("randrange", Some(a), Some(b), step) => Some(((b - a) / step.unwrap_or(1.0)).ceil()),
+            ("randrange", Some(n), None, None) => Some(n),
             _ => None,
         };
         add_random_ops(it, ca.short(), 1.0, rejection_rounds(n));
