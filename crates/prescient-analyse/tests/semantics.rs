@@ -2347,7 +2347,7 @@ fn a_result_rebuilt_in_a_loop_holds_two_copies_and_its_argument() {
     // `html = render(build(n))` in a loop: while `render` builds its list,
     // the list `build` returned is alive (it is `render`'s argument), and
     // so is the previous iteration's `html`, bound until the new one is.
-    // CPython peaks at about 79 MiB above the interpreter here; before,
+    // CPython peaks at about 77 MiB above the interpreter here; before,
     // only the kept `html` counted (25 MiB).
     let src = r#"
 import sys
