@@ -955,3 +955,57 @@ main(int(sys.argv[1]))"#;
         a.unknowns
     );
 }
+
+#[test]
+fn a_range_over_the_words_of_each_text_takes_the_measured_mean() {
+    // Each text joins three or four phrases, some of two or three words:
+    // the summary reads `text.split()` as the parts `join` was given
+    // (three or four), but the words number about six. The range over
+    // them is entered once per text, in a function run once: the run's
+    // mean per entry is the mean the summary stands for.
+    let src = r#"
+import random
+import sys
+
+A = ["the cat", "a dog", "my old neighbour"]
+B = ["sees", "likes", "waits for"]
+C = ["the bird", "a red ball", "its long shadow"]
+
+
+def corpus(rng, n):
+    out = []
+    for _ in range(n):
+        parts = [rng.choice(A), rng.choice(B), rng.choice(C)]
+        out.append(" ".join(parts))
+    return out
+
+
+def train(texts, order):
+    chain = {}
+    for text in texts:
+        words = ["<s>"] * order + text.split()
+        for i in range(len(words) - order):
+            key = tuple(words[i:i + order])
+            chain[key] = chain.get(key, 0) + 1
+    return chain
+
+
+def main():
+    rng = random.Random(1)
+    print(len(train(corpus(rng, int(sys.argv[1])), 2)))
+
+
+main()
+"#;
+    let a = analyze(src, &["3000"]);
+    // The loop over the texts (line 20) with the `for i` loop in it: about 6.8 words a text (2.33 + 1.33 +
+    // 2.67), 3000 texts.
+    let trips: f64 = kernels(&a)
+        .into_iter()
+        .filter(|k| k.line == 20)
+        .filter_map(|k| k.py_ops.as_ref())
+        .map(|o| o.loop_iters)
+        .sum();
+    let inner = trips - 3000.0;
+    assert!((17_000.0..24_000.0).contains(&inner), "{trips}");
+}

@@ -1081,7 +1081,8 @@ impl Exec<'_> {
                 CV::Dict(Rc::new(RefCell::new(t)))
             }
             "collections.Counter" => {
-                let t = Table::with_default(Some(CV::Lib(Rc::from("builtins.int"))));
+                let mut t = Table::with_default(Some(CV::Lib(Rc::from("builtins.int"))));
+                t.counter = true;
                 let d = Rc::new(RefCell::new(t));
                 if let Some(src) = pos.first() {
                     self.count_into(&d, src)?;

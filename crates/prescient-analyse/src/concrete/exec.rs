@@ -1101,6 +1101,9 @@ impl<'g> Exec<'g> {
                 let key = self.key(&i)?;
                 let new = !d.borrow().contains(&key);
                 self.note_key(new);
+                if d.borrow().counter {
+                    *self.trace.counter_stores.entry(self.line).or_insert(0) += 1;
+                }
                 d.borrow_mut().insert(key, i, v);
                 Ok(())
             }
@@ -1782,6 +1785,10 @@ impl<'g> Exec<'g> {
                 let key = self.key(i)?;
                 let factory = d.borrow().default.clone();
                 let held = d.borrow().get(&key).cloned();
+                if d.borrow().counter {
+                    // `Counter.__missing__` answers 0 and stores nothing.
+                    return Ok(held.unwrap_or(CV::Int(0)));
+                }
                 if let Some(v) = held {
                     if factory.is_some() {
                         // A defaultdict's `d[k].append(x)` stores as it reads.

@@ -62,6 +62,10 @@ pub(crate) struct Trace {
     /// `d[k] += 1`, `d.setdefault(k, ...)`, a defaultdict's `d[k]`): how
     /// many stores it made, and how many of them brought a new key.
     pub keys: HashMap<u32, (u64, u64)>,
+    /// Per line that stores into a dict under a key: how many of its
+    /// stores went into a `Counter` (a dict subclass written in Python,
+    /// whose stores cost several times a dict's).
+    pub counter_stores: HashMap<u32, u64>,
     /// Per line that calls a regular expression: the calls, the
     /// characters of their subjects and the matches they found.
     pub text: HashMap<u32, (u64, u64, u64)>,

@@ -1102,3 +1102,34 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_counter_reads_a_missing_key_as_zero_without_storing_it() {
+    // `Counter.__missing__` answers 0 and keeps nothing (a defaultdict
+    // would store the key): the loop over the keys runs over the three
+    // counted, not the hundred read. Its stores are counted as a
+    // Counter's, line by line.
+    let src = r#"
+from collections import Counter
+
+def f(n):
+    c = Counter()
+    for i in range(n):
+        if c[i] > 0:
+            pass
+    for w in ["a", "b", "a", "c"]:
+        c[w] += 1
+    d = {}
+    d["x"] = 1
+    t = 0
+    for k in c:
+        t += 1
+    return t
+"#;
+    let t = trace(src, "f", vec![100]).expect("runs");
+    assert_eq!(t.trips((14, 5)), Some(3.0));
+    assert_eq!(t.counter_stores.get(&10), Some(&4));
+    assert_eq!(t.keys.get(&10), Some(&(4, 3)));
+    assert_eq!(t.keys.get(&12), Some(&(1, 1)));
+    assert_eq!(t.counter_stores.get(&12), None);
+}

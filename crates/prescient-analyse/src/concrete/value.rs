@@ -214,6 +214,10 @@ pub(crate) struct Table {
     keys: Vec<Option<Key>>,
     /// `collections.defaultdict`'s factory.
     pub default: Option<CV>,
+    /// A `collections.Counter`: a missing key reads as 0 without being
+    /// stored, and its stores go through the slot of a class written in
+    /// Python (`Trace::counter_stores`).
+    pub counter: bool,
 }
 
 impl Table {

@@ -607,7 +607,16 @@ impl Interp<'_> {
                 Value::Bytes { len: len.mul(n) }
             }
             (Value::Seq { kind, .. }, Value::Seq { .. }) if op == BinOp::Add => {
-                self.ops(|o, m| o.other += m);
+                // A new list or tuple, both sides' pointers copied into it:
+                // `a + b + c` of 2, 3 and 1 items takes 67-82 ns, `a + b`
+                // of 1,000 and 1,000 items 2.4 us.
+                let items = self.num(&l.len().unwrap_or_else(Sym::zero))
+                    + self.num(&r.len().unwrap_or_else(Sym::zero));
+                let k = items * crate::kb::pystd::walk_weight("copy");
+                self.ops(|o, m| {
+                    o.other += m;
+                    o.walked += k * m
+                });
                 match (&l, &r) {
                     (
                         Value::Seq {
@@ -638,6 +647,20 @@ impl Interp<'_> {
                         Value::homog(*kind, elem, n)
                     }
                 }
+            }
+            (
+                Value::Seq {
+                    kind: SeqKind::Set, ..
+                },
+                Value::Seq {
+                    kind: SeqKind::Set, ..
+                },
+            ) if matches!(
+                op,
+                BinOp::Sub | BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor
+            ) =>
+            {
+                self.set_operator(op, &l, &r)
             }
             (Value::Seq { kind, .. }, Value::Int(n)) | (Value::Int(n), Value::Seq { kind, .. })
                 if op == BinOp::Mul =>
@@ -670,6 +693,42 @@ impl Interp<'_> {
             (_, Value::Instance { .. }) => self.reflected(op, l.clone(), r.clone()),
             _ => crate::kb::datetime::arith(self, op, &l, &r).unwrap_or(Value::Unknown),
         }
+    }
+
+    /// `a - b`, `a | b`, `a & b`, `a ^ b` on sets: a new set, both sides'
+    /// items hashed through (measured at 20 and 1,000 items: 2.3-4.2 ns an
+    /// operand's item for the first three, 12 us for `^` of 1,000 and 143;
+    /// 50-245 ns for 20 items). The result holds at most what the operator
+    /// can keep.
+    fn set_operator(&mut self, op: BinOp, l: &Value, r: &Value) -> Value {
+        let (la, lb) = (
+            l.len().unwrap_or_else(Sym::zero),
+            r.len().unwrap_or_else(Sym::zero),
+        );
+        let per = match op {
+            BinOp::BitXor => 2.5,
+            _ => 1.0,
+        };
+        let k = (self.num(&la) + self.num(&lb)) * per;
+        // (A new set starts small and grows its table: the call-like
+        // fixed cost of `set()`.)
+        let made = crate::kb::pystd::builtin_call_weight("set");
+        self.ops(|o, m| {
+            o.other += m;
+            o.alloc += m;
+            o.calls += made * m;
+            o.walked += k * m
+        });
+        let len = match op {
+            BinOp::Sub => la,
+            BinOp::BitAnd => la.min(&lb),
+            _ => la.add(&lb),
+        };
+        let elem = match l.elem() {
+            Value::Unknown => r.elem(),
+            e => e,
+        };
+        Value::homog(SeqKind::Set, elem, len)
     }
 
     /// `2.0 * v` where only the right operand's class defines the operator:
@@ -1205,9 +1264,14 @@ impl Interp<'_> {
                     let len = v.len().unwrap_or_else(Sym::zero);
                     let n = arrays::slice_len(&attrs.borrow(), &len);
                     // The slice copies its items' pointers into a new list:
-                    // the items themselves stay shared.
+                    // the items themselves stay shared. The list (and the
+                    // slice object) are made first, whatever the length:
+                    // `w[2:4]` takes 45 ns, `w[1:]` of 1,000 items 1.5 us.
                     let k = self.num(&n) * crate::kb::pystd::walk_weight("copy");
-                    self.ops(|o, m| o.walked += k * m);
+                    self.ops(|o, m| {
+                        o.walked += k * m;
+                        o.alloc += m
+                    });
                     Value::refs(*kind, v.elem(), n)
                 }
                 (
@@ -1250,6 +1314,12 @@ impl Interp<'_> {
             Value::Str { len, .. } | Value::Bytes { len } => match &idx {
                 Value::Obj { class, attrs } if class.as_ref() == "builtins.slice" => {
                     let n = arrays::slice_len(&attrs.borrow(), len);
+                    // A new string of the characters: made, then filled.
+                    let k = self.num(&n) * crate::kb::pystd::walk_weight("char_copy");
+                    self.ops(|o, m| {
+                        o.walked += k * m;
+                        o.alloc += m
+                    });
                     if matches!(v, Value::Str { .. }) {
                         Value::Str {
                             len: n,

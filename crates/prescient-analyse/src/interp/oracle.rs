@@ -68,6 +68,10 @@ pub(crate) struct Counts {
     /// brought a new key (the distinct keys of a count, which no summary
     /// knows: they depend on the data).
     keys: HashMap<u32, f64>,
+    /// Per line that stores into a dict: the share of its stores that went
+    /// into a `Counter`, in the (biggest) run (a ratio of the containers'
+    /// kinds, which the sizes do not move).
+    counter: HashMap<u32, f64>,
     /// Per line that calls a regular expression: its subjects' mean
     /// characters per call and the matches found per character (`ratios`
     /// a run at a smaller size keeps, unlike the counts).
@@ -91,6 +95,18 @@ fn text_ratios(t: &Trace) -> HashMap<u32, (f64, f64)> {
             let per_call = *chars as f64 / *calls as f64;
             let per_char = *matches as f64 / (*chars).max(1) as f64;
             (*line, (per_call, per_char))
+        })
+        .collect()
+}
+
+/// Per line, the share of its stores into dicts that went into a
+/// `Counter`.
+fn counter_shares(t: &Trace) -> HashMap<u32, f64> {
+    t.counter_stores
+        .iter()
+        .filter_map(|(line, n)| {
+            let (stores, _) = t.keys.get(line)?;
+            (*stores > 0).then(|| (*line, (*n as f64 / *stores as f64).min(1.0)))
         })
         .collect()
 }
@@ -123,6 +139,7 @@ impl Counts {
                     Some((*line, key_share(*stores as f64, *new as f64)?))
                 })
                 .collect(),
+            counter: counter_shares(t),
             text: text_ratios(t),
             how: None,
             steady_calls: HashSet::new(),
@@ -162,6 +179,7 @@ impl Counts {
             },
             varied: b.varied.clone(),
             text: text_ratios(b),
+            counter: counter_shares(b),
             ..Counts::default()
         };
         for (k, y) in b.loops.keys().filter_map(|k| Some((*k, b.trips(*k)?))) {
@@ -661,6 +679,14 @@ impl Interp<'_> {
     /// key, in the innermost covering run that stored there.
     pub(crate) fn oracle_key_share(&self, line: u32) -> Option<f64> {
         self.covering().find_map(|c| c.keys.get(&line).copied())
+    }
+
+    /// The share of the stores into a dict on `line` that went into a
+    /// `Counter`, in the innermost covering run that stored there.
+    pub(crate) fn oracle_counter_share(&self, line: u32) -> Option<f64> {
+        self.covering()
+            .find(|c| c.keys.contains_key(&line))
+            .and_then(|c| c.counter.get(&line).copied())
     }
 
     /// What a run measured of the regular-expression calls on `line`:

@@ -745,11 +745,28 @@ impl Interp<'_> {
                     self.ops(|o, m| o.numpy_index += m);
                 } else {
                     self.ops(|o, m| o.indexing += m);
+                    self.counter_store();
                     self.count_into_empty_dict(value, index, v);
                 }
             }
             _ => self.assign(target, v),
         }
+    }
+
+    /// A store into a dict on this line that a run saw go into a
+    /// `Counter`: a class written in Python, so the store goes through its
+    /// slot (53 ns against 15 for a dict's, on the reference node), and a
+    /// new key's `c[k] += 1` first reads through `__missing__` (60 ns
+    /// against 15). In units of the fitted `calls` class (7.7 ns).
+    fn counter_store(&mut self) {
+        const STORE: f64 = 4.9;
+        const MISSING: f64 = 5.8;
+        let Some(share) = self.oracle_counter_share(self.line) else {
+            return;
+        };
+        let new = self.oracle_key_share(self.line).unwrap_or(0.0);
+        let w = share * (STORE + new * MISSING);
+        self.ops(|o, m| o.calls += w * m);
     }
 
     /// Counts the names a tuple target unpacks into (`for i, x in ...`,
@@ -1224,6 +1241,7 @@ impl Interp<'_> {
             self.ops(|o, m| o.numpy_index += m);
         } else {
             self.ops(|o, m| o.indexing += m);
+            self.counter_store();
             self.keyed_access(&c, Some(container), Some(index));
         }
         // A dict held by a name or an attribute (`self.cache[key] = v`).
