@@ -42,6 +42,10 @@ pub struct Args {
     /// Use this Python interpreter as the worker environment instead of the managed one.
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// Keep the class costs of this fit (a file `--out` wrote, such as the
+    /// shipped one) and set only their common level on these snippets.
+    #[arg(long, value_name = "FILE")]
+    keep_costs: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<(), Failure> {
@@ -55,7 +59,27 @@ pub fn run(a: Args) -> Result<(), Failure> {
             a.folds
         )));
     }
-    let env = crate::node::env(a.python)?;
+    // Read before anything is measured: a bad file fails at once.
+    let kept: Option<InterpFit> = match &a.keep_costs {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Failure::input(anyhow::anyhow!("cannot read {}: {e}", p.display())))?;
+            let fit: InterpFit = serde_json::from_str(&text).map_err(|e| {
+                Failure::input(anyhow::anyhow!("{} is not a fit: {e}", p.display()))
+            })?;
+            if fit.schema != interp_fit::SCHEMA {
+                return Err(Failure::input(anyhow::anyhow!(
+                    "{} has schema {}, not {}",
+                    p.display(),
+                    fit.schema,
+                    interp_fit::SCHEMA
+                )));
+            }
+            Some(fit)
+        }
+        None => None,
+    };
+    let env = crate::node::env(a.python.clone())?;
     let store = crate::node::open_store()?;
     let profile = crate::node::profile(&env, &store)?;
     let dir = tempfile::tempdir().map_err(Failure::internal)?;
@@ -108,11 +132,28 @@ pub fn run(a: Args) -> Result<(), Failure> {
                 best = Some(best.map_or(s, |b: f64| b.min(s)));
             }
         }
-        let (Some(t), true) = (best, ops.total() > 0.0) else {
+        // The fitted classes price what is left once the work costed apart
+        // (built-ins' steps in C, the collector, fresh memory) is taken away.
+        let apart = prescient_profile::cost::apart_seconds(&ops);
+        let (Some(t), true) = (best.map(|t| t - apart), ops.total() > 0.0) else {
             skipped += 1;
             continue;
         };
-        let x: Vec<f64> = ops.classes().iter().map(|(_, v)| *v).collect();
+        if t <= 0.0 {
+            skipped += 1;
+            continue;
+        }
+        let x: Vec<f64> = ops
+            .classes()
+            .iter()
+            .map(|(n, v)| {
+                if interp_fit::UNFITTED.contains(n) {
+                    0.0
+                } else {
+                    *v
+                }
+            })
+            .collect();
         let _ = writeln!(
             csv,
             "{i},{},{t}",
@@ -128,15 +169,97 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
     bar.finish(&format!("{} snippets measured", rows.len()));
 
-    let held_out = Accuracy::of(&interp_fit::cross_validate(&rows, a.folds));
+    let node = format!(
+        "{} ({}), python {}",
+        profile.fingerprint.id(),
+        profile.fingerprint.cpu_model,
+        profile.fingerprint.python
+    );
+    let fit = match kept {
+        Some(kept) => keep_costs(kept, &rows, &names, &a, node),
+        None => fresh_fit(&rows, &replaced, &names, &a, &profile, node),
+    };
+    let costs: Vec<f64> = names
+        .iter()
+        .map(|n| fit.cost.get(*n).copied().unwrap_or(0.0))
+        .collect();
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} snippets (seed {}), {} skipped without interpreted work",
+        rows.len(),
+        a.seed,
+        skipped
+    );
+    let _ = writeln!(out, "cost per counted operation (ns), before the level:");
+    for (n, c) in names.iter().zip(&costs) {
+        let _ = writeln!(out, "  {n:12} {:8.2}", c * 1e9);
+    }
+    let _ = writeln!(out, "level: {:.3}", fit.level);
+    let line = |label: &str, acc: &Accuracy| {
+        format!(
+            "{label}: median error {:.1}%, within 25%: {:.1}%, within 40%: {:.1}%\n",
+            acc.median_error * 100.0,
+            acc.within_25 * 100.0,
+            acc.within_40 * 100.0
+        )
+    };
+    match &fit.level_fit {
+        Some(l) => {
+            out.push_str(&line("kept costs alone, these snippets", &l.costs_alone));
+            out.push_str(&line(
+                &format!(
+                    "kept costs at the level, on snippets left out ({} folds)",
+                    a.folds
+                ),
+                &l.held_out,
+            ));
+        }
+        None => {
+            out.push_str(&line(
+                &format!("fit, on snippets left out ({} folds)", a.folds),
+                &fit.provenance.held_out,
+            ));
+            out.push_str(&line(
+                "replaced model (microbenchmarks x interp.scale), same snippets",
+                &fit.provenance.replaced_model,
+            ));
+        }
+    }
+    if let Some(p) = &a.out {
+        let mut s = serde_json::to_string_pretty(&fit).map_err(Failure::internal)?;
+        s.push('\n');
+        std::fs::write(p, s)
+            .map_err(|e| Failure::input(anyhow::anyhow!("cannot write {}: {e}", p.display())))?;
+        let _ = writeln!(out, "fit written to {}", p.display());
+    }
+    if let Some(p) = &a.csv {
+        std::fs::write(p, csv)
+            .map_err(|e| Failure::input(anyhow::anyhow!("cannot write {}: {e}", p.display())))?;
+    }
+    crate::analyze::write_stdout(&out)
+}
+
+/// Class costs and their level both fitted on the rows.
+fn fresh_fit(
+    rows: &[(Vec<f64>, f64)],
+    replaced: &[f64],
+    names: &[&str],
+    a: &Args,
+    profile: &prescient_model::NodeProfile,
+    node: String,
+) -> InterpFit {
+    let held_out = Accuracy::of(&interp_fit::cross_validate(rows, a.folds));
     let old_pairs: Vec<(f64, f64)> = replaced
         .iter()
-        .zip(&rows)
+        .zip(rows)
         .map(|(p, (_, t))| (*p, *t))
         .collect();
     let replaced_model = Accuracy::of(&old_pairs);
-    let costs = interp_fit::fit_costs(&rows);
-    let fit = InterpFit {
+    let costs = interp_fit::fit_costs(rows);
+    let level = interp_fit::fit_level(rows, &costs);
+    InterpFit {
         schema: interp_fit::SCHEMA.into(),
         cost: names
             .iter()
@@ -151,55 +274,43 @@ pub fn run(a: Args) -> Result<(), Failure> {
             seed: a.seed,
             snippets: rows.len(),
             folds: a.folds,
-            node: format!(
-                "{} ({}), python {}",
-                profile.fingerprint.id(),
-                profile.fingerprint.cpu_model,
-                profile.fingerprint.python
-            ),
+            node,
             held_out,
             replaced_model,
         },
-    };
+        level,
+        level_fit: None,
+    }
+}
 
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} snippets (seed {}), {} skipped without interpreted work",
-        rows.len(),
-        a.seed,
-        skipped
-    );
-    let _ = writeln!(out, "cost per counted operation (ns):");
-    for (n, c) in names.iter().zip(&costs) {
-        let _ = writeln!(out, "  {n:12} {:8.2}", c * 1e9);
+/// `kept`'s class costs, at the level that makes their median prediction
+/// of the rows right.
+fn keep_costs(
+    kept: InterpFit,
+    rows: &[(Vec<f64>, f64)],
+    names: &[&str],
+    a: &Args,
+    node: String,
+) -> InterpFit {
+    let costs: Vec<f64> = names
+        .iter()
+        .map(|n| kept.cost.get(*n).copied().unwrap_or(0.0))
+        .collect();
+    let alone: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|(x, t)| (x.iter().zip(&costs).map(|(a, b)| a * b).sum(), *t))
+        .collect();
+    let held_out = Accuracy::of(&interp_fit::cross_validate_level(rows, &costs, a.folds));
+    InterpFit {
+        level: interp_fit::fit_level(rows, &costs),
+        level_fit: Some(interp_fit::LevelFit {
+            seed: a.seed,
+            snippets: rows.len(),
+            folds: a.folds,
+            node,
+            costs_alone: Accuracy::of(&alone),
+            held_out,
+        }),
+        ..kept
     }
-    let line = |label: &str, acc: &Accuracy| {
-        format!(
-            "{label}: median error {:.1}%, within 25%: {:.1}%, within 40%: {:.1}%\n",
-            acc.median_error * 100.0,
-            acc.within_25 * 100.0,
-            acc.within_40 * 100.0
-        )
-    };
-    out.push_str(&line(
-        &format!("fit, on snippets left out ({} folds)", a.folds),
-        &held_out,
-    ));
-    out.push_str(&line(
-        "replaced model (microbenchmarks x interp.scale), same snippets",
-        &replaced_model,
-    ));
-    if let Some(p) = &a.out {
-        let mut s = serde_json::to_string_pretty(&fit).map_err(Failure::internal)?;
-        s.push('\n');
-        std::fs::write(p, s)
-            .map_err(|e| Failure::input(anyhow::anyhow!("cannot write {}: {e}", p.display())))?;
-        let _ = writeln!(out, "fit written to {}", p.display());
-    }
-    if let Some(p) = &a.csv {
-        std::fs::write(p, csv)
-            .map_err(|e| Failure::input(anyhow::anyhow!("cannot write {}: {e}", p.display())))?;
-    }
-    crate::analyze::write_stdout(&out)
 }

@@ -199,8 +199,10 @@ fn fit_interp_measures_snippets_and_writes_a_fit_that_loads() {
     let _g = lock();
     let out_file = home().join("interp_fit_test.json");
     let _ = std::fs::remove_file(&out_file);
-    let (code, out, err) = run(bin()
-        .args([
+    // Twelve snippets of a seed, three folds, one run each.
+    let small = |seed: &str| {
+        let mut c = bin();
+        c.args([
             "fit-interp",
             "--snippets",
             "12",
@@ -209,10 +211,11 @@ fn fit_interp_measures_snippets_and_writes_a_fit_that_loads() {
             "--runs",
             "1",
             "--seed",
-            "5",
-            "--out",
-        ])
-        .arg(&out_file));
+            seed,
+        ]);
+        c
+    };
+    let (code, out, err) = run(small("5").arg("--out").arg(&out_file));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("12 snippets (seed 5)"), "{out}");
     assert!(
@@ -227,6 +230,34 @@ fn fit_interp_measures_snippets_and_writes_a_fit_that_loads() {
     assert!(fit.cost.values().all(|c| *c >= 0.0 && c.is_finite()));
     assert!(fit.cost.values().any(|c| *c > 0.0));
     assert!(fit.reference.contains_key("interp.loop_iter"));
+    // A fresh fit sets its level too (its median prediction right).
+    assert!(fit.level > 0.2 && fit.level < 5.0, "{}", fit.level);
+    assert!(fit.level_fit.is_none());
+    // Its costs kept, only the level set on another series.
+    let level_file = home().join("interp_level_test.json");
+    let (code, out, err) = run(small("6")
+        .arg("--keep-costs")
+        .arg(&out_file)
+        .arg("--out")
+        .arg(&level_file));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("kept costs alone, these snippets"), "{out}");
+    let kept: prescient_profile::interp_fit::InterpFit =
+        serde_json::from_str(&std::fs::read_to_string(&level_file).unwrap()).unwrap();
+    // (The costs as written and read back: equal to the last digit.)
+    assert_eq!(kept.cost.len(), fit.cost.len());
+    for (k, v) in &fit.cost {
+        assert!((kept.cost[k] - v).abs() <= 1e-12 * v.abs(), "{k}");
+    }
+    assert_eq!(kept.provenance, fit.provenance);
+    let level = kept.level_fit.as_ref().expect("the level's series");
+    assert_eq!((level.seed, level.snippets, level.folds), (6, 12, 3));
+    // A file that is not a fit: an input error, before anything runs.
+    let bad = home().join("not_a_fit.json");
+    std::fs::write(&bad, "{\"schema\": 3}").unwrap();
+    let (code, _, err) = run(bin().args(["fit-interp", "--keep-costs"]).arg(&bad));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a fit"), "{err}");
     // The snippet a row stands for can be printed and run by hand.
     let (code, out, _) = run(bin().args(["fit-interp", "--seed", "5", "--show", "3"]));
     assert_eq!(code, 0);

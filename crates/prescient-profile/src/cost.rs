@@ -104,7 +104,7 @@ pub fn interpreter_seconds(ops: &PyOps, node: &NodeProfile) -> f64 {
 /// Work costed apart from the fitted classes, on the reference node: the
 /// collector's traversals, big-integer digits, cache misses, the items
 /// built-ins step through in C and fresh memory for objects kept alive.
-fn apart_seconds(ops: &PyOps) -> f64 {
+pub fn apart_seconds(ops: &PyOps) -> f64 {
     gc_seconds(ops)
         + ops.bigint_digits * BIGINT_SECONDS_PER_DIGIT
         + ops.cold_accesses * COLD_ACCESS_SECONDS

@@ -9,7 +9,12 @@
 //! reads, instances of classes (plain, `__slots__`, dataclasses), the
 //! special methods operators call (`__add__`, `__lt__`, `__getitem__`),
 //! small loops over lists, `zip`, `enumerate` and `dict.items()` with their
-//! targets unpacked, a pair returned and unpacked, and a generator summed.
+//! targets unpacked, a pair returned and unpacked, and a generator summed;
+//! and users' idioms whose costs no one class says (a `Counter` and a dict
+//! counting words, tuple keys, slices to tuples, joins and splits, set
+//! operators, a heap of tuples, attributes of objects held in a list, a
+//! named tuple, `defaultdict(list)`, a keyed sort, `any` over a generator,
+//! `isinstance`, a dict comprehension), on which the fit's level is set.
 //! Drawn in varied mixes and loop shapes, the programs decorrelate the
 //! classes so that a regression can tell their costs apart. The program times
 //! its own entry call and prints the seconds, so start-up does not blur the
@@ -273,6 +278,108 @@ const TEMPLATES: &[Template] = &[
         body: &["gt{k} = sum(v * 2 for v in gg{k})"],
         numpy: false,
     },
+    Template {
+        setup: &["cw{k} = Counter()", "tw{k} = 'alpha beta gamma delta epsilon zeta eta theta'.split() * 5"],
+        helper: "",
+        body: &["cw{k}[tw{k}[{i} % 40]] += 1"],
+        numpy: false,
+    },
+    Template {
+        setup: &["sd{k} = {}", "sw{k} = 'red green blue cyan magenta yellow black white'.split() * 5"],
+        helper: "",
+        body: &["sd{k}[sw{k}[{i} % 40]] = sd{k}.get(sw{k}[{i} % 40], 0) + 1"],
+        numpy: false,
+    },
+    Template {
+        setup: &["tk{k} = {}", "tn{k} = 'ab cd ef gh ij kl mn op'.split()"],
+        helper: "",
+        body: &["tk{k}[(tn{k}[{i} % 8], {i} % 5)] = {i}"],
+        numpy: false,
+    },
+    Template {
+        setup: &["sl{k} = list(range(40))", "st{k} = ()"],
+        helper: "",
+        body: &["st{k} = tuple(sl{k}[{i} % 30:{i} % 30 + 3])"],
+        numpy: false,
+    },
+    Template {
+        setup: &["jw{k} = ['alpha', 'beta', 'gamma', 'delta']", "js{k} = ''"],
+        helper: "",
+        body: &["js{k} = ' '.join(jw{k}).upper()"],
+        numpy: false,
+    },
+    Template {
+        setup: &["fw{k} = 0"],
+        helper: "",
+        body: &["fw{k} = len(('%d item %d x' % ({i}, {i} % 7)).split())"],
+        numpy: false,
+    },
+    Template {
+        setup: &["sa{k} = set(range(20))", "sb{k} = {3, 7, 11}", "sn{k} = 0"],
+        helper: "",
+        body: &["sn{k} = len(sa{k} - sb{k})"],
+        numpy: false,
+    },
+    Template {
+        setup: &["hq{k} = [(j * 7 % 101, j) for j in range(64)]", "heapq.heapify(hq{k})"],
+        helper: "",
+        body: &["heapq.heappush(hq{k}, (heapq.heappop(hq{k})[0] + 101, {i}))"],
+        numpy: false,
+    },
+    Template {
+        setup: &["rl{k} = [R{k}(j) for j in range(50)]", "rs{k} = 0"],
+        helper: "class R{k}:\n    def __init__(self, x):\n        self.x = x\n        self.y = x * 2\n",
+        body: &["rs{k} = rs{k} + rl{k}[{i} % 50].x * rl{k}[{i} % 50].y"],
+        numpy: false,
+    },
+    Template {
+        setup: &["nv{k} = NT{k}(1, 2.5, 'x')", "ns{k} = 0.0"],
+        helper: "NT{k} = namedtuple('NT{k}', 'a b c')\n",
+        body: &["ns{k} = nv{k}.a * nv{k}.b"],
+        numpy: false,
+    },
+    Template {
+        setup: &["rw{k} = 'hello world'", "rc{k} = 0"],
+        helper: "",
+        body: &["if 'o w' in rw{k}.replace('l', ''):", "    rc{k} += 1"],
+        numpy: false,
+    },
+    Template {
+        setup: &["ca{k} = [1, 2, 3]", "cb{k} = []"],
+        helper: "",
+        body: &["cb{k} = ca{k} + [{i}]"],
+        numpy: false,
+    },
+    Template {
+        setup: &["dl{k} = defaultdict(list)"],
+        helper: "",
+        body: &["dl{k}[{i} % 30].append({i})"],
+        numpy: false,
+    },
+    Template {
+        setup: &["so{k} = [5, 3, 8, 1, 9, 2]", "sr{k} = None"],
+        helper: "",
+        body: &["sr{k} = sorted(so{k}, key=lambda v: -v)"],
+        numpy: false,
+    },
+    Template {
+        setup: &["ag{k} = [1, 4, 2, 8, 5]", "ab{k} = False"],
+        helper: "",
+        body: &["ab{k} = any(v > 7 for v in ag{k})"],
+        numpy: false,
+    },
+    Template {
+        setup: &["iv{k} = 3", "ic{k} = 0"],
+        helper: "",
+        body: &["if isinstance(iv{k}, int):", "    ic{k} += 1"],
+        numpy: false,
+    },
+    Template {
+        setup: &["dw{k} = ['ab', 'cde', 'f']", "dc{k} = None"],
+        helper: "",
+        body: &["dc{k} = {w: len(w) for w in dw{k}}"],
+        numpy: false,
+    },
 ];
 
 /// A deterministic generator (SplitMix64): the same seed gives the same
@@ -335,7 +442,7 @@ pub fn generate(seed: u64, index: u64) -> String {
     }
 
     let mut out =
-        String::from("import math\nimport sys\nimport time\nfrom dataclasses import dataclass\n");
+        String::from("import heapq\nimport math\nimport sys\nimport time\nfrom collections import Counter, defaultdict, namedtuple\nfrom dataclasses import dataclass\n");
     if numpy {
         out.push_str("\nimport numpy as np\n");
     }
