@@ -677,3 +677,12 @@ fn stores_into_a_counter_cost_its_python_slot() {
         "{counter} {plain}"
     );
 }
+
+#[test]
+fn a_generator_expression_makes_its_generator() {
+    // `any(v for v in ())` takes 151 ns against 28 for `any(())`, 60 more
+    // than the same list comprehension: a second frame-like object.
+    let gen = ops_of("        out.append(any(v > 200 for v in ks))").py_calls;
+    let list = ops_of("        out.append(any([v > 200 for v in ks]))").py_calls;
+    assert!((gen - list - 10_000.0).abs() < 1.0, "{gen} {list}");
+}

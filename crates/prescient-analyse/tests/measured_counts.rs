@@ -1009,3 +1009,58 @@ main()
     let inner = trips - 3000.0;
     assert!((17_000.0..24_000.0).contains(&inner), "{trips}");
 }
+
+#[test]
+fn what_calls_in_a_comprehension_grow_grows_once_per_item() {
+    // `record` appends to an account's postings; it is called in the
+    // condition of a generator expression, once per item, as it would be
+    // in a loop's body: the postings hold 400,000 ints in both.
+    let src = |consume: &str| {
+        format!(
+            r#"
+import sys
+
+class Account:
+    def __init__(self):
+        self.postings = []
+
+    def post(self, amount):
+        self.postings.append(amount)
+
+
+class Ledger:
+    def __init__(self):
+        self.accounts = {{}}
+
+    def record(self, t):
+        self.accounts[t % 40].post(t * 1000)
+        return True
+
+
+def main(n):
+    led = Ledger()
+    for i in range(40):
+        led.accounts[i] = Account()
+{consume}
+    print(posted)
+
+
+main(int(sys.argv[1]))
+"#
+        )
+    };
+    let comprehension = peak_mib(&analyze(
+        &src("    posted = sum(1 for t in range(n) if led.record(t))"),
+        &["400000"],
+    ));
+    let loop_body = peak_mib(&analyze(
+        &src("    posted = 0\n    for t in range(n):\n        if led.record(t):\n            posted += 1"),
+        &["400000"],
+    ));
+    // 400,000 new ints and their pointers: about 14 MiB over the baseline.
+    assert!(
+        comprehension > loop_body - 1.0,
+        "{comprehension} {loop_body}"
+    );
+    assert!(loop_body > 10.0, "{loop_body}");
+}
