@@ -636,18 +636,7 @@ impl Interp<'_> {
         };
         self.ungrow(&grown);
         self.big_int_growth(body, trip);
-        let (before, attr_before, spread, frame) = self
-            .loops
-            .last_mut()
-            .map(|l| {
-                (
-                    l.before.clone(),
-                    std::mem::take(&mut l.attr_before),
-                    std::mem::take(&mut l.spread),
-                    l.frame,
-                )
-            })
-            .unwrap_or_default();
+        let (before, attr_before, spread, frame) = self.loop_growth();
         let bounds = self.bounded_containers(body, &sites);
         self.grown_walks(&before, &attr_before, trip, &bounds);
         self.grown_access_misses(&before, &attr_before, trip);
@@ -658,12 +647,11 @@ impl Interp<'_> {
         flow
     }
 
-    /// Leaves the innermost loop, its body seen once, and grows what that
-    /// once grew (names of the frame, attributes of objects) to all `trip`
-    /// iterations.
-    fn leave_loop_extrapolating(&mut self, trip: &Sym) {
-        let (before, attr_before, spread, frame) = self
-            .loops
+    /// What the innermost loop's body changed, seen once: the frame's names
+    /// as they were before it, the attributes it changed as they were, the
+    /// attributes spread over many objects, and the loop's frame.
+    fn loop_growth(&mut self) -> LoopGrowth {
+        self.loops
             .last_mut()
             .map(|l| {
                 (
@@ -673,7 +661,14 @@ impl Interp<'_> {
                     l.frame,
                 )
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Leaves the innermost loop, its body seen once, and grows what that
+    /// once grew (names of the frame, attributes of objects) to all `trip`
+    /// iterations.
+    fn leave_loop_extrapolating(&mut self, trip: &Sym) {
+        let (before, attr_before, spread, frame) = self.loop_growth();
         self.exit_loop();
         self.extrapolate(&before, trip);
         self.extrapolate_attrs(attr_before, &spread, frame, trip);
@@ -2109,6 +2104,14 @@ fn read_whole(body: &[Stmt], key: &str) -> bool {
 fn counts_numbers(iter: &Expr) -> bool {
     matches!(&iter.kind, ExprKind::Call { func, .. } if func.as_name() == Some("range"))
 }
+
+/// What a loop's body changed, seen once (`Interp::loop_growth`).
+type LoopGrowth = (
+    BTreeMap<String, Value>,
+    Vec<super::accumulate::AttrBefore>,
+    Vec<(usize, String)>,
+    usize,
+);
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
