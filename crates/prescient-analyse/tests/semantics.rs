@@ -2414,3 +2414,17 @@ main(17)
     let n = loop_ops(&analyze(src, &[])).loop_iters;
     assert!((1.05e6..1.2e6).contains(&n), "{n}");
 }
+
+#[test]
+fn bincount_counts_up_to_its_minlength() {
+    // A loop over a histogram's bins runs once per bin: `minlength=256`
+    // makes 256 of them (the second argument is the weights, not bins).
+    let src = "import numpy as np\n\ndef main():\n    px = np.clip(np.random.default_rng(1).random(10000) * 255, 0, 255).astype(np.int64)\n    hist = np.bincount(px, minlength=256)\n    best = 0\n    for t in range(1, len(hist)):\n        best = max(best, int(hist[:t].sum()))\n    return best\n\nmain()\n";
+    let a = analyze(src, &[]);
+    let sums = a
+        .kernels()
+        .find(|k| k.evidence.starts_with("line 8: hist[:t].sum()"))
+        .map(|k| k.count)
+        .unwrap_or(0.0);
+    assert!((sums - 255.0).abs() < 1.0, "{sums}");
+}

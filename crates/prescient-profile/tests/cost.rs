@@ -583,3 +583,26 @@ fn rows_an_index_picks_from_a_big_array_cost_a_random_read_each() {
     // Scalars overlap their reads: far less a row.
     assert!(gather_row_seconds(8.0, 1.0) < 0.2 * gather_row_seconds(512.0, 1.0));
 }
+
+#[test]
+fn hypot_runs_at_its_own_rate_or_far_below_sqrt() {
+    // NumPy's hypot calls libm per element: 18.8 ns against 1.2 for sqrt.
+    let hypot = kernel(
+        Category::Elementwise,
+        "numpy.hypot",
+        4e6,
+        24e6,
+        0.0,
+        Parallelism::Serial,
+    );
+    let call = numpy_call_units("numpy.hypot") * 1e-6;
+    let mut node = node();
+    node.rates.insert("ew.sqrt".into(), 8e8);
+    // A profile from before `ew.hypot` was measured: sqrt's rate over 15.
+    let wall = kernel_cost(&hypot, &node, 2).wall;
+    assert!(close(wall, 1e6 / (8e8 / 15.0) + call), "{wall}");
+    // Measured: its own rate.
+    node.rates.insert("ew.hypot".into(), 5e7);
+    let wall = kernel_cost(&hypot, &node, 2).wall;
+    assert!(close(wall, 1e6 / 5e7 + call), "{wall}");
+}

@@ -3468,10 +3468,19 @@ fn nonzero(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
 
 fn histogram(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     let a = as_arr(ca.pos.first())?;
-    let bins = ca
-        .arg(1, "bins")
-        .and_then(|v| v.as_sym())
-        .unwrap_or_else(|| Sym::num(10.0));
+    let bins = if ca.short() == "bincount" {
+        // One count per value up to the largest: `minlength` where the
+        // program says it (`np.bincount(pixels, minlength=256)`), else a
+        // hundred (class labels, small codes); the second argument is the
+        // weights, not a number of bins.
+        ca.kwarg("minlength")
+            .and_then(|v| v.as_sym())
+            .unwrap_or_else(|| Sym::num(100.0))
+    } else {
+        ca.arg(1, "bins")
+            .and_then(|v| v.as_sym())
+            .unwrap_or_else(|| Sym::num(if ca.short() == "histc" { 100.0 } else { 10.0 }))
+    };
     it.emit(draft(
         C::Reduction,
         &super::pattern_of(&ca.name),

@@ -283,6 +283,7 @@ def elementwise():
         ("ew.exp", lambda: np.exp(a, out=out)),
         ("ew.log", lambda: np.log(a, out=out)),
         ("ew.sqrt", lambda: np.sqrt(a, out=out)),
+        ("ew.hypot", lambda: np.hypot(a, a, out=out)),
         ("ew.sin", lambda: np.sin(a, out=out)),
         ("ew.tanh", lambda: np.tanh(a, out=out)),
         ("ew.power", lambda: np.power(a, 2.5, out=out)),
