@@ -72,6 +72,9 @@ pub(crate) struct Exec<'g> {
     pub(super) line: u32,
     /// Items bulk copies and repetitions made (see [`Self::alloc`]).
     allocated: usize,
+    /// The read of `d[k] += 1` on a defaultdict counted its store (and
+    /// whether the key was new): the write-back is not a second one.
+    skip_key_note: bool,
     /// Class attributes the run set (`Strength.REQUIRED = ...`), by class
     /// and name: they shadow the analysis's.
     pub(super) class_attrs: HashMap<(usize, String), CV>,
@@ -132,6 +135,7 @@ impl<'g> Exec<'g> {
             size_literals: None,
             nesting: 0,
             line: 0,
+            skip_key_note: false,
             allocated: 0,
             class_attrs: HashMap::new(),
             enum_members: HashMap::new(),
@@ -231,6 +235,9 @@ impl<'g> Exec<'g> {
     /// Counts a store into a dict on the running line, and whether its key
     /// was new there.
     pub(super) fn note_key(&mut self, new: bool) {
+        if std::mem::take(&mut self.skip_key_note) {
+            return;
+        }
         let e = self.trace.keys.entry(self.line).or_insert((0, 0));
         e.0 += 1;
         e.1 += u64::from(new);
@@ -751,7 +758,12 @@ impl<'g> Exec<'g> {
             }
             StmtKind::AugAssign { target, op, value } => {
                 let rhs = self.eval(value)?;
+                let stores = |e: &Self| e.trace.keys.get(&e.line).map_or(0, |k| k.0);
+                let before = stores(self);
                 let cur = self.eval(target)?;
+                // `counts[k] += 1` on a defaultdict stores the default as it
+                // reads: one store per update, new or not as the read found.
+                let read_stored = stores(self) > before;
                 let v = match (&cur, op) {
                     // In place: the same list under every name.
                     (CV::List(l), BinOp::Add) => {
@@ -772,7 +784,10 @@ impl<'g> Exec<'g> {
                     }
                     _ => self.binop(*op, &cur, &rhs)?,
                 };
-                self.assign(target, v)?;
+                self.skip_key_note = read_stored;
+                let r = self.assign(target, v);
+                self.skip_key_note = false;
+                r?;
             }
             StmtKind::Return(v) => {
                 let v = match v {

@@ -1133,3 +1133,24 @@ def f(n):
     assert_eq!(t.keys.get(&12), Some(&(1, 1)));
     assert_eq!(t.counter_stores.get(&12), None);
 }
+
+#[test]
+fn an_update_of_a_defaultdict_is_one_store() {
+    // `d[k] += 1` reads the default in (a store, new or not), then writes
+    // back: one store per update, not two, so the new keys' share is
+    // theirs (3 of 4), not half of it.
+    let src = r#"
+from collections import defaultdict
+
+def f():
+    d = defaultdict(int)
+    for w in ["a", "b", "a", "c"]:
+        d[w] += 1
+    e = {"a": 0}
+    e["a"] += 1
+    return len(d)
+"#;
+    let t = trace(src, "f", vec![]).expect("runs");
+    assert_eq!(t.keys.get(&7), Some(&(4, 3)));
+    assert_eq!(t.keys.get(&9), Some(&(1, 0)));
+}
