@@ -510,6 +510,9 @@ fn enum_members_cost_python_lookups() {
     assert!(value - load / 2.0 > 100000.0 * 10.0, "{value} vs {load}");
     let keyed = calls("Enum", "s += TABLE[Kind.B]");
     assert!(keyed > 100000.0 * (5.0 + 7.0) - 1.0, "{keyed}");
+    // Membership hashes the member as a subscript does.
+    let member = calls("Enum", "s += 1.0 if Kind.B in TABLE else 0.5");
+    assert!(member > 100000.0 * (5.0 + 7.0) - 1.0, "{member}");
 }
 
 #[test]

@@ -381,7 +381,12 @@ impl Interp<'_> {
                     Value::Seq {
                         kind: SeqKind::Dict | SeqKind::Set,
                         ..
-                    } => self.keyed_access(&r, Some(c), None),
+                    } => {
+                        // `member in table` hashes the key as `table[member]`
+                        // does (an enum's member in Python).
+                        self.hash_key(&r, &l);
+                        self.keyed_access(&r, Some(c), None)
+                    }
                     // A list or tuple is scanned: to the item if it is there
                     // (half way on average), to the end if not.
                     Value::Seq { .. } => {
