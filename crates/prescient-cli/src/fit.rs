@@ -187,7 +187,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} snippets (seed {}), {} skipped without interpreted work",
+        "{} snippets (seed {}), {} skipped (no interpreted work, or no time left once the work costed apart is taken off)",
         rows.len(),
         a.seed,
         skipped
