@@ -611,6 +611,9 @@ impl Interp<'_> {
             l.varying = varying;
         }
         self.loop_body_idioms(body);
+        let start = self.temp_bytes;
+        let arrays_before = self.scope_array_bytes();
+        let mut rise = 0.0;
         // The lists the body grows, found once for both uses below.
         let sites = growth_sites(body);
         let grown = self.grow_to_mean(body, &sites, trip);
@@ -632,7 +635,11 @@ impl Interp<'_> {
                     Flow::Normal
                 }
             }
-            None => self.exec_block(body),
+            None => {
+                let (flow, r) = self.exec_body_rising(body);
+                rise = r;
+                flow
+            }
         };
         self.ungrow(&grown);
         self.big_int_growth(body, trip);
@@ -644,7 +651,103 @@ impl Interp<'_> {
         self.extrapolate(&before, trip);
         self.extrapolate_attrs(attr_before, &spread, frame, trip);
         self.apply_bounds(&bounds);
+        // Its last iteration builds its temporaries beside all the loop
+        // has built by then: the arrays it appended (`snapshots.append(u.copy())`)
+        // and the ones its names hold from the iteration before, which
+        // stay bound until their statement runs again (`h = layer(x)` in a
+        // training loop: the old `h` beside the new). Seen once, the body
+        // counts neither.
+        if self.num(trip) >= 2.0 {
+            let built = self.scope_array_bytes() - arrays_before;
+            if built > 0.0 {
+                self.stmt_peak = self.stmt_peak.max(start + built + rise);
+                if self.nested_built.0 == self.frames.len() {
+                    self.nested_built.1 += built;
+                }
+            }
+        }
         flow
+    }
+
+    /// Runs a loop's body once, and returns how far the memory held for
+    /// the moment rose within one statement of it at most (its
+    /// temporaries and the objects it builds before they are bound): the
+    /// body's rise, which its last iteration adds to all the loop has
+    /// built by then (see [`Self::run_loop_body_with`]).
+    ///
+    /// A loop nested in a statement has added what it built to that
+    /// statement's peak already: those arrays are among what the enclosing
+    /// loop built, so they are taken off its rise.
+    fn exec_body_rising(&mut self, body: &[Stmt]) -> (Flow, f64) {
+        let saved_nested = self.nested_built;
+        let mut rise: f64 = 0.0;
+        let mut flow = Flow::Normal;
+        for i in 0..body.len() {
+            let at = self.temp_bytes;
+            let saved = self.stmt_peak;
+            self.stmt_peak = at;
+            self.nested_built = (self.frames.len(), 0.0);
+            let f = self.exec_nth(body, i, false);
+            rise = rise.max(self.stmt_peak - at - self.nested_built.1);
+            self.stmt_peak = self.stmt_peak.max(saved);
+            if !matches!(f, Flow::Normal) {
+                flow = f;
+                break;
+            }
+        }
+        self.nested_built = saved_nested;
+        (flow, rise)
+    }
+
+    /// Bytes of the array buffers the current frame's names hold, in
+    /// their containers and objects too, each buffer once.
+    fn scope_array_bytes(&self) -> f64 {
+        let scope = match self.frames.last() {
+            Some(f) => &f.locals,
+            None => &self.globals,
+        };
+        let mut seen = HashSet::new();
+        scope
+            .values()
+            .map(|v| self.array_bytes_in(v, &mut seen, 0))
+            .sum()
+    }
+
+    fn array_bytes_in(&self, v: &Value, seen: &mut HashSet<u64>, depth: u32) -> f64 {
+        if depth > 6 {
+            return 0.0;
+        }
+        match v {
+            Value::Array(a) if seen.insert(a.base) => self.num(&a.nbytes()),
+            Value::Seq {
+                items: SeqItems::Known(items),
+                ..
+            } => items
+                .iter()
+                .map(|x| self.array_bytes_in(x, seen, depth + 1))
+                .sum(),
+            // Each element of a list the loop filled holds its own buffers.
+            Value::Seq {
+                items:
+                    SeqItems::Homog {
+                        elem,
+                        len,
+                        owned,
+                        lazy: false,
+                    },
+                ..
+            } if *owned > 0.0 => {
+                let one = self.array_bytes_in(elem, &mut HashSet::new(), depth + 1);
+                one * self.num(len) * owned
+            }
+            Value::Instance { attrs, .. } | Value::Obj { attrs, .. } => attrs
+                .borrow()
+                .iter()
+                .filter(|(k, _)| k.as_str() != CHAIN && !super::linked::hidden(k))
+                .map(|(_, x)| self.array_bytes_in(x, seen, depth + 1))
+                .sum(),
+            _ => 0.0,
+        }
     }
 
     /// What the innermost loop's body changed, seen once: the frame's names

@@ -170,6 +170,10 @@ pub struct Interp<'a> {
     pub(crate) temp_bytes: f64,
     /// The most `temp_bytes` reached in the current top-level statement.
     pub(crate) stmt_peak: f64,
+    /// Array bytes the loops of the statement of a loop body being run
+    /// built in its frame, and that frame's depth (see
+    /// [`Interp::exec_body_rising`]).
+    pub(crate) nested_built: (usize, f64),
     pub(crate) straight_ops: PyOps,
     /// The containers the last Python function called mutated in place
     /// through its positional parameters, by position, as they were when it
@@ -296,6 +300,7 @@ impl<'a> Interp<'a> {
             next_id: 1,
             temp_bytes: 0.0,
             stmt_peak: 0.0,
+            nested_built: (usize::MAX, 0.0),
             mutated_params: Vec::new(),
             straight_ops: PyOps::default(),
             name_hint: None,

@@ -9,7 +9,7 @@ use crate::fmt::fmt_bytes;
 use crate::host::Host;
 use crate::value::*;
 use prescient_model::{Category as C, Parallelism as P, PyOps, Sym};
-use prescient_syntax::ast::{Expr, ExprKind};
+use prescient_syntax::ast::{BinOp, Expr, ExprKind, FPiece};
 use std::sync::Arc;
 
 use Rule::Custom;
@@ -2484,6 +2484,32 @@ fn file_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     };
     Some(match short {
         "read" | "read_bytes" | "read_text" | "getvalue" => {
+            // An in-memory file's value is all that was written to it (its
+            // object made afresh in each iteration of the loops around
+            // holds a share).
+            let size = match (&path, short) {
+                (Some(p), "getvalue") => match it.written(p) {
+                    Some((chars, _)) => {
+                        let made = memory_setting(it, "io.made", p).max(1.0);
+                        let lines = memory_setting(it, "io.lines", p) / made;
+                        let n = chars / made;
+                        // Its lines are the lines written: splitting it
+                        // gives them back.
+                        if lines >= 2.0 && !binary {
+                            let line = Value::Str {
+                                len: Sym::num((n / lines).round().max(1.0)),
+                                text: None,
+                                shared: false,
+                            };
+                            let parts = Value::homog(SeqKind::List, line, Sym::num(lines.round()));
+                            it.note_made(n, "join:\n", parts);
+                        }
+                        Sym::num(n)
+                    }
+                    None => size,
+                },
+                _ => size,
+            };
             let n = match ca.pos.first().and_then(|v| v.as_sym()) {
                 Some(k) if k.as_num().is_none_or(|x| x >= 0.0) => k.min(&size),
                 _ => size.clone(),
@@ -2523,6 +2549,11 @@ fn file_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                 let before = it.written(p).map(|w| w.0).unwrap_or(0.0);
                 let added = it.num(&n) * it.mult_num();
                 it.wrote(p.to_string(), (before + added, None));
+                if p.starts_with("<memory") && short == "write" {
+                    let breaks = line_breaks_written(ca);
+                    let lines = memory_setting(it, "io.lines", p) + breaks * it.mult_num();
+                    it.set_setting(&format!("io.lines:{p}"), Value::Float(Some(lines)));
+                }
             }
             if it.num(&n) >= 1e5 {
                 let b = it.num(&n);
@@ -2545,6 +2576,45 @@ fn file_ops(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
         "__enter__" => ca.recv.clone()?,
         _ => Value::None,
     })
+}
+
+/// A number kept per in-memory file (`io.made`: how many times its object
+/// is made; `io.lines`: the line breaks written to it), 0 when unset.
+fn memory_setting(it: &dyn Host, key: &str, path: &str) -> f64 {
+    it.setting(&format!("{key}:{path}"))
+        .and_then(|v| v.as_sym())
+        .and_then(|s| s.as_num())
+        .unwrap_or(0.0)
+}
+
+/// The line breaks one `write` call adds: those of its text when known,
+/// else those its source spells (`f"{a},{b}\n"`, `line + "\n"`).
+fn line_breaks_written(ca: &CallArgs) -> f64 {
+    if let Some(t) = ca.pos.first().and_then(|v| v.as_text()) {
+        return t.matches('\n').count() as f64;
+    }
+    ca.arg_exprs.first().map(spelled_breaks).unwrap_or(0.0)
+}
+
+/// The line breaks an expression's literal text holds: a string literal's,
+/// an f-string's text between its values, both sides of a `+`.
+fn spelled_breaks(e: &Expr) -> f64 {
+    match &e.kind {
+        ExprKind::Str(t) => t.matches('\n').count() as f64,
+        ExprKind::FString { template, .. } => template
+            .iter()
+            .map(|p| match p {
+                FPiece::Text(t) => t.matches('\n').count() as f64,
+                FPiece::Value { .. } => 0.0,
+            })
+            .sum(),
+        ExprKind::BinOp {
+            op: BinOp::Add,
+            left,
+            right,
+        } => spelled_breaks(left) + spelled_breaks(right),
+        _ => 0.0,
+    }
 }
 
 fn clock(it: &mut dyn Host, _: &CallArgs) -> Option<Value> {
