@@ -33,9 +33,42 @@ pub fn cold_heap_levels(bytes: f64) -> f64 {
     (bytes / FITS_IN_CACHE).log2()
 }
 
+/// How likely, on average, each of `n` random accesses that fill a table
+/// misses, where the accesses bring `distinct` keys in all (drawn at
+/// random: the first ones mostly new, the later ones mostly seen) and each
+/// key holds `entry_bytes` of table and object: the table grows while it
+/// is filled, so the early accesses land in one that fits the caches.
+pub fn filling_miss_share(n: f64, distinct: f64, entry_bytes: f64) -> f64 {
+    if n <= 0.0 || distinct <= 0.0 || distinct * entry_bytes <= FITS_IN_CACHE {
+        return 0.0;
+    }
+    // The mean of the miss share over the fill, at the midpoints of 32
+    // equal shares of the accesses.
+    const STEPS: usize = 32;
+    let keys_at = |t: f64| distinct * -(-t * n / distinct).exp_m1();
+    (0..STEPS)
+        .map(|i| miss_share(keys_at((i as f64 + 0.5) / STEPS as f64) * entry_bytes))
+        .sum::<f64>()
+        / STEPS as f64
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{cold_heap_levels, miss_share};
+    use super::{cold_heap_levels, filling_miss_share, miss_share};
+
+    #[test]
+    fn a_table_filled_misses_less_than_one_already_full() {
+        let mib = 1024.0 * 1024.0;
+        // Fits the caches when full: never misses.
+        assert_eq!(filling_miss_share(1e6, 1e4, 100.0), 0.0);
+        // 150 MB when full, all keys new: misses from a tenth of the way.
+        let all_new = filling_miss_share(1.5e6, 1.5e6, 100.0);
+        assert!((0.85..0.97).contains(&all_new), "{all_new}");
+        // The same keys drawn many times over: full early, misses nearly always.
+        let repeated = filling_miss_share(1.5e7, 2.5e5, 100.0);
+        assert!(repeated > 0.95 && repeated <= 1.0, "{repeated}");
+        assert!(filling_miss_share(1e6, 1e6, 16.0 * mib) <= 1.0);
+    }
 
     #[test]
     fn misses_grow_with_the_log_of_the_size() {

@@ -150,6 +150,10 @@ pub trait Host {
     /// What a run of the program measured of the regular-expression calls
     /// on `line`: mean characters per call, matches per character.
     fn measured_text(&self, line: u32) -> Option<(f64, f64)>;
+    /// The share of the stores a run of the program made into dicts on
+    /// `line` that brought a new key (a `Counter` built from a list: its
+    /// distinct items).
+    fn measured_key_share(&self, line: u32) -> Option<f64>;
     /// Whether an instance is an item of a container the program holds
     /// (`b = self.nodes[j]`): storing it elsewhere stores a reference.
     fn held_in_container(&self, v: &Value) -> bool;

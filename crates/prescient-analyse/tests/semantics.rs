@@ -2550,3 +2550,58 @@ main()
     let trips = parse.iterations.unwrap_or(0.0);
     assert!((trips - 100000.0).abs() < 2.0, "{trips}");
 }
+
+#[test]
+fn a_counter_or_set_of_picks_holds_the_distinct_ones_a_run_found() {
+    // A million picks of a 50-word vocabulary: the Counter and the set
+    // hold 50 keys, and the picks list holds references to the words, not
+    // new strings. Counting a million items in C is work outside any
+    // loop, and it is costed.
+    let src = r#"
+import random, sys
+from collections import Counter
+def main(n):
+    rng = random.Random(1)
+    vocab = [f"w{i}" for i in range(50)]
+    words = rng.choices(vocab, k=n)
+    counts = Counter(words)
+    distinct = set(words)
+    print(len(counts), len(distinct))
+main(int(sys.argv[1]))
+"#;
+    let a = analyze(src, &["1000000"]);
+    let peak = scope_peak_mib(&a, "main");
+    // 8 MB of list slots; 1 million new strings would be 50 MB more.
+    assert!(peak < 12.0, "{peak}");
+    let ops = loop_ops(&a);
+    // Counter: 6.5 units an item; set: 1.5.
+    assert!((7.5e6..9e6).contains(&ops.walked), "{}", ops.walked);
+    assert_eq!(ops.cold_accesses, 0.0);
+}
+
+#[test]
+fn counting_tuple_keys_into_a_table_bigger_than_the_caches_misses() {
+    // Bigrams of a 5000-word vocabulary drawn uniformly: nearly every pair
+    // is new, and the table grows to 100 MB; each lookup past its first
+    // few percent is likely to miss (measured: 364 ns an item against 76
+    // for 2500 distinct pairs).
+    let src = r#"
+import random, sys
+from collections import Counter
+def main(n):
+    rng = random.Random(1)
+    vocab = [f"w{i}" for i in range(5000)]
+    words = rng.choices(vocab, k=n)
+    bigrams = Counter(zip(words, words[1:]))
+    print(len(bigrams))
+main(int(sys.argv[1]))
+"#;
+    let ops = loop_ops(&analyze(src, &["1500000"]));
+    assert!(ops.cold_accesses > 1.0e6, "{}", ops.cold_accesses);
+    // Both parts of each pair hashed at both lookups.
+    assert!(
+        ops.walked > 1.5e6 * (6.5 + 4.0 * 1.5) * 0.95,
+        "{}",
+        ops.walked
+    );
+}

@@ -180,6 +180,20 @@ impl PyOps {
             + self.unpack
     }
 
+    /// A rough size of all the work, in units of an interpreted operation:
+    /// [`Self::total`] and the work costed apart that can be as big (steps
+    /// through containers in C, misses into big ones, raised exceptions,
+    /// big-integer digits). Only to judge whether there is work worth a
+    /// kernel: `Counter(words)` outside a loop runs no interpreted
+    /// operation, yet steps through a million items.
+    pub fn work_hint(&self) -> f64 {
+        self.total()
+            + self.walked
+            + 10.0 * self.cold_accesses
+            + 40.0 * self.raised
+            + self.bigint_digits
+    }
+
     /// Each operation class by name, in a fixed order: the features of the
     /// fitted interpreter cost model.
     pub fn classes(&self) -> [(&'static str, f64); 16] {

@@ -610,7 +610,7 @@ impl Exec<'_> {
         }
         if let Some(m) = q.strip_prefix("random.").filter(|m| *m != "Random") {
             let rng = self.rng.clone();
-            return self.rng_method(&rng, m, pos);
+            return self.rng_method(&rng, m, pos, kw);
         }
         if let Some(f) = q.strip_prefix("math.") {
             return math(f, &pos);
@@ -758,7 +758,15 @@ impl Exec<'_> {
             "set" | "frozenset" => match pos.first() {
                 Some(v) => {
                     let items = self.iterate(v)?;
-                    self.make_set(items)?
+                    let n = items.len();
+                    let made = self.make_set(items)?;
+                    // Each item a store, as a loop adding them would be:
+                    // what is left is the distinct ones.
+                    if let CV::Set(t) = &made {
+                        let distinct = t.borrow().len();
+                        self.note_keys(n as u64, distinct as u64);
+                    }
+                    made
                 }
                 None => self.make_set(Vec::new())?,
             },
@@ -1264,8 +1272,10 @@ impl Exec<'_> {
         let items = self.iterate(src)?;
         for it in items {
             let k = self.key(&it)?;
-            let n = d.borrow().get(&k).and_then(int).unwrap_or(0);
-            d.borrow_mut().insert(k, it, CV::Int(n + 1));
+            let old = d.borrow().get(&k).and_then(int);
+            // Each item is a store, a new key or not, as in a counting loop.
+            self.note_key(old.is_none());
+            d.borrow_mut().insert(k, it, CV::Int(old.unwrap_or(0) + 1));
         }
         Ok(())
     }
@@ -1384,7 +1394,13 @@ impl Exec<'_> {
         })
     }
 
-    fn rng_method(&mut self, rng: &Rc<RefCell<Rng>>, m: &str, pos: Vec<CV>) -> Result<CV, Stop> {
+    fn rng_method(
+        &mut self,
+        rng: &Rc<RefCell<Rng>>,
+        m: &str,
+        pos: Vec<CV>,
+        kw: Vec<(String, CV)>,
+    ) -> Result<CV, Stop> {
         let mut g = rng.borrow_mut();
         Ok(match m {
             "random" => CV::Float(g.random()),
@@ -1448,7 +1464,59 @@ impl Exec<'_> {
                 self.step(n as u64 / 2)?;
                 CV::None
             }
-            "sample" | "choices" => {
+            "choices" => {
+                drop(g);
+                let items = self.seq_items(arg(&pos, 0)?)?;
+                let named = |n: &str| kw.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+                // `choices(population, weights=None, *, cum_weights=None, k=1)`.
+                let k = named("k").and_then(|v| int(&v)).unwrap_or(1).max(0) as usize;
+                let cumulative = match (
+                    pos.get(1).cloned().or_else(|| named("weights")),
+                    named("cum_weights"),
+                ) {
+                    (Some(w), _) if !matches!(w, CV::None) => {
+                        let mut acc = 0.0;
+                        let mut out = Vec::new();
+                        for x in self.seq_items(&w)? {
+                            acc += num(&x).ok_or(Stop::Raised("TypeError".into()))?;
+                            out.push(acc);
+                        }
+                        Some(out)
+                    }
+                    (_, Some(c)) if !matches!(c, CV::None) => Some(
+                        self.seq_items(&c)?
+                            .iter()
+                            .map(|x| num(x).ok_or(Stop::Raised("TypeError".into())))
+                            .collect::<Result<Vec<f64>, Stop>>()?,
+                    ),
+                    _ => None,
+                };
+                if items.is_empty() {
+                    return raise("IndexError");
+                }
+                self.step(k as u64)?;
+                let mut g = rng.borrow_mut();
+                let picks = match cumulative {
+                    Some(cum) => {
+                        let total = cum.last().copied().unwrap_or(0.0);
+                        if cum.len() != items.len() || total.is_nan() || total <= 0.0 {
+                            return raise("ValueError");
+                        }
+                        (0..k)
+                            .map(|_| {
+                                let x = g.random() * total;
+                                let i = cum.partition_point(|c| *c <= x).min(items.len() - 1);
+                                items[i].clone()
+                            })
+                            .collect()
+                    }
+                    None => (0..k)
+                        .map(|_| items[g.below(items.len() as u64) as usize].clone())
+                        .collect(),
+                };
+                CV::list(picks)
+            }
+            "sample" => {
                 drop(g);
                 let items = self.seq_items(arg(&pos, 0)?)?;
                 let k = match pos.get(1) {
@@ -1456,26 +1524,15 @@ impl Exec<'_> {
                     None => 1,
                 };
                 let mut g = rng.borrow_mut();
-                if m == "sample" {
-                    if k > items.len() {
-                        return raise("ValueError");
-                    }
-                    let mut idx: Vec<usize> = (0..items.len()).collect();
-                    for i in 0..k {
-                        let j = i + g.below((items.len() - i) as u64) as usize;
-                        idx.swap(i, j);
-                    }
-                    CV::list(idx[..k].iter().map(|&i| items[i].clone()).collect())
-                } else {
-                    if items.is_empty() {
-                        return raise("IndexError");
-                    }
-                    CV::list(
-                        (0..k)
-                            .map(|_| items[g.below(items.len() as u64) as usize].clone())
-                            .collect(),
-                    )
+                if k > items.len() {
+                    return raise("ValueError");
                 }
+                let mut idx: Vec<usize> = (0..items.len()).collect();
+                for i in 0..k {
+                    let j = i + g.below((items.len() - i) as u64) as usize;
+                    idx.swap(i, j);
+                }
+                CV::list(idx[..k].iter().map(|&i| items[i].clone()).collect())
             }
             _ => return unsupported(format!("`random.{m}`")),
         })
@@ -1505,7 +1562,7 @@ impl Exec<'_> {
             CV::Str(s) => self.str_method(s, m, pos, kw),
             CV::Rng(r) => {
                 let r = r.clone();
-                self.rng_method(&r, m, pos)
+                self.rng_method(&r, m, pos, kw)
             }
             CV::Parser(p) => {
                 let p = p.clone();

@@ -243,6 +243,14 @@ impl<'g> Exec<'g> {
         e.1 += u64::from(new);
     }
 
+    /// Counts `stores` stores into a dict or set on the running line made
+    /// at once (`set(items)`), `new` of them of a new key.
+    pub(super) fn note_keys(&mut self, stores: u64, new: u64) {
+        let e = self.trace.keys.entry(self.line).or_insert((0, 0));
+        e.0 += stores;
+        e.1 += new;
+    }
+
     /// Counts `n` steps against the budget.
     pub(super) fn step(&mut self, n: u64) -> Result<(), Stop> {
         self.trace.steps += n;

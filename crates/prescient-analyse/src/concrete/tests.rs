@@ -1154,3 +1154,39 @@ def f():
     assert_eq!(t.keys.get(&7), Some(&(4, 3)));
     assert_eq!(t.keys.get(&9), Some(&(1, 0)));
 }
+
+#[test]
+fn choices_takes_its_weights_and_its_keyword_count() {
+    // `choices(population, weights=None, *, cum_weights=None, k=1)`: the
+    // second positional argument is the weights, `k` is keyword-only. A
+    // weight of zero is never picked.
+    let src = r#"
+import random
+
+def f(n):
+    rng = random.Random(3)
+    picks = rng.choices(["a", "b", "c"], [0, 1, 3], k=n)
+    cum = random.choices("xyz", cum_weights=[0, 2, 2], k=n)
+    seen = set(picks)
+    only = set(cum)
+    return len(seen) + len(only)
+"#;
+    let t = trace(src, "f", vec![500]).expect("runs");
+    // 500 picks of "b" and "c", none of "a"; of "y" alone.
+    assert_eq!(t.keys.get(&8), Some(&(500, 2)));
+    assert_eq!(t.keys.get(&9), Some(&(500, 1)));
+}
+
+#[test]
+fn a_counter_made_from_items_counts_its_distinct_keys() {
+    let src = r#"
+from collections import Counter
+
+def f(n):
+    words = [("w", i % 7) for i in range(n)]
+    c = Counter(words)
+    return len(c)
+"#;
+    let t = trace(src, "f", vec![100]).expect("runs");
+    assert_eq!(t.keys.get(&6), Some(&(100, 7)));
+}

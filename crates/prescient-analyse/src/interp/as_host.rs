@@ -101,6 +101,10 @@ impl Host for Interp<'_> {
         self.oracle_text(line)
     }
 
+    fn measured_key_share(&self, line: u32) -> Option<f64> {
+        self.oracle_key_share(line)
+    }
+
     fn in_loop(&self) -> bool {
         !self.loops.is_empty()
     }

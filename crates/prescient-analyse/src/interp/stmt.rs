@@ -247,9 +247,21 @@ impl Interp<'_> {
         let flow = self.exec(s);
         let mut kernels = std::mem::take(&mut self.cur_kernels);
         let ops = std::mem::take(&mut self.straight_ops);
-        if ops.total() >= 1e5 {
+        if ops.work_hint() >= 1e5 {
+            // Work done in C for the statement (a `Counter` of a million
+            // words) is named with it: its ops alone would read as nothing.
+            let apart = if ops.walked + ops.cold_accesses > ops.total() {
+                let misses = if ops.cold_accesses >= 1.0 {
+                    format!(", {} likely cache misses", fmt_flops(ops.cold_accesses, ""))
+                } else {
+                    String::new()
+                };
+                format!(", {} in C{misses}", fmt_flops(ops.walked, " steps"))
+            } else {
+                String::new()
+            };
             let evidence = format!(
-                "line {}: interpreted code outside loops, {}",
+                "line {}: interpreted code outside loops, {}{apart}",
                 s.span.line,
                 fmt_flops(ops.total(), "op")
             );
