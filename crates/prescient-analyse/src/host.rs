@@ -141,6 +141,8 @@ pub trait Host {
     /// The share of stores into `container` under `key` that add a new
     /// key, where keys repeat (`repeats`) or not.
     fn key_share(&mut self, container: &Expr, key: Option<&Expr>, repeats: bool) -> Sym;
+    /// [`Host::key_share`] of a store into a set (`s.add(x)`).
+    fn set_key_share(&mut self, container: &Expr, key: Option<&Expr>) -> Sym;
     /// A key of `container` (a dict or a set) that hashes in Python: its
     /// `__hash__` (and `__eq__`) run per operation.
     fn hash_key(&mut self, container: &Value, key: &Value);

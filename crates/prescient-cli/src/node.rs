@@ -82,8 +82,9 @@ pub fn env(python: Option<PathBuf>) -> Result<WorkerEnv, Failure> {
 /// Measures this node and stores the profile.
 /// Version of the calibration procedure, kept in the profile as `method`: a
 /// profile measured by an older procedure is measured anew before use (2: peak memory measured through the launcher; 3: the
-/// interpreter scale half trusted).
-pub const CALIBRATION_METHOD: u32 = 3;
+/// interpreter scale half trusted; 4: LAPACK rates at an order that is no
+/// power of two).
+pub const CALIBRATION_METHOD: u32 = 4;
 
 pub fn calibrate(env: &WorkerEnv, store: &Store, full: bool) -> Result<NodeProfile, Failure> {
     let mut profile = prescient_pyenv::calibrate(env, full).map_err(Failure::internal)?;

@@ -764,7 +764,7 @@ impl Exec<'_> {
                     // what is left is the distinct ones.
                     if let CV::Set(t) = &made {
                         let distinct = t.borrow().len();
-                        self.note_keys(n as u64, distinct as u64);
+                        self.note_set_keys(n as u64, distinct as u64);
                     }
                     made
                 }
@@ -1441,13 +1441,34 @@ impl Exec<'_> {
                 CV::Int((g.next_u64() >> (64 - k.max(1))) as i64)
             }
             "choice" => {
-                drop(g);
-                let items = self.seq_items(arg(&pos, 0)?)?;
-                if items.is_empty() {
+                // Picked by index, as CPython does: a list is not copied
+                // (a choice from a vocabulary in a loop would copy it at
+                // every pick).
+                let seq = arg(&pos, 0)?;
+                let n = match seq {
+                    CV::List(l) => l.borrow().len(),
+                    CV::Tuple(t) => t.len(),
+                    CV::Range(..) => range_len(seq),
+                    _ => {
+                        drop(g);
+                        let items = self.seq_items(seq)?;
+                        if items.is_empty() {
+                            return raise("IndexError");
+                        }
+                        let i = rng.borrow_mut().below(items.len() as u64) as usize;
+                        return Ok(items[i].clone());
+                    }
+                };
+                if n == 0 {
                     return raise("IndexError");
                 }
-                let i = rng.borrow_mut().below(items.len() as u64) as usize;
-                items[i].clone()
+                let i = g.below(n as u64) as usize;
+                match seq {
+                    CV::List(l) => l.borrow()[i].clone(),
+                    CV::Tuple(t) => t[i].clone(),
+                    CV::Range(a, _, st) => CV::Int(a + st * i as i64),
+                    _ => unreachable!("matched above"),
+                }
             }
             "shuffle" => {
                 let CV::List(l) = arg(&pos, 0)? else {
@@ -1900,7 +1921,7 @@ impl Exec<'_> {
                 let v = arg(&pos, 0)?.clone();
                 let k = self.key(&v)?;
                 let new = s.borrow().get(&k).is_none();
-                self.note_key(new);
+                self.note_set_keys(1, u64::from(new));
                 s.borrow_mut().insert(k, v, CV::None);
                 CV::None
             }

@@ -243,10 +243,14 @@ impl<'g> Exec<'g> {
         e.1 += u64::from(new);
     }
 
-    /// Counts `stores` stores into a dict or set on the running line made
-    /// at once (`set(items)`), `new` of them of a new key.
-    pub(super) fn note_keys(&mut self, stores: u64, new: u64) {
-        let e = self.trace.keys.entry(self.line).or_insert((0, 0));
+    /// Counts `stores` stores into a set on the running line made at once
+    /// (`set(items)`), `new` of them of a new element.
+    pub(super) fn note_set_keys(&mut self, stores: u64, new: u64) {
+        let e = self
+            .trace
+            .keys
+            .entry(super::set_slot(self.line))
+            .or_insert((0, 0));
         e.0 += stores;
         e.1 += new;
     }

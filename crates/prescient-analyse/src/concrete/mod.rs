@@ -41,6 +41,16 @@ pub(crate) use sizes::size_literals;
 /// Where a loop or function sits in the source: its line and column.
 pub(crate) type At = (u32, u32);
 
+/// The key [`Trace::keys`] counts a line's stores into sets under, apart
+/// from its stores into dicts: `postings[w].add(d)` stores into the dict
+/// (a new word, now and then) and into the set it picks (a new document,
+/// nearly always) on one line, and their shares must not mix.
+pub(crate) fn set_slot(line: u32) -> u32 {
+    line | SET_SLOT
+}
+
+const SET_SLOT: u32 = 1 << 31;
+
 /// What one concrete run counted.
 #[derive(Default, Debug, Clone)]
 pub(crate) struct Trace {
@@ -60,7 +70,8 @@ pub(crate) struct Trace {
     pub roots: HashMap<At, u64>,
     /// Per line that stores into a dict under a key (`d[k] = ...`,
     /// `d[k] += 1`, `d.setdefault(k, ...)`, a defaultdict's `d[k]`): how
-    /// many stores it made, and how many of them brought a new key.
+    /// many stores it made, and how many of them brought a new key. Stores
+    /// into sets are counted apart, under [`set_slot`] of the line.
     pub keys: HashMap<u32, (u64, u64)>,
     /// Per line that stores into a dict under a key: how many of its
     /// stores went into a `Counter` (a dict subclass written in Python,

@@ -36,7 +36,7 @@ fn trace_here(source: &str, func: &str, args: &[String]) -> Result<Trace, Stop> 
         command_line: ("t.py", &[]),
         budget: 5_000_000,
         scale: 1.0,
-        sizes: None,
+        sizes: Some(&it.size_literals),
     };
     run_call(&setup, &f, &args).0
 }
@@ -1172,9 +1172,11 @@ def f(n):
     return len(seen) + len(only)
 "#;
     let t = trace(src, "f", vec![500]).expect("runs");
-    // 500 picks of "b" and "c", none of "a"; of "y" alone.
-    assert_eq!(t.keys.get(&8), Some(&(500, 2)));
-    assert_eq!(t.keys.get(&9), Some(&(500, 1)));
+    // 500 picks of "b" and "c", none of "a"; of "y" alone. (Stores into
+    // sets are counted apart from a line's stores into dicts.)
+    assert_eq!(t.keys.get(&super::set_slot(8)), Some(&(500, 2)));
+    assert_eq!(t.keys.get(&super::set_slot(9)), Some(&(500, 1)));
+    assert_eq!(t.keys.get(&8), None);
 }
 
 #[test]
@@ -1189,4 +1191,42 @@ def f(n):
 "#;
     let t = trace(src, "f", vec![100]).expect("runs");
     assert_eq!(t.keys.get(&6), Some(&(100, 7)));
+}
+
+#[test]
+fn stores_into_a_set_picked_from_a_dict_are_counted_apart() {
+    // `postings[w].add(d)`: a new word now and then, a new document in
+    // its set nearly always. Mixed, the dict's share read as the set's.
+    let src = r#"
+from collections import defaultdict
+
+def f(n):
+    postings = defaultdict(set)
+    for d in range(n):
+        for w in ["a", "b", "c", "a"]:
+            postings[w].add(d)
+    return len(postings)
+"#;
+    let t = trace(src, "f", vec![50]).expect("runs");
+    assert_eq!(t.keys.get(&8), Some(&(200, 3)));
+    assert_eq!(t.keys.get(&super::set_slot(8)), Some(&(200, 150)));
+}
+
+#[test]
+fn a_choice_from_a_list_does_not_copy_it() {
+    // Five thousand picks from three thousand words: copying the list at
+    // each pick counted 15 million items against the run's memory.
+    let src = r#"
+import random
+
+def f(n):
+    vocab = [f"w{i}" for i in range(3000)]
+    rng = random.Random(1)
+    words = []
+    for _ in range(n):
+        words.append(rng.choice(vocab))
+    return len(set(words))
+"#;
+    let t = trace(src, "f", vec![5000]).expect("runs");
+    assert_eq!(t.trips((8, 5)), Some(5000.0));
 }

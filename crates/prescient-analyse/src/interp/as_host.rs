@@ -88,6 +88,10 @@ impl Host for Interp<'_> {
         Interp::key_share(self, container, key, repeats)
     }
 
+    fn set_key_share(&mut self, container: &Expr, key: Option<&Expr>) -> Sym {
+        Interp::key_share_in(self, container, key, false, true)
+    }
+
     fn held_in_container(&self, v: &Value) -> bool {
         Interp::held_in_container(self, v)
     }

@@ -360,6 +360,18 @@ impl Interp<'_> {
     /// where keys repeat (`repeats`), Heaps' law, and a new key per store
     /// otherwise.
     pub(crate) fn key_share(&mut self, container: &Expr, key: Option<&Expr>, repeats: bool) -> Sym {
+        self.key_share_in(container, key, repeats, false)
+    }
+
+    /// [`Self::key_share`] of a store into a set (`set`) or into a dict:
+    /// a run counts them apart ([`crate::concrete::set_slot`]).
+    pub(crate) fn key_share_in(
+        &mut self,
+        container: &Expr,
+        key: Option<&Expr>,
+        repeats: bool,
+        set: bool,
+    ) -> Sym {
         if self.guard_share < 1.0 {
             // Under a first-visit guard the keys are new, but only that
             // share of the iterations stores one.
@@ -372,7 +384,12 @@ impl Interp<'_> {
             return Sym::num(self.branch_share * share);
         }
         // A run of the program counted the keys its stores here brought.
-        if let Some(share) = self.oracle_key_share(self.line) {
+        let slot = if set {
+            crate::concrete::set_slot(self.line)
+        } else {
+            self.line
+        };
+        if let Some(share) = self.oracle_key_share(slot) {
             return Sym::num(self.branch_share * share);
         }
         if !repeats {

@@ -1071,7 +1071,8 @@ fn convert_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
     // the program found, else all.
     let hashed = kind == SeqKind::Set && !same(SeqKind::Set);
     let share = if hashed {
-        it.measured_key_share(ca.line).unwrap_or(1.0)
+        it.measured_key_share(crate::concrete::set_slot(ca.line))
+            .unwrap_or(1.0)
     } else {
         1.0
     };
@@ -1812,7 +1813,7 @@ fn containers(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
                         Some(Value::Instance { class, .. }) if class.hashes_by_value());
                     let grow = match (kind, &ca.recv_expr, ca.arg_exprs.first()) {
                         (SeqKind::Set, Some(set), Some(x)) => {
-                            let share = it.key_share(set, (!by_value).then_some(x), false);
+                            let share = it.set_key_share(set, (!by_value).then_some(x));
                             it.num(&share)
                         }
                         _ => it.branch_share(),
