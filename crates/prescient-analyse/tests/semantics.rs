@@ -2605,3 +2605,36 @@ main(int(sys.argv[1]))
         ops.walked
     );
 }
+
+#[test]
+fn a_window_a_method_keeps_to_a_size_does_not_grow_with_the_loop() {
+    // `push` appends and, past `size`, pops the oldest: the window holds
+    // 200 readings however many the loop pushes (measured: 9 MiB peak for
+    // 500000 pushes, the interpreter's own).
+    let src = r#"
+from collections import deque
+
+class Rolling:
+    def __init__(self, size):
+        self.size = size
+        self.window = deque()
+        self.total = 0.0
+
+    def push(self, x):
+        self.window.append(x)
+        self.total += x
+        if len(self.window) > self.size:
+            old = self.window.popleft()
+            self.total -= old
+
+def main(n):
+    r = Rolling(200)
+    for i in range(n):
+        r.push(i * 0.5)
+    print(r.total)
+
+main(500000)
+"#;
+    let peak = scope_peak_mib(&analyze(src, &[]), "main");
+    assert!(peak < 0.5, "{peak}");
+}

@@ -157,6 +157,15 @@ impl Interp<'_> {
                 rest.clone()
             };
             if let Some(v) = self.grown_value(&cell.value, &new, &scale) {
+                // A method keeps it to a size: it grows to that at most.
+                let v = match (self.attr_bounds.get(&key), &v) {
+                    (Some(&bound), Value::Seq { kind, .. })
+                        if v.len().is_some_and(|l| self.num(&l) > bound + 1.0) =>
+                    {
+                        Value::partly_owned(*kind, v.elem(), Sym::num(bound + 1.0), v.owned_share())
+                    }
+                    _ => v,
+                };
                 cell.attrs.borrow_mut().insert(cell.name, v);
             }
         }

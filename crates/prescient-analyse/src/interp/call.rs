@@ -834,6 +834,9 @@ impl Interp<'_> {
             Callable::Def(d) => {
                 let built = Self::built_containers(d);
                 let receiver = self.receiver_bytes(d);
+                if !self.loops.is_empty() {
+                    self.note_attr_bounds(&d.body);
+                }
                 for (i, s) in d.body.iter().enumerate() {
                     let flow = self.exec_nth(&d.body, i, true);
                     if matches!(s.kind, StmtKind::For { .. } | StmtKind::While { .. }) {

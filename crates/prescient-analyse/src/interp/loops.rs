@@ -944,41 +944,44 @@ impl Interp<'_> {
         }
         for s in body {
             s.walk(&mut |st| {
-                let StmtKind::If { test, body, .. } = &st.kind else {
+                let Some((container, bound)) = size_guard(st) else {
                     return;
                 };
-                let Some((left, op, right)) = test.as_comparison() else {
-                    return;
-                };
-                let len_of = |e: &Expr| match &e.kind {
-                    ExprKind::Call { func, args, .. }
-                        if func.as_name() == Some("len") && args.len() == 1 =>
-                    {
-                        Some(args[0].clone())
-                    }
-                    _ => None,
-                };
-                let (container, bound) = match op {
-                    CmpOp::Gt | CmpOp::GtE => match len_of(left) {
-                        Some(c) => (c, right),
-                        None => return,
-                    },
-                    CmpOp::Lt | CmpOp::LtE => match len_of(right) {
-                        Some(c) => (c, left),
-                        None => return,
-                    },
-                    _ => return,
-                };
-                let key = unparse::unparse(&container);
-                if !shrinks(body, &key) {
-                    return;
-                }
                 if let Some(b) = self.peek(bound).and_then(|v| v.as_sym()) {
                     out.push((container, b));
                 }
             });
         }
         out
+    }
+
+    /// Notes the attributes a method keeps to a size (in `push`, `if
+    /// len(self.window) > self.size: self.window.popleft()`): a loop that
+    /// calls it grows them to that size at most (see
+    /// [`Self::extrapolate_attrs`]). Run as the method's body begins, in
+    /// its frame.
+    pub(crate) fn note_attr_bounds(&mut self, body: &[Stmt]) {
+        let mut found = Vec::new();
+        for s in body {
+            s.walk(&mut |st| {
+                let Some((container, bound)) = size_guard(st) else {
+                    return;
+                };
+                let ExprKind::Attribute { value, attr } = &container.kind else {
+                    return;
+                };
+                let Some(Value::Instance { attrs, .. }) = self.peek(value) else {
+                    return;
+                };
+                if let Some(b) = self.peek(bound).and_then(|v| v.as_sym()) {
+                    found.push((
+                        (std::rc::Rc::as_ptr(&attrs) as usize, attr.clone()),
+                        self.num(&b),
+                    ));
+                }
+            });
+        }
+        self.attr_bounds.extend(found);
     }
 
     /// Caps the containers `bounded_containers` found at their bound.
@@ -2328,6 +2331,28 @@ fn lives_through(iter: &Expr, body: &[Stmt]) -> bool {
 }
 
 /// Whether `stmts` take items out of the container written `key`.
+/// An `if` that keeps a container to a size: `if len(xs) > cap:` (or
+/// `cap < len(xs)`, `>=`) whose body takes from `xs` ([`shrinks`]). The
+/// container as written and the bound's expression.
+fn size_guard(st: &Stmt) -> Option<(Expr, &Expr)> {
+    let StmtKind::If { test, body, .. } = &st.kind else {
+        return None;
+    };
+    let (left, op, right) = test.as_comparison()?;
+    let len_of = |e: &Expr| match &e.kind {
+        ExprKind::Call { func, args, .. } if func.as_name() == Some("len") && args.len() == 1 => {
+            Some(args[0].clone())
+        }
+        _ => None,
+    };
+    let (container, bound) = match op {
+        CmpOp::Gt | CmpOp::GtE => (len_of(left)?, right),
+        CmpOp::Lt | CmpOp::LtE => (len_of(right)?, left),
+        _ => return None,
+    };
+    shrinks(body, &unparse::unparse(&container)).then_some((container, bound))
+}
+
 fn shrinks(stmts: &[Stmt], key: &str) -> bool {
     let mut found = false;
     for s in stmts {
@@ -2337,10 +2362,13 @@ fn shrinks(stmts: &[Stmt], key: &str) -> bool {
                     matches!(&t.kind, ExprKind::Subscript { value, .. } if unparse::unparse(value) == key)
                 });
             }
-            StmtKind::Assign { targets, value } => {
+            StmtKind::Assign { targets, value }
+                if targets.iter().any(|t| unparse::unparse(t) == key) =>
+            {
                 let sliced = matches!(&value.kind, ExprKind::Subscript { value: v, .. } if unparse::unparse(v) == key);
-                found |= sliced && targets.iter().any(|t| unparse::unparse(t) == key);
+                found |= sliced;
             }
+            // Also what an assignment takes (`old = xs.popleft()`).
             _ => {
                 for e in st.exprs() {
                     e.walk(&mut |x| {

@@ -174,6 +174,10 @@ pub struct Interp<'a> {
     /// built in its frame, and that frame's depth (see
     /// [`Interp::exec_body_rising`]).
     pub(crate) nested_built: (usize, f64),
+    /// Attributes a method keeps to a size, by the object's attributes
+    /// and the attribute's name: the bound (see
+    /// [`Interp::note_attr_bounds`]).
+    pub(crate) attr_bounds: HashMap<(usize, String), f64>,
     pub(crate) straight_ops: PyOps,
     /// The containers the last Python function called mutated in place
     /// through its positional parameters, by position, as they were when it
@@ -301,6 +305,7 @@ impl<'a> Interp<'a> {
             temp_bytes: 0.0,
             stmt_peak: 0.0,
             nested_built: (usize::MAX, 0.0),
+            attr_bounds: HashMap::new(),
             mutated_params: Vec::new(),
             straight_ops: PyOps::default(),
             name_hint: None,
