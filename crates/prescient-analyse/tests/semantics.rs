@@ -2062,10 +2062,11 @@ main(1000000)
     let a = analyze(src, &[]);
     assert!(a.unresolved_calls.is_empty(), "{:?}", a.unresolved_calls);
     // About half a million ints appended: measured 20 MiB beyond the
-    // interpreter (the analyser counts the list's slots, 8 MiB). Before,
-    // nothing.
+    // interpreter (the analyser counts the list's slots, 3.8 MiB for the
+    // half of the calls that go to `enter_vend`; not the ints, whose size
+    // it does not know). Before, nothing.
     let peak = scope_peak_mib(&a, "main");
-    assert!((4.0..40.0).contains(&peak), "{peak}");
+    assert!((3.0..40.0).contains(&peak), "{peak}");
 }
 
 #[test]
@@ -2637,4 +2638,63 @@ main(500000)
 "#;
     let peak = scope_peak_mib(&analyze(src, &[]), "main");
     assert!(peak < 0.5, "{peak}");
+}
+
+#[test]
+fn a_method_picked_by_name_runs_as_often_as_a_run_called_it() {
+    // `getattr(m, "on_" + kind)()` with "b" one pick in ten: `on_b`'s
+    // appends are a tenth of the loop's (measured: 29845 of 300000), not
+    // the half an equal share of the two methods would give.
+    let src = r#"
+import random
+
+class M:
+    def __init__(self):
+        self.log = []
+        self.n = 0
+
+    def on_a(self):
+        self.n += 1
+
+    def on_b(self):
+        self.log.append((self.n, 1))
+
+def main(n):
+    rng = random.Random(1)
+    m = M()
+    for _ in range(n):
+        kind = rng.choice("aaaaaaaaab")
+        getattr(m, "on_" + kind)()
+    print(len(m.log))
+
+main(300000)
+"#;
+    let peak = scope_peak_mib(&analyze(src, &[]), "main");
+    // 30000 tuples of two ints (one of them new) and their slots: 3.4 MB.
+    assert!((2.0..5.0).contains(&peak), "{peak}");
+}
+
+#[test]
+fn a_slice_the_loop_iterates_is_alive_until_the_loop_ends() {
+    // `zip(words, words[1:])` copies the list's slots: 16 MB beside the
+    // words and the successor lists the loop builds.
+    let src = r#"
+import random
+from collections import defaultdict
+
+V = [f"w{i}" for i in range(2000)]
+
+def main(n):
+    rng = random.Random(1)
+    words = [rng.choice(V) for _ in range(n)]
+    nxt = defaultdict(list)
+    for a, b in zip(words, words[1:]):
+        nxt[a].append(b)
+    print(len(nxt))
+
+main(2000000)
+"#;
+    let peak = scope_peak_mib(&analyze(src, &[]), "main");
+    // The words' slots, the slice's and the lists' slots: 48 MB at least.
+    assert!(peak > 44.0, "{peak}");
 }

@@ -126,12 +126,19 @@ impl Interp<'_> {
         if let Value::Obj { class, attrs } = &callee {
             if &**class == crate::kb::pystd::DISPATCH {
                 let methods: Vec<Value> = attrs.borrow().values().cloned().collect();
-                let w = 1.0 / methods.len().max(1) as f64;
+                let shares = self.dispatch_shares(&methods);
                 let mut out = Value::Unknown;
-                for m in methods {
+                for (m, w) in methods.into_iter().zip(shares) {
+                    if w <= 0.0 {
+                        continue;
+                    }
+                    // For what it adds to containers too, as a branch.
+                    let saved = self.branch_share;
+                    self.branch_share = saved * w;
                     let r = self.weighted(w, |it| {
                         it.call_value(m, pos.clone(), kw.clone(), text, func_expr, arg_exprs, line)
                     });
+                    self.branch_share = saved;
                     if matches!(out, Value::Unknown | Value::None) {
                         out = r;
                     }
@@ -975,3 +982,32 @@ const CONTAINER_BASES: &[&str] = &[
     "collections.deque",
     "collections.Counter",
 ];
+
+impl Interp<'_> {
+    /// The shares of the calls a name-picked dispatch makes to each of its
+    /// methods: as often as a run of the program called each (a state
+    /// machine entering `vend` once in five steps, not once in three),
+    /// else equal.
+    fn dispatch_shares(&self, methods: &[Value]) -> Vec<f64> {
+        let equal = vec![1.0 / methods.len().max(1) as f64; methods.len()];
+        if !self.oracle_active() {
+            return equal;
+        }
+        let counts: Vec<Option<f64>> = methods
+            .iter()
+            .map(|m| match m {
+                Value::Method { func, .. } => match &func.callable {
+                    Callable::Def(d) => self.oracle_call_total(d),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        // A method the run never called has no count: none of the calls.
+        let total: f64 = counts.iter().flatten().sum();
+        if total <= 0.0 {
+            return equal;
+        }
+        counts.iter().map(|c| c.unwrap_or(0.0) / total).collect()
+    }
+}

@@ -431,6 +431,15 @@ impl Interp<'_> {
             elem
         };
         self.neighbour_misses(iter, &elem, &trip);
+        // What the loop's iterable built (`zip(words, words[1:])` copies
+        // the list's slots) is alive until the loop ends.
+        let held = self.iterable_held_bytes(iter, &it);
+        self.note_temp(held);
+        let objects_before = if held > 0.0 {
+            self.scope_python_bytes()
+        } else {
+            0.0
+        };
         self.enter_loop(target.names(), trip.clone(), false);
         self.note_counters(target, iter, &it);
         self.note_loop_variety(target, iter);
@@ -442,12 +451,72 @@ impl Interp<'_> {
             .or_else(|| sizes_swept(&it, target, body))
             .map(|items| (target, items));
         let flow = self.run_loop_body_with(body, &trip, unroll);
+        if held > 0.0 {
+            // At its end the loop holds all it built beside the iterable.
+            let grown = self.scope_python_bytes() - objects_before;
+            self.stmt_peak = self.stmt_peak.max(self.temp_bytes + grown);
+        }
+        self.temp_bytes -= held;
         if !matches!(flow, Flow::Return) {
             self.exec_block(orelse);
         }
         match flow {
             Flow::Return => Flow::Return,
             _ => Flow::Normal,
+        }
+    }
+
+    /// Bytes of the Python containers a `for` loop's iterable built that
+    /// live as long as the loop: a slice or a list it iterates itself
+    /// (`for w in words[1:]`, `for x in sorted(xs)`), or one handed to a
+    /// lazy wrapper (`zip(words, words[1:])`, `enumerate(sorted(xs))`).
+    /// A container bound to a name is counted where it is bound.
+    fn iterable_held_bytes(&self, iter: &Expr, it: &Value) -> f64 {
+        // A comprehension's or display's items are its own.
+        if matches!(iter.kind, ExprKind::Comp { .. } | ExprKind::List(_)) {
+            return self.python_bytes(&it.realized());
+        }
+        let copied = self.copied_slots(iter);
+        if copied > 0.0 {
+            return copied;
+        }
+        let ExprKind::Call { func, args, .. } = &iter.kind else {
+            return 0.0;
+        };
+        let lazy = matches!(
+            func.as_name(),
+            Some("zip" | "enumerate" | "reversed" | "map" | "filter" | "iter")
+        ) || func.dotted().is_some_and(|d| d.starts_with("itertools."));
+        if !lazy {
+            return 0.0;
+        }
+        args.iter().map(|a| self.copied_slots(a)).sum()
+    }
+
+    /// Bytes of a new list of references to a container's items: a slice
+    /// (`words[1:]`) or a copy (`sorted(xs)`, `list(xs)`) of a container
+    /// bound to a name. 0 for anything else.
+    fn copied_slots(&self, e: &Expr) -> f64 {
+        let source = match &e.kind {
+            ExprKind::Subscript { value, index }
+                if matches!(index.kind, ExprKind::Slice { .. }) =>
+            {
+                value
+            }
+            ExprKind::Call { func, args, .. }
+                if args.len() == 1
+                    && matches!(func.as_name(), Some("list" | "sorted" | "tuple")) =>
+            {
+                &args[0]
+            }
+            _ => return 0.0,
+        };
+        match self.peek(source) {
+            Some(v @ Value::Seq { .. }) => {
+                let n = v.len().map(|l| self.num(&l)).unwrap_or(0.0);
+                ledger::container_bytes(SeqKind::List, n)
+            }
+            _ => 0.0,
         }
     }
 
@@ -697,6 +766,16 @@ impl Interp<'_> {
         }
         self.nested_built = saved_nested;
         (flow, rise)
+    }
+
+    /// Bytes of the Python objects the current frame's names hold (array
+    /// buffers apart).
+    fn scope_python_bytes(&self) -> f64 {
+        let scope = match self.frames.last() {
+            Some(f) => &f.locals,
+            None => &self.globals,
+        };
+        scope.values().map(|v| self.python_bytes(v)).sum()
     }
 
     /// Bytes of the array buffers the current frame's names hold, in

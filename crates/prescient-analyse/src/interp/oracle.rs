@@ -83,6 +83,13 @@ pub(crate) struct Counts {
     /// shrunk (`gen(rng, depth)` with the depth not a size), so their
     /// count is as good as measured at full size.
     steady_calls: HashSet<At>,
+    /// Calls of each function over the whole (biggest) run: their ratios
+    /// are the shares of a dispatch among them.
+    call_totals: HashMap<At, f64>,
+}
+
+fn call_totals(t: &Trace) -> HashMap<At, f64> {
+    t.calls.iter().map(|(k, n)| (*k, *n as f64)).collect()
 }
 
 /// Per line, mean subject characters per regular-expression call and
@@ -143,6 +150,7 @@ impl Counts {
             text: text_ratios(t),
             how: None,
             steady_calls: HashSet::new(),
+            call_totals: call_totals(t),
         }
     }
 
@@ -180,6 +188,7 @@ impl Counts {
             varied: b.varied.clone(),
             text: text_ratios(b),
             counter: counter_shares(b),
+            call_totals: call_totals(b),
             ..Counts::default()
         };
         for (k, y) in b.loops.keys().filter_map(|k| Some((*k, b.trips(*k)?))) {
@@ -697,6 +706,13 @@ impl Interp<'_> {
 
     /// Calls per outermost call the covering run measured for `d`, and
     /// how they were found.
+    /// Calls of `d` over the whole of the covering run that called it.
+    pub(crate) fn oracle_call_total(&self, d: &FunctionDef) -> Option<f64> {
+        let at: At = (d.span.line, d.span.col);
+        self.covering()
+            .find_map(|c| c.call_totals.get(&at).copied())
+    }
+
     pub(crate) fn oracle_calls(&self, d: &FunctionDef) -> Option<(f64, &'static str)> {
         let at: At = (d.span.line, d.span.col);
         self.covering().find_map(|c| {
