@@ -862,7 +862,20 @@ fn signals_reach_the_program_as_under_plain_python() {
         (libc::SIGINT, Some(5), None),
         (libc::SIGTERM, None, Some(libc::SIGTERM)),
     ] {
-        let mut child = with_env(&mut Command::new(env!("CARGO_BIN_EXE_prescient")))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_prescient"));
+        // As from an interactive shell: a suite started in the background of
+        // a script (`bash .ci/run &`) ignores SIGINT, and ignored signals
+        // stay ignored across exec, down to the job's Python, which then
+        // ignores it as plain Python would.
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = with_env(&mut cmd)
             .args(["run", "-q"])
             .arg(&s)
             .stdout(std::process::Stdio::piped())
