@@ -1091,25 +1091,14 @@ fn convert_seq(it: &mut dyn Host, ca: &CallArgs) -> Option<Value> {
             it.ops(|o, m| o.walked += m * k);
         }
     }
+    // (Realized above: the items are made, not lazy.)
     let v = match v {
         Value::Seq {
             kind: vk,
-            items:
-                SeqItems::Homog {
-                    elem,
-                    len,
-                    owned,
-                    lazy,
-                },
-        } if share < 1.0 => Value::Seq {
-            kind: vk,
             items: SeqItems::Homog {
-                elem,
-                len: len.scale(share),
-                owned,
-                lazy,
+                elem, len, owned, ..
             },
-        },
+        } if share < 1.0 => Value::partly_owned(vk, *elem, len.scale(share), owned),
         v => v,
     };
     match &v {
